@@ -289,7 +289,7 @@ static enum cl_status parse_host_ipv6(struct span h, struct cl_link *out, struct
 	if (h.len > 0 && to_lower(h.p[0]) == 'v')
 		return cl_error_set(err, CL_E_LOCAL, "IPvFuture host literals are not allowed");
 	if (memchr(h.p, '%', h.len))
-		return cl_error_set(err, CL_E_LOCAL, "an IPv6 zone identifier (`%%...`) is not allowed");
+		return cl_error_set(err, CL_E_LOCAL, "an IPv6 zone identifier is not allowed");
 	if (h.len == 0 || h.len >= sizeof(buf))
 		return cl_error_set(err, CL_E_LOCAL, "the host is not a valid IPv6 address");
 	copy_lower(buf, h);

@@ -152,7 +152,7 @@ static const struct bad_case bad_cases[] = {
 	{ "certlink://example.0x10/enroll", "not a valid IPv4 address" },
 	{ "certlink://example.123/enroll", "not a valid IPv4 address" },
 	/* IPv6 */
-	{ "certlink://[fe80::1%25eth0]/enroll", "zone identifier" },
+	{ "certlink://[fe80::1%25eth0]/enroll", "an IPv6 zone identifier is not allowed" },
 	{ "certlink://[fe80::1%eth0]/enroll", "zone identifier" },
 	{ "certlink://[v1.fe]/enroll", "IPvFuture" },
 	{ "certlink://[2001:db8::g]/enroll", "not a valid IPv6 address" },
@@ -342,6 +342,51 @@ static void test_tables(void)
 	for (size_t i = 0; i < n_bad; i++)
 		check_bad(bad_cases[i].link, bad_cases[i].reason);
 	printf("table: %zu good links, %zu bad links\n", n_good, n_bad);
+}
+
+/* The examples and the refusal table of docs/links.md hold: the spec and the code cannot drift apart. */
+static void test_spec_examples(void)
+{
+	FILE *f = fopen(CERTLINK_DOCS_DIR "/links.md", "r");
+	char line[4096];
+	bool in_examples = false;
+	int examples = 0, refusals = 0;
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *reason;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "## ", 3) == 0)
+			in_examples = strcmp(line, "## Examples") == 0;
+		if (!in_examples)
+			continue;
+		if (strncmp(line, "certlink://", 11) == 0) {
+			struct cl_link link;
+			struct cl_error err;
+
+			CHECK_INT_EQ(cl_link_parse(line, &link, &err), CL_OK);
+			cl_link_clear(&link);
+			examples++;
+		} else if (strncmp(line, "| `", 3) == 0 && (reason = strstr(line, "` | ")) != NULL) {
+			/* | `LINK` | REASON | */
+			char *end = strrchr(line, '|');
+
+			*reason = '\0';
+			reason += 4;
+			while (end > reason && (end[-1] == ' ' || end[-1] == '|'))
+				end--;
+			*end = '\0';
+			check_bad(line + 3, reason);
+			refusals++;
+		}
+	}
+	fclose(f);
+	CHECK_INT_EQ(examples, 4);
+	CHECK(refusals >= 10);
+	printf("docs/links.md: %d examples, %d refusals\n", examples, refusals);
 }
 
 static void test_null(void)
@@ -609,6 +654,7 @@ static void test_names(void)
 int main(void)
 {
 	test_tables();
+	test_spec_examples();
 	test_null();
 	test_value_limits();
 	test_link_limits();
