@@ -29,6 +29,32 @@ long cl_http_backoff_ms(const struct cl_http_options *opts, int attempt, long re
  * values become "[redacted]". Writes a NUL-terminated line into out. */
 void cl_http_redact_header(const char *line, size_t len, char *out, size_t out_size);
 
+/* A server session (http.h). Shared by http-session.c (anchors, requests) and http-identity.c. */
+struct cl_http {
+	char *host;
+	unsigned port;
+	bool have_pin;
+	unsigned char pin[32];
+	char **trust_dirs; /* NULL-terminated copy */
+	char *remember_dir;
+	char *system_ca_file;
+	cl_http_ask_fn ask;
+	void *ask_data;
+	struct cl_http_options opts;
+	char base_url[300];
+	CURL *curl;
+	enum cl_http_trust trust;
+	bool has_ca;
+	unsigned char ca_sha256[32];
+	char *trust_pem; /* anchors in force: system bundle + extras */
+	size_t trust_pem_len;
+};
+
+/* Set the anchors in force: the system bundle, then certlink's trust directories when with_dirs, then
+ * extra_pem (one CA) when non-NULL. */
+enum cl_status cl_http_set_trust(struct cl_http *h, bool with_dirs, const char *extra_pem,
+                                 struct cl_error *err);
+
 /* Process-wide libcurl initialisation, once (thread-safe). */
 bool cl_http_global_init(void);
 

@@ -374,6 +374,8 @@ static void collect_chain(CURL *c, struct cl_http_tls *tls)
 	struct curl_certinfo *ci = NULL;
 	size_t len = 0;
 
+	free(tls->chain_pem); /* keep only the last attempt's chain */
+	tls->chain_pem = NULL;
 	if (curl_easy_getinfo(c, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci)
 		return;
 	for (int i = 0; i < ci->num_of_certs; i++)

@@ -87,4 +87,76 @@ enum cl_status cl_http_request(const struct cl_http_request *req, struct cl_http
 /* Wipe and free the body; leaves resp empty. Accepts NULL. */
 void cl_http_response_free(struct cl_http_response *resp);
 
+/* ---- Server session: identity first, then requests (docs/protocol.md section 3) ---- */
+
+enum cl_http_answer {
+	CL_HTTP_ANSWER_NO = 0,   /* the default: refuse */
+	CL_HTTP_ANSWER_ONCE,     /* trust this CA for this server for this run */
+	CL_HTTP_ANSWER_REMEMBER, /* and write it into certlink's user trust directory */
+};
+
+/* What a front end shows when asking whether to trust a server. */
+struct cl_http_peer {
+	const char *host;
+	unsigned port;
+	char sha256[96];   /* the CA certificate's SHA-256, uppercase "5F:3C:..." */
+	char subject[256]; /* the CA's subject, RFC 2253 */
+	char issuer[256];  /* the CA's issuer, RFC 2253 */
+};
+
+/* The question callback, called on the worker thread; it may block until the person answers. */
+typedef enum cl_http_answer (*cl_http_ask_fn)(void *data, const struct cl_http_peer *peer);
+
+enum cl_http_trust {
+	CL_HTTP_TRUST_NONE = 0, /* not established */
+	CL_HTTP_TRUST_SYSTEM,   /* system trust or certlink's trust directories */
+	CL_HTTP_TRUST_PIN,      /* the link's pinned CA */
+	CL_HTTP_TRUST_PERSON,   /* the person said yes */
+};
+
+struct cl_http_config {
+	const char *host; /* as parsed from the link: no brackets for IPv6 */
+	unsigned port;    /* 1-65535 */
+	bool have_pin;
+	unsigned char pin[32];         /* SHA-256 of the CA certificate's DER */
+	const char *const *trust_dirs; /* certlink's trust directories of *.pem files; NULL-terminated */
+	const char *remember_dir;      /* where ANSWER_REMEMBER writes; NULL: REMEMBER acts as ONCE */
+	const char *system_ca_file;    /* NULL: libcurl's default bundle; tests point it elsewhere */
+	cl_http_ask_fn ask;            /* NULL (zero-touch): no question, refuse */
+	void *ask_data;
+	struct cl_http_options opts;
+};
+
+struct cl_http;
+
+/* Create a session (no network yet). Copies cfg. Caller frees with cl_http_free(). NULL on bad input. */
+struct cl_http *cl_http_new(const struct cl_http_config *cfg, struct cl_error *err);
+
+/* Establish the server's identity. Idempotent once it succeeded. Errors: CL_E_UNREACHABLE (code
+ * "pin_mismatch" for a pin that does not match, "identity_unknown" when no trust and no yes is possible,
+ * "tls_verify" for a chain that fails checks), CL_E_CANCELLED (cancelled, or the person said no: code
+ * "declined"). */
+enum cl_status cl_http_establish(struct cl_http *http, struct cl_error *err);
+
+/* How the identity was established; CL_HTTP_TRUST_NONE before. When sha256 is non-NULL and the identity
+ * rests on one CA certificate (pin or person), copies its fingerprint and returns true in *has_ca. */
+enum cl_http_trust cl_http_trust_source(const struct cl_http *http, unsigned char sha256[32], bool *has_ca);
+
+/* GET or POST path (starting with "/") on the session's server. Fails with CL_E_UNEXPECTED before
+ * cl_http_establish() succeeded. max_body 0: the session default. Otherwise as cl_http_request(). */
+enum cl_status cl_http_get(struct cl_http *http, const char *path, const char *bearer, size_t max_body,
+                           struct cl_http_response *resp, struct cl_error *err);
+enum cl_status cl_http_post_json(struct cl_http *http, const char *path, const char *bearer, const char *json,
+                                 struct cl_http_response *resp, struct cl_error *err);
+
+/* The established trust anchors as PEM (system bundle plus the session's CAs), for cl_http_request() to
+ * other URLs of this server (SCEP over https). NULL before establishment or when system trust alone
+ * applies. Owned by the session. */
+const char *cl_http_trust_pem(const struct cl_http *http, size_t *len);
+
+/* "https://host:port" (IPv6 in brackets). Owned by the session. */
+const char *cl_http_base_url(const struct cl_http *http);
+
+void cl_http_free(struct cl_http *http);
+
 #endif
