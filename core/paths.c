@@ -138,6 +138,11 @@ char *cl_paths_etc_dir(struct cl_error *err)
 	return override_or("CERTLINK_ETC_DIR", "/etc/certlink", err);
 }
 
+unsigned cl_paths_store_dir_mode(enum cl_store_kind kind)
+{
+	return kind == CL_STORE_KIND_COMPUTER ? 0755 : 0700;
+}
+
 char *cl_paths_store_dir(enum cl_store_kind kind, struct cl_error *err)
 {
 	switch (kind) {

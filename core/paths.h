@@ -38,6 +38,10 @@ bool cl_paths_system_dir_redirected(void);
 /* $CERTLINK_ETC_DIR (default /etc/certlink): system-wide configuration. */
 char *cl_paths_etc_dir(struct cl_error *err);
 
+/* The mode a store's root directory is created with: 0700 for the user store; 0755 for the computer store
+ * (its records are readable by every account; keys and secrets inside are 0600). */
+unsigned cl_paths_store_dir_mode(enum cl_store_kind kind);
+
 /* Where a store keeps its files: the user data dir or the system dir. */
 char *cl_paths_store_dir(enum cl_store_kind kind, struct cl_error *err);
 /* Installed certificates: STORE_DIR/certs (one subdirectory per serial). */

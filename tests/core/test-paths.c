@@ -194,6 +194,8 @@ static void test_join_and_kinds(void)
 	longname[sizeof(longname) - 1] = '\0';
 	CHECK_PATH(cl_paths_join("/a", longname, &e_), NULL);
 
+	CHECK_INT_EQ(cl_paths_store_dir_mode(CL_STORE_KIND_USER), 0700);
+	CHECK_INT_EQ(cl_paths_store_dir_mode(CL_STORE_KIND_COMPUTER), 0755);
 	CHECK_STR_EQ(cl_store_kind_name(CL_STORE_KIND_USER), "user");
 	CHECK_STR_EQ(cl_store_kind_name(CL_STORE_KIND_COMPUTER), "computer");
 	CHECK_STR_EQ(cl_store_kind_name((enum cl_store_kind)0), "unknown");
