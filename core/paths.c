@@ -126,8 +126,10 @@ char *cl_paths_store_dir(enum cl_store_kind kind, struct cl_error *err)
 		return cl_paths_user_data_dir(err);
 	case CL_STORE_COMPUTER:
 		return cl_paths_system_dir(err);
+	case CL_STORE_ASK:
+		break;
 	}
-	cl_error_set(err, CL_E_UNEXPECTED, "unknown store kind %d", (int)kind);
+	cl_error_set(err, CL_E_UNEXPECTED, "no store chosen (%s)", cl_store_kind_name(kind));
 	return NULL;
 }
 
