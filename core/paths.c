@@ -251,6 +251,11 @@ char *cl_paths_proc_net_route(struct cl_error *err)
 	return override_or("CERTLINK_PROC_NET_ROUTE", "/proc/net/route", err);
 }
 
+char *cl_paths_os_release(struct cl_error *err)
+{
+	return override_or("CERTLINK_OS_RELEASE", "/etc/os-release", err);
+}
+
 char *cl_paths_apid_file(struct cl_error *err)
 {
 	return override_or("CERTLINK_APID_FILE", "/var/lib/misc/certlink-apid", err);

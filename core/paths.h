@@ -67,6 +67,7 @@ char *cl_paths_machine_id_file(struct cl_error *err); /* $CERTLINK_MACHINE_ID_FI
 char *cl_paths_dmi_dir(struct cl_error *err);         /* $CERTLINK_DMI_DIR or /sys/class/dmi/id */
 char *cl_paths_sysfs_net_dir(struct cl_error *err);   /* $CERTLINK_SYSFS_NET or /sys/class/net */
 char *cl_paths_proc_net_route(struct cl_error *err);  /* $CERTLINK_PROC_NET_ROUTE or /proc/net/route */
+char *cl_paths_os_release(struct cl_error *err);      /* $CERTLINK_OS_RELEASE or /etc/os-release */
 /* The APID fallback for machines without a machine-id: $CERTLINK_APID_FILE or /var/lib/misc/certlink-apid
  * (outside every package's files, so uninstalling or purging certlink keeps it). */
 char *cl_paths_apid_file(struct cl_error *err);

@@ -61,6 +61,7 @@ static void test_defaults(void)
 	CHECK_PATH(cl_paths_dmi_dir(&e_), "/sys/class/dmi/id");
 	CHECK_PATH(cl_paths_sysfs_net_dir(&e_), "/sys/class/net");
 	CHECK_PATH(cl_paths_proc_net_route(&e_), "/proc/net/route");
+	CHECK_PATH(cl_paths_os_release(&e_), "/etc/os-release");
 	CHECK_PATH(cl_paths_apid_file(&e_), "/var/lib/misc/certlink-apid");
 	CHECK_PATH(cl_paths_user_apid_file(&e_), "/home/alice/.local/state/certlink/apid");
 	CHECK_PATH(cl_paths_ca_certificates_dir(&e_), "/usr/local/share/ca-certificates");
@@ -113,6 +114,7 @@ static void test_overrides(void)
 	setenv("CERTLINK_DMI_DIR", "/t/dmi", 1);
 	setenv("CERTLINK_SYSFS_NET", "/t/net", 1);
 	setenv("CERTLINK_PROC_NET_ROUTE", "/t/route", 1);
+	setenv("CERTLINK_OS_RELEASE", "/t/os-release", 1);
 	setenv("CERTLINK_APID_FILE", "/t/apid", 1);
 	setenv("CERTLINK_CA_CERTIFICATES_DIR", "/t/cacerts", 1);
 	setenv("CERTLINK_CERTUTIL", "/t/certutil", 1);
@@ -132,6 +134,7 @@ static void test_overrides(void)
 	CHECK_PATH(cl_paths_dmi_dir(&e_), "/t/dmi");
 	CHECK_PATH(cl_paths_sysfs_net_dir(&e_), "/t/net");
 	CHECK_PATH(cl_paths_proc_net_route(&e_), "/t/route");
+	CHECK_PATH(cl_paths_os_release(&e_), "/t/os-release");
 	CHECK_PATH(cl_paths_apid_file(&e_), "/t/apid");
 	CHECK_PATH(cl_paths_user_apid_file(&e_), "/x/state/certlink/apid");
 	CHECK_PATH(cl_paths_ca_certificates_dir(&e_), "/t/cacerts");
