@@ -8,26 +8,31 @@
 
 #define WORD_MAX (2 * 4096 + 8)
 
-enum cl_status clr_units_quote(const char *arg, char *out, size_t size, struct cl_error *err)
+enum cl_status clr_units_quote_executable(const char *path, char *out, size_t size, struct cl_error *err)
 {
-	int quote = arg[0] == '\0' || strpbrk(arg, " \t\"'\\;") != NULL;
+	int quote = strpbrk(path, " \t;") != NULL;
 	size_t n = 0;
 
-#define PUT(c)                                                                               \
-	do {                                                                                 \
-		if (n + 1 >= size)                                                           \
-			return cl_error_set(err, CL_E_LOCAL, "ExecStart argument too long"); \
-		out[n++] = (c);                                                              \
+	/* systemd refuses an executable name with quotes or backslashes (string_is_safe()), quoted or not. */
+	if (strpbrk(path, "\"'\\"))
+		return cl_error_set(
+		    err, CL_E_LOCAL,
+		    "%s: systemd cannot run a program whose path contains a quote or a backslash", path);
+
+#define PUT(c)                                                                           \
+	do {                                                                             \
+		if (n + 1 >= size)                                                       \
+			return cl_error_set(err, CL_E_LOCAL, "ExecStart path too long"); \
+		out[n++] = (c);                                                          \
 	} while (0)
 
 	if (quote)
 		PUT('"');
-	for (const char *p = arg; *p; p++) {
-		if (*p == '%' || *p == '$') {
-			PUT(*p);
-		} else if (quote && (*p == '\\' || *p == '"')) {
-			PUT('\\');
-		}
+	for (const char *p = path; *p; p++) {
+		/* Specifiers apply to the executable name; $VAR substitution does not, so `$` stays as it is.
+		 */
+		if (*p == '%')
+			PUT('%');
 		PUT(*p);
 	}
 	if (quote)
@@ -45,7 +50,7 @@ enum cl_status clr_units_service(const char *certlink_path, char **out, struct c
 
 	*out = NULL;
 	if ((st = clr_desktop_check_path(certlink_path, err)) ||
-	    (st = clr_units_quote(certlink_path, word, sizeof(word), err)))
+	    (st = clr_units_quote_executable(certlink_path, word, sizeof(word), err)))
 		return st;
 	rc = asprintf(out,
 	              "# Written by certlink register-scheme; certlink unregister-scheme removes it.\n"

@@ -1,8 +1,9 @@
 /* certlink registry: the systemd user service and timer that run `certlink check-expiry` once a day.
  *
- * Pure functions: text out. ExecStart quoting follows systemd.service(5), "Command lines": a word with
- * white space, quotes or backslashes is double-quoted with C-style escapes inside, `%` (specifiers) is
- * written `%%` and `$` (environment substitution) `$$`.
+ * Pure functions: text out. ExecStart quoting follows systemd.service(5), "Command lines", for the one word
+ * certlink needs quoted, the executable: double quotes around white space or `;`, `%` (specifiers) written
+ * `%%`, `$` as it is (environment substitution does not apply to the executable name). systemd refuses an
+ * executable name with a quote or a backslash in it, so such a path is an error.
  */
 #ifndef CLR_UNITS_H
 #define CLR_UNITS_H
@@ -11,8 +12,9 @@
 
 #include "error.h"
 
-/* Write `arg` as one ExecStart word into out[size]. `arg` must pass clr_desktop_check_path(). */
-enum cl_status clr_units_quote(const char *arg, char *out, size_t size, struct cl_error *err);
+/* Write `path` as the executable word of ExecStart into out[size]. `path` must pass
+ * clr_desktop_check_path(); CL_E_LOCAL when systemd cannot run it (quote or backslash). */
+enum cl_status clr_units_quote_executable(const char *path, char *out, size_t size, struct cl_error *err);
 
 /* Contents of certlink-check-expiry.service running `certlink_path check-expiry` (caller frees). */
 enum cl_status clr_units_service(const char *certlink_path, char **out, struct cl_error *err);
