@@ -283,13 +283,17 @@ enum cl_status clr_register(const struct clr_register_options *opt, struct clr_n
 		    "--now " CLR_TIMER_NAME " (the login check in %s works without it).",
 		    p.timer_file, p.autostart_file);
 	}
-	if (clr_desktop_exec_needs_quoting(opt->handler_path))
+	/* Written as the spec says, but launchers in Debian 12 do not all read it back (see
+	 * docs/desktop-integration.md): xdg-open 1.1.3's generic mode splits Exec at spaces and ignores
+	 * quotes, and GLib 2.74 looks the program up before turning %% back into %. */
+	if (clr_desktop_exec_needs_quoting(opt->handler_path) || strchr(opt->handler_path, '%'))
 		clr_notes_add(
 		    notes,
-		    "The handler path \"%s\" has characters that must be quoted in a .desktop file. It is "
-		    "quoted as the specification says, but xdg-open 1.1.3 outside a desktop environment "
-		    "cannot start a quoted program; install certlink-handler in a path without spaces or "
-		    "shell characters for links to open everywhere.",
+		    "The handler path \"%s\" has characters that a .desktop file must quote or escape. It "
+		    "is written as the specification says, but some launchers cannot start such a program "
+		    "(xdg-open outside a desktop environment, and GLib with %% in the path). Install "
+		    "certlink-handler in a path of letters, digits, /, -, _ and . for links to open "
+		    "everywhere.",
 		    opt->handler_path);
 out:
 	contents_free(&c);
