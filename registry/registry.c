@@ -136,6 +136,14 @@ static enum cl_status set_default_user(const struct clr_locations *p, const char
 	return CL_OK;
 }
 
+/* mimeapps.list belongs to the person or the administrator: an edit keeps its mode. */
+static mode_t mimeapps_mode(const struct clr_locations *p)
+{
+	struct stat sb;
+
+	return stat(p->mimeapps_list, &sb) == 0 ? (sb.st_mode & 07777) : 0644;
+}
+
 /* System scope: the default for every user lives in $XDG_CONFIG_DIRS/mimeapps.list, which xdg-mime never
  * writes, so certlink edits it, keeping every other line. */
 static enum cl_status set_default_system(const struct clr_locations *p, struct cl_error *err)
@@ -153,7 +161,7 @@ static enum cl_status set_default_system(const struct clr_locations *p, struct c
 	free(text);
 	if (!edited)
 		return cl_error_set(err, CL_E_LOCAL, "out of memory");
-	st = clr_file_write_atomic(p->mimeapps_list, edited, strlen(edited), 0644, err);
+	st = clr_file_write_atomic(p->mimeapps_list, edited, strlen(edited), mimeapps_mode(p), err);
 	free(edited);
 	return st;
 }
@@ -348,7 +356,6 @@ static enum cl_status remove_default(const struct clr_locations *p, int *removed
 	char *text = NULL, *edited;
 	int missing, changed;
 	enum cl_status st;
-	struct stat sb;
 
 	*removed = 0;
 	if (clr_file_read(p->mimeapps_list, CLR_FILE_MAX, &text, &missing, err) != CL_OK) {
@@ -364,9 +371,7 @@ static enum cl_status remove_default(const struct clr_locations *p, int *removed
 		return cl_error_set(err, CL_E_LOCAL, "out of memory");
 	st = CL_OK;
 	if (changed) {
-		/* mimeapps.list belongs to the person or the administrator: keep its mode. */
-		mode_t mode = stat(p->mimeapps_list, &sb) == 0 ? (sb.st_mode & 07777) : 0644;
-		st = clr_file_write_atomic(p->mimeapps_list, edited, strlen(edited), mode, err);
+		st = clr_file_write_atomic(p->mimeapps_list, edited, strlen(edited), mimeapps_mode(p), err);
 		*removed = st == CL_OK;
 	}
 	free(edited);
