@@ -42,5 +42,6 @@ int cli_self_path(char *out, size_t size);
 int cli_cmd_register_scheme(int argc, char **argv);
 int cli_cmd_unregister_scheme(int argc, char **argv);
 int cli_cmd_scheme_status(int argc, char **argv);
+int cli_cmd_enroll(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ struct cli_command {
 };
 
 static const struct cli_command commands[] = {
+	{ "enroll", cli_cmd_enroll, N_("zero-touch enrollment: apply, activate and install a certificate") },
 	{ "register-scheme", cli_cmd_register_scheme, N_("open certlink:// links with certlink-handler") },
 	{ "unregister-scheme", cli_cmd_unregister_scheme, N_("remove what register-scheme installed") },
 	{ "scheme-status", cli_cmd_scheme_status,
