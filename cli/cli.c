@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+static void vmessage(const char *prefix, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void vmessage(const char *prefix, const char *fmt, va_list ap)
 {
 	fputs("certlink: ", stderr);

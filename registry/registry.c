@@ -136,12 +136,22 @@ static enum cl_status set_default_user(const struct clr_locations *p, const char
 	return CL_OK;
 }
 
-/* mimeapps.list belongs to the person or the administrator: an edit keeps its mode. */
-static mode_t mimeapps_mode(const struct clr_locations *p)
+/* mimeapps.list belongs to the person or the administrator: an edit keeps its mode, and when it is a
+ * symbolic link (dotfile managers do that) the file it points to is replaced, not the link. */
+static enum cl_status write_mimeapps(const struct clr_locations *p, const char *text, struct cl_error *err)
 {
+	char target[PATH_MAX];
+	const char *path = p->mimeapps_list;
 	struct stat sb;
 
-	return stat(p->mimeapps_list, &sb) == 0 ? (sb.st_mode & 07777) : 0644;
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		if (!realpath(path, target))
+			return cl_error_set(err, CL_E_LOCAL, "cannot follow the link %s: %s", path,
+			                    strerror(errno));
+		path = target;
+	}
+	return clr_file_write_atomic(path, text, strlen(text),
+	                             stat(path, &sb) == 0 ? (sb.st_mode & 07777) : 0644, err);
 }
 
 /* System scope: the default for every user lives in $XDG_CONFIG_DIRS/mimeapps.list, which xdg-mime never
@@ -161,7 +171,7 @@ static enum cl_status set_default_system(const struct clr_locations *p, struct c
 	free(text);
 	if (!edited)
 		return cl_error_set(err, CL_E_LOCAL, "out of memory");
-	st = clr_file_write_atomic(p->mimeapps_list, edited, strlen(edited), mimeapps_mode(p), err);
+	st = write_mimeapps(p, edited, err);
 	free(edited);
 	return st;
 }
@@ -371,7 +381,7 @@ static enum cl_status remove_default(const struct clr_locations *p, int *removed
 		return cl_error_set(err, CL_E_LOCAL, "out of memory");
 	st = CL_OK;
 	if (changed) {
-		st = clr_file_write_atomic(p->mimeapps_list, edited, strlen(edited), mimeapps_mode(p), err);
+		st = write_mimeapps(p, edited, err);
 		*removed = st == CL_OK;
 	}
 	free(edited);

@@ -259,8 +259,11 @@ case_system() {
 	make_handler "$HANDLER"
 	make_competitor
 	mkdir -p "$SYS/etc/xdg"
-	printf '[Default Applications]\ntext/html=firefox.desktop\n' >"$SYS/etc/xdg/mimeapps.list"
-	cp "$SYS/etc/xdg/mimeapps.list" "$work/mimeapps.before"
+	# The administrator's mimeapps.list is a link to a managed file: edits go to the file, the link stays.
+	printf '[Default Applications]\ntext/html=firefox.desktop\n' >"$work/managed-mimeapps.list"
+	chmod 640 "$work/managed-mimeapps.list"
+	ln -s "$work/managed-mimeapps.list" "$SYS/etc/xdg/mimeapps.list"
+	cp "$work/managed-mimeapps.list" "$work/mimeapps.before"
 	SA=$SYS/share/applications
 	SU=$SYS/etc/systemd/user
 
@@ -271,6 +274,8 @@ case_system() {
 	check "system mimeinfo.cache updated" grep -q "^$MIME=\(.*;\)\{0,1\}certlink-handler.desktop;" "$SA/mimeinfo.cache"
 	check "system mimeapps.list names us" file_has "$SYS/etc/xdg/mimeapps.list" "$MIME=certlink-handler.desktop;"
 	check "system mimeapps.list keeps other lines" file_has "$SYS/etc/xdg/mimeapps.list" "text/html=firefox.desktop"
+	check "system mimeapps.list is still a link" [ -L "$SYS/etc/xdg/mimeapps.list" ]
+	check "the managed file keeps its mode" [ "$(stat -c %a "$work/managed-mimeapps.list")" = 640 ]
 	check "system autostart written" [ -f "$SYS/etc/xdg/autostart/certlink-check-expiry.desktop" ]
 	check "global user units written" [ -f "$SU/certlink-check-expiry.service" ] && [ -f "$SU/certlink-check-expiry.timer" ]
 	check "timer enabled for every user" \
@@ -299,6 +304,7 @@ case_system() {
 	check "global units removed" [ ! -e "$SU/certlink-check-expiry.service" ] && [ ! -e "$SU/certlink-check-expiry.timer" ]
 	check "timer link removed" [ ! -L "$SU/timers.target.wants/certlink-check-expiry.timer" ]
 	check "system mimeapps.list back to what it was" cmp -s "$SYS/etc/xdg/mimeapps.list" "$work/mimeapps.before"
+	check "system mimeapps.list still a link after unregister" [ -L "$SYS/etc/xdg/mimeapps.list" ]
 	check "system mimeinfo.cache no longer names us" file_lacks "$SA/mimeinfo.cache" certlink-handler
 	check "the distribution default is back" is_default zz-other.desktop
 }
