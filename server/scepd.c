@@ -10,8 +10,10 @@
 #include "ca.h"
 #include "db.h"
 #include "issue.h"
-#include "scep.h"
 #include "util.h"
+
+#ifndef SRV_NO_SCEP
+#include "scep.h"
 
 static void reply(struct srv_request *hreq, struct srv_response *resp, const struct srv_scep_request *req,
                   enum srv_scep_pki_status status, int fail_info, X509 *cert)
@@ -135,6 +137,16 @@ out:
 	srv_scep_request_clear(&req);
 }
 
+#else
+/* Built without the SCEP message layer (server/scep.c): say so instead of pretending. */
+void srv_scepd_handle(struct srv_request *req, struct srv_response *resp)
+{
+	srv_resp_error(resp, 503, "unavailable", "This server was built without its SCEP message layer.",
+	               3600);
+}
+#endif
+
+#ifndef SRV_NO_SCEP
 void srv_scepd_handle(struct srv_request *req, struct srv_response *resp)
 {
 	const char *op = srv_req_arg(req, "operation");
@@ -174,3 +186,4 @@ void srv_scepd_handle(struct srv_request *req, struct srv_response *resp)
 		srv_resp_error(resp, 400, "bad_request", "Unknown SCEP operation.", 0);
 	}
 }
+#endif
