@@ -90,7 +90,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
-	struct srv_server *srv = cls;
+	struct srv_listener *lis = cls;
+	struct srv_server *srv = lis->srv;
 	struct srv_request *req = *con_cls;
 	struct srv_response resp = { 0 };
 	const char *clen;
@@ -104,8 +105,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->conn = conn;
 		req->method = method;
 		req->path = url;
-		req->plain = srv->http &&
-		             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON)->daemon == srv->http;
+		req->plain = lis->plain;
 		req->body_cap = cap_for(url);
 		/* Shed load before reading anything: a client retries after Retry-After (docs/protocol.md).
 		 */
@@ -164,7 +164,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-	struct srv_server *srv = cls;
+	struct srv_server *srv = ((struct srv_listener *)cls)->srv;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
 		atomic_fetch_add(&srv->open_conns, 1);
@@ -190,6 +190,7 @@ static struct MHD_Daemon *start_one(struct srv_server *srv, unsigned port, int t
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	struct MHD_Daemon *d;
 	const union MHD_DaemonInfo *info;
+	struct srv_listener *lis = tls ? &srv->tls_listener : &srv->plain_listener;
 
 	if (inet_pton(AF_INET, srv->listen, &a4.sin_addr) == 1) {
 		a4.sin_family = AF_INET;
@@ -206,11 +207,13 @@ static struct MHD_Daemon *start_one(struct srv_server *srv, unsigned port, int t
 	}
 	if (tls)
 		flags |= MHD_USE_TLS;
+	lis->srv = srv;
+	lis->plain = !tls;
 	d = MHD_start_daemon(
-	    flags, (uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+	    flags, (uint16_t)port, NULL, NULL, on_request, lis, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 	    MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE, srv->threads, MHD_OPTION_CONNECTION_LIMIT,
 	    srv->max_open * 2 + 16, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED,
-	    on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+	    on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, lis,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END,
 	    srv->ca->tls_key_pem, MHD_OPTION_HTTPS_MEM_CERT, srv->ca->tls_chain_pem,
 	    MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", MHD_OPTION_END);

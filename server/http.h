@@ -18,6 +18,14 @@
 
 struct srv_ca;
 
+struct srv_server;
+
+/* One listener's identity, handed to libmicrohttpd as the callbacks' closure. */
+struct srv_listener {
+	struct srv_server *srv;
+	int plain;
+};
+
 /* The running server: shared read-only state after start, plus counters. */
 struct srv_server {
 	const char *state_dir;
@@ -30,6 +38,7 @@ struct srv_server {
 	atomic_int open_conns; /* connections open right now */
 	struct MHD_Daemon *https;
 	struct MHD_Daemon *http;
+	struct srv_listener tls_listener, plain_listener;
 };
 
 struct srv_request {
