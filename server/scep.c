@@ -417,22 +417,22 @@ static enum srv_scep_result read_getcert(struct srv_scep_request *req, const uns
 	return SRV_SCEP_OK;
 }
 
-static enum srv_scep_result read_content(struct srv_scep_request *req, BIO *plain, char *errbuf,
-                                         size_t errlen)
+enum srv_scep_result srv_scep_parse_content(struct srv_scep_request *req, const unsigned char *der,
+                                            size_t len, char *errbuf, size_t errlen)
 {
-	const unsigned char *der;
-	long len = BIO_get_mem_data(plain, (char **)&der);
-
-	if (len <= 0)
-		return refuse(req, SRV_SCEP_BAD_MESSAGE_CHECK, errbuf, errlen, "envelope is empty");
+	if (len == 0 || len > SRV_SCEP_MAX_MESSAGE)
+		return refuse(req, SRV_SCEP_BAD_MESSAGE_CHECK, errbuf, errlen,
+		              "envelope is empty or too large");
 	switch (req->message_type) {
 	case SRV_SCEP_PKCSREQ:
 	case SRV_SCEP_RENEWALREQ:
-		return read_csr(req, der, len, errbuf, errlen);
+		return read_csr(req, der, (long)len, errbuf, errlen);
 	case SRV_SCEP_CERTPOLL:
-		return read_poll(req, der, len, errbuf, errlen);
+		return read_poll(req, der, (long)len, errbuf, errlen);
+	case SRV_SCEP_GETCERT:
+		return read_getcert(req, der, (long)len, errbuf, errlen);
 	default:
-		return read_getcert(req, der, len, errbuf, errlen);
+		return refuse(req, SRV_SCEP_BAD_REQUEST, errbuf, errlen, "unsupported messageType");
 	}
 }
 
@@ -443,6 +443,8 @@ enum srv_scep_result srv_scep_parse(const unsigned char *der, size_t len, X509 *
 	PKCS7_SIGNER_INFO *si = NULL;
 	PKCS7 *p7 = NULL;
 	BIO *content = NULL, *plain = NULL;
+	const unsigned char *plain_der;
+	long plain_len;
 
 	memset(req, 0, sizeof(*req));
 	req->fail_info = -1;
@@ -462,8 +464,11 @@ enum srv_scep_result srv_scep_parse(const unsigned char *der, size_t len, X509 *
 		r = refuse(req, SRV_SCEP_BAD_REQUEST, errbuf, errlen, "unsupported messageType");
 		goto out;
 	}
-	if ((r = open_envelope(content, ra_cert, ra_key, req, &plain, errbuf, errlen)) != SRV_SCEP_OK ||
-	    (r = read_content(req, plain, errbuf, errlen)) != SRV_SCEP_OK)
+	if ((r = open_envelope(content, ra_cert, ra_key, req, &plain, errbuf, errlen)) != SRV_SCEP_OK)
+		goto out;
+	plain_len = BIO_get_mem_data(plain, (char **)&plain_der);
+	if ((r = srv_scep_parse_content(req, plain_der, plain_len > 0 ? (size_t)plain_len : 0, errbuf,
+	                                errlen)) != SRV_SCEP_OK)
 		goto out;
 	req->fail_info = -1;
 out:
