@@ -84,6 +84,11 @@ enum cl_status cl_flow_record_save(struct cl_flow *f, const char *last_error, st
 /* Load the recorded application id into the flow (state, ids, secret). */
 enum cl_status cl_flow_record_load(struct cl_flow *f, const struct cl_application *app, struct cl_error *err);
 
+#define CL_FLOW_SECRET_TOKEN "token" /* a passwordless invitation's token, until the apply is answered */
+bool cl_flow_record_same_invitation(struct cl_flow *f, const struct cl_application *app);
+/* Forget an application that was never answered (its record and secrets). */
+enum cl_status cl_flow_record_drop(struct cl_flow *f, const char *app_id, struct cl_error *err);
+
 /* The client_request_id recorded for the flow's application (for an idempotent apply). */
 enum cl_status cl_flow_record_request_id(struct cl_flow *f, char out[64], struct cl_error *err);
 

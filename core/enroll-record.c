@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "secret.h"
@@ -65,6 +66,9 @@ enum cl_status cl_flow_record_new(struct cl_flow *f, struct cl_error *err)
 	st = make_uuid(request_id, err);
 	if (st == CL_OK)
 		st = cl_records_update(f->store, add_app, &c, err);
+	/* A passwordless apply is replayed after a crash with the same one-time token: keep it until answered. */
+	if (st == CL_OK && f->pwless)
+		st = cl_secret_put(f->store, f->app_id, CL_FLOW_SECRET_TOKEN, f->token, strlen(f->token), err);
 	if (st != CL_OK)
 		cl_error_prefix(err, "recording the application");
 	return st;
@@ -147,4 +151,36 @@ enum cl_status cl_flow_record_request_id(struct cl_flow *f, char out[64], struct
 		snprintf(out, 64, "%s", app->client_request_id);
 	cl_records_free(rec);
 	return st;
+}
+
+/* A recorded application that was never answered belongs to this run only if it was made with the same
+ * invitation token; an application from another invitation is dropped, not replayed with the wrong token. */
+bool cl_flow_record_same_invitation(struct cl_flow *f, const struct cl_application *app)
+{
+	char *token = NULL;
+	size_t len = 0;
+	bool same;
+
+	if (app->state != CL_APP_NEW || !f->pwless)
+		return true;
+	if (cl_secret_get(f->store, app->id, CL_FLOW_SECRET_TOKEN, &token, &len, NULL) != CL_OK)
+		return false;
+	same = len == strlen(f->token) && CRYPTO_memcmp(token, f->token, len) == 0;
+	cl_secret_free(token, len);
+	return same;
+}
+
+static enum cl_status drop_app(struct cl_records *rec, void *data, struct cl_error *err)
+{
+	cl_records_remove_application(rec, data);
+	return CL_OK;
+}
+
+enum cl_status cl_flow_record_drop(struct cl_flow *f, const char *app_id, struct cl_error *err)
+{
+	char id[17];
+
+	snprintf(id, sizeof(id), "%s", app_id);
+	cl_secret_delete_all(f->store, id, NULL);
+	return cl_records_update(f->store, drop_app, id, err);
 }

@@ -279,7 +279,10 @@ static enum cl_status store_applied(struct cl_flow *f, struct cl_proto_applicati
 	if (st != CL_OK)
 		return st;
 	f->state = app_state(app->state);
-	return cl_flow_record_save(f, NULL, err);
+	st = cl_flow_record_save(f, NULL, err);
+	if (st == CL_OK)
+		cl_secret_delete(f->store, f->app_id, CL_FLOW_SECRET_TOKEN, NULL);
+	return st;
 }
 
 enum cl_status cl_flow_apply(struct cl_flow *f, struct cl_error *err)

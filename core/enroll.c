@@ -234,6 +234,14 @@ static enum cl_status flow_find_resume(struct cl_flow *f, struct cl_error *err)
 		      ? cl_records_find_application_for(rec, f->host, (int)f->port, f->user[0] ? f->user : NULL,
 							f->store, true)
 		      : NULL;
+	if (app && !cl_flow_record_same_invitation(f, app)) {
+		char stale[17];
+
+		snprintf(stale, sizeof(stale), "%s", app->id);
+		cl_flow_log(f, "dropping unanswered application %s of another invitation", stale);
+		cl_records_free(rec);
+		return cl_flow_record_drop(f, stale, err);
+	}
 	if (app && (!f->renewal_of[0] || (app->renewal_of && strcmp(app->renewal_of, f->renewal_of) == 0))) {
 		cl_flow_log(f, "resuming application %s (%s)", app->id, cl_app_state_name(app->state));
 		st = cl_flow_record_load(f, app, err);

@@ -70,12 +70,16 @@ static bool valid_time(const char *s)
 static enum cl_status get_time(const cJSON *obj, const char *name, char *out, size_t size,
                                struct cl_error *err)
 {
+	char buf[CL_PROTO_TIME_MAX * 4 + 1];
 	bool present;
 
-	if (cl_json_get_str(obj, name, NULLOK, 20, CL_PROTO_TIME_MAX, out, size, &present, err) != CL_OK)
+	out[0] = '\0';
+	if (cl_json_get_str(obj, name, NULLOK, 20, CL_PROTO_TIME_MAX, buf, sizeof(buf), &present, err) != CL_OK)
 		return CL_E_UNREACHABLE;
-	if (present && !valid_time(out))
+	if (present && (!valid_time(buf) || strlen(buf) >= size))
 		return cl_json_bad(err, "member \"%s\" is not an RFC 3339 UTC time", name);
+	if (present)
+		memcpy(out, buf, strlen(buf) + 1);
 	return CL_OK;
 }
 
