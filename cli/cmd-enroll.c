@@ -6,6 +6,8 @@
  */
 #include "cli.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -248,8 +250,10 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 static int host_to_link(struct enroll_args *a)
 {
 	struct cl_link *l = &a->link;
+	unsigned char ip[16];
 	char text[2100];
 	struct cl_error err;
+	size_t i;
 
 	if (a->opts.link) {
 		if (a->host || a->ca)
@@ -261,6 +265,9 @@ static int host_to_link(struct enroll_args *a)
 	memset(l, 0, sizeof(*l));
 	l->action = CL_LINK_ENROLL;
 	snprintf(l->host, sizeof(l->host), "%s", a->host);
+	for (i = 0; l->host[i]; i++)
+		l->host[i] = (char)tolower((unsigned char)l->host[i]);
+	l->host_is_ip = inet_pton(AF_INET, l->host, ip) == 1 || inet_pton(AF_INET6, l->host, ip) == 1;
 	l->port = (unsigned)(a->port ? a->port : 443);
 	if (a->ca && !(l->has_ca_fp = cl_fp_parse(a->ca, strlen(a->ca), l->ca_fp)))
 		return cli_usage_error("enroll", _("--ca-fingerprint must be a SHA-256 fingerprint (64 hex digits)"));

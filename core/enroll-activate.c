@@ -310,7 +310,5 @@ enum cl_status cl_flow_activate(struct cl_flow *f, struct cl_error *err)
 	}
 	cl_csr_free(csr);
 	cl_proto_activation_clear(&act);
-	if (st != CL_OK)
-		cl_error_prefix(err, "activating application %s", f->server_id);
 	return st;
 }

@@ -318,8 +318,13 @@ enum cl_status cl_flow_apply(struct cl_flow *f, struct cl_error *err)
 		cl_proto_application_clear(&app);
 		st = retry_apply(f, &tries, err);
 	}
-	if (st != CL_OK)
-		cl_error_prefix(err, "applying");
+	/* A refused apply leaves nothing at the server: forget the record instead of resuming it later. */
+	if (st == CL_E_REFUSED && f->state == CL_APP_NEW && f->app_id[0]) {
+		struct cl_error ignored;
+
+		if (cl_flow_record_drop(f, f->app_id, &ignored) == CL_OK)
+			f->app_id[0] = '\0';
+	}
 	return st;
 }
 
