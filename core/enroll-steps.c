@@ -167,8 +167,9 @@ static enum cl_status need_fields(struct cl_flow *f, const char *hint, struct cl
 	struct cl_question q;
 	enum cl_status st;
 
-	if (!hint && !missing(&c->invitation_code, f->code) && !missing(&c->email, f->email) &&
-	    !missing(&c->reason, f->reason) && !missing(&c->device_note, f->device_note))
+	if (!hint && !(f->opts->confirm_apply && f->opts->ask) && !missing(&c->invitation_code, f->code) &&
+	    !missing(&c->email, f->email) && !missing(&c->reason, f->reason) &&
+	    !missing(&c->device_note, f->device_note))
 		return CL_OK;
 	if (!f->opts->ask)
 		return cl_error_set(err, CL_E_LOCAL, "the server requires fields that were not given%s%s",
@@ -181,6 +182,8 @@ static enum cl_status need_fields(struct cl_flow *f, const char *hint, struct cl
 	q.use_reason = use_of(&c->reason);
 	q.use_device_note = use_of(&c->device_note);
 	q.device_note_label = c->device_note.label[0] ? c->device_note.label : NULL;
+	q.store = f->store; /* shown: what the application will name */
+	snprintf(q.user, sizeof(q.user), "%s", f->user);
 	snprintf(q.code, sizeof(q.code), "%s", f->code);
 	snprintf(q.email, sizeof(q.email), "%s", f->email);
 	snprintf(q.reason, sizeof(q.reason), "%s", f->reason);

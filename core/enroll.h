@@ -39,7 +39,8 @@ enum cl_question_kind {
 	CL_ASK_TRUST_CA,     /* install this CA as a trust anchor? show fingerprint and subject */
 	CL_ASK_STORE,        /* the link names no store: user or computer */
 	CL_ASK_CREDENTIALS,  /* user ID and password (user may be pre-filled from the link) */
-	CL_ASK_FIELDS,       /* invitation code, e-mail, reason, device note, as the server asks */
+	CL_ASK_FIELDS,       /* invitation code, e-mail, reason, device note, as the server asks; store and
+	                        user are filled in to show what the application will name */
 };
 
 enum cl_trust_answer {
@@ -97,7 +98,11 @@ struct cl_enroll_opts {
 	int approval_timeout; /* seconds to wait for approval; 0: the server's approval_poll.timeout */
 	int notify_days;      /* renewal window for the "not due" rule; 0: settings (default 14) */
 	bool debug;           /* log protocol steps (never secrets) through log_fn */
-	cl_ask_fn ask;        /* NULL: never ask (zero-touch) */
+	/* Ask CL_ASK_FIELDS before a new application is sent, offering every field the server uses (optional
+	 * ones too, all "off" when it uses none), so a wizard can show its form and a summary to confirm.
+	 * Without it only missing required fields are asked. Needs ask. */
+	bool confirm_apply;
+	cl_ask_fn ask; /* NULL: never ask (zero-touch) */
 	cl_progress_fn progress;
 	void (*log_fn)(void *user_data, const char *line);
 	void *user_data;
