@@ -11,11 +11,15 @@
 
 #include <stddef.h>
 
+#include "enroll.h"
 #include "error.h"
 
-/* Marks user-visible strings for translation. gettext comes later; until then these are the identity. */
-#define _(s)  (s)
-#define N_(s) (s)
+/* User-visible strings go through gettext, domain "certlink" (po/). N_() only marks a string for
+ * xgettext; translate it with _() where it is used. */
+#include <libintl.h>
+#define GETTEXT_PACKAGE "certlink"
+#define _(s)            dgettext(GETTEXT_PACKAGE, s)
+#define N_(s)           (s)
 
 #define CLI_EXIT_OK    0
 #define CLI_EXIT_USAGE 100 /* bad arguments: same code as a local failure (docs/links.md, error.h) */
@@ -38,10 +42,20 @@ int cli_fail(const struct cl_error *err);
 /* The absolute path of the running certlink executable, into out[size]; -1 when it cannot be found. */
 int cli_self_path(char *out, size_t size);
 
+/* Set the locale from the environment and bind the catalogue: $CERTLINK_LOCALEDIR when it is an absolute
+ * path (tests point it into the build tree), else the install's locale directory. */
+void cli_i18n_init(void);
+
+/* A stage of the enrollment flow in the person's language. */
+const char *cli_stage_name(enum cl_stage stage);
+
 /* Subcommands (one cmd-*.c file each). */
 int cli_cmd_register_scheme(int argc, char **argv);
 int cli_cmd_unregister_scheme(int argc, char **argv);
 int cli_cmd_scheme_status(int argc, char **argv);
 int cli_cmd_enroll(int argc, char **argv);
+int cli_cmd_check_expiry(int argc, char **argv);
+int cli_cmd_diagnostics(int argc, char **argv);
+int cli_cmd_delete(int argc, char **argv);
 
 #endif

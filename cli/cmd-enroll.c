@@ -93,7 +93,7 @@ static void on_log(void *data, const char *line)
 static void on_progress(void *data, enum cl_stage stage, const char *detail)
 {
 	(void)data;
-	fprintf(stderr, "certlink: %s: %s\n", _(cl_stage_name(stage)), detail);
+	fprintf(stderr, "certlink: %s: %s\n", cli_stage_name(stage), detail);
 }
 
 static int read_line(FILE *fp, char *out, size_t size)

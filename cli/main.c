@@ -16,6 +16,11 @@ struct cli_command {
 
 static const struct cli_command commands[] = {
 	{ "enroll", cli_cmd_enroll, N_("zero-touch enrollment: apply, activate and install a certificate") },
+	{ "delete", cli_cmd_delete,
+	  N_("remove a certificate or application from its store and the records") },
+	{ "check-expiry", cli_cmd_check_expiry,
+	  N_("notify about certificates that expire soon or have expired") },
+	{ "diagnostics", cli_cmd_diagnostics, N_("write an archive for support, without any secret") },
 	{ "register-scheme", cli_cmd_register_scheme, N_("open certlink:// links with certlink-handler") },
 	{ "unregister-scheme", cli_cmd_unregister_scheme, N_("remove what register-scheme installed") },
 	{ "scheme-status", cli_cmd_scheme_status,
@@ -45,6 +50,7 @@ int main(int argc, char **argv)
 {
 	const char *name;
 
+	cli_i18n_init();
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;
