@@ -1,7 +1,9 @@
 /* certlink core: describing a certificate (see certinfo.h). */
 #include "certinfo.h"
+#include "fileio.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -141,14 +143,44 @@ enum cl_status cl_certinfo_get(X509 *cert, struct cl_certinfo *info, struct cl_e
 
 enum cl_status cl_certinfo_read_pem(const char *path, X509 **out, struct cl_error *err)
 {
-	BIO *bio = BIO_new_file(path, "r");
+	char *text = NULL;
+	size_t len = 0;
+	BIO *bio;
 
 	*out = NULL;
-	if (!bio)
-		return cl_error_set_openssl(err, CL_E_LOCAL, "opening %s", path);
-	*out = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	/* capped before OpenSSL sees it: a store file can be replaced by anyone with the account */
+	if (cl_fileio_read(path, 256 * 1024, &text, &len, err) != CL_OK)
+		return err ? err->status : CL_E_LOCAL;
+	bio = BIO_new_mem_buf(text, (int)len);
+	if (bio)
+		*out = PEM_read_bio_X509(bio, NULL, NULL, NULL);
 	BIO_free(bio);
+	free(text);
 	if (!*out)
 		return cl_error_set_openssl(err, CL_E_LOCAL, "reading a certificate from %s", path);
+	return CL_OK;
+}
+
+enum cl_status cl_certinfo_text(X509 *cert, char **out, struct cl_error *err)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data = NULL;
+	long len;
+
+	*out = NULL;
+	if (!bio || X509_print_ex(bio, cert, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB, 0) != 1 ||
+	    PEM_write_bio_X509(bio, cert) != 1) {
+		BIO_free(bio);
+		return cl_error_set_openssl(err, CL_E_LOCAL, "printing the certificate");
+	}
+	len = BIO_get_mem_data(bio, &data);
+	*out = malloc((size_t)len + 1);
+	if (*out) {
+		memcpy(*out, data, (size_t)len);
+		(*out)[len] = '\0';
+	}
+	BIO_free(bio);
+	if (!*out)
+		return cl_error_set(err, CL_E_LOCAL, "out of memory");
 	return CL_OK;
 }

@@ -28,4 +28,8 @@ enum cl_status cl_certinfo_get(X509 *cert, struct cl_certinfo *info, struct cl_e
 /* Read the first PEM certificate of a file (at most 256 KiB). Caller frees with X509_free(). */
 enum cl_status cl_certinfo_read_pem(const char *path, X509 **out, struct cl_error *err);
 
+/* OpenSSL's text dump of the whole certificate followed by its PEM, for a person who asks to see all of
+ * it. Caller frees *out with free(). */
+enum cl_status cl_certinfo_text(X509 *cert, char **out, struct cl_error *err);
+
 #endif
