@@ -164,8 +164,6 @@ static void set_field(CertlinkManagerAskFields *self, int i, enum cl_field_use u
 
 	f->use = use;
 	gtk_label_set_text_with_mnemonic(f->caption, text);
-	gtk_accessible_update_property(GTK_ACCESSIBLE(f->entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
-	                               gtk_label_get_text(f->caption), -1);
 	gtk_editable_set_text(f->entry, value);
 	gtk_widget_set_visible(GTK_WIDGET(f->caption), use != CL_FIELD_OFF);
 	gtk_widget_set_visible(GTK_WIDGET(f->entry), use != CL_FIELD_OFF);

@@ -356,7 +356,7 @@ static void delete_activated(GtkWidget *w, const char *action, GVariant *param)
 
 	if (!e)
 		return;
-	store = certlink_manager_store_label(certlink_manager_entry_get_store(e));
+	store = certlink_manager_store_words(certlink_manager_entry_get_store(e));
 	if (certlink_manager_entry_get_kind(e) == CERTLINK_ENTRY_CERTIFICATE)
 		body = g_strdup_printf(
 		    _("“%s” (serial %s) is removed from the %s and from every place certlink put it: "
@@ -380,8 +380,13 @@ static void details_activated(GtkWidget *w, const char *action, GVariant *param)
 	CertlinkManagerCertList *self = CERTLINK_MANAGER_CERTLIST(w);
 	CertlinkManagerEntry *e = find_key(self, g_variant_get_string(param, NULL));
 
-	if (e)
-		gtk_window_present(GTK_WINDOW(certlink_manager_details_new(window_of(self), e)));
+	if (e) {
+		CertlinkManagerDetails *d = certlink_manager_details_new(window_of(self), e);
+
+		g_signal_connect_object(d, "changed", G_CALLBACK(certlink_manager_certlist_reload), self,
+		                        G_CONNECT_SWAPPED);
+		gtk_window_present(GTK_WINDOW(d));
+	}
 	g_clear_object(&e);
 }
 

@@ -255,3 +255,8 @@ const char *certlink_manager_store_label(enum cl_store_kind store)
 {
 	return store == CL_STORE_COMPUTER ? _("Computer store") : _("User store");
 }
+
+const char *certlink_manager_store_words(enum cl_store_kind store)
+{
+	return store == CL_STORE_COMPUTER ? _("computer store") : _("user store");
+}

@@ -57,7 +57,8 @@ gint64 certlink_manager_entry_get_days_left(CertlinkManagerEntry *self);
 
 /* Words for people. */
 const char *certlink_manager_entry_state_label(CertlinkManagerEntry *self);
-const char *certlink_manager_store_label(enum cl_store_kind store);
+const char *certlink_manager_store_label(enum cl_store_kind store); /* "User store" */
+const char *certlink_manager_store_words(enum cl_store_kind store); /* in a sentence: "user store" */
 
 G_END_DECLS
 

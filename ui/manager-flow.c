@@ -203,7 +203,7 @@ static void show_success(CertlinkManagerFlow *self, const struct cl_enroll_resul
 		until = certlink_manager_ui_format_time(r->not_after);
 		detail = g_strdup_printf(
 		    _("“%s” (serial %s) is installed in the %s, valid until %s.\nFile: %s%s%s"),
-		    r->cn[0] ? r->cn : r->subject, r->serial, certlink_manager_store_label(r->store), until,
+		    r->cn[0] ? r->cn : r->subject, r->serial, certlink_manager_store_words(r->store), until,
 		    r->cert_path, r->nss_imported ? _("\nNSS database: ") : "",
 		    r->nss_imported ? r->nss_nickname : "");
 		g_free(until);

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "server"))
@@ -57,6 +58,11 @@ def run_main(fn):
         fn()
     except Failure as e:
         log(f"FAIL: {e}")
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    except BaseException:
+        traceback.print_exc()
+        sys.stdout.flush()
         print("0 passed, 1 failed")
         sys.exit(1)
     print("1 passed, 0 failed")

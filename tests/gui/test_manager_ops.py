@@ -1,0 +1,149 @@
+"""certlink-manager's certificate list, driven through its real widgets (AT-SPI, dogtail) under Xvfb, against
+certlink-server: the list shows an enrolled certificate and a pending application; details show the right
+serial; activate finishes the approved application; delete removes a certificate from the store and the
+records; withdraw revokes at the server and re-apply sends the application again; renew replaces an expiring
+certificate. Screenshots of each step go to the artifacts directory.
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import managergui as mg  # noqa: E402
+from certlinktest import Account, RefServer, check, enroll, log, run_main, wait_for  # noqa: E402
+
+ARTIFACTS = os.path.join(os.environ.get("CERTLINK_ARTIFACTS", "."), "manager-ops")
+
+
+def server_json(server, command):
+    return json.loads(server.srv.cli(command).stdout)
+
+
+def app_record(acct, app_id):
+    return next((a for a in acct.records()["applications"] if a["id"] == app_id), None)
+
+
+def body():
+    display = mg.Display(ARTIFACTS)
+    acct = Account("gui-ops")
+    server = RefServer()
+    mgr = None
+    try:
+        serial = enroll(acct, server)
+        app_id = enroll(acct, server, pending=True)
+        log(f"enrolled certificate {serial}, pending application {app_id}")
+
+        mgr = mg.Manager(acct, ["--page", "certificates"])
+        tree = mg.dogtail()
+        app = mgr.node(tree)
+        mg.window(app, "Certificates")
+        certs = mg.page(app, "Certificates")
+
+        # the list: the certificate and the pending application, each with its state
+        cert_row = mg.row(certs, f"serial {serial}")
+        check("Installed" in mg.row_texts(cert_row), "the certificate's row says Installed")
+        app_row = mg.row(certs, f"application {app_id}")
+        check("Pending approval" in mg.row_texts(app_row), "the application's row says Pending approval")
+        display.screenshot("01-list")
+
+        # details show the right serial, the fingerprint and where it is stored
+        mg.row_menu(app, certs, f"serial {serial}", "Details")
+        details = mg.window(app, "Details: alice")
+        mg.label(details, serial)
+        fp = acct.certificate(serial)["fingerprint"]
+        mg.label(details, ":".join(fp[i:i + 2] for i in range(0, len(fp), 2)))
+        mg.label_containing(details, acct.data("certs", serial, "cert.pem"))
+        check(True, "details show the serial, the SHA-256 fingerprint and the certificate file")
+        display.screenshot("02-details")
+        mg.press(details, "Close")
+        mg.window_gone(app, "Details: alice")
+
+        # activate the pending application once the administrator approved it
+        server.approve(app_record(acct, app_id)["server_id"])
+        mg.row_menu(app, certs, f"application {app_id}", "Activate")
+        flow = mg.window(app, "Activate the application")
+        mg.label(flow, "The certificate is installed", timeout=120)
+        display.screenshot("03-activated")
+        mg.press(flow, "Close")
+        serial2 = wait_for("the activated application's certificate in the records",
+                           lambda: app_record(acct, app_id)["state"] == "installed" and app_record(acct, app_id)["serial"])
+        mg.row(certs, f"serial {serial2}")
+        mg.no_row(certs, f"application {app_id}")
+        check(True, f"the list shows the new certificate {serial2} instead of the application")
+
+        # delete the first certificate: confirm, then it is gone from the store and the records
+        mg.row_menu(app, certs, f"serial {serial}", "Delete")
+        confirm = mg.window(app, "Delete?")
+        display.screenshot("04-delete-confirm")
+        mg.press(confirm, "Delete")
+        mg.no_row(certs, f"serial {serial}")
+        check(acct.certificate(serial) is None, "the certificate is no longer in the records")
+        check(not os.path.exists(acct.data("certs", serial)), "its files are gone from the user store")
+        display.screenshot("05-deleted")
+
+        # withdraw the activated certificate: the server revokes it, certlink removes it
+        mg.row_menu(app, certs, f"serial {serial2}", "Withdraw")
+        mg.press(mg.window(app, "Withdraw?"), "Withdraw")
+        flow = mg.window(app, "Withdraw")
+        mg.label(flow, "Withdrawn", timeout=120)
+        display.screenshot("06-withdrawn")
+        mg.press(flow, "Close")
+        check(acct.certificate(serial2) is None, "the withdrawn certificate is gone from the records")
+        check(app_record(acct, app_id)["state"] == "withdrawn", "the application is recorded as withdrawn")
+        revoked = next(c for c in server_json(server, "cert-list") if c["serial"] == serial2)
+        check(revoked["revoked"], "the server revoked the certificate")
+        wd_row = mg.row(certs, f"application {app_id}")
+        check("Withdrawn" in mg.row_texts(wd_row), "the list shows the application as Withdrawn")
+
+        # re-apply: the application goes back to the server (approved at once: auto-approve is on)
+        mg.row_menu(app, certs, f"application {app_id}", "Re-apply")
+        flow = mg.window(app, "Re-apply")
+        mg.label(flow, "Re-applied", timeout=120)
+        display.screenshot("07-reapplied")
+        mg.press(flow, "Close")
+        server_app = next(a for a in server_json(server, "app-list")
+                          if a["id"] == app_record(acct, app_id)["server_id"])
+        check(server_app["state"] in ("pending", "approved"), f"the server has it again ({server_app['state']})")
+        check(app_record(acct, app_id)["state"] in ("pending", "approved"), "and so do the records")
+
+        # renew: a certificate inside the notification window has a Renew button on its row
+        server.config("cert_days", "3")
+        serial3 = enroll(acct, server)
+        mg.press(certs, "Refresh")
+        r3 = mg.row(certs, f"serial {serial3}")
+        check("Expiring soon" in mg.row_texts(r3), "a certificate valid for 3 days shows as Expiring soon")
+        display.screenshot("08-expiring")
+        mg.press(r3, "Renew")
+        flow = mg.window(app, "Renew the certificate")
+        focus = mg.wait_for("the password entry to have the focus",
+                            lambda: (mg.focused(flow) or None) and mg.focused(flow).name == "Password")
+        mg.type_text(flow, server.password)
+        display.screenshot("09-renew-password")
+        mg.press(flow, "Continue")
+        mg.label(flow, "The certificate was renewed", timeout=120)
+        display.screenshot("10-renewed")
+        mg.press(flow, "Close")
+        certs_now = acct.records()["certificates"]
+        check(acct.certificate(serial3) is None, "the old certificate is replaced in the records")
+        new = [c for c in certs_now if c["serial"] not in (serial, serial2, serial3)]
+        check(len(new) == 1 and new[0]["not_after"] > acct.certificate(new[0]["serial"])["not_before"],
+              f"a new certificate {new[0]['serial'] if new else '?'} took its place")
+        check(not os.path.exists(acct.data("certs", serial3)), "the old certificate's files are gone")
+        mg.row(certs, f"serial {new[0]['serial']}")
+        mg.no_row(certs, f"serial {serial3}")
+        display.screenshot("11-list-after")
+    except Exception:
+        display.screenshot("failure")
+        if mgr:
+            log("manager output:\n" + mgr.log_text())
+        raise
+    finally:
+        if mgr:
+            mgr.stop()
+        server.stop()
+        acct.cleanup()
+        display.stop()
+
+
+if __name__ == "__main__":
+    run_main(body)
