@@ -98,6 +98,7 @@ GtkWidget *certlink_manager_ask_credentials_new(struct cl_question *q)
 	gtk_editable_set_text(self->user_entry, q->user);
 	OPENSSL_cleanse(q->password, sizeof(q->password));
 	update(self);
-	gtk_widget_grab_focus(GTK_WIDGET(q->user[0] ? self->password_entry : self->user_entry));
+	g_object_set_data(G_OBJECT(self), CERTLINK_MANAGER_FOCUS_KEY,
+	                  q->user[0] ? (gpointer)self->password_entry : (gpointer)self->user_entry);
 	return GTK_WIDGET(self);
 }

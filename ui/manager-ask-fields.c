@@ -212,6 +212,11 @@ GtkWidget *certlink_manager_ask_fields_new(struct cl_question *q, gboolean confi
 	gtk_label_set_text(self->sum_store, certlink_manager_store_label(q->store));
 	gtk_label_set_text(self->sum_user, q->user[0] ? q->user : "—");
 	update(self);
+	for (int i = 0; i < N_FIELDS; i++)
+		if (self->f[i].use != CL_FIELD_OFF) {
+			g_object_set_data(G_OBJECT(self), CERTLINK_MANAGER_FOCUS_KEY, self->f[i].entry);
+			break;
+		}
 	/* nothing to fill in: go straight to the summary */
 	if (confirm && !any)
 		continue_activated(GTK_WIDGET(self), NULL, NULL);

@@ -67,6 +67,6 @@ GtkWidget *certlink_manager_ask_store_new(struct cl_question *q)
 	gtk_widget_set_visible(self->computer_note, !computer_ok);
 	gtk_check_button_set_active(
 	    computer_ok && q->store == CL_STORE_COMPUTER ? self->computer_check : self->user_check, TRUE);
-	gtk_widget_grab_focus(self->continue_button);
+	g_object_set_data(G_OBJECT(self), CERTLINK_MANAGER_FOCUS_KEY, self->continue_button);
 	return GTK_WIDGET(self);
 }

@@ -121,6 +121,6 @@ GtkWidget *certlink_manager_ask_trust_new(struct cl_question *q)
 	}
 	g_free(host);
 	/* Cancel is the safe default */
-	gtk_widget_grab_focus(self->cancel_button);
+	g_object_set_data(G_OBJECT(self), CERTLINK_MANAGER_FOCUS_KEY, self->cancel_button);
 	return GTK_WIDGET(self);
 }

@@ -37,6 +37,7 @@ static void add_row(CertlinkManagerDetails *self, const char *name, const char *
 	gtk_label_set_wrap(GTK_LABEL(v), TRUE);
 	gtk_label_set_wrap_mode(GTK_LABEL(v), PANGO_WRAP_WORD_CHAR);
 	gtk_label_set_selectable(GTK_LABEL(v), TRUE);
+	gtk_widget_set_focusable(v, FALSE); /* a focused selectable label selects all of itself */
 	gtk_widget_set_hexpand(v, TRUE);
 	if (mono)
 		gtk_widget_add_css_class(v, "mono");

@@ -164,7 +164,10 @@ static void on_question(CertlinkManagerJob *job, gpointer data, CertlinkManagerF
 	g_signal_connect(page, "answered", G_CALLBACK(on_answered), self);
 	gtk_box_append(self->question_box, page);
 	gtk_stack_set_visible_child_name(self->stack, "question");
-	gtk_widget_child_focus(page, GTK_DIR_TAB_FORWARD);
+	if (g_object_get_data(G_OBJECT(page), CERTLINK_MANAGER_FOCUS_KEY))
+		gtk_widget_grab_focus(g_object_get_data(G_OBJECT(page), CERTLINK_MANAGER_FOCUS_KEY));
+	else
+		gtk_widget_child_focus(page, GTK_DIR_TAB_FORWARD);
 }
 
 /* ---- the result ---- */

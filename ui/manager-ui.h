@@ -15,6 +15,9 @@ void certlink_manager_ui_load_css(void);
 void certlink_manager_ui_add_answered_signal(GType type);
 void certlink_manager_ui_emit_answered(GtkWidget *page, gboolean ok);
 
+/* Object data key under which a question page names the widget that gets the focus when it shows. */
+#define CERTLINK_MANAGER_FOCUS_KEY "certlink-manager-focus"
+
 /* Local date and time for people ("2026-11-25 10:00"); "—" for 0. Caller frees. */
 char *certlink_manager_ui_format_time(gint64 t);
 
