@@ -155,7 +155,7 @@ static void certlink_manager_ask_fields_init(CertlinkManagerAskFields *self)
 }
 
 static void set_field(CertlinkManagerAskFields *self, int i, enum cl_field_use use, const char *caption,
-                      const char *value)
+                      const char *summary_caption, const char *value)
 {
 	struct field *f = &self->f[i];
 	char *text = g_strdup_printf("%s%s", caption, use == CL_FIELD_REQUIRED ? " *" : "");
@@ -169,8 +169,9 @@ static void set_field(CertlinkManagerAskFields *self, int i, enum cl_field_use u
 	gtk_widget_set_visible(GTK_WIDGET(f->entry), use != CL_FIELD_OFF);
 	gtk_widget_set_visible(GTK_WIDGET(f->summary), use != CL_FIELD_OFF);
 	if (sum_caption) {
-		if (GTK_IS_LABEL(sum_caption))
-			gtk_label_set_text(GTK_LABEL(sum_caption), gtk_label_get_text(f->caption));
+		/* the summary keeps its own plain caption, except for a name the server chose */
+		if (summary_caption && GTK_IS_LABEL(sum_caption))
+			gtk_label_set_text(GTK_LABEL(sum_caption), summary_caption);
 		gtk_widget_set_visible(sum_caption, use != CL_FIELD_OFF);
 	}
 	g_free(text);
@@ -186,16 +187,16 @@ GtkWidget *certlink_manager_ask_fields_new(struct cl_question *q, gboolean confi
 
 	self->q = q;
 	self->confirm = confirm;
-	set_field(self, F_CODE, q->use_code, _("Invitation _code"), q->code);
-	set_field(self, F_EMAIL, q->use_email, _("_E-mail address"), q->email);
-	set_field(self, F_REASON, q->use_reason, _("_Reason"), q->reason);
+	set_field(self, F_CODE, q->use_code, _("Invitation _code"), NULL, q->code);
+	set_field(self, F_EMAIL, q->use_email, _("_E-mail address"), NULL, q->email);
+	set_field(self, F_REASON, q->use_reason, _("_Reason"), NULL, q->reason);
 	/* the server names the device note itself ("Asset tag"); no mnemonic in a name it chose */
 	note_caption = q->device_note_label ? g_strdup(q->device_note_label) : g_strdup(_("_Device note"));
 	if (q->device_note_label)
 		for (char *p = note_caption; *p; p++)
 			if (*p == '_')
 				*p = ' ';
-	set_field(self, F_NOTE, q->use_device_note, note_caption, q->device_note);
+	set_field(self, F_NOTE, q->use_device_note, note_caption, q->device_note_label, q->device_note);
 	g_free(note_caption);
 	gtk_label_set_text(self->explain_label,
 	                   any ? _("The enrollment server asks for the following. Your administrator sees it "
