@@ -14,6 +14,7 @@ struct _CertlinkManagerRow {
 	GtkLabel *expiry_label;
 	GtkWidget *renew_button;
 	GtkMenuButton *menu_button;
+	CertlinkManagerEntry *entry;
 };
 
 G_DEFINE_FINAL_TYPE(CertlinkManagerRow, certlink_manager_row, GTK_TYPE_BOX)
@@ -90,7 +91,6 @@ void certlink_manager_row_set_entry(CertlinkManagerRow *self, CertlinkManagerEnt
 	CertlinkEntryState s = certlink_manager_entry_get_state(e);
 	const char *store = certlink_manager_store_label(certlink_manager_entry_get_store(e));
 	char *subtitle, *expiry, *when;
-	GMenuModel *menu;
 	size_t i;
 
 	gtk_label_set_text(self->title_label, certlink_manager_entry_get_title(e));
@@ -121,17 +121,36 @@ void certlink_manager_row_set_entry(CertlinkManagerRow *self, CertlinkManagerEnt
 	gtk_actionable_set_action_target(GTK_ACTIONABLE(self->renew_button), "s",
 	                                 certlink_manager_entry_get_key(e));
 	gtk_actionable_set_action_name(GTK_ACTIONABLE(self->renew_button), "certs.renew");
-	menu = build_menu(e);
-	gtk_menu_button_set_menu_model(self->menu_button, menu);
-	g_object_unref(menu);
+	/* the menu is built when it opens: a popover per bound row would make a long list slow to fill */
+	g_set_object(&self->entry, e);
+	gtk_menu_button_set_menu_model(self->menu_button, NULL);
 	g_free(subtitle);
 	g_free(expiry);
+}
+
+static void create_popup(GtkMenuButton *button, gpointer data)
+{
+	CertlinkManagerRow *self = CERTLINK_MANAGER_ROW(data);
+	GMenuModel *menu;
+
+	if (!self->entry)
+		return;
+	menu = build_menu(self->entry);
+	gtk_menu_button_set_menu_model(button, menu);
+	g_object_unref(menu);
+}
+
+static void certlink_manager_row_dispose(GObject *object)
+{
+	g_clear_object(&CERTLINK_MANAGER_ROW(object)->entry);
+	G_OBJECT_CLASS(certlink_manager_row_parent_class)->dispose(object);
 }
 
 static void certlink_manager_row_class_init(CertlinkManagerRowClass *klass)
 {
 	GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
 
+	G_OBJECT_CLASS(klass)->dispose = certlink_manager_row_dispose;
 	certlink_manager_ui_init_class();
 	gtk_widget_class_set_template_from_resource(widget_class, "/org/certlink/manager/manager-row.ui");
 	gtk_widget_class_bind_template_child(widget_class, CertlinkManagerRow, icon);
@@ -146,6 +165,7 @@ static void certlink_manager_row_class_init(CertlinkManagerRowClass *klass)
 static void certlink_manager_row_init(CertlinkManagerRow *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
+	gtk_menu_button_set_create_popup_func(self->menu_button, create_popup, self, NULL);
 }
 
 GtkWidget *certlink_manager_row_new(void)

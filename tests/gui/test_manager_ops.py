@@ -81,6 +81,20 @@ def body():
         check(not os.path.exists(acct.data("certs", serial)), "its files are gone from the user store")
         display.screenshot("05-deleted")
 
+        # a certificate in the computer store (this test runs as root on a redirected computer store, so
+        # delete runs directly; as another account it goes through pkexec: unit-manager-elevate)
+        cserial = enroll(acct, server, store="computer")
+        mg.press(certs, "Refresh")
+        crow = mg.row(certs, f"serial {cserial}")
+        check(any(t.startswith("Computer store") for t in mg.row_texts(crow)), "the list names the computer store")
+        display.screenshot("05b-computer-store")
+        mg.row_menu(app, certs, f"serial {cserial}", "Delete")
+        mg.press(mg.window(app, "Delete?"), "Delete")
+        mg.no_row(certs, f"serial {cserial}")
+        check(acct.certificate(cserial, "computer") is None, "the computer store's records no longer have it")
+        check(not os.path.exists(os.path.join(acct.env["CERTLINK_SYSTEM_DIR"], "certs", cserial)),
+              "its files are gone from the computer store")
+
         # withdraw the activated certificate: the server revokes it, certlink removes it
         mg.row_menu(app, certs, f"serial {serial2}", "Withdraw")
         mg.press(mg.window(app, "Withdraw?"), "Withdraw")

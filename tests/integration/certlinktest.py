@@ -88,6 +88,20 @@ class Account:
         })
         for var in ("CERTLINK_PASSWORD",):
             self.env.pop(var, None)
+        # the computer store's system trust goes to stand-ins: p11-kit's `trust` refuses (as on Debian),
+        # update-ca-certificates logs, the ca-certificates directory is inside this account
+        bindir = os.path.join(self.root, "bin")
+        os.makedirs(bindir)
+        for name, text in (("trust", "#!/bin/sh\necho \"$@\" >> %s/trust.log\nexit 1\n" % bindir),
+                           ("update-ca-certificates", "#!/bin/sh\necho run >> %s/update.log\n" % bindir)):
+            with open(os.path.join(bindir, name), "w") as f:
+                f.write(text)
+            os.chmod(os.path.join(bindir, name), 0o755)
+        self.env.update({
+            "CERTLINK_TRUST": os.path.join(bindir, "trust"),
+            "CERTLINK_UPDATE_CA_CERTIFICATES": os.path.join(bindir, "update-ca-certificates"),
+            "CERTLINK_CA_CERTIFICATES_DIR": os.path.join(self.root, "ca-certificates"),
+        })
 
     def path(self, *parts):
         return os.path.join(self.root, *parts)
