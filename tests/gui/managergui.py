@@ -8,6 +8,7 @@ would check (the list, the store, the records), never on pixels; screenshots are
 """
 import atexit
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +25,8 @@ class Display:
         if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
             raise Failure("no session bus: run under dbus-run-session")
         self.artifacts = artifacts
-        os.makedirs(artifacts, exist_ok=True)
+        shutil.rmtree(artifacts, ignore_errors=True)  # no stale screenshot from an earlier run
+        os.makedirs(artifacts)
         r, w = os.pipe()
         self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1100x800x24", "-nolisten",
                                       "tcp", "-noreset"], pass_fds=(w,), stdout=subprocess.DEVNULL,

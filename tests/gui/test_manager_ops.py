@@ -146,6 +146,22 @@ def body():
         mg.row(certs, f"serial {new[0]['serial']}")
         mg.no_row(certs, f"serial {serial3}")
         display.screenshot("11-list-after")
+
+        # a click on an expiry notification runs `certlink-manager --renew SERIAL`: the running window
+        # takes it over and opens the renewal (cancelled here at the password)
+        second = mg.Manager(acct, ["--renew", new[0]["serial"]])
+        flow = mg.window(app, "Renew the certificate")
+        mg.label(flow, "Renew the certificate: " + new[0]["serial"])
+        wait_for("the second start to hand over and exit", lambda: second.proc.poll() is not None)
+        check(second.proc.returncode == 0, "a second certlink-manager hands --renew to the running one")
+        mg.label(flow, "Sign in to certlink enrollment", timeout=120)
+        display.screenshot("12-renew-from-notification")
+        # every page of the window stays in the accessible tree: press the question's own Cancel
+        question = next(iter(mg.find_all(flow, lambda n: n.roleName == "panel" and n.name == "Question")))
+        mg.press(question, "Cancel")
+        mg.label(flow, "Cancelled")
+        mg.press(flow, "Close")
+        second.stop()
     except Exception:
         display.screenshot("failure")
         if mgr:
