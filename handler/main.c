@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "args.h"
-#include "check.h"
+#include "linkcheck.h"
 #include "i18n.h"
 #include "link.h"
 #include "term.h"
@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	}
 
 	if (args.mode == HANDLER_CHECK)
-		code = handler_check_run(&link);
+		code = handler_linkcheck_run(&link);
 #ifdef CERTLINK_HAVE_GTK
 	else if (!args.no_gui && (code = certlink_handler_app_run(&link, argv[0])) >= 0)
 		; /* the window ran */

@@ -48,6 +48,10 @@ int certlink_handler_app_run(const struct cl_link *link, const char *argv0)
 	g_autoptr(GError) error = NULL;
 	char *argv[] = { (char *)argv0, NULL };
 
+	/* Without a display variable GTK cannot open one; do not even load it (a terminal run stays light).
+	 */
+	if (!g_getenv("DISPLAY") && !g_getenv("WAYLAND_DISPLAY"))
+		return -1;
 	if (!gtk_init_check())
 		return -1;
 

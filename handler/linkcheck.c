@@ -1,22 +1,15 @@
-/* certlink-handler --check LINK (see check.h). */
-#include "check.h"
+/* certlink-handler --check LINK (see linkcheck.h). */
+#include "linkcheck.h"
 
 #include <stdio.h>
 
 #include "i18n.h"
 #include "words.h"
 
-static void print_fingerprint(const unsigned char *fp, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		printf("%02X%s", fp[i], i + 1 < len ? ":" : "");
-	printf("\n");
-}
-
-int handler_check_run(const struct cl_link *link)
+int handler_linkcheck_run(const struct cl_link *link)
 {
 	printf(_("Link: valid certlink %s link\n"), link->action == CL_LINK_RENEW ? "renew" : "enroll");
-	printf(_("  Server: %s, port %d%s\n"), link->host, link->port,
+	printf(_("  Server: %s, port %u%s\n"), link->host, link->port,
 	       link->host_is_ip ? _(" (IP address)") : "");
 	if (link->name[0])
 		printf(_("  Service name: %s\n"), link->name);
@@ -24,22 +17,24 @@ int handler_check_run(const struct cl_link *link)
 		printf(_("  Store: not named, the person is asked\n"));
 	else
 		printf(_("  Store: %s\n"), link->store == CL_STORE_COMPUTER ? "computer" : "user");
-	printf(link->passwordless ? _("  Sign-in: passwordless (one-time token)\n")
-	                          : _("  Sign-in: the person is asked for a password\n"));
+	printf(link->pwless ? _("  Sign-in: passwordless (one-time token)\n")
+	                    : _("  Sign-in: the person is asked for a password\n"));
 	if (link->user[0])
 		printf(_("  User ID: %s\n"), link->user);
 	else
 		printf(_("  User ID: not named, the person is asked\n"));
 	if (link->code[0])
 		printf(_("  Invitation code: in the link\n"));
-	if (link->has_ca) {
-		printf(_("  Server pinned to the CA with SHA-256 "));
-		print_fingerprint(link->ca_sha256, sizeof(link->ca_sha256));
+	if (link->has_ca_fp) {
+		char fp[CL_FP_TEXT_SIZE];
+
+		cl_fp_format(link->ca_fp, fp);
+		printf(_("  Server pinned to the CA with SHA-256 %s\n"), fp);
 	} else {
 		printf(
 		    _("  Server not pinned: system trust or certlink's trust, else the person is asked\n"));
 	}
-	for (int i = 0; i < link->n_unknown; i++)
+	for (size_t i = 0; i < link->n_unknown; i++)
 		printf(_("  Ignored unknown parameter: %s\n"), link->unknown[i]);
 	return 0;
 }
