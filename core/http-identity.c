@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "fingerprint.h"
 #include "proto.h"
 
 #define CHAIN_DEPTH_MAX 8
@@ -320,9 +321,7 @@ static void describe(const struct cl_http *h, X509 *anchor, struct cl_http_peer 
 	peer->host = h->host;
 	peer->port = h->port;
 	fingerprint(anchor, fp);
-	for (int i = 0; i < 32; i++)
-		snprintf(peer->sha256 + 3 * i, sizeof(peer->sha256) - 3 * (size_t)i,
-		         i < 31 ? "%02X:" : "%02X", fp[i]);
+	cl_fp_format(fp, peer->sha256);
 	name_line(X509_get_subject_name(anchor), peer->subject, sizeof(peer->subject));
 	name_line(X509_get_issuer_name(anchor), peer->issuer, sizeof(peer->issuer));
 }
@@ -348,16 +347,14 @@ static bool mkdirs(const char *dir)
 /* Write the CA into certlink's user trust directory as HEX.pem, created new (an existing one is kept). */
 static enum cl_status remember(const struct cl_http *h, X509 *anchor, struct cl_error *err)
 {
-	char path[4200], *pem = x509_to_pem(anchor);
+	char path[4200], hex[CL_FP_HEX_SIZE], *pem = x509_to_pem(anchor);
 	size_t len = pem ? strlen(pem) : 0;
-	int fd = -1, i;
+	int fd = -1;
 	bool ok;
 
-	i = snprintf(path, sizeof(path), "%s/", h->remember_dir);
-	for (int k = 0; k < 32 && i > 0 && (size_t)i < sizeof(path) - 8; k++)
-		i += snprintf(path + i, sizeof(path) - (size_t)i, "%02x", h->ca_sha256[k]);
-	snprintf(path + i, sizeof(path) - (size_t)i, ".pem");
-	ok = pem && mkdirs(h->remember_dir);
+	cl_fp_format_hex(h->ca_sha256, hex);
+	ok = pem && (size_t)snprintf(path, sizeof(path), "%s/%s.pem", h->remember_dir, hex) < sizeof(path) &&
+	     mkdirs(h->remember_dir);
 	if (ok)
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (ok && fd < 0)

@@ -95,7 +95,7 @@ enum cl_http_answer {
 	CL_HTTP_ANSWER_REMEMBER, /* and write it into certlink's user trust directory */
 };
 
-/* What a front end shows when asking whether to trust a server. */
+/* What a front end shows when asking whether to trust a server. Valid during the callback only. */
 struct cl_http_peer {
 	const char *host;
 	unsigned port;
