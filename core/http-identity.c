@@ -424,6 +424,25 @@ static enum cl_status establish_by_person(struct cl_http *h, struct cl_error *er
 	return st;
 }
 
+/* One line for --debug: how the identity was decided (never anything secret). */
+static void say(const struct cl_http *h, const char *what, const char *detail)
+{
+	char line[CL_ERROR_MSG_MAX + 128];
+
+	if (!h->opts.debug)
+		return;
+	snprintf(line, sizeof(line), "* server identity of %s: %s%s%s", h->base_url, what, detail ? ": " : "",
+	         detail ? detail : "");
+	h->opts.debug(h->opts.debug_data, line);
+}
+
+static const char *const trust_names[] = {
+	[CL_HTTP_TRUST_NONE] = "not established",
+	[CL_HTTP_TRUST_SYSTEM] = "trusted by the system or certlink's trust",
+	[CL_HTTP_TRUST_PIN] = "the link's pinned CA",
+	[CL_HTTP_TRUST_PERSON] = "confirmed by the person",
+};
+
 enum cl_status cl_http_establish(struct cl_http *h, struct cl_error *err)
 {
 	struct cl_error e;
@@ -438,16 +457,22 @@ enum cl_status cl_http_establish(struct cl_http *h, struct cl_error *err)
 		st = establish_pinned(h, &e);
 	} else {
 		st = verified_probe(h, &e);
-		if (st == CL_OK)
+		if (st == CL_OK) {
 			h->trust = CL_HTTP_TRUST_SYSTEM;
-		else if (strcmp(e.code, "tls_verify") == 0)
+		} else if (strcmp(e.code, "tls_verify") == 0) {
+			say(h, "not trusted", e.msg);
 			st = establish_by_person(h, &e);
+		}
 	}
 	if (st != CL_OK) {
 		h->trust = CL_HTTP_TRUST_NONE;
 		h->has_ca = false;
+		say(h, "refused", e.msg);
 		if (err)
 			*err = e;
+		return st;
 	}
-	return st;
+	say(h, trust_names[h->trust], NULL);
+	cl_error_clear(err);
+	return CL_OK;
 }

@@ -297,6 +297,16 @@ static bool fingerprint_of(const char *name, unsigned char fp[32], char colon[96
 	return ok;
 }
 
+static char debug_log[64 * 1024];
+
+static void debug_line(void *data, const char *line)
+{
+	char *log = data;
+	size_t len = strlen(log);
+
+	snprintf(log + len, sizeof(debug_log) - len, "%s\n", line);
+}
+
 static enum cl_status establish(struct cl_http_config *c, enum cl_http_trust *source)
 {
 	struct cl_http *h = cl_http_new(c, &err);
@@ -355,8 +365,16 @@ static void test_pin(int port_a, int port_liar)
 
 	CHECK(fingerprint_of("caA.pem", c.pin, NULL));
 	c.have_pin = true;
+	c.opts.debug = debug_line;
+	c.opts.debug_data = debug_log;
+	debug_log[0] = '\0';
 	CHECK_INT_EQ(establish(&c, &source), CL_OK);
 	CHECK_INT_EQ(source, CL_HTTP_TRUST_PIN);
+	CHECK(strstr(debug_log, "server identity of https://127.0.0.1:") != NULL);
+	CHECK(strstr(debug_log, ": the link's pinned CA\n") != NULL);
+	CHECK(strstr(debug_log, "> GET /api/v1/ca HTTP/1.1") != NULL);
+	CHECK(strstr(debug_log, "BEGIN CERTIFICATE") == NULL); /* bodies never reach the log */
+	c.opts.debug = NULL;
 	h = cl_http_new(&c, &err);
 	CHECK_INT_EQ(cl_http_establish(h, &err), CL_OK);
 	CHECK_INT_EQ(cl_http_trust_source(h, fp, &has_ca), CL_HTTP_TRUST_PIN);
