@@ -380,12 +380,13 @@ static enum cl_status ask_person(struct cl_http *h, X509 *anchor, struct cl_erro
 
 	describe(h, anchor, &peer);
 	answer = h->ask(h->ask_data, &peer);
+	/* A Cancel pressed while the question was open wins over whatever the callback returned. */
+	if (cl_cancel_requested(h->opts.cancel))
+		return cl_error_set(err, CL_E_CANCELLED, "cancelled");
 	if (answer != CL_HTTP_ANSWER_ONCE && answer != CL_HTTP_ANSWER_REMEMBER) {
 		cl_error_set(err, CL_E_CANCELLED, "you did not trust the server %s", h->base_url);
 		return refuse(err, "declined", CL_E_CANCELLED);
 	}
-	if (cl_cancel_requested(h->opts.cancel))
-		return cl_error_set(err, CL_E_CANCELLED, "cancelled");
 	fingerprint(anchor, h->ca_sha256);
 	if (answer == CL_HTTP_ANSWER_REMEMBER && h->remember_dir && (st = remember(h, anchor, err)) != CL_OK)
 		return st;

@@ -127,6 +127,8 @@ struct cl_http_config {
 	struct cl_http_options opts;
 };
 
+/* A session belongs to one thread at a time (the worker that runs the enrollment); sessions on different
+ * threads are independent. Only cl_cancel_request() on its options' token may come from another thread. */
 struct cl_http;
 
 /* Create a session (no network yet). Copies cfg. Caller frees with cl_http_free(). NULL on bad input. */
