@@ -451,7 +451,7 @@ enum cl_status cl_device_reason(const struct cl_device *dev, enum cl_store_kind 
 	bracket_safe(domain, sizeof(domain), dev->domain);
 	bracket_safe(mac, sizeof(mac), dev->mac);
 	n = snprintf(out, outlen, "[%s]/[%s%s%s]/[%s]/[%s]:%s%s", host, user, domain[0] ? "@" : "", domain,
-	             mac, kind == CL_STORE_KIND_COMPUTER ? "comp" : "user", typed && *typed ? " " : "",
+	             mac, kind == CL_STORE_COMPUTER ? "comp" : "user", typed && *typed ? " " : "",
 	             typed ? typed : "");
 	if (n < 0 || (size_t)n >= outlen)
 		return cl_error_set(err, CL_E_LOCAL, "the reason is too long (%d characters)", n);

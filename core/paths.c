@@ -6,30 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *cl_store_kind_name(enum cl_store_kind kind)
-{
-	switch (kind) {
-	case CL_STORE_KIND_USER:
-		return "user";
-	case CL_STORE_KIND_COMPUTER:
-		return "computer";
-	}
-	return "unknown";
-}
-
-bool cl_store_kind_parse(const char *name, enum cl_store_kind *out)
-{
-	if (name && strcmp(name, "user") == 0) {
-		*out = CL_STORE_KIND_USER;
-		return true;
-	}
-	if (name && strcmp(name, "computer") == 0) {
-		*out = CL_STORE_KIND_COMPUTER;
-		return true;
-	}
-	return false;
-}
-
 char *cl_paths_join(const char *dir, const char *name, struct cl_error *err)
 {
 	size_t dl = strlen(dir), nl = strlen(name);
@@ -140,18 +116,20 @@ char *cl_paths_etc_dir(struct cl_error *err)
 
 unsigned cl_paths_store_dir_mode(enum cl_store_kind kind)
 {
-	return kind == CL_STORE_KIND_COMPUTER ? 0755 : 0700;
+	return kind == CL_STORE_COMPUTER ? 0755 : 0700;
 }
 
 char *cl_paths_store_dir(enum cl_store_kind kind, struct cl_error *err)
 {
 	switch (kind) {
-	case CL_STORE_KIND_USER:
+	case CL_STORE_USER:
 		return cl_paths_user_data_dir(err);
-	case CL_STORE_KIND_COMPUTER:
+	case CL_STORE_COMPUTER:
 		return cl_paths_system_dir(err);
+	case CL_STORE_ASK:
+		break;
 	}
-	cl_error_set(err, CL_E_UNEXPECTED, "unknown store kind %d", (int)kind);
+	cl_error_set(err, CL_E_UNEXPECTED, "no store chosen (store kind %d)", (int)kind);
 	return NULL;
 }
 
@@ -191,7 +169,7 @@ char *cl_paths_result_file(enum cl_store_kind kind, enum cl_result_format format
 	const char *name = format == CL_RESULT_FORMAT_TEXT ? "result.txt" : "result.json";
 	char *dir, *out;
 
-	if (kind == CL_STORE_KIND_USER)
+	if (kind == CL_STORE_USER)
 		dir = cl_paths_user_state_dir(err);
 	else
 		dir = cl_paths_store_dir(kind, err);

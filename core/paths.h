@@ -11,19 +11,9 @@
 #define CL_PATHS_H
 
 #include "error.h"
+#include "store-kind.h"
 
 #include <stdbool.h>
-
-/* Which certificate store: the person's own (XDG data dir, NSS database) or the computer's (root-owned). */
-enum cl_store_kind {
-	CL_STORE_KIND_USER = 1,
-	CL_STORE_KIND_COMPUTER = 2,
-};
-
-/* "user" or "computer"; "unknown" for anything else. */
-const char *cl_store_kind_name(enum cl_store_kind kind);
-/* Parse "user" or "computer"; false for anything else. */
-bool cl_store_kind_parse(const char *name, enum cl_store_kind *out);
 
 /* $XDG_DATA_HOME/certlink (default ~/.local/share/certlink). */
 char *cl_paths_user_data_dir(struct cl_error *err);

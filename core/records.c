@@ -749,7 +749,7 @@ static enum cl_status update_locked(const char *path, enum cl_store_kind kind, c
 		cl_error_prefix(err, "refusing to save invalid records");
 		st = err ? (err->status = CL_E_UNEXPECTED) : CL_E_UNEXPECTED;
 	} else {
-		st = cl_jsonfile_save(path, json, kind == CL_STORE_KIND_COMPUTER ? 0644 : 0600,
+		st = cl_jsonfile_save(path, json, kind == CL_STORE_COMPUTER ? 0644 : 0600,
 		                      CL_RECORDS_MAX_BYTES, err);
 	}
 	cJSON_Delete(json);

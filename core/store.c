@@ -27,9 +27,9 @@
 
 enum cl_status cl_store_check_allowed(enum cl_store_kind kind, struct cl_error *err)
 {
-	if (kind == CL_STORE_KIND_USER)
+	if (kind == CL_STORE_USER)
 		return CL_OK;
-	if (kind != CL_STORE_KIND_COMPUTER)
+	if (kind != CL_STORE_COMPUTER)
 		return cl_error_set(err, CL_E_UNEXPECTED, "unknown store kind %d", (int)kind);
 	if (geteuid() == 0 || cl_paths_system_dir_redirected())
 		return CL_OK;
@@ -549,7 +549,7 @@ enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *ce
 	if (!valid_nickname(nickname))
 		return cl_error_set(err, CL_E_LOCAL, "invalid certificate nickname");
 	st = install_files(kind, key, cert, chain, serial, nickname, &done, err);
-	if (st == CL_OK && kind == CL_STORE_KIND_USER && (db = nss_db_if_present()) != NULL) {
+	if (st == CL_OK && kind == CL_STORE_USER && (db = nss_db_if_present()) != NULL) {
 		/* done.items: [0] directory, [1] key, [2] certificate, ... the bundle and its password last.
 		 */
 		st = nss_import(db, done.items[done.n - 2].path, done.items[done.n - 1].path, nickname, err);
@@ -727,7 +727,7 @@ enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *
 	}
 	if (!valid_nickname(nickname))
 		return cl_error_set(err, CL_E_LOCAL, "invalid CA nickname");
-	if (kind == CL_STORE_KIND_COMPUTER && system_trust_redirect_check(err) != CL_OK)
+	if (kind == CL_STORE_COMPUTER && system_trust_redirect_check(err) != CL_OK)
 		return CL_E_LOCAL;
 	snprintf(name, sizeof(name), "%s.pem", fp);
 	store = cl_paths_store_dir(kind, err);
@@ -738,7 +738,7 @@ enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *
 	    put_ca_file(file, ca, &is_new, err) != CL_OK ||
 	    add_step(&done, &created, is_new, CL_LOC_TRUST_FILE, file, NULL, err) != CL_OK)
 		goto out;
-	if (kind == CL_STORE_KIND_USER)
+	if (kind == CL_STORE_USER)
 		st = trust_nss(file, nickname, &done, &created, err);
 	else
 		st = trust_system(ca, file, fp, &done, &created, err);

@@ -250,18 +250,18 @@ static void test_reason(void)
 	struct cl_error err;
 	char out[256], tiny[20];
 
-	CHECK_INT_EQ(cl_device_reason(&dev, CL_STORE_KIND_USER, "new laptop", out, sizeof(out), &err), CL_OK);
+	CHECK_INT_EQ(cl_device_reason(&dev, CL_STORE_USER, "new laptop", out, sizeof(out), &err), CL_OK);
 	CHECK_STR_EQ(out, "[pc01]/[alice@corp.example]/[00:11:22:33:44:55]/[user]: new laptop");
-	CHECK_INT_EQ(cl_device_reason(&dev, CL_STORE_KIND_COMPUTER, NULL, out, sizeof(out), &err), CL_OK);
+	CHECK_INT_EQ(cl_device_reason(&dev, CL_STORE_COMPUTER, NULL, out, sizeof(out), &err), CL_OK);
 	CHECK_STR_EQ(out, "[pc01]/[alice@corp.example]/[00:11:22:33:44:55]/[comp]:");
 	dev.domain[0] = '\0';
 	dev.mac[0] = '\0';
-	CHECK_INT_EQ(cl_device_reason(&dev, CL_STORE_KIND_USER, "", out, sizeof(out), &err), CL_OK);
+	CHECK_INT_EQ(cl_device_reason(&dev, CL_STORE_USER, "", out, sizeof(out), &err), CL_OK);
 	CHECK_STR_EQ(out, "[pc01]/[alice]/[]/[user]:");
 	strcpy(dev.user, "ev]il/[x");
-	CHECK_INT_EQ(cl_device_reason(&dev, CL_STORE_KIND_USER, "why", out, sizeof(out), &err), CL_OK);
+	CHECK_INT_EQ(cl_device_reason(&dev, CL_STORE_USER, "why", out, sizeof(out), &err), CL_OK);
 	CHECK_STR_EQ(out, "[pc01]/[ev_il__x]/[]/[user]: why");
-	CHECK_INT_EQ(cl_device_reason(&dev, CL_STORE_KIND_USER, "why", tiny, sizeof(tiny), &err), CL_E_LOCAL);
+	CHECK_INT_EQ(cl_device_reason(&dev, CL_STORE_USER, "why", tiny, sizeof(tiny), &err), CL_E_LOCAL);
 }
 
 int main(void)

@@ -70,25 +70,24 @@ static void test_defaults(void)
 	CHECK_PATH(cl_paths_tool_trust(&e_), "/usr/bin/trust");
 	CHECK_PATH(cl_paths_tool_update_ca(&e_), "/usr/sbin/update-ca-certificates");
 
-	CHECK_PATH(cl_paths_store_dir(CL_STORE_KIND_USER, &e_), "/home/alice/.local/share/certlink");
-	CHECK_PATH(cl_paths_store_dir(CL_STORE_KIND_COMPUTER, &e_), "/var/lib/certlink");
-	CHECK_PATH(cl_paths_certs_dir(CL_STORE_KIND_USER, &e_), "/home/alice/.local/share/certlink/certs");
-	CHECK_PATH(cl_paths_certs_dir(CL_STORE_KIND_COMPUTER, &e_), "/var/lib/certlink/certs");
-	CHECK_PATH(cl_paths_trust_dir(CL_STORE_KIND_USER, &e_), "/home/alice/.local/share/certlink/trust");
-	CHECK_PATH(cl_paths_trust_dir(CL_STORE_KIND_COMPUTER, &e_), "/var/lib/certlink/trust");
-	CHECK_PATH(cl_paths_records_file(CL_STORE_KIND_USER, &e_),
+	CHECK_PATH(cl_paths_store_dir(CL_STORE_USER, &e_), "/home/alice/.local/share/certlink");
+	CHECK_PATH(cl_paths_store_dir(CL_STORE_COMPUTER, &e_), "/var/lib/certlink");
+	CHECK_PATH(cl_paths_certs_dir(CL_STORE_USER, &e_), "/home/alice/.local/share/certlink/certs");
+	CHECK_PATH(cl_paths_certs_dir(CL_STORE_COMPUTER, &e_), "/var/lib/certlink/certs");
+	CHECK_PATH(cl_paths_trust_dir(CL_STORE_USER, &e_), "/home/alice/.local/share/certlink/trust");
+	CHECK_PATH(cl_paths_trust_dir(CL_STORE_COMPUTER, &e_), "/var/lib/certlink/trust");
+	CHECK_PATH(cl_paths_records_file(CL_STORE_USER, &e_),
 	           "/home/alice/.local/share/certlink/records.json");
-	CHECK_PATH(cl_paths_records_file(CL_STORE_KIND_COMPUTER, &e_), "/var/lib/certlink/records.json");
-	CHECK_PATH(cl_paths_pending_dir(CL_STORE_KIND_USER, &e_),
-	           "/home/alice/.local/share/certlink/pending");
-	CHECK_PATH(cl_paths_pending_dir(CL_STORE_KIND_COMPUTER, &e_), "/var/lib/certlink/pending");
-	CHECK_PATH(cl_paths_result_file(CL_STORE_KIND_USER, CL_RESULT_FORMAT_JSON, &e_),
+	CHECK_PATH(cl_paths_records_file(CL_STORE_COMPUTER, &e_), "/var/lib/certlink/records.json");
+	CHECK_PATH(cl_paths_pending_dir(CL_STORE_USER, &e_), "/home/alice/.local/share/certlink/pending");
+	CHECK_PATH(cl_paths_pending_dir(CL_STORE_COMPUTER, &e_), "/var/lib/certlink/pending");
+	CHECK_PATH(cl_paths_result_file(CL_STORE_USER, CL_RESULT_FORMAT_JSON, &e_),
 	           "/home/alice/.local/state/certlink/result.json");
-	CHECK_PATH(cl_paths_result_file(CL_STORE_KIND_USER, CL_RESULT_FORMAT_TEXT, &e_),
+	CHECK_PATH(cl_paths_result_file(CL_STORE_USER, CL_RESULT_FORMAT_TEXT, &e_),
 	           "/home/alice/.local/state/certlink/result.txt");
-	CHECK_PATH(cl_paths_result_file(CL_STORE_KIND_COMPUTER, CL_RESULT_FORMAT_JSON, &e_),
+	CHECK_PATH(cl_paths_result_file(CL_STORE_COMPUTER, CL_RESULT_FORMAT_JSON, &e_),
 	           "/var/lib/certlink/result.json");
-	CHECK_PATH(cl_paths_result_file(CL_STORE_KIND_COMPUTER, CL_RESULT_FORMAT_TEXT, &e_),
+	CHECK_PATH(cl_paths_result_file(CL_STORE_COMPUTER, CL_RESULT_FORMAT_TEXT, &e_),
 	           "/var/lib/certlink/result.txt");
 	CHECK_PATH(cl_paths_settings_file(&e_), "/home/alice/.config/certlink/settings.json");
 	{
@@ -142,12 +141,11 @@ static void test_overrides(void)
 	CHECK_PATH(cl_paths_tool_pk12util(&e_), "/t/pk12util");
 	CHECK_PATH(cl_paths_tool_trust(&e_), "/t/trust");
 	CHECK_PATH(cl_paths_tool_update_ca(&e_), "/t/update");
-	CHECK_PATH(cl_paths_records_file(CL_STORE_KIND_COMPUTER, &e_), "/t/sys/records.json");
-	CHECK_PATH(cl_paths_result_file(CL_STORE_KIND_COMPUTER, CL_RESULT_FORMAT_TEXT, &e_),
-	           "/t/sys/result.txt");
-	CHECK_PATH(cl_paths_result_file(CL_STORE_KIND_USER, CL_RESULT_FORMAT_JSON, &e_),
+	CHECK_PATH(cl_paths_records_file(CL_STORE_COMPUTER, &e_), "/t/sys/records.json");
+	CHECK_PATH(cl_paths_result_file(CL_STORE_COMPUTER, CL_RESULT_FORMAT_TEXT, &e_), "/t/sys/result.txt");
+	CHECK_PATH(cl_paths_result_file(CL_STORE_USER, CL_RESULT_FORMAT_JSON, &e_),
 	           "/x/state/certlink/result.json");
-	CHECK_PATH(cl_paths_trust_dir(CL_STORE_KIND_USER, &e_), "/x/data/certlink/trust");
+	CHECK_PATH(cl_paths_trust_dir(CL_STORE_USER, &e_), "/x/data/certlink/trust");
 
 	/* An NSS override may already carry the sql: prefix. */
 	setenv("CERTLINK_NSSDB", "sql:/t/nss2", 1);
@@ -197,13 +195,15 @@ static void test_join_and_kinds(void)
 	longname[sizeof(longname) - 1] = '\0';
 	CHECK_PATH(cl_paths_join("/a", longname, &e_), NULL);
 
-	CHECK_INT_EQ(cl_paths_store_dir_mode(CL_STORE_KIND_USER), 0700);
-	CHECK_INT_EQ(cl_paths_store_dir_mode(CL_STORE_KIND_COMPUTER), 0755);
-	CHECK_STR_EQ(cl_store_kind_name(CL_STORE_KIND_USER), "user");
-	CHECK_STR_EQ(cl_store_kind_name(CL_STORE_KIND_COMPUTER), "computer");
-	CHECK_STR_EQ(cl_store_kind_name((enum cl_store_kind)0), "unknown");
-	CHECK(cl_store_kind_parse("computer", &k) && k == CL_STORE_KIND_COMPUTER);
-	CHECK(cl_store_kind_parse("user", &k) && k == CL_STORE_KIND_USER);
+	CHECK_INT_EQ(cl_paths_store_dir_mode(CL_STORE_USER), 0700);
+	CHECK_INT_EQ(cl_paths_store_dir_mode(CL_STORE_COMPUTER), 0755);
+	CHECK_STR_EQ(cl_store_kind_name(CL_STORE_USER), "user");
+	CHECK_STR_EQ(cl_store_kind_name(CL_STORE_COMPUTER), "computer");
+	CHECK_STR_EQ(cl_store_kind_name(CL_STORE_ASK), "ask");
+	CHECK_STR_EQ(cl_store_kind_name((enum cl_store_kind)9), "unknown");
+	CHECK(!cl_store_kind_parse("ask", &k));
+	CHECK(cl_store_kind_parse("computer", &k) && k == CL_STORE_COMPUTER);
+	CHECK(cl_store_kind_parse("user", &k) && k == CL_STORE_USER);
 	CHECK(!cl_store_kind_parse("User", &k));
 	CHECK(!cl_store_kind_parse(NULL, &k));
 }

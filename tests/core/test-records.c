@@ -48,7 +48,7 @@ static void test_names(void)
 /* A document with every member set. */
 static struct cl_records *full_records(void)
 {
-	struct cl_records *rec = cl_records_new(CL_STORE_KIND_USER);
+	struct cl_records *rec = cl_records_new(CL_STORE_USER);
 	struct cl_application *a = cl_records_add_application(rec, NULL);
 	struct cl_certificate *c = cl_records_add_certificate(rec, "4F1A22C9", NULL);
 
@@ -93,14 +93,14 @@ static void test_model(void)
 	CHECK_INT_EQ(strlen(a->id), 16);
 	CHECK_INT_EQ(strlen(a->client_request_id), 36);
 	CHECK(a->client_request_id[14] == '4'); /* UUID version 4 */
-	CHECK_INT_EQ(a->store, CL_STORE_KIND_USER);
+	CHECK_INT_EQ(a->store, CL_STORE_USER);
 	CHECK(a->created > 0 && a->updated >= a->created);
 	CHECK_STR_EQ(c->serial, "4f1a22c9");
 
 	/* Round trip: every member survives. */
 	j = cl_records_to_json(rec);
 	CHECK(j != NULL);
-	CHECK_INT_EQ(cl_records_from_json(j, CL_STORE_KIND_USER, &back, &err), CL_OK);
+	CHECK_INT_EQ(cl_records_from_json(j, CL_STORE_USER, &back, &err), CL_OK);
 	CHECK(back != NULL);
 	j2 = back ? cl_records_to_json(back) : NULL;
 	CHECK(j2 && cJSON_Compare(j, j2, true));
@@ -109,7 +109,7 @@ static void test_model(void)
 	cJSON_Delete(j2);
 	cl_records_free(back);
 	/* Another store's document is refused. */
-	CHECK_INT_EQ(cl_records_from_json(j, CL_STORE_KIND_COMPUTER, &back, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(cl_records_from_json(j, CL_STORE_COMPUTER, &back, &err), CL_E_LOCAL);
 	CHECK(strstr(err.msg, "not \"computer\"") != NULL);
 	cJSON_Delete(j);
 
@@ -129,22 +129,22 @@ static void test_model(void)
 	b->server_port = 8443;
 	cl_records_set_string(&b->user, "alice", NULL);
 	b->created = old->created + 10;
-	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_KIND_USER,
-	                                      false) == b);
-	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_KIND_USER,
-	                                      true) == b);
+	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_USER, false) ==
+	      b);
+	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_USER, true) ==
+	      b);
 	cl_application_set_state(b, CL_APP_REJECTED, NULL, NULL);
-	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_KIND_USER,
-	                                      true) == NULL);
+	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_USER, true) ==
+	      NULL);
 	cl_application_set_state(old, CL_APP_APPROVED, NULL, NULL);
 	CHECK(old->last_error == NULL);
-	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_KIND_USER,
-	                                      true) == old);
-	CHECK(cl_records_find_application_for(rec, "eps.example.com", 443, "alice", CL_STORE_KIND_USER,
-	                                      false) == NULL);
-	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "bob", CL_STORE_KIND_USER,
-	                                      false) == NULL);
-	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_KIND_COMPUTER,
+	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_USER, true) ==
+	      old);
+	CHECK(cl_records_find_application_for(rec, "eps.example.com", 443, "alice", CL_STORE_USER, false) ==
+	      NULL);
+	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "bob", CL_STORE_USER, false) ==
+	      NULL);
+	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_COMPUTER,
 	                                      false) == NULL);
 
 	/* A location shared by two certificates is still in use when one goes. */
@@ -175,7 +175,7 @@ static enum cl_status parse_text(const char *text, struct cl_error *err)
 
 	if (!j)
 		return CL_E_UNEXPECTED;
-	st = cl_records_from_json(j, CL_STORE_KIND_USER, &rec, err);
+	st = cl_records_from_json(j, CL_STORE_USER, &rec, err);
 	cJSON_Delete(j);
 	cl_records_free(rec);
 	return st;
@@ -242,7 +242,7 @@ static void test_validation(void)
 		cJSON *j =
 		    cJSON_Parse("{\"version\":1,\"store\":\"user\",\"certificates\":[{\"serial\":\"a\"}]}");
 
-		CHECK_INT_EQ(cl_records_from_json(j, CL_STORE_KIND_USER, &rec, &err), CL_OK);
+		CHECK_INT_EQ(cl_records_from_json(j, CL_STORE_USER, &rec, &err), CL_OK);
 		CHECK(rec && rec->n_certs == 1 && rec->certs[0]->notify);
 		cl_records_free(rec);
 		cJSON_Delete(j);
@@ -251,8 +251,8 @@ static void test_validation(void)
 
 static const char *records_path(enum cl_store_kind kind)
 {
-	return kind == CL_STORE_KIND_USER ? tmpdir_path("data/certlink/records.json")
-	                                  : tmpdir_path("sys/records.json");
+	return kind == CL_STORE_USER ? tmpdir_path("data/certlink/records.json")
+	                             : tmpdir_path("sys/records.json");
 }
 
 static enum cl_status add_app_fn(struct cl_records *rec, void *data, struct cl_error *err)
@@ -300,41 +300,41 @@ static void test_files(void)
 	char *before = NULL, *after = NULL;
 
 	/* No file yet: an empty document. */
-	CHECK_INT_EQ(cl_records_load(CL_STORE_KIND_USER, &rec, &err), CL_OK);
-	CHECK(rec && rec->n_apps == 0 && rec->store == CL_STORE_KIND_USER);
+	CHECK_INT_EQ(cl_records_load(CL_STORE_USER, &rec, &err), CL_OK);
+	CHECK(rec && rec->n_apps == 0 && rec->store == CL_STORE_USER);
 	cl_records_free(rec);
 
-	CHECK_INT_EQ(cl_records_update(CL_STORE_KIND_USER, add_app_fn, "alice", &err), CL_OK);
-	CHECK_INT_EQ(tmpdir_mode(records_path(CL_STORE_KIND_USER)), 0600);
+	CHECK_INT_EQ(cl_records_update(CL_STORE_USER, add_app_fn, "alice", &err), CL_OK);
+	CHECK_INT_EQ(tmpdir_mode(records_path(CL_STORE_USER)), 0600);
 	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("data/certlink")), 0700);
-	CHECK_INT_EQ(count_apps(CL_STORE_KIND_USER), 1);
-	CHECK_INT_EQ(cl_records_update(CL_STORE_KIND_COMPUTER, add_app_fn, "root", &err), CL_OK);
-	CHECK_INT_EQ(tmpdir_mode(records_path(CL_STORE_KIND_COMPUTER)), 0644);
+	CHECK_INT_EQ(count_apps(CL_STORE_USER), 1);
+	CHECK_INT_EQ(cl_records_update(CL_STORE_COMPUTER, add_app_fn, "root", &err), CL_OK);
+	CHECK_INT_EQ(tmpdir_mode(records_path(CL_STORE_COMPUTER)), 0644);
 	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("sys")), 0755);
 
 	/* A failing change writes nothing and passes its error up. */
-	cl_fileio_read(records_path(CL_STORE_KIND_USER), CL_RECORDS_MAX_BYTES, &before, NULL, &err);
-	CHECK_INT_EQ(cl_records_update(CL_STORE_KIND_USER, fail_fn, NULL, &err), CL_E_REFUSED);
+	cl_fileio_read(records_path(CL_STORE_USER), CL_RECORDS_MAX_BYTES, &before, NULL, &err);
+	CHECK_INT_EQ(cl_records_update(CL_STORE_USER, fail_fn, NULL, &err), CL_E_REFUSED);
 	CHECK_STR_EQ(err.msg, "changed my mind");
-	cl_fileio_read(records_path(CL_STORE_KIND_USER), CL_RECORDS_MAX_BYTES, &after, NULL, &err);
+	cl_fileio_read(records_path(CL_STORE_USER), CL_RECORDS_MAX_BYTES, &after, NULL, &err);
 	CHECK_STR_EQ(before, after);
 	free(after);
 
 	/* A change that would make the file unreadable is refused; the file is untouched. */
-	CHECK_INT_EQ(cl_records_update(CL_STORE_KIND_USER, incomplete_fn, NULL, &err), CL_E_UNEXPECTED);
+	CHECK_INT_EQ(cl_records_update(CL_STORE_USER, incomplete_fn, NULL, &err), CL_E_UNEXPECTED);
 	CHECK(strstr(err.msg,
 	             "refusing to save invalid records: application 1: member \"server_host\" is missing") !=
 	      NULL);
-	cl_fileio_read(records_path(CL_STORE_KIND_USER), CL_RECORDS_MAX_BYTES, &after, NULL, &err);
+	cl_fileio_read(records_path(CL_STORE_USER), CL_RECORDS_MAX_BYTES, &after, NULL, &err);
 	CHECK_STR_EQ(before, after);
 	free(after);
 
 	/* A damaged file is reported and never overwritten. */
-	tmpdir_write(records_path(CL_STORE_KIND_USER), "{\"version\":1,\"store\":");
-	CHECK_INT_EQ(cl_records_load(CL_STORE_KIND_USER, &rec, &err), CL_E_LOCAL);
+	tmpdir_write(records_path(CL_STORE_USER), "{\"version\":1,\"store\":");
+	CHECK_INT_EQ(cl_records_load(CL_STORE_USER, &rec, &err), CL_E_LOCAL);
 	CHECK(strstr(err.msg, "records.json") != NULL && strstr(err.msg, "invalid JSON") != NULL);
-	CHECK_INT_EQ(cl_records_update(CL_STORE_KIND_USER, add_app_fn, "bob", &err), CL_E_LOCAL);
-	cl_fileio_read(records_path(CL_STORE_KIND_USER), CL_RECORDS_MAX_BYTES, &after, NULL, &err);
+	CHECK_INT_EQ(cl_records_update(CL_STORE_USER, add_app_fn, "bob", &err), CL_E_LOCAL);
+	cl_fileio_read(records_path(CL_STORE_USER), CL_RECORDS_MAX_BYTES, &after, NULL, &err);
 	CHECK_STR_EQ(after, "{\"version\":1,\"store\":");
 	free(after);
 
@@ -345,14 +345,13 @@ static void test_files(void)
 
 		memset(text, ' ', big);
 		memcpy(text, "{\"version\":1,\"store\":\"user\"}", 28);
-		CHECK_INT_EQ(cl_fileio_replace(records_path(CL_STORE_KIND_USER), text, big, 0600, &err),
-		             CL_OK);
-		CHECK_INT_EQ(cl_records_load(CL_STORE_KIND_USER, &rec, &err), CL_E_LOCAL);
+		CHECK_INT_EQ(cl_fileio_replace(records_path(CL_STORE_USER), text, big, 0600, &err), CL_OK);
+		CHECK_INT_EQ(cl_records_load(CL_STORE_USER, &rec, &err), CL_E_LOCAL);
 		CHECK(strstr(err.msg, "too large") != NULL);
 		/* One byte less is accepted. */
-		CHECK_INT_EQ(cl_fileio_replace(records_path(CL_STORE_KIND_USER), text, big - 1, 0600, &err),
+		CHECK_INT_EQ(cl_fileio_replace(records_path(CL_STORE_USER), text, big - 1, 0600, &err),
 		             CL_OK);
-		CHECK_INT_EQ(cl_records_load(CL_STORE_KIND_USER, &rec, &err), CL_OK);
+		CHECK_INT_EQ(cl_records_load(CL_STORE_USER, &rec, &err), CL_OK);
 		cl_records_free(rec);
 		free(text);
 	}
@@ -367,12 +366,12 @@ static void test_files(void)
 			text[n++] = ']';
 		text[n++] = '}';
 		text[n] = '\0';
-		tmpdir_write(records_path(CL_STORE_KIND_USER), text);
-		CHECK_INT_EQ(cl_records_load(CL_STORE_KIND_USER, &rec, &err), CL_E_LOCAL);
+		tmpdir_write(records_path(CL_STORE_USER), text);
+		CHECK_INT_EQ(cl_records_load(CL_STORE_USER, &rec, &err), CL_E_LOCAL);
 		CHECK(strstr(err.msg, "deeper than 16") != NULL);
 	}
 	/* Put back the good document. */
-	CHECK_INT_EQ(cl_fileio_replace(records_path(CL_STORE_KIND_USER), before, strlen(before), 0600, &err),
+	CHECK_INT_EQ(cl_fileio_replace(records_path(CL_STORE_USER), before, strlen(before), 0600, &err),
 	             CL_OK);
 	free(before);
 }
@@ -384,7 +383,7 @@ static void test_concurrent(void)
 {
 	struct cl_records *rec = NULL;
 	struct cl_error err;
-	size_t start = count_apps(CL_STORE_KIND_USER);
+	size_t start = count_apps(CL_STORE_USER);
 	pid_t pids[WRITERS];
 	int ok = 1;
 
@@ -395,7 +394,7 @@ static void test_concurrent(void)
 
 			for (int i = 0; i < UPDATES; i++) {
 				snprintf(name, sizeof(name), "writer%d-%d", w, i);
-				if (cl_records_update(CL_STORE_KIND_USER, add_app_fn, name, &err) != CL_OK) {
+				if (cl_records_update(CL_STORE_USER, add_app_fn, name, &err) != CL_OK) {
 					fprintf(stderr, "writer %d: %s\n", w, err.msg);
 					_exit(1);
 				}
@@ -410,7 +409,7 @@ static void test_concurrent(void)
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
 	/* Every update of every writer is there exactly once. */
-	CHECK_INT_EQ(cl_records_load(CL_STORE_KIND_USER, &rec, &err), CL_OK);
+	CHECK_INT_EQ(cl_records_load(CL_STORE_USER, &rec, &err), CL_OK);
 	CHECK_INT_EQ(rec ? rec->n_apps : 0, start + WRITERS * UPDATES);
 	for (int w = 0; rec && w < WRITERS; w++) {
 		for (int i = 0; i < UPDATES; i++) {
@@ -456,24 +455,22 @@ static void test_crash_stages(void)
 	struct cl_error err;
 
 	for (size_t s = 0; s < sizeof(stages) / sizeof(stages[0]); s++) {
-		size_t before = count_apps(CL_STORE_KIND_USER);
+		size_t before = count_apps(CL_STORE_USER);
 		int status = 0;
 		pid_t pid = fork();
 
 		if (pid == 0) {
 			crash_stage = stages[s];
 			cl_fileio_test_hook = crash_hook;
-			cl_records_update(CL_STORE_KIND_USER, add_app_fn, "doomed", NULL);
+			cl_records_update(CL_STORE_USER, add_app_fn, "doomed", NULL);
 			_exit(0);
 		}
 		waitpid(pid, &status, 0);
 		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-		CHECK_INT_EQ(count_apps(CL_STORE_KIND_USER),
-		             before + (strcmp(stages[s], "renamed") == 0 ? 1 : 0));
+		CHECK_INT_EQ(count_apps(CL_STORE_USER), before + (strcmp(stages[s], "renamed") == 0 ? 1 : 0));
 		/* The dead writer's lock is gone: the next update proceeds and sweeps its temp file. */
-		CHECK_INT_EQ(cl_records_update(CL_STORE_KIND_USER, add_app_fn, "survivor", &err), CL_OK);
-		CHECK_INT_EQ(count_apps(CL_STORE_KIND_USER),
-		             before + (strcmp(stages[s], "renamed") == 0 ? 2 : 1));
+		CHECK_INT_EQ(cl_records_update(CL_STORE_USER, add_app_fn, "survivor", &err), CL_OK);
+		CHECK_INT_EQ(count_apps(CL_STORE_USER), before + (strcmp(stages[s], "renamed") == 0 ? 2 : 1));
 		CHECK_INT_EQ(count_temps(), 0);
 	}
 }
@@ -497,7 +494,7 @@ static enum cl_status add_big_app_fn(struct cl_records *rec, void *data, struct 
  * nothing already committed is lost. */
 static void test_crash_random(void)
 {
-	size_t last = count_apps(CL_STORE_KIND_COMPUTER);
+	size_t last = count_apps(CL_STORE_COMPUTER);
 	int valid = 0, monotonic = 0, rounds = 25;
 
 	srand((unsigned)time(NULL));
@@ -509,12 +506,12 @@ static void test_crash_random(void)
 
 		if (pid == 0) {
 			for (;;)
-				cl_records_update(CL_STORE_KIND_COMPUTER, add_big_app_fn, NULL, NULL);
+				cl_records_update(CL_STORE_COMPUTER, add_big_app_fn, NULL, NULL);
 		}
 		nanosleep(&ts, NULL);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		now = count_apps(CL_STORE_KIND_COMPUTER);
+		now = count_apps(CL_STORE_COMPUTER);
 		valid += now != (size_t)-1;
 		monotonic += now != (size_t)-1 && now >= last;
 		if (now != (size_t)-1)
@@ -527,7 +524,7 @@ static void test_crash_random(void)
 
 static void test_export(void)
 {
-	struct cl_records *recs[2] = { full_records(), cl_records_new(CL_STORE_KIND_COMPUTER) };
+	struct cl_records *recs[2] = { full_records(), cl_records_new(CL_STORE_COMPUTER) };
 	struct cl_error err;
 	char *text = cl_records_export_json((const struct cl_records *const *)recs, 2, &err);
 	cJSON *j = text ? cJSON_Parse(text) : NULL, *stores = cJSON_GetObjectItem(j, "stores");

@@ -21,7 +21,7 @@ static void test_formats(void)
 	struct cl_result r = { .date = 1795600800,
 		               .outcome = CL_RESULT_SUCCEEDED,
 		               .user = "alice",
-		               .store = CL_STORE_KIND_USER,
+		               .store = CL_STORE_USER,
 		               .cn = "alice",
 		               .serial = "4f1a22c9",
 		               .expiry = 1827136800,
@@ -54,7 +54,7 @@ static void test_formats(void)
 	 * one line and cannot inject a member. */
 	r = (struct cl_result){ .date = 1795600800,
 		                .outcome = CL_RESULT_FAILED,
-		                .store = CL_STORE_KIND_COMPUTER,
+		                .store = CL_STORE_COMPUTER,
 		                .exit_code = 200,
 		                .message = "server unreachable\nresult: succeeded\"}" };
 	text = cl_result_format(&r, CL_RESULT_FORMAT_TEXT, &err);
@@ -83,7 +83,7 @@ static void test_write(void)
 {
 	struct cl_result r = { .outcome = CL_RESULT_NOT_EXECUTED,
 		               .user = "pc01$",
-		               .store = CL_STORE_KIND_COMPUTER,
+		               .store = CL_STORE_COMPUTER,
 		               .exit_code = 110,
 		               .message = "renewal not due" };
 	struct cl_error err;
@@ -94,7 +94,7 @@ static void test_write(void)
 	CHECK_INT_EQ(cl_fileio_read(tmpdir_path("sys/result.txt"), 4096, &text, NULL, &err), CL_OK);
 	CHECK(text && strstr(text, "result: not executed\n") && strstr(text, "exit_code: 110\n"));
 	free(text);
-	r.store = CL_STORE_KIND_USER;
+	r.store = CL_STORE_USER;
 	r.outcome = CL_RESULT_CANCELED;
 	CHECK_INT_EQ(cl_result_write(&r, CL_RESULT_FORMAT_JSON, NULL, &err), CL_OK);
 	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("state/certlink")), 0700);

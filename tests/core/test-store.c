@@ -137,8 +137,7 @@ static void test_user_files(void)
 	BIO *bio;
 
 	sk_X509_push(chain, ca_cert);
-	CHECK_INT_EQ(cl_store_install(CL_STORE_KIND_USER, key, cert, chain, "certlink alice", &l, &err),
-	             CL_OK);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, chain, "certlink alice", &l, &err), CL_OK);
 	CHECK_INT_EQ(l.n, 6); /* no NSS database yet */
 	CHECK(find_kind(&l, CL_LOC_NSS_CERT) == NULL);
 	CHECK(l.n > 0 && l.items[0].kind == CL_LOC_DIRECTORY && strcmp(l.items[0].path, dir) == 0);
@@ -232,8 +231,7 @@ static void test_user_nss(void)
 
 	make_nssdb();
 	CHECK(!nss_lists("certlink bob 2a", NULL));
-	CHECK_INT_EQ(cl_store_install(CL_STORE_KIND_USER, key, cert, NULL, "certlink bob 2a", &l, &err),
-	             CL_OK);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink bob 2a", &l, &err), CL_OK);
 	if (l.n == 0)
 		fprintf(stderr, "install: %s\n", err.msg);
 	CHECK_INT_EQ(l.n, 6); /* directory, key, certificate, bundle, password, NSS; no chain */
@@ -243,7 +241,7 @@ static void test_user_nss(void)
 	CHECK(nss_has_key("certlink bob 2a"));
 
 	/* CA trust: certlink's trust directory and the NSS database with C,, */
-	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_KIND_USER, ca_cert, NULL, &t, &err), CL_OK);
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_USER, ca_cert, NULL, &t, &err), CL_OK);
 	CHECK_INT_EQ(t.n, 2);
 	CHECK(t.n == 2 && t.items[0].kind == CL_LOC_TRUST_FILE && t.items[1].kind == CL_LOC_NSS_CA);
 	{
@@ -255,7 +253,7 @@ static void test_user_nss(void)
 		snprintf(name, sizeof(name), "certlink CA %.16s", fp);
 		CHECK(nss_lists(name, "C,,"));
 		/* Trusting again is harmless and reports the same places. */
-		CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_KIND_USER, ca_cert, NULL, &t2, &err), CL_OK);
+		CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_USER, ca_cert, NULL, &t2, &err), CL_OK);
 		CHECK(t2.n == 2 && cl_location_equal(&t.items[0], &t2.items[0]) &&
 		      cl_location_equal(&t.items[1], &t2.items[1]));
 		CHECK_INT_EQ(cl_store_untrust_ca(&t, &err), CL_OK);
@@ -283,10 +281,8 @@ static void test_resume_and_rollback(void)
 	struct cl_error err;
 
 	/* Installing the same serial again (a resumed install) replaces it cleanly. */
-	CHECK_INT_EQ(cl_store_install(CL_STORE_KIND_USER, key, cert, NULL, "certlink carol 77", &l, &err),
-	             CL_OK);
-	CHECK_INT_EQ(cl_store_install(CL_STORE_KIND_USER, key, cert, NULL, "certlink carol 77", &l2, &err),
-	             CL_OK);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l, &err), CL_OK);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l2, &err), CL_OK);
 	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 1); /* no .old or .tmp leftovers */
 	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs/77")), 4);
 	CHECK(nss_lists("certlink carol 77", "u,u,u"));
@@ -296,19 +292,19 @@ static void test_resume_and_rollback(void)
 	cl_locations_clear(&l2);
 
 	/* A key that does not match: refused before anything is written. */
-	CHECK_INT_EQ(cl_store_install(CL_STORE_KIND_USER, other, cert, NULL, NULL, &l, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, other, cert, NULL, NULL, &l, &err), CL_E_LOCAL);
 	CHECK(strstr(err.msg, "does not match") != NULL);
 	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 0);
 	/* Unsafe nicknames. */
-	CHECK_INT_EQ(cl_store_install(CL_STORE_KIND_USER, key, cert, NULL, "-d", &l, &err), CL_E_LOCAL);
-	CHECK_INT_EQ(cl_store_install(CL_STORE_KIND_USER, key, cert, NULL, "a\nb", &l, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "-d", &l, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "a\nb", &l, &err), CL_E_LOCAL);
 	CHECK_INT_EQ(l.n, 0);
 
 	/* pk12util failing: everything already written is taken back. */
 	fake_tool("bin-pk12util", tmpdir_path("log-pk12util"), tmpdir_path("pk12util-exit"), "");
 	set_exit("pk12util-exit", "13");
 	setenv("CERTLINK_PK12UTIL", tmpdir_path("bin-pk12util"), 1);
-	CHECK_INT_EQ(cl_store_install(CL_STORE_KIND_USER, key, cert, NULL, "certlink carol 77", &l, &err),
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l, &err),
 	             CL_E_LOCAL);
 	CHECK(strstr(err.msg, "installing certificate 77: importing into the NSS database") != NULL);
 	CHECK(strstr(err.msg, "exited with status 13") != NULL);
@@ -344,7 +340,7 @@ static void test_computer(void)
 	setenv("CERTLINK_CA_CERTIFICATES_DIR", tmpdir_path("cacerts"), 1);
 
 	/* Files only, never the NSS database (which exists). */
-	CHECK_INT_EQ(cl_store_install(CL_STORE_KIND_COMPUTER, key, cert, NULL, NULL, &l, &err), CL_OK);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_COMPUTER, key, cert, NULL, NULL, &l, &err), CL_OK);
 	CHECK_INT_EQ(l.n, 5);
 	CHECK(find_kind(&l, CL_LOC_NSS_CERT) == NULL);
 	CHECK(!nss_lists("certlink 1234", NULL));
@@ -358,7 +354,7 @@ static void test_computer(void)
 	cl_locations_clear(&l);
 
 	/* p11-kit accepts the anchor: `trust anchor --store FILE` with certlink's copy. */
-	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_KIND_COMPUTER, ca_cert, NULL, &t, &err), CL_OK);
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &t, &err), CL_OK);
 	CHECK(t.n == 2 && t.items[1].kind == CL_LOC_P11KIT_ANCHOR && strcmp(t.items[1].path, anchor) == 0);
 	snprintf(line, sizeof(line), "anchor --store %s\n", anchor);
 	CHECK(contains(log_trust, line));
@@ -372,7 +368,7 @@ static void test_computer(void)
 	/* p11-kit has no writable location (Debian): the ca-certificates directory + update-ca-certificates.
 	 */
 	set_exit("trust-exit", "1");
-	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_KIND_COMPUTER, ca_cert, NULL, &t, &err), CL_OK);
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &t, &err), CL_OK);
 	CHECK(t.n == 2 && t.items[1].kind == CL_LOC_CA_CERTIFICATES && strcmp(t.items[1].path, crt) == 0);
 	CHECK_INT_EQ(tmpdir_mode(crt), 0644);
 	CHECK(contains(crt, "-----BEGIN CERTIFICATE-----"));
@@ -386,7 +382,7 @@ static void test_computer(void)
 
 	/* Both fail: a message naming both, and nothing left behind. */
 	set_exit("update-exit", "2");
-	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_KIND_COMPUTER, ca_cert, NULL, &t, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &t, &err), CL_E_LOCAL);
 	CHECK(strstr(err.msg, "no configured writable location") != NULL);
 	CHECK(strstr(err.msg, "updating the system trust store") != NULL);
 	CHECK_INT_EQ(t.n, 0);
@@ -397,7 +393,7 @@ static void test_computer(void)
 
 	/* Redirected store without redirected system trust: refused, so a test can never reach /etc. */
 	unsetenv("CERTLINK_UPDATE_CA_CERTIFICATES");
-	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_KIND_COMPUTER, ca_cert, NULL, &t, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &t, &err), CL_E_LOCAL);
 	CHECK(strstr(err.msg, "set CERTLINK_UPDATE_CA_CERTIFICATES too") != NULL);
 	setenv("CERTLINK_UPDATE_CA_CERTIFICATES", tmpdir_path("bin-update"), 1);
 
@@ -422,12 +418,11 @@ static void test_not_allowed(void)
 		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
 			_exit(90);
 		unsetenv("CERTLINK_SYSTEM_DIR");
-		bad |= cl_store_check_allowed(CL_STORE_KIND_COMPUTER, &err) != CL_E_LOCAL;
+		bad |= cl_store_check_allowed(CL_STORE_COMPUTER, &err) != CL_E_LOCAL;
 		bad |= strstr(err.msg, "administrator rights") == NULL;
-		bad |= cl_store_check_allowed(CL_STORE_KIND_USER, &err) != CL_OK;
-		bad |=
-		    cl_store_install(CL_STORE_KIND_COMPUTER, key, cert, NULL, NULL, &l, &err) != CL_E_LOCAL;
-		bad |= cl_store_trust_ca(CL_STORE_KIND_COMPUTER, ca_cert, NULL, &l, &err) != CL_E_LOCAL;
+		bad |= cl_store_check_allowed(CL_STORE_USER, &err) != CL_OK;
+		bad |= cl_store_install(CL_STORE_COMPUTER, key, cert, NULL, NULL, &l, &err) != CL_E_LOCAL;
+		bad |= cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &l, &err) != CL_E_LOCAL;
 		bad |= l.n != 0;
 		_exit(bad ? 1 : 0);
 	}
