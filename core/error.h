@@ -33,11 +33,11 @@ void cl_error_clear(struct cl_error *err);
 
 /* Set status and message; returns status so callers can `return cl_error_set(...)`. err may be NULL. */
 enum cl_status cl_error_set(struct cl_error *err, enum cl_status status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Like cl_error_set(), then appends OpenSSL's error queue (draining it) to the message. */
 enum cl_status cl_error_set_openssl(struct cl_error *err, enum cl_status status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prepend context: "activating application 42: " + existing message. Keeps the status. */
 void cl_error_prefix(struct cl_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,0 +1,139 @@
+/* certlink core: the enrollment flow that every front end drives.
+ *
+ * The link handler's window, the manager window's wizard and the zero-touch command line all call
+ * cl_enroll_run() on a worker thread. The flow reports progress through a callback, asks the person through
+ * another callback (which a front end answers, or which is NULL for zero-touch runs that must not ask), and
+ * stops at the next check point when the cancel token is set. Everything it learns is recorded (records.h)
+ * before and after each step, so a crash or a dead server leaves consistent state and the next run resumes
+ * (docs/protocol.md, section 8).
+ *
+ * Callbacks are called on the thread that runs the flow; a GTK front end hops to its main loop and blocks
+ * the worker until the person answers.
+ */
+#ifndef CL_ENROLL_H
+#define CL_ENROLL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "cancel.h"
+#include "error.h"
+#include "link.h"
+
+/* The stages a progress window shows, in order. */
+enum cl_stage {
+	CL_STAGE_CHECK_LINK,
+	CL_STAGE_CONNECT,
+	CL_STAGE_APPLY,
+	CL_STAGE_WAIT_APPROVAL,
+	CL_STAGE_ACTIVATE,
+	CL_STAGE_INSTALL,
+	CL_STAGE_DONE,
+};
+
+const char *cl_stage_name(enum cl_stage stage); /* English, untranslated; front ends translate */
+
+enum cl_question_kind {
+	CL_ASK_TRUST_SERVER, /* the server's identity is not established: show host, fingerprint, issuer */
+	CL_ASK_TRUST_CA,     /* install this CA as a trust anchor? show fingerprint and subject */
+	CL_ASK_STORE,        /* the link names no store: user or computer */
+	CL_ASK_CREDENTIALS,  /* user ID and password (user may be pre-filled from the link) */
+	CL_ASK_FIELDS,       /* invitation code, e-mail, reason, device note, as the server asks */
+};
+
+enum cl_trust_answer {
+	CL_TRUST_NO = 0, /* the default: refuse */
+	CL_TRUST_ONCE,
+	CL_TRUST_REMEMBER,
+};
+
+enum cl_field_use { CL_FIELD_OFF = 0, CL_FIELD_OPTIONAL, CL_FIELD_REQUIRED };
+
+#define CL_FIELD_MAX 257 /* longest field value + NUL */
+
+/* One question. The flow fills the "shown" members; the front end fills the "answer" members and returns
+ * CL_OK, or returns CL_E_CANCELLED. Strings in "shown" are valid during the call only. */
+struct cl_question {
+	enum cl_question_kind kind;
+	/* shown */
+	const char *host;
+	int port;
+	const char *fingerprint; /* SHA-256, "AB:CD:..." */
+	const char *subject;
+	const char *issuer;
+	const char *service_name;
+	enum cl_field_use use_code, use_email, use_reason, use_device_note;
+	const char *device_note_label;
+	const char *error_hint; /* why we ask again ("User ID or password is incorrect."), or NULL */
+	/* answers */
+	enum cl_trust_answer trust;
+	enum cl_store_kind store;
+	char user[65];
+	char password[257]; /* wiped by the flow after use */
+	char code[65];
+	char email[129];
+	char reason[CL_FIELD_MAX];
+	char device_note[129];
+};
+
+typedef enum cl_status (*cl_ask_fn)(void *user_data, struct cl_question *q);
+typedef void (*cl_progress_fn)(void *user_data, enum cl_stage stage, const char *detail);
+
+struct cl_enroll_opts {
+	/* Where to enroll: a parsed link, or host/port given directly (manual wizard, command line). */
+	const struct cl_link *link;
+	const char *host;
+	int port;
+	enum cl_store_kind store; /* CL_STORE_ASK to ask (or default to user when ask is NULL) */
+	const char *user;         /* NULL: the link's, else ask, else the login user */
+	const char *password;     /* NULL: ask when needed; copied and wiped by the flow */
+	const char *code, *email, *reason, *device_note;
+	bool force_new;   /* enroll even when a valid certificate exists */
+	bool cn_override; /* CN = computer name (computer store) or login user (user store) */
+	bool no_proxy;
+	bool reuse_key;       /* renew with the existing key */
+	bool renew;           /* renew the existing certificate for server+user+store */
+	int approval_timeout; /* seconds to wait for approval; 0: the server's approval_poll.timeout */
+	int notify_days;      /* renewal window for the "not due" rule; 0: settings (default 14) */
+	bool debug;           /* log protocol steps (never secrets) through log_fn */
+	cl_ask_fn ask;        /* NULL: never ask (zero-touch) */
+	cl_progress_fn progress;
+	void (*log_fn)(void *user_data, const char *line);
+	void *user_data;
+	struct cl_cancel *cancel; /* may be NULL */
+};
+
+struct cl_enroll_result {
+	char app_id[65]; /* local record id */
+	char serial[81];
+	char subject[512];
+	char issuer[512];
+	time_t not_after;
+	enum cl_store_kind store;
+	char cert_path[4096]; /* where the certificate file is */
+	char nss_nickname[128];
+	bool nss_imported;
+	int trust_anchors; /* CAs installed as trust anchors */
+	bool pending;      /* stopped while waiting for approval; the application is recorded */
+};
+
+/* Run the whole flow: check, connect and establish identity, apply (or resume the recorded application),
+ * wait for approval, activate, generate the key (started as soon as the server's key policy is known),
+ * SCEP, install certificate and CA, record. On CL_OK with result->pending set, the application waits for
+ * approval and a later run (or cl_enroll_activate()) finishes it. */
+enum cl_status cl_enroll_run(const struct cl_enroll_opts *opts, struct cl_enroll_result *result,
+                             struct cl_error *err);
+
+/* Operations on recorded applications and certificates (manager window, command line). `id` is the local
+ * record id or a certificate serial. Options supply callbacks, cancel token and proxy switch. */
+enum cl_status cl_enroll_activate(const char *id, const struct cl_enroll_opts *opts,
+                                  struct cl_enroll_result *result, struct cl_error *err);
+enum cl_status cl_enroll_withdraw(const char *id, const struct cl_enroll_opts *opts, struct cl_error *err);
+enum cl_status cl_enroll_reapply(const char *id, const struct cl_enroll_opts *opts, struct cl_error *err);
+enum cl_status cl_enroll_renew(const char *id, const struct cl_enroll_opts *opts,
+                               struct cl_enroll_result *result, struct cl_error *err);
+/* Remove a certificate from every place it was installed, and its record. */
+enum cl_status cl_enroll_delete(const char *id, enum cl_store_kind store, struct cl_error *err);
+
+#endif
