@@ -18,6 +18,7 @@
 #include "http.h"
 #include "invites.h"
 #include "issue.h"
+#include "link.h"
 #include "users.h"
 #include "util.h"
 
@@ -46,8 +47,8 @@ static void test_text_checks(void)
 	CHECK_INT_EQ(srv_utf8_chars("abc"), 3);
 	CHECK_INT_EQ(srv_utf8_chars("\xe6\x97\xa5\xe6\x9c\xac"), 2);
 	CHECK_INT_EQ(srv_utf8_chars("a\nb"), -1);
-	CHECK_INT_EQ(srv_utf8_chars("\xc2\x85"), -1);	  /* C1 control */
-	CHECK_INT_EQ(srv_utf8_chars("\xc0\xaf"), -1);	  /* overlong */
+	CHECK_INT_EQ(srv_utf8_chars("\xc2\x85"), -1);     /* C1 control */
+	CHECK_INT_EQ(srv_utf8_chars("\xc0\xaf"), -1);     /* overlong */
 	CHECK_INT_EQ(srv_utf8_chars("\xe0\x80\xaf"), -1); /* overlong */
 	CHECK_INT_EQ(srv_utf8_chars("\xed\xa0\x80"), -1); /* surrogate */
 	CHECK_INT_EQ(srv_utf8_chars("\xff"), -1);
@@ -64,16 +65,49 @@ static void test_text_checks(void)
 	CHECK_INT_EQ(srv_json_depth("]", 1), -1);
 }
 
-static void test_link_format(void)
+/* An invitation's link parses back, with core's parser, to what was asked for. */
+static void test_invite_link(sqlite3 *db, const char *dir)
 {
-	const char *n[] = { "v", "user", "name", "ca" }, *v[] = { "1", "bob smith", "Corp & Co", "ab" };
-	char *link = srv_link_format("eps.example.com", 443, n, v, 4);
+	struct srv_ca_opts opts = { .load_only = 1 };
+	struct srv_invite_req req = {
+		.user = "alice", .store = "computer", .passwordless = 1, .expires_days = 3
+	};
+	struct srv_invite inv;
+	struct srv_err err = { 0 };
+	struct cl_link link;
+	struct cl_error cerr;
+	struct srv_ca *ca = NULL;
+	char *text = NULL, fp[CL_FP_HEX_SIZE];
+	int created;
 
-	CHECK_STR_EQ(link, "certlink://eps.example.com/enroll?v=1&user=bob+smith&name=Corp+%26+Co&ca=ab");
-	free(link);
-	link = srv_link_format("2001:db8::10", 8443, n, v, 1);
-	CHECK_STR_EQ(link, "certlink://[2001:db8::10]:8443/enroll?v=1");
-	free(link);
+	CHECK_INT_EQ(srv_ca_load_or_create(dir, &opts, &ca, &created, &cerr), CL_OK);
+	if (!ca)
+		return;
+	CHECK_INT_EQ(srv_invite_create(db, ca, &req, &inv, &text, &err), CL_OK);
+	CHECK_INT_EQ(cl_link_parse(text ? text : "", &link, &cerr), CL_OK);
+	CHECK_STR_EQ(link.user, "alice");
+	CHECK_INT_EQ(link.store, CL_STORE_COMPUTER);
+	CHECK(link.pwless && strlen(link.token) >= 16);
+	CHECK(link.has_ca_fp);
+	cl_fp_format_hex(link.ca_fp, fp);
+	CHECK_STR_EQ(fp, ca->fp_hex);
+	CHECK(srv_invite_by_token(db, link.token, &inv) == 1 && inv.passwordless && !inv.app_id[0]);
+	cl_link_clear(&link);
+	srv_free_secret(text);
+	req.passwordless = 0;
+	req.store = NULL;
+	req.code = "";
+	CHECK_INT_EQ(srv_invite_create(db, ca, &req, &inv, &text, &err), CL_OK);
+	CHECK_INT_EQ(cl_link_parse(text ? text : "", &link, &cerr), CL_OK);
+	CHECK_INT_EQ(link.store, CL_STORE_ASK);
+	CHECK(!link.pwless && strlen(link.code) == 10);
+	CHECK_INT_EQ(srv_invite_check_code(db, link.code, "alice", inv.id, sizeof(inv.id), &err), CL_OK);
+	CHECK_INT_EQ(srv_invite_check_code(db, link.code, "bob", inv.id, sizeof(inv.id), &err), CL_E_REFUSED);
+	cl_link_clear(&link);
+	srv_free_secret(text);
+	req.user = "nobody";
+	CHECK_INT_EQ(srv_invite_create(db, ca, &req, &inv, &text, &err), CL_E_LOCAL);
+	srv_ca_free(ca);
 }
 
 static void test_config(sqlite3 *db)
@@ -88,7 +122,8 @@ static void test_config(sqlite3 *db)
 	CHECK_INT_EQ(srv_config_set(db, "email", "required", &err), CL_OK);
 	CHECK_INT_EQ(srv_config_set(db, "challenge_lifetime", "10", &err), CL_E_LOCAL);
 	CHECK_INT_EQ(srv_config_set(db, "key_size", "P-384", &err), CL_E_LOCAL); /* rsa takes bits */
-	CHECK_INT_EQ(srv_config_set(db, "wifi_server_names", "radius1.example.com,radius2.example.com", &err), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "wifi_server_names", "radius1.example.com,radius2.example.com", &err),
+	             CL_OK);
 	CHECK_INT_EQ(srv_config_set(db, "wifi_server_names", "a,,b", &err), CL_E_LOCAL);
 	CHECK_INT_EQ(srv_config_set(db, "email", "optional", &err), CL_OK);
 	CHECK_INT_EQ(srv_config_bool(db, "passwordless"), 1);
@@ -131,7 +166,9 @@ static X509_REQ *make_csr(const char *cn, EVP_PKEY **key)
 static void test_issue(sqlite3 *db, const char *dir)
 {
 	struct srv_ca_opts opts = { 0 };
-	struct srv_apply_in in = { .client_request_id = "req-1", .user = "alice", .password = "pw two", .store = "user" };
+	struct srv_apply_in in = {
+		.client_request_id = "req-1", .user = "alice", .password = "pw two", .store = "user"
+	};
 	struct srv_app app = { 0 }, other = { 0 };
 	struct srv_err err = { 0 };
 	struct srv_issue_out out;
@@ -172,7 +209,8 @@ static void test_issue(sqlite3 *db, const char *dir)
 	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
 	CHECK(out.cert && X509_cmp(out.cert, first) == 0);
 	X509_free(out.cert);
-	/* The used challenge with a new transaction and key: refused. Same transactionID with another key: refused. */
+	/* The used challenge with a new transaction and key: refused. Same transactionID with another key:
+	 * refused. */
 	req.transaction_id = "tx-2";
 	req.csr = csr2;
 	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
@@ -217,12 +255,12 @@ int main(int argc, char **argv)
 	mkdir(dir, 0700);
 	test_passwords();
 	test_text_checks();
-	test_link_format();
 	CHECK_INT_EQ(srv_db_open(dir, &db, &err), CL_OK);
 	if (db) {
 		test_config(db);
 		test_users(db);
 		test_issue(db, dir);
+		test_invite_link(db, dir);
 		sqlite3_close(db);
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
