@@ -120,6 +120,24 @@ class ScepTest(unittest.TestCase):
         rc, out, _ = scepclient(self.srv.scep_url(), act2b["scep"]["challenge"], self.work, "c4")
         self.assertEqual(rc, 0, out)
 
+    def test_renewal(self):
+        app, act = self.activated()
+        rc, out, cert = scepclient(self.srv.scep_url(), act["scep"]["challenge"], self.work, "r-old")
+        self.assertEqual(rc, 0, out)
+        serial = openssl("x509", "-in", cert, "-noout", "-serial").stdout.strip().split("=")[1].lower().lstrip("0")
+        st, doc, _, _ = self.srv.apply(renewal_of=serial, store="computer")
+        self.assertEqual((st, doc["error"]["code"]), (403, "forbidden"))  # another store
+        renew, act2 = self.activated(renewal_of=serial)
+        rc, out, cert2 = scepclient(self.srv.scep_url(), act2["scep"]["challenge"], self.work, "r-new")
+        self.assertEqual(rc, 0, out)
+        new_serial = openssl("x509", "-in", cert2, "-noout", "-serial").stdout.strip()
+        self.assertNotIn(serial.upper(), new_serial)
+        apps = {c["application"] for c in self.certs()}
+        self.assertIn(app["id"], apps)
+        self.assertIn(renew["id"], apps)
+        rows = self.srv.admin("GET", "/applications")[1]["applications"]
+        self.assertEqual([a for a in rows if a["id"] == renew["id"]][0]["renewal_of"], serial)
+
     def test_hold_and_release(self):
         self.srv.config("hold_issuance", "true")
         app, act = self.activated()
