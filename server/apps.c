@@ -223,8 +223,9 @@ static enum cl_status check_apply_input(sqlite3 *db, const struct srv_apply_in *
 		return srv_err_set(err, CL_E_REFUSED, "bad_request", "password",
 		                   "Send exactly one of password and invitation_token.");
 	if (in->password && (srv_utf8_chars(in->password) < 1 || srv_utf8_chars(in->password) > 256))
-		return srv_err_set(err, CL_E_REFUSED, "field_too_long", "password",
-		                   "password is 1-256 characters.");
+		return srv_err_set(err, CL_E_REFUSED,
+		                   srv_utf8_chars(in->password) > 256 ? "field_too_long" : "bad_request",
+		                   "password", "password is 1-256 characters of text.");
 	if (in->token && !srv_is_token_chars(in->token, 128))
 		return srv_err_set(err, CL_E_REFUSED, "invalid_token", NULL,
 		                   "The invitation token is unknown, used or expired.");
