@@ -137,6 +137,14 @@ class ScepTest(unittest.TestCase):
         self.assertIn(renew["id"], apps)
         rows = self.srv.admin("GET", "/applications")[1]["applications"]
         self.assertEqual([a for a in rows if a["id"] == renew["id"]][0]["renewal_of"], serial)
+        # The administrator revokes the renewed certificate through the admin API; the CRL lists it.
+        new_hex = new_serial.split("=")[1].lower().lstrip("0")
+        st, doc, _, _ = self.srv.admin("POST", "/certificates/%s/revoke" % new_hex)
+        self.assertEqual((st, doc["certificate"]["serial"], doc["certificate"]["revoked"]), (200, new_hex, True))
+        st, _, _, crl = self.srv.request("GET", "/ca.crl")
+        text = subprocess.run(["openssl", "crl", "-inform", "DER", "-noout", "-text"], input=crl,
+                              capture_output=True).stdout.decode().replace(":", "").upper()
+        self.assertIn(new_hex.upper(), text)
 
     def test_hold_and_release(self):
         self.srv.config("hold_issuance", "true")
