@@ -1,8 +1,8 @@
 /* certlink-server load client for the enrollment benchmark (tests/bench/README.md). Not a test: it prints
- * figures. N enrollments start at once, all through one shared account: apply, activate, GetCACaps, GetCACert,
- * PKCSReq over HTTPS. 503/429 are retried after Retry-After as docs/protocol.md tells clients to; any other
- * answer is a failure. RSA keys come from a pool generated before the clock starts (key generation is client
- * work, not server work).
+ * figures. N enrollments start at once, all through one shared account: apply, activate, GetCACaps,
+ * GetCACert, PKCSReq over HTTPS. 503/429 are retried after Retry-After as docs/protocol.md tells clients to;
+ * any other answer is a failure. RSA keys come from a pool generated before the clock starts (key generation
+ * is client work, not server work).
  *
  * usage: certlink-server-load URL CA-PEM USER PASSWORD-FILE N [KEYPOOL]
  */
@@ -69,7 +69,7 @@ static double now(void)
 
 /* One HTTP exchange with retries on 429/503 (Retry-After) and on connection failures. Returns the status. */
 static long http(CURL *c, struct job *job, const char *method, const char *path, const char *auth,
-		 const char *ctype, const void *body, size_t len, struct buf *out)
+                 const char *ctype, const void *body, size_t len, struct buf *out)
 {
 	char url[512], hdr_auth[300], hdr_ct[128];
 	struct curl_slist *hdrs = NULL;
@@ -129,8 +129,8 @@ static void add_attr(PKCS7_SIGNER_INFO *si, int nid, int type, const void *data,
 
 /* PKCSReq: CSR (subject from activation, challengePassword) enveloped to the RA, signed with a self-signed
  * certificate of the key. */
-static unsigned char *pkcsreq(EVP_PKEY *key, const cJSON *subject, const char *challenge, X509 *ra, char *txid,
-			      X509 **self_out, int *outlen)
+static unsigned char *pkcsreq(EVP_PKEY *key, const cJSON *subject, const char *challenge, X509 *ra,
+                              char *txid, X509 **self_out, int *outlen)
 {
 	X509_REQ *req = X509_REQ_new();
 	X509_NAME *name = X509_NAME_new();
@@ -145,12 +145,12 @@ static unsigned char *pkcsreq(EVP_PKEY *key, const cJSON *subject, const char *c
 	PKCS7_SIGNER_INFO *si;
 
 	cJSON_ArrayForEach(rdn, subject) X509_NAME_add_entry_by_txt(
-		name, cJSON_GetArrayItem(rdn, 0)->valuestring, MBSTRING_UTF8,
-		(const unsigned char *)cJSON_GetArrayItem(rdn, 1)->valuestring, -1, -1, 0);
+	    name, cJSON_GetArrayItem(rdn, 0)->valuestring, MBSTRING_UTF8,
+	    (const unsigned char *)cJSON_GetArrayItem(rdn, 1)->valuestring, -1, -1, 0);
 	X509_REQ_set_subject_name(req, name);
 	X509_REQ_set_pubkey(req, key);
-	X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword, MBSTRING_UTF8, (const unsigned char *)challenge,
-				  -1);
+	X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword, MBSTRING_UTF8,
+	                          (const unsigned char *)challenge, -1);
 	X509_REQ_sign(req, key, EVP_sha256());
 	ASN1_INTEGER_set(X509_get_serialNumber(self), 1);
 	X509_set_subject_name(self, name);
@@ -205,12 +205,13 @@ static const char *attr_text(PKCS7_SIGNER_INFO *si, int nid, char *buf, size_t n
 }
 
 /* Verify the CertRep with the RA, decrypt the certificate, check its key. */
-static int certrep(const struct buf *b, X509 *ra, X509 *self, EVP_PKEY *key, const char *txid, char *why, size_t n)
+static int certrep(const struct buf *b, X509 *ra, X509 *self, EVP_PKEY *key, const char *txid, char *why,
+                   size_t n)
 {
 	const unsigned char *p = (const unsigned char *)b->p;
 	PKCS7 *sig = d2i_PKCS7(NULL, &p, (long)b->len), *env = NULL, *certs = NULL;
 	STACK_OF(X509) *ras = sk_X509_new_null();
-	STACK_OF(PKCS7_SIGNER_INFO) *sis;
+	STACK_OF(PKCS7_SIGNER_INFO) * sis;
 	BIO *content = BIO_new(BIO_s_mem()), *plain = BIO_new(BIO_s_mem());
 	char status[8] = "", tx[64] = "";
 	unsigned char *data;
@@ -276,20 +277,22 @@ static void *enroll(void *arg)
 	pthread_barrier_wait(&start_line);
 	t0 = now();
 	snprintf(body, sizeof(body),
-		 "{\"client_request_id\":\"%s\",\"user\":\"%s\",\"password\":\"%s\",\"store\":\"user\","
-		 "\"reason\":\"[bench%d]/[%s@bench]/[00:00:00:00:00:00]/[user]: load test\"}",
-		 crid, user, password, job->index, user);
+	         "{\"client_request_id\":\"%s\",\"user\":\"%s\",\"password\":\"%s\",\"store\":\"user\","
+	         "\"reason\":\"[bench%d]/[%s@bench]/[00:00:00:00:00:00]/[user]: load test\"}",
+	         crid, user, password, job->index, user);
 	st = http(c, job, "POST", "/api/v1/applications", NULL, "application/json", body, strlen(body), &b);
 	doc = b.p ? cJSON_Parse(b.p) : NULL;
 	if ((st != 201 && st != 200) || !doc) {
 		snprintf(job->why, sizeof(job->why), "apply: HTTP %ld %.150s", st, b.p ? b.p : "");
 		goto out;
 	}
-	snprintf(id, sizeof(id), "%s", cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "application"), "id")->valuestring);
+	snprintf(id, sizeof(id), "%s",
+	         cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "application"), "id")->valuestring);
 	snprintf(secret, sizeof(secret), "%s",
-		 cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "application"), "secret")->valuestring);
+	         cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "application"), "secret")->valuestring);
 	snprintf(path, sizeof(path), "/api/v1/applications/%s/activate", id);
-	snprintf(body, sizeof(body), "{\"device\":{\"hostname\":\"bench%d\",\"client\":\"server-load\"}}", job->index);
+	snprintf(body, sizeof(body), "{\"device\":{\"hostname\":\"bench%d\",\"client\":\"server-load\"}}",
+	         job->index);
 	st = http(c, job, "POST", path, secret, "application/json", body, strlen(body), &b);
 	act = b.p ? cJSON_Parse(b.p) : NULL;
 	if (st != 200 || !act) {
@@ -316,8 +319,8 @@ static void *enroll(void *arg)
 	}
 	memset(txid, 0, sizeof(txid));
 	msg = pkcsreq(key, cJSON_GetObjectItem(act, "subject"), challenge, ra, txid, &self, &msglen);
-	st = http(c, job, "POST", "/scep?operation=PKIOperation", NULL, "application/x-pki-message", msg, (size_t)msglen,
-		  &b);
+	st = http(c, job, "POST", "/scep?operation=PKIOperation", NULL, "application/x-pki-message", msg,
+	          (size_t)msglen, &b);
 	if (st != 200) {
 		snprintf(job->why, sizeof(job->why), "PKIOperation: HTTP %ld %.150s", st, b.p ? b.p : "");
 		goto out;
@@ -405,9 +408,11 @@ int main(int argc, char **argv)
 		}
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_double);
-	printf("enrollments: %d, failures: %d, retries after 429/503: %d\n", n, failures, atomic_load(&retries_total));
+	printf("enrollments: %d, failures: %d, retries after 429/503: %d\n", n, failures,
+	       atomic_load(&retries_total));
 	printf("wall time: %.2f s, enrollments/second: %.1f\n", elapsed, n / elapsed);
-	printf("latency: median %.2f s, p95 %.2f s, slowest %.2f s\n", lat[n / 2], lat[(n * 95) / 100], lat[n - 1]);
+	printf("latency: median %.2f s, p95 %.2f s, slowest %.2f s\n", lat[n / 2], lat[(n * 95) / 100],
+	       lat[n - 1]);
 	fflush(stdout);
 	(void)nid_fail;
 	(void)nid_rnonce;

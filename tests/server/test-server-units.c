@@ -13,6 +13,7 @@
 
 #include "apps.h"
 #include "ca.h"
+#include "certs.h"
 #include "config.h"
 #include "db.h"
 #include "http.h"
@@ -225,6 +226,50 @@ static void test_issue(sqlite3 *db, const char *dir)
 	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
 	CHECK_STR_EQ(out.app_id, other.id);
 	X509_free(out.cert);
+	/* An expired challenge is refused. */
+	srv_free_secret(ch2);
+	ch2 = NULL;
+	in.client_request_id = "req-3";
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &other, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &other, NULL, &ch2, &exp, &err), CL_OK);
+	CHECK_INT_EQ(sqlite3_exec(db, "UPDATE challenges SET expires = 1 WHERE used = 0", NULL, NULL, NULL),
+	             SQLITE_OK);
+	req.message_type = 19;
+	req.transaction_id = "tx-4";
+	req.challenge = ch2;
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+	/* Renewal with the same key: refused when renewal_same_key is forbidden, issued when allowed. */
+	{
+		char serial[48];
+		struct srv_app renew = { 0 };
+		srv_ca_serial_hex(first, serial, sizeof(serial));
+		in.client_request_id = "req-renew";
+		in.renewal_of = serial;
+		CHECK_INT_EQ(srv_apps_apply(db, &in, &renew, &created, &err), CL_OK);
+		CHECK_STR_EQ(renew.renewal_of, serial);
+		srv_free_secret(ch2);
+		CHECK_INT_EQ(srv_apps_activate(db, &renew, NULL, &ch2, &exp, &err), CL_OK);
+		CHECK_INT_EQ(srv_config_set(db, "renewal_same_key", "forbidden", &cerr), CL_OK);
+		req.transaction_id = "tx-renew";
+		req.csr = csr1;
+		req.challenge = ch2;
+		CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+		CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+		CHECK(strstr(out.why, "new key") != NULL);
+		CHECK_INT_EQ(srv_config_set(db, "renewal_same_key", "allowed", &cerr), CL_OK);
+		CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+		CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+		X509_free(out.cert);
+		/* A renewal of a revoked certificate cannot be applied for. */
+		struct srv_err rerr = { 0 };
+		CHECK_INT_EQ(srv_certs_revoke(db, serial, &rerr), CL_OK);
+		in.client_request_id = "req-renew-2";
+		CHECK_INT_EQ(srv_apps_apply(db, &in, &renew, &created, &err), CL_E_REFUSED);
+		CHECK_STR_EQ(err.e.code, "forbidden");
+		in.renewal_of = NULL;
+		srv_app_clear(&renew);
+	}
 	/* CertPoll for an unknown transaction. */
 	req.message_type = 20;
 	req.transaction_id = "tx-unknown";

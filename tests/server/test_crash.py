@@ -27,6 +27,7 @@ class CrashTest(unittest.TestCase):
         self.db_path = os.path.join(self.srv.state, "certlink-server.db")
         self.lock = threading.Lock()
         self.down = threading.Event()
+        self.interrupted = 0  # client steps that failed because the server was down
 
     def tearDown(self):
         self.srv.cleanup()
@@ -40,6 +41,8 @@ class CrashTest(unittest.TestCase):
             try:
                 return fn()
             except (OSError, ValueError):
+                with self.lock:
+                    self.interrupted += 1
                 time.sleep(0.2)
         raise TimeoutError("server did not come back")
 
@@ -63,6 +66,8 @@ class CrashTest(unittest.TestCase):
                 return
             if "failInfo" in out:
                 raise AssertionError("enrollment %d refused: %s" % (i, out))
+            with self.lock:
+                self.interrupted += 1
             time.sleep(0.2)  # connection refused while the server was down
         raise TimeoutError("enrollment %d did not finish" % i)
 
@@ -102,6 +107,7 @@ class CrashTest(unittest.TestCase):
             t.join()
         self.assertEqual(errors, [])
         self.assertLess(killed_at, N, "the kill came after every enrollment had finished")
+        self.assertGreater(self.interrupted, 0, "no client step was interrupted by the kill")
         self.assertEqual(len(results), N)
 
         with sqlite3.connect(self.db_path) as db:
@@ -124,8 +130,8 @@ class CrashTest(unittest.TestCase):
             (cert,) = [c for c in certs if c[1] == app_id]
             self.assertEqual(cert[0], by_id[app_id][3])
             self.assertEqual(ssl.PEM_cert_to_DER_cert(pem), cert[2])
-        print("killed with %d of %d certificates issued; all %d enrollments completed after restart"
-              % (killed_at, N, N))
+        print("killed with %d of %d certificates issued, %d client steps interrupted; all %d enrollments "
+              "completed after restart" % (killed_at, N, self.interrupted, N))
 
 
 if __name__ == "__main__":
