@@ -26,9 +26,10 @@
 
 struct cl_cancel;
 
-#define CL_SCEP_TID_SIZE     65  /* 64 hex digits + NUL */
-#define CL_SCEP_POLL_DEFAULT 900 /* seconds of CertPoll when the caller gives none (approval_poll.timeout) \
-	                          */
+#define CL_SCEP_TID_SIZE 65 /* 64 hex digits + NUL */
+#define CL_SCEP_POLL_DEFAULT                                                          \
+	900 /* seconds of CertPoll when the caller gives none (approval_poll.timeout) \
+	     */
 #define CL_SCEP_CONTENT_MESSAGE "application/x-pki-message"
 
 /* One HTTP exchange as SCEP needs it. body NULL: GET url; else POST body with content_type. The reply is
