@@ -16,7 +16,9 @@ void cl_error_clear(struct cl_error *err)
 	err->msg[0] = '\0';
 }
 
-static void set_va(struct cl_error *err, enum cl_status status, const char *fmt, va_list ap)
+/* format(printf, 3, 0): clang checks the callers' formats instead of refusing this one (-Wformat=2). */
+__attribute__((format(printf, 3, 0))) static void set_va(struct cl_error *err, enum cl_status status,
+                                                         const char *fmt, va_list ap)
 {
 	err->status = status;
 	err->code[0] = '\0';
