@@ -159,7 +159,8 @@ enum cl_status cl_scepmsg_check_certrep(const struct cl_scepmsg_in *rep, const c
                                         const unsigned char sender_nonce[CL_SCEP_NONCE_LEN],
                                         struct cl_error *err);
 
-/* Decrypts a pkcsPKIEnvelope with key (and the certificate it was encrypted to). Caller frees *plain with
+/* Decrypts a pkcsPKIEnvelope with key and the certificate it was encrypted to (cert NULL: every recipient is
+ * tried with key). Caller frees *plain with
  * cl_scepmsg_plain_free(). The result is capped at CL_SCEP_MAX_MESSAGE bytes. *cipher_nid (may be NULL)
  * tells what the sender encrypted with. Accepted: AES-CBC and DES3, and single DES because servers such as
  * micromdm's encrypt CertReps with it: a CertRep envelope holds only public certificates, whose integrity
