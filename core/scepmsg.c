@@ -13,6 +13,7 @@
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
 #include <openssl/provider.h>
+#include <openssl/rsa.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
@@ -692,54 +693,112 @@ enum cl_status cl_scepmsg_check_certrep(const struct cl_scepmsg_in *rep, const c
 
 /* The content-encryption algorithm of an EnvelopedData, read with the PKCS#7 structures (CMS has no getter).
  */
-static int envelope_cipher(const unsigned char *der, size_t len)
+static int envelope_cipher(const PKCS7 *p7)
 {
-	const unsigned char *p = der;
-	PKCS7 *p7 = len <= CL_SCEP_MAX_MESSAGE ? d2i_PKCS7(NULL, &p, (long)len) : NULL;
-	int nid = NID_undef;
-
 	if (p7 && PKCS7_type_is_enveloped(p7) && p7->d.enveloped && p7->d.enveloped->enc_data &&
 	    p7->d.enveloped->enc_data->algorithm)
-		nid = OBJ_obj2nid(p7->d.enveloped->enc_data->algorithm->algorithm);
-	PKCS7_free(p7);
-	return nid;
+		return OBJ_obj2nid(p7->d.enveloped->enc_data->algorithm->algorithm);
+	return NID_undef;
 }
 
-/* Single DES lives in OpenSSL's legacy provider. It is loaded into a library context of its own, used for
- * this one decryption, so nothing else in the process can pick DES up. */
-struct legacy {
-	OSSL_LIB_CTX *ctx;
-	OSSL_PROVIDER *def, *legacy;
-};
-
-static void legacy_free(struct legacy *l)
+/* The content-encryption key, from the RSA key transport addressed to cert (any, when cert is NULL). */
+static int unwrap_cek(const PKCS7_ENVELOPE *env, EVP_PKEY *key, X509 *cert, unsigned char *cek,
+                      size_t *cek_len)
 {
-	if (l->legacy)
-		OSSL_PROVIDER_unload(l->legacy);
-	if (l->def)
-		OSSL_PROVIDER_unload(l->def);
-	OSSL_LIB_CTX_free(l->ctx);
-	memset(l, 0, sizeof(*l));
-}
+	size_t size = *cek_len;
 
-static int legacy_load(struct legacy *l)
-{
-	memset(l, 0, sizeof(*l));
-	if ((l->ctx = OSSL_LIB_CTX_new()) && (l->def = OSSL_PROVIDER_load(l->ctx, "default")) &&
-	    (l->legacy = OSSL_PROVIDER_load(l->ctx, "legacy")))
-		return 1;
-	legacy_free(l);
+	for (int i = 0; i < sk_PKCS7_RECIP_INFO_num(env->recipientinfo); i++) {
+		PKCS7_RECIP_INFO *ri = sk_PKCS7_RECIP_INFO_value(env->recipientinfo, i);
+		EVP_PKEY_CTX *pctx;
+		int ok;
+
+		if (!ri->issuer_and_serial || !ri->enc_key || !ri->key_enc_algor ||
+		    OBJ_obj2nid(ri->key_enc_algor->algorithm) != NID_rsaEncryption)
+			continue;
+		if (cert &&
+		    (X509_NAME_cmp(ri->issuer_and_serial->issuer, X509_get_issuer_name(cert)) != 0 ||
+		     ASN1_INTEGER_cmp(ri->issuer_and_serial->serial, X509_get0_serialNumber(cert)) != 0))
+			continue;
+		pctx = EVP_PKEY_CTX_new(key, NULL);
+		*cek_len = size;
+		ok = pctx && EVP_PKEY_decrypt_init(pctx) > 0 &&
+		     EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0 &&
+		     EVP_PKEY_decrypt(pctx, cek, cek_len, ri->enc_key->data, (size_t)ri->enc_key->length) > 0;
+		EVP_PKEY_CTX_free(pctx);
+		if (ok)
+			return 1;
+	}
 	return 0;
+}
+
+/* Single DES, which servers such as micromdm's use for CertReps. The key transport is decrypted with our key
+ * as usual; only the DES-CBC step runs in a library context holding nothing but OpenSSL's legacy provider,
+ * made for this call, so nothing else in the process can pick DES up. (CMS_decrypt() in such a context
+ * would also re-import the key and seed a second random generator: several milliseconds more.) */
+static enum cl_status decrypt_des(const PKCS7 *p7, EVP_PKEY *key, X509 *cert, BIO *out, struct cl_error *err)
+{
+	const PKCS7_ENC_CONTENT *ec = p7->d.enveloped->enc_data;
+	unsigned char cek[1024], iv[8], *plain = NULL; /* RSA decryption wants room for a whole block */
+	size_t cek_len = sizeof(cek);
+	int n1 = 0, n2 = 0, ok = 0;
+	OSSL_LIB_CTX *ctx = NULL;
+	OSSL_PROVIDER *legacy = NULL;
+	EVP_CIPHER *des = NULL;
+	EVP_CIPHER_CTX *cctx = NULL;
+
+	if (!ec->enc_data || ec->enc_data->length < 8 || ec->enc_data->length % 8 != 0 ||
+	    ASN1_TYPE_get_octetstring(ec->algorithm->parameter, iv, sizeof(iv)) != (int)sizeof(iv) ||
+	    OBJ_obj2nid(ec->content_type) != NID_pkcs7_data)
+		return cl_error_set(err, CL_E_REFUSED, "SCEP envelope (DES) is malformed");
+	if (!unwrap_cek(p7->d.enveloped, key, cert, cek, &cek_len) || cek_len != 8) {
+		OPENSSL_cleanse(cek, sizeof(cek));
+		return cl_error_set_openssl(err, CL_E_REFUSED, "SCEP envelope does not decrypt with our key");
+	}
+	if (!(ctx = OSSL_LIB_CTX_new()) || !(legacy = OSSL_PROVIDER_load(ctx, "legacy")) ||
+	    !(des = EVP_CIPHER_fetch(ctx, "DES-CBC", NULL))) {
+		cl_error_set_openssl(err, CL_E_REFUSED,
+		                     "SCEP envelope uses single DES and OpenSSL's legacy provider "
+		                     "is not available");
+		goto out;
+	}
+	plain = OPENSSL_malloc((size_t)ec->enc_data->length + 8);
+	ok = plain && (cctx = EVP_CIPHER_CTX_new()) && EVP_DecryptInit_ex2(cctx, des, cek, iv, NULL) &&
+	     EVP_DecryptUpdate(cctx, plain, &n1, ec->enc_data->data, ec->enc_data->length) &&
+	     EVP_DecryptFinal_ex(cctx, plain + n1, &n2) && BIO_write(out, plain, n1 + n2) == n1 + n2;
+	if (!ok)
+		cl_error_set_openssl(err, CL_E_REFUSED, "SCEP envelope does not decrypt with our key");
+out:
+	OPENSSL_cleanse(cek, sizeof(cek));
+	OPENSSL_clear_free(plain, ec->enc_data->length + 8);
+	EVP_CIPHER_CTX_free(cctx);
+	EVP_CIPHER_free(des);
+	if (legacy)
+		OSSL_PROVIDER_unload(legacy);
+	OSSL_LIB_CTX_free(ctx);
+	return ok ? CL_OK : CL_E_REFUSED;
+}
+
+static enum cl_status decrypt_cms(const unsigned char *envelope, size_t len, EVP_PKEY *key, X509 *cert,
+                                  BIO *out, struct cl_error *err)
+{
+	CMS_ContentInfo *cms = d2i_cms_exact(envelope, len);
+	enum cl_status st = CL_OK;
+
+	if (!cms || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped)
+		st = cl_error_set_openssl(err, CL_E_REFUSED, "SCEP envelope is not a PKCS#7 EnvelopedData");
+	else if (CMS_decrypt(cms, key, cert, NULL, out, CMS_BINARY) != 1)
+		st = cl_error_set_openssl(err, CL_E_REFUSED, "SCEP envelope does not decrypt with our key");
+	CMS_ContentInfo_free(cms);
+	return st;
 }
 
 enum cl_status cl_scepmsg_decrypt(const unsigned char *envelope, size_t len, EVP_PKEY *key, X509 *cert,
                                   unsigned char **plain, size_t *plain_len, int *cipher_nid,
                                   struct cl_error *err)
 {
-	int nid = envelope_cipher(envelope, len);
-	struct legacy legacy = { 0 };
-	CMS_ContentInfo *cms = NULL;
 	const unsigned char *p = envelope;
+	PKCS7 *p7 = len <= CL_SCEP_MAX_MESSAGE ? d2i_PKCS7(NULL, &p, (long)len) : NULL;
+	int nid = p7 && p == envelope + len ? envelope_cipher(p7) : NID_undef;
 	BIO *out = BIO_new(BIO_s_secmem());
 	enum cl_status st = CL_E_REFUSED;
 	BUF_MEM *mem = NULL;
@@ -753,32 +812,22 @@ enum cl_status cl_scepmsg_decrypt(const unsigned char *envelope, size_t len, EVP
 	case NID_aes_192_cbc:
 	case NID_aes_256_cbc:
 	case NID_des_ede3_cbc:
+		st = out ? decrypt_cms(envelope, len, key, cert, out, err) : CL_E_UNEXPECTED;
 		break;
 	case NID_des_cbc:
-		if (!legacy_load(&legacy)) {
-			cl_error_set_openssl(err, st,
-			                     "SCEP envelope uses single DES and OpenSSL's legacy provider "
-			                     "is not available");
-			goto out;
-		}
+		st = out ? decrypt_des(p7, key, cert, out, err) : CL_E_UNEXPECTED;
 		break;
 	case NID_undef:
 		cl_error_set_openssl(err, st, "SCEP envelope is not a PKCS#7 EnvelopedData");
-		goto out;
+		break;
 	default:
 		cl_error_set(err, st, "SCEP envelope is encrypted with %s, which certlink does not accept",
 		             OBJ_nid2sn(nid));
-		goto out;
+		break;
 	}
-	if (!(cms = CMS_ContentInfo_new_ex(legacy.ctx, NULL)) || !d2i_CMS_ContentInfo(&cms, &p, (long)len) ||
-	    p != envelope + len || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped) {
-		cl_error_set_openssl(err, st, "SCEP envelope is not a PKCS#7 EnvelopedData");
+	if (st != CL_OK)
 		goto out;
-	}
-	if (!out || CMS_decrypt(cms, key, cert, NULL, out, CMS_BINARY) != 1) {
-		cl_error_set_openssl(err, st, "SCEP envelope does not decrypt with our key");
-		goto out;
-	}
+	st = CL_E_REFUSED;
 	BIO_get_mem_ptr(out, &mem);
 	if (!mem || mem->length == 0 || mem->length > CL_SCEP_MAX_MESSAGE) {
 		cl_error_set(err, st, "SCEP envelope content is empty or larger than %d bytes",
@@ -793,8 +842,7 @@ enum cl_status cl_scepmsg_decrypt(const unsigned char *envelope, size_t len, EVP
 	st = CL_OK;
 out:
 	BIO_free(out);
-	CMS_ContentInfo_free(cms);
-	legacy_free(&legacy);
+	PKCS7_free(p7);
 	return st;
 }
 

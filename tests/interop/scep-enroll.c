@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -32,9 +33,19 @@ struct args {
 	int debug;
 };
 
+static struct timespec start;
+
+static double elapsed_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start.tv_sec) * 1e3 + (double)(now.tv_nsec - start.tv_nsec) / 1e6;
+}
+
 static void log_line(void *ctx, const char *line)
 {
-	fprintf(stderr, "scep-enroll: %s\n", line);
+	fprintf(stderr, "scep-enroll: [%.1f ms] %s\n", elapsed_ms(), line);
 }
 
 /* A transport that passes through to the default one and keeps a copy of every reply. */
@@ -156,6 +167,8 @@ static enum cl_status enroll(const struct args *a, struct cl_error *err)
 		goto out;
 	if ((st = get_key(a, &key, err)) != CL_OK)
 		goto out;
+	if (a->debug)
+		log_line(NULL, "key ready");
 	if (a->renew_cert) {
 		if ((st = load_cert(a->renew_cert, &renew_cert, err)) != CL_OK ||
 		    (st = cl_key_load(a->renew_key, &renew_key, err)) != CL_OK)
@@ -166,6 +179,8 @@ static enum cl_status enroll(const struct args *a, struct cl_error *err)
 	}
 	if (st != CL_OK || (st = cl_csr_build(&cp, key, &csr, err)) != CL_OK)
 		goto out;
+	if (a->debug)
+		log_line(NULL, "request built");
 	sp.key = key;
 	sp.csr = csr;
 	sp.transaction_id = tid;
@@ -258,7 +273,11 @@ int main(int argc, char **argv)
 		case 'D':
 			a.debug = 1;
 			break;
+		case 's':
+			a.save_dir = optarg;
+			break;
 		default:
+			fprintf(stderr, "usage: see the header of tests/interop/scep-enroll.c\n");
 			return 100;
 		}
 	}
@@ -267,6 +286,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: see the header of tests/interop/scep-enroll.c\n");
 		return 100;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	cl_error_clear(&err);
 	st = enroll(&a, &err);
 	if (st != CL_OK)

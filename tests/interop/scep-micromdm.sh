@@ -7,17 +7,15 @@
 # A fresh CA depot in a scratch directory, a static challenge, a random port; the server is stopped by PID.
 set -eu
 
-ENROLL=$1
+ENROLL=$(realpath "$1")
 SCEPSERVER=$2
 OPENSSL=$3
 
+. "$(dirname "$0")/../lib/scepserver.sh"
+
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/certlink-scep-micromdm.XXXXXX")
-SERVER_PID=
 cleanup() {
-	if [ -n "$SERVER_PID" ]; then
-		kill "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-	fi
+	scepserver_stop
 	rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -31,31 +29,12 @@ fail() {
 step() { echo "== $*"; }
 
 cd "$WORK"
-"$SCEPSERVER" ca -init -depot depot -keySize 2048 >/dev/null
-FP=$("$OPENSSL" x509 -in depot/ca.pem -outform der | sha256sum | cut -c1-64)
 CHALLENGE="interop-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 (umask 077 && printf '%s\n' "$CHALLENGE" >challenge && printf 'not-the-challenge\n' >wrong-challenge)
-
-# A random port; scepserver exits at once when the port is taken, so try again elsewhere.
-start_server() {
-	for _ in 1 2 3 4 5 6 7 8; do
-		PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
-		"$SCEPSERVER" -depot depot -port "$PORT" -challenge "$CHALLENGE" -allowrenew 0 -debug \
-			>server.log 2>&1 &
-		SERVER_PID=$!
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			sleep 0.1
-			kill -0 "$SERVER_PID" 2>/dev/null || break
-			grep -q 'msg=listening' server.log && sleep 0.2 && kill -0 "$SERVER_PID" 2>/dev/null && return 0
-		done
-		wait "$SERVER_PID" 2>/dev/null || true
-		SERVER_PID=
-	done
-	fail "scepserver did not start"
-}
-start_server
-URL="http://127.0.0.1:$PORT/scep"
-echo "scepserver pid $SERVER_PID on port $PORT, CA $FP"
+scepserver_start "$SCEPSERVER" "$OPENSSL" "$WORK" "$CHALLENGE" || fail "scepserver did not start"
+URL=$SCEP_URL
+FP=$SCEP_FP
+echo "scepserver pid $SCEP_PID at $URL, CA $FP"
 
 enroll() { # enroll OUT KEY [more scep-enroll options]; the server's CA is pinned by fingerprint
 	out=$1 key=$2
