@@ -20,6 +20,7 @@
 #include "check.h"
 #include "key.h"
 #include "scep.h"
+#include "scepcert.h"
 #include "scepmsg.h"
 
 static inline EVP_PKEY *fx_rsa(void)

@@ -78,7 +78,7 @@ static void test_cacert(void)
 {
 	unsigned char fp[CL_SCEP_FP_LEN], ra_fp[CL_SCEP_FP_LEN], *der = NULL, *p7;
 	int der_len = i2d_X509(F.ca, &der);
-	struct cl_scepmsg_ca ca;
+	struct cl_scepcert_ca ca;
 	struct cl_error err;
 	X509 *many[CL_SCEP_MAX_CERTS + 1], *pair[2] = { F.ra, F.ca }, *ca_only_ra[2] = { F.ca, NULL };
 	size_t len;
@@ -88,42 +88,43 @@ static void test_cacert(void)
 
 	/* single DER: the CA, also when the content type is missing or odd (sniffed) */
 	CHECK_INT_EQ(
-	    cl_scepmsg_parse_cacert(der, (size_t)der_len, "application/x-x509-ca-cert", fp, &ca, &err),
+	    cl_scepcert_parse_cacert(der, (size_t)der_len, "application/x-x509-ca-cert", fp, &ca, &err),
 	    CL_OK);
 	CHECK(ca.ca && X509_cmp(ca.ca, F.ca) == 0);
 	CHECK(ca.recipient == ca.ca); /* keyUsage without keyEncipherment is still the one to encrypt to */
 	CHECK_INT_EQ(sk_X509_num(ca.signers), 1);
-	cl_scepmsg_ca_clear(&ca);
-	CHECK_INT_EQ(cl_scepmsg_parse_cacert(der, (size_t)der_len, NULL, fp, &ca, &err), CL_OK);
-	cl_scepmsg_ca_clear(&ca);
-	CHECK_INT_EQ(cl_scepmsg_parse_cacert(der, (size_t)der_len, "application/octet-stream", fp, &ca, &err),
-	             CL_OK);
-	cl_scepmsg_ca_clear(&ca);
+	cl_scepcert_ca_clear(&ca);
+	CHECK_INT_EQ(cl_scepcert_parse_cacert(der, (size_t)der_len, NULL, fp, &ca, &err), CL_OK);
+	cl_scepcert_ca_clear(&ca);
+	CHECK_INT_EQ(
+	    cl_scepcert_parse_cacert(der, (size_t)der_len, "application/octet-stream", fp, &ca, &err), CL_OK);
+	cl_scepcert_ca_clear(&ca);
 	/* wrong fingerprint; trailing bytes; truncated */
-	CHECK_INT_EQ(cl_scepmsg_parse_cacert(der, (size_t)der_len, NULL, ra_fp, &ca, &err), CL_E_REFUSED);
+	CHECK_INT_EQ(cl_scepcert_parse_cacert(der, (size_t)der_len, NULL, ra_fp, &ca, &err), CL_E_REFUSED);
 	CHECK(strstr(err.msg, "fingerprint differs") != NULL);
 	CHECK(ca.ca == NULL && ca.certs == NULL);
 	CHECK_INT_EQ(
-	    cl_scepmsg_parse_cacert(der, (size_t)der_len - 1, "application/x-x509-ca-cert", fp, &ca, &err),
+	    cl_scepcert_parse_cacert(der, (size_t)der_len - 1, "application/x-x509-ca-cert", fp, &ca, &err),
 	    CL_E_REFUSED);
 	OPENSSL_free(der);
 
 	/* PKCS#7 with RA and CA: the RA (keyEncipherment) is the recipient; both may sign */
 	p7 = fx_certs_p7(pair, 2, &len);
-	CHECK_INT_EQ(cl_scepmsg_parse_cacert(p7, len, "application/x-x509-ca-ra-cert", fp, &ca, &err), CL_OK);
+	CHECK_INT_EQ(cl_scepcert_parse_cacert(p7, len, "application/x-x509-ca-ra-cert", fp, &ca, &err),
+	             CL_OK);
 	CHECK(ca.recipient && X509_cmp(ca.recipient, F.ra) == 0);
 	CHECK_INT_EQ(sk_X509_num(ca.signers), 2);
-	cl_scepmsg_ca_clear(&ca);
+	cl_scepcert_ca_clear(&ca);
 	/* pinning the RA instead makes the RA the CA; the real CA does not chain to it and is ignored */
-	CHECK_INT_EQ(cl_scepmsg_parse_cacert(p7, len, NULL, ra_fp, &ca, &err), CL_OK);
+	CHECK_INT_EQ(cl_scepcert_parse_cacert(p7, len, NULL, ra_fp, &ca, &err), CL_OK);
 	CHECK_INT_EQ(sk_X509_num(ca.signers), 1);
-	cl_scepmsg_ca_clear(&ca);
+	cl_scepcert_ca_clear(&ca);
 	/* the PKCS#7 type with one DER certificate inside: refused, it is not PKCS#7 */
 	OPENSSL_free(p7);
 	der = NULL;
 	der_len = i2d_X509(F.ca, &der);
 	CHECK_INT_EQ(
-	    cl_scepmsg_parse_cacert(der, (size_t)der_len, "application/x-x509-ca-ra-cert", fp, &ca, &err),
+	    cl_scepcert_parse_cacert(der, (size_t)der_len, "application/x-x509-ca-ra-cert", fp, &ca, &err),
 	    CL_E_REFUSED);
 	OPENSSL_free(der);
 
@@ -131,22 +132,23 @@ static void test_cacert(void)
 	for (int i = 0; i <= CL_SCEP_MAX_CERTS; i++)
 		many[i] = F.ca;
 	p7 = fx_certs_p7(many, CL_SCEP_MAX_CERTS + 1, &len);
-	CHECK_INT_EQ(cl_scepmsg_parse_cacert(p7, len, "application/x-x509-ca-ra-cert", fp, &ca, &err),
+	CHECK_INT_EQ(cl_scepcert_parse_cacert(p7, len, "application/x-x509-ca-ra-cert", fp, &ca, &err),
 	             CL_E_REFUSED);
 	CHECK(strstr(err.msg, "17 certificates") != NULL);
 	OPENSSL_free(p7);
 	p7 = fx_certs_p7(many, CL_SCEP_MAX_CERTS, &len);
-	CHECK_INT_EQ(cl_scepmsg_parse_cacert(p7, len, "application/x-x509-ca-ra-cert", fp, &ca, &err), CL_OK);
-	cl_scepmsg_ca_clear(&ca);
+	CHECK_INT_EQ(cl_scepcert_parse_cacert(p7, len, "application/x-x509-ca-ra-cert", fp, &ca, &err),
+	             CL_OK);
+	cl_scepcert_ca_clear(&ca);
 	OPENSSL_free(p7);
 	/* no certificates */
 	p7 = fx_certs_p7(ca_only_ra, 0, &len);
-	CHECK_INT_EQ(cl_scepmsg_parse_cacert(p7, len, "application/x-x509-ca-ra-cert", fp, &ca, &err),
+	CHECK_INT_EQ(cl_scepcert_parse_cacert(p7, len, "application/x-x509-ca-ra-cert", fp, &ca, &err),
 	             CL_E_REFUSED);
 	OPENSSL_free(p7);
 	/* oversized */
 	CHECK_INT_EQ(
-	    cl_scepmsg_parse_cacert((const unsigned char *)"", CL_SCEP_MAX_MESSAGE + 1, NULL, fp, &ca, &err),
+	    cl_scepcert_parse_cacert((const unsigned char *)"", CL_SCEP_MAX_MESSAGE + 1, NULL, fp, &ca, &err),
 	    CL_E_REFUSED);
 	CHECK(strstr(err.msg, "larger than") != NULL);
 }

@@ -1,4 +1,4 @@
-/* libFuzzer target for core/scepmsg.c cl_scepmsg_parse_cacert(): any bytes as a GetCACert reply.
+/* libFuzzer target for core/scepmsg.c cl_scepcert_parse_cacert(): any bytes as a GetCACert reply.
  *
  * Input: one byte choosing the content type (ca-cert, ca-ra-cert, none, other), then the body. The pinned
  * fingerprint is that of the seed corpus's CA (a micromdm scepserver depot made for the seeds), so mutations
@@ -6,7 +6,7 @@
  * the recipient has an RSA key, at most CL_SCEP_MAX_CERTS certificates. Refused: CL_E_REFUSED, a message, and
  * nothing left in the struct. Broken properties abort().
  */
-#include "scepmsg.h"
+#include "scepcert.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,8 +27,8 @@ static const char *const types[] = { "application/x-x509-ca-cert", "application/
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct cl_scepmsg_ca empty;
-	struct cl_scepmsg_ca ca;
+	static const struct cl_scepcert_ca empty;
+	struct cl_scepcert_ca ca;
 	struct cl_error err;
 	unsigned char fp[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	cl_error_clear(&err);
-	st = cl_scepmsg_parse_cacert(data + 1, size - 1, types[data[0] % 4], pin, &ca, &err);
+	st = cl_scepcert_parse_cacert(data + 1, size - 1, types[data[0] % 4], pin, &ca, &err);
 	if (st != CL_OK) {
 		if (st != CL_E_REFUSED || err.msg[0] == '\0' || memcmp(&ca, &empty, sizeof(ca)) != 0)
 			abort();
@@ -53,6 +53,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (!X509_get0_pubkey(ca.recipient) || !EVP_PKEY_is_a(X509_get0_pubkey(ca.recipient), "RSA"))
 		abort();
-	cl_scepmsg_ca_clear(&ca);
+	cl_scepcert_ca_clear(&ca);
 	return 0;
 }

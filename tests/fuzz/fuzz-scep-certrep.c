@@ -3,11 +3,12 @@
  * cl_scepmsg_parse() with the seed CA as the only allowed signer, then cl_scepmsg_check_certrep() (with the
  * reply's own transactionID and recipientNonce, so a mutated reply gets past the parts a fuzzer cannot
  * know), then for SUCCESS the envelope: cl_scepmsg_decrypt() with the seed run's requester key,
- * cl_scepmsg_parse_certs() and cl_scepmsg_pick_issued(). The seeds are real micromdm scepserver replies
+ * cl_scepcert_parse_certs() and cl_scepcert_pick_issued(). The seeds are real micromdm scepserver replies
  * (SUCCESS, and FAILURE badRequest) to tests/interop/scep-enroll --save-replies. Every refusal must be
  * CL_E_REFUSED with a message and leave nothing allocated; an accepted reply must hold the invariants
  * below. Broken properties abort().
  */
+#include "scepcert.h"
 #include "scepmsg.h"
 
 #include <stdint.h>
@@ -72,7 +73,7 @@ static const char fuzz_key_pem[] = "-----BEGIN PRIVATE KEY-----\n"
                                    "-----END PRIVATE KEY-----\n";
 
 static STACK_OF(X509) * signers;
-static struct cl_scepmsg_ca ca;
+static struct cl_scepcert_ca ca;
 static EVP_PKEY *key;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -89,7 +90,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	BIO_free(b);
 	len = x ? i2d_X509(x, &der) : 0;
 	if (!x || !key || len <= 0 || !X509_digest(x, EVP_sha256(), fp, &n) ||
-	    cl_scepmsg_parse_cacert(der, (size_t)len, NULL, fp, &ca, NULL) != CL_OK)
+	    cl_scepcert_parse_cacert(der, (size_t)len, NULL, fp, &ca, NULL) != CL_OK)
 		abort();
 	signers = ca.signers;
 	OPENSSL_free(der);
@@ -121,11 +122,11 @@ static void envelope(const struct cl_scepmsg_in *in)
 	}
 	if (!plain || plain_len == 0 || plain_len > CL_SCEP_MAX_MESSAGE)
 		abort();
-	st = cl_scepmsg_parse_certs(plain, plain_len, &certs, &err);
+	st = cl_scepcert_parse_certs(plain, plain_len, &certs, &err);
 	if (st == CL_OK) {
 		if (sk_X509_num(certs) < 1 || sk_X509_num(certs) > CL_SCEP_MAX_CERTS)
 			abort();
-		st = cl_scepmsg_pick_issued(certs, key, &ca, &issued, &err);
+		st = cl_scepcert_pick_issued(certs, key, &ca, &issued, &err);
 		if (st == CL_OK && (!issued || EVP_PKEY_eq(X509_get0_pubkey(issued), key) != 1))
 			abort();
 	}
