@@ -207,7 +207,9 @@ def certmonger(url, challenge, work, subject):
     env = dict(os.environ, CERTMONGER_REQUESTS_DIR=os.path.join(work, "requests"),
                CERTMONGER_CAS_DIR=os.path.join(work, "cas"), CERTMONGER_TMPDIR=os.path.join(work, "tmp"),
                CERTMONGER_LOCAL_CA_DIR=os.path.join(work, "local"))
-    r = subprocess.run([CERTMONGER, "-s", "-L", "-P", os.path.join(work, "socket"), "-n", "-c", script],
+    # -L without -P: a private socket in the abstract namespace (a path under the build tree would exceed the
+    # 108 bytes of a unix socket path); -c hands its address to getcert in CERTMONGER_PVT_ADDRESS.
+    r = subprocess.run([CERTMONGER, "-s", "-L", "-n", "-c", script],
                        env=env, cwd=work, capture_output=True, text=True, timeout=300)
     text = r.stdout + r.stderr
     if os.path.exists(status):
