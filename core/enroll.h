@@ -108,7 +108,9 @@ struct cl_enroll_result {
 	char app_id[65]; /* local record id */
 	char serial[81];
 	char subject[512];
+	char cn[129]; /* the subject's common name */
 	char issuer[512];
+	char user[65]; /* user ID at the server */
 	time_t not_after;
 	enum cl_store_kind store;
 	char cert_path[4096]; /* where the certificate file is */

@@ -1,6 +1,8 @@
 /* certlink core: store kinds (see store-kind.h). */
 #include "store-kind.h"
 
+#include <string.h>
+
 const char *cl_store_kind_name(enum cl_store_kind kind)
 {
 	switch (kind) {
@@ -12,4 +14,17 @@ const char *cl_store_kind_name(enum cl_store_kind kind)
 		return "computer";
 	}
 	return "unknown";
+}
+
+bool cl_store_kind_parse(const char *name, enum cl_store_kind *out)
+{
+	if (name && strcmp(name, "user") == 0) {
+		*out = CL_STORE_USER;
+		return true;
+	}
+	if (name && strcmp(name, "computer") == 0) {
+		*out = CL_STORE_COMPUTER;
+		return true;
+	}
+	return false;
 }

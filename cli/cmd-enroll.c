@@ -1,0 +1,438 @@
+/* certlink command line: `certlink enroll`, zero-touch enrollment for administrators' scripts.
+ *
+ * Runs the core flow (core/enroll.h) without ever asking: everything comes from options, a password file,
+ * standard input or an environment variable. Runs with the rights of whoever starts it and never asks for
+ * elevation. Exit codes are those of docs/cli.md (0, 100, 110, 120, 200, 300, 1000).
+ */
+#include "cli.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "enroll.h"
+#include "fingerprint.h"
+#include "link.h"
+#include "result.h"
+#include "settings.h"
+
+struct enroll_args {
+	struct cl_enroll_opts opts;
+	struct cl_link link;
+	const char *host;
+	int port;
+	const char *password_file;
+	bool password_stdin;
+	const char *password_env;
+	const char *password_arg;
+	const char *ca;
+	unsigned random_delay;
+	char password[257];
+};
+
+static struct cl_cancel cancel_token;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cl_cancel_request(&cancel_token);
+}
+
+static void usage(FILE *out)
+{
+	fputs(_("Usage: certlink enroll --host HOST [OPTIONS]\n"
+	        "       certlink enroll --link 'certlink://...' [OPTIONS]\n"
+	        "\n"
+	        "Zero-touch enrollment: apply, wait for approval, activate, install. Never asks.\n"
+	        "\n"
+	        "  --host HOST             enrollment server\n"
+	        "  --port PORT             its HTTPS port (default 443)\n"
+	        "  --link LINK             take server, user, store and pinned CA from an invitation link\n"
+	        "  --ca-fingerprint SHA256 trust the server whose CA has this SHA-256 fingerprint\n"
+	        "  --user USER             user ID at the server (default: the link's, else the login user)\n"
+	        "  --password-file FILE    read the password from FILE (first line)\n"
+	        "  --password-stdin        read the password from standard input (first line)\n"
+	        "  --password-env VAR      read the password from environment variable VAR\n"
+	        "                          (CERTLINK_PASSWORD is read when set and nothing else is given)\n"
+	        "  --password PASSWORD     the password itself (other users can see it: avoid)\n"
+	        "  --store user|computer   where the certificate goes (default user; computer needs root)\n"
+	        "  --force-new             enroll a new certificate even when a valid one exists\n"
+	        "  --renew                 renew the existing certificate now, even before the window\n"
+	        "  --cn-override           CN = computer name (computer store) or login user (user store)\n"
+	        "  --no-proxy              connect directly, ignoring proxy settings\n"
+	        "  --reuse-key             renew with the existing key\n"
+	        "  --code CODE             invitation code\n"
+	        "  --email ADDRESS         e-mail address (at most 128 characters)\n"
+	        "  --reason TEXT           reason for the application\n"
+	        "  --device-note TEXT      device note\n"
+	        "  --approval-timeout SEC  how long to wait for approval (default: the server's)\n"
+	        "  --random-delay SEC      wait a random 0..SEC seconds first, to spread a fleet\n"
+	        "  --debug                 log protocol steps to standard error (never secrets)\n"
+	        "\n"
+	        "Exit status: 0 success, 100 local failure or bad arguments, 110 renewal not needed,\n"
+	        "120 cancelled, 200 server unreachable, 300 server refused (or approval outstanding),\n"
+	        "1000 unexpected.\n"),
+	      out);
+}
+
+static void on_log(void *data, const char *line)
+{
+	(void)data;
+	fprintf(stderr, "certlink: debug: %s\n", line);
+}
+
+static void on_progress(void *data, enum cl_stage stage, const char *detail)
+{
+	(void)data;
+	fprintf(stderr, "certlink: %s: %s\n", _(cl_stage_name(stage)), detail);
+}
+
+static int read_line(FILE *fp, char *out, size_t size)
+{
+	size_t n;
+
+	if (!fgets(out, (int)size, fp))
+		return -1;
+	n = strcspn(out, "\r\n");
+	if (out[n] == '\0' && n == size - 1)
+		return -1; /* longer than the limit */
+	out[n] = '\0';
+	return 0;
+}
+
+static int load_password(struct enroll_args *a)
+{
+	const char *env = a->password_env ? getenv(a->password_env) : NULL;
+	FILE *fp;
+	int r = 0;
+
+	if (a->password_file) {
+		fp = fopen(a->password_file, "re");
+		if (!fp)
+			return cli_usage_error("enroll", _("cannot open the password file %s"),
+			                       a->password_file);
+		r = read_line(fp, a->password, sizeof(a->password));
+		fclose(fp);
+	} else if (a->password_stdin) {
+		r = read_line(stdin, a->password, sizeof(a->password));
+	} else if (a->password_env) {
+		if (!env)
+			return cli_usage_error("enroll", _("environment variable %s is not set"),
+			                       a->password_env);
+		snprintf(a->password, sizeof(a->password), "%s", env);
+	} else if (a->password_arg) {
+		cli_note(_("a password on the command line can be read by other users; use --password-file"));
+		snprintf(a->password, sizeof(a->password), "%s", a->password_arg);
+	} else if ((env = getenv("CERTLINK_PASSWORD"))) {
+		snprintf(a->password, sizeof(a->password), "%s", env);
+	} else {
+		return 0;
+	}
+	if (r < 0)
+		return cli_usage_error("enroll",
+		                       _("the password could not be read (at most 256 characters)"));
+	a->opts.password = a->password;
+	return 0;
+}
+
+enum {
+	OPT_HOST = 256,
+	OPT_PORT,
+	OPT_LINK,
+	OPT_CA,
+	OPT_USER,
+	OPT_PWFILE,
+	OPT_PWSTDIN,
+	OPT_PWENV,
+	OPT_PW,
+	OPT_STORE,
+	OPT_FORCE,
+	OPT_RENEW,
+	OPT_CN,
+	OPT_NOPROXY,
+	OPT_REUSE,
+	OPT_CODE,
+	OPT_EMAIL,
+	OPT_REASON,
+	OPT_NOTE,
+	OPT_APPROVAL,
+	OPT_DELAY,
+	OPT_DEBUG,
+	OPT_HELP,
+};
+
+static const struct option long_opts[] = {
+	{ "host", required_argument, NULL, OPT_HOST },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "link", required_argument, NULL, OPT_LINK },
+	{ "ca-fingerprint", required_argument, NULL, OPT_CA },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "password-file", required_argument, NULL, OPT_PWFILE },
+	{ "password-stdin", no_argument, NULL, OPT_PWSTDIN },
+	{ "password-env", required_argument, NULL, OPT_PWENV },
+	{ "password", required_argument, NULL, OPT_PW },
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "force-new", no_argument, NULL, OPT_FORCE },
+	{ "renew", no_argument, NULL, OPT_RENEW },
+	{ "cn-override", no_argument, NULL, OPT_CN },
+	{ "no-proxy", no_argument, NULL, OPT_NOPROXY },
+	{ "reuse-key", no_argument, NULL, OPT_REUSE },
+	{ "code", required_argument, NULL, OPT_CODE },
+	{ "email", required_argument, NULL, OPT_EMAIL },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "device-note", required_argument, NULL, OPT_NOTE },
+	{ "approval-timeout", required_argument, NULL, OPT_APPROVAL },
+	{ "random-delay", required_argument, NULL, OPT_DELAY },
+	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_number(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_option(struct enroll_args *a, int c, const char *arg)
+{
+	struct cl_enroll_opts *o = &a->opts;
+	struct cl_error err;
+	long n;
+
+	switch (c) {
+	case OPT_HOST:
+		a->host = arg;
+		break;
+	case OPT_PORT:
+		if (parse_number(arg, 1, 65535, &n))
+			return cli_usage_error("enroll", _("--port must be 1-65535"));
+		a->port = (int)n;
+		break;
+	case OPT_LINK:
+		if (cl_link_parse(arg, &a->link, &err) != CL_OK)
+			return cli_fail(&err);
+		o->link = &a->link;
+		break;
+	case OPT_CA:
+		a->ca = arg;
+		break;
+	case OPT_USER:
+		o->user = arg;
+		break;
+	case OPT_PWFILE:
+		a->password_file = arg;
+		break;
+	case OPT_PWSTDIN:
+		a->password_stdin = true;
+		break;
+	case OPT_PWENV:
+		a->password_env = arg;
+		break;
+	case OPT_PW:
+		a->password_arg = arg;
+		break;
+	case OPT_STORE:
+		if (!cl_store_kind_parse(arg, &o->store))
+			return cli_usage_error("enroll", _("--store must be user or computer"));
+		break;
+	case OPT_FORCE:
+		o->force_new = true;
+		break;
+	case OPT_RENEW:
+		o->renew = true;
+		break;
+	case OPT_CN:
+		o->cn_override = true;
+		break;
+	case OPT_NOPROXY:
+		o->no_proxy = true;
+		break;
+	case OPT_REUSE:
+		o->reuse_key = true;
+		break;
+	case OPT_CODE:
+		o->code = arg;
+		break;
+	case OPT_EMAIL:
+		if (strlen(arg) > 128)
+			return cli_usage_error("enroll", _("--email is at most 128 characters"));
+		o->email = arg;
+		break;
+	case OPT_REASON:
+		o->reason = arg;
+		break;
+	case OPT_NOTE:
+		o->device_note = arg;
+		break;
+	case OPT_APPROVAL:
+		if (parse_number(arg, 1, 86400, &n))
+			return cli_usage_error("enroll", _("--approval-timeout must be 1-86400 seconds"));
+		o->approval_timeout = (int)n;
+		break;
+	case OPT_DELAY:
+		if (parse_number(arg, 0, 86400, &n))
+			return cli_usage_error("enroll", _("--random-delay must be 0-86400 seconds"));
+		a->random_delay = (unsigned)n;
+		break;
+	case OPT_DEBUG:
+		o->debug = true;
+		break;
+	case OPT_HELP:
+		usage(stdout);
+		return -1;
+	default:
+		return cli_usage_error("enroll", _("unknown option; see certlink enroll --help"));
+	}
+	return 0;
+}
+
+/* --host/--port/--ca-fingerprint become a link, so they go through the link's validation of host names. */
+static int host_to_link(struct enroll_args *a)
+{
+	struct cl_link *l = &a->link;
+	unsigned char ip[16];
+	char text[2100];
+	struct cl_error err;
+	size_t i;
+
+	if (a->opts.link) {
+		if (a->host || a->ca)
+			return cli_usage_error(
+			    "enroll", _("--link cannot be combined with --host or --ca-fingerprint"));
+		return 0;
+	}
+	if (!a->host)
+		return cli_usage_error("enroll", _("--host or --link is required"));
+	memset(l, 0, sizeof(*l));
+	l->action = CL_LINK_ENROLL;
+	snprintf(l->host, sizeof(l->host), "%s", a->host);
+	for (i = 0; l->host[i]; i++)
+		l->host[i] = (char)tolower((unsigned char)l->host[i]);
+	l->host_is_ip = inet_pton(AF_INET, l->host, ip) == 1 || inet_pton(AF_INET6, l->host, ip) == 1;
+	l->port = (unsigned)(a->port ? a->port : 443);
+	if (a->ca && !(l->has_ca_fp = cl_fp_parse(a->ca, strlen(a->ca), l->ca_fp)))
+		return cli_usage_error("enroll",
+		                       _("--ca-fingerprint must be a SHA-256 fingerprint (64 hex digits)"));
+	if (cl_link_format(l, text, sizeof(text), &err) != CL_OK || cl_link_parse(text, l, &err) != CL_OK) {
+		cl_error_prefix(&err, "--host");
+		return cli_fail(&err);
+	}
+	a->opts.link = l;
+	return 0;
+}
+
+static void spread(unsigned max)
+{
+	unsigned r = 0;
+
+	if (!max)
+		return;
+	RAND_bytes((unsigned char *)&r, sizeof(r));
+	cl_cancel_sleep(&cancel_token, (unsigned long)(r % (max + 1)) * 1000);
+}
+
+/* The result file an administrator's script reads (docs/cli.md): written for every run, never secrets. */
+static void write_result(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err)
+{
+	struct cl_result r;
+	struct cl_error werr;
+	enum cl_result_format formats[] = { CL_RESULT_FORMAT_JSON, CL_RESULT_FORMAT_TEXT };
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	r.outcome = st == CL_OK && !res->pending ? CL_RESULT_SUCCEEDED
+	            : st == CL_E_CANCELLED       ? CL_RESULT_CANCELED
+	            : st == CL_E_NOT_DUE         ? CL_RESULT_NOT_EXECUTED
+	                                         : CL_RESULT_FAILED;
+	r.user = res->user[0] ? res->user : NULL;
+	r.store = res->store == CL_STORE_COMPUTER ? CL_STORE_COMPUTER : CL_STORE_USER;
+	r.cn = res->cn[0] ? res->cn : NULL;
+	r.serial = res->serial[0] ? res->serial : NULL;
+	r.expiry = res->not_after;
+	r.exit_code =
+	    st == CL_OK && res->pending ? cl_status_exit_code(CL_E_REFUSED) : cl_status_exit_code(st);
+	r.message = st != CL_OK ? err->msg : res->pending ? "waiting for approval" : "installed";
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (cl_result_write(&r, formats[i], NULL, &werr) != CL_OK)
+			cli_note(_("the result file could not be written: %s"), werr.msg);
+}
+
+static int run(struct enroll_args *a)
+{
+	struct cl_enroll_result result;
+	struct cl_error err;
+	enum cl_status st;
+
+	cl_error_clear(&err);
+	spread(a->random_delay);
+	st = cl_enroll_run(&a->opts, &result, &err);
+	write_result(&result, st, &err);
+	if (st != CL_OK)
+		return cli_fail(&err);
+	if (result.pending) {
+		cli_error(
+		    _("application %s is waiting for approval; run the same command again after approval"),
+		    result.app_id);
+		return cl_status_exit_code(CL_E_REFUSED);
+	}
+	printf(_("installed certificate %s (%s), valid until %s"), result.serial, result.subject,
+	       ctime(&result.not_after));
+	printf(_("  store: %s, file: %s%s%s\n"), cl_store_kind_name(result.store), result.cert_path,
+	       result.nss_imported ? _(", NSS database: ") : "",
+	       result.nss_imported ? result.nss_nickname : "");
+	return 0;
+}
+
+int cli_cmd_enroll(int argc, char **argv)
+{
+	struct enroll_args a;
+	struct cl_settings settings;
+	int c, r;
+
+	memset(&a, 0, sizeof(a));
+	cl_cancel_init(&cancel_token);
+	a.opts.store = CL_STORE_ASK; /* the link's store, else user: zero-touch runs never ask */
+	a.opts.cancel = &cancel_token;
+	a.opts.progress = on_progress;
+	a.opts.log_fn = on_log;
+	if (cl_settings_load(&settings, NULL) == CL_OK) {
+		a.opts.no_proxy = settings.no_proxy;
+		a.opts.reuse_key = settings.reuse_key;
+		a.opts.notify_days = settings.notify_days;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1)
+		if ((r = parse_option(&a, c, optarg)) != 0)
+			return r < 0 ? 0 : r;
+	if (optind < argc)
+		return cli_usage_error("enroll", _("unexpected argument \"%s\""), argv[optind]);
+	r = host_to_link(&a);
+	if (r == 0)
+		r = load_password(&a);
+	if (r == 0) {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		r = run(&a);
+	}
+	OPENSSL_cleanse(a.password, sizeof(a.password));
+	cl_link_clear(&a.link);
+	return r;
+}

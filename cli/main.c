@@ -1,0 +1,67 @@
+/* certlink command line: the subcommand dispatch table, --help and --version.
+ *
+ * To add a subcommand: write cli/cmd-NAME.c with `int cli_cmd_NAME(int argc, char **argv)`, declare it in
+ * cli.h and add one row to `commands` below. Nothing else dispatches.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help; /* one line, marked for translation */
+};
+
+static const struct cli_command commands[] = {
+	{ "enroll", cli_cmd_enroll, N_("zero-touch enrollment: apply, activate and install a certificate") },
+	{ "register-scheme", cli_cmd_register_scheme, N_("open certlink:// links with certlink-handler") },
+	{ "unregister-scheme", cli_cmd_unregister_scheme, N_("remove what register-scheme installed") },
+	{ "scheme-status", cli_cmd_scheme_status,
+	  N_("show whether certlink:// links reach certlink-handler") },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	fprintf(out, _("Usage: certlink COMMAND [OPTIONS]\n"
+	               "       certlink COMMAND --help\n"
+	               "\n"
+	               "Commands:\n"));
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(out, "  %-20s %s\n", commands[i].name, _(commands[i].help));
+	fprintf(out,
+	        _("\n"
+	          "Options:\n"
+	          "  -h, --help           show this help\n"
+	          "  -V, --version        show the version\n"
+	          "\n"
+	          "Exit status: 0 success, 100 bad arguments or a local failure, 1000 unexpected error.\n"));
+}
+
+int main(int argc, char **argv)
+{
+	const char *name;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+		printf("certlink %s\n", CERTLINK_VERSION);
+		return CLI_EXIT_OK;
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	cli_error(_("unknown command \"%s\""), name);
+	fprintf(stderr, _("Try 'certlink --help'.\n"));
+	return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,320 @@
+/* certlink core: the enrollment flow's last steps: activate (device details in, SCEP parameters out), the
+ * key and the request, SCEP, then installing the certificate and the CAs the profile names.
+ *
+ * Resume rule: the key and the transactionID are recorded before the first SCEP message, so a run that
+ * finds an application "activated" sends the same request again and the server answers with the
+ * certificate it already issued (docs/protocol.md sections 7 and 8).
+ */
+#include "enroll-private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+
+#include "csr.h"
+#include "device.h"
+#include "fingerprint.h"
+#include "scep.h"
+#include "secret.h"
+#include "store.h"
+
+static void device_for_proto(const struct cl_device *d, struct cl_proto_device *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->hostname = d->hostname[0] ? d->hostname : NULL;
+	p->user = d->user[0] ? d->user : NULL;
+	p->domain = d->domain[0] ? d->domain : NULL;
+	p->mac = d->mac[0] ? d->mac : NULL;
+	p->serial = d->serial[0] ? d->serial : NULL;
+	p->vendor = d->vendor[0] ? d->vendor : NULL;
+	p->apid = d->apid[0] ? d->apid : NULL;
+	p->os = d->os[0] ? d->os : NULL;
+	p->client = "certlink " CERTLINK_VERSION;
+}
+
+static enum cl_status key_to_secret(struct cl_flow *f, struct cl_error *err)
+{
+	BIO *bio = BIO_new(BIO_s_secmem());
+	char *pem = NULL;
+	long len;
+	enum cl_status st;
+
+	if (!bio || !PEM_write_bio_PKCS8PrivateKey(bio, f->key, NULL, NULL, 0, NULL, NULL)) {
+		BIO_free(bio);
+		return cl_error_set_openssl(err, CL_E_LOCAL, "encoding the new key");
+	}
+	len = BIO_get_mem_data(bio, &pem);
+	st = cl_secret_put(f->store, f->app_id, CL_SECRET_KEY, pem, (size_t)len, err);
+	BIO_free(bio);
+	return st;
+}
+
+static enum cl_status key_from_secret(struct cl_flow *f, struct cl_error *err)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	BIO *bio;
+	enum cl_status st = cl_secret_get(f->store, f->app_id, CL_SECRET_KEY, &pem, &len, err);
+
+	if (st != CL_OK)
+		return st;
+	bio = BIO_new_mem_buf(pem, (int)len);
+	f->key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	cl_secret_free(pem, len);
+	if (!f->key)
+		return cl_error_set_openssl(err, CL_E_LOCAL, "reading the recorded key of application %s",
+		                            f->app_id);
+	return CL_OK;
+}
+
+/* The certificate being renewed and its key, from where the store put them. */
+static enum cl_status load_old(struct cl_flow *f, struct cl_error *err)
+{
+	struct cl_records *rec = NULL;
+	struct cl_certificate *c;
+	enum cl_status st;
+	size_t i;
+
+	if (!f->renewal_of[0] || f->old_cert)
+		return CL_OK;
+	st = cl_records_load(f->store, &rec, err);
+	if (st != CL_OK)
+		return st;
+	c = cl_records_find_certificate(rec, f->renewal_of);
+	for (i = 0; c && i < c->locations.n && st == CL_OK; i++) {
+		const struct cl_location *l = &c->locations.items[i];
+		FILE *fp;
+
+		if (l->kind == CL_LOC_KEY && !f->old_key)
+			st = cl_key_load(l->path, &f->old_key, err);
+		if (l->kind == CL_LOC_CERTIFICATE && !f->old_cert && (fp = fopen(l->path, "re"))) {
+			f->old_cert = PEM_read_X509(fp, NULL, NULL, NULL);
+			fclose(fp);
+		}
+	}
+	cl_records_free(rec);
+	if (st == CL_OK && (!f->old_cert || !f->old_key))
+		st = cl_error_set(err, CL_E_LOCAL, "certificate %s to renew is not installed in the %s store",
+		                  f->renewal_of, cl_store_kind_name(f->store));
+	return st;
+}
+
+/* The key for this activation: recorded (resume), the existing one (renewal that keeps its key), or new. */
+static enum cl_status choose_key(struct cl_flow *f, const struct cl_proto_activation *act,
+                                 struct cl_error *err)
+{
+	struct cl_key_spec spec;
+	enum cl_status st;
+
+	st = cl_key_spec_parse(act->key.type, act->key.bits, act->key.curve, &spec, err);
+	if (st != CL_OK)
+		return st;
+	if ((f->state == CL_APP_ACTIVATED || f->state == CL_APP_ISSUED) && f->transaction_id[0] &&
+	    cl_secret_exists(f->store, f->app_id, CL_SECRET_KEY)) {
+		st = key_from_secret(f, err);
+		return st == CL_OK ? cl_key_check(f->key, &spec, err) : st;
+	}
+	if (f->opts->reuse_key && f->renewal_of[0]) {
+		st = cl_key_check(f->old_key, &spec, err);
+		if (st != CL_OK) {
+			cl_error_prefix(err, "renewing with the existing key");
+			return st;
+		}
+		EVP_PKEY_up_ref(f->old_key);
+		f->key = f->old_key;
+		/* the old transactionID belongs to the old certificate: a fresh one for the renewal */
+		st = cl_scep_transaction_id_random(f->transaction_id, err);
+	} else {
+		st = cl_keygen_take(&f->keygen, &spec, &f->key, err);
+		if (st == CL_OK)
+			st = cl_scep_transaction_id_from_key(f->key, f->transaction_id, err);
+	}
+	if (st == CL_OK)
+		st = key_to_secret(f, err);
+	if (st == CL_OK) {
+		f->state = CL_APP_ACTIVATED;
+		st = cl_flow_record_save(f, NULL, err);
+	}
+	return st;
+}
+
+static void override_cn(struct cl_flow *f, const struct cl_proto_activation *act, struct cl_csr_rdn *rdn,
+                        size_t n, char *value, size_t size)
+{
+	struct cl_device dev;
+	size_t i;
+
+	if (!f->opts->cn_override || !act->cn_override)
+		return;
+	memset(&dev, 0, sizeof(dev));
+	cl_device_identify(&dev, NULL);
+	snprintf(value, size, "%s", f->store == CL_STORE_COMPUTER ? dev.hostname : dev.user);
+	for (i = 0; i < n && value[0]; i++)
+		if (strcmp(rdn[i].type, "CN") == 0)
+			rdn[i].value = value;
+}
+
+static enum cl_status build_csr(struct cl_flow *f, const struct cl_proto_activation *act, X509_REQ **csr,
+                                struct cl_error *err)
+{
+	struct cl_csr_rdn rdn[CL_PROTO_RDN_MAX];
+	struct cl_csr_params p;
+	char cn[CL_DEVICE_FIELD_MAX + 1] = "";
+	size_t i;
+
+	for (i = 0; i < act->n_subject; i++) {
+		rdn[i].type = act->subject[i].type;
+		rdn[i].value = act->subject[i].value;
+	}
+	override_cn(f, act, rdn, act->n_subject, cn, sizeof(cn));
+	memset(&p, 0, sizeof(p));
+	p.subject = rdn;
+	p.subject_count = act->n_subject;
+	p.san_dns = (const char *const *)act->san_dns.v;
+	p.san_dns_count = act->san_dns.n;
+	p.san_email = (const char *const *)act->san_email.v;
+	p.san_email_count = act->san_email.n;
+	p.san_upn = (const char *const *)act->san_upn.v;
+	p.san_upn_count = act->san_upn.n;
+	p.san_uri = (const char *const *)act->san_uri.v;
+	p.san_uri_count = act->san_uri.n;
+	p.challenge = act->challenge;
+	return cl_csr_build(&p, f->key, csr, err);
+}
+
+/* SCEP through the established session's trust, so an https SCEP URL is held to the same identity. */
+static enum cl_status scep_request(void *ctx, const char *url, const char *content_type,
+                                   const unsigned char *body, size_t len, size_t max_body,
+                                   struct cl_scep_http_reply *reply, struct cl_error *err)
+{
+	struct cl_flow *f = ctx;
+	struct cl_http_options opts;
+	struct cl_http_request req;
+	struct cl_http_response resp;
+	enum cl_status st;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.max_body = max_body;
+	opts.no_proxy = f->opts->no_proxy;
+	opts.cancel = f->opts->cancel;
+	memset(&req, 0, sizeof(req));
+	req.method = body ? "POST" : "GET";
+	req.url = url;
+	req.content_type = content_type;
+	req.body = body;
+	req.body_len = len;
+	req.ca_pem = cl_http_trust_pem(f->http, &req.ca_pem_len);
+	req.opts = &opts;
+	memset(reply, 0, sizeof(*reply));
+	st = cl_http_request(&req, &resp, err);
+	if (st == CL_OK) {
+		reply->status = resp.status;
+		snprintf(reply->content_type, sizeof(reply->content_type), "%s", resp.content_type);
+		reply->body = (unsigned char *)resp.body;
+		reply->len = resp.body_len;
+		resp.body = NULL;
+	}
+	cl_http_response_free(&resp);
+	return st;
+}
+
+static void scep_log(void *ctx, const char *line)
+{
+	cl_flow_log(ctx, "scep: %s", line);
+}
+
+static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activation *act, X509_REQ *csr,
+                               struct cl_error *err)
+{
+	struct cl_scep_transport transport = { scep_request, f };
+	struct cl_scep_params p;
+	struct cl_scep_result r;
+	enum cl_status st;
+
+	memset(&p, 0, sizeof(p));
+	memset(&r, 0, sizeof(r));
+	p.url = act->scep_url;
+	p.ca_sha256 = act->scep_ca_sha256;
+	p.key = f->key;
+	p.csr = csr;
+	p.transaction_id = f->transaction_id;
+	p.renew_cert = f->renewal_of[0] ? f->old_cert : NULL;
+	p.renew_key = f->renewal_of[0] ? f->old_key : NULL;
+	p.poll_timeout = (unsigned)(f->config.poll_timeout > 0 ? f->config.poll_timeout : 0);
+	p.transport = &transport;
+	p.cancel = f->opts->cancel;
+	p.log = scep_log;
+	p.log_ctx = f;
+	st = cl_scep_enroll(&p, &r, err);
+	if (st == CL_OK) {
+		f->cert = r.cert;
+		f->ca = r.ca;
+		f->chain = r.chain;
+		r.cert = r.ca = NULL;
+		r.chain = NULL;
+		cl_flow_log(f, "SCEP used %s and %s", r.cipher, r.digest);
+	}
+	cl_scep_result_clear(&r);
+	return st;
+}
+
+static enum cl_status keep_profile(struct cl_flow *f, const struct cl_proto_activation *act,
+                                   struct cl_error *err)
+{
+	size_t i;
+
+	f->trust = sk_X509_new_null();
+	for (i = 0; f->trust && i < act->n_trust; i++) {
+		BIO *bio = BIO_new_mem_buf(act->trust[i].pem, -1);
+		X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+
+		BIO_free(bio);
+		if (!x || !sk_X509_push(f->trust, x)) {
+			X509_free(x);
+			return cl_error_set_openssl(err, CL_E_UNREACHABLE, "reading the profile's CA %zu",
+			                            i + 1);
+		}
+	}
+	return f->trust ? CL_OK : cl_error_set(err, CL_E_LOCAL, "out of memory");
+}
+
+enum cl_status cl_flow_activate(struct cl_flow *f, struct cl_error *err)
+{
+	struct cl_proto_activation act;
+	struct cl_proto_device pdev;
+	struct cl_device dev;
+	X509_REQ *csr = NULL;
+	long retry_after = 0;
+	enum cl_status st;
+
+	cl_flow_progress(f, CL_STAGE_ACTIVATE, "activating the application");
+	memset(&dev, 0, sizeof(dev));
+	cl_device_identify(&dev, NULL);
+	device_for_proto(&dev, &pdev);
+	memset(&act, 0, sizeof(act));
+	st = load_old(f, err);
+	if (st == CL_OK)
+		st = cl_proto_activate(f->http, f->server_id, f->secret, &pdev, &act, &retry_after, err);
+	if (st == CL_OK)
+		st = choose_key(f, &act, err);
+	if (st == CL_OK)
+		st = build_csr(f, &act, &csr, err);
+	if (st == CL_OK) {
+		cl_flow_progress(f, CL_STAGE_ACTIVATE, "requesting the certificate");
+		st = run_scep(f, &act, csr, err);
+	}
+	if (st == CL_OK)
+		st = keep_profile(f, &act, err);
+	if (st == CL_OK) {
+		f->state = CL_APP_ISSUED;
+		st = cl_flow_record_save(f, NULL, err);
+	}
+	cl_csr_free(csr);
+	cl_proto_activation_clear(&act);
+	return st;
+}

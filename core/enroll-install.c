@@ -1,0 +1,189 @@
+/* certlink core: the enrollment flow's install step: the profile's CAs as trust anchors, the key and
+ * certificate into the store, the certificate's record, and for a renewal the old certificate out. */
+#include "enroll-private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+
+#include "certinfo.h"
+#include "fingerprint.h"
+#include "secret.h"
+#include "store.h"
+
+/* Install a profile CA without asking only when its identity is already settled: the link pinned it, the
+ * person confirmed it for the connection, or this is a zero-touch run whose administrator chose the server
+ * (whose identity was established). Otherwise the person sees its fingerprint and decides. */
+static enum cl_status may_trust(struct cl_flow *f, X509 *ca, bool *yes, struct cl_error *err)
+{
+	unsigned char fp[32], known[32];
+	char text[96], subject[256];
+	struct cl_question q;
+	bool has_ca = false;
+	enum cl_status st;
+
+	*yes = true;
+	if (!X509_digest(ca, EVP_sha256(), fp, NULL))
+		return cl_error_set_openssl(err, CL_E_LOCAL, "fingerprinting a CA");
+	cl_http_trust_source(f->http, known, &has_ca);
+	if ((has_ca && memcmp(fp, known, 32) == 0) || (f->have_pin && memcmp(fp, f->pin, 32) == 0) ||
+	    !f->opts->ask)
+		return CL_OK;
+	cl_fp_format(fp, text);
+	X509_NAME_oneline(X509_get_subject_name(ca), subject, sizeof(subject));
+	memset(&q, 0, sizeof(q));
+	q.kind = CL_ASK_TRUST_CA;
+	q.fingerprint = text;
+	q.subject = subject;
+	q.trust = CL_TRUST_NO;
+	st = cl_flow_ask(f, &q, err);
+	*yes = st == CL_OK && q.trust != CL_TRUST_NO;
+	return st;
+}
+
+static enum cl_status trust_profile(struct cl_flow *f, struct cl_locations *locs, struct cl_error *err)
+{
+	enum cl_status st = CL_OK;
+	int i;
+
+	for (i = 0; f->trust && i < sk_X509_num(f->trust) && st == CL_OK; i++) {
+		X509 *ca = sk_X509_value(f->trust, i);
+		bool yes = false;
+
+		st = may_trust(f, ca, &yes, err);
+		if (st == CL_OK && yes) {
+			st = cl_store_trust_ca(f->store, ca, NULL, locs, err);
+			if (st == CL_OK)
+				f->result->trust_anchors++;
+		}
+	}
+	return st;
+}
+
+struct add_cert_ctx {
+	struct cl_flow *f;
+	const struct cl_certinfo *info;
+	const struct cl_locations *locs;
+};
+
+static enum cl_status add_cert(struct cl_records *rec, void *data, struct cl_error *err)
+{
+	struct add_cert_ctx *c = data;
+	struct cl_flow *f = c->f;
+	struct cl_certificate *cert = cl_records_add_certificate(rec, c->info->serial, err);
+	enum cl_status st;
+
+	if (!cert)
+		return err->status;
+	cert->not_before = c->info->not_before;
+	cert->not_after = c->info->not_after;
+	cert->key_bits = c->info->key_bits;
+	cert->server_port = (int)f->port;
+	cert->notify = true;
+	st = cl_records_set_string(&cert->subject, c->info->subject, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&cert->issuer, c->info->issuer, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&cert->key_type, c->info->key_type, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&cert->fingerprint, c->info->sha256, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&cert->application, f->app_id, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&cert->server_host, f->host, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&cert->user, f->user, err);
+	if (st == CL_OK)
+		st = cl_locations_append(&cert->locations, c->locs, err);
+	return st;
+}
+
+/* A renewed certificate leaves every place the new one does not also use. */
+static enum cl_status drop_old(struct cl_records *rec, void *data, struct cl_error *err)
+{
+	struct cl_flow *f = data;
+	struct cl_certificate *old = cl_records_find_certificate(rec, f->renewal_of);
+	struct cl_locations unused = { NULL, 0 };
+	enum cl_status st = CL_OK;
+	size_t i;
+
+	if (!old || strcmp(old->serial, f->result->serial) == 0)
+		return CL_OK;
+	for (i = 0; i < old->locations.n && st == CL_OK; i++) {
+		const struct cl_location *l = &old->locations.items[i];
+
+		if (!cl_records_location_in_use(rec, l, old))
+			st = cl_locations_add(&unused, l->kind, l->path, l->nickname, err);
+	}
+	if (st == CL_OK)
+		st = cl_store_remove(&unused, err);
+	cl_locations_clear(&unused);
+	if (st == CL_OK)
+		cl_records_remove_certificate(rec, old->serial);
+	return st;
+}
+
+static void fill_result(struct cl_flow *f, const struct cl_certinfo *info, const struct cl_locations *locs)
+{
+	struct cl_enroll_result *r = f->result;
+	size_t i;
+
+	snprintf(r->serial, sizeof(r->serial), "%s", info->serial);
+	snprintf(r->subject, sizeof(r->subject), "%s", info->subject);
+	snprintf(r->issuer, sizeof(r->issuer), "%s", info->issuer);
+	X509_NAME_get_text_by_NID(X509_get_subject_name(f->cert), NID_commonName, r->cn, sizeof(r->cn));
+	r->not_after = (time_t)info->not_after;
+	r->store = f->store;
+	for (i = 0; i < locs->n; i++) {
+		const struct cl_location *l = &locs->items[i];
+
+		if (l->kind == CL_LOC_CERTIFICATE)
+			snprintf(r->cert_path, sizeof(r->cert_path), "%s", l->path);
+		if (l->kind == CL_LOC_NSS_CERT) {
+			r->nss_imported = true;
+			snprintf(r->nss_nickname, sizeof(r->nss_nickname), "%s",
+			         l->nickname ? l->nickname : "");
+		}
+	}
+}
+
+enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err)
+{
+	struct cl_locations locs = { NULL, 0 };
+	struct cl_certinfo info;
+	struct add_cert_ctx c = { f, &info, &locs };
+	char nickname[128];
+	enum cl_status st;
+
+	cl_flow_progress(f, CL_STAGE_INSTALL, "installing into the %s store", cl_store_kind_name(f->store));
+	st = cl_store_check_allowed(f->store, err);
+	if (st == CL_OK)
+		st = cl_certinfo_get(f->cert, &info, err);
+	if (st == CL_OK)
+		st = trust_profile(f, &locs, err);
+	snprintf(nickname, sizeof(nickname), "certlink %.64s %s", f->host, st == CL_OK ? info.serial : "");
+	if (st == CL_OK)
+		st = cl_store_install(f->store, f->key, f->cert, f->chain, nickname, &locs, err);
+	if (st == CL_OK) {
+		fill_result(f, &info, &locs);
+		st = cl_records_update(f->store, add_cert, &c, err);
+	}
+	if (st == CL_OK && f->renewal_of[0])
+		st = cl_records_update(f->store, drop_old, f, err);
+	if (st == CL_OK) {
+		f->state = CL_APP_INSTALLED;
+		st = cl_flow_record_save(f, NULL, err);
+	}
+	if (st == CL_OK) {
+		cl_secret_delete(f->store, f->app_id, CL_SECRET_KEY, NULL);
+		cl_secret_delete(f->store, f->app_id, CL_SECRET_CHALLENGE, NULL);
+	}
+	cl_locations_clear(&locs);
+	if (st != CL_OK)
+		cl_error_prefix(err, "installing");
+	return st;
+}

@@ -1,0 +1,205 @@
+/* certlink core: how the enrollment flow records its application (records.h, secret.h).
+ *
+ * The flow writes its state before and after every step, so a crash leaves a record the next run resumes
+ * from (docs/protocol.md section 8). The application secret lives in a 0600 secret file, never in records.
+ */
+#include "enroll-private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "fingerprint.h"
+#include "secret.h"
+
+static enum cl_status make_uuid(char out[37], struct cl_error *err)
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return cl_error_set_openssl(err, CL_E_LOCAL, "generating a request id");
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+	         b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	return CL_OK;
+}
+
+struct new_ctx {
+	struct cl_flow *f;
+	const char *request_id;
+};
+
+static enum cl_status add_app(struct cl_records *rec, void *data, struct cl_error *err)
+{
+	struct new_ctx *c = data;
+	struct cl_flow *f = c->f;
+	struct cl_application *app = cl_records_add_application(rec, err);
+	enum cl_status st;
+
+	if (!app)
+		return err->status;
+	app->server_port = (int)f->port;
+	app->store = f->store;
+	app->state = CL_APP_NEW;
+	st = cl_records_set_string(&app->server_host, f->host, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&app->user, f->user, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&app->client_request_id, c->request_id, err);
+	if (st == CL_OK && f->service_name[0])
+		st = cl_records_set_string(&app->server_name, f->service_name, err);
+	if (st == CL_OK && f->renewal_of[0])
+		st = cl_records_set_string(&app->renewal_of, f->renewal_of, err);
+	if (st == CL_OK)
+		snprintf(f->app_id, sizeof(f->app_id), "%s", app->id);
+	return st;
+}
+
+enum cl_status cl_flow_record_new(struct cl_flow *f, struct cl_error *err)
+{
+	char request_id[37];
+	struct new_ctx c = { f, request_id };
+	enum cl_status st;
+
+	st = make_uuid(request_id, err);
+	if (st == CL_OK)
+		st = cl_records_update(f->store, add_app, &c, err);
+	/* A passwordless apply is replayed after a crash with the same one-time token: keep it until
+	 * answered. */
+	if (st == CL_OK && f->pwless)
+		st =
+		    cl_secret_put(f->store, f->app_id, CL_FLOW_SECRET_TOKEN, f->token, strlen(f->token), err);
+	if (st != CL_OK)
+		cl_error_prefix(err, "recording the application");
+	return st;
+}
+
+struct save_ctx {
+	struct cl_flow *f;
+	const char *last_error;
+};
+
+static enum cl_status save_app(struct cl_records *rec, void *data, struct cl_error *err)
+{
+	struct save_ctx *c = data;
+	struct cl_flow *f = c->f;
+	struct cl_application *app = cl_records_find_application(rec, f->app_id);
+	enum cl_status st = CL_OK;
+
+	if (!app)
+		return cl_error_set(err, CL_E_LOCAL, "application %s is no longer recorded", f->app_id);
+	if (f->server_id[0])
+		st = cl_records_set_string(&app->server_id, f->server_id, err);
+	if (st == CL_OK && f->transaction_id[0])
+		st = cl_records_set_string(&app->transaction_id, f->transaction_id, err);
+	if (st == CL_OK && f->user[0] && (!app->user || !app->user[0]))
+		st = cl_records_set_string(&app->user, f->user, err);
+	if (st == CL_OK && !app->ca_fingerprint && f->http) {
+		unsigned char fp[32];
+		char hex[65];
+		bool has_ca = false;
+
+		/* the CA the identity rests on (pin or the person's yes), so later operations pin it too */
+		cl_http_trust_source(f->http, fp, &has_ca);
+		if (has_ca) {
+			cl_fp_format_hex(fp, hex);
+			st = cl_records_set_string(&app->ca_fingerprint, hex, err);
+		}
+	}
+	if (st == CL_OK && f->result->serial[0])
+		st = cl_records_set_string(&app->serial, f->result->serial, err);
+	if (st == CL_OK)
+		st = cl_application_set_state(app, f->state, c->last_error, err);
+	return st;
+}
+
+enum cl_status cl_flow_record_save(struct cl_flow *f, const char *last_error, struct cl_error *err)
+{
+	struct save_ctx c = { f, last_error };
+	enum cl_status st = cl_records_update(f->store, save_app, &c, err);
+
+	if (st != CL_OK)
+		cl_error_prefix(err, "recording application %s", f->app_id);
+	return st;
+}
+
+enum cl_status cl_flow_record_load(struct cl_flow *f, const struct cl_application *app, struct cl_error *err)
+{
+	snprintf(f->app_id, sizeof(f->app_id), "%s", app->id);
+	snprintf(f->server_id, sizeof(f->server_id), "%s", app->server_id ? app->server_id : "");
+	snprintf(f->transaction_id, sizeof(f->transaction_id), "%s",
+	         app->transaction_id ? app->transaction_id : "");
+	if (app->user && !f->user[0])
+		snprintf(f->user, sizeof(f->user), "%s", app->user);
+	if (app->renewal_of && !f->renewal_of[0])
+		snprintf(f->renewal_of, sizeof(f->renewal_of), "%s", app->renewal_of);
+	if (app->server_name && !f->service_name[0])
+		snprintf(f->service_name, sizeof(f->service_name), "%s", app->server_name);
+	if (app->serial)
+		snprintf(f->result->serial, sizeof(f->result->serial), "%s", app->serial);
+	if (app->ca_fingerprint && !f->have_pin)
+		f->have_pin = cl_fp_parse(app->ca_fingerprint, strlen(app->ca_fingerprint), f->pin);
+	f->state = app->state;
+	if (f->state == CL_APP_NEW || !f->server_id[0])
+		return CL_OK;
+	cl_secret_free(f->secret, f->secret_len);
+	f->secret = NULL;
+	if (cl_secret_get(f->store, f->app_id, CL_SECRET_APP_SECRET, &f->secret, &f->secret_len, err) !=
+	    CL_OK) {
+		cl_error_prefix(err, "resuming application %s", f->app_id);
+		return err->status;
+	}
+	return CL_OK;
+}
+
+enum cl_status cl_flow_record_request_id(struct cl_flow *f, char out[64], struct cl_error *err)
+{
+	struct cl_records *rec = NULL;
+	struct cl_application *app;
+	enum cl_status st = cl_records_load(f->store, &rec, err);
+
+	if (st != CL_OK)
+		return st;
+	app = cl_records_find_application(rec, f->app_id);
+	if (!app || !app->client_request_id)
+		st = cl_error_set(err, CL_E_LOCAL, "application %s has no request id", f->app_id);
+	else
+		snprintf(out, 64, "%s", app->client_request_id);
+	cl_records_free(rec);
+	return st;
+}
+
+/* A recorded application that was never answered belongs to this run only if it was made with the same
+ * invitation token; an application from another invitation is dropped, not replayed with the wrong token. */
+bool cl_flow_record_same_invitation(struct cl_flow *f, const struct cl_application *app)
+{
+	char *token = NULL;
+	size_t len = 0;
+	bool same;
+
+	if (app->state != CL_APP_NEW || !f->pwless)
+		return true;
+	if (cl_secret_get(f->store, app->id, CL_FLOW_SECRET_TOKEN, &token, &len, NULL) != CL_OK)
+		return false;
+	same = len == strlen(f->token) && CRYPTO_memcmp(token, f->token, len) == 0;
+	cl_secret_free(token, len);
+	return same;
+}
+
+static enum cl_status drop_app(struct cl_records *rec, void *data, struct cl_error *err)
+{
+	cl_records_remove_application(rec, data);
+	return CL_OK;
+}
+
+enum cl_status cl_flow_record_drop(struct cl_flow *f, const char *app_id, struct cl_error *err)
+{
+	char id[17];
+
+	snprintf(id, sizeof(id), "%s", app_id);
+	cl_secret_delete_all(f->store, id, NULL);
+	return cl_records_update(f->store, drop_app, id, err);
+}

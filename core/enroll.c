@@ -1,0 +1,306 @@
+/* certlink core: the enrollment flow's driver (cl_enroll_run) and the helpers its steps share.
+ *
+ * The steps live in enroll-steps.c (connect, apply, wait for approval) and enroll-activate.c (activate, key,
+ * SCEP, install). This file decides which steps a run needs: it finds a recorded application to resume,
+ * applies the renewal rule, and walks the application from its recorded state to "installed".
+ */
+#include "enroll-private.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+
+#include "secret.h"
+#include "settings.h"
+
+const char *cl_stage_name(enum cl_stage stage)
+{
+	static const char *const names[] = {
+		[CL_STAGE_CHECK_LINK] = "Checking the link",
+		[CL_STAGE_CONNECT] = "Connecting",
+		[CL_STAGE_APPLY] = "Applying",
+		[CL_STAGE_WAIT_APPROVAL] = "Waiting for approval",
+		[CL_STAGE_ACTIVATE] = "Activating",
+		[CL_STAGE_INSTALL] = "Installing",
+		[CL_STAGE_DONE] = "Done",
+	};
+
+	if ((unsigned)stage < sizeof(names) / sizeof(names[0]))
+		return names[stage];
+	return "";
+}
+
+void cl_flow_progress(struct cl_flow *f, enum cl_stage stage, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (f->opts->progress)
+		f->opts->progress(f->opts->user_data, stage, detail);
+	cl_flow_log(f, "%s: %s", cl_stage_name(stage), detail);
+}
+
+void cl_flow_log(struct cl_flow *f, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (!f->opts->debug || !f->opts->log_fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	f->opts->log_fn(f->opts->user_data, line);
+}
+
+bool cl_flow_cancelled(const struct cl_flow *f, struct cl_error *err)
+{
+	if (!cl_cancel_requested(f->opts->cancel))
+		return false;
+	cl_error_set(err, CL_E_CANCELLED, "cancelled");
+	return true;
+}
+
+enum cl_status cl_flow_ask(struct cl_flow *f, struct cl_question *q, struct cl_error *err)
+{
+	enum cl_status st;
+
+	if (!f->opts->ask)
+		return cl_error_set(err, CL_E_LOCAL, "a question needs an answer but this run cannot ask");
+	q->host = f->host;
+	q->port = (int)f->port;
+	q->service_name = f->service_name[0] ? f->service_name : f->host;
+	st = f->opts->ask(f->opts->user_data, q);
+	if (st == CL_E_CANCELLED || cl_cancel_requested(f->opts->cancel))
+		return cl_error_set(err, CL_E_CANCELLED, "cancelled");
+	if (st != CL_OK)
+		return cl_error_set(err, st, "the question was not answered");
+	return CL_OK;
+}
+
+void cl_flow_init(struct cl_flow *f, const struct cl_enroll_opts *opts, struct cl_enroll_result *result)
+{
+	memset(f, 0, sizeof(*f));
+	f->opts = opts;
+	f->result = result;
+	memset(result, 0, sizeof(*result));
+	f->state = CL_APP_NEW;
+}
+
+void cl_flow_free(struct cl_flow *f)
+{
+	cl_keygen_discard(&f->keygen);
+	cl_http_free(f->http);
+	OPENSSL_cleanse(f->password, sizeof(f->password));
+	OPENSSL_cleanse(f->token, sizeof(f->token));
+	cl_secret_free(f->secret, f->secret_len);
+	EVP_PKEY_free(f->key);
+	EVP_PKEY_free(f->old_key);
+	X509_free(f->old_cert);
+	X509_free(f->cert);
+	X509_free(f->ca);
+	sk_X509_pop_free(f->chain, X509_free);
+	sk_X509_pop_free(f->trust, X509_free);
+	memset(f, 0, sizeof(*f));
+}
+
+void cl_flow_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = src ? strnlen(src, size - 1) : 0;
+
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+#define copy cl_flow_copy
+
+/* Where, who, which store: from the link, then the options, then the person. */
+static enum cl_status flow_setup(struct cl_flow *f, struct cl_error *err)
+{
+	const struct cl_enroll_opts *o = f->opts;
+	const struct cl_link *l = o->link;
+	struct cl_question q;
+	enum cl_status st;
+
+	cl_flow_progress(f, CL_STAGE_CHECK_LINK, "%s",
+	                 l ? "checking the invitation link" : "checking the options");
+	if (l) {
+		copy(f->host, sizeof(f->host), l->host);
+		f->port = l->port;
+		f->store = o->store != CL_STORE_ASK ? o->store : l->store;
+		copy(f->user, sizeof(f->user), o->user ? o->user : l->user);
+		copy(f->service_name, sizeof(f->service_name), l->name);
+		f->have_pin = l->has_ca_fp;
+		memcpy(f->pin, l->ca_fp, sizeof(f->pin));
+		f->pwless = l->pwless;
+		copy(f->token, sizeof(f->token), l->token);
+		copy(f->code, sizeof(f->code), o->code ? o->code : l->code);
+		if (l->action == CL_LINK_RENEW)
+			copy(f->renewal_of, sizeof(f->renewal_of), l->serial);
+	} else {
+		if (!o->host || !o->host[0])
+			return cl_error_set(err, CL_E_LOCAL, "no server given");
+		copy(f->host, sizeof(f->host), o->host);
+		f->port = o->port > 0 ? (unsigned)o->port : 443;
+		f->store = o->store;
+		copy(f->user, sizeof(f->user), o->user);
+		copy(f->code, sizeof(f->code), o->code);
+	}
+	if (f->port == 0 || f->port > 65535)
+		return cl_error_set(err, CL_E_LOCAL, "port must be 1-65535");
+	copy(f->email, sizeof(f->email), o->email);
+	copy(f->reason, sizeof(f->reason), o->reason);
+	copy(f->device_note, sizeof(f->device_note), o->device_note);
+	if (o->password) {
+		copy(f->password, sizeof(f->password), o->password);
+		f->have_password = true;
+	}
+	if (f->store == CL_STORE_ASK && o->ask) {
+		memset(&q, 0, sizeof(q));
+		q.kind = CL_ASK_STORE;
+		q.store = CL_STORE_USER;
+		st = cl_flow_ask(f, &q, err);
+		if (st != CL_OK)
+			return st;
+		f->store = q.store == CL_STORE_COMPUTER ? CL_STORE_COMPUTER : CL_STORE_USER;
+	} else if (f->store == CL_STORE_ASK) {
+		f->store = CL_STORE_USER;
+	}
+	f->result->store = f->store;
+	return CL_OK;
+}
+
+/* The zero-touch renewal rule: a valid certificate for this server, user and store is renewed inside the
+ * notification window, and otherwise left alone (CL_E_NOT_DUE) without contacting the server. */
+static enum cl_status flow_renewal_rule(struct cl_flow *f, struct cl_records *rec, struct cl_error *err)
+{
+	const struct cl_enroll_opts *o = f->opts;
+	struct cl_certificate *best = NULL;
+	struct cl_settings settings;
+	time_t now = time(NULL);
+	long days = o->notify_days;
+	size_t i;
+
+	if (o->force_new || f->renewal_of[0])
+		return CL_OK;
+	for (i = 0; i < rec->n_certs; i++) {
+		struct cl_certificate *c = rec->certs[i];
+
+		if (!c->server_host || strcmp(c->server_host, f->host) != 0 || c->server_port != (int)f->port)
+			continue;
+		if (f->user[0] && (!c->user || strcmp(c->user, f->user) != 0))
+			continue;
+		if (c->not_after <= now)
+			continue;
+		if (!best || c->not_after > best->not_after)
+			best = c;
+	}
+	if (!best)
+		return CL_OK;
+	if (days <= 0) {
+		cl_settings_load(&settings, NULL);
+		days = settings.notify_days;
+	}
+	if (best->not_after - now > (time_t)days * 86400 && !o->renew)
+		return cl_error_set(
+		    err, CL_E_NOT_DUE,
+		    "certificate %s is valid for %ld more days; renewal starts %ld days before expiry",
+		    best->serial, (long)((best->not_after - now) / 86400), days);
+	copy(f->renewal_of, sizeof(f->renewal_of), best->serial);
+	if (!f->user[0])
+		copy(f->user, sizeof(f->user), best->user);
+	return CL_OK;
+}
+
+/* Find an application this run should resume instead of applying again. */
+static enum cl_status flow_find_resume(struct cl_flow *f, struct cl_error *err)
+{
+	struct cl_records *rec = NULL;
+	struct cl_application *app;
+	enum cl_status st;
+
+	st = cl_records_load(f->store, &rec, err);
+	if (st != CL_OK)
+		return st;
+	st = flow_renewal_rule(f, rec, err);
+	app = st == CL_OK && !f->opts->force_new
+	          ? cl_records_find_application_for(rec, f->host, (int)f->port, f->user[0] ? f->user : NULL,
+	                                            f->store, true)
+	          : NULL;
+	if (app && !cl_flow_record_same_invitation(f, app)) {
+		char stale[17];
+
+		snprintf(stale, sizeof(stale), "%s", app->id);
+		cl_flow_log(f, "dropping unanswered application %s of another invitation", stale);
+		cl_records_free(rec);
+		return cl_flow_record_drop(f, stale, err);
+	}
+	if (app && (!f->renewal_of[0] || (app->renewal_of && strcmp(app->renewal_of, f->renewal_of) == 0))) {
+		cl_flow_log(f, "resuming application %s (%s)", app->id, cl_app_state_name(app->state));
+		st = cl_flow_record_load(f, app, err);
+	}
+	cl_records_free(rec);
+	return st;
+}
+
+/* Walk the application from its recorded state to installed. */
+static enum cl_status flow_walk(struct cl_flow *f, struct cl_error *err)
+{
+	enum cl_status st = CL_OK;
+
+	if (f->state == CL_APP_NEW)
+		st = cl_flow_apply(f, err);
+	if (st == CL_OK && f->state == CL_APP_PENDING)
+		st = cl_flow_wait_approval(f, err);
+	if (st == CL_OK && f->result->pending)
+		return CL_OK;
+	/* A resumed "issued" application has its certificate on the server only: SCEP retransmission fetches
+	 * it again with the recorded key and transactionID. */
+	if (st == CL_OK &&
+	    (f->state == CL_APP_APPROVED || f->state == CL_APP_ACTIVATED || f->state == CL_APP_ISSUED))
+		st = cl_flow_activate(f, err);
+	if (st == CL_OK && f->state == CL_APP_ISSUED)
+		st = cl_flow_install(f, err);
+	if (st == CL_OK && f->state != CL_APP_INSTALLED)
+		st = cl_error_set(err, CL_E_REFUSED, "the application is %s", cl_app_state_name(f->state));
+	return st;
+}
+
+enum cl_status cl_enroll_run(const struct cl_enroll_opts *opts, struct cl_enroll_result *result,
+                             struct cl_error *err)
+{
+	struct cl_flow f;
+	enum cl_status st;
+
+	cl_flow_init(&f, opts, result);
+	st = flow_setup(&f, err);
+	if (st == CL_OK)
+		st = flow_find_resume(&f, err);
+	if (st == CL_OK)
+		st = cl_flow_connect(&f, err);
+	if (st == CL_OK)
+		st = flow_walk(&f, err);
+	if (st != CL_OK && st != CL_E_NOT_DUE && f.app_id[0]) {
+		struct cl_error ignored;
+
+		/* Keep the reason with the application; its state stays where it was, so the next run
+		 * resumes. */
+		cl_flow_record_save(&f, err->msg, &ignored);
+	}
+	if (st == CL_OK && !result->pending)
+		cl_flow_progress(&f, CL_STAGE_DONE, "certificate %s installed", result->serial);
+	copy(result->app_id, sizeof(result->app_id), f.app_id);
+	copy(result->user, sizeof(result->user), f.user);
+	result->store = f.store;
+	cl_flow_free(&f);
+	return st;
+}

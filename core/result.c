@@ -1,0 +1,135 @@
+/* certlink core: zero-touch result files (see result.h). */
+#include "result.h"
+#include "fileio.h"
+#include "jsonfile.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MESSAGE_MAX 1024
+
+const char *cl_result_outcome_name(enum cl_result_outcome outcome)
+{
+	switch (outcome) {
+	case CL_RESULT_SUCCEEDED:
+		return "succeeded";
+	case CL_RESULT_FAILED:
+		return "failed";
+	case CL_RESULT_CANCELED:
+		return "canceled";
+	case CL_RESULT_NOT_EXECUTED:
+		return "not executed";
+	}
+	return "failed";
+}
+
+/* One line of text: control characters become spaces, long values are cut. */
+static void one_line(char *dst, size_t dstlen, const char *src)
+{
+	size_t n = 0;
+
+	for (; src && *src && n + 1 < dstlen; src++)
+		dst[n++] = ((unsigned char)*src < 0x20 || *src == 0x7f) ? ' ' : *src;
+	dst[n] = '\0';
+}
+
+static char *format_json(const struct cl_result *r, int64_t date)
+{
+	cJSON *j = cJSON_CreateObject();
+	char *text = NULL, msg[MESSAGE_MAX + 1];
+
+	one_line(msg, sizeof(msg), r->message);
+	if (j && cl_jsonfile_add_time(j, "date", date) &&
+	    cl_jsonfile_add_string(j, "result", cl_result_outcome_name(r->outcome)) &&
+	    (r->user ? cl_jsonfile_add_string(j, "user", r->user)
+	             : cJSON_AddNullToObject(j, "user") != NULL) &&
+	    cl_jsonfile_add_string(j, "store", cl_store_kind_name(r->store)) &&
+	    (r->cn ? cl_jsonfile_add_string(j, "cn", r->cn) : cJSON_AddNullToObject(j, "cn") != NULL) &&
+	    (r->serial ? cl_jsonfile_add_string(j, "serial", r->serial)
+	               : cJSON_AddNullToObject(j, "serial") != NULL) &&
+	    cl_jsonfile_add_time(j, "expiry", r->expiry) &&
+	    cl_jsonfile_add_int(j, "exit_code", r->exit_code) &&
+	    (r->message ? cl_jsonfile_add_string(j, "message", msg)
+	                : cJSON_AddNullToObject(j, "message") != NULL))
+		text = cJSON_Print(j);
+	cJSON_Delete(j);
+	if (text) {
+		char *nl = realloc(text, strlen(text) + 2);
+
+		if (!nl) {
+			free(text);
+			return NULL;
+		}
+		strcat(nl, "\n");
+		text = nl;
+	}
+	return text;
+}
+
+static char *format_text(const struct cl_result *r, int64_t date)
+{
+	char when[21], expiry[21] = "", user[256], cn[256], serial[64], msg[MESSAGE_MAX + 1], *out;
+	size_t cap = 2048 + MESSAGE_MAX;
+
+	cl_jsonfile_format_time(date, when);
+	if (r->expiry)
+		cl_jsonfile_format_time(r->expiry, expiry);
+	one_line(user, sizeof(user), r->user);
+	one_line(cn, sizeof(cn), r->cn);
+	one_line(serial, sizeof(serial), r->serial);
+	one_line(msg, sizeof(msg), r->message);
+	out = malloc(cap);
+	if (out)
+		snprintf(out, cap,
+		         "date: %s\nresult: %s\nuser: %s\nstore: %s\ncn: %s\nserial: %s\nexpiry: "
+		         "%s\nexit_code: %d\n"
+		         "message: %s\n",
+		         when, cl_result_outcome_name(r->outcome), user, cl_store_kind_name(r->store), cn,
+		         serial, expiry, r->exit_code, msg);
+	return out;
+}
+
+char *cl_result_format(const struct cl_result *r, enum cl_result_format format, struct cl_error *err)
+{
+	int64_t date = r->date ? r->date : (int64_t)time(NULL);
+	char *text = format == CL_RESULT_FORMAT_TEXT ? format_text(r, date) : format_json(r, date);
+
+	if (!text)
+		cl_error_set(err, CL_E_LOCAL, "out of memory");
+	return text;
+}
+
+enum cl_status cl_result_write(const struct cl_result *r, enum cl_result_format format, const char *path,
+                               struct cl_error *err)
+{
+	char *own = NULL, *text = NULL, dir[4096];
+	enum cl_status st = CL_E_LOCAL;
+	const char *slash;
+
+	if (!path) {
+		if (cl_store_check_allowed(r->store, err) != CL_OK)
+			return CL_E_LOCAL;
+		path = own = cl_paths_result_file(r->store, format, err);
+		if (!path)
+			return CL_E_LOCAL;
+	}
+	slash = strrchr(path, '/');
+	if (slash && slash != path && (size_t)(slash - path) < sizeof(dir)) {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		if (cl_fileio_mkdirs(dir, (mode_t)cl_paths_store_dir_mode(r->store), err) != CL_OK)
+			goto out;
+	}
+	text = cl_result_format(r, format, err);
+	if (text)
+		st = cl_fileio_replace(path, text, strlen(text), 0644, err);
+out:
+	if (st != CL_OK)
+		cl_error_prefix(err, "writing the result file");
+	free(text);
+	free(own);
+	return st;
+}

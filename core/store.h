@@ -1,0 +1,63 @@
+/* certlink core: installing and removing certificates, keys and trust anchors.
+ *
+ * User store: files under $XDG_DATA_HOME/certlink/certs/SERIAL/ and, when the person has one, the NSS
+ * database (~/.pki/nssdb, used by Chromium and other NSS programs). Computer store: files under
+ * /var/lib/certlink/certs/SERIAL/, root only. CA trust: certlink's own trust directory plus the NSS
+ * database (user) or the system trust store (computer: p11-kit `trust anchor`, falling back to
+ * /usr/local/share/ca-certificates + update-ca-certificates).
+ *
+ * Every step reports what it wrote as locations (location.h); the caller records them with the certificate
+ * and later hands them to cl_store_remove(). Install and trust are all or nothing: on failure, what was
+ * already written is removed again. The NSS database is driven by nssdb.h and the system trust store by
+ * systrust.h (tools run with posix_spawn, never a shell); the PKCS#12 password reaches pk12util through
+ * its 0600 file, never the command line. See docs/paths.md.
+ */
+#ifndef CL_STORE_H
+#define CL_STORE_H
+
+#include "error.h"
+#include "location.h"
+#include "paths.h"
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+/* May this process write store KIND? The user store always; the computer store only as root, or when
+ * CERTLINK_SYSTEM_DIR redirects it (tests). CL_E_LOCAL with a message saying what to do otherwise. */
+enum cl_status cl_store_check_allowed(enum cl_store_kind kind, struct cl_error *err);
+
+/* Install KEY and CERT (and CHAIN, the issuing CAs, may be NULL) into store KIND:
+ *   CERTS_DIR/SERIAL/key.pem             private key, PKCS#8 PEM, 0600 from creation
+ *   CERTS_DIR/SERIAL/cert.pem            certificate, PEM
+ *   CERTS_DIR/SERIAL/chain.pem           the chain, PEM (only when CHAIN has certificates)
+ *   CERTS_DIR/SERIAL/bundle.p12          key + certificate + chain, PKCS#12 (AES-256, PBKDF2), 0600
+ *   CERTS_DIR/SERIAL/bundle.p12.password a random password for the bundle (24 characters), 0600
+ * and, for the user store when the NSS database exists, key and certificate into it under NICKNAME.
+ * NICKNAME (also the bundle's friendly name) may be NULL for "certlink SERIAL"; it must be 1-200
+ * printable characters and not start with '-'. An earlier installation of the same serial is replaced
+ * (a resumed install). The key must match the certificate. Appends the locations to LOCATIONS. */
+enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
+                                const char *nickname, struct cl_locations *locations, struct cl_error *err);
+
+/* Make CA a trust anchor for store KIND: certlink's trust directory (TRUST_DIR/SHA256.pem) and the NSS
+ * database with trust "C,," (user), or the system trust store (computer). NICKNAME may be NULL for
+ * "certlink CA <first 16 hex digits of the SHA-256>". Appends the locations to LOCATIONS.
+ * A computer store redirected by CERTLINK_SYSTEM_DIR refuses to touch the real system trust store: it
+ * needs CERTLINK_TRUST, CERTLINK_UPDATE_CA_CERTIFICATES and CERTLINK_CA_CERTIFICATES_DIR set as well. */
+enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *nickname,
+                                 struct cl_locations *locations, struct cl_error *err);
+
+/* Undo LOCATIONS in reverse order: files overwritten (secrets) or unlinked, directories removed when
+ * empty, NSS entries deleted, trust anchors removed. Something already gone counts as removed. Goes on
+ * after a failure and returns the first error (with the number of places that could not be cleaned). */
+enum cl_status cl_store_remove(const struct cl_locations *locations, struct cl_error *err);
+
+/* cl_store_remove() of only the trust locations in LOCATIONS (cl_location_kind_is_trust()). */
+enum cl_status cl_store_untrust_ca(const struct cl_locations *locations, struct cl_error *err);
+
+/* The PKCS#12 bundle's password, from its CL_LOC_PKCS12_PASSWORD location in LOCATIONS (for a front end
+ * that shows it on request). Free with cl_fileio_free_secret(). CL_E_LOCAL when there is none. */
+enum cl_status cl_store_pkcs12_password(const struct cl_locations *locations, char **out, size_t *len,
+                                        struct cl_error *err);
+
+#endif

@@ -1,0 +1,95 @@
+/* certlink registry: registration status of both scopes (see status.h). */
+#include "status.h"
+#include "desktop.h"
+#include "fileio.h"
+#include "mimeapps.h"
+#include "helper.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Fill `fs` for `path`; returns the contents when the file is there (caller frees), else NULL. */
+static char *examine(const char *path, struct clr_file_status *fs)
+{
+	char *text = NULL;
+	int missing;
+
+	snprintf(fs->path, sizeof(fs->path), "%s", path);
+	if (clr_file_read(path, CLR_FILE_MAX, &text, &missing, NULL) != CL_OK) {
+		/* Present but unreadable (or too large) still counts as present, and not as ours. */
+		fs->present = !missing && access(path, F_OK) == 0;
+		return NULL;
+	}
+	fs->present = 1;
+	fs->ours = clr_desktop_has_marker(text);
+	return text;
+}
+
+static void examine_scope(const struct clr_locations *p, struct clr_scope_status *s)
+{
+	char target[PATH_MAX], *text;
+	struct stat st;
+	ssize_t n;
+
+	text = examine(p->desktop_file, &s->desktop);
+	if (text && clr_desktop_exec_program(text, s->exec_path, sizeof(s->exec_path), NULL) == CL_OK) {
+		s->exec_exists = stat(s->exec_path, &st) == 0;
+		s->exec_executable = s->exec_exists && S_ISREG(st.st_mode) && access(s->exec_path, X_OK) == 0;
+	}
+	free(text);
+	free(examine(p->autostart_file, &s->autostart));
+	free(examine(p->service_file, &s->service));
+	free(examine(p->timer_file, &s->timer));
+	n = readlink(p->timer_wants_link, target, sizeof(target) - 1);
+	s->timer_enabled = n > 0 && stat(p->timer_wants_link, &st) == 0;
+	text = NULL;
+	if (clr_file_read(p->mimeapps_list, CLR_FILE_MAX, &text, NULL, NULL) == CL_OK)
+		clr_mimeapps_get_default(text, CLR_SCHEME_MIME, s->mimeapps_default,
+		                         sizeof(s->mimeapps_default));
+	free(text);
+}
+
+static void query_xdg_mime(struct clr_status *st)
+{
+	const char *argv[] = { "xdg-mime", "query", "default", CLR_SCHEME_MIME, NULL };
+	struct clr_helper_result res;
+	size_t len;
+
+	if (clr_helper_run(argv, NULL, &res, NULL) != CL_OK) {
+		st->xdg_mime_found = !res.not_found;
+		return;
+	}
+	st->xdg_mime_found = 1;
+	len = strcspn(res.out, "\n");
+	if (res.exit_status == 0 && len < sizeof(st->xdg_mime_default)) {
+		memcpy(st->xdg_mime_default, res.out, len);
+		st->xdg_mime_default[len] = '\0';
+	}
+	st->default_is_ours = strcmp(st->xdg_mime_default, CLR_DESKTOP_ID) == 0;
+}
+
+enum cl_status clr_status_query(struct clr_status *st, struct cl_error *err)
+{
+	struct clr_locations p;
+	struct cl_error serr;
+	const struct clr_scope_status *effective;
+
+	memset(st, 0, sizeof(*st));
+	if (clr_locations_resolve(CLR_SCOPE_USER, &p, err) != CL_OK)
+		return err ? err->status : CL_E_LOCAL;
+	examine_scope(&p, &st->user);
+	cl_error_clear(&serr);
+	if (clr_locations_resolve(CLR_SCOPE_SYSTEM, &p, &serr) == CL_OK)
+		examine_scope(&p, &st->system);
+	else
+		snprintf(st->system.error, sizeof(st->system.error), "%s", serr.msg);
+	query_xdg_mime(st);
+	/* The user's applications directory comes first in the search path, so its entry wins. */
+	effective = st->user.desktop.present ? &st->user : &st->system;
+	st->registered = effective->desktop.present && st->default_is_ours && effective->exec_executable;
+	return CL_OK;
+}

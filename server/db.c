@@ -1,0 +1,208 @@
+/* certlink-server: the SQLite state database (see db.h). */
+#include "db.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUSY_TIMEOUT_MS 30000
+#define SCHEMA_VERSION  "1"
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS config(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, pw_hash TEXT, created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS apids(apid TEXT PRIMARY KEY, created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS invitations(id TEXT PRIMARY KEY, user TEXT, store TEXT,"
+    " passwordless INTEGER NOT NULL, token_hash TEXT UNIQUE, code TEXT, created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL, app_id TEXT, revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS invitations_code ON invitations(code);"
+    "CREATE TABLE IF NOT EXISTS applications(id TEXT PRIMARY KEY, user TEXT NOT NULL, store TEXT NOT NULL,"
+    " state TEXT NOT NULL, client_request_id TEXT NOT NULL, email TEXT, reason TEXT, device_note TEXT,"
+    " apid TEXT, device TEXT, invitation_id TEXT, renewal_of TEXT, activation TEXT, cert_serial TEXT,"
+    " hold_released INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    " UNIQUE(user, client_request_id));"
+    "CREATE TABLE IF NOT EXISTS challenges(hash TEXT PRIMARY KEY, app_id TEXT NOT NULL,"
+    " created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS challenges_app ON challenges(app_id);"
+    "CREATE TABLE IF NOT EXISTS certificates(serial TEXT PRIMARY KEY, app_id TEXT, user TEXT NOT NULL,"
+    " store TEXT NOT NULL, subject TEXT NOT NULL, not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,"
+    " der BLOB NOT NULL, pubkey_sha256 TEXT NOT NULL, transaction_id TEXT, revoked_at INTEGER);"
+    "CREATE TABLE IF NOT EXISTS scep_transactions(transaction_id TEXT PRIMARY KEY,"
+    " pubkey_sha256 TEXT NOT NULL, app_id TEXT NOT NULL, state TEXT NOT NULL, serial TEXT, csr BLOB,"
+    " message_type INTEGER NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sessions(id_hash TEXT PRIMARY KEY, csrf TEXT NOT NULL,"
+    " expires INTEGER NOT NULL);";
+
+static enum cl_status set_sqlite(struct cl_error *err, enum cl_status st, sqlite3 *db, const char *what)
+{
+	return cl_error_set(err, st, "%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+enum cl_status srv_db_fail(sqlite3 *db, int rc, const char *what, struct cl_error *err)
+{
+	int prim = rc & 0xff;
+
+	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+		return cl_error_set(err, CL_E_RETRY_LATER, "%s: database busy", what);
+	return set_sqlite(err, CL_E_UNEXPECTED, db, what);
+}
+
+enum cl_status srv_db_open(const char *state_dir, sqlite3 **out, struct cl_error *err)
+{
+	char path[PATH_MAX], ver[16];
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+	int rc;
+
+	if (snprintf(path, sizeof(path), "%s/%s", state_dir, SRV_DB_FILE) >= (int)sizeof(path))
+		return cl_error_set(err, CL_E_LOCAL, "state dir path too long");
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                     NULL);
+	if (rc != SQLITE_OK) {
+		set_sqlite(err, CL_E_LOCAL, db, path);
+		sqlite3_close(db);
+		return CL_E_LOCAL;
+	}
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	/* WAL lets the admin command line and many server threads read while one writes; FULL makes every
+	 * committed issuance survive a power cut, not only a crash of the process. */
+	rc = sqlite3_exec(db,
+	                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	                  "PRAGMA secure_delete=ON;",
+	                  NULL, NULL, &msg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, schema, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		cl_error_set(err, CL_E_LOCAL, "%s: %s", path, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		sqlite3_close(db);
+		return CL_E_LOCAL;
+	}
+	if (!srv_db_meta_get(db, "schema_version", ver, sizeof(ver)) &&
+	    srv_db_meta_set(db, "schema_version", SCHEMA_VERSION, err) != CL_OK) {
+		sqlite3_close(db);
+		return err ? err->status : CL_E_LOCAL;
+	}
+	*out = db;
+	return CL_OK;
+}
+
+static char *thread_dir;
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+
+static void close_conn(void *p)
+{
+	sqlite3_close(p);
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&thread_key, close_conn);
+}
+
+void srv_db_thread_setup(const char *state_dir)
+{
+	free(thread_dir);
+	thread_dir = strdup(state_dir);
+	pthread_once(&thread_once, make_key);
+}
+
+sqlite3 *srv_db_thread(struct cl_error *err)
+{
+	sqlite3 *db = pthread_getspecific(thread_key);
+
+	if (db)
+		return db;
+	if (!thread_dir) {
+		cl_error_set(err, CL_E_UNEXPECTED, "database not set up");
+		return NULL;
+	}
+	if (srv_db_open(thread_dir, &db, err) != CL_OK)
+		return NULL;
+	pthread_setspecific(thread_key, db);
+	return db;
+}
+
+enum cl_status srv_db_begin(sqlite3 *db, struct cl_error *err)
+{
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? CL_OK : srv_db_fail(db, rc, "starting a transaction", err);
+}
+
+enum cl_status srv_db_commit(sqlite3 *db, struct cl_error *err)
+{
+	int rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		return CL_OK;
+	srv_db_fail(db, rc, "committing", err);
+	srv_db_rollback(db);
+	return err ? err->status : CL_E_UNEXPECTED;
+}
+
+void srv_db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3_stmt *srv_db_prepare(sqlite3 *db, const char *sql, struct cl_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK) {
+		srv_db_fail(db, rc, "preparing a query", err);
+		return NULL;
+	}
+	return st;
+}
+
+int srv_db_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (!s)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+}
+
+void srv_db_col_copy(sqlite3_stmt *st, int col, char *out, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
+int srv_db_meta_get(sqlite3 *db, const char *key, char *out, size_t n)
+{
+	sqlite3_stmt *st = srv_db_prepare(db, "SELECT value FROM meta WHERE key = ?", NULL);
+	int found = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		srv_db_col_copy(st, 0, out, n);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+enum cl_status srv_db_meta_set(sqlite3 *db, const char *key, const char *value, struct cl_error *err)
+{
+	sqlite3_stmt *st = srv_db_prepare(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", err);
+	int rc;
+
+	if (!st)
+		return err ? err->status : CL_E_UNEXPECTED;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? CL_OK : srv_db_fail(db, rc, "writing meta", err);
+}

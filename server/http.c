@@ -1,0 +1,412 @@
+/* certlink-server: the HTTP layer on libmicrohttpd (see http.h). */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include "admin.h"
+#include "api.h"
+#include "ca.h"
+#include "scepd.h"
+#include "util.h"
+
+#define FORM_BODY_MAX (64 * 1024)
+
+static size_t cap_for(const char *url)
+{
+	if (!strcmp(url, "/scep") || !strcmp(url, "/cgi-bin/pkiclient.exe"))
+		return SRV_SCEP_BODY_MAX;
+	if (!strncmp(url, "/admin", 6))
+		return FORM_BODY_MAX;
+	return SRV_JSON_BODY_MAX;
+}
+
+static void route(struct srv_request *req, struct srv_response *resp)
+{
+	const char *p = req->path;
+
+	if (!strcmp(p, "/scep") || !strcmp(p, "/cgi-bin/pkiclient.exe"))
+		srv_scepd_handle(req, resp);
+	else if (req->plain)
+		srv_resp_error(resp, 404, "not_found", "This listener serves SCEP only; use HTTPS.", 0);
+	else if (!strncmp(p, "/api/v1/admin/", 14) || !strcmp(p, "/api/v1/admin"))
+		srv_admin_api_handle(req, resp);
+	else if (!strncmp(p, "/api/v1/", 8))
+		srv_api_handle(req, resp);
+	else if (!strcmp(p, "/admin") || !strncmp(p, "/admin/", 7))
+		srv_admin_page_handle(req, resp);
+	else if (!strcmp(p, "/ca.crl") || !strcmp(p, "/ca.pem"))
+		srv_api_handle(req, resp);
+	else if (!strcmp(p, "/"))
+		srv_admin_page_index(req, resp);
+	else
+		srv_resp_error(resp, 404, "not_found", "No such endpoint.", 0);
+}
+
+static enum MHD_Result send_response(struct srv_request *req, struct srv_response *resp)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char num[16];
+	int i;
+
+	if (!resp->status)
+		srv_resp_error(resp, 500, "internal", "The server did not answer.", 0);
+	r = MHD_create_response_from_buffer(resp->len, resp->body ? resp->body : (void *)"",
+	                                    resp->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (!r) {
+		free(resp->body);
+		return MHD_NO;
+	}
+	resp->body = NULL;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                        resp->content_type ? resp->content_type : "text/plain; charset=utf-8");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (resp->no_store || !strncmp(req->path, "/api/", 5) || !strncmp(req->path, "/admin", 6))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (resp->retry_after > 0) {
+		snprintf(num, sizeof(num), "%d", resp->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, num);
+	}
+	for (i = 0; i < resp->n_hdr; i++) {
+		MHD_add_response_header(r, resp->hdr_name[i], resp->hdr_value[i]);
+		free(resp->hdr_value[i]);
+	}
+	resp->n_hdr = 0;
+	ret = MHD_queue_response(req->conn, resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+	struct srv_listener *lis = cls;
+	struct srv_server *srv = lis->srv;
+	struct srv_request *req = *con_cls;
+	struct srv_response resp = { 0 };
+	const char *clen;
+
+	if (!req) {
+		req = calloc(1, sizeof(*req));
+		if (!req)
+			return MHD_NO;
+		*con_cls = req;
+		req->srv = srv;
+		req->conn = conn;
+		req->method = method;
+		req->path = url;
+		req->plain = lis->plain;
+		req->body_cap = cap_for(url);
+		/* Shed load before reading anything: a client retries after Retry-After (docs/protocol.md).
+		 */
+		if (atomic_load(&srv->open_conns) > (int)srv->max_open) {
+			srv_resp_error(&resp, 503, "unavailable", "The server is busy; try again shortly.",
+			               1);
+			srv_resp_header(&resp, MHD_HTTP_HEADER_CONNECTION, "close");
+			return send_response(req, &resp);
+		}
+		clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (clen && strtoull(clen, NULL, 10) > req->body_cap) {
+			srv_resp_error(&resp, 413, "too_large", "The request body is over the limit.", 0);
+			return send_response(req, &resp);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (req->too_large || req->body_len + n > req->body_cap) {
+			req->too_large = 1;
+			return MHD_YES;
+		}
+		char *nb = realloc(req->body, req->body_len + n + 1);
+		if (!nb)
+			return MHD_NO;
+		req->body = nb;
+		memcpy(req->body + req->body_len, upload_data, n);
+		req->body_len += n;
+		req->body[req->body_len] = '\0';
+		return MHD_YES;
+	}
+	if (req->too_large)
+		srv_resp_error(&resp, 413, "too_large", "The request body is over the limit.", 0);
+	else
+		route(req, &resp);
+	return send_response(req, &resp);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	struct srv_request *req = *con_cls;
+
+	if (!req)
+		return;
+	if (req->body) {
+		/* Bodies carry passwords and challenges. */
+		OPENSSL_cleanse(req->body, req->body_len);
+		free(req->body);
+	}
+	free(req);
+	*con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+	struct srv_server *srv = ((struct srv_listener *)cls)->srv;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&srv->open_conns, 1);
+	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub(&srv->open_conns, 1);
+}
+
+/* libmicrohttpd hands its own format strings over; they are not ours to check. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	srv_log("http: %s", line);
+}
+#pragma GCC diagnostic pop
+
+static struct MHD_Daemon *start_one(struct srv_server *srv, unsigned port, int tls, unsigned *bound,
+                                    struct cl_error *err)
+{
+	struct sockaddr_in6 a6 = { 0 };
+	struct sockaddr_in a4 = { 0 };
+	const struct sockaddr *sa;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	struct MHD_Daemon *d;
+	const union MHD_DaemonInfo *info;
+	struct srv_listener *lis = tls ? &srv->tls_listener : &srv->plain_listener;
+
+	if (inet_pton(AF_INET, srv->listen, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons((uint16_t)port);
+		sa = (const struct sockaddr *)&a4;
+	} else if (inet_pton(AF_INET6, srv->listen, &a6.sin6_addr) == 1) {
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons((uint16_t)port);
+		sa = (const struct sockaddr *)&a6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		cl_error_set(err, CL_E_LOCAL, "--listen needs an IP address, not \"%s\"", srv->listen);
+		return NULL;
+	}
+	if (tls)
+		flags |= MHD_USE_TLS;
+	lis->srv = srv;
+	lis->plain = !tls;
+	d = MHD_start_daemon(
+	    flags, (uint16_t)port, NULL, NULL, on_request, lis, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+	    MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE, srv->threads, MHD_OPTION_CONNECTION_LIMIT,
+	    srv->max_open * 2 + 16, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, lis,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END,
+	    srv->ca->tls_key_pem, MHD_OPTION_HTTPS_MEM_CERT, srv->ca->tls_chain_pem,
+	    MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", MHD_OPTION_END);
+	if (!d) {
+		cl_error_set(err, CL_E_LOCAL, "cannot listen on %s port %u", srv->listen, port);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	*bound = info ? info->port : port;
+	return d;
+}
+
+enum cl_status srv_http_start(struct srv_server *srv, unsigned https_port, int scep_http, unsigned scep_port,
+                              struct cl_error *err)
+{
+	srv->https = start_one(srv, https_port, 1, &srv->port, err);
+	if (!srv->https)
+		return CL_E_LOCAL;
+	if (scep_http) {
+		srv->http = start_one(srv, scep_port, 0, &srv->scep_port, err);
+		if (!srv->http) {
+			srv_http_stop(srv);
+			return CL_E_LOCAL;
+		}
+	}
+	return CL_OK;
+}
+
+void srv_http_stop(struct srv_server *srv)
+{
+	if (srv->http)
+		MHD_stop_daemon(srv->http);
+	if (srv->https)
+		MHD_stop_daemon(srv->https);
+	srv->http = srv->https = NULL;
+}
+
+const char *srv_req_header(struct srv_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *srv_req_arg(struct srv_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *srv_req_bearer(struct srv_request *req)
+{
+	const char *h = srv_req_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return *h ? h : NULL;
+}
+
+const char *srv_req_cookie(struct srv_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+int srv_json_depth(const char *text, size_t len)
+{
+	int depth = 0, max = 0, in_str = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			if (++depth > max)
+				max = depth;
+		} else if (c == '}' || c == ']') {
+			if (--depth < 0)
+				return -1;
+		}
+	}
+	return depth == 0 ? max : -1;
+}
+
+cJSON *srv_req_json(struct srv_request *req, struct srv_response *resp)
+{
+	const char *ct = srv_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	cJSON *json;
+	int depth;
+
+	if (req->body_len == 0)
+		return cJSON_CreateObject();
+	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+		srv_resp_error(resp, 415, "unsupported_media_type", "The body must be application/json.", 0);
+		return NULL;
+	}
+	if (strlen(req->body) != req->body_len) {
+		srv_resp_error(resp, 400, "bad_request", "The body holds a NUL byte.", 0);
+		return NULL;
+	}
+	depth = srv_json_depth(req->body, req->body_len);
+	if (depth > SRV_JSON_DEPTH_MAX) {
+		srv_resp_error(resp, 400, "bad_request", "JSON nested too deeply.", 0);
+		return NULL;
+	}
+	json = depth < 0 ? NULL : cJSON_ParseWithLength(req->body, req->body_len);
+	if (!json || !cJSON_IsObject(json)) {
+		cJSON_Delete(json);
+		srv_resp_error(resp, 400, "bad_request", "The body is not a JSON object.", 0);
+		return NULL;
+	}
+	return json;
+}
+
+void srv_resp_body(struct srv_response *resp, unsigned status, const char *content_type, char *body,
+                   size_t len)
+{
+	free(resp->body);
+	resp->status = status;
+	resp->content_type = content_type;
+	resp->body = body;
+	resp->len = len;
+}
+
+void srv_resp_text(struct srv_response *resp, unsigned status, const char *content_type, const char *text)
+{
+	char *copy = strdup(text);
+
+	srv_resp_body(resp, status, content_type, copy, copy ? strlen(copy) : 0);
+}
+
+void srv_resp_json(struct srv_response *resp, unsigned status, cJSON *json)
+{
+	char *text = json ? cJSON_PrintUnformatted(json) : NULL;
+
+	cJSON_Delete(json);
+	if (!text) {
+		srv_resp_text(resp, 500, "application/json; charset=utf-8",
+		              "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
+		return;
+	}
+	srv_resp_body(resp, status, "application/json; charset=utf-8", text, strlen(text));
+}
+
+void srv_resp_error_field(struct srv_response *resp, unsigned status, const char *code, const char *message,
+                          const char *member, const char *value)
+{
+	cJSON *doc = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(doc, "error");
+
+	cJSON_AddStringToObject(e, "code", code);
+	cJSON_AddStringToObject(e, "message", message);
+	if (resp->retry_after > 0 || status == 429 || status == 503)
+		cJSON_AddNumberToObject(e, "retry_after", resp->retry_after > 0 ? resp->retry_after : 1);
+	if (member && value)
+		cJSON_AddStringToObject(e, member, value);
+	if ((status == 429 || status == 503) && resp->retry_after <= 0)
+		resp->retry_after = 1;
+	srv_resp_json(resp, status, doc);
+}
+
+void srv_resp_error(struct srv_response *resp, unsigned status, const char *code, const char *message,
+                    int retry_after)
+{
+	resp->retry_after = retry_after;
+	srv_resp_error_field(resp, status, code, message, NULL, NULL);
+}
+
+void srv_resp_fail(struct srv_response *resp, const struct cl_error *err)
+{
+	if (err->status == CL_E_RETRY_LATER) {
+		srv_resp_error(resp, 503, "unavailable", "The server is busy; try again shortly.", 2);
+		return;
+	}
+	srv_log("internal error: %s", err->msg);
+	srv_resp_error(resp, 500, "internal", "Internal server error.", 0);
+}
+
+void srv_resp_header(struct srv_response *resp, const char *name, const char *value)
+{
+	if (resp->n_hdr >= SRV_HDR_MAX)
+		return;
+	resp->hdr_value[resp->n_hdr] = strdup(value);
+	if (!resp->hdr_value[resp->n_hdr])
+		return;
+	resp->hdr_name[resp->n_hdr++] = name;
+}

@@ -1,0 +1,43 @@
+/* certlink-server: invitations: certlink:// links with an optional invitation code or a passwordless one-time
+ * token. Tokens and codes are stored as SHA-256 hashes; the link is shown once, at creation.
+ */
+#ifndef SRV_INVITES_H
+#define SRV_INVITES_H
+
+#include <sqlite3.h>
+#include <time.h>
+
+#include "util.h"
+
+struct srv_ca;
+
+struct srv_invite_req {
+	const char *user;  /* NULL: an invitation code anyone may use */
+	const char *store; /* "user", "computer" or NULL (the person chooses) */
+	int passwordless;
+	int expires_days; /* 1-365 */
+	const char *code; /* NULL: none; "": generate one; else this code (1-64 of [A-Za-z0-9_-]) */
+};
+
+struct srv_invite {
+	char id[32];
+	char user[260];
+	char store[16];
+	int passwordless;
+	time_t expires;
+	char app_id[32]; /* "" while unused */
+	int revoked;
+};
+
+/* Create an invitation; *link (caller frees) is the certlink:// link with the CA pinned. */
+enum cl_status srv_invite_create(sqlite3 *db, const struct srv_ca *ca, const struct srv_invite_req *req,
+                                 struct srv_invite *out, char **link, struct srv_err *err);
+
+/* Find a live passwordless invitation by token (used or not). Returns 1 when found. */
+int srv_invite_by_token(sqlite3 *db, const char *token, struct srv_invite *out);
+
+/* Check an invitation code for user: CL_OK with the invitation id, or invalid_invitation_code. */
+enum cl_status srv_invite_check_code(sqlite3 *db, const char *code, const char *user, char *inv_id, size_t n,
+                                     struct srv_err *err);
+
+#endif

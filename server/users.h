@@ -1,0 +1,40 @@
+/* certlink-server: user accounts and password hashing.
+ *
+ * Passwords are stored as "pbkdf2-sha256$ITERATIONS$SALT$HASH" (PBKDF2-HMAC-SHA256, 16-byte random salt,
+ * base64url), compared with CRYPTO_memcmp. A user without a password can enroll only through passwordless
+ * invitations.
+ */
+#ifndef SRV_USERS_H
+#define SRV_USERS_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "error.h"
+
+#define SRV_PBKDF2_ITERATIONS 120000
+#define SRV_USER_MAX          64  /* characters */
+#define SRV_PASSWORD_MAX      256 /* characters */
+
+/* Hash a password into out (at least 128 bytes). Returns 0 or -1. */
+int srv_password_hash(const char *password, char *out, size_t n);
+/* 1 when password matches the stored hash, 0 otherwise (also for a malformed hash). */
+int srv_password_verify(const char *stored, const char *password);
+
+/* True when name is an acceptable user ID: 1-64 characters of printable UTF-8. */
+int srv_user_name_ok(const char *name);
+
+/* Add a user (password may be NULL). CL_E_REFUSED when the user exists, CL_E_LOCAL for a bad name. */
+enum cl_status srv_user_add(sqlite3 *db, const char *name, const char *password, struct cl_error *err);
+/* Replace a user's password (NULL removes it). CL_E_REFUSED when there is no such user. */
+enum cl_status srv_user_set_password(sqlite3 *db, const char *name, const char *password,
+                                     struct cl_error *err);
+/* Delete a user. CL_E_REFUSED when there is no such user. Applications and certificates stay. */
+enum cl_status srv_user_del(sqlite3 *db, const char *name, struct cl_error *err);
+/* 1 when the user exists. */
+int srv_user_exists(sqlite3 *db, const char *name);
+/* CL_OK when name and password match; CL_E_REFUSED otherwise (same time for unknown users). */
+enum cl_status srv_user_authenticate(sqlite3 *db, const char *name, const char *password,
+                                     struct cl_error *err);
+
+#endif

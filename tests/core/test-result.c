@@ -1,0 +1,123 @@
+/* Unit tests of core/result.c: both formats, documented paths, atomic replace, hostile strings. */
+#include "check.h"
+#include "fileio.h"
+#include "result.h"
+#include "tmpdir.h"
+
+#include <cjson/cJSON.h>
+
+#include <stdlib.h>
+
+static void test_names(void)
+{
+	CHECK_STR_EQ(cl_result_outcome_name(CL_RESULT_SUCCEEDED), "succeeded");
+	CHECK_STR_EQ(cl_result_outcome_name(CL_RESULT_FAILED), "failed");
+	CHECK_STR_EQ(cl_result_outcome_name(CL_RESULT_CANCELED), "canceled");
+	CHECK_STR_EQ(cl_result_outcome_name(CL_RESULT_NOT_EXECUTED), "not executed");
+}
+
+static void test_formats(void)
+{
+	struct cl_result r = { .date = 1795600800,
+		               .outcome = CL_RESULT_SUCCEEDED,
+		               .user = "alice",
+		               .store = CL_STORE_USER,
+		               .cn = "alice",
+		               .serial = "4f1a22c9",
+		               .expiry = 1827136800,
+		               .exit_code = 0,
+		               .message = "certificate installed" };
+	struct cl_error err;
+	char *text = cl_result_format(&r, CL_RESULT_FORMAT_TEXT, &err);
+	cJSON *j;
+
+	CHECK_STR_EQ(
+	    text,
+	    "date: 2026-11-25T10:00:00Z\nresult: succeeded\nuser: alice\nstore: user\ncn: alice\n"
+	    "serial: 4f1a22c9\nexpiry: 2027-11-25T10:00:00Z\nexit_code: 0\nmessage: certificate installed\n");
+	free(text);
+
+	text = cl_result_format(&r, CL_RESULT_FORMAT_JSON, &err);
+	j = text ? cJSON_Parse(text) : NULL;
+	CHECK(j != NULL);
+	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(j, "date")), "2026-11-25T10:00:00Z");
+	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(j, "result")), "succeeded");
+	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(j, "store")), "user");
+	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(j, "serial")), "4f1a22c9");
+	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(j, "expiry")), "2027-11-25T10:00:00Z");
+	CHECK_INT_EQ(cJSON_GetObjectItem(j, "exit_code")->valueint, 0);
+	CHECK_INT_EQ(cJSON_GetArraySize(j), 9);
+	cJSON_Delete(j);
+	free(text);
+
+	/* A failure without a certificate: nulls in JSON, empty values in text; a hostile message stays on
+	 * one line and cannot inject a member. */
+	r = (struct cl_result){ .date = 1795600800,
+		                .outcome = CL_RESULT_FAILED,
+		                .store = CL_STORE_COMPUTER,
+		                .exit_code = 200,
+		                .message = "server unreachable\nresult: succeeded\"}" };
+	text = cl_result_format(&r, CL_RESULT_FORMAT_TEXT, &err);
+	CHECK_STR_EQ(text,
+	             "date: 2026-11-25T10:00:00Z\nresult: failed\nuser: \nstore: computer\ncn: \nserial: \n"
+	             "expiry: \nexit_code: 200\nmessage: server unreachable result: succeeded\"}\n");
+	free(text);
+	text = cl_result_format(&r, CL_RESULT_FORMAT_JSON, &err);
+	j = text ? cJSON_Parse(text) : NULL;
+	CHECK(j && cJSON_IsNull(cJSON_GetObjectItem(j, "cn")) &&
+	      cJSON_IsNull(cJSON_GetObjectItem(j, "expiry")));
+	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(j, "result")), "failed");
+	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(j, "message")),
+	             "server unreachable result: succeeded\"}");
+	cJSON_Delete(j);
+	free(text);
+
+	/* date 0 means now. */
+	r.date = 0;
+	text = cl_result_format(&r, CL_RESULT_FORMAT_TEXT, &err);
+	CHECK(text && strncmp(text, "date: 20", 8) == 0);
+	free(text);
+}
+
+static void test_write(void)
+{
+	struct cl_result r = { .outcome = CL_RESULT_NOT_EXECUTED,
+		               .user = "pc01$",
+		               .store = CL_STORE_COMPUTER,
+		               .exit_code = 110,
+		               .message = "renewal not due" };
+	struct cl_error err;
+	char *text = NULL;
+
+	CHECK_INT_EQ(cl_result_write(&r, CL_RESULT_FORMAT_TEXT, NULL, &err), CL_OK);
+	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("sys/result.txt")), 0644);
+	CHECK_INT_EQ(cl_fileio_read(tmpdir_path("sys/result.txt"), 4096, &text, NULL, &err), CL_OK);
+	CHECK(text && strstr(text, "result: not executed\n") && strstr(text, "exit_code: 110\n"));
+	free(text);
+	r.store = CL_STORE_USER;
+	r.outcome = CL_RESULT_CANCELED;
+	CHECK_INT_EQ(cl_result_write(&r, CL_RESULT_FORMAT_JSON, NULL, &err), CL_OK);
+	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("state/certlink")), 0700);
+	CHECK_INT_EQ(cl_fileio_read(tmpdir_path("state/certlink/result.json"), 4096, &text, NULL, &err),
+	             CL_OK);
+	CHECK(text && strstr(text, "\"canceled\""));
+	free(text);
+	/* An explicit path (the command line's --result FILE). */
+	CHECK_INT_EQ(cl_result_write(&r, CL_RESULT_FORMAT_TEXT, tmpdir_path("out/r.txt"), &err), CL_OK);
+	CHECK(cl_fileio_exists(tmpdir_path("out/r.txt")));
+	CHECK_INT_EQ(cl_result_write(&r, CL_RESULT_FORMAT_TEXT, tmpdir_path("out/r.txt/x"), &err),
+	             CL_E_LOCAL);
+	CHECK(strstr(err.msg, "writing the result file") != NULL);
+}
+
+int main(void)
+{
+	tmpdir_make("result");
+	setenv("XDG_STATE_HOME", tmpdir_path("state"), 1);
+	setenv("CERTLINK_SYSTEM_DIR", tmpdir_path("sys"), 1);
+	test_names();
+	test_formats();
+	test_write();
+	tmpdir_remove();
+	return check_done();
+}

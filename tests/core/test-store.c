@@ -1,0 +1,486 @@
+/* Tests of core/store.c with real files and a real temporary NSS database (certutil/pk12util from
+ * libnss3-tools), checked the way a person would: file modes with stat, key and bundle contents with
+ * OpenSSL, NSS contents with `certutil -L` and `certutil -K`.
+ *
+ * The computer store's system trust store is never touched: CERTLINK_TRUST and
+ * CERTLINK_UPDATE_CA_CERTIFICATES point at fake tools that log their arguments (proving the command lines
+ * certlink builds), and CERTLINK_CA_CERTIFICATES_DIR at a directory of the test. The real system store is
+ * exercised by tests/core/system-trust.sh, an opt-in run as root in a throwaway mount namespace. */
+#include "check.h"
+#include "fileio.h"
+#include "store.h"
+#include "testpki.h"
+#include "tmpdir.h"
+#include "tool.h"
+
+#include <dirent.h>
+#include <openssl/pkcs12.h>
+#include <sys/wait.h>
+
+static EVP_PKEY *ca_key;
+static X509 *ca_cert;
+static char fp[65];
+
+static char *slurp(const char *path)
+{
+	char *buf = NULL;
+
+	cl_fileio_read(path, 1 << 20, &buf, NULL, NULL);
+	return buf;
+}
+
+static bool contains(const char *path, const char *needle)
+{
+	char *s = slurp(path);
+	bool found = s && strstr(s, needle) != NULL;
+
+	free(s);
+	return found;
+}
+
+/* Run a tool of the test (certutil, openssl) and return its exit code; OUT gets its output. */
+static int run(char *out, size_t outlen, const char *const *argv)
+{
+	struct cl_error err;
+	int code = -1;
+
+	if (cl_tool_run(argv, out, outlen, &code, &err) != CL_OK)
+		fprintf(stderr, "%s\n", err.msg);
+	return code;
+}
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)) != NULL)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void fake_tool(const char *name, const char *log, const char *exitfile, const char *extra)
+{
+	char script[4096];
+	const char *path = tmpdir_path(name);
+
+	snprintf(script, sizeof(script),
+	         "#!/bin/sh\nprintf '%%s\\n' \"$*\" >> '%s'\n%s\n"
+	         "if [ -s '%s' ]; then echo 'p11-kit: no configured writable location to store anchors'; "
+	         "exit $(cat '%s'); fi\nexit 0\n",
+	         log, extra, exitfile, exitfile);
+	tmpdir_write(path, script);
+	chmod(path, 0755);
+}
+
+static void set_exit(const char *exitfile, const char *code)
+{
+	tmpdir_write(tmpdir_path(exitfile), code);
+}
+
+/* Does `certutil -L` list NICKNAME (with trust flags TRUST, when given)? */
+static bool nss_lists(const char *nickname, const char *trust)
+{
+	static char db[PATH_MAX];
+	const char *argv[] = { "/usr/bin/certutil", "-L", "-d", db, NULL };
+	size_t n = strlen(nickname);
+	char out[8192];
+
+	snprintf(db, sizeof(db), "sql:%s", tmpdir_path("nssdb"));
+	if (run(out, sizeof(out), argv) != 0)
+		return false;
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		const char *flags = line + n;
+
+		if (strncmp(line, nickname, n) != 0 || *flags != ' ')
+			continue;
+		flags += strspn(flags, " ");
+		if (!trust || strncmp(flags, trust, strlen(trust)) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool nss_has_key(const char *nickname)
+{
+	static char db[PATH_MAX];
+	const char *argv[] = { "/usr/bin/certutil", "-K", "-d", db, "-f", "/dev/null", NULL };
+	char out[8192];
+
+	snprintf(db, sizeof(db), "sql:%s", tmpdir_path("nssdb"));
+	run(out, sizeof(out), argv);
+	return strstr(out, nickname) != NULL;
+}
+
+static const struct cl_location *find_kind(const struct cl_locations *l, enum cl_location_kind kind)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->items[i].kind == kind)
+			return &l->items[i];
+	return NULL;
+}
+
+static void test_user_files(void)
+{
+	EVP_PKEY *key = testpki_key("ec"), *k2 = NULL;
+	X509 *cert = testpki_leaf("alice", 0x4f1a22c9, key, ca_cert, ca_key), *c2 = NULL;
+	STACK_OF(X509) *chain = sk_X509_new_null(), *ca2 = NULL;
+	struct cl_locations l = { 0 };
+	struct cl_error err;
+	const char *dir = tmpdir_path("data/certlink/certs/4f1a22c9");
+	char *pw = NULL, out[4096];
+	size_t pwlen = 0;
+	PKCS12 *p12;
+	BIO *bio;
+
+	sk_X509_push(chain, ca_cert);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, chain, "certlink alice", &l, &err), CL_OK);
+	CHECK_INT_EQ(l.n, 6); /* no NSS database yet */
+	CHECK(find_kind(&l, CL_LOC_NSS_CERT) == NULL);
+	CHECK(l.n > 0 && l.items[0].kind == CL_LOC_DIRECTORY && strcmp(l.items[0].path, dir) == 0);
+	CHECK_INT_EQ(tmpdir_mode(dir), 0700);
+	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("data/certlink/certs/4f1a22c9/key.pem")), 0600);
+	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("data/certlink/certs/4f1a22c9/bundle.p12")), 0600);
+	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("data/certlink/certs/4f1a22c9/bundle.p12.password")), 0600);
+	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("data/certlink/certs/4f1a22c9/cert.pem")), 0644);
+	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("data/certlink/certs/4f1a22c9/chain.pem")), 0644);
+	/* PKCS#8, unencrypted, and the key that matches the certificate. */
+	CHECK(contains(tmpdir_path("data/certlink/certs/4f1a22c9/key.pem"), "-----BEGIN PRIVATE KEY-----"));
+	bio = BIO_new_file(tmpdir_path("data/certlink/certs/4f1a22c9/key.pem"), "r");
+	k2 = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	CHECK(k2 && X509_check_private_key(cert, k2) == 1);
+	EVP_PKEY_free(k2);
+	bio = BIO_new_file(tmpdir_path("data/certlink/certs/4f1a22c9/cert.pem"), "r");
+	c2 = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	CHECK(c2 && X509_cmp(c2, cert) == 0);
+	X509_free(c2);
+	CHECK(contains(tmpdir_path("data/certlink/certs/4f1a22c9/chain.pem"), "-----BEGIN CERTIFICATE-----"));
+
+	/* The bundle opens with the recorded password and holds key, certificate and chain. */
+	CHECK_INT_EQ(cl_store_pkcs12_password(&l, &pw, &pwlen, &err), CL_OK);
+	CHECK_INT_EQ(pwlen, 24);
+	CHECK(pw && strspn(pw, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") == 24);
+	bio = BIO_new_file(tmpdir_path("data/certlink/certs/4f1a22c9/bundle.p12"), "rb");
+	p12 = bio ? d2i_PKCS12_bio(bio, NULL) : NULL;
+	BIO_free(bio);
+	k2 = NULL;
+	c2 = NULL;
+	CHECK(p12 && PKCS12_parse(p12, pw, &k2, &c2, &ca2) == 1);
+	CHECK(k2 && c2 && X509_check_private_key(c2, k2) == 1 && X509_cmp(c2, cert) == 0);
+	CHECK(ca2 && sk_X509_num(ca2) == 1 && X509_cmp(sk_X509_value(ca2, 0), ca_cert) == 0);
+	CHECK(c2 && X509_alias_get0(c2, NULL) &&
+	      strcmp((const char *)X509_alias_get0(c2, NULL), "certlink alice") == 0);
+	EVP_PKEY_free(k2);
+	X509_free(c2);
+	sk_X509_pop_free(ca2, X509_free);
+	PKCS12_free(p12);
+	cl_fileio_free_secret(pw, pwlen);
+	/* Strong defaults, as openssl itself reports them; the password is read from its file. */
+	{
+		char pass[PATH_MAX + 8];
+		const char *argv[] = {
+			"/usr/bin/openssl", "pkcs12", "-info",
+			"-noout",           "-in",    tmpdir_path("data/certlink/certs/4f1a22c9/bundle.p12"),
+			"-passin",          pass,     NULL
+		};
+
+		snprintf(pass, sizeof(pass), "file:%s",
+		         tmpdir_path("data/certlink/certs/4f1a22c9/bundle.p12.password"));
+		CHECK_INT_EQ(run(out, sizeof(out), argv), 0);
+		CHECK(strstr(out, "AES-256-CBC") != NULL);
+		CHECK(strstr(out, "PBKDF2") != NULL);
+	}
+
+	/* Remove: every file and the directory go; the certs directory stays. */
+	CHECK_INT_EQ(cl_store_remove(&l, &err), CL_OK);
+	CHECK(!cl_fileio_exists(dir));
+	CHECK(cl_fileio_exists(tmpdir_path("data/certlink/certs")));
+	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 0);
+	/* Again: already gone counts as removed. */
+	CHECK_INT_EQ(cl_store_remove(&l, &err), CL_OK);
+	cl_locations_clear(&l);
+	sk_X509_free(chain);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+}
+
+static void make_nssdb(void)
+{
+	static char db[PATH_MAX];
+	const char *argv[] = { "/usr/bin/certutil", "-N", "-d", db, "--empty-password", NULL };
+	char out[1024];
+
+	snprintf(db, sizeof(db), "sql:%s", tmpdir_path("nssdb"));
+	mkdir(tmpdir_path("nssdb"), 0700);
+	CHECK_INT_EQ(run(out, sizeof(out), argv), 0);
+	CHECK(cl_fileio_exists(tmpdir_path("nssdb/cert9.db")));
+}
+
+static void test_user_nss(void)
+{
+	EVP_PKEY *key = testpki_key("rsa");
+	X509 *cert = testpki_leaf("bob", 0x2a, key, ca_cert, ca_key);
+	struct cl_locations l = { 0 }, t = { 0 }, t2 = { 0 };
+	const struct cl_location *nss;
+	struct cl_error err;
+
+	make_nssdb();
+	CHECK(!nss_lists("certlink bob 2a", NULL));
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink bob 2a", &l, &err), CL_OK);
+	if (l.n == 0)
+		fprintf(stderr, "install: %s\n", err.msg);
+	CHECK_INT_EQ(l.n, 6); /* directory, key, certificate, bundle, password, NSS; no chain */
+	nss = find_kind(&l, CL_LOC_NSS_CERT);
+	CHECK(nss && strncmp(nss->path, "sql:/", 5) == 0 && strcmp(nss->nickname, "certlink bob 2a") == 0);
+	CHECK(nss_lists("certlink bob 2a", "u,u,u"));
+	CHECK(nss_has_key("certlink bob 2a"));
+
+	/* CA trust: certlink's trust directory and the NSS database with C,, */
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_USER, ca_cert, NULL, &t, &err), CL_OK);
+	CHECK_INT_EQ(t.n, 2);
+	CHECK(t.n == 2 && t.items[0].kind == CL_LOC_TRUST_FILE && t.items[1].kind == CL_LOC_NSS_CA);
+	{
+		char name[128];
+
+		snprintf(name, sizeof(name), "data/certlink/trust/%s.pem", fp);
+		CHECK(t.n > 0 && strcmp(t.items[0].path, tmpdir_path(name)) == 0);
+		CHECK_INT_EQ(tmpdir_mode(tmpdir_path(name)), 0644);
+		snprintf(name, sizeof(name), "certlink CA %.16s", fp);
+		CHECK(nss_lists(name, "C,,"));
+		/* Trusting again is harmless and reports the same places. */
+		CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_USER, ca_cert, NULL, &t2, &err), CL_OK);
+		CHECK(t2.n == 2 && cl_location_equal(&t.items[0], &t2.items[0]) &&
+		      cl_location_equal(&t.items[1], &t2.items[1]));
+		CHECK_INT_EQ(cl_store_untrust_ca(&t, &err), CL_OK);
+		CHECK(!nss_lists(name, NULL));
+		CHECK(!cl_fileio_exists(t.items[0].path));
+	}
+
+	/* Remove takes key and certificate out of the database. */
+	CHECK_INT_EQ(cl_store_remove(&l, &err), CL_OK);
+	CHECK(!nss_lists("certlink bob 2a", NULL));
+	CHECK(!nss_has_key("certlink bob 2a"));
+	CHECK(!cl_fileio_exists(tmpdir_path("data/certlink/certs/2a")));
+	cl_locations_clear(&l);
+	cl_locations_clear(&t);
+	cl_locations_clear(&t2);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+}
+
+static void test_resume_and_rollback(void)
+{
+	EVP_PKEY *key = testpki_key("ec"), *other = testpki_key("ec");
+	X509 *cert = testpki_leaf("carol", 0x77, key, ca_cert, ca_key);
+	struct cl_locations l = { 0 }, l2 = { 0 };
+	struct cl_error err;
+
+	/* Installing the same serial again (a resumed install) replaces it cleanly. */
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l, &err), CL_OK);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l2, &err), CL_OK);
+	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 1); /* no .old or .tmp leftovers */
+	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs/77")), 4);
+	CHECK(nss_lists("certlink carol 77", "u,u,u"));
+	CHECK_INT_EQ(cl_store_remove(&l2, &err), CL_OK);
+	CHECK(!nss_lists("certlink carol 77", NULL));
+	cl_locations_clear(&l);
+	cl_locations_clear(&l2);
+
+	/* A key that does not match: refused before anything is written. */
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, other, cert, NULL, NULL, &l, &err), CL_E_LOCAL);
+	CHECK(strstr(err.msg, "does not match") != NULL);
+	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 0);
+	/* Unsafe nicknames. */
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "-d", &l, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "a\nb", &l, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(l.n, 0);
+
+	/* pk12util failing: everything already written is taken back. */
+	fake_tool("bin-pk12util", tmpdir_path("log-pk12util"), tmpdir_path("pk12util-exit"), "");
+	set_exit("pk12util-exit", "13");
+	setenv("CERTLINK_PK12UTIL", tmpdir_path("bin-pk12util"), 1);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l, &err),
+	             CL_E_LOCAL);
+	CHECK(strstr(err.msg, "installing certificate 77: importing into the NSS database") != NULL);
+	CHECK(strstr(err.msg, "exited with status 13") != NULL);
+	CHECK_INT_EQ(l.n, 0);
+	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 0);
+	/* The bundle password went to pk12util as a file (-w FILE), never as an argument. */
+	CHECK(contains(tmpdir_path("log-pk12util"), "-w ") &&
+	      contains(tmpdir_path("log-pk12util"), "bundle.p12.password -k /dev/null"));
+	unsetenv("CERTLINK_PK12UTIL");
+
+	cl_locations_clear(&l);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(other);
+}
+
+static void test_computer(void)
+{
+	EVP_PKEY *key = testpki_key("ec");
+	X509 *cert = testpki_leaf("pc01", 0x1234, key, ca_cert, ca_key);
+	struct cl_locations l = { 0 }, t = { 0 };
+	char log_trust[PATH_MAX], anchor[PATH_MAX], crt[PATH_MAX], line[PATH_MAX + 64];
+	struct cl_error err;
+
+	snprintf(log_trust, sizeof(log_trust), "%s", tmpdir_path("log-trust"));
+	snprintf(anchor, sizeof(anchor), "%s/%s.pem", tmpdir_path("sys/trust"), fp);
+	snprintf(crt, sizeof(crt), "%s/certlink-%.16s.crt", tmpdir_path("cacerts"), fp);
+	fake_tool("bin-trust", log_trust, tmpdir_path("trust-exit"), "");
+	fake_tool("bin-update", tmpdir_path("log-update"), tmpdir_path("update-exit"),
+	          "ls \"$CERTLINK_CA_CERTIFICATES_DIR\" >> \"$CERTLINK_CA_CERTIFICATES_DIR/../log-update\"");
+	setenv("CERTLINK_TRUST", tmpdir_path("bin-trust"), 1);
+	setenv("CERTLINK_UPDATE_CA_CERTIFICATES", tmpdir_path("bin-update"), 1);
+	setenv("CERTLINK_CA_CERTIFICATES_DIR", tmpdir_path("cacerts"), 1);
+
+	/* Files only, never the NSS database (which exists). */
+	CHECK_INT_EQ(cl_store_install(CL_STORE_COMPUTER, key, cert, NULL, NULL, &l, &err), CL_OK);
+	CHECK_INT_EQ(l.n, 5);
+	CHECK(find_kind(&l, CL_LOC_NSS_CERT) == NULL);
+	CHECK(!nss_lists("certlink 1234", NULL));
+	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("sys")), 0755);
+	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("sys/certs/1234")), 0755);
+	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("sys/certs/1234/key.pem")), 0600);
+	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("sys/certs/1234/bundle.p12")), 0600);
+	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("sys/certs/1234/cert.pem")), 0644);
+	CHECK_INT_EQ(cl_store_remove(&l, &err), CL_OK);
+	CHECK(!cl_fileio_exists(tmpdir_path("sys/certs/1234")));
+	cl_locations_clear(&l);
+
+	/* p11-kit accepts the anchor: `trust anchor --store FILE` with certlink's copy. */
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &t, &err), CL_OK);
+	CHECK(t.n == 2 && t.items[1].kind == CL_LOC_P11KIT_ANCHOR && strcmp(t.items[1].path, anchor) == 0);
+	snprintf(line, sizeof(line), "anchor --store %s\n", anchor);
+	CHECK(contains(log_trust, line));
+	CHECK(contains(anchor, "-----BEGIN CERTIFICATE-----"));
+	CHECK_INT_EQ(cl_store_untrust_ca(&t, &err), CL_OK);
+	snprintf(line, sizeof(line), "anchor --remove %s\n", anchor);
+	CHECK(contains(log_trust, line));
+	CHECK(!cl_fileio_exists(anchor));
+	cl_locations_clear(&t);
+
+	/* p11-kit has no writable location (Debian): the ca-certificates directory + update-ca-certificates.
+	 */
+	set_exit("trust-exit", "1");
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &t, &err), CL_OK);
+	CHECK(t.n == 2 && t.items[1].kind == CL_LOC_CA_CERTIFICATES && strcmp(t.items[1].path, crt) == 0);
+	CHECK_INT_EQ(tmpdir_mode(crt), 0644);
+	CHECK(contains(crt, "-----BEGIN CERTIFICATE-----"));
+	/* update-ca-certificates ran after the file was in place. */
+	snprintf(line, sizeof(line), "certlink-%.16s.crt", fp);
+	CHECK(contains(tmpdir_path("log-update"), line));
+	CHECK_INT_EQ(cl_store_untrust_ca(&t, &err), CL_OK);
+	CHECK(!cl_fileio_exists(crt));
+	CHECK(!cl_fileio_exists(anchor));
+	cl_locations_clear(&t);
+
+	/* Both fail: a message naming both, and nothing left behind. */
+	set_exit("update-exit", "2");
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &t, &err), CL_E_LOCAL);
+	CHECK(strstr(err.msg, "no configured writable location") != NULL);
+	CHECK(strstr(err.msg, "updating the system trust store") != NULL);
+	CHECK_INT_EQ(t.n, 0);
+	CHECK(!cl_fileio_exists(crt));
+	CHECK(!cl_fileio_exists(anchor));
+	set_exit("update-exit", "");
+	set_exit("trust-exit", "");
+
+	/* Redirected store without redirected system trust: refused, so a test can never reach /etc. */
+	unsetenv("CERTLINK_UPDATE_CA_CERTIFICATES");
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &t, &err), CL_E_LOCAL);
+	CHECK(strstr(err.msg, "set CERTLINK_UPDATE_CA_CERTIFICATES too") != NULL);
+	setenv("CERTLINK_UPDATE_CA_CERTIFICATES", tmpdir_path("bin-update"), 1);
+
+	cl_locations_clear(&t);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+}
+
+/* Not root and not redirected: the computer store is refused with a message saying what to do. */
+static void test_not_allowed(void)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		EVP_PKEY *key = testpki_key("ec");
+		X509 *cert = testpki_leaf("x", 5, key, ca_cert, ca_key);
+		struct cl_locations l = { 0 };
+		struct cl_error err;
+		int bad = 0;
+
+		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+			_exit(90);
+		unsetenv("CERTLINK_SYSTEM_DIR");
+		bad |= cl_store_check_allowed(CL_STORE_COMPUTER, &err) != CL_E_LOCAL;
+		bad |= strstr(err.msg, "administrator rights") == NULL;
+		bad |= cl_store_check_allowed(CL_STORE_USER, &err) != CL_OK;
+		bad |= cl_store_install(CL_STORE_COMPUTER, key, cert, NULL, NULL, &l, &err) != CL_E_LOCAL;
+		bad |= cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &l, &err) != CL_E_LOCAL;
+		bad |= l.n != 0;
+		_exit(bad ? 1 : 0);
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status));
+	CHECK_INT_EQ(WEXITSTATUS(status), 0);
+}
+
+static void test_remove_errors(void)
+{
+	struct cl_locations l = { 0 };
+	struct cl_error err;
+
+	CHECK_INT_EQ(cl_fileio_mkdirs(tmpdir_path("full/dir"), 0700, &err), CL_OK);
+	tmpdir_write(tmpdir_path("full/dir/user-file"), "not ours");
+	tmpdir_write(tmpdir_path("full/cert.pem"), "x");
+	cl_locations_add(&l, CL_LOC_DIRECTORY, tmpdir_path("full/dir"), NULL, NULL);
+	cl_locations_add(&l, CL_LOC_CERTIFICATE, tmpdir_path("full/cert.pem"), NULL, NULL);
+	/* The directory is not empty: reported, but the rest is still removed. */
+	CHECK_INT_EQ(cl_store_remove(&l, &err), CL_E_LOCAL);
+	CHECK(strstr(err.msg, "full/dir") != NULL);
+	CHECK(!cl_fileio_exists(tmpdir_path("full/cert.pem")));
+	CHECK(cl_fileio_exists(tmpdir_path("full/dir/user-file")));
+	CHECK_INT_EQ(cl_store_pkcs12_password(&l, &(char *){ NULL }, NULL, &err), CL_E_LOCAL);
+	cl_locations_clear(&l);
+}
+
+int main(void)
+{
+	tmpdir_make("store");
+	setenv("XDG_DATA_HOME", tmpdir_path("data"), 1);
+	setenv("CERTLINK_SYSTEM_DIR", tmpdir_path("sys"), 1);
+	setenv("CERTLINK_NSSDB", tmpdir_path("nssdb"), 1);
+	/* Even before test_computer sets them: no path of this test may reach the real trust store. */
+	setenv("CERTLINK_TRUST", "/nonexistent/trust", 1);
+	setenv("CERTLINK_UPDATE_CA_CERTIFICATES", "/nonexistent/update-ca-certificates", 1);
+	setenv("CERTLINK_CA_CERTIFICATES_DIR", tmpdir_path("cacerts"), 1);
+	ca_key = testpki_key("ec");
+	ca_cert = testpki_ca("certlink Test CA", ca_key);
+	{
+		unsigned char md[32];
+		unsigned int n = 32;
+
+		X509_digest(ca_cert, EVP_sha256(), md, &n);
+		for (int i = 0; i < 32; i++)
+			snprintf(fp + 2 * i, 3, "%02x", md[i]);
+	}
+	test_user_files();
+	test_user_nss();
+	test_resume_and_rollback();
+	test_computer();
+	test_not_allowed();
+	test_remove_errors();
+	X509_free(ca_cert);
+	EVP_PKEY_free(ca_key);
+	if (getenv("CERTLINK_TEST_KEEP"))
+		printf("kept %s\n", tmpdir_path(""));
+	else
+		tmpdir_remove();
+	return check_done();
+}

@@ -1,0 +1,138 @@
+"""certlink-server admin page: token login (URL and form), session cookie flags, CSRF on every form, escaping,
+security headers, invitation link shown as a link and as text, approve/reject/revoke buttons."""
+import html
+import os
+import re
+import sys
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Server  # noqa: E402
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class AdminPageTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server().start()
+        cls.srv.cli("user-add", "alice", "--password-stdin", input="secret pw\n")
+        cls.srv.cli("user-add", "<b>eve</b>", "--password-stdin", input="eve pw\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.cleanup()
+
+    def get(self, path, cookie=None):
+        return self.srv.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+
+    def post(self, path, fields, cookie=None):
+        h = dict(FORM)
+        if cookie:
+            h["Cookie"] = cookie
+        return self.srv.request("POST", path, raw=urllib.parse.urlencode(fields).encode(), headers=h)
+
+    def login(self):
+        st, _, resp, _ = self.get("/admin?token=" + urllib.parse.quote(self.srv.admin_token))
+        self.assertEqual(st, 303)
+        self.assertEqual(resp.getheader("Location"), "/admin")
+        cookie = resp.getheader("Set-Cookie")
+        for flag in ("HttpOnly", "SameSite=Strict", "Secure"):
+            self.assertIn(flag, cookie)
+        return cookie.split(";")[0]
+
+    def page(self, cookie):
+        st, _, resp, body = self.get("/admin", cookie)
+        self.assertEqual(st, 200)
+        text = body.decode()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', text).group(1)
+        return text, csrf, resp
+
+    def test_requires_token(self):
+        st, _, resp, body = self.get("/admin")
+        self.assertEqual(st, 200)
+        self.assertIn(b'name="token"', body)
+        self.assertNotIn(b"New invitation", body)
+        self.assertIn("default-src 'none'", resp.getheader("Content-Security-Policy"))
+        self.assertEqual(resp.getheader("X-Frame-Options"), "DENY")
+        st, _, _, body = self.get("/admin?token=wrong")
+        self.assertEqual(st, 401)
+        self.assertNotIn(b"New invitation", body)
+        st, _, _, _ = self.get("/admin", "certlink_admin=forged")
+        self.assertEqual(st, 200)
+        st, doc, _, _ = self.post("/admin/approve", {"id": "x", "csrf": "x"}, "certlink_admin=forged")
+        self.assertEqual(st, 403)
+
+    def test_login_form(self):
+        st, _, resp, body = self.get("/admin")
+        login_cookie = resp.getheader("Set-Cookie").split(";")[0]
+        csrf = re.search(rb'name="csrf" value="([^"]+)"', body).group(1).decode()
+        st, _, _, _ = self.post("/admin/login", {"csrf": csrf, "token": self.srv.admin_token})
+        self.assertEqual(st, 403)  # no login cookie: CSRF
+        st, _, _, _ = self.post("/admin/login", {"csrf": csrf, "token": "wrong"}, login_cookie)
+        self.assertEqual(st, 401)
+        st, _, resp, _ = self.post("/admin/login", {"csrf": csrf, "token": self.srv.admin_token}, login_cookie)
+        self.assertEqual(st, 303)
+        cookie = resp.getheader("Set-Cookie").split(";")[0]
+        text, _, _ = self.page(cookie)
+        self.assertIn("New invitation", text)
+
+    def test_invitation_and_csrf(self):
+        cookie = self.login()
+        text, csrf, _ = self.page(cookie)
+        fields = {"user": "alice", "store": "user", "passwordless": "1", "expires_days": "3"}
+        st, doc, _, _ = self.post("/admin/invite", fields, cookie)
+        self.assertEqual((st, doc["error"]["code"]), (403, "forbidden"))
+        st, doc, _, _ = self.post("/admin/invite", dict(fields, csrf="wrong"), cookie)
+        self.assertEqual(st, 403)
+        st, _, _, body = self.post("/admin/invite", dict(fields, csrf=csrf), cookie)
+        self.assertEqual(st, 201)
+        text = body.decode()
+        href = re.search(r'<a id="invitation-link" href="([^"]+)"', text).group(1)
+        link = html.unescape(href)
+        self.assertTrue(link.startswith("certlink://"), link)
+        self.assertIn("pwless=1", link)
+        self.assertIn("user=alice", link)
+        self.assertIn(">" + href + "</textarea>", text)
+        token = dict(p.split("=", 1) for p in link.split("?", 1)[1].split("&"))["token"]
+        self.assertEqual(self.srv.apply(password=None, invitation_token=token)[0], 201)
+
+    def test_escaping_and_buttons(self):
+        st, doc, _, _ = self.srv.apply(user="<b>eve</b>", password="eve pw", reason="<script>alert(1)</script>")
+        self.assertEqual(st, 201, doc)
+        app = doc["application"]
+        cookie = self.login()
+        text, csrf, _ = self.page(cookie)
+        self.assertNotIn("<script>", text)
+        self.assertNotIn("<b>eve</b>", text)
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", text)
+        self.assertIn("&lt;b&gt;eve&lt;/b&gt;", text)
+        self.assertIn('name="id" value="%s"' % app["id"], text)
+        st, _, _, _ = self.post("/admin/approve", {"id": app["id"]}, cookie)
+        self.assertEqual(st, 403)
+        st, _, resp, _ = self.post("/admin/approve", {"id": app["id"], "csrf": csrf}, cookie)
+        self.assertEqual((st, resp.getheader("Location")), (303, "/admin"))
+        st, doc, _, _ = self.srv.request("GET", "/api/v1/applications/" + app["id"], token=app["secret"])
+        self.assertEqual(doc["application"]["state"], "approved")
+        st, _, _, _ = self.post("/admin/reject", {"id": app["id"], "csrf": csrf}, cookie)
+        self.assertEqual(st, 303)
+        st, doc, _, _ = self.srv.request("GET", "/api/v1/applications/" + app["id"], token=app["secret"])
+        self.assertEqual(doc["application"]["state"], "rejected")
+        # Logging out ends the session.
+        st, _, _, _ = self.post("/admin/logout", {"csrf": csrf}, cookie)
+        self.assertEqual(st, 303)
+        st, _, _, body = self.get("/admin", cookie)
+        self.assertNotIn(b"New invitation", body)
+
+    def test_css_and_index(self):
+        st, _, resp, body = self.get("/admin/admin.css")
+        self.assertEqual(st, 200)
+        self.assertTrue(resp.getheader("Content-Type").startswith("text/css"))
+        st, _, resp, body = self.get("/")
+        self.assertEqual(st, 200)
+        self.assertIn(b'href="/admin"', body)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
