@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 
 def log(msg):
@@ -263,6 +264,10 @@ def main_wrapper(fn):
         fn()
     except Failure as e:
         log(f"FAIL: {e}")
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    except Exception:
+        traceback.print_exc()
         print("0 passed, 1 failed")
         sys.exit(1)
     print("1 passed, 0 failed")

@@ -3,7 +3,9 @@
 Started with `--port 0 --port-file`, stopped by PID; administered through its command line (docs/server.md):
 `invite`, `user-add`, `app-list`, `config-set`, `approve`.
 """
+import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -56,6 +58,7 @@ class RefServer:
         return os.path.join(self.state, "ca.pem")
 
     def invite(self, user, store=None, passwordless=False):
+        """A new invitation link for user (who must exist: add_user)."""
         args = ["invite", "--user", user]
         if store:
             args += ["--store", store]
@@ -63,12 +66,14 @@ class RefServer:
             args.append("--passwordless")
         return self.admin(*args).strip().splitlines()[-1]
 
-    def add_user(self, user, password):
-        self.admin("user-add", user, "--password-stdin", stdin=password + "\n")
+    def add_user(self, user, password=None):
+        """Add user with password (a random one when None: passwordless invitations only)."""
+        self.admin("user-add", user, "--password-stdin",
+                   stdin=(password or secrets.token_urlsafe(18)) + "\n")
 
     def applications(self):
-        """Application lines of `app-list` (empty list when there are none)."""
-        return [line for line in self.admin("app-list").splitlines() if line.strip()]
+        """The applications `app-list` reports (a JSON array of objects with id, user, state, ...)."""
+        return json.loads(self.admin("app-list"))
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
