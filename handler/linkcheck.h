@@ -1,7 +1,8 @@
 /* certlink-handler --check LINK: for administrators testing invitation links.
  *
- * Validates the link and says what it asks for, what it leaves to the person, and where it points; enrolls
- * nothing, sends no credential.
+ * Validates the link, reaches the server, and reports its identity and trust status (trusted, pinned CA
+ * matching, or what the person would be shown) and what the person would be asked (from the link and the
+ * server's public configuration). Enrolls nothing, sends no credential, remembers no trust.
  */
 #ifndef HANDLER_LINKCHECK_H
 #define HANDLER_LINKCHECK_H
