@@ -3,6 +3,7 @@
 Started with `--port 0 --port-file`, stopped by PID; administered through its command line (docs/server.md):
 `invite`, `user-add`, `app-list`, `config-set`, `approve`.
 """
+import ctypes
 import json
 import os
 import secrets
@@ -11,6 +12,10 @@ import signal
 import subprocess
 import tempfile
 import time
+
+
+def _die_with_parent():
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: no server outlives a killed test
 
 
 class RefServer:
@@ -38,7 +43,7 @@ class RefServer:
         self.log = open(os.path.join(self.dir, "server.log"), "w")
         self.proc = subprocess.Popen([self.binary, "serve", "--state-dir", self.state, "--listen", "127.0.0.1",
                                       "--hostname", "127.0.0.1", "--port", "0", "--port-file", port_file],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
