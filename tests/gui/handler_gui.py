@@ -8,7 +8,8 @@ Scenarios:
   ask            a link with no store and no passwordless flag: answered through the real dialogs
   untrusted      Cancel on the untrusted-server dialog: nothing written, no password asked or sent
   second-click   a second click brings the running window forward and starts no second enrollment;
-                 closing the waiting window keeps the application on record
+                 closing the waiting window keeps the application on record, and once approved a later
+                 click on the same link finishes it
 
 Each scenario saves screenshots of the stages in DIR/SCENARIO/ and asserts on the installed certificate
 (openssl: subject, chain to the server's CA), the exit code, the files written and the server's records.
@@ -215,6 +216,18 @@ def scenario_second_click(a, sess, server, tree):
     apps = server.applications()
     check(len(apps) == 1 and apps[0].get("state") == "pending",
           f"the application stays on record at the server, pending ({apps})")
+    # The administrator approves; a later click on the same link finishes the recorded application.
+    server.admin("approve", apps[0]["id"])
+    proc = guienv.start_handler(a.handler, link, env)
+    win = guienv.window(app := guienv.app_node(tree), MAIN_TITLE)
+    w = Watcher(sess, app)
+    w.until("the end page after approval", win, lambda: guienv.visible_text(win, "Certificate installed"))
+    sess.screenshot("installed-after-approval")
+    check(w.dialogs_seen == [], f"the later click asked nothing ({w.dialogs_seen})")
+    check_installed_certificate(result_fields(win), server, "dave")
+    apps = server.applications()
+    check(len(apps) == 1, f"the later click resumed the application instead of applying again ({len(apps)})")
+    finish(win, proc, 0)
 
 
 SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
