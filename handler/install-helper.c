@@ -64,9 +64,9 @@ static enum cl_status caller_uid(uid_t *uid, struct cl_error *err)
 
 /* pkexec already clears the environment; the helper does it again so nothing the caller set (a redirected
  * store, a tool search path) can reach the store code. A root caller without pkexec keeps its own. */
-static void sanitize_environment(void)
+static void sanitize_environment(bool pkexec)
 {
-	if (!getenv("PKEXEC_UID"))
+	if (!pkexec)
 		return;
 	clearenv();
 	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
@@ -222,24 +222,21 @@ static void free_staged(struct staged *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static enum cl_status run(const char *dir, struct cl_error *err)
+static enum cl_status run(const char *dir, uid_t owner, struct cl_error *err)
 {
 	struct staged s = { 0 };
 	struct cl_locations locs = { 0 };
 	STACK_OF(X509) *chain = NULL;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
-	enum cl_status st;
-	uid_t owner;
+	enum cl_status st = CL_OK;
 	int dirfd = -1;
 	cJSON *json;
 	char *text;
 
 	if (geteuid() != 0)
 		return cl_error_set(err, CL_E_LOCAL, "must run as root (through pkexec)");
-	st = caller_uid(&owner, err);
-	if (st == CL_OK)
-		st = open_staging(dir, owner, &dirfd, err);
+	st = open_staging(dir, owner, &dirfd, err);
 	if (st == CL_OK)
 		st = check_entries(dirfd, err);
 	if (st == CL_OK)
@@ -276,13 +273,17 @@ int main(int argc, char **argv)
 {
 	struct cl_error err;
 	enum cl_status st;
+	bool pkexec = getenv("PKEXEC_UID") != NULL;
+	uid_t owner = 0;
 
 	cl_error_clear(&err);
-	sanitize_environment();
-	if (argc != 2 || argv[1][0] != '/')
+	/* Who the caller is comes from PKEXEC_UID, read before the environment is cleared. */
+	st = caller_uid(&owner, &err);
+	sanitize_environment(st == CL_OK && pkexec);
+	if (st == CL_OK && (argc != 2 || argv[1][0] != '/'))
 		st = cl_error_set(&err, CL_E_LOCAL, "usage: certlink-install-helper /ABSOLUTE/STAGING-DIR");
-	else
-		st = run(argv[1], &err);
+	else if (st == CL_OK)
+		st = run(argv[1], owner, &err);
 	if (st != CL_OK) {
 		fprintf(stderr, "certlink-install-helper: %s\n", err.msg);
 		return cl_status_exit_code(st);
