@@ -74,6 +74,8 @@ class GuiSession:
 
     def stop(self):
         kill_started()
+        for home in HOMES:
+            shutil.rmtree(home, ignore_errors=True)
         if self.xvfb:
             self.xvfb.terminate()
             self.xvfb.wait(10)
@@ -88,9 +90,13 @@ class GuiSession:
         return path
 
 
+HOMES = []
+
+
 def private_home():
     """A fresh HOME with XDG directories inside it, as the handler would see on a new account."""
     home = tempfile.mkdtemp(prefix="certlink-gui-home-")
+    HOMES.append(home)
     env = {
         "HOME": home,
         "XDG_DATA_HOME": os.path.join(home, ".local/share"),

@@ -7,6 +7,8 @@ Scenarios:
   passwordless   a passwordless link with a store runs to the end page with no input
   ask            a link with no store and no passwordless flag: answered through the real dialogs
   untrusted      Cancel on the untrusted-server dialog: nothing written, no password asked or sent
+  dispatch       `certlink register-scheme` for a fresh account, then `xdg-open LINK` (what a click in a
+                 mail program does) starts the real handler's window, which installs the certificate
   second-click   a second click brings the running window forward and starts no second enrollment;
                  closing the waiting window keeps the application on record, and once approved a later
                  click on the same link finishes it
@@ -230,10 +232,39 @@ def scenario_second_click(a, sess, server, tree):
     finish(win, proc, 0)
 
 
+def scenario_dispatch(a, sess, server, tree):
+    if not a.cli:
+        raise guienv.Failure("the dispatch scenario needs --cli (the certlink command)")
+    server.add_user("erin")
+    link = server.invite("erin", store="user", passwordless=True)
+    home, env = guienv.private_home()
+    env.update(XDG_DATA_DIRS="/usr/share", XDG_CONFIG_DIRS="/etc/xdg")
+    full = dict(os.environ, **env)
+    reg = subprocess.run([a.cli, "register-scheme", "--handler", os.path.abspath(a.handler)], env=full,
+                         capture_output=True, text=True, timeout=120)
+    check(reg.returncode == 0, f"certlink register-scheme succeeded ({reg.stderr.strip()})")
+    default = subprocess.run(["xdg-mime", "query", "default", "x-scheme-handler/certlink"], env=full,
+                             capture_output=True, text=True).stdout.strip()
+    check(default == "certlink-handler.desktop", f"xdg-mime names the handler ({default})")
+    opener = subprocess.Popen(["xdg-open", link], env=full, stdin=subprocess.DEVNULL)
+    guienv.STARTED.append(opener)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    w.until("the end page", win, lambda: guienv.visible_text(win, "Certificate installed"))
+    sess.screenshot("installed-via-xdg-open")
+    check(w.dialogs_seen == [], f"no question was asked ({w.dialogs_seen})")
+    check_installed_certificate(result_fields(win), server, "erin")
+    guienv.press(win, "Close")
+    rc = opener.wait(60)
+    check(rc == 0, f"xdg-open reports success once the handler exits ({rc})")
+
+
 SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
              "ask": (scenario_ask, {"auto_approve": "true"}),
              "untrusted": (scenario_untrusted, {}),
-             "second-click": (scenario_second_click, {"auto_approve": "false"})}
+             "second-click": (scenario_second_click, {"auto_approve": "false"}),
+             "dispatch": (scenario_dispatch, {"auto_approve": "true"})}
 
 
 def main():
@@ -242,6 +273,7 @@ def main():
     p.add_argument("--handler", required=True)
     p.add_argument("--server", required=True)
     p.add_argument("--artifacts", required=True)
+    p.add_argument("--cli", help="the certlink command (dispatch scenario)")
     a = p.parse_args()
     fn, config = SCENARIOS[a.scenario]
     sess = guienv.GuiSession(a.artifacts, a.scenario)

@@ -16,6 +16,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,8 +36,12 @@ def check(cond, what):
     print(f"ok: {what}", flush=True)
 
 
+HOMES = []
+
+
 def private_env():
     home = tempfile.mkdtemp(prefix="certlink-term-home-")
+    HOMES.append(home)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.update(HOME=home, XDG_DATA_HOME=f"{home}/.local/share", XDG_CONFIG_HOME=f"{home}/.config",
                XDG_STATE_HOME=f"{home}/.local/state", XDG_CACHE_HOME=f"{home}/.cache", LANG="C.UTF-8")
@@ -177,6 +182,8 @@ def main():
         return 1
     finally:
         server.cleanup()
+        for home in HOMES:
+            shutil.rmtree(home, ignore_errors=True)
     print("1 passed, 0 failed")
     return 0
 
