@@ -5,7 +5,8 @@ usage: handler_gui.py SCENARIO --handler PATH --server PATH --artifacts DIR   (r
 
 Scenarios:
   passwordless   a passwordless link with a store runs to the end page with no input
-  ask            a link with no store and no passwordless flag: answered through the real dialogs
+  ask            a link with no store and no passwordless flag, at a server that requires a reason and an
+                 asset tag: answered through the real dialogs (store, sign-in, fields)
   untrusted      Cancel on the untrusted-server dialog: nothing written, no password asked or sent
   dispatch       `certlink register-scheme` for a fresh account, then `xdg-open LINK` (what a click in a
                  mail program does) starts the real handler's window, which installs the certificate
@@ -27,6 +28,8 @@ from guienv import check, log, wait_for
 from refserver import RefServer
 
 MAIN_TITLE = "Certificate Enrollment"
+REASON = "new laptop for the lab"
+ASSET = "A-1234"
 DIALOG_TITLES = {"Confirm the server", "Trust a certificate authority", "Where should the certificate go?",
                  "Sign in", "A few details"}
 
@@ -134,6 +137,12 @@ def answer_dialogs(sess, app, w, password, win):
                 sess.screenshot("dialog-" + shot)
                 guienv.press(d, "Sign In")
             elif d.name == "A few details":
+                # The server requires a reason and an asset tag (its own label); the dialog focuses the
+                # first field, Tab moves to the next, as for a person at the keyboard.
+                check(guienv.label_starting(d, "Asset tag") is not None, "the dialog uses the server's label")
+                guienv.type_into(d, "text", REASON, d.name)
+                subprocess.run(["xdotool", "key", "Tab"], check=True, timeout=30)
+                subprocess.run(["xdotool", "type", "--delay", "20", ASSET], check=True, timeout=30)
                 sess.screenshot("dialog-" + shot)
                 guienv.press(d, "Continue")
             else:
@@ -159,7 +168,11 @@ def scenario_ask(a, sess, server, tree):
     check(guienv.visible_text(win, "Certificate installed"), "the end page says the certificate was installed")
     check("Where should the certificate go?" in w.dialogs_seen and "Sign in" in w.dialogs_seen,
           f"the store and the password were asked through the dialogs ({w.dialogs_seen})")
+    check("A few details" in w.dialogs_seen, "the required fields were asked through their dialog")
     check_installed_certificate(result_fields(win), server, "bob")
+    apps = server.applications()
+    check(len(apps) == 1 and REASON in (apps[0].get("reason") or "") and apps[0].get("device_note") == ASSET,
+          f"the server received the reason and the asset tag typed in the dialog ({apps})")
     finish(win, proc, 0)
 
 
@@ -261,7 +274,8 @@ def scenario_dispatch(a, sess, server, tree):
 
 
 SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
-             "ask": (scenario_ask, {"auto_approve": "true"}),
+             "ask": (scenario_ask, {"auto_approve": "true", "reason": "required", "device_note": "required",
+                                    "device_note_label": "Asset tag", "email": "off", "invitation_code": "off"}),
              "untrusted": (scenario_untrusted, {}),
              "second-click": (scenario_second_click, {"auto_approve": "false"}),
              "dispatch": (scenario_dispatch, {"auto_approve": "true"})}
