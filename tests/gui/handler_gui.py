@@ -8,6 +8,9 @@ Scenarios:
   ask            a link with no store and no passwordless flag, at a server that requires a reason and an
                  asset tag: answered through the real dialogs (store, sign-in, fields)
   untrusted      Cancel on the untrusted-server dialog: nothing written, no password asked or sent
+  pending-timeout  nobody approves: the window keeps checking for the server's bounded time, then says the
+                 application waits for approval (exit 0), and the application stays on record
+  unreachable    a server that cannot be reached: the error page says what went wrong and what to do (200)
   dispatch       `certlink register-scheme` for a fresh account, then `xdg-open LINK` (what a click in a
                  mail program does) starts the real handler's window, which installs the certificate
   second-click   a second click brings the running window forward and starts no second enrollment;
@@ -273,12 +276,55 @@ def scenario_dispatch(a, sess, server, tree):
     check(rc == 0, f"xdg-open reports success once the handler exits ({rc})")
 
 
+def scenario_pending_timeout(a, sess, server, tree):
+    server.add_user("gina")
+    link = server.invite("gina", store="user", passwordless=True)  # nobody approves; the wait is bounded
+    home, env = guienv.private_home()
+    proc = guienv.start_handler(a.handler, link, env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    w.until("the waiting-for-approval stage", win, lambda: w.stage == "Waiting for approval")
+    sess.screenshot("waiting")
+    w.until("the end of the bounded wait", win, lambda: guienv.label_starting(win, "Your application was sent"),
+            timeout=120)
+    sess.screenshot("still-waiting-end-page")
+    check(guienv.visible_text(win, "Waiting for approval"), "the end page says the application waits for approval")
+    apps = server.applications()
+    check(len(apps) == 1 and apps[0].get("state") == "pending", f"the application is on record, pending ({apps})")
+    finish(win, proc, 0)
+
+
+def scenario_unreachable(a, sess, server, tree):
+    # A port on which nothing listens: the server cannot be reached.
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    home, env = guienv.private_home()
+    proc = guienv.start_handler(a.handler, f"certlink://127.0.0.1:{port}/enroll?store=user&user=henry", env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    title = "The enrollment server could not be reached, or its identity could not be confirmed."
+    w.until("the error page", win, lambda: guienv.visible_text(win, title), timeout=240)
+    sess.screenshot("error-page")
+    check(guienv.label_starting(win, "Check your network connection") is not None,
+          "the error page says what to do")
+    check(guienv.label_starting(win, "connecting to 127.0.0.1") is not None, "the error page shows the details")
+    finish(win, proc, 200)
+
+
 SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
              "ask": (scenario_ask, {"auto_approve": "true", "reason": "required", "device_note": "required",
                                     "device_note_label": "Asset tag", "email": "off", "invitation_code": "off"}),
              "untrusted": (scenario_untrusted, {}),
              "second-click": (scenario_second_click, {"auto_approve": "false"}),
-             "dispatch": (scenario_dispatch, {"auto_approve": "true"})}
+             "dispatch": (scenario_dispatch, {"auto_approve": "true"}),
+             "pending-timeout": (scenario_pending_timeout, {"auto_approve": "false", "approval_poll_timeout": "10",
+                                                            "approval_poll_interval": "2"}),
+             "unreachable": (scenario_unreachable, {})}
 
 
 def main():
