@@ -48,7 +48,7 @@ static enum cl_status key_to_secret(struct cl_flow *f, struct cl_error *err)
 		return cl_error_set_openssl(err, CL_E_LOCAL, "encoding the new key");
 	}
 	len = BIO_get_mem_data(bio, &pem);
-	st = cl_secret_put(f->store, f->app_id, CL_SECRET_KEY, pem, (size_t)len, err);
+	st = cl_secret_put(f->rec_store, f->app_id, CL_SECRET_KEY, pem, (size_t)len, err);
 	BIO_free(bio);
 	return st;
 }
@@ -58,7 +58,7 @@ static enum cl_status key_from_secret(struct cl_flow *f, struct cl_error *err)
 	char *pem = NULL;
 	size_t len = 0;
 	BIO *bio;
-	enum cl_status st = cl_secret_get(f->store, f->app_id, CL_SECRET_KEY, &pem, &len, err);
+	enum cl_status st = cl_secret_get(f->rec_store, f->app_id, CL_SECRET_KEY, &pem, &len, err);
 
 	if (st != CL_OK)
 		return st;
@@ -115,7 +115,7 @@ static enum cl_status choose_key(struct cl_flow *f, const struct cl_proto_activa
 	if (st != CL_OK)
 		return st;
 	if ((f->state == CL_APP_ACTIVATED || f->state == CL_APP_ISSUED) && f->transaction_id[0] &&
-	    cl_secret_exists(f->store, f->app_id, CL_SECRET_KEY)) {
+	    cl_secret_exists(f->rec_store, f->app_id, CL_SECRET_KEY)) {
 		st = key_from_secret(f, err);
 		return st == CL_OK ? cl_key_check(f->key, &spec, err) : st;
 	}
