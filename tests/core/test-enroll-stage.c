@@ -18,15 +18,27 @@
 static EVP_PKEY *ca_key;
 static X509 *ca_cert;
 
+/* The BIO's bytes as a C string (BIO memory is not NUL-terminated). */
+static char *bio_string(BIO *b)
+{
+	char *data, *out;
+	long len = BIO_get_mem_data(b, &data);
+
+	out = malloc((size_t)len + 1);
+	if (!out)
+		abort();
+	memcpy(out, data, (size_t)len);
+	out[len] = '\0';
+	return out;
+}
+
 static char *pem_cert(X509 *x)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *out;
-	long len;
+	char *out;
 
 	PEM_write_bio_X509(b, x);
-	len = BIO_get_mem_data(b, &data);
-	out = strndup(data, (size_t)len);
+	out = bio_string(b);
 	BIO_free(b);
 	return out;
 }
@@ -34,12 +46,10 @@ static char *pem_cert(X509 *x)
 static char *pem_key(EVP_PKEY *k)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *out;
-	long len;
+	char *out;
 
 	PEM_write_bio_PKCS8PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
-	len = BIO_get_mem_data(b, &data);
-	out = strndup(data, (size_t)len);
+	out = bio_string(b);
 	BIO_free(b);
 	return out;
 }
