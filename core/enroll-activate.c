@@ -187,42 +187,6 @@ static enum cl_status build_csr(struct cl_flow *f, const struct cl_proto_activat
 	return cl_csr_build(&p, f->key, csr, err);
 }
 
-/* SCEP through the established session's trust, so an https SCEP URL is held to the same identity. */
-static enum cl_status scep_request(void *ctx, const char *url, const char *content_type,
-                                   const unsigned char *body, size_t len, size_t max_body,
-                                   struct cl_scep_http_reply *reply, struct cl_error *err)
-{
-	struct cl_flow *f = ctx;
-	struct cl_http_options opts;
-	struct cl_http_request req;
-	struct cl_http_response resp;
-	enum cl_status st;
-
-	memset(&opts, 0, sizeof(opts));
-	opts.max_body = max_body;
-	opts.no_proxy = f->opts->no_proxy;
-	opts.cancel = f->opts->cancel;
-	memset(&req, 0, sizeof(req));
-	req.method = body ? "POST" : "GET";
-	req.url = url;
-	req.content_type = content_type;
-	req.body = body;
-	req.body_len = len;
-	req.ca_pem = cl_http_trust_pem(f->http, &req.ca_pem_len);
-	req.opts = &opts;
-	memset(reply, 0, sizeof(*reply));
-	st = cl_http_request(&req, &resp, err);
-	if (st == CL_OK) {
-		reply->status = resp.status;
-		snprintf(reply->content_type, sizeof(reply->content_type), "%s", resp.content_type);
-		reply->body = (unsigned char *)resp.body;
-		reply->len = resp.body_len;
-		resp.body = NULL;
-	}
-	cl_http_response_free(&resp);
-	return st;
-}
-
 static void scep_log(void *ctx, const char *line)
 {
 	cl_flow_log(ctx, "scep: %s", line);
@@ -231,11 +195,15 @@ static void scep_log(void *ctx, const char *line)
 static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activation *act, X509_REQ *csr,
                                struct cl_error *err)
 {
-	struct cl_scep_transport transport = { scep_request, f };
+	struct cl_scep_http http = { .cancel = f->opts->cancel, .no_proxy = f->opts->no_proxy };
+	struct cl_scep_transport transport;
 	struct cl_scep_params p;
 	struct cl_scep_result r;
 	enum cl_status st;
 
+	/* SCEP through the established session's trust, so an https SCEP URL is held to the same identity. */
+	http.ca_pem = cl_http_trust_pem(f->http, &http.ca_pem_len);
+	cl_scep_transport_default(&transport, &http);
 	memset(&p, 0, sizeof(p));
 	memset(&r, 0, sizeof(r));
 	p.url = act->scep_url;
