@@ -9,9 +9,12 @@
 #ifndef CERTLINK_CLI_H
 #define CERTLINK_CLI_H
 
+#include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
+#include "records.h"
 
 /* Marks user-visible strings for translation. gettext comes later; until then these are the identity. */
 #define _(s)  (s)
@@ -38,10 +41,85 @@ int cli_fail(const struct cl_error *err);
 /* The absolute path of the running certlink executable, into out[size]; -1 when it cannot be found. */
 int cli_self_path(char *out, size_t size);
 
+/* getopt_long over a subcommand's argv (argv[0] is its name; set optind = 0 first), options and operands in
+ * any order (GNU permutation; "--" ends the options). Returns the option, -1 at the end, or '?' after
+ * reporting an unknown option or a missing value (the caller returns CLI_EXIT_USAGE). */
+int cli_next_option(int argc, char **argv, const struct option *longopts);
+
+/* Where a command that needs the password takes it from (password.c): --password-file FILE (first line),
+ * --password-stdin (first line), --password-env VAR, --password TEXT (warned about: other users can read a
+ * command line), else the environment variable CERTLINK_PASSWORD. At most one of the options. */
+#define CLI_PASSWORD_MAX 256 /* octets; the flow's own limit (docs/protocol.md: 1-256 characters) */
+struct cli_password {
+	const char *file;
+	bool from_stdin;
+	const char *env;
+	const char *arg;
+	int sources;                    /* how many of the options were given */
+	char buf[CLI_PASSWORD_MAX + 2]; /* room for a line end while reading */
+};
+
+enum {
+	CLI_OPT_PASSWORD_FILE = 0x1000,
+	CLI_OPT_PASSWORD_STDIN,
+	CLI_OPT_PASSWORD_ENV,
+	CLI_OPT_PASSWORD,
+};
+
+/* Rows for a command's getopt table, and their --help lines. */
+// clang-format off
+#define CLI_PASSWORD_OPTIONS \
+	{ "password-file", required_argument, NULL, CLI_OPT_PASSWORD_FILE }, \
+	{ "password-stdin", no_argument, NULL, CLI_OPT_PASSWORD_STDIN }, \
+	{ "password-env", required_argument, NULL, CLI_OPT_PASSWORD_ENV }, \
+	{ "password", required_argument, NULL, CLI_OPT_PASSWORD }
+#define CLI_PASSWORD_HELP \
+	N_("  --password-file FILE    read the password from FILE (first line)\n" \
+	   "  --password-stdin        read the password from standard input (first line)\n" \
+	   "  --password-env VAR      read the password from environment variable VAR\n" \
+	   "                          (CERTLINK_PASSWORD is read when set and nothing else is given)\n" \
+	   "  --password PASSWORD     the password itself (other users can see it: avoid)\n")
+// clang-format on
+
+/* Take option C when it is one of the password options; false otherwise. */
+bool cli_password_option(struct cli_password *pw, int c, const char *arg);
+/* Read the password from the chosen source into pw->buf. *out is pw->buf, or NULL when no source was given
+ * and CERTLINK_PASSWORD is not set. Returns 0, or CLI_EXIT_USAGE after reporting why for command CMD. */
+int cli_password_load(struct cli_password *pw, const char *cmd, const char **out);
+/* Wipe the password. */
+void cli_password_clear(struct cli_password *pw);
+
+/* Which stores a command looks at: --store user|computer|all. */
+enum cli_stores { CLI_STORES_ALL = 0, CLI_STORES_USER, CLI_STORES_COMPUTER };
+/* Parse a --store value; ALLOW_ALL says whether "all" is accepted. False for anything else. */
+bool cli_stores_parse(const char *text, bool allow_all, enum cli_stores *out);
+bool cli_stores_has(enum cli_stores stores, enum cl_store_kind kind);
+
+/* A recorded certificate or application found by certificate serial or local application id (lookup.c). */
+struct cli_found {
+	struct cl_records *rec; /* the store's records, owned: free with cli_found_clear() */
+	enum cl_store_kind store;
+	struct cl_certificate *cert; /* NULL when ID names an application without an installed certificate */
+	struct cl_application *app;  /* the certificate's application, or the one ID names; may be NULL */
+};
+
+/* Look ID up in STORES, the user store first: as a certificate serial, then as an application id. A
+ * certificate found by serial gets its application; an application with an installed certificate gets that
+ * certificate. 0 when found; otherwise an error was reported and the exit code is returned (100 for an
+ * unknown id, or the code of a records file that cannot be read). */
+int cli_find(const char *id, enum cli_stores stores, struct cli_found *found);
+void cli_found_clear(struct cli_found *found);
+
+/* "2027-11-25 10:00:00 UTC" (or "-" for 0) into out[32]. */
+const char *cli_time_text(int64_t t, char out[32]);
+
 /* Subcommands (one cmd-*.c file each). */
 int cli_cmd_register_scheme(int argc, char **argv);
 int cli_cmd_unregister_scheme(int argc, char **argv);
 int cli_cmd_scheme_status(int argc, char **argv);
 int cli_cmd_enroll(int argc, char **argv);
+int cli_cmd_list(int argc, char **argv);
+int cli_cmd_show(int argc, char **argv);
+int cli_cmd_apid(int argc, char **argv);
 
 #endif

@@ -30,13 +30,9 @@ struct enroll_args {
 	struct cl_link link;
 	const char *host;
 	int port;
-	const char *password_file;
-	bool password_stdin;
-	const char *password_env;
-	const char *password_arg;
+	struct cli_password password;
 	const char *ca;
 	unsigned random_delay;
-	char password[257];
 };
 
 static struct cl_cancel cancel_token;
@@ -49,38 +45,37 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-	fputs(_("Usage: certlink enroll --host HOST [OPTIONS]\n"
-		"       certlink enroll --link 'certlink://...' [OPTIONS]\n"
-		"\n"
-		"Zero-touch enrollment: apply, wait for approval, activate, install. Never asks.\n"
-		"\n"
-		"  --host HOST             enrollment server\n"
-		"  --port PORT             its HTTPS port (default 443)\n"
-		"  --link LINK             take server, user, store and pinned CA from an invitation link\n"
-		"  --ca-fingerprint SHA256 trust the server whose CA has this SHA-256 fingerprint\n"
-		"  --user USER             user ID at the server (default: the link's, else the login user)\n"
-		"  --password-file FILE    read the password from FILE (first line)\n"
-		"  --password-stdin        read the password from standard input (first line)\n"
-		"  --password-env VAR      read the password from environment variable VAR\n"
-		"                          (CERTLINK_PASSWORD is read when set and nothing else is given)\n"
-		"  --password PASSWORD     the password itself (other users can see it: avoid)\n"
-		"  --store user|computer   where the certificate goes (default user; computer needs root)\n"
-		"  --force-new             enroll a new certificate even when a valid one exists\n"
-		"  --renew                 renew the existing certificate now, even before the window\n"
-		"  --cn-override           CN = computer name (computer store) or login user (user store)\n"
-		"  --no-proxy              connect directly, ignoring proxy settings\n"
-		"  --reuse-key             renew with the existing key\n"
-		"  --code CODE             invitation code\n"
-		"  --email ADDRESS         e-mail address (at most 128 characters)\n"
-		"  --reason TEXT           reason for the application\n"
-		"  --device-note TEXT      device note\n"
-		"  --approval-timeout SEC  how long to wait for approval (default: the server's)\n"
-		"  --random-delay SEC      wait a random 0..SEC seconds first, to spread a fleet\n"
-		"  --debug                 log protocol steps to standard error (never secrets)\n"
-		"\n"
-		"Exit status: 0 success, 100 local failure or bad arguments, 110 renewal not needed,\n"
-		"120 cancelled, 200 server unreachable, 300 server refused (or approval outstanding),\n"
-		"1000 unexpected.\n"),
+	fputs(
+	    _("Usage: certlink enroll --host HOST [OPTIONS]\n"
+	      "       certlink enroll --link 'certlink://...' [OPTIONS]\n"
+	      "\n"
+	      "Zero-touch enrollment: apply, wait for approval, activate, install. Never asks.\n"
+	      "\n"
+	      "  --host HOST             enrollment server\n"
+	      "  --port PORT             its HTTPS port (default 443)\n"
+	      "  --link LINK             take server, user, store and pinned CA from an invitation link\n"
+	      "  --ca-fingerprint SHA256 trust the server whose CA has this SHA-256 fingerprint\n"
+	      "  --user USER             user ID at the server (default: the link's, else the login user)\n"),
+	    out);
+	fputs(_(CLI_PASSWORD_HELP), out);
+	fputs(_("  --store user|computer   where the certificate goes (default user; computer needs root)\n"
+	        "  --force-new             enroll a new certificate even when a valid one exists\n"
+	        "  --renew                 renew the existing certificate now, even before the window\n"
+	        "  --cn-override           CN = computer name (computer store) or login user (user store)\n"
+	        "  --no-proxy              connect directly, ignoring proxy settings\n"
+	        "  --reuse-key             renew with the existing key\n"
+	        "  --code CODE             invitation code\n"
+	        "  --email ADDRESS         e-mail address (at most 128 characters)\n"
+	        "  --reason TEXT           reason for the application\n"
+	        "  --device-note TEXT      device note\n"
+	        "  --approval-timeout SEC  how long to wait for approval (default: the server's)\n"
+	        "  --random-delay SEC      wait a random 0..SEC seconds first, to spread a fleet\n"
+	        "  --debug                 log protocol steps to standard error (never secrets)\n"
+	        "\n"
+	        "Exit status (the shell's $? in brackets): 0 success, 100 local failure or bad\n"
+	        "arguments, 110 renewal not due, 120 cancelled, 200 server unreachable or not\n"
+	        "trusted, 300 [44] server refused or approval outstanding, 1000 [232] unexpected.\n"
+	        "The result file has the full code (docs/cli.md).\n"),
 	      out);
 }
 
@@ -96,55 +91,26 @@ static void on_progress(void *data, enum cl_stage stage, const char *detail)
 	fprintf(stderr, "certlink: %s: %s\n", _(cl_stage_name(stage)), detail);
 }
 
-static int read_line(FILE *fp, char *out, size_t size)
-{
-	size_t n;
-
-	if (!fgets(out, (int)size, fp))
-		return -1;
-	n = strcspn(out, "\r\n");
-	if (out[n] == '\0' && n == size - 1)
-		return -1; /* longer than the limit */
-	out[n] = '\0';
-	return 0;
-}
-
-static int load_password(struct enroll_args *a)
-{
-	const char *env = a->password_env ? getenv(a->password_env) : NULL;
-	FILE *fp;
-	int r = 0;
-
-	if (a->password_file) {
-		fp = fopen(a->password_file, "re");
-		if (!fp)
-			return cli_usage_error("enroll", _("cannot open the password file %s"), a->password_file);
-		r = read_line(fp, a->password, sizeof(a->password));
-		fclose(fp);
-	} else if (a->password_stdin) {
-		r = read_line(stdin, a->password, sizeof(a->password));
-	} else if (a->password_env) {
-		if (!env)
-			return cli_usage_error("enroll", _("environment variable %s is not set"), a->password_env);
-		snprintf(a->password, sizeof(a->password), "%s", env);
-	} else if (a->password_arg) {
-		cli_note(_("a password on the command line can be read by other users; use --password-file"));
-		snprintf(a->password, sizeof(a->password), "%s", a->password_arg);
-	} else if ((env = getenv("CERTLINK_PASSWORD"))) {
-		snprintf(a->password, sizeof(a->password), "%s", env);
-	} else {
-		return 0;
-	}
-	if (r < 0)
-		return cli_usage_error("enroll", _("the password could not be read (at most 256 characters)"));
-	a->opts.password = a->password;
-	return 0;
-}
-
 enum {
-	OPT_HOST = 256, OPT_PORT, OPT_LINK, OPT_CA, OPT_USER, OPT_PWFILE, OPT_PWSTDIN, OPT_PWENV, OPT_PW,
-	OPT_STORE, OPT_FORCE, OPT_RENEW, OPT_CN, OPT_NOPROXY, OPT_REUSE, OPT_CODE, OPT_EMAIL, OPT_REASON,
-	OPT_NOTE, OPT_APPROVAL, OPT_DELAY, OPT_DEBUG, OPT_HELP,
+	OPT_HOST = 256,
+	OPT_PORT,
+	OPT_LINK,
+	OPT_CA,
+	OPT_USER,
+	OPT_STORE,
+	OPT_FORCE,
+	OPT_RENEW,
+	OPT_CN,
+	OPT_NOPROXY,
+	OPT_REUSE,
+	OPT_CODE,
+	OPT_EMAIL,
+	OPT_REASON,
+	OPT_NOTE,
+	OPT_APPROVAL,
+	OPT_DELAY,
+	OPT_DEBUG,
+	OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -153,10 +119,7 @@ static const struct option long_opts[] = {
 	{ "link", required_argument, NULL, OPT_LINK },
 	{ "ca-fingerprint", required_argument, NULL, OPT_CA },
 	{ "user", required_argument, NULL, OPT_USER },
-	{ "password-file", required_argument, NULL, OPT_PWFILE },
-	{ "password-stdin", no_argument, NULL, OPT_PWSTDIN },
-	{ "password-env", required_argument, NULL, OPT_PWENV },
-	{ "password", required_argument, NULL, OPT_PW },
+	CLI_PASSWORD_OPTIONS,
 	{ "store", required_argument, NULL, OPT_STORE },
 	{ "force-new", no_argument, NULL, OPT_FORCE },
 	{ "renew", no_argument, NULL, OPT_RENEW },
@@ -195,7 +158,9 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 	long n;
 
 	switch (c) {
-	case OPT_HOST: a->host = arg; break;
+	case OPT_HOST:
+		a->host = arg;
+		break;
 	case OPT_PORT:
 		if (parse_number(arg, 1, 65535, &n))
 			return cli_usage_error("enroll", _("--port must be 1-65535"));
@@ -206,29 +171,45 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 			return cli_fail(&err);
 		o->link = &a->link;
 		break;
-	case OPT_CA: a->ca = arg; break;
-	case OPT_USER: o->user = arg; break;
-	case OPT_PWFILE: a->password_file = arg; break;
-	case OPT_PWSTDIN: a->password_stdin = true; break;
-	case OPT_PWENV: a->password_env = arg; break;
-	case OPT_PW: a->password_arg = arg; break;
+	case OPT_CA:
+		a->ca = arg;
+		break;
+	case OPT_USER:
+		o->user = arg;
+		break;
 	case OPT_STORE:
 		if (!cl_store_kind_parse(arg, &o->store))
 			return cli_usage_error("enroll", _("--store must be user or computer"));
 		break;
-	case OPT_FORCE: o->force_new = true; break;
-	case OPT_RENEW: o->renew = true; break;
-	case OPT_CN: o->cn_override = true; break;
-	case OPT_NOPROXY: o->no_proxy = true; break;
-	case OPT_REUSE: o->reuse_key = true; break;
-	case OPT_CODE: o->code = arg; break;
+	case OPT_FORCE:
+		o->force_new = true;
+		break;
+	case OPT_RENEW:
+		o->renew = true;
+		break;
+	case OPT_CN:
+		o->cn_override = true;
+		break;
+	case OPT_NOPROXY:
+		o->no_proxy = true;
+		break;
+	case OPT_REUSE:
+		o->reuse_key = true;
+		break;
+	case OPT_CODE:
+		o->code = arg;
+		break;
 	case OPT_EMAIL:
 		if (strlen(arg) > 128)
 			return cli_usage_error("enroll", _("--email is at most 128 characters"));
 		o->email = arg;
 		break;
-	case OPT_REASON: o->reason = arg; break;
-	case OPT_NOTE: o->device_note = arg; break;
+	case OPT_REASON:
+		o->reason = arg;
+		break;
+	case OPT_NOTE:
+		o->device_note = arg;
+		break;
 	case OPT_APPROVAL:
 		if (parse_number(arg, 1, 86400, &n))
 			return cli_usage_error("enroll", _("--approval-timeout must be 1-86400 seconds"));
@@ -239,9 +220,17 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 			return cli_usage_error("enroll", _("--random-delay must be 0-86400 seconds"));
 		a->random_delay = (unsigned)n;
 		break;
-	case OPT_DEBUG: o->debug = true; break;
-	case OPT_HELP: usage(stdout); return -1;
-	default: return cli_usage_error("enroll", _("unknown option; see certlink enroll --help"));
+	case OPT_DEBUG:
+		o->debug = true;
+		break;
+	case OPT_HELP:
+	case 'h':
+		usage(stdout);
+		return -1;
+	default:
+		if (cli_password_option(&a->password, c, arg))
+			break;
+		return CLI_EXIT_USAGE; /* cli_next_option() said why */
 	}
 	return 0;
 }
@@ -257,7 +246,8 @@ static int host_to_link(struct enroll_args *a)
 
 	if (a->opts.link) {
 		if (a->host || a->ca)
-			return cli_usage_error("enroll", _("--link cannot be combined with --host or --ca-fingerprint"));
+			return cli_usage_error(
+			    "enroll", _("--link cannot be combined with --host or --ca-fingerprint"));
 		return 0;
 	}
 	if (!a->host)
@@ -270,7 +260,8 @@ static int host_to_link(struct enroll_args *a)
 	l->host_is_ip = inet_pton(AF_INET, l->host, ip) == 1 || inet_pton(AF_INET6, l->host, ip) == 1;
 	l->port = (unsigned)(a->port ? a->port : 443);
 	if (a->ca && !(l->has_ca_fp = cl_fp_parse(a->ca, strlen(a->ca), l->ca_fp)))
-		return cli_usage_error("enroll", _("--ca-fingerprint must be a SHA-256 fingerprint (64 hex digits)"));
+		return cli_usage_error("enroll",
+		                       _("--ca-fingerprint must be a SHA-256 fingerprint (64 hex digits)"));
 	if (cl_link_format(l, text, sizeof(text), &err) != CL_OK || cl_link_parse(text, l, &err) != CL_OK) {
 		cl_error_prefix(&err, "--host");
 		return cli_fail(&err);
@@ -299,15 +290,16 @@ static void write_result(const struct cl_enroll_result *res, enum cl_status st, 
 
 	memset(&r, 0, sizeof(r));
 	r.outcome = st == CL_OK && !res->pending ? CL_RESULT_SUCCEEDED
-		    : st == CL_E_CANCELLED       ? CL_RESULT_CANCELED
-		    : st == CL_E_NOT_DUE         ? CL_RESULT_NOT_EXECUTED
-						 : CL_RESULT_FAILED;
+	            : st == CL_E_CANCELLED       ? CL_RESULT_CANCELED
+	            : st == CL_E_NOT_DUE         ? CL_RESULT_NOT_EXECUTED
+	                                         : CL_RESULT_FAILED;
 	r.user = res->user[0] ? res->user : NULL;
 	r.store = res->store == CL_STORE_COMPUTER ? CL_STORE_COMPUTER : CL_STORE_USER;
 	r.cn = res->cn[0] ? res->cn : NULL;
 	r.serial = res->serial[0] ? res->serial : NULL;
 	r.expiry = res->not_after;
-	r.exit_code = st == CL_OK && res->pending ? cl_status_exit_code(CL_E_REFUSED) : cl_status_exit_code(st);
+	r.exit_code =
+	    st == CL_OK && res->pending ? cl_status_exit_code(CL_E_REFUSED) : cl_status_exit_code(st);
 	r.message = st != CL_OK ? err->msg : res->pending ? "waiting for approval" : "installed";
 	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
 		if (cl_result_write(&r, formats[i], NULL, &werr) != CL_OK)
@@ -327,14 +319,16 @@ static int run(struct enroll_args *a)
 	if (st != CL_OK)
 		return cli_fail(&err);
 	if (result.pending) {
-		cli_error(_("application %s is waiting for approval; run the same command again after approval"),
-			  result.app_id);
+		cli_error(
+		    _("application %s is waiting for approval; run the same command again after approval"),
+		    result.app_id);
 		return cl_status_exit_code(CL_E_REFUSED);
 	}
 	printf(_("installed certificate %s (%s), valid until %s"), result.serial, result.subject,
 	       ctime(&result.not_after));
 	printf(_("  store: %s, file: %s%s%s\n"), cl_store_kind_name(result.store), result.cert_path,
-	       result.nss_imported ? _(", NSS database: ") : "", result.nss_imported ? result.nss_nickname : "");
+	       result.nss_imported ? _(", NSS database: ") : "",
+	       result.nss_imported ? result.nss_nickname : "");
 	return 0;
 }
 
@@ -355,21 +349,21 @@ int cli_cmd_enroll(int argc, char **argv)
 		a.opts.reuse_key = settings.reuse_key;
 		a.opts.notify_days = settings.notify_days;
 	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1)
+	optind = 0;
+	while ((c = cli_next_option(argc, argv, long_opts)) != -1)
 		if ((r = parse_option(&a, c, optarg)) != 0)
 			return r < 0 ? 0 : r;
 	if (optind < argc)
 		return cli_usage_error("enroll", _("unexpected argument \"%s\""), argv[optind]);
 	r = host_to_link(&a);
 	if (r == 0)
-		r = load_password(&a);
+		r = cli_password_load(&a.password, "enroll", &a.opts.password);
 	if (r == 0) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 		r = run(&a);
 	}
-	OPENSSL_cleanse(a.password, sizeof(a.password));
+	cli_password_clear(&a.password);
 	cl_link_clear(&a.link);
 	return r;
 }
