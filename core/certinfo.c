@@ -77,7 +77,9 @@ static void key_of(X509 *cert, struct cl_certinfo *info)
 	int id = pk ? EVP_PKEY_get_base_id(pk) : 0;
 
 	snprintf(info->key_type, sizeof(info->key_type), "%s",
-		 id == EVP_PKEY_RSA ? "rsa" : id == EVP_PKEY_EC ? "ec" : "other");
+	         id == EVP_PKEY_RSA  ? "rsa"
+	         : id == EVP_PKEY_EC ? "ec"
+	                             : "other");
 	info->key_bits = pk ? EVP_PKEY_get_bits(pk) : 0;
 }
 
@@ -90,14 +92,17 @@ static void sans_of(X509 *cert, char *out, size_t size)
 	out[0] = '\0';
 	for (i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
-		const char *kind = g->type == GEN_DNS ? "DNS" : g->type == GEN_EMAIL ? "email" : g->type == GEN_URI ? "URI" : NULL;
+		const char *kind = g->type == GEN_DNS     ? "DNS"
+		                   : g->type == GEN_EMAIL ? "email"
+		                   : g->type == GEN_URI   ? "URI"
+		                                          : NULL;
 		const ASN1_IA5STRING *s = g->d.ia5;
 		int n;
 
 		if (!kind)
 			continue;
 		n = snprintf(out + used, size - used, "%s%s:%.*s", used ? ", " : "", kind, s->length,
-			     (const char *)s->data);
+		             (const char *)s->data);
 		if (n < 0 || (size_t)n >= size - used)
 			break;
 		used += (size_t)n;

@@ -67,7 +67,8 @@ static enum cl_status key_from_secret(struct cl_flow *f, struct cl_error *err)
 	BIO_free(bio);
 	cl_secret_free(pem, len);
 	if (!f->key)
-		return cl_error_set_openssl(err, CL_E_LOCAL, "reading the recorded key of application %s", f->app_id);
+		return cl_error_set_openssl(err, CL_E_LOCAL, "reading the recorded key of application %s",
+		                            f->app_id);
 	return CL_OK;
 }
 
@@ -99,12 +100,13 @@ static enum cl_status load_old(struct cl_flow *f, struct cl_error *err)
 	cl_records_free(rec);
 	if (st == CL_OK && (!f->old_cert || !f->old_key))
 		st = cl_error_set(err, CL_E_LOCAL, "certificate %s to renew is not installed in the %s store",
-				  f->renewal_of, cl_store_kind_name(f->store));
+		                  f->renewal_of, cl_store_kind_name(f->store));
 	return st;
 }
 
 /* The key for this activation: recorded (resume), the existing one (renewal that keeps its key), or new. */
-static enum cl_status choose_key(struct cl_flow *f, const struct cl_proto_activation *act, struct cl_error *err)
+static enum cl_status choose_key(struct cl_flow *f, const struct cl_proto_activation *act,
+                                 struct cl_error *err)
 {
 	struct cl_key_spec spec;
 	enum cl_status st;
@@ -112,7 +114,8 @@ static enum cl_status choose_key(struct cl_flow *f, const struct cl_proto_activa
 	st = cl_key_spec_parse(act->key.type, act->key.bits, act->key.curve, &spec, err);
 	if (st != CL_OK)
 		return st;
-	if ((f->state == CL_APP_ACTIVATED || f->state == CL_APP_ISSUED) && f->transaction_id[0] && cl_secret_exists(f->store, f->app_id, CL_SECRET_KEY)) {
+	if ((f->state == CL_APP_ACTIVATED || f->state == CL_APP_ISSUED) && f->transaction_id[0] &&
+	    cl_secret_exists(f->store, f->app_id, CL_SECRET_KEY)) {
 		st = key_from_secret(f, err);
 		return st == CL_OK ? cl_key_check(f->key, &spec, err) : st;
 	}
@@ -141,7 +144,7 @@ static enum cl_status choose_key(struct cl_flow *f, const struct cl_proto_activa
 }
 
 static void override_cn(struct cl_flow *f, const struct cl_proto_activation *act, struct cl_csr_rdn *rdn,
-			size_t n, char *value, size_t size)
+                        size_t n, char *value, size_t size)
 {
 	struct cl_device dev;
 	size_t i;
@@ -157,7 +160,7 @@ static void override_cn(struct cl_flow *f, const struct cl_proto_activation *act
 }
 
 static enum cl_status build_csr(struct cl_flow *f, const struct cl_proto_activation *act, X509_REQ **csr,
-				struct cl_error *err)
+                                struct cl_error *err)
 {
 	struct cl_csr_rdn rdn[CL_PROTO_RDN_MAX];
 	struct cl_csr_params p;
@@ -185,8 +188,9 @@ static enum cl_status build_csr(struct cl_flow *f, const struct cl_proto_activat
 }
 
 /* SCEP through the established session's trust, so an https SCEP URL is held to the same identity. */
-static enum cl_status scep_request(void *ctx, const char *url, const char *content_type, const unsigned char *body,
-				   size_t len, size_t max_body, struct cl_scep_http_reply *reply, struct cl_error *err)
+static enum cl_status scep_request(void *ctx, const char *url, const char *content_type,
+                                   const unsigned char *body, size_t len, size_t max_body,
+                                   struct cl_scep_http_reply *reply, struct cl_error *err)
 {
 	struct cl_flow *f = ctx;
 	struct cl_http_options opts;
@@ -225,7 +229,7 @@ static void scep_log(void *ctx, const char *line)
 }
 
 static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activation *act, X509_REQ *csr,
-			       struct cl_error *err)
+                               struct cl_error *err)
 {
 	struct cl_scep_transport transport = { scep_request, f };
 	struct cl_scep_params p;
@@ -259,7 +263,8 @@ static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activati
 	return st;
 }
 
-static enum cl_status keep_profile(struct cl_flow *f, const struct cl_proto_activation *act, struct cl_error *err)
+static enum cl_status keep_profile(struct cl_flow *f, const struct cl_proto_activation *act,
+                                   struct cl_error *err)
 {
 	size_t i;
 
@@ -271,7 +276,8 @@ static enum cl_status keep_profile(struct cl_flow *f, const struct cl_proto_acti
 		BIO_free(bio);
 		if (!x || !sk_X509_push(f->trust, x)) {
 			X509_free(x);
-			return cl_error_set_openssl(err, CL_E_UNREACHABLE, "reading the profile's CA %zu", i + 1);
+			return cl_error_set_openssl(err, CL_E_UNREACHABLE, "reading the profile's CA %zu",
+			                            i + 1);
 		}
 	}
 	return f->trust ? CL_OK : cl_error_set(err, CL_E_LOCAL, "out of memory");

@@ -145,7 +145,8 @@ static void fill_result(struct cl_flow *f, const struct cl_certinfo *info, const
 			snprintf(r->cert_path, sizeof(r->cert_path), "%s", l->path);
 		if (l->kind == CL_LOC_NSS_CERT) {
 			r->nss_imported = true;
-			snprintf(r->nss_nickname, sizeof(r->nss_nickname), "%s", l->nickname ? l->nickname : "");
+			snprintf(r->nss_nickname, sizeof(r->nss_nickname), "%s",
+			         l->nickname ? l->nickname : "");
 		}
 	}
 }

@@ -32,7 +32,7 @@ static void keygen_join(struct cl_keygen *kg)
 }
 
 enum cl_status cl_keygen_take(struct cl_keygen *kg, const struct cl_key_spec *spec, EVP_PKEY **out,
-			      struct cl_error *err)
+                              struct cl_error *err)
 {
 	bool same = kg->started && kg->spec.type == spec->type && kg->spec.bits == spec->bits;
 

@@ -27,7 +27,7 @@ struct cl_keygen {
 void cl_keygen_start(struct cl_keygen *kg, const struct cl_key_spec *spec);
 /* Wait for the key; when spec differs from what was started, generate spec instead. *out owned by caller. */
 enum cl_status cl_keygen_take(struct cl_keygen *kg, const struct cl_key_spec *spec, EVP_PKEY **out,
-			      struct cl_error *err);
+                              struct cl_error *err);
 void cl_keygen_discard(struct cl_keygen *kg);
 
 /* Everything one run of the flow knows. Secrets (password, token, app secret) are wiped in flow_free. */
@@ -73,7 +73,7 @@ struct cl_flow {
 /* Copy src (NULL: "") into dst, truncated to size - 1 bytes. */
 void cl_flow_copy(char *dst, size_t size, const char *src);
 void cl_flow_progress(struct cl_flow *f, enum cl_stage stage, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void cl_flow_log(struct cl_flow *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool cl_flow_cancelled(const struct cl_flow *f, struct cl_error *err);
 enum cl_status cl_flow_ask(struct cl_flow *f, struct cl_question *q, struct cl_error *err);

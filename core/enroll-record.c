@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "fingerprint.h"
 #include "secret.h"
 
 static enum cl_status make_uuid(char out[37], struct cl_error *err)
@@ -21,8 +22,8 @@ static enum cl_status make_uuid(char out[37], struct cl_error *err)
 		return cl_error_set_openssl(err, CL_E_LOCAL, "generating a request id");
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-		 b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+	         b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 	return CL_OK;
 }
 
@@ -66,9 +67,11 @@ enum cl_status cl_flow_record_new(struct cl_flow *f, struct cl_error *err)
 	st = make_uuid(request_id, err);
 	if (st == CL_OK)
 		st = cl_records_update(f->store, add_app, &c, err);
-	/* A passwordless apply is replayed after a crash with the same one-time token: keep it until answered. */
+	/* A passwordless apply is replayed after a crash with the same one-time token: keep it until
+	 * answered. */
 	if (st == CL_OK && f->pwless)
-		st = cl_secret_put(f->store, f->app_id, CL_FLOW_SECRET_TOKEN, f->token, strlen(f->token), err);
+		st =
+		    cl_secret_put(f->store, f->app_id, CL_FLOW_SECRET_TOKEN, f->token, strlen(f->token), err);
 	if (st != CL_OK)
 		cl_error_prefix(err, "recording the application");
 	return st;
@@ -94,6 +97,18 @@ static enum cl_status save_app(struct cl_records *rec, void *data, struct cl_err
 		st = cl_records_set_string(&app->transaction_id, f->transaction_id, err);
 	if (st == CL_OK && f->user[0] && (!app->user || !app->user[0]))
 		st = cl_records_set_string(&app->user, f->user, err);
+	if (st == CL_OK && !app->ca_fingerprint && f->http) {
+		unsigned char fp[32];
+		char hex[65];
+		bool has_ca = false;
+
+		/* the CA the identity rests on (pin or the person's yes), so later operations pin it too */
+		cl_http_trust_source(f->http, fp, &has_ca);
+		if (has_ca) {
+			cl_fp_format_hex(fp, hex);
+			st = cl_records_set_string(&app->ca_fingerprint, hex, err);
+		}
+	}
 	if (st == CL_OK && f->result->serial[0])
 		st = cl_records_set_string(&app->serial, f->result->serial, err);
 	if (st == CL_OK)
@@ -115,7 +130,8 @@ enum cl_status cl_flow_record_load(struct cl_flow *f, const struct cl_applicatio
 {
 	snprintf(f->app_id, sizeof(f->app_id), "%s", app->id);
 	snprintf(f->server_id, sizeof(f->server_id), "%s", app->server_id ? app->server_id : "");
-	snprintf(f->transaction_id, sizeof(f->transaction_id), "%s", app->transaction_id ? app->transaction_id : "");
+	snprintf(f->transaction_id, sizeof(f->transaction_id), "%s",
+	         app->transaction_id ? app->transaction_id : "");
 	if (app->user && !f->user[0])
 		snprintf(f->user, sizeof(f->user), "%s", app->user);
 	if (app->renewal_of && !f->renewal_of[0])
@@ -124,12 +140,15 @@ enum cl_status cl_flow_record_load(struct cl_flow *f, const struct cl_applicatio
 		snprintf(f->service_name, sizeof(f->service_name), "%s", app->server_name);
 	if (app->serial)
 		snprintf(f->result->serial, sizeof(f->result->serial), "%s", app->serial);
+	if (app->ca_fingerprint && !f->have_pin)
+		f->have_pin = cl_fp_parse(app->ca_fingerprint, strlen(app->ca_fingerprint), f->pin);
 	f->state = app->state;
 	if (f->state == CL_APP_NEW || !f->server_id[0])
 		return CL_OK;
 	cl_secret_free(f->secret, f->secret_len);
 	f->secret = NULL;
-	if (cl_secret_get(f->store, f->app_id, CL_SECRET_APP_SECRET, &f->secret, &f->secret_len, err) != CL_OK) {
+	if (cl_secret_get(f->store, f->app_id, CL_SECRET_APP_SECRET, &f->secret, &f->secret_len, err) !=
+	    CL_OK) {
 		cl_error_prefix(err, "resuming application %s", f->app_id);
 		return err->status;
 	}

@@ -127,8 +127,9 @@ static enum cl_status need_credentials(struct cl_flow *f, const char *hint, stru
 			login_user(f->user, sizeof(f->user));
 		if (f->have_password)
 			return CL_OK;
-		return cl_error_set(err, CL_E_LOCAL, "a password is needed (give one with --password-file, "
-						     "--password-stdin or CERTLINK_PASSWORD)");
+		return cl_error_set(err, CL_E_LOCAL,
+		                    "a password is needed (give one with --password-file, "
+		                    "--password-stdin or CERTLINK_PASSWORD)");
 	}
 	memset(&q, 0, sizeof(q));
 	q.kind = CL_ASK_CREDENTIALS;
@@ -156,7 +157,7 @@ static enum cl_field_use use_of(const struct cl_proto_field *fld)
 {
 	return fld->use == CL_PROTO_USE_REQUIRED   ? CL_FIELD_REQUIRED
 	       : fld->use == CL_PROTO_USE_OPTIONAL ? CL_FIELD_OPTIONAL
-						   : CL_FIELD_OFF;
+	                                           : CL_FIELD_OFF;
 }
 
 /* The fields the server requires and nobody gave: asked together in one question. */
@@ -171,7 +172,7 @@ static enum cl_status need_fields(struct cl_flow *f, const char *hint, struct cl
 		return CL_OK;
 	if (!f->opts->ask)
 		return cl_error_set(err, CL_E_LOCAL, "the server requires fields that were not given%s%s",
-				    hint ? ": " : "", hint ? hint : "");
+		                    hint ? ": " : "", hint ? hint : "");
 	memset(&q, 0, sizeof(q));
 	q.kind = CL_ASK_FIELDS;
 	q.error_hint = hint;
@@ -200,7 +201,7 @@ static const char *field(const struct cl_proto_field *fld, const char *value)
 }
 
 static enum cl_status send_apply(struct cl_flow *f, const char *request_id, struct cl_proto_application *out,
-				 struct cl_error *err)
+                                 struct cl_error *err)
 {
 	const struct cl_proto_config *c = &f->config;
 	struct cl_device dev;
@@ -256,7 +257,8 @@ static enum cl_app_state app_state(enum cl_proto_state s)
 	case CL_PROTO_APPROVED:
 		return CL_APP_APPROVED;
 	case CL_PROTO_ISSUED:
-		return CL_APP_APPROVED; /* the certificate is fetched again by activate + SCEP retransmission */
+		return CL_APP_APPROVED; /* the certificate is fetched again by activate + SCEP retransmission
+		                         */
 	case CL_PROTO_REJECTED:
 		return CL_APP_REJECTED;
 	case CL_PROTO_WITHDRAWN:
@@ -300,8 +302,10 @@ enum cl_status cl_flow_apply(struct cl_flow *f, struct cl_error *err)
 	if (st == CL_OK && !f->user[0])
 		login_user(f->user, sizeof(f->user));
 	/* Key generation runs beside apply and approval: RSA keys take a noticeable time. */
-	if (st == CL_OK && cl_key_spec_parse(f->config.key.type, f->config.key.bits, f->config.key.curve, &spec,
-					     NULL) == CL_OK && !f->opts->reuse_key)
+	if (st == CL_OK &&
+	    cl_key_spec_parse(f->config.key.type, f->config.key.bits, f->config.key.curve, &spec, NULL) ==
+	        CL_OK &&
+	    !f->opts->reuse_key)
 		cl_keygen_start(&f->keygen, &spec);
 	if (st == CL_OK && !f->app_id[0])
 		st = cl_flow_record_new(f, err);
@@ -353,15 +357,17 @@ enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err)
 	long waited = 0, retry_after = 0;
 	enum cl_status st;
 
-	cl_flow_progress(f, CL_STAGE_WAIT_APPROVAL, "waiting for the administrator to approve the application");
+	cl_flow_progress(f, CL_STAGE_WAIT_APPROVAL,
+	                 "waiting for the administrator to approve the application");
 	for (;;) {
 		st = poll_once(f, &retry_after, err);
 		if (st != CL_OK || f->state != CL_APP_PENDING)
 			break;
 		if (waited >= timeout) {
 			f->result->pending = true;
-			cl_flow_progress(f, CL_STAGE_WAIT_APPROVAL,
-					 "not approved yet; the application is kept and can be activated later");
+			cl_flow_progress(
+			    f, CL_STAGE_WAIT_APPROVAL,
+			    "not approved yet; the application is kept and can be activated later");
 			return CL_OK;
 		}
 		if (retry_after > interval)

@@ -131,7 +131,8 @@ static enum cl_status flow_setup(struct cl_flow *f, struct cl_error *err)
 	struct cl_question q;
 	enum cl_status st;
 
-	cl_flow_progress(f, CL_STAGE_CHECK_LINK, "%s", l ? "checking the invitation link" : "checking the options");
+	cl_flow_progress(f, CL_STAGE_CHECK_LINK, "%s",
+	                 l ? "checking the invitation link" : "checking the options");
 	if (l) {
 		copy(f->host, sizeof(f->host), l->host);
 		f->port = l->port;
@@ -210,9 +211,10 @@ static enum cl_status flow_renewal_rule(struct cl_flow *f, struct cl_records *re
 		days = settings.notify_days;
 	}
 	if (best->not_after - now > (time_t)days * 86400 && !o->renew)
-		return cl_error_set(err, CL_E_NOT_DUE,
-				    "certificate %s is valid for %ld more days; renewal starts %ld days before expiry",
-				    best->serial, (long)((best->not_after - now) / 86400), days);
+		return cl_error_set(
+		    err, CL_E_NOT_DUE,
+		    "certificate %s is valid for %ld more days; renewal starts %ld days before expiry",
+		    best->serial, (long)((best->not_after - now) / 86400), days);
 	copy(f->renewal_of, sizeof(f->renewal_of), best->serial);
 	if (!f->user[0])
 		copy(f->user, sizeof(f->user), best->user);
@@ -231,9 +233,9 @@ static enum cl_status flow_find_resume(struct cl_flow *f, struct cl_error *err)
 		return st;
 	st = flow_renewal_rule(f, rec, err);
 	app = st == CL_OK && !f->opts->force_new
-		      ? cl_records_find_application_for(rec, f->host, (int)f->port, f->user[0] ? f->user : NULL,
-							f->store, true)
-		      : NULL;
+	          ? cl_records_find_application_for(rec, f->host, (int)f->port, f->user[0] ? f->user : NULL,
+	                                            f->store, true)
+	          : NULL;
 	if (app && !cl_flow_record_same_invitation(f, app)) {
 		char stale[17];
 
@@ -261,8 +263,8 @@ static enum cl_status flow_walk(struct cl_flow *f, struct cl_error *err)
 		st = cl_flow_wait_approval(f, err);
 	if (st == CL_OK && f->result->pending)
 		return CL_OK;
-	/* A resumed "issued" application has its certificate on the server only: SCEP retransmission fetches it
-	 * again with the recorded key and transactionID. */
+	/* A resumed "issued" application has its certificate on the server only: SCEP retransmission fetches
+	 * it again with the recorded key and transactionID. */
 	if (st == CL_OK &&
 	    (f->state == CL_APP_APPROVED || f->state == CL_APP_ACTIVATED || f->state == CL_APP_ISSUED))
 		st = cl_flow_activate(f, err);
@@ -274,7 +276,7 @@ static enum cl_status flow_walk(struct cl_flow *f, struct cl_error *err)
 }
 
 enum cl_status cl_enroll_run(const struct cl_enroll_opts *opts, struct cl_enroll_result *result,
-			     struct cl_error *err)
+                             struct cl_error *err)
 {
 	struct cl_flow f;
 	enum cl_status st;
@@ -290,7 +292,8 @@ enum cl_status cl_enroll_run(const struct cl_enroll_opts *opts, struct cl_enroll
 	if (st != CL_OK && st != CL_E_NOT_DUE && f.app_id[0]) {
 		struct cl_error ignored;
 
-		/* Keep the reason with the application; its state stays where it was, so the next run resumes. */
+		/* Keep the reason with the application; its state stays where it was, so the next run
+		 * resumes. */
 		cl_flow_record_save(&f, err->msg, &ignored);
 	}
 	if (st == CL_OK && !result->pending)

@@ -514,7 +514,9 @@ enum cl_status cl_http_perform(CURL *curl, const struct cl_http_request *req, st
 		if (!wait_before_retry(o, attempt, max, resp, st == CL_OK ? NULL : err))
 			return cl_error_set(err, CL_E_CANCELLED, "cancelled");
 	}
-	if (st != CL_OK && resp->attempts > 1)
+	if (st == CL_OK)
+		cl_error_clear(err); /* an earlier attempt's failure is not the result */
+	else if (resp->attempts > 1)
 		cl_error_prefix(err, "after %d attempts", resp->attempts);
 	return st;
 }

@@ -95,7 +95,7 @@ enum cl_http_answer {
 	CL_HTTP_ANSWER_REMEMBER, /* and write it into certlink's user trust directory */
 };
 
-/* What a front end shows when asking whether to trust a server. */
+/* What a front end shows when asking whether to trust a server. Valid during the callback only. */
 struct cl_http_peer {
 	const char *host;
 	unsigned port;
@@ -127,6 +127,8 @@ struct cl_http_config {
 	struct cl_http_options opts;
 };
 
+/* A session belongs to one thread at a time (the worker that runs the enrollment); sessions on different
+ * threads are independent. Only cl_cancel_request() on its options' token may come from another thread. */
 struct cl_http;
 
 /* Create a session (no network yet). Copies cfg. Caller frees with cl_http_free(). NULL on bad input. */
