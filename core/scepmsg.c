@@ -692,16 +692,75 @@ enum cl_status cl_scepmsg_check_certrep(const struct cl_scepmsg_in *rep, const c
 
 /* The content-encryption algorithm of an EnvelopedData, read with the PKCS#7 structures (CMS has no getter).
  */
+/* One DER header at *p (not past END): tag, class and content length; *p moves to the content. Definite
+ * lengths only, and the content must fit. */
+static bool der_header(const unsigned char **p, const unsigned char *end, int *tag, int *cls, long *len)
+{
+	int r;
+
+	if (*p >= end)
+		return false;
+	r = ASN1_get_object(p, len, tag, cls, end - *p);
+	return !(r & 0x80) && r != 0x21 && *len >= 0 && *len <= end - *p;
+}
+
+/* Enter the element at *p when it has TAG (universal, or context-specific when CTX): *p moves to its
+ * content and *end to the content's end. */
+static bool der_enter(const unsigned char **p, const unsigned char **end, int want, bool ctx)
+{
+	int tag, cls;
+	long len;
+
+	if (!der_header(p, *end, &tag, &cls, &len) || tag != want ||
+	    cls != (ctx ? V_ASN1_CONTEXT_SPECIFIC : V_ASN1_UNIVERSAL))
+		return false;
+	*end = *p + len;
+	return true;
+}
+
+/* Step over the element at *p when it has TAG; false (and *p unchanged) otherwise. */
+static bool der_skip(const unsigned char **p, const unsigned char *end, int want, bool ctx)
+{
+	const unsigned char *q = *p, *e = end;
+
+	if (!der_enter(&q, &e, want, ctx))
+		return false;
+	*p = e;
+	return true;
+}
+
+/* The content-encryption algorithm of a DER EnvelopedData ContentInfo (RFC 5652 section 6.1), read from
+ * the DER itself: PKCS#7 parsing knows only key-transport recipients, and an envelope to an EC key has a
+ * key-agreement recipient. NID_undef for anything else. */
 static int envelope_cipher(const unsigned char *der, size_t len)
 {
-	const unsigned char *p = der;
-	PKCS7 *p7 = len <= CL_SCEP_MAX_MESSAGE ? d2i_PKCS7(NULL, &p, (long)len) : NULL;
+	const unsigned char *p = der, *end = der + len, *oid;
+	ASN1_OBJECT *obj = NULL;
 	int nid = NID_undef;
 
-	if (p7 && PKCS7_type_is_enveloped(p7) && p7->d.enveloped && p7->d.enveloped->enc_data &&
-	    p7->d.enveloped->enc_data->algorithm)
-		nid = OBJ_obj2nid(p7->d.enveloped->enc_data->algorithm->algorithm);
-	PKCS7_free(p7);
+	if (len > CL_SCEP_MAX_MESSAGE)
+		return NID_undef;
+	if (!der_enter(&p, &end, V_ASN1_SEQUENCE, false))
+		return NID_undef;
+	oid = p;
+	if (!der_skip(&p, end, V_ASN1_OBJECT, false) || !(obj = d2i_ASN1_OBJECT(NULL, &oid, p - oid)) ||
+	    OBJ_obj2nid(obj) != NID_pkcs7_enveloped)
+		goto out;
+	if (!der_enter(&p, &end, 0, true) || !der_enter(&p, &end, V_ASN1_SEQUENCE, false) ||
+	    !der_skip(&p, end, V_ASN1_INTEGER, false))
+		goto out;
+	der_skip(&p, end, 0, true); /* originatorInfo, optional */
+	if (!der_skip(&p, end, V_ASN1_SET, false) || !der_enter(&p, &end, V_ASN1_SEQUENCE, false) ||
+	    !der_skip(&p, end, V_ASN1_OBJECT, false) || !der_enter(&p, &end, V_ASN1_SEQUENCE, false))
+		goto out;
+	oid = p;
+	if (!der_skip(&p, end, V_ASN1_OBJECT, false))
+		goto out;
+	ASN1_OBJECT_free(obj);
+	obj = d2i_ASN1_OBJECT(NULL, &oid, p - oid);
+	nid = obj ? OBJ_obj2nid(obj) : NID_undef;
+out:
+	ASN1_OBJECT_free(obj);
 	return nid;
 }
 
