@@ -1,7 +1,9 @@
 /* certlink command line: messages and small helpers shared by the subcommands (see cli.h). */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -117,4 +119,19 @@ const char *cli_time_text(int64_t t, char out[32])
 	if (t == 0 || !gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
 		snprintf(out, 32, "-");
 	return out;
+}
+
+int cli_parse_number(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
 }

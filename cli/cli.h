@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "enroll.h"
 #include "error.h"
 #include "records.h"
 
@@ -110,8 +111,23 @@ struct cli_found {
 int cli_find(const char *id, enum cli_stores stores, struct cli_found *found);
 void cli_found_clear(struct cli_found *found);
 
+/* A decimal number MIN..MAX (no sign, no spaces) into *out; -1 for anything else. */
+int cli_parse_number(const char *s, long min, long max, long *out);
+
 /* "2027-11-25 10:00:00 UTC" (or "-" for 0) into out[32]. */
 const char *cli_time_text(int64_t t, char out[32]);
+
+/* For the commands that talk to the server (run.c). cli_run_init() zeroes OPTS and fills in what every run
+ * takes: a cancel token that SIGINT and SIGTERM set, progress and debug lines on stderr, and the proxy, key
+ * reuse and notification window settings. */
+void cli_run_init(struct cl_enroll_opts *opts);
+struct cl_cancel *cli_run_cancel_token(void);
+/* The exit code of a run: its status's, and 300 for an application still waiting for approval. */
+int cli_run_exit_code(const struct cl_enroll_result *res, enum cl_status st);
+/* Write the store's result file (JSON and text, docs/cli.md) for a run that ended with ST. */
+void cli_write_result(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err);
+/* Result file, then the message or the installed certificate's summary; returns the exit code. */
+int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err);
 
 /* Subcommands (one cmd-*.c file each). */
 int cli_cmd_register_scheme(int argc, char **argv);
@@ -121,5 +137,10 @@ int cli_cmd_enroll(int argc, char **argv);
 int cli_cmd_list(int argc, char **argv);
 int cli_cmd_show(int argc, char **argv);
 int cli_cmd_apid(int argc, char **argv);
+int cli_cmd_activate(int argc, char **argv);
+int cli_cmd_withdraw(int argc, char **argv);
+int cli_cmd_reapply(int argc, char **argv);
+int cli_cmd_renew(int argc, char **argv);
+int cli_cmd_delete(int argc, char **argv);
 
 #endif

@@ -9,21 +9,16 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "enroll.h"
 #include "fingerprint.h"
 #include "link.h"
-#include "result.h"
-#include "settings.h"
 
 struct enroll_args {
 	struct cl_enroll_opts opts;
@@ -34,14 +29,6 @@ struct enroll_args {
 	const char *ca;
 	unsigned random_delay;
 };
-
-static struct cl_cancel cancel_token;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	cl_cancel_request(&cancel_token);
-}
 
 static void usage(FILE *out)
 {
@@ -77,18 +64,6 @@ static void usage(FILE *out)
 	        "trusted, 300 [44] server refused or approval outstanding, 1000 [232] unexpected.\n"
 	        "The result file has the full code (docs/cli.md).\n"),
 	      out);
-}
-
-static void on_log(void *data, const char *line)
-{
-	(void)data;
-	fprintf(stderr, "certlink: debug: %s\n", line);
-}
-
-static void on_progress(void *data, enum cl_stage stage, const char *detail)
-{
-	(void)data;
-	fprintf(stderr, "certlink: %s: %s\n", _(cl_stage_name(stage)), detail);
 }
 
 enum {
@@ -137,20 +112,6 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_number(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -1;
-	v = strtol(s, &end, 10);
-	if (*end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_option(struct enroll_args *a, int c, const char *arg)
 {
 	struct cl_enroll_opts *o = &a->opts;
@@ -162,7 +123,7 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 		a->host = arg;
 		break;
 	case OPT_PORT:
-		if (parse_number(arg, 1, 65535, &n))
+		if (cli_parse_number(arg, 1, 65535, &n))
 			return cli_usage_error("enroll", _("--port must be 1-65535"));
 		a->port = (int)n;
 		break;
@@ -211,12 +172,12 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 		o->device_note = arg;
 		break;
 	case OPT_APPROVAL:
-		if (parse_number(arg, 1, 86400, &n))
+		if (cli_parse_number(arg, 1, 86400, &n))
 			return cli_usage_error("enroll", _("--approval-timeout must be 1-86400 seconds"));
 		o->approval_timeout = (int)n;
 		break;
 	case OPT_DELAY:
-		if (parse_number(arg, 0, 86400, &n))
+		if (cli_parse_number(arg, 0, 86400, &n))
 			return cli_usage_error("enroll", _("--random-delay must be 0-86400 seconds"));
 		a->random_delay = (unsigned)n;
 		break;
@@ -277,33 +238,7 @@ static void spread(unsigned max)
 	if (!max)
 		return;
 	RAND_bytes((unsigned char *)&r, sizeof(r));
-	cl_cancel_sleep(&cancel_token, (unsigned long)(r % (max + 1)) * 1000);
-}
-
-/* The result file an administrator's script reads (docs/cli.md): written for every run, never secrets. */
-static void write_result(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err)
-{
-	struct cl_result r;
-	struct cl_error werr;
-	enum cl_result_format formats[] = { CL_RESULT_FORMAT_JSON, CL_RESULT_FORMAT_TEXT };
-	size_t i;
-
-	memset(&r, 0, sizeof(r));
-	r.outcome = st == CL_OK && !res->pending ? CL_RESULT_SUCCEEDED
-	            : st == CL_E_CANCELLED       ? CL_RESULT_CANCELED
-	            : st == CL_E_NOT_DUE         ? CL_RESULT_NOT_EXECUTED
-	                                         : CL_RESULT_FAILED;
-	r.user = res->user[0] ? res->user : NULL;
-	r.store = res->store == CL_STORE_COMPUTER ? CL_STORE_COMPUTER : CL_STORE_USER;
-	r.cn = res->cn[0] ? res->cn : NULL;
-	r.serial = res->serial[0] ? res->serial : NULL;
-	r.expiry = res->not_after;
-	r.exit_code =
-	    st == CL_OK && res->pending ? cl_status_exit_code(CL_E_REFUSED) : cl_status_exit_code(st);
-	r.message = st != CL_OK ? err->msg : res->pending ? "waiting for approval" : "installed";
-	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (cl_result_write(&r, formats[i], NULL, &werr) != CL_OK)
-			cli_note(_("the result file could not be written: %s"), werr.msg);
+	cl_cancel_sleep(cli_run_cancel_token(), (unsigned long)(r % (max + 1)) * 1000);
 }
 
 static int run(struct enroll_args *a)
@@ -313,42 +248,19 @@ static int run(struct enroll_args *a)
 	enum cl_status st;
 
 	cl_error_clear(&err);
+	memset(&result, 0, sizeof(result));
 	spread(a->random_delay);
 	st = cl_enroll_run(&a->opts, &result, &err);
-	write_result(&result, st, &err);
-	if (st != CL_OK)
-		return cli_fail(&err);
-	if (result.pending) {
-		cli_error(
-		    _("application %s is waiting for approval; run the same command again after approval"),
-		    result.app_id);
-		return cl_status_exit_code(CL_E_REFUSED);
-	}
-	printf(_("installed certificate %s (%s), valid until %s"), result.serial, result.subject,
-	       ctime(&result.not_after));
-	printf(_("  store: %s, file: %s%s%s\n"), cl_store_kind_name(result.store), result.cert_path,
-	       result.nss_imported ? _(", NSS database: ") : "",
-	       result.nss_imported ? result.nss_nickname : "");
-	return 0;
+	return cli_run_finish(&result, st, &err);
 }
 
 int cli_cmd_enroll(int argc, char **argv)
 {
 	struct enroll_args a;
-	struct cl_settings settings;
 	int c, r;
 
 	memset(&a, 0, sizeof(a));
-	cl_cancel_init(&cancel_token);
-	a.opts.store = CL_STORE_ASK; /* the link's store, else user: zero-touch runs never ask */
-	a.opts.cancel = &cancel_token;
-	a.opts.progress = on_progress;
-	a.opts.log_fn = on_log;
-	if (cl_settings_load(&settings, NULL) == CL_OK) {
-		a.opts.no_proxy = settings.no_proxy;
-		a.opts.reuse_key = settings.reuse_key;
-		a.opts.notify_days = settings.notify_days;
-	}
+	cli_run_init(&a.opts); /* store: the link's, else user; zero-touch runs never ask */
 	optind = 0;
 	while ((c = cli_next_option(argc, argv, long_opts)) != -1)
 		if ((r = parse_option(&a, c, optarg)) != 0)
@@ -358,11 +270,8 @@ int cli_cmd_enroll(int argc, char **argv)
 	r = host_to_link(&a);
 	if (r == 0)
 		r = cli_password_load(&a.password, "enroll", &a.opts.password);
-	if (r == 0) {
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
+	if (r == 0)
 		r = run(&a);
-	}
 	cli_password_clear(&a.password);
 	cl_link_clear(&a.link);
 	return r;
