@@ -109,6 +109,8 @@ struct cli_found {
  * certificate. 0 when found; otherwise an error was reported and the exit code is returned (100 for an
  * unknown id, or the code of a records file that cannot be read). */
 int cli_find(const char *id, enum cli_stores stores, struct cli_found *found);
+/* The same without any message (for a look before a core operation that reports on its own). */
+int cli_find_quiet(const char *id, enum cli_stores stores, struct cli_found *found);
 void cli_found_clear(struct cli_found *found);
 
 /* A decimal number MIN..MAX (no sign, no spaces) into *out; -1 for anything else. */

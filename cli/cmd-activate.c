@@ -26,6 +26,26 @@ static const char help[] =
 
 enum { OPT_TIMEOUT = 1, OPT_STORE, OPT_NOPROXY, OPT_DEBUG };
 
+/* Activating an installed application has nothing left to do: say so without contacting the server. */
+static bool already_installed(const char *id, enum cl_store_kind store)
+{
+	struct cli_found found;
+	bool done = false;
+	if (cli_find_quiet(id,
+	                   store == CL_STORE_USER       ? CLI_STORES_USER
+	                   : store == CL_STORE_COMPUTER ? CLI_STORES_COMPUTER
+	                                                : CLI_STORES_ALL,
+	                   &found) != 0)
+		return false; /* the core reports an unknown id */
+	if (found.app && found.app->state == CL_APP_INSTALLED && found.cert) {
+		cli_info(_("application %s is already installed: certificate %s"), found.app->id,
+		         found.cert->serial);
+		done = true;
+	}
+	cli_found_clear(&found);
+	return done;
+}
+
 int cli_cmd_activate(int argc, char **argv)
 {
 	static const struct option longopts[] = { { "approval-timeout", required_argument, NULL,
@@ -71,6 +91,8 @@ int cli_cmd_activate(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(argv[0], _("name one application id"));
+	if (already_installed(argv[optind], opts.store))
+		return CLI_EXIT_OK;
 	cl_error_clear(&err);
 	memset(&result, 0, sizeof(result));
 	st = cl_enroll_activate(argv[optind], &opts, &result, &err);

@@ -27,7 +27,7 @@ static bool find_in(struct cl_records *rec, enum cl_store_kind kind, const char 
 	return true;
 }
 
-int cli_find(const char *id, enum cli_stores stores, struct cli_found *found)
+static int find(const char *id, enum cli_stores stores, struct cli_found *found, bool quiet)
 {
 	struct cl_records *rec;
 	struct cl_error err;
@@ -39,6 +39,8 @@ int cli_find(const char *id, enum cli_stores stores, struct cli_found *found)
 			continue;
 		rec = NULL;
 		if (cl_records_load(kinds[i], &rec, &err) != CL_OK) {
+			if (quiet)
+				continue;
 			/* Another store may still have it; a store named explicitly must be readable. */
 			if (stores != CLI_STORES_ALL)
 				return cli_fail(&err);
@@ -50,11 +52,23 @@ int cli_find(const char *id, enum cli_stores stores, struct cli_found *found)
 			return 0;
 		cl_records_free(rec);
 	}
+	if (quiet)
+		return CLI_EXIT_USAGE;
 	cli_error(_("no certificate or application \"%s\" is recorded%s; see certlink list"), id,
 	          stores == CLI_STORES_USER       ? _(" in the user store")
 	          : stores == CLI_STORES_COMPUTER ? _(" in the computer store")
 	                                          : "");
 	return CLI_EXIT_USAGE;
+}
+
+int cli_find(const char *id, enum cli_stores stores, struct cli_found *found)
+{
+	return find(id, stores, found, false);
+}
+
+int cli_find_quiet(const char *id, enum cli_stores stores, struct cli_found *found)
+{
+	return find(id, stores, found, true);
 }
 
 void cli_found_clear(struct cli_found *found)
