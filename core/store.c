@@ -4,6 +4,7 @@
 #include "records.h"
 #include "tool.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -22,6 +23,8 @@
 #define PKCS12_PASSWORD_LEN 24
 #define NICKNAME_MAX        200
 #define TOOL_OUT            2048
+#define NSS_LIST_OUT        (64 * 1024) /* certutil -L listings */
+#define NSS_DELETE_MAX      16          /* certificates one nickname can hold that we remove */
 
 /* ---- small helpers ---- */
 
@@ -226,8 +229,79 @@ static bool nss_has(const char *certutil, const char *db, const char *nickname)
 	return cl_tool_run(argv, NULL, 0, &code, NULL) == CL_OK && code == 0;
 }
 
+/* NSS files certificates with the same subject under one nickname: a certificate imported with the subject
+ * of one already in the database joins that one's nickname, whatever its PKCS#12 friendly name says. So
+ * after an import certlink looks up the nickname the certificate really got. */
+
+/* Does PEM text (one or more certificates, as cl_tool_run() captured it) hold CERT? */
+static bool pem_holds(char *pem, X509 *cert)
+{
+	bool found = false;
+	size_t i, o = 0;
+	BIO *bio;
+	X509 *x;
+
+	/* certutil ends base64 lines with CR LF; the capture shows each CR as '?', which base64 never has */
+	for (i = 0; pem[i]; i++)
+		if (pem[i] != '?')
+			pem[o++] = pem[i];
+	pem[o] = '\0';
+	bio = BIO_new_mem_buf(pem, -1);
+	while (bio && !found && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		found = X509_cmp(x, cert) == 0;
+		X509_free(x);
+	}
+	ERR_clear_error(); /* the end of the PEM text is an error for OpenSSL */
+	BIO_free(bio);
+	return found;
+}
+
+/* A line of `certutil -L` is "NICKNAME   TRUST": cut the trust attributes (the last word) off in place. */
+static char *listing_nickname(char *line)
+{
+	char *end = line + strlen(line);
+
+	while (end > line && isspace((unsigned char)end[-1]))
+		end--;
+	while (end > line && !isspace((unsigned char)end[-1]))
+		end--;
+	while (end > line && isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	return line;
+}
+
+/* The nickname under which DB holds CERT, into OUT (NICKNAME_MAX + 1 bytes); false when it is not there. */
+static bool nss_find_nickname(const char *certutil, const char *db, X509 *cert, char *out)
+{
+	char *list = malloc(NSS_LIST_OUT), *pem = malloc(NSS_LIST_OUT), *line, *save = NULL;
+	const char *argv[] = { certutil, "-L", "-d", db, NULL };
+	bool found = false;
+	int code = -1;
+
+	if (!list || !pem || cl_tool_run(argv, list, NSS_LIST_OUT, &code, NULL) != CL_OK || code != 0)
+		goto out;
+	for (line = strtok_r(list, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+		const char *nick = listing_nickname(line);
+		const char *show[] = { certutil, "-L", "-d", db, "-n", nick, "-a", NULL };
+
+		if (!valid_nickname(nick) || cl_tool_run(show, pem, NSS_LIST_OUT, &code, NULL) != CL_OK ||
+		    code != 0)
+			continue; /* the header lines, or something NSS will not show */
+		if ((found = pem_holds(pem, cert)))
+			snprintf(out, NICKNAME_MAX + 1, "%s", nick);
+	}
+out:
+	free(list);
+	free(pem);
+	return found;
+}
+
+/* Import the PKCS#12 bundle P12 (password in the file PWFILE) into DB. CERT, when given, must then be in DB:
+ * ACTUAL gets the nickname it is filed under (NICKNAME, or the nickname of an earlier certificate with the
+ * same subject). */
 static enum cl_status nss_import(const char *db, const char *p12, const char *pwfile, const char *nickname,
-                                 struct cl_error *err)
+                                 X509 *cert, char *actual, struct cl_error *err)
 {
 	char *pk12util = cl_paths_tool_pk12util(err),
 	     *certutil = pk12util ? cl_paths_tool_certutil(err) : NULL;
@@ -239,11 +313,16 @@ static enum cl_status nss_import(const char *db, const char *p12, const char *pw
 		const char *argv[] = { pk12util, "-i", p12, "-d", db, "-w", pwfile, "-k", "/dev/null", NULL };
 
 		st = run_ok(argv, "importing into the NSS database", err);
-		if (st == CL_OK && !nss_has(certutil, db, nickname))
-			st = cl_error_set(
-			    err, CL_E_LOCAL,
-			    "importing into the NSS database %s: \"%s\" is not there after pk12util", db,
-			    nickname);
+		if (st == CL_OK && cert) {
+			if (nss_has(certutil, db, nickname))
+				snprintf(actual, NICKNAME_MAX + 1, "%s", nickname);
+			else if (!nss_find_nickname(certutil, db, cert, actual))
+				st = cl_error_set(
+				    err, CL_E_LOCAL,
+				    "importing into the NSS database %s: \"%s\" is not there after "
+				    "pk12util",
+				    db, nickname);
+		}
 	}
 	free(pk12util);
 	free(certutil);
@@ -279,10 +358,13 @@ static enum cl_status remove_nss(const struct cl_location *loc, struct cl_error 
 		const char *del_cert[] = { certutil, "-D", "-d", loc->path, "-n", loc->nickname, NULL };
 
 		/* -F removes the key and its certificate; a CA (or a certificate whose key is gone) needs -D.
-		 */
-		if (loc->kind != CL_LOC_NSS_CERT ||
-		    run_ok(del_key, "removing from the NSS database", NULL) != CL_OK)
-			st = run_ok(del_cert, "removing from the NSS database", err);
+		 * A nickname can hold several certificates of one subject (see nss_import); the caller
+		 * removes a location only when no other recorded certificate uses it, so all of them go. */
+		for (int i = 0;
+		     i < NSS_DELETE_MAX && st == CL_OK && nss_has(certutil, loc->path, loc->nickname); i++)
+			if (loc->kind != CL_LOC_NSS_CERT ||
+			    run_ok(del_key, "removing from the NSS database", NULL) != CL_OK)
+				st = run_ok(del_cert, "removing from the NSS database", err);
 		if (st == CL_OK && nss_has(certutil, loc->path, loc->nickname))
 			st = cl_error_set(err, CL_E_LOCAL, "\"%s\" is still in the NSS database %s",
 			                  loc->nickname, loc->path);
@@ -528,11 +610,46 @@ out:
 	return st;
 }
 
-enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
-                                const char *nickname, struct cl_locations *locations, struct cl_error *err)
+/* The PKCS#12 bundle and password file among LOCS, or NULL. */
+static const char *location_path(const struct cl_locations *locs, enum cl_location_kind kind)
+{
+	for (size_t i = 0; locs && i < locs->n; i++)
+		if (locs->items[i].kind == kind)
+			return locs->items[i].path;
+	return NULL;
+}
+
+/* Take the replaced certificate's NSS entries out of the way (see cl_store_install_replacing()). */
+static void nss_unreplace(const struct cl_locations *replaces, const char *db)
+{
+	for (size_t i = 0; replaces && i < replaces->n; i++) {
+		const struct cl_location *l = &replaces->items[i];
+
+		if (l->kind == CL_LOC_NSS_CERT && strcmp(l->path, db) == 0)
+			remove_nss(l, NULL);
+	}
+}
+
+/* Best effort: put the replaced certificate back into the NSS database from its own bundle. */
+static void nss_restore(const struct cl_locations *replaces, const char *db)
+{
+	const char *p12 = location_path(replaces, CL_LOC_PKCS12),
+	           *pw = location_path(replaces, CL_LOC_PKCS12_PASSWORD);
+
+	for (size_t i = 0; p12 && pw && i < replaces->n; i++)
+		if (replaces->items[i].kind == CL_LOC_NSS_CERT && strcmp(replaces->items[i].path, db) == 0) {
+			nss_import(db, p12, pw, replaces->items[i].nickname, NULL, NULL, NULL);
+			break;
+		}
+}
+
+enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert,
+                                          STACK_OF(X509) * chain, const char *nickname,
+                                          const struct cl_locations *replaces, struct cl_locations *locations,
+                                          struct cl_error *err)
 {
 	struct cl_locations done = { 0 };
-	char serial[41], defnick[64], *db = NULL;
+	char serial[41], defnick[64], actual[NICKNAME_MAX + 1], *db = NULL;
 	enum cl_status st;
 
 	if (cl_store_check_allowed(kind, err) != CL_OK)
@@ -550,11 +667,15 @@ enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *ce
 		return cl_error_set(err, CL_E_LOCAL, "invalid certificate nickname");
 	st = install_files(kind, key, cert, chain, serial, nickname, &done, err);
 	if (st == CL_OK && kind == CL_STORE_USER && (db = nss_db_if_present()) != NULL) {
+		nss_unreplace(replaces, db);
 		/* done.items: [0] directory, [1] key, [2] certificate, ... the bundle and its password last.
 		 */
-		st = nss_import(db, done.items[done.n - 2].path, done.items[done.n - 1].path, nickname, err);
+		st = nss_import(db, done.items[done.n - 2].path, done.items[done.n - 1].path, nickname, cert,
+		                actual, err);
 		if (st == CL_OK)
-			st = cl_locations_add(&done, CL_LOC_NSS_CERT, db, nickname, err);
+			st = cl_locations_add(&done, CL_LOC_NSS_CERT, db, actual, err);
+		else
+			nss_restore(replaces, db);
 	}
 	if (st == CL_OK)
 		st = cl_locations_append(locations, &done, err);
@@ -565,6 +686,12 @@ enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *ce
 	cl_locations_clear(&done);
 	free(db);
 	return st;
+}
+
+enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
+                                const char *nickname, struct cl_locations *locations, struct cl_error *err)
+{
+	return cl_store_install_replacing(kind, key, cert, chain, nickname, NULL, locations, err);
 }
 
 /* ---- trust ---- */
