@@ -261,15 +261,23 @@ def check_installed(home, server, serial, key_type="rsa", key_size=2048):
         check("id-ecPublicKey" in text and "NIST CURVE: " + key_size in text, "EC %s key" % key_size, text)
     eq(openssl("x509", "-in", cert, "-noout", "-serial").stdout.strip().split("=")[1].lower().lstrip("0"),
        serial, "serial in the certificate")
-    nss = home.nss_list()
-    check(("certlink 127.0.0.1 " + serial) in nss, "certificate in the NSS database", nss)
-    r = subprocess.run(["certutil", "-K", "-d", "sql:" + home.nssdir], capture_output=True, text=True)
-    check(serial in r.stdout, "key in the NSS database", r.stdout + r.stderr)
     rec = home.records()
     certs = [c for c in rec["certificates"] if c["serial"] == serial]
     eq(len(certs), 1, "records list the certificate once")
     kinds = {loc["kind"] for loc in certs[0]["locations"]}
     check({"key", "certificate", "nss-certificate"} <= kinds, "records list where it was installed", str(kinds))
+    # In NSS under the recorded nickname (its own, or an earlier certificate's with the same subject), with
+    # its key.
+    nick = next(l["nickname"] for l in certs[0]["locations"] if l["kind"] == "nss-certificate")
+    check(nick.startswith("certlink 127.0.0.1 "), "NSS nickname", nick)
+    nss = home.nss_list()
+    check(nick in nss, "certificate in the NSS database", nss)
+    r = subprocess.run(["certutil", "-L", "-d", "sql:" + home.nssdir, "-n", nick, "-a"], capture_output=True,
+                       text=True)
+    pems = r.stdout.replace("\r", "")
+    check(read(cert).strip() in pems, "this very certificate is in the NSS database", r.stdout + r.stderr)
+    r = subprocess.run(["certutil", "-K", "-d", "sql:" + home.nssdir], capture_output=True, text=True)
+    check(nick in r.stdout, "key in the NSS database", r.stdout + r.stderr)
     eq(certs[0]["key_type"], key_type, "records key type")
     apps = [a for a in rec["applications"] if a.get("serial") == serial]
     eq(len(apps), 1, "one application produced it")
