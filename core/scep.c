@@ -143,7 +143,7 @@ enum cl_status cl_scep_get_caps(const char *url, const struct cl_scep_transport 
 }
 
 enum cl_status cl_scep_get_ca(const char *url, const struct cl_scep_transport *transport,
-                              const unsigned char ca_sha256[CL_SCEP_FP_LEN], struct cl_scepmsg_ca *ca,
+                              const unsigned char ca_sha256[CL_SCEP_FP_LEN], struct cl_scepcert_ca *ca,
                               struct cl_error *err)
 {
 	struct cl_scep_http_reply reply;
@@ -158,7 +158,7 @@ enum cl_status cl_scep_get_ca(const char *url, const struct cl_scep_transport *t
 	st = exchange(&t, u, NULL, NULL, 0, CL_SCEP_MAX_MESSAGE, &reply, err);
 	free(u);
 	if (st == CL_OK)
-		st = cl_scepmsg_parse_cacert(reply.body, reply.len, reply.content_type, ca_sha256, ca, err);
+		st = cl_scepcert_parse_cacert(reply.body, reply.len, reply.content_type, ca_sha256, ca, err);
 	cl_scep_http_reply_clear(&reply);
 	if (st != CL_OK)
 		cl_error_prefix(err, "SCEP " CACERT_OP);
@@ -210,7 +210,7 @@ struct txn {
 	struct cl_scep_transport t;
 	unsigned caps;
 	struct cl_scepmsg_algs algs;
-	struct cl_scepmsg_ca ca;
+	struct cl_scepcert_ca ca;
 	X509 *signer_cert;      /* self-signed (PKCSReq) or the current certificate (renewal) */
 	EVP_PKEY *signer_key;   /* not owned */
 	unsigned char *csr_der; /* holds the challenge: wiped */
@@ -223,7 +223,7 @@ struct txn {
 
 static void txn_clear(struct txn *x)
 {
-	cl_scepmsg_ca_clear(&x->ca);
+	cl_scepcert_ca_clear(&x->ca);
 	X509_free(x->signer_cert);
 	cl_csr_der_free(x->csr_der, x->csr_len);
 	OPENSSL_free(x->poll_der);
@@ -292,8 +292,8 @@ static enum cl_status setup(struct txn *x, struct cl_error *err)
 		x->signer_key = p->renew_key;
 	} else {
 		x->type = CL_SCEP_PKCSREQ;
-		st = cl_scepmsg_self_signed(p->key, X509_REQ_get_subject_name(p->csr), x->algs.md,
-		                            &x->signer_cert, err);
+		st = cl_scepcert_self_signed(p->key, X509_REQ_get_subject_name(p->csr), x->algs.md,
+		                             &x->signer_cert, err);
 		if (st != CL_OK)
 			return st;
 		x->signer_key = p->key;
@@ -375,9 +375,9 @@ static enum cl_status take_certificate(struct txn *x, const struct cl_scepmsg_in
 	if (nid != NID_undef)
 		logf_(x->p, "%s: reply encrypted with %s", x->op, OBJ_nid2sn(nid));
 	if (st == CL_OK)
-		st = cl_scepmsg_parse_certs(plain, plain_len, &certs, err);
+		st = cl_scepcert_parse_certs(plain, plain_len, &certs, err);
 	if (st == CL_OK)
-		st = cl_scepmsg_pick_issued(certs, x->p->key, &x->ca, &res->cert, err);
+		st = cl_scepcert_pick_issued(certs, x->p->key, &x->ca, &res->cert, err);
 	if (st == CL_OK && (!(res->chain = sk_X509_new_null()) || !X509_up_ref(x->ca.ca)))
 		st = cl_error_set(err, CL_E_UNEXPECTED, "out of memory");
 	if (st == CL_OK) {

@@ -22,13 +22,15 @@
 #include <openssl/x509.h>
 
 #include "error.h"
+#include "scepcert.h"
 #include "scepmsg.h"
 
 struct cl_cancel;
 
-#define CL_SCEP_TID_SIZE     65  /* 64 hex digits + NUL */
-#define CL_SCEP_POLL_DEFAULT 900 /* seconds of CertPoll when the caller gives none (approval_poll.timeout) \
-	                          */
+#define CL_SCEP_TID_SIZE 65 /* 64 hex digits + NUL */
+#define CL_SCEP_POLL_DEFAULT                                                          \
+	900 /* seconds of CertPoll when the caller gives none (approval_poll.timeout) \
+	     */
 #define CL_SCEP_CONTENT_MESSAGE "application/x-pki-message"
 
 /* One HTTP exchange as SCEP needs it. body NULL: GET url; else POST body with content_type. The reply is
@@ -93,7 +95,7 @@ void cl_scep_result_clear(struct cl_scep_result *result);
 enum cl_status cl_scep_get_caps(const char *url, const struct cl_scep_transport *transport, unsigned *caps,
                                 struct cl_error *err);
 enum cl_status cl_scep_get_ca(const char *url, const struct cl_scep_transport *transport,
-                              const unsigned char ca_sha256[CL_SCEP_FP_LEN], struct cl_scepmsg_ca *ca,
+                              const unsigned char ca_sha256[CL_SCEP_FP_LEN], struct cl_scepcert_ca *ca,
                               struct cl_error *err);
 
 /* transactionID = 64 lowercase hex digits of SHA-256 over the key's DER SubjectPublicKeyInfo, the

@@ -8,8 +8,9 @@
  *
  * Every step reports what it wrote as locations (location.h); the caller records them with the certificate
  * and later hands them to cl_store_remove(). Install and trust are all or nothing: on failure, what was
- * already written is removed again. NSS and trust tools run with posix_spawn (tool.h); the PKCS#12
- * password reaches pk12util through its 0600 file, never the command line. See docs/paths.md.
+ * already written is removed again. The NSS database is driven by nssdb.h and the system trust store by
+ * systrust.h (tools run with posix_spawn, never a shell); the PKCS#12 password reaches pk12util through
+ * its 0600 file, never the command line. See docs/paths.md.
  */
 #ifndef CL_STORE_H
 #define CL_STORE_H

@@ -142,11 +142,12 @@ out:
 	return ret;
 }
 
-/* PrintableString characters (X.680 41.4), so a transactionID is safe in a database and a log line. */
+/* PrintableString characters (X.680 41.4), so a transactionID is safe in a database and a log line, and is
+ * not cut short by a NUL when used as a C string (strchr() finds the terminator, hence c != 0). */
 static int printable_char(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       strchr(" '()+,-./:=?", c) != NULL;
+	       (c != '\0' && strchr(" '()+,-./:=?", c) != NULL);
 }
 
 /* messageType, transactionID and senderNonce: without the last two nobody can be answered. */

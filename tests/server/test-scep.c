@@ -169,6 +169,7 @@ enum tamper { T_NONE, T_SIGNATURE, T_SIGNED_ATTR, T_ENC_KEY, T_DETACHED };
 struct req_opts {
 	const char *type;   /* messageType text; NULL omits it */
 	const char *tid;    /* NULL omits it */
+	int tid_len;        /* 0: strlen(tid) */
 	int nonce_len;      /* 0 omits it */
 	int dup_tid;        /* transactionID twice */
 	const EVP_MD *md;   /* NULL: SHA-256 */
@@ -253,7 +254,8 @@ static unsigned char *build_request(const struct req_opts *o, unsigned char nonc
 	if (o->type != NULL)
 		add_attr(si, OID_MESSAGE_TYPE, V_ASN1_PRINTABLESTRING, o->type, (int)strlen(o->type));
 	if (o->tid != NULL)
-		add_attr(si, OID_TRANSACTION_ID, V_ASN1_PRINTABLESTRING, o->tid, (int)strlen(o->tid));
+		add_attr(si, OID_TRANSACTION_ID, V_ASN1_PRINTABLESTRING, o->tid,
+		         o->tid_len > 0 ? o->tid_len : (int)strlen(o->tid));
 	if (o->tid != NULL && o->dup_tid) {
 		/* OpenSSL refuses to add a duplicate attribute; a hostile client is not so polite. */
 		ASN1_OBJECT *obj = OBJ_txt2obj(OID_TRANSACTION_ID, 1);
@@ -778,6 +780,8 @@ static void test_refusals(void)
 	expect_refused(x, SRV_SCEP_MALFORMED, SRV_SCEP_BAD_REQUEST, "short senderNonce");
 	x = o, x.tid = "bad*id";
 	expect_refused(x, SRV_SCEP_MALFORMED, SRV_SCEP_BAD_REQUEST, "transactionID not printable");
+	x = o, x.tid = "victim\0xyz", x.tid_len = 10; /* as a C string: "victim" */
+	expect_refused(x, SRV_SCEP_MALFORMED, SRV_SCEP_BAD_REQUEST, "transactionID with a NUL");
 	x = o, x.dup_tid = 1;
 	expect_refused(x, SRV_SCEP_MALFORMED, SRV_SCEP_BAD_REQUEST, "two transactionIDs");
 	{

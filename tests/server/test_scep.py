@@ -120,6 +120,32 @@ class ScepTest(unittest.TestCase):
         rc, out, _ = scepclient(self.srv.scep_url(), act2b["scep"]["challenge"], self.work, "c4")
         self.assertEqual(rc, 0, out)
 
+    def test_renewal(self):
+        app, act = self.activated()
+        rc, out, cert = scepclient(self.srv.scep_url(), act["scep"]["challenge"], self.work, "r-old")
+        self.assertEqual(rc, 0, out)
+        serial = openssl("x509", "-in", cert, "-noout", "-serial").stdout.strip().split("=")[1].lower().lstrip("0")
+        st, doc, _, _ = self.srv.apply(renewal_of=serial, store="computer")
+        self.assertEqual((st, doc["error"]["code"]), (403, "forbidden"))  # another store
+        renew, act2 = self.activated(renewal_of=serial)
+        rc, out, cert2 = scepclient(self.srv.scep_url(), act2["scep"]["challenge"], self.work, "r-new")
+        self.assertEqual(rc, 0, out)
+        new_serial = openssl("x509", "-in", cert2, "-noout", "-serial").stdout.strip()
+        self.assertNotIn(serial.upper(), new_serial)
+        apps = {c["application"] for c in self.certs()}
+        self.assertIn(app["id"], apps)
+        self.assertIn(renew["id"], apps)
+        rows = self.srv.admin("GET", "/applications")[1]["applications"]
+        self.assertEqual([a for a in rows if a["id"] == renew["id"]][0]["renewal_of"], serial)
+        # The administrator revokes the renewed certificate through the admin API; the CRL lists it.
+        new_hex = new_serial.split("=")[1].lower().lstrip("0")
+        st, doc, _, _ = self.srv.admin("POST", "/certificates/%s/revoke" % new_hex)
+        self.assertEqual((st, doc["certificate"]["serial"], doc["certificate"]["revoked"]), (200, new_hex, True))
+        st, _, _, crl = self.srv.request("GET", "/ca.crl")
+        text = subprocess.run(["openssl", "crl", "-inform", "DER", "-noout", "-text"], input=crl,
+                              capture_output=True).stdout.decode().replace(":", "").upper()
+        self.assertIn(new_hex.upper(), text)
+
     def test_hold_and_release(self):
         self.srv.config("hold_issuance", "true")
         app, act = self.activated()
