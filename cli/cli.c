@@ -1,6 +1,8 @@
 /* certlink command line: messages and small helpers shared by the subcommands (see cli.h). */
 #include "cli.h"
 
+#include "store.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -134,4 +136,13 @@ int cli_parse_number(const char *s, long min, long max, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int cli_check_store(enum cl_store_kind kind)
+{
+	struct cl_error err;
+
+	if (kind != CL_STORE_COMPUTER || cl_store_check_allowed(kind, &err) == CL_OK)
+		return 0;
+	return cli_fail(&err);
 }

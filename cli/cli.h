@@ -90,6 +90,32 @@ int cli_password_load(struct cli_password *pw, const char *cmd, const char **out
 /* Wipe the password. */
 void cli_password_clear(struct cli_password *pw);
 
+/* Options of every command that talks to the server (run.c): --no-proxy, --retries N, --timeout SEC,
+ * --debug. */
+enum {
+	CLI_OPT_NO_PROXY = 0x1100,
+	CLI_OPT_RETRIES,
+	CLI_OPT_TIMEOUT,
+	CLI_OPT_DEBUG,
+};
+// clang-format off
+#define CLI_NET_OPTIONS \
+	{ "no-proxy", no_argument, NULL, CLI_OPT_NO_PROXY }, \
+	{ "retries", required_argument, NULL, CLI_OPT_RETRIES }, \
+	{ "timeout", required_argument, NULL, CLI_OPT_TIMEOUT }, \
+	{ "debug", no_argument, NULL, CLI_OPT_DEBUG }
+#define CLI_NET_HELP \
+	N_("  --no-proxy              connect directly, ignoring proxy settings\n" \
+	   "  --retries N             tries per request when the server cannot be reached or is busy\n" \
+	   "                          (1-20, default 6, with growing pauses in between)\n" \
+	   "  --timeout SEC           how long one try may take (1-3600, default 60)\n" \
+	   "  --debug                 log protocol steps to standard error (never secrets)\n")
+// clang-format on
+
+/* Take option C when it is one of CLI_NET_OPTIONS: 0 taken, CLI_EXIT_USAGE after reporting a bad value,
+ * -1 not one of them. */
+int cli_net_option(struct cl_enroll_opts *opts, const char *cmd, int c, const char *arg);
+
 /* Which stores a command looks at: --store user|computer|all. */
 enum cli_stores { CLI_STORES_ALL = 0, CLI_STORES_USER, CLI_STORES_COMPUTER };
 /* Parse a --store value; ALLOW_ALL says whether "all" is accepted. False for anything else. */
@@ -115,6 +141,10 @@ void cli_found_clear(struct cli_found *found);
 
 /* A decimal number MIN..MAX (no sign, no spaces) into *out; -1 for anything else. */
 int cli_parse_number(const char *s, long min, long max, long *out);
+
+/* Before a command works on the computer store: 0 when this process may, else the message and exit code
+ * (100: not root). Other stores: 0. So a run fails before it contacts the server, not after. */
+int cli_check_store(enum cl_store_kind kind);
 
 /* "2027-11-25 10:00:00 UTC" (or "-" for 0) into out[32]. */
 const char *cli_time_text(int64_t t, char out[32]);

@@ -17,14 +17,15 @@ static const char help[] =
        "  --approval-timeout SEC  wait this long for an application still pending\n"
        "                          (default: the server's)\n"
        "  --store user|computer   where the application is recorded (default: look in both)\n"
-       "  --no-proxy              connect directly, ignoring proxy settings\n"
-       "  --debug                 log protocol steps to standard error (never secrets)\n"
-       "  -h, --help              show this help\n"
+       "");
+
+static const char help_end[] =
+    N_("  -h, --help              show this help\n"
        "\n"
        "Exit status as for certlink enroll: 0 installed, 300 [44] still waiting for\n"
        "approval or refused, 200 server unreachable, 100 no such application.\n");
 
-enum { OPT_TIMEOUT = 1, OPT_STORE, OPT_NOPROXY, OPT_DEBUG };
+enum { OPT_TIMEOUT = 1, OPT_STORE };
 
 /* Activating an installed application has nothing left to do: say so without contacting the server. */
 static bool already_installed(const char *id, enum cl_store_kind store)
@@ -51,8 +52,7 @@ int cli_cmd_activate(int argc, char **argv)
 	static const struct option longopts[] = { { "approval-timeout", required_argument, NULL,
 		                                    OPT_TIMEOUT },
 		                                  { "store", required_argument, NULL, OPT_STORE },
-		                                  { "no-proxy", no_argument, NULL, OPT_NOPROXY },
-		                                  { "debug", no_argument, NULL, OPT_DEBUG },
+		                                  CLI_NET_OPTIONS,
 		                                  { "help", no_argument, NULL, 'h' },
 		                                  { NULL, 0, NULL, 0 } };
 	struct cl_enroll_opts opts;
@@ -60,7 +60,7 @@ int cli_cmd_activate(int argc, char **argv)
 	struct cl_error err;
 	enum cl_status st;
 	long n;
-	int c;
+	int c, r;
 
 	cli_run_init(&opts);
 	optind = 0;
@@ -76,21 +76,21 @@ int cli_cmd_activate(int argc, char **argv)
 			if (!cl_store_kind_parse(optarg, &opts.store))
 				return cli_usage_error(argv[0], _("--store must be user or computer"));
 			break;
-		case OPT_NOPROXY:
-			opts.no_proxy = true;
-			break;
-		case OPT_DEBUG:
-			opts.debug = true;
-			break;
 		case 'h':
 			fputs(_(help), stdout);
+			fputs(_(CLI_NET_HELP), stdout);
+			fputs(_(help_end), stdout);
 			return CLI_EXIT_OK;
 		default:
-			return CLI_EXIT_USAGE;
+			if ((r = cli_net_option(&opts, argv[0], c, optarg)) == 0)
+				break;
+			return r > 0 ? r : CLI_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(argv[0], _("name one application id"));
+	if ((r = cli_check_store(opts.store)) != 0)
+		return r;
 	if (already_installed(argv[optind], opts.store))
 		return CLI_EXIT_OK;
 	cl_error_clear(&err);

@@ -26,7 +26,7 @@ int cli_cmd_delete(int argc, char **argv)
 		                                  { NULL, 0, NULL, 0 } };
 	enum cl_store_kind store = CL_STORE_ASK;
 	struct cl_error err;
-	int c;
+	int c, r;
 
 	optind = 0;
 	while ((c = cli_next_option(argc, argv, longopts)) != -1) {
@@ -44,6 +44,8 @@ int cli_cmd_delete(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(argv[0], _("name one certificate serial"));
+	if ((r = cli_check_store(store)) != 0)
+		return r;
 	cl_error_clear(&err);
 	if (cl_enroll_delete(argv[optind], store, &err) != CL_OK)
 		return cli_fail(&err);

@@ -49,15 +49,16 @@ static void usage(FILE *out)
 	        "  --force-new             enroll a new certificate even when a valid one exists\n"
 	        "  --renew                 renew the existing certificate now, even before the window\n"
 	        "  --cn-override           CN = computer name (computer store) or login user (user store)\n"
-	        "  --no-proxy              connect directly, ignoring proxy settings\n"
 	        "  --reuse-key             renew with the existing key\n"
 	        "  --code CODE             invitation code\n"
 	        "  --email ADDRESS         e-mail address (at most 128 characters)\n"
 	        "  --reason TEXT           reason for the application\n"
 	        "  --device-note TEXT      device note\n"
 	        "  --approval-timeout SEC  how long to wait for approval (default: the server's)\n"
-	        "  --random-delay SEC      wait a random 0..SEC seconds first, to spread a fleet\n"
-	        "  --debug                 log protocol steps to standard error (never secrets)\n"
+	        "  --random-delay SEC      wait a random 0..SEC seconds first, to spread a fleet\n"),
+	      out);
+	fputs(_(CLI_NET_HELP), out);
+	fputs(_("  -h, --help              show this help\n"
 	        "\n"
 	        "Exit status (the shell's $? in brackets): 0 success, 100 local failure or bad\n"
 	        "arguments, 110 renewal not due, 120 cancelled, 200 server unreachable or not\n"
@@ -76,7 +77,6 @@ enum {
 	OPT_FORCE,
 	OPT_RENEW,
 	OPT_CN,
-	OPT_NOPROXY,
 	OPT_REUSE,
 	OPT_CODE,
 	OPT_EMAIL,
@@ -84,7 +84,6 @@ enum {
 	OPT_NOTE,
 	OPT_APPROVAL,
 	OPT_DELAY,
-	OPT_DEBUG,
 	OPT_HELP,
 };
 
@@ -99,7 +98,6 @@ static const struct option long_opts[] = {
 	{ "force-new", no_argument, NULL, OPT_FORCE },
 	{ "renew", no_argument, NULL, OPT_RENEW },
 	{ "cn-override", no_argument, NULL, OPT_CN },
-	{ "no-proxy", no_argument, NULL, OPT_NOPROXY },
 	{ "reuse-key", no_argument, NULL, OPT_REUSE },
 	{ "code", required_argument, NULL, OPT_CODE },
 	{ "email", required_argument, NULL, OPT_EMAIL },
@@ -107,7 +105,7 @@ static const struct option long_opts[] = {
 	{ "device-note", required_argument, NULL, OPT_NOTE },
 	{ "approval-timeout", required_argument, NULL, OPT_APPROVAL },
 	{ "random-delay", required_argument, NULL, OPT_DELAY },
-	{ "debug", no_argument, NULL, OPT_DEBUG },
+	CLI_NET_OPTIONS,
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -117,6 +115,7 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 	struct cl_enroll_opts *o = &a->opts;
 	struct cl_error err;
 	long n;
+	int r;
 
 	switch (c) {
 	case OPT_HOST:
@@ -151,9 +150,6 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 	case OPT_CN:
 		o->cn_override = true;
 		break;
-	case OPT_NOPROXY:
-		o->no_proxy = true;
-		break;
 	case OPT_REUSE:
 		o->reuse_key = true;
 		break;
@@ -181,9 +177,6 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 			return cli_usage_error("enroll", _("--random-delay must be 0-86400 seconds"));
 		a->random_delay = (unsigned)n;
 		break;
-	case OPT_DEBUG:
-		o->debug = true;
-		break;
 	case OPT_HELP:
 	case 'h':
 		usage(stdout);
@@ -191,6 +184,8 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 	default:
 		if (cli_password_option(&a->password, c, arg))
 			break;
+		if ((r = cli_net_option(o, "enroll", c, arg)) >= 0)
+			return r;
 		return CLI_EXIT_USAGE; /* cli_next_option() said why */
 	}
 	return 0;
@@ -268,6 +263,8 @@ int cli_cmd_enroll(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("enroll", _("unexpected argument \"%s\""), argv[optind]);
 	r = host_to_link(&a);
+	if (r == 0)
+		r = cli_check_store(a.opts.store != CL_STORE_ASK ? a.opts.store : a.opts.link->store);
 	if (r == 0)
 		r = cli_password_load(&a.password, "enroll", &a.opts.password);
 	if (r == 0)

@@ -16,11 +16,11 @@ static const char help[] =
        "  --email ADDRESS         a new e-mail address\n"
        "  --device-note TEXT      a new device note\n"
        "  --store user|computer   where the application is recorded (default: look in both)\n"
-       "  --no-proxy              connect directly, ignoring proxy settings\n"
-       "  --debug                 log protocol steps to standard error (never secrets)\n"
-       "  -h, --help              show this help\n");
+       "");
 
-enum { OPT_REASON = 1, OPT_EMAIL, OPT_NOTE, OPT_STORE, OPT_NOPROXY, OPT_DEBUG };
+static const char help_end[] = N_("  -h, --help              show this help\n");
+
+enum { OPT_REASON = 1, OPT_EMAIL, OPT_NOTE, OPT_STORE };
 
 /* The application's recorded state after the operation, for the message. */
 static const char *state_now(const char *id)
@@ -42,14 +42,13 @@ int cli_cmd_reapply(int argc, char **argv)
 		                                  { "email", required_argument, NULL, OPT_EMAIL },
 		                                  { "device-note", required_argument, NULL, OPT_NOTE },
 		                                  { "store", required_argument, NULL, OPT_STORE },
-		                                  { "no-proxy", no_argument, NULL, OPT_NOPROXY },
-		                                  { "debug", no_argument, NULL, OPT_DEBUG },
+		                                  CLI_NET_OPTIONS,
 		                                  { "help", no_argument, NULL, 'h' },
 		                                  { NULL, 0, NULL, 0 } };
 	struct cl_enroll_opts opts;
 	struct cl_error err;
 	const char *state;
-	int c;
+	int c, r;
 
 	cli_run_init(&opts);
 	optind = 0;
@@ -70,21 +69,21 @@ int cli_cmd_reapply(int argc, char **argv)
 			if (!cl_store_kind_parse(optarg, &opts.store))
 				return cli_usage_error(argv[0], _("--store must be user or computer"));
 			break;
-		case OPT_NOPROXY:
-			opts.no_proxy = true;
-			break;
-		case OPT_DEBUG:
-			opts.debug = true;
-			break;
 		case 'h':
 			fputs(_(help), stdout);
+			fputs(_(CLI_NET_HELP), stdout);
+			fputs(_(help_end), stdout);
 			return CLI_EXIT_OK;
 		default:
-			return CLI_EXIT_USAGE;
+			if ((r = cli_net_option(&opts, argv[0], c, optarg)) == 0)
+				break;
+			return r > 0 ? r : CLI_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(argv[0], _("name one application id"));
+	if ((r = cli_check_store(opts.store)) != 0)
+		return r;
 	cl_error_clear(&err);
 	if (cl_enroll_reapply(argv[optind], &opts, &err) != CL_OK)
 		return cli_fail(&err);

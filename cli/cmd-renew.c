@@ -19,13 +19,14 @@ static const char help[] =
 static const char help_tail[] =
     N_("  --approval-timeout SEC  how long to wait for approval (default: the server's)\n"
        "  --store user|computer   where the certificate is installed (default: look in both)\n"
-       "  --no-proxy              connect directly, ignoring proxy settings\n"
-       "  --debug                 log protocol steps to standard error (never secrets)\n"
-       "  -h, --help              show this help\n"
+       "");
+
+static const char help_end[] =
+    N_("  -h, --help              show this help\n"
        "\n"
        "Exit status as for certlink enroll; the result file is written the same way.\n");
 
-enum { OPT_REUSE = 1, OPT_NEWKEY, OPT_TIMEOUT, OPT_STORE, OPT_NOPROXY, OPT_DEBUG };
+enum { OPT_REUSE = 1, OPT_NEWKEY, OPT_TIMEOUT, OPT_STORE };
 
 int cli_cmd_renew(int argc, char **argv)
 {
@@ -35,8 +36,7 @@ int cli_cmd_renew(int argc, char **argv)
 		                                  { "approval-timeout", required_argument, NULL,
 		                                    OPT_TIMEOUT },
 		                                  { "store", required_argument, NULL, OPT_STORE },
-		                                  { "no-proxy", no_argument, NULL, OPT_NOPROXY },
-		                                  { "debug", no_argument, NULL, OPT_DEBUG },
+		                                  CLI_NET_OPTIONS,
 		                                  { "help", no_argument, NULL, 'h' },
 		                                  { NULL, 0, NULL, 0 } };
 	struct cli_password pw = { 0 };
@@ -67,23 +67,23 @@ int cli_cmd_renew(int argc, char **argv)
 			if (!cl_store_kind_parse(optarg, &opts.store))
 				return cli_usage_error(argv[0], _("--store must be user or computer"));
 			break;
-		case OPT_NOPROXY:
-			opts.no_proxy = true;
-			break;
-		case OPT_DEBUG:
-			opts.debug = true;
-			break;
 		case 'h':
 			fputs(_(help), stdout);
 			fputs(_(CLI_PASSWORD_HELP), stdout);
 			fputs(_(help_tail), stdout);
+			fputs(_(CLI_NET_HELP), stdout);
+			fputs(_(help_end), stdout);
 			return CLI_EXIT_OK;
 		default:
 			if (cli_password_option(&pw, c, optarg))
 				break;
-			return CLI_EXIT_USAGE;
+			if ((r = cli_net_option(&opts, argv[0], c, optarg)) == 0)
+				break;
+			return r > 0 ? r : CLI_EXIT_USAGE;
 		}
 	}
+	if ((r = cli_check_store(opts.store)) != 0)
+		return r;
 	if (argc - optind != 1)
 		r = cli_usage_error(argv[0], _("name one certificate serial"));
 	else

@@ -16,18 +16,17 @@ static const char help[] = N_("Usage: certlink withdraw ID [OPTIONS]\n"
 
 static const char help_tail[] =
     N_("  --store user|computer   where the application is recorded (default: look in both)\n"
-       "  --no-proxy              connect directly, ignoring proxy settings\n"
-       "  --debug                 log protocol steps to standard error (never secrets)\n"
-       "  -h, --help              show this help\n");
+       "");
 
-enum { OPT_STORE = 1, OPT_NOPROXY, OPT_DEBUG };
+static const char help_end[] = N_("  -h, --help              show this help\n");
+
+enum { OPT_STORE = 1 };
 
 int cli_cmd_withdraw(int argc, char **argv)
 {
 	static const struct option longopts[] = { CLI_PASSWORD_OPTIONS,
 		                                  { "store", required_argument, NULL, OPT_STORE },
-		                                  { "no-proxy", no_argument, NULL, OPT_NOPROXY },
-		                                  { "debug", no_argument, NULL, OPT_DEBUG },
+		                                  CLI_NET_OPTIONS,
 		                                  { "help", no_argument, NULL, 'h' },
 		                                  { NULL, 0, NULL, 0 } };
 	struct cli_password pw = { 0 };
@@ -43,25 +42,25 @@ int cli_cmd_withdraw(int argc, char **argv)
 			if (!cl_store_kind_parse(optarg, &opts.store))
 				return cli_usage_error(argv[0], _("--store must be user or computer"));
 			break;
-		case OPT_NOPROXY:
-			opts.no_proxy = true;
-			break;
-		case OPT_DEBUG:
-			opts.debug = true;
-			break;
 		case 'h':
 			fputs(_(help), stdout);
 			fputs(_(CLI_PASSWORD_HELP), stdout);
 			fputs(_(help_tail), stdout);
+			fputs(_(CLI_NET_HELP), stdout);
+			fputs(_(help_end), stdout);
 			return CLI_EXIT_OK;
 		default:
 			if (cli_password_option(&pw, c, optarg))
 				break;
-			return CLI_EXIT_USAGE;
+			if ((r = cli_net_option(&opts, argv[0], c, optarg)) == 0)
+				break;
+			return r > 0 ? r : CLI_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(argv[0], _("name one application id or certificate serial"));
+	if ((r = cli_check_store(opts.store)) != 0)
+		return r;
 	r = cli_password_load(&pw, argv[0], &opts.password);
 	if (r == 0) {
 		cl_error_clear(&err);

@@ -54,6 +54,31 @@ void cli_run_init(struct cl_enroll_opts *opts)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+int cli_net_option(struct cl_enroll_opts *opts, const char *cmd, int c, const char *arg)
+{
+	long n;
+
+	switch (c) {
+	case CLI_OPT_NO_PROXY:
+		opts->no_proxy = true;
+		return 0;
+	case CLI_OPT_DEBUG:
+		opts->debug = true;
+		return 0;
+	case CLI_OPT_RETRIES:
+		if (cli_parse_number(arg, 1, 20, &n))
+			return cli_usage_error(cmd, _("--retries must be 1-20"));
+		opts->max_attempts = (int)n;
+		return 0;
+	case CLI_OPT_TIMEOUT:
+		if (cli_parse_number(arg, 1, 3600, &n))
+			return cli_usage_error(cmd, _("--timeout must be 1-3600 seconds"));
+		opts->timeout = (int)n;
+		return 0;
+	}
+	return -1;
+}
+
 struct cl_cancel *cli_run_cancel_token(void)
 {
 	return &cancel_token;
