@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -349,7 +350,6 @@ class TlsSpy:
         with open(cert, "a") as out:
             out.write(read(ca))
         self.ctx.load_cert_chain(cert, key)
-        import socket
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))

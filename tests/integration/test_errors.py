@@ -4,12 +4,13 @@ is not there is 200, bad options are 100, and a server whose identity is not est
 nobody to ask) is 200 with no password, token or apply reaching it. A TLS listener with a certificate from
 another CA logs every byte it receives to prove the last point, with a positive control: pinned to its own CA,
 the same listener does receive the password. The computer store needs root before anything is sent."""
+import json
 import os
 import shutil
 import socket
 import subprocess
 
-from clitest import (Fixture, TlsSpy, check, check_installed, eq, expect_exit, main, read)
+from clitest import Fixture, TlsSpy, check, eq, expect_exit, main, read
 
 fx = Fixture(auto_approve=True, approval_poll_interval=1)
 srv = fx.server
@@ -182,7 +183,6 @@ def test_computer_store():
         r = home.enroll(srv, "alice", "right password", "--store", "computer", "--force-new")
         expect_exit(r, 0, "computer store as root")
         rec_path = os.path.join(home.system, "records.json")
-        import json
         rec = json.loads(read(rec_path))
         serial = rec["certificates"][0]["serial"]
         d = os.path.join(home.system, "certs", serial)
