@@ -16,8 +16,7 @@ static const char help[] =
        "\n"
        "  --approval-timeout SEC  wait this long for an application still pending\n"
        "                          (default: the server's)\n"
-       "  --store user|computer   where the application is recorded (default: look in both)\n"
-       "");
+       "  --store user|computer   where the application is recorded (default: look in both)\n");
 
 static const char help_end[] =
     N_("  -h, --help              show this help\n"
@@ -32,6 +31,7 @@ static bool already_installed(const char *id, enum cl_store_kind store)
 {
 	struct cli_found found;
 	bool done = false;
+
 	if (cli_find_quiet(id,
 	                   store == CL_STORE_USER       ? CLI_STORES_USER
 	                   : store == CL_STORE_COMPUTER ? CLI_STORES_COMPUTER

@@ -15,8 +15,7 @@ static const char help[] =
        "  --reason TEXT           a new reason for the application\n"
        "  --email ADDRESS         a new e-mail address\n"
        "  --device-note TEXT      a new device note\n"
-       "  --store user|computer   where the application is recorded (default: look in both)\n"
-       "");
+       "  --store user|computer   where the application is recorded (default: look in both)\n");
 
 static const char help_end[] = N_("  -h, --help              show this help\n");
 

@@ -18,8 +18,7 @@ static const char help[] =
 
 static const char help_tail[] =
     N_("  --approval-timeout SEC  how long to wait for approval (default: the server's)\n"
-       "  --store user|computer   where the certificate is installed (default: look in both)\n"
-       "");
+       "  --store user|computer   where the certificate is installed (default: look in both)\n");
 
 static const char help_end[] =
     N_("  -h, --help              show this help\n"

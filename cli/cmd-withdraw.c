@@ -15,8 +15,7 @@ static const char help[] = N_("Usage: certlink withdraw ID [OPTIONS]\n"
                               "The password is needed only when the server asks for it on withdrawal:\n");
 
 static const char help_tail[] =
-    N_("  --store user|computer   where the application is recorded (default: look in both)\n"
-       "");
+    N_("  --store user|computer   where the application is recorded (default: look in both)\n");
 
 static const char help_end[] = N_("  -h, --help              show this help\n");
 
