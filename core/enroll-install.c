@@ -110,6 +110,29 @@ static enum cl_status add_cert(struct cl_records *rec, void *data, struct cl_err
 	return st;
 }
 
+/* The places of the certificate being renewed that no other recorded certificate uses: the store takes its
+ * NSS entry out of the way of the new one (cl_store_install_replacing()). Empty when nothing is renewed. */
+static enum cl_status renewed_locations(struct cl_flow *f, struct cl_locations *out, struct cl_error *err)
+{
+	struct cl_records *rec = NULL;
+	struct cl_certificate *old;
+	enum cl_status st;
+	size_t i;
+
+	if (!f->renewal_of[0])
+		return CL_OK;
+	st = cl_records_load(f->store, &rec, err);
+	old = st == CL_OK ? cl_records_find_certificate(rec, f->renewal_of) : NULL;
+	for (i = 0; old && i < old->locations.n && st == CL_OK; i++) {
+		const struct cl_location *l = &old->locations.items[i];
+
+		if (!cl_records_location_in_use(rec, l, old))
+			st = cl_locations_add(out, l->kind, l->path, l->nickname, err);
+	}
+	cl_records_free(rec);
+	return st;
+}
+
 /* A renewed certificate leaves every place the new one does not also use. */
 static enum cl_status drop_old(struct cl_records *rec, void *data, struct cl_error *err)
 {
@@ -185,7 +208,7 @@ static enum cl_status install_elevated(struct cl_flow *f, struct cl_error *err)
 
 enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err)
 {
-	struct cl_locations locs = { NULL, 0 };
+	struct cl_locations locs = { NULL, 0 }, replaces = { NULL, 0 };
 	struct cl_certinfo info;
 	struct add_cert_ctx c = { f, &info, &locs };
 	char nickname[128];
@@ -203,7 +226,10 @@ enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err)
 		st = trust_profile(f, &locs, NULL, err);
 	snprintf(nickname, sizeof(nickname), "certlink %.64s %s", f->host, st == CL_OK ? info.serial : "");
 	if (st == CL_OK)
-		st = cl_store_install(f->store, f->key, f->cert, f->chain, nickname, &locs, err);
+		st = renewed_locations(f, &replaces, err);
+	if (st == CL_OK)
+		st = cl_store_install_replacing(f->store, f->key, f->cert, f->chain, nickname, &replaces,
+		                                &locs, err);
 	if (st == CL_OK) {
 		fill_result(f, &info, &locs);
 		st = cl_records_update(f->store, add_cert, &c, err);
@@ -215,6 +241,7 @@ enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err)
 		st = cl_flow_record_save(f, NULL, err);
 	}
 	cl_locations_clear(&locs);
+	cl_locations_clear(&replaces);
 secrets:
 	if (st == CL_OK) {
 		cl_secret_delete(f->rec_store, f->app_id, CL_SECRET_KEY, NULL);

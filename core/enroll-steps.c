@@ -81,6 +81,10 @@ enum cl_status cl_flow_connect(struct cl_flow *f, struct cl_error *err)
 	cfg.ask = f->opts->ask ? ask_trust : NULL;
 	cfg.ask_data = f;
 	cfg.opts.no_proxy = f->opts->no_proxy;
+	cfg.opts.max_attempts = f->opts->max_attempts;
+	cfg.opts.timeout_ms = f->opts->timeout > 0 ? (long)f->opts->timeout * 1000 : 0;
+	if (cfg.opts.timeout_ms && cfg.opts.timeout_ms < 15000)
+		cfg.opts.connect_timeout_ms = cfg.opts.timeout_ms;
 	cfg.opts.cancel = f->opts->cancel;
 	cfg.opts.debug = f->opts->debug ? http_debug : NULL;
 	cfg.opts.debug_data = f;

@@ -96,6 +96,8 @@ struct cl_enroll_opts {
 	bool renew;           /* renew the existing certificate for server+user+store */
 	int approval_timeout; /* seconds to wait for approval; 0: the server's approval_poll.timeout */
 	int notify_days;      /* renewal window for the "not due" rule; 0: settings (default 14) */
+	int max_attempts;     /* tries per request on connection failures, 429 and 503; 0: 6 (docs/protocol.md) */
+	int timeout;          /* seconds one attempt of a request may take; 0: 60 */
 	bool debug;           /* log protocol steps (never secrets) through log_fn */
 	cl_ask_fn ask;        /* NULL: never ask (zero-touch) */
 	cl_progress_fn progress;

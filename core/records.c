@@ -783,3 +783,27 @@ out:
 	free(path);
 	return st;
 }
+
+/* ---- certificate state ---- */
+
+enum cl_cert_state cl_certificate_state(const struct cl_certificate *cert, int64_t now, int notify_days)
+{
+	if (cert->not_after <= now)
+		return CL_CERT_EXPIRED;
+	if (notify_days > 0 && cert->not_after - now <= (int64_t)notify_days * 86400)
+		return CL_CERT_EXPIRING;
+	return CL_CERT_INSTALLED;
+}
+
+const char *cl_cert_state_name(enum cl_cert_state state)
+{
+	switch (state) {
+	case CL_CERT_INSTALLED:
+		return "installed";
+	case CL_CERT_EXPIRING:
+		return "expiring";
+	case CL_CERT_EXPIRED:
+		return "expired";
+	}
+	return "unknown";
+}
