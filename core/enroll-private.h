@@ -36,7 +36,9 @@ struct cl_flow {
 	struct cl_enroll_result *result;
 	char host[256];
 	unsigned port;
-	enum cl_store_kind store;
+	enum cl_store_kind store;     /* where the certificate goes */
+	enum cl_store_kind rec_store; /* where the application is recorded: the user's own records while a
+				       * computer-store enrollment runs unprivileged (installed by the helper) */
 	char user[65];
 	char service_name[129];
 	bool have_pin;
@@ -99,6 +101,8 @@ enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err);
 /* enroll-activate.c */
 enum cl_status cl_flow_activate(struct cl_flow *f, struct cl_error *err);
 enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err);
+/* enroll-stage.c: stage for the privileged helper and call opts->elevate. */
+enum cl_status cl_flow_install_elevated(struct cl_flow *f, STACK_OF(X509) * trusted, struct cl_error *err);
 
 void cl_flow_init(struct cl_flow *f, const struct cl_enroll_opts *opts, struct cl_enroll_result *result);
 void cl_flow_free(struct cl_flow *f);

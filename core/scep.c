@@ -13,7 +13,9 @@
 #include <openssl/objects.h>
 #include <openssl/rand.h>
 
+#include "cancel.h"
 #include "csr.h"
+#include "http.h"
 
 #define CAPS_OP   "GetCACaps"
 #define CACERT_OP "GetCACert"
@@ -112,12 +114,12 @@ static enum cl_status exchange(const struct cl_scep_transport *t, const char *ur
 }
 
 static void resolve_transport(const struct cl_scep_transport *in, struct cl_scep_transport *out,
-                              struct cl_cancel *cancel)
+                              const struct cl_scep_http *http)
 {
 	if (in)
 		*out = *in;
 	else
-		cl_scep_transport_default(out, cancel);
+		cl_scep_transport_default(out, http);
 }
 
 enum cl_status cl_scep_get_caps(const char *url, const struct cl_scep_transport *transport, unsigned *caps,
@@ -208,6 +210,7 @@ enum cl_status cl_scep_transaction_id_random(char out[CL_SCEP_TID_SIZE], struct 
 struct txn {
 	const struct cl_scep_params *p;
 	struct cl_scep_transport t;
+	struct cl_scep_http http; /* the default transport's settings when params->transport is NULL */
 	unsigned caps;
 	struct cl_scepmsg_algs algs;
 	struct cl_scepcert_ca ca;
@@ -325,6 +328,8 @@ static enum cl_status send_message(struct txn *x, struct cl_scepmsg_in *rep, str
 	char *url = NULL, *b64 = NULL;
 	enum cl_status st;
 
+	if (cl_cancel_requested(x->p->cancel))
+		return cl_error_set(err, CL_E_CANCELLED, "cancelled");
 	if (RAND_bytes(nonce, sizeof(nonce)) != 1)
 		return cl_error_set_openssl(err, CL_E_LOCAL, "making a nonce");
 	if ((st = cl_scepmsg_build(&msg, &der, &der_len, err)) != CL_OK)
@@ -485,7 +490,8 @@ enum cl_status cl_scep_enroll(const struct cl_scep_params *params, struct cl_sce
 	memset(result, 0, sizeof(*result));
 	if ((st = check_params(params, err)) != CL_OK)
 		return st;
-	resolve_transport(params->transport, &x.t, params->cancel);
+	x.http.cancel = params->cancel;
+	resolve_transport(params->transport, &x.t, &x.http);
 	st = setup(&x, err);
 	if (st == CL_OK) {
 		result->request_type = x.type;
@@ -505,90 +511,57 @@ enum cl_status cl_scep_enroll(const struct cl_scep_params *params, struct cl_sce
 	return st;
 }
 
-/* ---- default transport and wait ----
- * TODO(net): a minimal libcurl transport until core/http.h cl_http_request() and core/cancel.h land in main
- * (branch `net`); then this section becomes a thin adapter and the libcurl code goes away. */
+/* ---- default transport and wait ---- */
 
-#include <curl/curl.h>
-#include <unistd.h>
-
-struct body_sink {
-	struct cl_scep_http_reply *reply;
-	size_t max;
-	int too_large;
-};
-
-static size_t sink_write(char *data, size_t size, size_t n, void *user)
-{
-	struct body_sink *s = user;
-	size_t add = size * n;
-	unsigned char *grown;
-
-	if (add > s->max - s->reply->len) { /* checked before writing */
-		s->too_large = 1;
-		return 0;
-	}
-	if (!(grown = realloc(s->reply->body, s->reply->len + add + 1)))
-		return 0;
-	memcpy(grown + s->reply->len, data, add);
-	s->reply->body = grown;
-	s->reply->len += add;
-	return add;
-}
-
-static enum cl_status curl_request(void *ctx, const char *url, const char *content_type,
+static enum cl_status http_request(void *ctx, const char *url, const char *content_type,
                                    const unsigned char *body, size_t len, size_t max_body,
                                    struct cl_scep_http_reply *reply, struct cl_error *err)
 {
-	struct body_sink sink = { reply, max_body, 0 };
-	struct curl_slist *headers = NULL;
-	char header[160];
-	char *ct = NULL;
-	CURL *c = curl_easy_init();
-	CURLcode rc;
+	static const struct cl_scep_http none;
+	const struct cl_scep_http *h = ctx ? ctx : &none;
+	struct cl_http_options opts = {
+		.max_body = max_body,
+		.no_proxy = h->no_proxy,
+		.cancel = h->cancel,
+		.debug = h->debug,
+		.debug_data = h->debug_data,
+	};
+	struct cl_http_request req = {
+		.method = body ? "POST" : "GET",
+		.url = url,
+		.content_type = content_type,
+		.body = body,
+		.body_len = len,
+		.ca_pem = h->ca_pem,
+		.ca_pem_len = h->ca_pem_len,
+		.opts = &opts,
+	};
+	struct cl_http_response resp;
+	enum cl_status st = cl_http_request(&req, &resp, err);
 
 	memset(reply, 0, sizeof(*reply));
-	if (!c)
-		return cl_error_set(err, CL_E_LOCAL, "libcurl init failed");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	if (body) {
-		snprintf(header, sizeof(header), "Content-Type: %s", content_type);
-		headers = curl_slist_append(headers, header);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (st == CL_OK) {
+		reply->status = resp.status;
+		snprintf(reply->content_type, sizeof(reply->content_type), "%s", resp.content_type);
+		if (!(reply->body = malloc(resp.body_len + 1)))
+			st = cl_error_set(err, CL_E_UNEXPECTED, "out of memory");
+		else if (resp.body_len)
+			memcpy(reply->body, resp.body, resp.body_len);
+		reply->len = reply->body ? resp.body_len : 0;
 	}
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK) {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply->status);
-		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
-			snprintf(reply->content_type, sizeof(reply->content_type), "%s", ct);
-	}
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK) {
-		cl_scep_http_reply_clear(reply);
-		if (sink.too_large)
-			return cl_error_set(err, CL_E_REFUSED, "reply larger than %zu bytes", max_body);
-		return cl_error_set(err, CL_E_UNREACHABLE, "%s: %s", url, curl_easy_strerror(rc));
-	}
-	return CL_OK;
+	cl_http_response_free(&resp);
+	return st;
 }
 
-void cl_scep_transport_default(struct cl_scep_transport *transport, struct cl_cancel *cancel)
+void cl_scep_transport_default(struct cl_scep_transport *transport, const struct cl_scep_http *http)
 {
-	transport->request = curl_request;
-	transport->ctx = cancel;
+	transport->request = http_request;
+	transport->ctx = (void *)http;
 }
 
 static enum cl_status default_wait(void *ctx, unsigned seconds, struct cl_error *err)
 {
-	sleep(seconds);
+	if (cl_cancel_sleep(ctx, 1000UL * seconds))
+		return cl_error_set(err, CL_E_CANCELLED, "cancelled while waiting for the next CertPoll");
 	return CL_OK;
 }

@@ -21,11 +21,11 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "cancel.h"
 #include "error.h"
+#include "http.h"
 #include "scepcert.h"
 #include "scepmsg.h"
-
-struct cl_cancel;
 
 #define CL_SCEP_TID_SIZE 65 /* 64 hex digits + NUL */
 #define CL_SCEP_POLL_DEFAULT                                                          \
@@ -107,7 +107,19 @@ enum cl_status cl_scep_transaction_id_from_key(EVP_PKEY *key, char out[CL_SCEP_T
                                                struct cl_error *err);
 enum cl_status cl_scep_transaction_id_random(char out[CL_SCEP_TID_SIZE], struct cl_error *err);
 
-/* The default transport (cl_http_request()); ctx NULL. cancel may be NULL. */
-void cl_scep_transport_default(struct cl_scep_transport *transport, struct cl_cancel *cancel);
+/* How the default transport talks: cl_http_request() with these settings. All zero: system trust for an
+ * https scep.url, no proxy override, not cancellable. */
+struct cl_scep_http {
+	struct cl_cancel *cancel;
+	const void *ca_pem; /* trust anchors (PEM) for an https scep.url: the CA established for the server */
+	size_t ca_pem_len;
+	bool no_proxy;
+	cl_http_debug_fn debug; /* --debug output of the HTTP layer; may be NULL */
+	void *debug_data;
+};
+
+/* The default transport: cl_http_request() with http's settings (NULL: all zero). http is not copied: it
+ * must outlive the transport. */
+void cl_scep_transport_default(struct cl_scep_transport *transport, const struct cl_scep_http *http);
 
 #endif

@@ -534,6 +534,76 @@ static int envelope_cipher(const PKCS7 *p7)
 	return NID_undef;
 }
 
+/* One DER header at *p (not past END): tag, class and content length; *p moves to the content. Definite
+ * lengths only, and the content must fit. */
+static bool der_header(const unsigned char **p, const unsigned char *end, int *tag, int *cls, long *len)
+{
+	int r;
+
+	if (*p >= end)
+		return false;
+	r = ASN1_get_object(p, len, tag, cls, end - *p);
+	return !(r & 0x80) && r != 0x21 && *len >= 0 && *len <= end - *p;
+}
+
+/* Enter the element at *p when it has TAG (universal, or context-specific when CTX): *p moves to its
+ * content and *end to the content's end. */
+static bool der_enter(const unsigned char **p, const unsigned char **end, int want, bool ctx)
+{
+	int tag, cls;
+	long len;
+
+	if (!der_header(p, *end, &tag, &cls, &len) || tag != want ||
+	    cls != (ctx ? V_ASN1_CONTEXT_SPECIFIC : V_ASN1_UNIVERSAL))
+		return false;
+	*end = *p + len;
+	return true;
+}
+
+/* Step over the element at *p when it has TAG; false (and *p unchanged) otherwise. */
+static bool der_skip(const unsigned char **p, const unsigned char *end, int want, bool ctx)
+{
+	const unsigned char *q = *p, *e = end;
+
+	if (!der_enter(&q, &e, want, ctx))
+		return false;
+	*p = e;
+	return true;
+}
+
+/* The same, read from the DER of an EnvelopedData ContentInfo (RFC 5652 section 6.1) for an envelope that
+ * PKCS#7 cannot parse: one to an EC key has a key-agreement recipient (ECDH), which only CMS knows.
+ * NID_undef for anything else. */
+static int envelope_cipher_der(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der, *end = der + len, *oid;
+	ASN1_OBJECT *obj = NULL;
+	int nid = NID_undef;
+
+	if (len > CL_SCEP_MAX_MESSAGE || !der_enter(&p, &end, V_ASN1_SEQUENCE, false))
+		return NID_undef;
+	oid = p;
+	if (!der_skip(&p, end, V_ASN1_OBJECT, false) || !(obj = d2i_ASN1_OBJECT(NULL, &oid, p - oid)) ||
+	    OBJ_obj2nid(obj) != NID_pkcs7_enveloped)
+		goto out;
+	if (!der_enter(&p, &end, 0, true) || !der_enter(&p, &end, V_ASN1_SEQUENCE, false) ||
+	    !der_skip(&p, end, V_ASN1_INTEGER, false))
+		goto out;
+	der_skip(&p, end, 0, true); /* originatorInfo, optional */
+	if (!der_skip(&p, end, V_ASN1_SET, false) || !der_enter(&p, &end, V_ASN1_SEQUENCE, false) ||
+	    !der_skip(&p, end, V_ASN1_OBJECT, false) || !der_enter(&p, &end, V_ASN1_SEQUENCE, false))
+		goto out;
+	oid = p;
+	if (!der_skip(&p, end, V_ASN1_OBJECT, false))
+		goto out;
+	ASN1_OBJECT_free(obj);
+	obj = d2i_ASN1_OBJECT(NULL, &oid, p - oid);
+	nid = obj ? OBJ_obj2nid(obj) : NID_undef;
+out:
+	ASN1_OBJECT_free(obj);
+	return nid;
+}
+
 /* The content-encryption key, from the RSA key transport addressed to cert (any, when cert is NULL). */
 static int unwrap_cek(const PKCS7_ENVELOPE *env, EVP_PKEY *key, X509 *cert, unsigned char *cek,
                       size_t *cek_len)
@@ -631,7 +701,7 @@ enum cl_status cl_scepmsg_decrypt(const unsigned char *envelope, size_t len, EVP
 {
 	const unsigned char *p = envelope;
 	PKCS7 *p7 = len <= CL_SCEP_MAX_MESSAGE ? d2i_PKCS7(NULL, &p, (long)len) : NULL;
-	int nid = p7 && p == envelope + len ? envelope_cipher(p7) : NID_undef;
+	int nid = p7 && p == envelope + len ? envelope_cipher(p7) : envelope_cipher_der(envelope, len);
 	BIO *out = BIO_new(BIO_s_secmem());
 	enum cl_status st = CL_E_REFUSED;
 	BUF_MEM *mem = NULL;
@@ -648,7 +718,10 @@ enum cl_status cl_scepmsg_decrypt(const unsigned char *envelope, size_t len, EVP
 		st = out ? decrypt_cms(envelope, len, key, cert, out, err) : CL_E_UNEXPECTED;
 		break;
 	case NID_des_cbc:
-		st = out ? decrypt_des(p7, key, cert, out, err) : CL_E_UNEXPECTED;
+		if (!p7 || p != envelope + len)
+			cl_error_set(err, st, "SCEP envelope uses single DES without RSA key transport");
+		else
+			st = out ? decrypt_des(p7, key, cert, out, err) : CL_E_UNEXPECTED;
 		break;
 	case NID_undef:
 		cl_error_set_openssl(err, st, "SCEP envelope is not a PKCS#7 EnvelopedData");

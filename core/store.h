@@ -39,6 +39,17 @@ enum cl_status cl_store_check_allowed(enum cl_store_kind kind, struct cl_error *
 enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
                                 const char *nickname, struct cl_locations *locations, struct cl_error *err);
 
+/* cl_store_install() for a certificate that replaces another (a renewal). NSS files a certificate with the
+ * subject of one already in the database under that one's nickname, so the NSS entries among REPLACES (the
+ * old certificate's locations that no other recorded certificate uses; may be NULL) are removed just
+ * before the new certificate is imported, and imported again from the old bundle when that import fails.
+ * The caller removes the rest of REPLACES afterwards. (cl_store_install() records the nickname a
+ * certificate really got, which is an older same-subject certificate's when there is one.) */
+enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert,
+                                          STACK_OF(X509) * chain, const char *nickname,
+                                          const struct cl_locations *replaces, struct cl_locations *locations,
+                                          struct cl_error *err);
+
 /* Make CA a trust anchor for store KIND: certlink's trust directory (TRUST_DIR/SHA256.pem) and the NSS
  * database with trust "C,," (user), or the system trust store (computer). NICKNAME may be NULL for
  * "certlink CA <first 16 hex digits of the SHA-256>". Appends the locations to LOCATIONS.

@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "cancel.h"
 #include "check.h"
 #include "key.h"
 #include "scep.h"
@@ -122,6 +123,8 @@ struct fake {
 	int bad_alg_for_aes256;
 	enum fx_tamper tamper;
 	const EVP_CIPHER *reply_cipher;
+	struct cl_cancel
+	    *cancel_on_pending; /* requested when a PENDING is sent: "Cancel" pressed meanwhile */
 	/* what the client sent */
 	int requests, gets, posts;
 	int types[64];
@@ -171,6 +174,7 @@ static inline void fake_reset(struct fake *f)
 	f->fail_info = -1;
 	f->bad_alg_for_aes256 = 0;
 	f->tamper = FX_NONE;
+	f->cancel_on_pending = NULL;
 	f->with_ra = f->foreign_ra = 0;
 	f->reply_cipher = EVP_aes_128_cbc();
 	f->caps = "POSTPKIOperation\nSHA-256\nSHA-1\nAES\nDES3\nRenewal\nSCEPStandard\n";
@@ -355,6 +359,7 @@ static inline enum cl_status fx_pki_operation(struct fake *f, const unsigned cha
 	} else if (f->pending > 0) {
 		f->pending--;
 		rep.pki_status = CL_SCEP_PENDING;
+		cl_cancel_request(f->cancel_on_pending);
 	} else if (f->fail_info >= 0) {
 		rep.pki_status = CL_SCEP_FAILURE;
 		rep.fail_info = f->fail_info;

@@ -105,6 +105,47 @@ static void test_import_and_remove(void)
 	EVP_PKEY_free(cakey);
 }
 
+/* NSS files certificates of one subject under one nickname: the second import lands under the first's
+ * nickname, the _cert import reports that, and removal takes every certificate under it. */
+static void test_same_subject(void)
+{
+	EVP_PKEY *cakey = testpki_key("ec"), *k1 = testpki_key("ec"), *k2 = testpki_key("ec");
+	X509 *ca = testpki_ca("nssdb test CA 2", cakey), *c1 = testpki_leaf("erin", 21, k1, ca, cakey),
+	     *c2 = testpki_leaf("erin", 22, k2, ca, cakey);
+	char actual[256];
+	struct cl_error err;
+
+	write_p12(tmpdir_path("e1.p12"), "pw1", k1, c1, "certlink erin 21");
+	write_p12(tmpdir_path("e2.p12"), "pw2", k2, c2, "certlink erin 22");
+	tmpdir_write(tmpdir_path("e1.pw"), "pw1\n");
+	tmpdir_write(tmpdir_path("e2.pw"), "pw2\n");
+	CHECK_INT_EQ(cl_nssdb_import_pkcs12_cert(db, tmpdir_path("e1.p12"), tmpdir_path("e1.pw"),
+	                                         "certlink erin 21", c1, actual, sizeof(actual), &err),
+	             CL_OK);
+	CHECK_STR_EQ(actual, "certlink erin 21");
+	CHECK_INT_EQ(cl_nssdb_import_pkcs12_cert(db, tmpdir_path("e2.p12"), tmpdir_path("e2.pw"),
+	                                         "certlink erin 22", c2, actual, sizeof(actual), &err),
+	             CL_OK);
+	CHECK_STR_EQ(actual, "certlink erin 21");
+	CHECK(!cl_nssdb_has(db, "certlink erin 22"));
+	CHECK(cl_nssdb_nickname_of(db, c2, actual, sizeof(actual)));
+	CHECK(!cl_nssdb_nickname_of(db, ca, actual, sizeof(actual)));
+	/* The strict import still insists on the friendly name. */
+	CHECK_INT_EQ(
+	    cl_nssdb_import_pkcs12(db, tmpdir_path("e2.p12"), tmpdir_path("e2.pw"), "certlink erin 22", &err),
+	    CL_E_LOCAL);
+	CHECK_INT_EQ(cl_nssdb_remove(db, "certlink erin 21", true, &err), CL_OK);
+	CHECK(!cl_nssdb_nickname_of(db, c1, actual, sizeof(actual)));
+	CHECK(!cl_nssdb_nickname_of(db, c2, actual, sizeof(actual)));
+
+	X509_free(c1);
+	X509_free(c2);
+	X509_free(ca);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+	EVP_PKEY_free(cakey);
+}
+
 int main(void)
 {
 	tmpdir_make("nssdb");
@@ -112,6 +153,7 @@ int main(void)
 	snprintf(lockeddb, sizeof(lockeddb), "sql:%s", tmpdir_path("locked"));
 	test_find();
 	test_import_and_remove();
+	test_same_subject();
 	tmpdir_remove();
 	return check_done();
 }

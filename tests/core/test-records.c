@@ -551,6 +551,28 @@ static void test_export(void)
 	cl_records_free(recs[1]);
 }
 
+/* The list command's states: the boundaries are those of the renewal rule (due at most NOTIFY_DAYS away). */
+static void test_cert_state(void)
+{
+	struct cl_certificate c;
+	int64_t now = 1800000000;
+
+	memset(&c, 0, sizeof(c));
+	c.not_after = now + 15 * 86400;
+	CHECK_INT_EQ(cl_certificate_state(&c, now, 14), CL_CERT_INSTALLED);
+	c.not_after = now + 14 * 86400;
+	CHECK_INT_EQ(cl_certificate_state(&c, now, 14), CL_CERT_EXPIRING);
+	c.not_after = now + 1;
+	CHECK_INT_EQ(cl_certificate_state(&c, now, 14), CL_CERT_EXPIRING);
+	c.not_after = now;
+	CHECK_INT_EQ(cl_certificate_state(&c, now, 14), CL_CERT_EXPIRED);
+	c.not_after = now + 86400;
+	CHECK_INT_EQ(cl_certificate_state(&c, now, 0), CL_CERT_INSTALLED);
+	CHECK_STR_EQ(cl_cert_state_name(CL_CERT_INSTALLED), "installed");
+	CHECK_STR_EQ(cl_cert_state_name(CL_CERT_EXPIRING), "expiring");
+	CHECK_STR_EQ(cl_cert_state_name(CL_CERT_EXPIRED), "expired");
+}
+
 int main(void)
 {
 	tmpdir_make("records");
@@ -564,6 +586,7 @@ int main(void)
 	test_crash_stages();
 	test_crash_random();
 	test_export();
+	test_cert_state();
 	tmpdir_remove();
 	return check_done();
 }

@@ -291,6 +291,35 @@ static void test_pending_cap_and_cancel(void)
 	CHECK_INT_EQ(F.requests, 2);
 }
 
+static void test_cancel_default_wait(void)
+{
+	struct cl_scep_transport t;
+	struct waits w;
+	struct cl_scep_params p = params(&t, &w);
+	struct cl_scep_result res;
+	struct cl_cancel cancel;
+	struct cl_error err;
+
+	/* cancelled before anything is sent: no PKIOperation */
+	cl_cancel_init(&cancel);
+	cl_cancel_request(&cancel);
+	fake_reset(&F);
+	p.cancel = &cancel;
+	CHECK_INT_EQ(cl_scep_enroll(&p, &res, &err), CL_E_CANCELLED);
+	CHECK_INT_EQ(F.requests, 0);
+
+	/* the default wait (no wait hook) sleeps on the cancel token: Cancel during PENDING ends the wait
+	 * itself (its own message), not the next CertPoll after a full 5 s sleep */
+	cl_cancel_init(&cancel);
+	fake_reset(&F);
+	F.pending = 1000;
+	F.cancel_on_pending = &cancel;
+	p.wait = NULL;
+	CHECK_INT_EQ(cl_scep_enroll(&p, &res, &err), CL_E_CANCELLED);
+	CHECK_INT_EQ(F.requests, 1);
+	CHECK_STR_EQ(err.msg, "SCEP PKCSReq: cancelled while waiting for the next CertPoll");
+}
+
 static void test_failure_names(void)
 {
 	static const char *const names[] = { "badAlg", "badMessageCheck", "badRequest", "badTime",
@@ -508,6 +537,7 @@ int main(void)
 	test_ra();
 	test_pending_then_success();
 	test_pending_cap_and_cancel();
+	test_cancel_default_wait();
 	test_failure_names();
 	test_tampered_replies();
 	test_wrong_ca_fingerprint();
