@@ -1,19 +1,20 @@
-/* certlink-install-helper: installs a prepared key and certificate into the computer store, as root.
+/* certlink-install-helper: installs what the enrollment flow staged into the computer store, as root.
  *
- * certlink-handler runs it through pkexec (policy org.certlink.install) when a person who is not root chose
- * the computer store:
+ * When a person who is not root chooses the computer store, the flow (core/enroll-stage.c) writes what it
+ * would install into a fresh 0700 directory and calls the front end's `elevate` hook, which runs
  *
- *     pkexec /usr/libexec/certlink/certlink-install-helper STAGING-DIR
+ *     pkexec LIBEXECDIR/certlink/certlink-install-helper STAGING-DIR
  *
- * STAGING-DIR is a directory the caller's core prepared: mode 0700, owned by the calling user, holding
- * exactly key.pem (PKCS#8, mode 0600), cert.pem and optionally chain.pem (the issuing CAs), all regular files
- * owned by the caller. The helper runs as root on behalf of an unprivileged caller, so everything about its
- * input is hostile: the path is opened once without following a symlink and everything else is read through
- * that descriptor; owners, modes, link counts, file types and sizes are checked; the PEM is parsed with caps
- * and the key must match the certificate. It takes no destination: where the computer store is belongs to
- * the core (core/paths.c), and under pkexec the environment that could redirect it is gone. On success it
- * prints the installed locations as JSON on stdout (the caller records them) and exits 0; a refused input
- * exits 100, other failures with the core's exit codes.
+ * (polkit action org.certlink.install). The directory holds key.pem (0600), cert.pem, meta.json and, possibly
+ * empty, chain.pem and trust.pem, all written by the caller. The helper runs as root on input from an
+ * unprivileged process, so it treats all of it as hostile: the path is opened once without following a
+ * symbolic link and every file is read through that descriptor; the directory and every file must be the
+ * caller's own (PKEXEC_UID), the directory 0700 and the key 0600, each file a single-link regular file of at
+ * most CL_STAGED_FILE_MAX octets, and nothing else may be in the directory. It takes no destination: it
+ * hands the contents to cl_enroll_install_staged(), which checks them again (PEM, key against certificate,
+ * chain, trust anchors are CAs) and installs and records into the computer store, whose place is the
+ * core's; under pkexec the environment that could redirect it is cleared. Exit codes: 0 installed, 100
+ * refused input, otherwise the core's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,22 +26,20 @@
 #include <unistd.h>
 #include <dirent.h>
 
-#include <cjson/cJSON.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "enroll.h"
 #include "error.h"
-#include "location.h"
-#include "store.h"
 
-#define FILE_MAX  (64 * 1024) /* a key, a certificate or a chain of a few CAs */
-#define CHAIN_MAX 8
+#define FILE_MAX CL_STAGED_FILE_MAX
 
-struct staged {
-	char *key_pem, *cert_pem, *chain_pem;
-	size_t key_len, cert_len, chain_len;
+/* The staged files, as read; key is a secret. */
+struct staged_files {
+	char *meta, *key, *cert, *chain, *trust;
+	size_t meta_len, key_len, cert_len, chain_len, trust_len;
 };
 
 /* The user pkexec acts for (PKEXEC_UID), or root itself when started directly by root. */
@@ -72,6 +71,8 @@ static void sanitize_environment(bool pkexec)
 	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
 }
 
+/* Read one staged file through the directory descriptor. Optional files may be absent or empty (a
+ * certificate without chain, no trust anchors). */
 static enum cl_status read_staged(int dirfd, const char *name, uid_t owner, bool secret, bool optional,
                                   char **out, size_t *len, struct cl_error *err)
 {
@@ -99,9 +100,10 @@ static enum cl_status read_staged(int dirfd, const char *name, uid_t owner, bool
 		return cl_error_set(err, CL_E_LOCAL, "%s must be the caller's own file, with one link, %s",
 		                    name, secret ? "mode 0600" : "not writable by others");
 	}
-	if (st.st_size <= 0 || st.st_size > FILE_MAX) {
+	if ((!optional && st.st_size <= 0) || st.st_size > FILE_MAX) {
 		close(fd);
-		return cl_error_set(err, CL_E_LOCAL, "%s must hold 1 to %d octets", name, FILE_MAX);
+		return cl_error_set(err, CL_E_LOCAL, "%s must hold %s to %d octets", name,
+		                    optional ? "0" : "1", FILE_MAX);
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
@@ -137,7 +139,8 @@ static enum cl_status check_entries(int dirfd, struct cl_error *err)
 	}
 	while (st == CL_OK && (e = readdir(dir)) != NULL) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "key.pem") ||
-		    !strcmp(e->d_name, "cert.pem") || !strcmp(e->d_name, "chain.pem"))
+		    !strcmp(e->d_name, "cert.pem") || !strcmp(e->d_name, "chain.pem") ||
+		    !strcmp(e->d_name, "trust.pem") || !strcmp(e->d_name, "meta.json"))
 			continue;
 		st = cl_error_set(err, CL_E_LOCAL, "unexpected entry in the staging directory");
 	}
@@ -166,106 +169,99 @@ static enum cl_status open_staging(const char *path, uid_t owner, int *dirfd, st
 	return CL_OK;
 }
 
+static void free_staged(struct staged_files *f)
+{
+	if (f->key)
+		OPENSSL_clear_free(f->key, f->key_len + 1);
+	free(f->meta);
+	free(f->cert);
+	free(f->chain);
+	free(f->trust);
+	memset(f, 0, sizeof(*f));
+}
+
+static enum cl_status read_all(int dirfd, uid_t owner, struct staged_files *f, struct cl_error *err)
+{
+	enum cl_status st = check_entries(dirfd, err);
+
+	if (st == CL_OK)
+		st = read_staged(dirfd, "key.pem", owner, true, false, &f->key, &f->key_len, err);
+	if (st == CL_OK)
+		st = read_staged(dirfd, "cert.pem", owner, false, false, &f->cert, &f->cert_len, err);
+	if (st == CL_OK)
+		st = read_staged(dirfd, "meta.json", owner, false, false, &f->meta, &f->meta_len, err);
+	if (st == CL_OK)
+		st = read_staged(dirfd, "chain.pem", owner, false, true, &f->chain, &f->chain_len, err);
+	if (st == CL_OK)
+		st = read_staged(dirfd, "trust.pem", owner, false, true, &f->trust, &f->trust_len, err);
+	return st;
+}
+
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
 {
 	(void)buf, (void)size, (void)rwflag, (void)u;
-	return 0; /* an encrypted key is refused, never prompted for */
+	return 0;
 }
 
-static enum cl_status parse_staged(const struct staged *s, EVP_PKEY **key, X509 **cert,
-                                   STACK_OF(X509) * *chain, struct cl_error *err)
+/* Two refusals before the core sees the files: an encrypted key (OpenSSL's default passphrase callback
+ * would prompt on the caller's terminal from a root process), and a CA certificate where an end-entity
+ * certificate belongs (it would land among the computer's client certificates). */
+static enum cl_status precheck(const struct staged_files *f, struct cl_error *err)
 {
 	BIO *bio;
-	X509 *ca;
+	X509 *cert;
+	int is_ca;
 
-	bio = BIO_new_mem_buf(s->key_pem, (int)s->key_len);
-	*key = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
+	if (memmem(f->key, f->key_len, "ENCRYPTED", 9))
+		return cl_error_set(err, CL_E_LOCAL,
+		                    "key.pem is encrypted; the flow stages an unencrypted key");
+	bio = BIO_new_mem_buf(f->cert, (int)f->cert_len);
+	cert = bio ? PEM_read_bio_X509(bio, NULL, no_passphrase, NULL) : NULL;
 	BIO_free(bio);
-	if (!*key)
-		return cl_error_set_openssl(err, CL_E_LOCAL, "key.pem is not an unencrypted private key");
-	bio = BIO_new_mem_buf(s->cert_pem, (int)s->cert_len);
-	*cert = bio ? PEM_read_bio_X509(bio, NULL, no_passphrase, NULL) : NULL;
-	BIO_free(bio);
-	if (!*cert)
+	if (!cert)
 		return cl_error_set_openssl(err, CL_E_LOCAL, "cert.pem is not a certificate");
-	if (X509_check_ca(*cert) != 0)
+	is_ca = X509_check_ca(cert);
+	X509_free(cert);
+	ERR_clear_error();
+	if (is_ca != 0)
 		return cl_error_set(err, CL_E_LOCAL, "cert.pem is a CA certificate, not an end-entity one");
-	if (X509_check_private_key(*cert, *key) != 1)
-		return cl_error_set_openssl(err, CL_E_LOCAL, "key.pem does not match cert.pem");
-	*chain = sk_X509_new_null();
-	if (!*chain)
-		return cl_error_set(err, CL_E_LOCAL, "out of memory");
-	if (!s->chain_pem)
-		return CL_OK;
-	bio = BIO_new_mem_buf(s->chain_pem, (int)s->chain_len);
-	while (bio && (ca = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) != NULL) {
-		if (sk_X509_num(*chain) >= CHAIN_MAX || !sk_X509_push(*chain, ca)) {
-			X509_free(ca);
-			BIO_free(bio);
-			return cl_error_set(err, CL_E_LOCAL, "chain.pem holds more than %d certificates",
-			                    CHAIN_MAX);
-		}
-	}
-	BIO_free(bio);
-	ERR_clear_error(); /* the end of the PEM stream */
-	if (sk_X509_num(*chain) == 0)
-		return cl_error_set(err, CL_E_LOCAL, "chain.pem holds no certificate");
 	return CL_OK;
-}
-
-static void free_staged(struct staged *s)
-{
-	if (s->key_pem)
-		OPENSSL_clear_free(s->key_pem, s->key_len + 1);
-	free(s->cert_pem);
-	free(s->chain_pem);
-	memset(s, 0, sizeof(*s));
 }
 
 static enum cl_status run(const char *dir, uid_t owner, struct cl_error *err)
 {
-	struct staged s = { 0 };
-	struct cl_locations locs = { 0 };
-	STACK_OF(X509) *chain = NULL;
-	EVP_PKEY *key = NULL;
-	X509 *cert = NULL;
-	enum cl_status st = CL_OK;
+	struct staged_files f = { 0 };
+	struct cl_staged staged;
+	struct cl_enroll_result result;
+	enum cl_status st;
 	int dirfd = -1;
-	cJSON *json;
-	char *text;
 
 	if (geteuid() != 0)
 		return cl_error_set(err, CL_E_LOCAL, "must run as root (through pkexec)");
 	st = open_staging(dir, owner, &dirfd, err);
-	if (st == CL_OK)
-		st = check_entries(dirfd, err);
-	if (st == CL_OK)
-		st = read_staged(dirfd, "key.pem", owner, true, false, &s.key_pem, &s.key_len, err);
-	if (st == CL_OK)
-		st = read_staged(dirfd, "cert.pem", owner, false, false, &s.cert_pem, &s.cert_len, err);
-	if (st == CL_OK)
-		st = read_staged(dirfd, "chain.pem", owner, false, true, &s.chain_pem, &s.chain_len, err);
-	if (dirfd >= 0)
-		close(dirfd);
-	if (st == CL_OK)
-		st = parse_staged(&s, &key, &cert, &chain, err);
-	if (st == CL_OK)
-		st = cl_store_install(CL_STORE_COMPUTER, key, cert, chain, NULL, &locs, err);
 	if (st == CL_OK) {
-		json = cl_locations_to_json(&locs);
-		text = json ? cJSON_PrintUnformatted(json) : NULL;
-		if (!text)
-			st = cl_error_set(err, CL_E_UNEXPECTED, "cannot write the locations");
-		else
-			printf("%s\n", text);
-		cJSON_free(text);
-		cJSON_Delete(json);
+		st = read_all(dirfd, owner, &f, err);
+		close(dirfd);
 	}
-	cl_locations_clear(&locs);
-	sk_X509_pop_free(chain, X509_free);
-	X509_free(cert);
-	EVP_PKEY_free(key);
-	free_staged(&s);
+	if (st == CL_OK)
+		st = precheck(&f, err);
+	if (st == CL_OK) {
+		memset(&staged, 0, sizeof(staged));
+		staged.meta_json = f.meta;
+		staged.meta_len = f.meta_len;
+		staged.key_pem = f.key;
+		staged.key_len = f.key_len;
+		staged.cert_pem = f.cert;
+		staged.cert_len = f.cert_len;
+		staged.chain_pem = f.chain;
+		staged.chain_len = f.chain_len;
+		staged.trust_pem = f.trust;
+		staged.trust_len = f.trust_len;
+		st = cl_enroll_install_staged(&staged, &result, err);
+	}
+	if (st == CL_OK)
+		printf("installed %s into the computer store: %s\n", result.serial, result.cert_path);
+	free_staged(&f);
 	return st;
 }
 

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """certlink-install-helper: refuses every staging directory that is not exactly what the core prepares, and
-installs one that is into the (redirected) computer store (label integration; needs root, as pkexec gives).
+installs and records one that is into the (redirected) computer store (label integration; needs root, as
+pkexec gives). The layout is core/enroll-stage.c's: key.pem (0600), cert.pem, chain.pem, trust.pem,
+meta.json.
 
 usage: install_helper.py HELPER
 
@@ -9,6 +11,7 @@ reaches the real /var/lib/certlink. Cases that set PKEXEC_UID make the helper cl
 the real computer store path, so they run in a private mount namespace with a tmpfs over /var/lib: even a
 helper that wrongly accepted them could not write the real store. Without unshare they are skipped.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -34,11 +37,20 @@ def make_material(work):
             "-out", f"{work}/cert.pem", "-days", "2", "-extfile", f"{work}/ext")
     openssl("genpkey", "-algorithm", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", f"{work}/other.pem")
     openssl("pkey", "-in", f"{work}/key.pem", "-aes256", "-passout", "pass:x", "-out", f"{work}/enc.pem")
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+            f"{work}/other-ca.key", "-out", f"{work}/other-ca.pem", "-subj", "/CN=Other CA", "-days", "2")
+
+
+META = json.dumps({"host": "eps.example.com", "port": 443, "user": "helper-test", "server_id": "",
+                   "service_name": "Example", "ca_sha256": "", "renewal_of": ""})
 
 
 def stage(work, name, key="key.pem", cert="cert.pem", chain=True, dir_mode=0o700, key_mode=0o600):
     d = os.path.join(work, "stage-" + name)
     os.mkdir(d)
+    with open(os.path.join(d, "meta.json"), "w") as f:
+        f.write(META)
+    open(os.path.join(d, "trust.pem"), "w").close()  # no trust anchors: an empty file, as the flow writes
     shutil.copy(os.path.join(work, key), os.path.join(d, "key.pem"))
     os.chmod(os.path.join(d, "key.pem"), key_mode)
     shutil.copy(os.path.join(work, cert), os.path.join(d, "cert.pem"))
@@ -103,12 +115,22 @@ def main():
     refused("certificate is a FIFO", d, "regular file")
     d = stage(work, "big")
     with open(os.path.join(d, "cert.pem"), "w") as f:
-        f.write("A" * (64 * 1024 + 1))
-    refused("certificate over 64 KiB", d, "octets")
+        f.write("A" * (256 * 1024 + 1))
+    refused("certificate over 256 KiB", d, "octets")
     refused("key does not match", stage(work, "mismatch", key="other.pem"), "does not match")
-    refused("encrypted key", stage(work, "enc", key="enc.pem"), "unencrypted")
-    refused("CA certificate as the leaf", stage(work, "ca", cert="ca.pem", key="key.pem"), "CA certificate")
+    refused("encrypted key (never prompted for)", stage(work, "enc", key="enc.pem"), "encrypted")
+    refused("CA certificate as the leaf", stage(work, "ca", cert="ca.pem", key="ca.key"), "CA certificate")
     refused("not a certificate", stage(work, "garbage", cert="ext"), "not a certificate")
+    d = stage(work, "badmeta")
+    with open(os.path.join(d, "meta.json"), "w") as f:
+        f.write('{"host": "x", "port": 0}')
+    refused("meta.json with a bad port", d, "port")
+    d = stage(work, "nometa")
+    os.unlink(os.path.join(d, "meta.json"))
+    refused("meta.json missing", d, "meta.json")
+    d = stage(work, "wrongchain")
+    shutil.copy(os.path.join(work, "other-ca.pem"), os.path.join(d, "chain.pem"))
+    refused("chain that did not issue the certificate", d, "issued")
     d = stage(work, "nokey")
     os.unlink(os.path.join(d, "key.pem"))
     refused("key missing", d, "key.pem")
@@ -145,7 +167,8 @@ def main():
 
     proc = subprocess.run([helper, good], env=env, capture_output=True, text=True, timeout=120)
     certs = [os.path.join(d, f) for d, _, fs in os.walk(system) for f in fs if f == "cert.pem"]
-    ok = proc.returncode == 0 and len(certs) == 1 and '"path"' in proc.stdout
+    records = [os.path.join(d, f) for d, _, fs in os.walk(system) for f in fs if f.endswith(".json")]
+    ok = proc.returncode == 0 and len(certs) == 1 and "installed" in proc.stdout and records
     if ok:
         same = subprocess.run(["cmp", certs[0], os.path.join(work, "cert.pem")]).returncode == 0
         key = [os.path.join(d, f) for d, _, fs in os.walk(system) for f in fs if f == "key.pem"]
@@ -153,7 +176,8 @@ def main():
         ok = same and mode == 0o600
     if ok:
         passed += 1
-        print(f"ok   a prepared directory is installed into the computer store: {certs[0]}")
+        print(f"ok   a prepared directory is installed and recorded in the computer store: {certs[0]}, "
+              f"{records}")
     else:
         failed += 1
         print(f"FAIL install: exit {proc.returncode}, stdout {proc.stdout.strip()!r}, stderr "
