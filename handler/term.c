@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "elevate.h"
 #include "enroll.h"
 #include "i18n.h"
 #include "tty.h"
@@ -238,6 +239,16 @@ static enum cl_status on_ask(void *user_data, struct cl_question *q)
 	return CL_E_CANCELLED;
 }
 
+static enum cl_status on_elevate(void *user_data, const char *staging_dir, struct cl_error *err)
+{
+	struct term *t = user_data;
+
+	fprintf(stderr,
+	        _("certlink: installing into this computer's certificate store needs an administrator; "
+	          "pkexec will ask for a password.\n"));
+	return handler_elevate(staging_dir, &t->cancel, err);
+}
+
 static void report_success(const struct cl_enroll_result *r)
 {
 	if (r->pending) {
@@ -275,6 +286,7 @@ int handler_term_run(const struct cl_link *link)
 	opts.store = CL_STORE_ASK;
 	opts.ask = on_ask;
 	opts.progress = on_progress;
+	opts.elevate = on_elevate;
 	opts.user_data = &t;
 	opts.cancel = &t.cancel;
 	cl_error_clear(&err);

@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "elevate.h"
+
 struct _CertlinkEnrollRunner {
 	GObject parent_instance;
 
@@ -163,6 +165,15 @@ static enum cl_status on_ask(void *user_data, struct cl_question *q)
 	return status;
 }
 
+/* Worker thread: the computer store while not root. pkexec's authentication dialog comes from the desktop's
+ * polkit agent; the wait ends on Cancel. */
+static enum cl_status on_elevate(void *user_data, const char *staging_dir, struct cl_error *err)
+{
+	CertlinkEnrollRunner *self = user_data;
+
+	return handler_elevate(staging_dir, &self->cancel, err);
+}
+
 static void run_in_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
 	struct run_data *run = task_data;
@@ -210,6 +221,7 @@ void certlink_enroll_runner_start(CertlinkEnrollRunner *self, const struct cl_en
 	run->opts = *opts;
 	run->opts.progress = on_progress;
 	run->opts.ask = on_ask;
+	run->opts.elevate = on_elevate;
 	run->opts.user_data = self;
 	run->opts.cancel = &self->cancel;
 	cl_cancel_init(&self->cancel);

@@ -20,7 +20,8 @@ G_DECLARE_FINAL_TYPE(CertlinkEnrollRunner, certlink_enroll_runner, CERTLINK, ENR
 CertlinkEnrollRunner *certlink_enroll_runner_new(void);
 
 /* Start the flow. opts is copied, except what its pointers point to (link, strings), which must stay valid
- * until the callback ran; its progress, ask, user_data and cancel members are replaced by the runner's.
+ * until the callback ran; its progress, ask, elevate (pkexec certlink-install-helper), user_data and cancel
+ * members are replaced by the runner's.
  * callback runs on the calling thread's main context when the flow has ended. */
 void certlink_enroll_runner_start(CertlinkEnrollRunner *self, const struct cl_enroll_opts *opts,
                                   GAsyncReadyCallback callback, gpointer user_data);
