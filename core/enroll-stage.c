@@ -231,6 +231,9 @@ static enum cl_status check_staged(struct staged_parsed *p, struct cl_error *err
 	int i;
 	bool issued = false;
 
+	if (X509_check_ca(p->cert) != 0)
+		return cl_error_set(err, CL_E_LOCAL,
+		                    "the staged certificate is a CA certificate, not an end entity");
 	if (X509_check_private_key(p->cert, p->key) != 1)
 		return cl_error_set_openssl(err, CL_E_LOCAL, "the staged key does not match the certificate");
 	for (i = 0; i < sk_X509_num(p->chain) && !issued; i++) {
@@ -248,6 +251,11 @@ static enum cl_status check_staged(struct staged_parsed *p, struct cl_error *err
 	return CL_OK;
 }
 
+static int no_passphrase(char *buf, int size, int rwflag, void *data)
+{
+	return 0;
+}
+
 static enum cl_status parse_staged(const struct cl_staged *s, struct staged_parsed *p, struct cl_error *err)
 {
 	BIO *bio;
@@ -258,7 +266,8 @@ static enum cl_status parse_staged(const struct cl_staged *s, struct staged_pars
 	    s->cert_len > CL_STAGED_FILE_MAX)
 		return cl_error_set(err, CL_E_LOCAL, "the staged key or certificate is missing or too large");
 	bio = BIO_new_mem_buf(s->key_pem, (int)s->key_len);
-	p->key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	/* never a passphrase prompt from a root process: an encrypted key is refused */
+	p->key = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
 	BIO_free(bio);
 	if (!p->key)
 		return cl_error_set_openssl(err, CL_E_LOCAL, "reading the staged key");

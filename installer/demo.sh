@@ -66,6 +66,7 @@ if [ -x "$handler" ]; then
 	"$cli" register-scheme --handler "$handler"
 	if [ "$nogui" = 0 ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
 		echo "== opening the link as a click would (xdg-open); the progress window shows each stage"
+		echo "   (close the window when it says the certificate is installed)"
 		xdg-open "$link"
 		# xdg-open returns once the handler started; wait for the handler to finish
 		while pgrep -u "$(id -u)" -f "certlink-handler certlink://" >/dev/null 2>&1; do sleep 0.5; done

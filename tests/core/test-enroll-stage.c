@@ -161,6 +161,10 @@ static void test_refusals(void)
 	refused(&g, "does not match");
 	unstage(&g);
 
+	stage(&g, ca_key, ca_cert, ca_cert, NULL);
+	refused(&g, "is a CA certificate");
+	unstage(&g);
+
 	stage(&g, key, cert, rogue, NULL);
 	refused(&g, "issued the certificate");
 	unstage(&g);
