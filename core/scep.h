@@ -9,6 +9,13 @@
  * transactionID and a request for the same key. The server then returns the certificate it already issued,
  * or issues it now. See cl_scep_transaction_id_from_key() for which transactionID to choose.
  *
+ * Who signs the pkiMessage (and so receives the encrypted CertRep): the current certificate for a renewal
+ * whose certificate has an RSA key (RenewalReq); otherwise a self-signed certificate (PKCSReq) of the key
+ * being certified when that key is RSA, or of a throw-away RSA "transport" key when it is not (EC): SCEP
+ * servers accept only RSA signers and answer with RSA key transport. The PKCS#10 inside is always signed
+ * by the key being certified. The transport key is never stored: a resend after a crash may sign with a
+ * new one, and the server recognises the retransmission by transactionID and the request's public key.
+ *
  * HTTP goes through struct cl_scep_transport so the protocol logic runs in tests without a network; the
  * default transport is core/http.h cl_http_request(). Byte-level message work is core/scepmsg.c.
  */
@@ -60,6 +67,8 @@ struct cl_scep_params {
 	const char *transaction_id;                /* 1..CL_SCEP_TID_MAX printable characters, persisted */
 	X509 *renew_cert;                          /* renewal: the current certificate ... */
 	EVP_PKEY *renew_key;                       /* ... and its key; both NULL for a first enrollment */
+	EVP_PKEY *transport_key;                   /* RSA; signs when neither key nor renew_key is RSA. NULL:
+	                                              made here (RSA 2048) when needed. Not owned. */
 	unsigned poll_timeout;                     /* seconds of CertPoll in all; 0: CL_SCEP_POLL_DEFAULT */
 	const struct cl_scep_transport *transport; /* NULL: cl_http_request() */
 	struct cl_cancel *cancel;                  /* may be NULL */
@@ -78,6 +87,7 @@ struct cl_scep_result {
 	X509 *ca;               /* the CA it chains to (the pinned one) */
 	STACK_OF(X509) * chain; /* other certificates the server sent with it, possibly empty */
 	int request_type;       /* CL_SCEP_PKCSREQ or CL_SCEP_RENEWALREQ as sent */
+	bool transport_signed;  /* signed with a transport key (the key is not RSA), not the key itself */
 	int polls;              /* CertPolls sent */
 	char cipher[16];        /* "AES-256-CBC", ... as used */
 	char digest[16];        /* "SHA-256", ... as used */
