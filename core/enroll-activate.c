@@ -231,6 +231,7 @@ static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activati
 		            r.transport_signed ? ", signed with an RSA transport key" : "");
 	}
 	cl_scep_result_clear(&r);
+	cl_scep_http_clear(&http);
 	EVP_PKEY_free(transport_key);
 	return st;
 }

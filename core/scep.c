@@ -115,7 +115,7 @@ static enum cl_status exchange(const struct cl_scep_transport *t, const char *ur
 }
 
 static void resolve_transport(const struct cl_scep_transport *in, struct cl_scep_transport *out,
-                              const struct cl_scep_http *http)
+                              struct cl_scep_http *http)
 {
 	if (in)
 		*out = *in;
@@ -229,6 +229,7 @@ struct txn {
 
 static void txn_clear(struct txn *x)
 {
+	cl_scep_http_clear(&x->http);
 	cl_scepcert_ca_clear(&x->ca);
 	X509_free(x->signer_cert);
 	EVP_PKEY_free(x->own_transport);
@@ -562,13 +563,14 @@ static enum cl_status http_request(void *ctx, const char *url, const char *conte
                                    struct cl_scep_http_reply *reply, struct cl_error *err)
 {
 	static const struct cl_scep_http none;
-	const struct cl_scep_http *h = ctx ? ctx : &none;
+	struct cl_scep_http *h = ctx;
+	const struct cl_scep_http *set = h ? h : &none;
 	struct cl_http_options opts = {
 		.max_body = max_body,
-		.no_proxy = h->no_proxy,
-		.cancel = h->cancel,
-		.debug = h->debug,
-		.debug_data = h->debug_data,
+		.no_proxy = set->no_proxy,
+		.cancel = set->cancel,
+		.debug = set->debug,
+		.debug_data = set->debug_data,
 	};
 	struct cl_http_request req = {
 		.method = body ? "POST" : "GET",
@@ -576,31 +578,44 @@ static enum cl_status http_request(void *ctx, const char *url, const char *conte
 		.content_type = content_type,
 		.body = body,
 		.body_len = len,
-		.ca_pem = h->ca_pem,
-		.ca_pem_len = h->ca_pem_len,
+		.ca_pem = set->ca_pem,
+		.ca_pem_len = set->ca_pem_len,
 		.opts = &opts,
 	};
 	struct cl_http_response resp;
-	enum cl_status st = cl_http_request(&req, &resp, err);
+	enum cl_status st;
 
+	if (h && !h->client && !(h->client = cl_http_client_new(err)))
+		return CL_E_LOCAL;
+	st = h ? cl_http_client_request(h->client, &req, &resp, err) : cl_http_request(&req, &resp, err);
 	memset(reply, 0, sizeof(*reply));
 	if (st == CL_OK) {
+		/* the body moves over: SCEP replies hold no secret, so it need not be wiped on the way */
 		reply->status = resp.status;
 		snprintf(reply->content_type, sizeof(reply->content_type), "%s", resp.content_type);
-		if (!(reply->body = malloc(resp.body_len + 1)))
+		reply->body = (unsigned char *)resp.body;
+		reply->len = resp.body_len;
+		resp.body = NULL;
+		resp.body_len = 0;
+		if (!reply->body && !(reply->body = calloc(1, 1)))
 			st = cl_error_set(err, CL_E_UNEXPECTED, "out of memory");
-		else if (resp.body_len)
-			memcpy(reply->body, resp.body, resp.body_len);
-		reply->len = reply->body ? resp.body_len : 0;
 	}
 	cl_http_response_free(&resp);
 	return st;
 }
 
-void cl_scep_transport_default(struct cl_scep_transport *transport, const struct cl_scep_http *http)
+void cl_scep_transport_default(struct cl_scep_transport *transport, struct cl_scep_http *http)
 {
 	transport->request = http_request;
-	transport->ctx = (void *)http;
+	transport->ctx = http;
+}
+
+void cl_scep_http_clear(struct cl_scep_http *http)
+{
+	if (!http)
+		return;
+	cl_http_client_free(http->client);
+	http->client = NULL;
 }
 
 static enum cl_status default_wait(void *ctx, unsigned seconds, struct cl_error *err)

@@ -117,7 +117,7 @@ enum cl_status cl_scep_transaction_id_from_key(EVP_PKEY *key, char out[CL_SCEP_T
                                                struct cl_error *err);
 enum cl_status cl_scep_transaction_id_random(char out[CL_SCEP_TID_SIZE], struct cl_error *err);
 
-/* How the default transport talks: cl_http_request() with these settings. All zero: system trust for an
+/* How the default transport talks: core/http.h requests with these settings. All zero: system trust for an
  * https scep.url, no proxy override, not cancellable. */
 struct cl_scep_http {
 	struct cl_cancel *cancel;
@@ -126,10 +126,15 @@ struct cl_scep_http {
 	bool no_proxy;
 	cl_http_debug_fn debug; /* --debug output of the HTTP layer; may be NULL */
 	void *debug_data;
+	struct cl_http_client *client; /* made by the first request and kept, so GetCACaps, GetCACert and the
+	                                  PKIOperations share one connection; cl_scep_http_clear() frees it */
 };
 
-/* The default transport: cl_http_request() with http's settings (NULL: all zero). http is not copied: it
- * must outlive the transport. */
-void cl_scep_transport_default(struct cl_scep_transport *transport, const struct cl_scep_http *http);
+/* The default transport: requests with http's settings through one cl_http_client kept in http (NULL: all
+ * zero, and a new connection for each request). http is not copied: it must outlive the transport; release
+ * it with cl_scep_http_clear() when the transaction is over. */
+void cl_scep_transport_default(struct cl_scep_transport *transport, struct cl_scep_http *http);
+/* Close the connection the default transport kept open. The settings stay. Accepts NULL. */
+void cl_scep_http_clear(struct cl_scep_http *http);
 
 #endif
