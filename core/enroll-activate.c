@@ -199,6 +199,7 @@ static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activati
 	struct cl_scep_transport transport;
 	struct cl_scep_params p;
 	struct cl_scep_result r;
+	EVP_PKEY *transport_key = cl_keygen_take_transport(&f->keygen);
 	enum cl_status st;
 
 	/* SCEP through the established session's trust, so an https SCEP URL is held to the same identity. */
@@ -213,6 +214,7 @@ static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activati
 	p.transaction_id = f->transaction_id;
 	p.renew_cert = f->renewal_of[0] ? f->old_cert : NULL;
 	p.renew_key = f->renewal_of[0] ? f->old_key : NULL;
+	p.transport_key = transport_key; /* NULL (resume, kept key): cl_scep_enroll() makes one if needed */
 	p.poll_timeout = (unsigned)(f->config.poll_timeout > 0 ? f->config.poll_timeout : 0);
 	p.transport = &transport;
 	p.cancel = f->opts->cancel;
@@ -225,9 +227,12 @@ static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activati
 		f->chain = r.chain;
 		r.cert = r.ca = NULL;
 		r.chain = NULL;
-		cl_flow_log(f, "SCEP used %s and %s", r.cipher, r.digest);
+		cl_flow_log(f, "SCEP used %s and %s%s", r.cipher, r.digest,
+		            r.transport_signed ? ", signed with an RSA transport key" : "");
 	}
 	cl_scep_result_clear(&r);
+	cl_scep_http_clear(&http);
+	EVP_PKEY_free(transport_key);
 	return st;
 }
 

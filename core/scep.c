@@ -16,6 +16,7 @@
 #include "cancel.h"
 #include "csr.h"
 #include "http.h"
+#include "key.h"
 
 #define CAPS_OP   "GetCACaps"
 #define CACERT_OP "GetCACert"
@@ -114,7 +115,7 @@ static enum cl_status exchange(const struct cl_scep_transport *t, const char *ur
 }
 
 static void resolve_transport(const struct cl_scep_transport *in, struct cl_scep_transport *out,
-                              const struct cl_scep_http *http)
+                              struct cl_scep_http *http)
 {
 	if (in)
 		*out = *in;
@@ -214,9 +215,11 @@ struct txn {
 	unsigned caps;
 	struct cl_scepmsg_algs algs;
 	struct cl_scepcert_ca ca;
-	X509 *signer_cert;      /* self-signed (PKCSReq) or the current certificate (renewal) */
-	EVP_PKEY *signer_key;   /* not owned */
-	unsigned char *csr_der; /* holds the challenge: wiped */
+	X509 *signer_cert;       /* self-signed (PKCSReq) or the current certificate (renewal) */
+	EVP_PKEY *signer_key;    /* not owned */
+	EVP_PKEY *own_transport; /* a transport key made here (params gave none), freed with the txn */
+	bool transport;          /* signer_key is a transport key */
+	unsigned char *csr_der;  /* holds the challenge: wiped */
 	size_t csr_len;
 	unsigned char *poll_der; /* IssuerAndSubject for CertPoll */
 	size_t poll_len;
@@ -226,8 +229,10 @@ struct txn {
 
 static void txn_clear(struct txn *x)
 {
+	cl_scep_http_clear(&x->http);
 	cl_scepcert_ca_clear(&x->ca);
 	X509_free(x->signer_cert);
+	EVP_PKEY_free(x->own_transport);
 	cl_csr_der_free(x->csr_der, x->csr_len);
 	OPENSSL_free(x->poll_der);
 }
@@ -256,6 +261,8 @@ static enum cl_status check_params(const struct cl_scep_params *p, struct cl_err
 		ERR_clear_error();
 		return cl_error_set(err, CL_E_LOCAL, "SCEP: the current certificate and key do not match");
 	}
+	if (p->transport_key && !EVP_PKEY_is_a(p->transport_key, "RSA"))
+		return cl_error_set(err, CL_E_LOCAL, "SCEP: the transport key must be RSA");
 	return CL_OK;
 }
 
@@ -267,6 +274,57 @@ static void log_caps(const struct txn *x)
 	      x->caps & CL_SCEP_CAP_DES3 ? " DES3" : "", x->caps & CL_SCEP_CAP_SHA512 ? " SHA-512" : "",
 	      x->caps & CL_SCEP_CAP_SHA256 ? " SHA-256" : "", x->caps & CL_SCEP_CAP_SHA1 ? " SHA-1" : "",
 	      x->caps ? "" : " (none)");
+}
+
+/* Which certificate signs the pkiMessage, and so receives the CertRep. RFC 8894 section 2.3: the client
+ * signs with "an appropriate existing certificate" (for a RenewalReq, the one being renewed) or else with "a
+ * locally generated self-signed certificate", which "SHOULD use the same subject name and key as in the
+ * PKCS #10 request", and "if the key being certified allows encryption, then the CA's CertResp will use the
+ * same certificate's public key when encrypting the response". An EC key cannot receive the RSA key
+ * transport SCEP servers encrypt with, and they refuse ECDSA-signed pkiMessages (certlink-server with
+ * badAlg; micromdm's scepserver is RSA-only), so for a key that is not RSA a throw-away RSA transport key
+ * signs in the self-signed certificate's place and decrypts the CertRep. The PKCS#10 inside stays signed by
+ * the key being certified (proof of possession), and cl_scepcert_pick_issued() checks that the certificate
+ * issued carries that key, not the transport key. An EC certificate being renewed cannot sign either: the
+ * renewal then goes as a PKCSReq signed like a first enrollment, authorised by the renewal application's
+ * challenge in the request (docs/protocol.md section 7). */
+static enum cl_status choose_signer(struct txn *x, struct cl_error *err)
+{
+	static const struct cl_key_spec transport_spec = { CL_KEY_RSA, 2048 };
+	const struct cl_scep_params *p = x->p;
+	enum cl_status st;
+
+	if (p->renew_cert && EVP_PKEY_is_a(p->renew_key, "RSA")) {
+		/* without the Renewal capability, a PKCSReq signed with the current certificate (2.3) */
+		x->type = x->caps & CL_SCEP_CAP_RENEWAL ? CL_SCEP_RENEWALREQ : CL_SCEP_PKCSREQ;
+		if (!X509_up_ref(p->renew_cert))
+			return cl_error_set(err, CL_E_UNEXPECTED, "SCEP: certificate reference");
+		x->signer_cert = p->renew_cert;
+		x->signer_key = p->renew_key;
+		return CL_OK;
+	}
+	x->type = CL_SCEP_PKCSREQ;
+	if (p->renew_cert)
+		logf_(p,
+		      "the current certificate's key is not RSA: renewing with a PKCSReq that the renewal's "
+		      "challenge authorises");
+	if (EVP_PKEY_is_a(p->key, "RSA")) {
+		x->signer_key = p->key;
+	} else if (p->transport_key) {
+		x->signer_key = p->transport_key;
+		x->transport = true;
+	} else {
+		if ((st = cl_key_generate(&transport_spec, &x->own_transport, err)) != CL_OK) {
+			cl_error_prefix(err, "SCEP transport key");
+			return st;
+		}
+		x->signer_key = x->own_transport;
+		x->transport = true;
+	}
+	if (x->transport)
+		logf_(p, "the key is not RSA: signing with a throw-away RSA transport key");
+	return cl_scepcert_self_signed(x->signer_key, X509_REQ_get_subject_name(p->csr), x->algs.md,
+	                               &x->signer_cert, err);
 }
 
 static enum cl_status setup(struct txn *x, struct cl_error *err)
@@ -285,22 +343,8 @@ static enum cl_status setup(struct txn *x, struct cl_error *err)
 		return st;
 	logf_(p, "GetCACert: %d certificate(s), CA found by fingerprint, encrypting to the %s",
 	      sk_X509_num(x->ca.certs), x->ca.recipient == x->ca.ca ? "CA" : "RA");
-	if (p->renew_cert) {
-		/* RFC 8894 2.3: without the Renewal capability, a PKCSReq signed with the current
-		 * certificate. */
-		x->type = x->caps & CL_SCEP_CAP_RENEWAL ? CL_SCEP_RENEWALREQ : CL_SCEP_PKCSREQ;
-		if (!X509_up_ref(p->renew_cert))
-			return cl_error_set(err, CL_E_UNEXPECTED, "SCEP: certificate reference");
-		x->signer_cert = p->renew_cert;
-		x->signer_key = p->renew_key;
-	} else {
-		x->type = CL_SCEP_PKCSREQ;
-		st = cl_scepcert_self_signed(p->key, X509_REQ_get_subject_name(p->csr), x->algs.md,
-		                             &x->signer_cert, err);
-		if (st != CL_OK)
-			return st;
-		x->signer_key = p->key;
-	}
+	if ((st = choose_signer(x, err)) != CL_OK)
+		return st;
 	x->op = cl_scep_message_type_name(x->type);
 	return cl_csr_to_der(p->csr, &x->csr_der, &x->csr_len, err);
 }
@@ -495,6 +539,7 @@ enum cl_status cl_scep_enroll(const struct cl_scep_params *params, struct cl_sce
 	st = setup(&x, err);
 	if (st == CL_OK) {
 		result->request_type = x.type;
+		result->transport_signed = x.transport;
 		st = run(&x, result, err);
 		if (st != CL_OK && x.op)
 			cl_error_prefix(err, "SCEP %s", x.op);
@@ -518,13 +563,14 @@ static enum cl_status http_request(void *ctx, const char *url, const char *conte
                                    struct cl_scep_http_reply *reply, struct cl_error *err)
 {
 	static const struct cl_scep_http none;
-	const struct cl_scep_http *h = ctx ? ctx : &none;
+	struct cl_scep_http *h = ctx;
+	const struct cl_scep_http *set = h ? h : &none;
 	struct cl_http_options opts = {
 		.max_body = max_body,
-		.no_proxy = h->no_proxy,
-		.cancel = h->cancel,
-		.debug = h->debug,
-		.debug_data = h->debug_data,
+		.no_proxy = set->no_proxy,
+		.cancel = set->cancel,
+		.debug = set->debug,
+		.debug_data = set->debug_data,
 	};
 	struct cl_http_request req = {
 		.method = body ? "POST" : "GET",
@@ -532,31 +578,44 @@ static enum cl_status http_request(void *ctx, const char *url, const char *conte
 		.content_type = content_type,
 		.body = body,
 		.body_len = len,
-		.ca_pem = h->ca_pem,
-		.ca_pem_len = h->ca_pem_len,
+		.ca_pem = set->ca_pem,
+		.ca_pem_len = set->ca_pem_len,
 		.opts = &opts,
 	};
 	struct cl_http_response resp;
-	enum cl_status st = cl_http_request(&req, &resp, err);
+	enum cl_status st;
 
+	if (h && !h->client && !(h->client = cl_http_client_new(err)))
+		return CL_E_LOCAL;
+	st = h ? cl_http_client_request(h->client, &req, &resp, err) : cl_http_request(&req, &resp, err);
 	memset(reply, 0, sizeof(*reply));
 	if (st == CL_OK) {
+		/* the body moves over: SCEP replies hold no secret, so it need not be wiped on the way */
 		reply->status = resp.status;
 		snprintf(reply->content_type, sizeof(reply->content_type), "%s", resp.content_type);
-		if (!(reply->body = malloc(resp.body_len + 1)))
+		reply->body = (unsigned char *)resp.body;
+		reply->len = resp.body_len;
+		resp.body = NULL;
+		resp.body_len = 0;
+		if (!reply->body && !(reply->body = calloc(1, 1)))
 			st = cl_error_set(err, CL_E_UNEXPECTED, "out of memory");
-		else if (resp.body_len)
-			memcpy(reply->body, resp.body, resp.body_len);
-		reply->len = reply->body ? resp.body_len : 0;
 	}
 	cl_http_response_free(&resp);
 	return st;
 }
 
-void cl_scep_transport_default(struct cl_scep_transport *transport, const struct cl_scep_http *http)
+void cl_scep_transport_default(struct cl_scep_transport *transport, struct cl_scep_http *http)
 {
 	transport->request = http_request;
-	transport->ctx = (void *)http;
+	transport->ctx = http;
+}
+
+void cl_scep_http_clear(struct cl_scep_http *http)
+{
+	if (!http)
+		return;
+	cl_http_client_free(http->client);
+	http->client = NULL;
 }
 
 static enum cl_status default_wait(void *ctx, unsigned seconds, struct cl_error *err)

@@ -206,6 +206,19 @@ enum cl_status cl_scepcert_pick_issued(STACK_OF(X509) * certs, const EVP_PKEY *w
 	                    X509_verify_cert_error_string(verify_error));
 }
 
+/* RFC 8894 2.3: "The keyUsage extension in the certificate MUST indicate that it is valid for
+ * digitalSignature and keyEncipherment (if available)": it signs the request and receives the CertRep. */
+static int add_key_usage(X509 *x)
+{
+	ASN1_BIT_STRING *ku = ASN1_BIT_STRING_new();
+	int ok = ku && ASN1_BIT_STRING_set_bit(ku, 0, 1) /* digitalSignature */ &&
+	         ASN1_BIT_STRING_set_bit(ku, 2, 1) /* keyEncipherment */ &&
+	         X509_add1_ext_i2d(x, NID_key_usage, ku, 1, X509V3_ADD_DEFAULT) == 1;
+
+	ASN1_BIT_STRING_free(ku);
+	return ok;
+}
+
 enum cl_status cl_scepcert_self_signed(EVP_PKEY *key, const X509_NAME *subject, const EVP_MD *md, X509 **out,
                                        struct cl_error *err)
 {
@@ -224,7 +237,7 @@ enum cl_status cl_scepcert_self_signed(EVP_PKEY *key, const X509_NAME *subject, 
 	     X509_set_subject_name(x, subject) && X509_set_issuer_name(x, subject) &&
 	     X509_gmtime_adj(X509_getm_notBefore(x), -3600) &&
 	     X509_gmtime_adj(X509_getm_notAfter(x), 7L * 86400) && X509_set_pubkey(x, key) &&
-	     X509_sign(x, key, md) > 0;
+	     add_key_usage(x) && X509_sign(x, key, md) > 0;
 	ASN1_INTEGER_free(sn);
 	BN_free(bn);
 	if (!ok) {

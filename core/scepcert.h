@@ -43,7 +43,9 @@ enum cl_status cl_scepcert_parse_certs(const unsigned char *der, size_t len, STA
 enum cl_status cl_scepcert_pick_issued(STACK_OF(X509) * certs, const EVP_PKEY *want,
                                        const struct cl_scepcert_ca *ca, X509 **out, struct cl_error *err);
 
-/* A throw-away self-signed certificate of key with subject, to sign a PKCSReq (RFC 8894 2.3). */
+/* A throw-away self-signed certificate of key with subject, to sign a PKCSReq (RFC 8894 2.3): keyUsage
+ * digitalSignature and keyEncipherment, valid from an hour ago for a week. key is the key being certified
+ * when that is RSA, else a throw-away RSA transport key (core/scep.h). */
 enum cl_status cl_scepcert_self_signed(EVP_PKEY *key, const X509_NAME *subject, const EVP_MD *md, X509 **out,
                                        struct cl_error *err);
 

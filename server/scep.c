@@ -9,7 +9,6 @@
 
 #include <openssl/asn1t.h>
 #include <openssl/bio.h>
-#include <openssl/cms.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
@@ -246,10 +245,12 @@ static enum srv_scep_result check_signature(PKCS7 *p7, PKCS7_SIGNER_INFO *si, st
 	X509_up_ref(req->signer);
 	sk_X509_free(signers);
 	pub = X509_get0_pubkey(req->signer);
-	/* The reply is enveloped to this key: RSA key transport, or ECDH key agreement for an EC key (the
-	 * server's key policy may ask for EC keys). */
-	if (pub == NULL || !(EVP_PKEY_is_a(pub, "RSA") || EVP_PKEY_is_a(pub, "EC")))
-		return refuse(req, SRV_SCEP_BAD_ALG, errbuf, errlen, "signer key is neither RSA nor EC");
+	/* The reply is enveloped to this key with RSA key transport, as every SCEP client expects. An EC key
+	 * being certified does not sign the pkiMessage: the client signs with a self-signed RSA "transport"
+	 * certificate instead (RFC 8894 2.3 lets the signing certificate's key differ from the request's),
+	 * and only the CSR inside is signed by the EC key. */
+	if (pub == NULL || !EVP_PKEY_is_a(pub, "RSA"))
+		return refuse(req, SRV_SCEP_BAD_ALG, errbuf, errlen, "signer key is not RSA");
 	if (!PKCS7_get_detached(p7) && PKCS7_get_octet_string(p7->d.sign->contents) == NULL)
 		return refuse(req, SRV_SCEP_BAD_REQUEST, errbuf, errlen, "signed content is not data");
 	*content = BIO_new(BIO_s_mem());
@@ -566,17 +567,6 @@ static int der_of(PKCS7 *p7, unsigned char **out, size_t *out_len)
 	return *out != NULL ? 0 : -1;
 }
 
-/* An EC signer cannot take PKCS#7 key transport: envelope to it with CMS key agreement (ECDH, RFC 5753).
- * The DER is an EnvelopedData ContentInfo either way, which a CMS client decrypts alike. */
-static int envelope_ec(STACK_OF(X509) * to, BIO *in, EVP_CIPHER *cipher, BIO *out)
-{
-	CMS_ContentInfo *cms = CMS_encrypt_ex(to, in, cipher, CMS_BINARY, srv_scep_libctx(), NULL);
-	int ok = cms != NULL && i2d_CMS_bio(out, cms) == 1;
-
-	CMS_ContentInfo_free(cms);
-	return ok;
-}
-
 /* The pkcsPKIEnvelope of a SUCCESS: issued (+ chain) in a degenerate PKCS#7, enveloped to the request's
  * signer. Returns a memory BIO with the DER envelope, or NULL. */
 static BIO *success_content(const struct srv_scep_request *req, X509 *issued, STACK_OF(X509) * chain)
@@ -594,15 +584,8 @@ static BIO *success_content(const struct srv_scep_request *req, X509 *issued, ST
 	n = i2d_PKCS7(deg, &der);
 	if (n <= 0 || (in = BIO_new_mem_buf(der, n)) == NULL)
 		goto out;
-	out = BIO_new(BIO_s_mem());
-	if (out != NULL && EVP_PKEY_is_a(X509_get0_pubkey(req->signer), "EC")) {
-		if (!envelope_ec(to, in, cipher, out)) {
-			BIO_free(out);
-			out = NULL;
-		}
-		goto out;
-	}
 	env = PKCS7_encrypt_ex(to, in, cipher, PKCS7_BINARY, srv_scep_libctx(), NULL);
+	out = BIO_new(BIO_s_mem());
 	if (env == NULL || out == NULL || i2d_PKCS7_bio(out, env) != 1) {
 		BIO_free(out);
 		out = NULL;

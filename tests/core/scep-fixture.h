@@ -353,7 +353,12 @@ static inline enum cl_status fx_pki_operation(struct fake *f, const unsigned cha
 		rep.signer_cert = f->other_ca;
 		rep.signer_key = f->other_key;
 	}
-	if (f->bad_alg_for_aes256 && f->envelope_nid[f->requests - 1] == NID_aes_256_cbc) {
+	if (!EVP_PKEY_is_a(X509_get0_pubkey(in.signer), "RSA")) {
+		/* like certlink-server and micromdm's scepserver: only RSA signers, whose key takes the
+		 * CertRep's RSA key transport */
+		rep.pki_status = CL_SCEP_FAILURE;
+		rep.fail_info = CL_SCEP_BAD_ALG;
+	} else if (f->bad_alg_for_aes256 && f->envelope_nid[f->requests - 1] == NID_aes_256_cbc) {
 		rep.pki_status = CL_SCEP_FAILURE;
 		rep.fail_info = CL_SCEP_BAD_ALG;
 	} else if (f->pending > 0) {

@@ -134,6 +134,11 @@ static void test_enroll_post(void)
 	      X509_NAME_cmp(X509_get_subject_name(F.req_signer), X509_REQ_get_subject_name(CSR)) == 0);
 	CHECK(F.req_signer &&
 	      X509_NAME_cmp(X509_get_issuer_name(F.req_signer), X509_get_subject_name(F.req_signer)) == 0);
+	/* RFC 8894 2.3: keyUsage digitalSignature and keyEncipherment */
+	CHECK(F.req_signer &&
+	      (X509_get_key_usage(F.req_signer) & (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT)) ==
+	          (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT));
+	CHECK(!res.transport_signed);
 	cl_scep_result_clear(&res);
 	CHECK(res.cert == NULL);
 }

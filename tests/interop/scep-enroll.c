@@ -152,6 +152,7 @@ static enum cl_status enroll(const struct args *a, struct cl_error *err)
 	struct cl_scep_params sp = { .url = a->url, .ca_sha256 = fp, .poll_timeout = a->poll_timeout };
 	struct cl_scep_result res = { 0 };
 	struct saving saving = { .dir = a->save_dir };
+	struct cl_scep_http http = { 0 };
 	struct cl_scep_transport save_transport = { save_request, &saving };
 	EVP_PKEY *key = NULL, *renew_key = NULL;
 	X509 *renew_cert = NULL;
@@ -189,7 +190,7 @@ static enum cl_status enroll(const struct args *a, struct cl_error *err)
 	if (a->debug)
 		sp.log = log_line;
 	if (a->save_dir) {
-		cl_scep_transport_default(&saving.inner, NULL);
+		cl_scep_transport_default(&saving.inner, &http);
 		sp.transport = &save_transport;
 	}
 	if ((st = cl_scep_enroll(&sp, &res, err)) != CL_OK)
@@ -201,6 +202,7 @@ static enum cl_status enroll(const struct args *a, struct cl_error *err)
 out:
 	OPENSSL_cleanse(challenge, sizeof(challenge));
 	cl_scep_result_clear(&res);
+	cl_scep_http_clear(&http);
 	cl_csr_free(csr);
 	X509_free(renew_cert);
 	EVP_PKEY_free(renew_key);

@@ -163,6 +163,25 @@ static X509_REQ *make_csr(const char *cn, EVP_PKEY **key)
 	return req;
 }
 
+/* A throw-away self-signed certificate of a new RSA key, like a client's SCEP signer. */
+static X509 *make_signer(void)
+{
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	X509 *x = X509_new();
+
+	X509_set_version(x, X509_VERSION_3);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+	                           (const unsigned char *)"alice", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, key);
+	X509_sign(x, key, EVP_sha256());
+	EVP_PKEY_free(key);
+	return x;
+}
+
 /* The issuance policy straight on the database: challenge one-time and bound, retransmission idempotent. */
 static void test_issue(sqlite3 *db, const char *dir)
 {
@@ -210,6 +229,15 @@ static void test_issue(sqlite3 *db, const char *dir)
 	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
 	CHECK(out.cert && X509_cmp(out.cert, first) == 0);
 	X509_free(out.cert);
+	/* ... also when a new signer sends it (a client whose key is EC signs with a throw-away RSA transport
+	 * certificate, new after a crash): the rule is keyed on the request's key, not the signer's. */
+	req.signer = make_signer();
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	CHECK(out.cert && X509_cmp(out.cert, first) == 0);
+	X509_free(out.cert);
+	X509_free(req.signer);
+	req.signer = NULL;
 	/* The used challenge with a new transaction and key: refused. Same transactionID with another key:
 	 * refused. */
 	req.transaction_id = "tx-2";
