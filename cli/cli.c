@@ -1,10 +1,15 @@
 /* certlink command line: messages and small helpers shared by the subcommands (see cli.h). */
 #include "cli.h"
 
+#include "store.h"
+
+#include <errno.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef CERTLINK_LOCALEDIR
@@ -100,4 +105,76 @@ int cli_self_path(char *out, size_t size)
 		return -1;
 	out[n] = '\0';
 	return 0;
+}
+
+int cli_next_option(int argc, char **argv, const struct option *longopts)
+{
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, ":h", longopts, NULL); /* options may follow the ID */
+	if (c == ':') {
+		cli_usage_error(argv[0], _("option \"%s\" needs a value"), argv[optind - 1]);
+		return '?';
+	}
+	if (c == '?') {
+		if (optopt > ' ' && optopt < 0x7f)
+			cli_usage_error(argv[0], _("unknown option \"-%c\""), optopt);
+		else
+			cli_usage_error(argv[0], _("unknown option \"%s\""), argv[optind - 1]);
+	}
+	return c;
+}
+
+bool cli_stores_parse(const char *text, bool allow_all, enum cli_stores *out)
+{
+	if (strcmp(text, "user") == 0)
+		*out = CLI_STORES_USER;
+	else if (strcmp(text, "computer") == 0)
+		*out = CLI_STORES_COMPUTER;
+	else if (allow_all && strcmp(text, "all") == 0)
+		*out = CLI_STORES_ALL;
+	else
+		return false;
+	return true;
+}
+
+bool cli_stores_has(enum cli_stores stores, enum cl_store_kind kind)
+{
+	return stores == CLI_STORES_ALL || (stores == CLI_STORES_USER && kind == CL_STORE_USER) ||
+	       (stores == CLI_STORES_COMPUTER && kind == CL_STORE_COMPUTER);
+}
+
+const char *cli_time_text(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || !gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, 32, "-");
+	return out;
+}
+
+int cli_parse_number(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_check_store(enum cl_store_kind kind)
+{
+	struct cl_error err;
+
+	if (kind != CL_STORE_COMPUTER || cl_store_check_allowed(kind, &err) == CL_OK)
+		return 0;
+	return cli_fail(&err);
 }

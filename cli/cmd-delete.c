@@ -1,62 +1,54 @@
-/* certlink command line: `certlink delete`, remove a certificate from every place it was installed (or a
- * recorded application) and its record. certlink-manager runs it through pkexec for the computer store
- * when the person is not root (ui/org.certlink.manager.policy). */
+/* certlink command line: `certlink delete SERIAL`, remove a certificate from every place it was installed
+ * and forget it (core/enroll.h cl_enroll_delete). Local only: the server is not told, and the certificate
+ * stays valid there until it expires or is withdrawn. */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
-#include "enroll.h"
-#include "logfile.h"
+static const char help[] =
+    N_("Usage: certlink delete SERIAL [--store user|computer]\n"
+       "\n"
+       "Remove a certificate from this computer: its key, certificate, chain and\n"
+       "PKCS#12 files, its NSS entry, and the CAs installed for it that no other\n"
+       "certificate needs; then its record and its application's record. The\n"
+       "server is not contacted (certlink withdraw revokes at the server).\n"
+       "The computer store needs root.\n"
+       "\n"
+       "  --store user|computer   which store (default: look in both, the user store first)\n"
+       "  -h, --help              show this help\n");
 
-static void usage(FILE *out)
-{
-	fputs(_("Usage: certlink delete [--store user|computer] SERIAL|APPLICATION\n"
-	        "\n"
-	        "Remove a certificate from every place certlink put it (files, NSS database,\n"
-	        "trust anchors no other certificate needs) and forget it; or forget a recorded\n"
-	        "application and its secrets. The computer store needs root.\n"
-	        "\n"
-	        "  --store STORE   look only in this store (default: the user store, then the\n"
-	        "                  computer store)\n"
-	        "  -h, --help      show this help\n"),
-	      out);
-}
+enum { OPT_STORE = 1 };
 
 int cli_cmd_delete(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "store", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const struct option longopts[] = { { "store", required_argument, NULL, OPT_STORE },
+		                                  { "help", no_argument, NULL, 'h' },
+		                                  { NULL, 0, NULL, 0 } };
 	enum cl_store_kind store = CL_STORE_ASK;
 	struct cl_error err;
-	int c;
+	int c, r;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 's') {
+	optind = 0;
+	while ((c = cli_next_option(argc, argv, longopts)) != -1) {
+		switch (c) {
+		case OPT_STORE:
 			if (!cl_store_kind_parse(optarg, &store))
-				return cli_usage_error("delete", _("--store must be user or computer"));
-		} else if (c == 'h') {
-			usage(stdout);
+				return cli_usage_error(argv[0], _("--store must be user or computer"));
+			break;
+		case 'h':
+			fputs(_(help), stdout);
 			return CLI_EXIT_OK;
-		} else {
-			return cli_usage_error("delete", _("unknown option"));
+		default:
+			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1)
-		return cli_usage_error("delete", _("name one certificate serial or application id"));
+	if (argc - optind != 1)
+		return cli_usage_error(argv[0], _("name one certificate serial"));
+	if ((r = cli_check_store(store)) != 0)
+		return r;
 	cl_error_clear(&err);
-	if (cl_enroll_delete(argv[optind], store, &err) != CL_OK) {
-		cl_logfile_append(store == CL_STORE_COMPUTER ? CL_STORE_COMPUTER : CL_STORE_USER, "certlink",
-		                  NULL, "delete failed: %s", err.msg);
+	if (cl_enroll_delete(argv[optind], store, &err) != CL_OK)
 		return cli_fail(&err);
-	}
-	cl_logfile_append(store == CL_STORE_COMPUTER ? CL_STORE_COMPUTER : CL_STORE_USER, "certlink", NULL,
-	                  "deleted %s", argv[optind]);
-	cli_info(_("deleted %s"), argv[optind]);
+	cli_info(_("%s deleted"), argv[optind]);
 	return CLI_EXIT_OK;
 }

@@ -9,139 +9,62 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "enroll.h"
 #include "fingerprint.h"
 #include "link.h"
-#include "result.h"
-#include "settings.h"
 
 struct enroll_args {
 	struct cl_enroll_opts opts;
 	struct cl_link link;
 	const char *host;
 	int port;
-	const char *password_file;
-	bool password_stdin;
-	const char *password_env;
-	const char *password_arg;
+	struct cli_password password;
 	const char *ca;
 	unsigned random_delay;
-	char password[257];
 };
-
-static struct cl_cancel cancel_token;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	cl_cancel_request(&cancel_token);
-}
 
 static void usage(FILE *out)
 {
-	fputs(_("Usage: certlink enroll --host HOST [OPTIONS]\n"
-	        "       certlink enroll --link 'certlink://...' [OPTIONS]\n"
-	        "\n"
-	        "Zero-touch enrollment: apply, wait for approval, activate, install. Never asks.\n"
-	        "\n"
-	        "  --host HOST             enrollment server\n"
-	        "  --port PORT             its HTTPS port (default 443)\n"
-	        "  --link LINK             take server, user, store and pinned CA from an invitation link\n"
-	        "  --ca-fingerprint SHA256 trust the server whose CA has this SHA-256 fingerprint\n"
-	        "  --user USER             user ID at the server (default: the link's, else the login user)\n"
-	        "  --password-file FILE    read the password from FILE (first line)\n"
-	        "  --password-stdin        read the password from standard input (first line)\n"
-	        "  --password-env VAR      read the password from environment variable VAR\n"
-	        "                          (CERTLINK_PASSWORD is read when set and nothing else is given)\n"
-	        "  --password PASSWORD     the password itself (other users can see it: avoid)\n"
-	        "  --store user|computer   where the certificate goes (default user; computer needs root)\n"
+	fputs(
+	    _("Usage: certlink enroll --host HOST [OPTIONS]\n"
+	      "       certlink enroll --link 'certlink://...' [OPTIONS]\n"
+	      "\n"
+	      "Zero-touch enrollment: apply, wait for approval, activate, install. Never asks.\n"
+	      "\n"
+	      "  --host HOST             enrollment server\n"
+	      "  --port PORT             its HTTPS port (default 443)\n"
+	      "  --link LINK             take server, user, store and pinned CA from an invitation link\n"
+	      "  --ca-fingerprint SHA256 trust the server whose CA has this SHA-256 fingerprint\n"
+	      "  --user USER             user ID at the server (default: the link's, else the login user)\n"),
+	    out);
+	fputs(_(CLI_PASSWORD_HELP), out);
+	fputs(_("  --store user|computer   where the certificate goes (default user; computer needs root)\n"
 	        "  --force-new             enroll a new certificate even when a valid one exists\n"
 	        "  --renew                 renew the existing certificate now, even before the window\n"
 	        "  --cn-override           CN = computer name (computer store) or login user (user store)\n"
-	        "  --no-proxy              connect directly, ignoring proxy settings\n"
 	        "  --reuse-key             renew with the existing key\n"
 	        "  --code CODE             invitation code\n"
 	        "  --email ADDRESS         e-mail address (at most 128 characters)\n"
 	        "  --reason TEXT           reason for the application\n"
 	        "  --device-note TEXT      device note\n"
 	        "  --approval-timeout SEC  how long to wait for approval (default: the server's)\n"
-	        "  --random-delay SEC      wait a random 0..SEC seconds first, to spread a fleet\n"
-	        "  --debug                 log protocol steps to standard error (never secrets)\n"
-	        "\n"
-	        "Exit status: 0 success, 100 local failure or bad arguments, 110 renewal not needed,\n"
-	        "120 cancelled, 200 server unreachable, 300 server refused (or approval outstanding),\n"
-	        "1000 unexpected.\n"),
+	        "  --random-delay SEC      wait a random 0..SEC seconds first, to spread a fleet\n"),
 	      out);
-}
-
-static void on_log(void *data, const char *line)
-{
-	(void)data;
-	fprintf(stderr, "certlink: debug: %s\n", line);
-}
-
-static void on_progress(void *data, enum cl_stage stage, const char *detail)
-{
-	(void)data;
-	fprintf(stderr, "certlink: %s: %s\n", cli_stage_name(stage), detail);
-}
-
-static int read_line(FILE *fp, char *out, size_t size)
-{
-	size_t n;
-
-	if (!fgets(out, (int)size, fp))
-		return -1;
-	n = strcspn(out, "\r\n");
-	if (out[n] == '\0' && n == size - 1)
-		return -1; /* longer than the limit */
-	out[n] = '\0';
-	return 0;
-}
-
-static int load_password(struct enroll_args *a)
-{
-	const char *env = a->password_env ? getenv(a->password_env) : NULL;
-	FILE *fp;
-	int r = 0;
-
-	if (a->password_file) {
-		fp = fopen(a->password_file, "re");
-		if (!fp)
-			return cli_usage_error("enroll", _("cannot open the password file %s"),
-			                       a->password_file);
-		r = read_line(fp, a->password, sizeof(a->password));
-		fclose(fp);
-	} else if (a->password_stdin) {
-		r = read_line(stdin, a->password, sizeof(a->password));
-	} else if (a->password_env) {
-		if (!env)
-			return cli_usage_error("enroll", _("environment variable %s is not set"),
-			                       a->password_env);
-		snprintf(a->password, sizeof(a->password), "%s", env);
-	} else if (a->password_arg) {
-		cli_note(_("a password on the command line can be read by other users; use --password-file"));
-		snprintf(a->password, sizeof(a->password), "%s", a->password_arg);
-	} else if ((env = getenv("CERTLINK_PASSWORD"))) {
-		snprintf(a->password, sizeof(a->password), "%s", env);
-	} else {
-		return 0;
-	}
-	if (r < 0)
-		return cli_usage_error("enroll",
-		                       _("the password could not be read (at most 256 characters)"));
-	a->opts.password = a->password;
-	return 0;
+	fputs(_(CLI_NET_HELP), out);
+	fputs(_("  -h, --help              show this help\n"
+	        "\n"
+	        "Exit status (the shell's $? in brackets): 0 success, 100 local failure or bad\n"
+	        "arguments, 110 renewal not due, 120 cancelled, 200 server unreachable or not\n"
+	        "trusted, 300 [44] server refused or approval outstanding, 1000 [232] unexpected.\n"
+	        "The result file has the full code (docs/cli.md).\n"),
+	      out);
 }
 
 enum {
@@ -150,15 +73,10 @@ enum {
 	OPT_LINK,
 	OPT_CA,
 	OPT_USER,
-	OPT_PWFILE,
-	OPT_PWSTDIN,
-	OPT_PWENV,
-	OPT_PW,
 	OPT_STORE,
 	OPT_FORCE,
 	OPT_RENEW,
 	OPT_CN,
-	OPT_NOPROXY,
 	OPT_REUSE,
 	OPT_CODE,
 	OPT_EMAIL,
@@ -166,7 +84,6 @@ enum {
 	OPT_NOTE,
 	OPT_APPROVAL,
 	OPT_DELAY,
-	OPT_DEBUG,
 	OPT_HELP,
 };
 
@@ -176,15 +93,11 @@ static const struct option long_opts[] = {
 	{ "link", required_argument, NULL, OPT_LINK },
 	{ "ca-fingerprint", required_argument, NULL, OPT_CA },
 	{ "user", required_argument, NULL, OPT_USER },
-	{ "password-file", required_argument, NULL, OPT_PWFILE },
-	{ "password-stdin", no_argument, NULL, OPT_PWSTDIN },
-	{ "password-env", required_argument, NULL, OPT_PWENV },
-	{ "password", required_argument, NULL, OPT_PW },
+	CLI_PASSWORD_OPTIONS,
 	{ "store", required_argument, NULL, OPT_STORE },
 	{ "force-new", no_argument, NULL, OPT_FORCE },
 	{ "renew", no_argument, NULL, OPT_RENEW },
 	{ "cn-override", no_argument, NULL, OPT_CN },
-	{ "no-proxy", no_argument, NULL, OPT_NOPROXY },
 	{ "reuse-key", no_argument, NULL, OPT_REUSE },
 	{ "code", required_argument, NULL, OPT_CODE },
 	{ "email", required_argument, NULL, OPT_EMAIL },
@@ -192,37 +105,24 @@ static const struct option long_opts[] = {
 	{ "device-note", required_argument, NULL, OPT_NOTE },
 	{ "approval-timeout", required_argument, NULL, OPT_APPROVAL },
 	{ "random-delay", required_argument, NULL, OPT_DELAY },
-	{ "debug", no_argument, NULL, OPT_DEBUG },
+	CLI_NET_OPTIONS,
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
-
-static int parse_number(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -1;
-	v = strtol(s, &end, 10);
-	if (*end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static int parse_option(struct enroll_args *a, int c, const char *arg)
 {
 	struct cl_enroll_opts *o = &a->opts;
 	struct cl_error err;
 	long n;
+	int r;
 
 	switch (c) {
 	case OPT_HOST:
 		a->host = arg;
 		break;
 	case OPT_PORT:
-		if (parse_number(arg, 1, 65535, &n))
+		if (cli_parse_number(arg, 1, 65535, &n))
 			return cli_usage_error("enroll", _("--port must be 1-65535"));
 		a->port = (int)n;
 		break;
@@ -237,18 +137,6 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 	case OPT_USER:
 		o->user = arg;
 		break;
-	case OPT_PWFILE:
-		a->password_file = arg;
-		break;
-	case OPT_PWSTDIN:
-		a->password_stdin = true;
-		break;
-	case OPT_PWENV:
-		a->password_env = arg;
-		break;
-	case OPT_PW:
-		a->password_arg = arg;
-		break;
 	case OPT_STORE:
 		if (!cl_store_kind_parse(arg, &o->store))
 			return cli_usage_error("enroll", _("--store must be user or computer"));
@@ -261,9 +149,6 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 		break;
 	case OPT_CN:
 		o->cn_override = true;
-		break;
-	case OPT_NOPROXY:
-		o->no_proxy = true;
 		break;
 	case OPT_REUSE:
 		o->reuse_key = true;
@@ -283,23 +168,25 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 		o->device_note = arg;
 		break;
 	case OPT_APPROVAL:
-		if (parse_number(arg, 1, 86400, &n))
+		if (cli_parse_number(arg, 1, 86400, &n))
 			return cli_usage_error("enroll", _("--approval-timeout must be 1-86400 seconds"));
 		o->approval_timeout = (int)n;
 		break;
 	case OPT_DELAY:
-		if (parse_number(arg, 0, 86400, &n))
+		if (cli_parse_number(arg, 0, 86400, &n))
 			return cli_usage_error("enroll", _("--random-delay must be 0-86400 seconds"));
 		a->random_delay = (unsigned)n;
 		break;
-	case OPT_DEBUG:
-		o->debug = true;
-		break;
 	case OPT_HELP:
+	case 'h':
 		usage(stdout);
 		return -1;
 	default:
-		return cli_usage_error("enroll", _("unknown option; see certlink enroll --help"));
+		if (cli_password_option(&a->password, c, arg))
+			break;
+		if ((r = cli_net_option(o, "enroll", c, arg)) >= 0)
+			return r;
+		return CLI_EXIT_USAGE; /* cli_next_option() said why */
 	}
 	return 0;
 }
@@ -346,33 +233,7 @@ static void spread(unsigned max)
 	if (!max)
 		return;
 	RAND_bytes((unsigned char *)&r, sizeof(r));
-	cl_cancel_sleep(&cancel_token, (unsigned long)(r % (max + 1)) * 1000);
-}
-
-/* The result file an administrator's script reads (docs/cli.md): written for every run, never secrets. */
-static void write_result(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err)
-{
-	struct cl_result r;
-	struct cl_error werr;
-	enum cl_result_format formats[] = { CL_RESULT_FORMAT_JSON, CL_RESULT_FORMAT_TEXT };
-	size_t i;
-
-	memset(&r, 0, sizeof(r));
-	r.outcome = st == CL_OK && !res->pending ? CL_RESULT_SUCCEEDED
-	            : st == CL_E_CANCELLED       ? CL_RESULT_CANCELED
-	            : st == CL_E_NOT_DUE         ? CL_RESULT_NOT_EXECUTED
-	                                         : CL_RESULT_FAILED;
-	r.user = res->user[0] ? res->user : NULL;
-	r.store = res->store == CL_STORE_COMPUTER ? CL_STORE_COMPUTER : CL_STORE_USER;
-	r.cn = res->cn[0] ? res->cn : NULL;
-	r.serial = res->serial[0] ? res->serial : NULL;
-	r.expiry = res->not_after;
-	r.exit_code =
-	    st == CL_OK && res->pending ? cl_status_exit_code(CL_E_REFUSED) : cl_status_exit_code(st);
-	r.message = st != CL_OK ? err->msg : res->pending ? "waiting for approval" : "installed";
-	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (cl_result_write(&r, formats[i], NULL, &werr) != CL_OK)
-			cli_note(_("the result file could not be written: %s"), werr.msg);
+	cl_cancel_sleep(cli_run_cancel_token(), (unsigned long)(r % (max + 1)) * 1000);
 }
 
 static int run(struct enroll_args *a)
@@ -382,57 +243,33 @@ static int run(struct enroll_args *a)
 	enum cl_status st;
 
 	cl_error_clear(&err);
+	memset(&result, 0, sizeof(result));
 	spread(a->random_delay);
 	st = cl_enroll_run(&a->opts, &result, &err);
-	write_result(&result, st, &err);
-	if (st != CL_OK)
-		return cli_fail(&err);
-	if (result.pending) {
-		cli_error(
-		    _("application %s is waiting for approval; run the same command again after approval"),
-		    result.app_id);
-		return cl_status_exit_code(CL_E_REFUSED);
-	}
-	printf(_("installed certificate %s (%s), valid until %s"), result.serial, result.subject,
-	       ctime(&result.not_after));
-	printf(_("  store: %s, file: %s%s%s\n"), cl_store_kind_name(result.store), result.cert_path,
-	       result.nss_imported ? _(", NSS database: ") : "",
-	       result.nss_imported ? result.nss_nickname : "");
-	return 0;
+	return cli_run_finish(&result, st, &err);
 }
 
 int cli_cmd_enroll(int argc, char **argv)
 {
 	struct enroll_args a;
-	struct cl_settings settings;
 	int c, r;
 
 	memset(&a, 0, sizeof(a));
-	cl_cancel_init(&cancel_token);
-	a.opts.store = CL_STORE_ASK; /* the link's store, else user: zero-touch runs never ask */
-	a.opts.cancel = &cancel_token;
-	a.opts.progress = on_progress;
-	a.opts.log_fn = on_log;
-	if (cl_settings_load(&settings, NULL) == CL_OK) {
-		a.opts.no_proxy = settings.no_proxy;
-		a.opts.reuse_key = settings.reuse_key;
-		a.opts.notify_days = settings.notify_days;
-	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1)
+	cli_run_init(&a.opts); /* store: the link's, else user; zero-touch runs never ask */
+	optind = 0;
+	while ((c = cli_next_option(argc, argv, long_opts)) != -1)
 		if ((r = parse_option(&a, c, optarg)) != 0)
 			return r < 0 ? 0 : r;
 	if (optind < argc)
 		return cli_usage_error("enroll", _("unexpected argument \"%s\""), argv[optind]);
 	r = host_to_link(&a);
 	if (r == 0)
-		r = load_password(&a);
-	if (r == 0) {
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
+		r = cli_check_store(a.opts.store != CL_STORE_ASK ? a.opts.store : a.opts.link->store);
+	if (r == 0)
+		r = cli_password_load(&a.password, "enroll", &a.opts.password);
+	if (r == 0)
 		r = run(&a);
-	}
-	OPENSSL_cleanse(a.password, sizeof(a.password));
+	cli_password_clear(&a.password);
 	cl_link_clear(&a.link);
 	return r;
 }

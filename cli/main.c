@@ -16,8 +16,15 @@ struct cli_command {
 
 static const struct cli_command commands[] = {
 	{ "enroll", cli_cmd_enroll, N_("zero-touch enrollment: apply, activate and install a certificate") },
-	{ "delete", cli_cmd_delete,
-	  N_("remove a certificate or application from its store and the records") },
+	{ "list", cli_cmd_list, N_("list recorded certificates and applications") },
+	{ "show", cli_cmd_show, N_("show one certificate or application in detail") },
+	{ "activate", cli_cmd_activate, N_("finish an application once it is approved") },
+	{ "withdraw", cli_cmd_withdraw,
+	  N_("withdraw an application (its certificate is revoked and removed)") },
+	{ "reapply", cli_cmd_reapply, N_("apply again with a withdrawn or rejected application") },
+	{ "renew", cli_cmd_renew, N_("renew a certificate now") },
+	{ "delete", cli_cmd_delete, N_("remove a certificate from this computer") },
+	{ "apid", cli_cmd_apid, N_("show this device's APID and the details sent to the server") },
 	{ "check-expiry", cli_cmd_check_expiry,
 	  N_("notify about certificates that expire soon or have expired") },
 	{ "diagnostics", cli_cmd_diagnostics, N_("write an archive for support, without any secret") },
@@ -37,13 +44,16 @@ static void usage(FILE *out)
 	               "Commands:\n"));
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(out, "  %-20s %s\n", commands[i].name, _(commands[i].help));
-	fprintf(out,
-	        _("\n"
-	          "Options:\n"
-	          "  -h, --help           show this help\n"
-	          "  -V, --version        show the version\n"
-	          "\n"
-	          "Exit status: 0 success, 100 bad arguments or a local failure, 1000 unexpected error.\n"));
+	fprintf(out, _("\n"
+	               "Options:\n"
+	               "  -h, --help           show this help\n"
+	               "  -V, --version        show the version\n"
+	               "\n"
+	               "Exit status (the shell's $? in brackets where it differs: it keeps 8 bits):\n"
+	               "  0 success, 100 bad arguments or a local failure, 110 renewal not due,\n"
+	               "  120 cancelled, 200 server unreachable or not trusted, 300 [44] the server\n"
+	               "  refused or approval is outstanding, 1000 [232] unexpected error.\n"
+	               "See docs/cli.md.\n"));
 }
 
 int main(int argc, char **argv)

@@ -48,7 +48,7 @@ static enum cl_status key_to_secret(struct cl_flow *f, struct cl_error *err)
 		return cl_error_set_openssl(err, CL_E_LOCAL, "encoding the new key");
 	}
 	len = BIO_get_mem_data(bio, &pem);
-	st = cl_secret_put(f->store, f->app_id, CL_SECRET_KEY, pem, (size_t)len, err);
+	st = cl_secret_put(f->rec_store, f->app_id, CL_SECRET_KEY, pem, (size_t)len, err);
 	BIO_free(bio);
 	return st;
 }
@@ -58,7 +58,7 @@ static enum cl_status key_from_secret(struct cl_flow *f, struct cl_error *err)
 	char *pem = NULL;
 	size_t len = 0;
 	BIO *bio;
-	enum cl_status st = cl_secret_get(f->store, f->app_id, CL_SECRET_KEY, &pem, &len, err);
+	enum cl_status st = cl_secret_get(f->rec_store, f->app_id, CL_SECRET_KEY, &pem, &len, err);
 
 	if (st != CL_OK)
 		return st;
@@ -115,7 +115,7 @@ static enum cl_status choose_key(struct cl_flow *f, const struct cl_proto_activa
 	if (st != CL_OK)
 		return st;
 	if ((f->state == CL_APP_ACTIVATED || f->state == CL_APP_ISSUED) && f->transaction_id[0] &&
-	    cl_secret_exists(f->store, f->app_id, CL_SECRET_KEY)) {
+	    cl_secret_exists(f->rec_store, f->app_id, CL_SECRET_KEY)) {
 		st = key_from_secret(f, err);
 		return st == CL_OK ? cl_key_check(f->key, &spec, err) : st;
 	}
@@ -187,42 +187,6 @@ static enum cl_status build_csr(struct cl_flow *f, const struct cl_proto_activat
 	return cl_csr_build(&p, f->key, csr, err);
 }
 
-/* SCEP through the established session's trust, so an https SCEP URL is held to the same identity. */
-static enum cl_status scep_request(void *ctx, const char *url, const char *content_type,
-                                   const unsigned char *body, size_t len, size_t max_body,
-                                   struct cl_scep_http_reply *reply, struct cl_error *err)
-{
-	struct cl_flow *f = ctx;
-	struct cl_http_options opts;
-	struct cl_http_request req;
-	struct cl_http_response resp;
-	enum cl_status st;
-
-	memset(&opts, 0, sizeof(opts));
-	opts.max_body = max_body;
-	opts.no_proxy = f->opts->no_proxy;
-	opts.cancel = f->opts->cancel;
-	memset(&req, 0, sizeof(req));
-	req.method = body ? "POST" : "GET";
-	req.url = url;
-	req.content_type = content_type;
-	req.body = body;
-	req.body_len = len;
-	req.ca_pem = cl_http_trust_pem(f->http, &req.ca_pem_len);
-	req.opts = &opts;
-	memset(reply, 0, sizeof(*reply));
-	st = cl_http_request(&req, &resp, err);
-	if (st == CL_OK) {
-		reply->status = resp.status;
-		snprintf(reply->content_type, sizeof(reply->content_type), "%s", resp.content_type);
-		reply->body = (unsigned char *)resp.body;
-		reply->len = resp.body_len;
-		resp.body = NULL;
-	}
-	cl_http_response_free(&resp);
-	return st;
-}
-
 static void scep_log(void *ctx, const char *line)
 {
 	cl_flow_log(ctx, "scep: %s", line);
@@ -231,11 +195,16 @@ static void scep_log(void *ctx, const char *line)
 static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activation *act, X509_REQ *csr,
                                struct cl_error *err)
 {
-	struct cl_scep_transport transport = { scep_request, f };
+	struct cl_scep_http http = { .cancel = f->opts->cancel, .no_proxy = f->opts->no_proxy };
+	struct cl_scep_transport transport;
 	struct cl_scep_params p;
 	struct cl_scep_result r;
+	EVP_PKEY *transport_key = cl_keygen_take_transport(&f->keygen);
 	enum cl_status st;
 
+	/* SCEP through the established session's trust, so an https SCEP URL is held to the same identity. */
+	http.ca_pem = cl_http_trust_pem(f->http, &http.ca_pem_len);
+	cl_scep_transport_default(&transport, &http);
 	memset(&p, 0, sizeof(p));
 	memset(&r, 0, sizeof(r));
 	p.url = act->scep_url;
@@ -245,6 +214,7 @@ static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activati
 	p.transaction_id = f->transaction_id;
 	p.renew_cert = f->renewal_of[0] ? f->old_cert : NULL;
 	p.renew_key = f->renewal_of[0] ? f->old_key : NULL;
+	p.transport_key = transport_key; /* NULL (resume, kept key): cl_scep_enroll() makes one if needed */
 	p.poll_timeout = (unsigned)(f->config.poll_timeout > 0 ? f->config.poll_timeout : 0);
 	p.transport = &transport;
 	p.cancel = f->opts->cancel;
@@ -257,9 +227,12 @@ static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activati
 		f->chain = r.chain;
 		r.cert = r.ca = NULL;
 		r.chain = NULL;
-		cl_flow_log(f, "SCEP used %s and %s", r.cipher, r.digest);
+		cl_flow_log(f, "SCEP used %s and %s%s", r.cipher, r.digest,
+		            r.transport_signed ? ", signed with an RSA transport key" : "");
 	}
 	cl_scep_result_clear(&r);
+	cl_scep_http_clear(&http);
+	EVP_PKEY_free(transport_key);
 	return st;
 }
 

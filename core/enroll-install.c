@@ -45,7 +45,10 @@ static enum cl_status may_trust(struct cl_flow *f, X509 *ca, bool *yes, struct c
 	return st;
 }
 
-static enum cl_status trust_profile(struct cl_flow *f, struct cl_locations *locs, struct cl_error *err)
+/* Trust the profile's CAs the person (or the rules above) accepted; an elevated install collects them for
+ * the privileged helper instead. */
+static enum cl_status trust_profile(struct cl_flow *f, struct cl_locations *locs, STACK_OF(X509) * later,
+                                    struct cl_error *err)
 {
 	enum cl_status st = CL_OK;
 	int i;
@@ -55,11 +58,16 @@ static enum cl_status trust_profile(struct cl_flow *f, struct cl_locations *locs
 		bool yes = false;
 
 		st = may_trust(f, ca, &yes, err);
-		if (st == CL_OK && yes) {
+		if (st != CL_OK || !yes)
+			continue;
+		if (later) {
+			if (!X509_up_ref(ca) || !sk_X509_push(later, ca))
+				st = cl_error_set(err, CL_E_LOCAL, "out of memory");
+		} else {
 			st = cl_store_trust_ca(f->store, ca, NULL, locs, err);
-			if (st == CL_OK)
-				f->result->trust_anchors++;
 		}
+		if (st == CL_OK)
+			f->result->trust_anchors++;
 	}
 	return st;
 }
@@ -99,6 +107,29 @@ static enum cl_status add_cert(struct cl_records *rec, void *data, struct cl_err
 		st = cl_records_set_string(&cert->user, f->user, err);
 	if (st == CL_OK)
 		st = cl_locations_append(&cert->locations, c->locs, err);
+	return st;
+}
+
+/* The places of the certificate being renewed that no other recorded certificate uses: the store takes its
+ * NSS entry out of the way of the new one (cl_store_install_replacing()). Empty when nothing is renewed. */
+static enum cl_status renewed_locations(struct cl_flow *f, struct cl_locations *out, struct cl_error *err)
+{
+	struct cl_records *rec = NULL;
+	struct cl_certificate *old;
+	enum cl_status st;
+	size_t i;
+
+	if (!f->renewal_of[0])
+		return CL_OK;
+	st = cl_records_load(f->store, &rec, err);
+	old = st == CL_OK ? cl_records_find_certificate(rec, f->renewal_of) : NULL;
+	for (i = 0; old && i < old->locations.n && st == CL_OK; i++) {
+		const struct cl_location *l = &old->locations.items[i];
+
+		if (!cl_records_location_in_use(rec, l, old))
+			st = cl_locations_add(out, l->kind, l->path, l->nickname, err);
+	}
+	cl_records_free(rec);
 	return st;
 }
 
@@ -151,23 +182,54 @@ static void fill_result(struct cl_flow *f, const struct cl_certinfo *info, const
 	}
 }
 
+/* Unprivileged, computer store: the privileged helper installs and records; the person's records keep the
+ * application, now installed. */
+static enum cl_status install_elevated(struct cl_flow *f, struct cl_error *err)
+{
+	STACK_OF(X509) *later = sk_X509_new_null();
+	struct cl_locations none = { NULL, 0 };
+	struct cl_certinfo info;
+	enum cl_status st = later ? CL_OK : cl_error_set(err, CL_E_LOCAL, "out of memory");
+
+	if (st == CL_OK)
+		st = cl_certinfo_get(f->cert, &info, err);
+	if (st == CL_OK)
+		st = trust_profile(f, &none, later, err);
+	if (st == CL_OK)
+		st = cl_flow_install_elevated(f, later, err);
+	if (st == CL_OK) {
+		fill_result(f, &info, &none);
+		f->state = CL_APP_INSTALLED;
+		st = cl_flow_record_save(f, NULL, err);
+	}
+	sk_X509_pop_free(later, X509_free);
+	return st;
+}
+
 enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err)
 {
-	struct cl_locations locs = { NULL, 0 };
+	struct cl_locations locs = { NULL, 0 }, replaces = { NULL, 0 };
 	struct cl_certinfo info;
 	struct add_cert_ctx c = { f, &info, &locs };
 	char nickname[128];
 	enum cl_status st;
 
 	cl_flow_progress(f, CL_STAGE_INSTALL, "installing into the %s store", cl_store_kind_name(f->store));
+	if (f->store != f->rec_store) {
+		st = install_elevated(f, err);
+		goto secrets;
+	}
 	st = cl_store_check_allowed(f->store, err);
 	if (st == CL_OK)
 		st = cl_certinfo_get(f->cert, &info, err);
 	if (st == CL_OK)
-		st = trust_profile(f, &locs, err);
+		st = trust_profile(f, &locs, NULL, err);
 	snprintf(nickname, sizeof(nickname), "certlink %.64s %s", f->host, st == CL_OK ? info.serial : "");
 	if (st == CL_OK)
-		st = cl_store_install(f->store, f->key, f->cert, f->chain, nickname, &locs, err);
+		st = renewed_locations(f, &replaces, err);
+	if (st == CL_OK)
+		st = cl_store_install_replacing(f->store, f->key, f->cert, f->chain, nickname, &replaces,
+		                                &locs, err);
 	if (st == CL_OK) {
 		fill_result(f, &info, &locs);
 		st = cl_records_update(f->store, add_cert, &c, err);
@@ -178,11 +240,13 @@ enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err)
 		f->state = CL_APP_INSTALLED;
 		st = cl_flow_record_save(f, NULL, err);
 	}
-	if (st == CL_OK) {
-		cl_secret_delete(f->store, f->app_id, CL_SECRET_KEY, NULL);
-		cl_secret_delete(f->store, f->app_id, CL_SECRET_CHALLENGE, NULL);
-	}
 	cl_locations_clear(&locs);
+	cl_locations_clear(&replaces);
+secrets:
+	if (st == CL_OK) {
+		cl_secret_delete(f->rec_store, f->app_id, CL_SECRET_KEY, NULL);
+		cl_secret_delete(f->rec_store, f->app_id, CL_SECRET_CHALLENGE, NULL);
+	}
 	if (st != CL_OK)
 		cl_error_prefix(err, "installing");
 	return st;

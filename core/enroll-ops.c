@@ -63,6 +63,7 @@ static enum cl_status flow_from(struct cl_flow *f, const struct found *fd, struc
 	cl_flow_copy(f->host, sizeof(f->host), host);
 	f->port = (unsigned)port;
 	f->store = fd->store;
+	f->rec_store = fd->store;
 	f->result->store = fd->store;
 	cl_flow_copy(f->user, sizeof(f->user), f->opts->user ? f->opts->user : user);
 	if (f->opts->password) {

@@ -14,12 +14,14 @@
 #include "proto.h"
 #include "records.h"
 
-/* A key generated on a thread of its own while the flow talks to the server (RSA keys take a while). */
+/* A key generated on a thread of its own while the flow talks to the server (RSA keys take a while). For an
+ * EC key the thread also makes the RSA transport key SCEP signs with (core/scep.h). */
 struct cl_keygen {
 	pthread_t thread;
 	bool started;
 	struct cl_key_spec spec;
 	EVP_PKEY *key;
+	EVP_PKEY *transport; /* NULL unless spec is not RSA (or its generation failed: SCEP then makes one) */
 	enum cl_status status;
 	struct cl_error err;
 };
@@ -28,6 +30,8 @@ void cl_keygen_start(struct cl_keygen *kg, const struct cl_key_spec *spec);
 /* Wait for the key; when spec differs from what was started, generate spec instead. *out owned by caller. */
 enum cl_status cl_keygen_take(struct cl_keygen *kg, const struct cl_key_spec *spec, EVP_PKEY **out,
                               struct cl_error *err);
+/* Wait for the thread and take the transport key it made, or NULL. Caller frees. */
+EVP_PKEY *cl_keygen_take_transport(struct cl_keygen *kg);
 void cl_keygen_discard(struct cl_keygen *kg);
 
 /* Everything one run of the flow knows. Secrets (password, token, app secret) are wiped in flow_free. */
@@ -36,7 +40,10 @@ struct cl_flow {
 	struct cl_enroll_result *result;
 	char host[256];
 	unsigned port;
-	enum cl_store_kind store;
+	enum cl_store_kind store; /* where the certificate goes */
+	enum cl_store_kind
+	    rec_store; /* where the application is recorded: the user's own records while a
+	                * computer-store enrollment runs unprivileged (installed by the helper) */
 	char user[65];
 	char service_name[129];
 	bool have_pin;
@@ -99,6 +106,8 @@ enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err);
 /* enroll-activate.c */
 enum cl_status cl_flow_activate(struct cl_flow *f, struct cl_error *err);
 enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err);
+/* enroll-stage.c: stage for the privileged helper and call opts->elevate. */
+enum cl_status cl_flow_install_elevated(struct cl_flow *f, STACK_OF(X509) * trusted, struct cl_error *err);
 
 void cl_flow_init(struct cl_flow *f, const struct cl_enroll_opts *opts, struct cl_enroll_result *result);
 void cl_flow_free(struct cl_flow *f);

@@ -66,12 +66,12 @@ enum cl_status cl_flow_record_new(struct cl_flow *f, struct cl_error *err)
 
 	st = make_uuid(request_id, err);
 	if (st == CL_OK)
-		st = cl_records_update(f->store, add_app, &c, err);
+		st = cl_records_update(f->rec_store, add_app, &c, err);
 	/* A passwordless apply is replayed after a crash with the same one-time token: keep it until
 	 * answered. */
 	if (st == CL_OK && f->pwless)
 		st =
-		    cl_secret_put(f->store, f->app_id, CL_FLOW_SECRET_TOKEN, f->token, strlen(f->token), err);
+		    cl_secret_put(f->rec_store, f->app_id, CL_FLOW_SECRET_TOKEN, f->token, strlen(f->token), err);
 	if (st != CL_OK)
 		cl_error_prefix(err, "recording the application");
 	return st;
@@ -119,7 +119,7 @@ static enum cl_status save_app(struct cl_records *rec, void *data, struct cl_err
 enum cl_status cl_flow_record_save(struct cl_flow *f, const char *last_error, struct cl_error *err)
 {
 	struct save_ctx c = { f, last_error };
-	enum cl_status st = cl_records_update(f->store, save_app, &c, err);
+	enum cl_status st = cl_records_update(f->rec_store, save_app, &c, err);
 
 	if (st != CL_OK)
 		cl_error_prefix(err, "recording application %s", f->app_id);
@@ -147,7 +147,7 @@ enum cl_status cl_flow_record_load(struct cl_flow *f, const struct cl_applicatio
 		return CL_OK;
 	cl_secret_free(f->secret, f->secret_len);
 	f->secret = NULL;
-	if (cl_secret_get(f->store, f->app_id, CL_SECRET_APP_SECRET, &f->secret, &f->secret_len, err) !=
+	if (cl_secret_get(f->rec_store, f->app_id, CL_SECRET_APP_SECRET, &f->secret, &f->secret_len, err) !=
 	    CL_OK) {
 		cl_error_prefix(err, "resuming application %s", f->app_id);
 		return err->status;
@@ -159,7 +159,7 @@ enum cl_status cl_flow_record_request_id(struct cl_flow *f, char out[64], struct
 {
 	struct cl_records *rec = NULL;
 	struct cl_application *app;
-	enum cl_status st = cl_records_load(f->store, &rec, err);
+	enum cl_status st = cl_records_load(f->rec_store, &rec, err);
 
 	if (st != CL_OK)
 		return st;
@@ -182,7 +182,7 @@ bool cl_flow_record_same_invitation(struct cl_flow *f, const struct cl_applicati
 
 	if (app->state != CL_APP_NEW || !f->pwless)
 		return true;
-	if (cl_secret_get(f->store, app->id, CL_FLOW_SECRET_TOKEN, &token, &len, NULL) != CL_OK)
+	if (cl_secret_get(f->rec_store, app->id, CL_FLOW_SECRET_TOKEN, &token, &len, NULL) != CL_OK)
 		return false;
 	same = len == strlen(f->token) && CRYPTO_memcmp(token, f->token, len) == 0;
 	cl_secret_free(token, len);
@@ -200,6 +200,6 @@ enum cl_status cl_flow_record_drop(struct cl_flow *f, const char *app_id, struct
 	char id[17];
 
 	snprintf(id, sizeof(id), "%s", app_id);
-	cl_secret_delete_all(f->store, id, NULL);
-	return cl_records_update(f->store, drop_app, id, err);
+	cl_secret_delete_all(f->rec_store, id, NULL);
+	return cl_records_update(f->rec_store, drop_app, id, err);
 }

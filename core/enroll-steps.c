@@ -81,6 +81,10 @@ enum cl_status cl_flow_connect(struct cl_flow *f, struct cl_error *err)
 	cfg.ask = f->opts->ask ? ask_trust : NULL;
 	cfg.ask_data = f;
 	cfg.opts.no_proxy = f->opts->no_proxy;
+	cfg.opts.max_attempts = f->opts->max_attempts;
+	cfg.opts.timeout_ms = f->opts->timeout > 0 ? (long)f->opts->timeout * 1000 : 0;
+	if (cfg.opts.timeout_ms && cfg.opts.timeout_ms < 15000)
+		cfg.opts.connect_timeout_ms = cfg.opts.timeout_ms;
 	cfg.opts.cancel = f->opts->cancel;
 	cfg.opts.debug = f->opts->debug ? http_debug : NULL;
 	cfg.opts.debug_data = f;
@@ -280,13 +284,13 @@ static enum cl_status store_applied(struct cl_flow *f, struct cl_proto_applicati
 	f->secret = OPENSSL_strndup(app->secret, f->secret_len);
 	if (!f->secret)
 		return cl_error_set(err, CL_E_LOCAL, "out of memory");
-	st = cl_secret_put(f->store, f->app_id, CL_SECRET_APP_SECRET, f->secret, f->secret_len, err);
+	st = cl_secret_put(f->rec_store, f->app_id, CL_SECRET_APP_SECRET, f->secret, f->secret_len, err);
 	if (st != CL_OK)
 		return st;
 	f->state = app_state(app->state);
 	st = cl_flow_record_save(f, NULL, err);
 	if (st == CL_OK)
-		cl_secret_delete(f->store, f->app_id, CL_FLOW_SECRET_TOKEN, NULL);
+		cl_secret_delete(f->rec_store, f->app_id, CL_FLOW_SECRET_TOKEN, NULL);
 	return st;
 }
 

@@ -17,6 +17,7 @@
 
 #include "secret.h"
 #include "settings.h"
+#include "store.h"
 
 const char *cl_stage_name(enum cl_stage stage)
 {
@@ -123,6 +124,22 @@ void cl_flow_copy(char *dst, size_t size, const char *src)
 
 #define copy cl_flow_copy
 
+/* The computer store is root's. Unprivileged, a front end that can elevate records the application in the
+ * person's own records and hands the install step to the privileged helper; anything else is refused here,
+ * before any network contact (zero-touch: exit 100). */
+static enum cl_status flow_choose_records(struct cl_flow *f, struct cl_error *err)
+{
+	struct cl_error denied;
+
+	f->rec_store = f->store;
+	if (f->store != CL_STORE_COMPUTER || cl_store_check_allowed(CL_STORE_COMPUTER, &denied) == CL_OK)
+		return CL_OK;
+	if (!f->opts->elevate)
+		return cl_error_set(err, CL_E_LOCAL, "%s", denied.msg);
+	f->rec_store = CL_STORE_USER;
+	return CL_OK;
+}
+
 /* Where, who, which store: from the link, then the options, then the person. */
 static enum cl_status flow_setup(struct cl_flow *f, struct cl_error *err)
 {
@@ -176,7 +193,7 @@ static enum cl_status flow_setup(struct cl_flow *f, struct cl_error *err)
 		f->store = CL_STORE_USER;
 	}
 	f->result->store = f->store;
-	return CL_OK;
+	return flow_choose_records(f, err);
 }
 
 /* The zero-touch renewal rule: a valid certificate for this server, user and store is renewed inside the
@@ -228,7 +245,7 @@ static enum cl_status flow_find_resume(struct cl_flow *f, struct cl_error *err)
 	struct cl_application *app;
 	enum cl_status st;
 
-	st = cl_records_load(f->store, &rec, err);
+	st = cl_records_load(f->rec_store, &rec, err);
 	if (st != CL_OK)
 		return st;
 	st = flow_renewal_rule(f, rec, err);

@@ -97,6 +97,8 @@ struct cl_enroll_opts {
 	bool renew;           /* renew the existing certificate for server+user+store */
 	int approval_timeout; /* seconds to wait for approval; 0: the server's approval_poll.timeout */
 	int notify_days;      /* renewal window for the "not due" rule; 0: settings (default 14) */
+	int max_attempts;     /* tries per request on connection failures, 429 and 503; 0: 6 (docs/protocol.md) */
+	int timeout;          /* seconds one attempt of a request may take; 0: 60 */
 	bool debug;           /* log protocol steps (never secrets) through log_fn */
 	/* Ask CL_ASK_FIELDS before a new application is sent, offering every field the server uses (optional
 	 * ones too, all "off" when it uses none), so a wizard can show its form and a summary to confirm.
@@ -107,6 +109,13 @@ struct cl_enroll_opts {
 	void (*log_fn)(void *user_data, const char *line);
 	void *user_data;
 	struct cl_cancel *cancel; /* may be NULL */
+	/* The computer store while not root. NULL: refused before any network contact (exit 100). Otherwise
+	 * the application is recorded in the person's own records, and at the install step the flow writes a
+	 * fresh 0700 staging directory (key.pem 0600, cert.pem, chain.pem, trust.pem, meta.json) and calls
+	 * this; the front end runs the privileged helper on it (pkexec certlink-install-helper DIR), which
+	 * reads and checks the files and calls cl_enroll_install_staged(). The directory is removed
+	 * afterwards. */
+	enum cl_status (*elevate)(void *user_data, const char *staging_dir, struct cl_error *err);
 };
 
 struct cl_enroll_result {
@@ -142,5 +151,28 @@ enum cl_status cl_enroll_renew(const char *id, const struct cl_enroll_opts *opts
                                struct cl_enroll_result *result, struct cl_error *err);
 /* Remove a certificate from every place it was installed, and its record. */
 enum cl_status cl_enroll_delete(const char *id, enum cl_store_kind store, struct cl_error *err);
+
+/* What a flow staged for the privileged helper, read by the helper (which checks owners, modes and file types
+ * itself). Buffers are the files' contents; chain and trust may be NULL. */
+struct cl_staged {
+	const char *meta_json;
+	size_t meta_len;
+	const char *key_pem; /* secret: the caller wipes it */
+	size_t key_len;
+	const char *cert_pem;
+	size_t cert_len;
+	const char *chain_pem;
+	size_t chain_len;
+	const char *trust_pem;
+	size_t trust_len;
+};
+
+#define CL_STAGED_FILE_MAX (256 * 1024)
+
+/* For the privileged helper, as root: install a staged certificate into the computer store and record it
+ * (the certificate, and the application as installed). Checks every buffer (caps, PEM, key matches the
+ * certificate, the chain issues it). result gets what was installed. */
+enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct cl_enroll_result *result,
+                                        struct cl_error *err);
 
 #endif

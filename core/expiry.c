@@ -17,15 +17,6 @@
 #define OVERLAY_MAX_DEPTH   4
 #define OVERLAY_MAX_ENTRIES 4096
 
-enum cl_cert_state cl_expiry_state(int64_t not_after, int64_t now, int notify_days)
-{
-	if (not_after <= now)
-		return CL_CERT_EXPIRED;
-	if (not_after - now <= (int64_t)notify_days * DAY)
-		return CL_CERT_EXPIRING;
-	return CL_CERT_VALID;
-}
-
 int64_t cl_expiry_days_left(int64_t not_after, int64_t now)
 {
 	int64_t d = not_after - now;
@@ -48,8 +39,8 @@ static int64_t local_day(int64_t t)
 enum cl_notice cl_expiry_notice(const struct cl_certificate *cert, const struct cl_settings *s, int64_t now,
                                 bool login)
 {
-	switch (cl_expiry_state(cert->not_after, now, s->notify_days)) {
-	case CL_CERT_VALID:
+	switch (cl_certificate_state(cert, now, s->notify_days)) {
+	case CL_CERT_INSTALLED:
 		return CL_NOTICE_NONE;
 	case CL_CERT_EXPIRING:
 		if (!cert->notify || !s->notify_before)

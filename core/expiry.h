@@ -1,7 +1,7 @@
 /* certlink core: how close a certificate is to expiry, and when the person is told about it.
  *
- * The manager window shows a certificate as valid, expiring (inside the notification window) or expired;
- * `certlink check-expiry` sends desktop notifications by these rules:
+ * The manager window shows a certificate as installed, expiring (inside the notification window) or expired
+ * (cl_certificate_state(), records.h); `certlink check-expiry` sends desktop notifications by these rules:
  *   - before expiry: inside the window (settings notify_days), at most once per local calendar day;
  *   - after expiry: at every login (check-expiry --login), not on the daily timer;
  *   - never for a certificate whose switch is off, nor when the matching global switch is off.
@@ -20,15 +20,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-enum cl_cert_state {
-	CL_CERT_VALID = 0,
-	CL_CERT_EXPIRING, /* not yet expired, inside the notification window */
-	CL_CERT_EXPIRED,
-};
-
-/* The state at NOW for a window of NOTIFY_DAYS days. */
-enum cl_cert_state cl_expiry_state(int64_t not_after, int64_t now, int notify_days);
 
 /* Whole days left, rounded down; negative once expired. */
 int64_t cl_expiry_days_left(int64_t not_after, int64_t now);

@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "fingerprint.h"
 #include "proto.h"
 
 #define CHAIN_DEPTH_MAX 8
@@ -320,9 +321,7 @@ static void describe(const struct cl_http *h, X509 *anchor, struct cl_http_peer 
 	peer->host = h->host;
 	peer->port = h->port;
 	fingerprint(anchor, fp);
-	for (int i = 0; i < 32; i++)
-		snprintf(peer->sha256 + 3 * i, sizeof(peer->sha256) - 3 * (size_t)i,
-		         i < 31 ? "%02X:" : "%02X", fp[i]);
+	cl_fp_format(fp, peer->sha256);
 	name_line(X509_get_subject_name(anchor), peer->subject, sizeof(peer->subject));
 	name_line(X509_get_issuer_name(anchor), peer->issuer, sizeof(peer->issuer));
 }
@@ -348,16 +347,14 @@ static bool mkdirs(const char *dir)
 /* Write the CA into certlink's user trust directory as HEX.pem, created new (an existing one is kept). */
 static enum cl_status remember(const struct cl_http *h, X509 *anchor, struct cl_error *err)
 {
-	char path[4200], *pem = x509_to_pem(anchor);
+	char path[4200], hex[CL_FP_HEX_SIZE], *pem = x509_to_pem(anchor);
 	size_t len = pem ? strlen(pem) : 0;
-	int fd = -1, i;
+	int fd = -1;
 	bool ok;
 
-	i = snprintf(path, sizeof(path), "%s/", h->remember_dir);
-	for (int k = 0; k < 32 && i > 0 && (size_t)i < sizeof(path) - 8; k++)
-		i += snprintf(path + i, sizeof(path) - (size_t)i, "%02x", h->ca_sha256[k]);
-	snprintf(path + i, sizeof(path) - (size_t)i, ".pem");
-	ok = pem && mkdirs(h->remember_dir);
+	cl_fp_format_hex(h->ca_sha256, hex);
+	ok = pem && (size_t)snprintf(path, sizeof(path), "%s/%s.pem", h->remember_dir, hex) < sizeof(path) &&
+	     mkdirs(h->remember_dir);
 	if (ok)
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (ok && fd < 0)
@@ -383,12 +380,13 @@ static enum cl_status ask_person(struct cl_http *h, X509 *anchor, struct cl_erro
 
 	describe(h, anchor, &peer);
 	answer = h->ask(h->ask_data, &peer);
+	/* A Cancel pressed while the question was open wins over whatever the callback returned. */
+	if (cl_cancel_requested(h->opts.cancel))
+		return cl_error_set(err, CL_E_CANCELLED, "cancelled");
 	if (answer != CL_HTTP_ANSWER_ONCE && answer != CL_HTTP_ANSWER_REMEMBER) {
 		cl_error_set(err, CL_E_CANCELLED, "you did not trust the server %s", h->base_url);
 		return refuse(err, "declined", CL_E_CANCELLED);
 	}
-	if (cl_cancel_requested(h->opts.cancel))
-		return cl_error_set(err, CL_E_CANCELLED, "cancelled");
 	fingerprint(anchor, h->ca_sha256);
 	if (answer == CL_HTTP_ANSWER_REMEMBER && h->remember_dir && (st = remember(h, anchor, err)) != CL_OK)
 		return st;
@@ -427,6 +425,25 @@ static enum cl_status establish_by_person(struct cl_http *h, struct cl_error *er
 	return st;
 }
 
+/* One line for --debug: how the identity was decided (never anything secret). */
+static void say(const struct cl_http *h, const char *what, const char *detail)
+{
+	char line[CL_ERROR_MSG_MAX + 128];
+
+	if (!h->opts.debug)
+		return;
+	snprintf(line, sizeof(line), "* server identity of %s: %s%s%s", h->base_url, what, detail ? ": " : "",
+	         detail ? detail : "");
+	h->opts.debug(h->opts.debug_data, line);
+}
+
+static const char *const trust_names[] = {
+	[CL_HTTP_TRUST_NONE] = "not established",
+	[CL_HTTP_TRUST_SYSTEM] = "trusted by the system or certlink's trust",
+	[CL_HTTP_TRUST_PIN] = "the link's pinned CA",
+	[CL_HTTP_TRUST_PERSON] = "confirmed by the person",
+};
+
 enum cl_status cl_http_establish(struct cl_http *h, struct cl_error *err)
 {
 	struct cl_error e;
@@ -441,16 +458,22 @@ enum cl_status cl_http_establish(struct cl_http *h, struct cl_error *err)
 		st = establish_pinned(h, &e);
 	} else {
 		st = verified_probe(h, &e);
-		if (st == CL_OK)
+		if (st == CL_OK) {
 			h->trust = CL_HTTP_TRUST_SYSTEM;
-		else if (strcmp(e.code, "tls_verify") == 0)
+		} else if (strcmp(e.code, "tls_verify") == 0) {
+			say(h, "not trusted", e.msg);
 			st = establish_by_person(h, &e);
+		}
 	}
 	if (st != CL_OK) {
 		h->trust = CL_HTTP_TRUST_NONE;
 		h->has_ca = false;
+		say(h, "refused", e.msg);
 		if (err)
 			*err = e;
+		return st;
 	}
-	return st;
+	say(h, trust_names[h->trust], NULL);
+	cl_error_clear(err);
+	return CL_OK;
 }

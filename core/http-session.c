@@ -1,6 +1,6 @@
-/* certlink core: the server session (see http.h and
- * docs/protocol.md section 3): trust anchors, and requests that are refused until the identity is known.
- * Establishing it is in http-identity.c.
+/* certlink core: the server session (see http.h): its trust anchors (system bundle, certlink's trust
+ * directories, one pinned or confirmed CA) and its requests, which are refused until the server's identity
+ * is established (http-identity.c, docs/protocol.md section 3).
  */
 #include "http-private.h"
 

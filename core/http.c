@@ -514,26 +514,65 @@ enum cl_status cl_http_perform(CURL *curl, const struct cl_http_request *req, st
 		if (!wait_before_retry(o, attempt, max, resp, st == CL_OK ? NULL : err))
 			return cl_error_set(err, CL_E_CANCELLED, "cancelled");
 	}
-	if (st != CL_OK && resp->attempts > 1)
+	if (st == CL_OK)
+		cl_error_clear(err); /* an earlier attempt's failure is not the result */
+	else if (resp->attempts > 1)
 		cl_error_prefix(err, "after %d attempts", resp->attempts);
 	return st;
+}
+
+struct cl_http_client {
+	CURL *curl;
+};
+
+struct cl_http_client *cl_http_client_new(struct cl_error *err)
+{
+	struct cl_http_client *c = calloc(1, sizeof(*c));
+
+	if (!c || !cl_http_global_init() || !(c->curl = curl_easy_init())) {
+		free(c);
+		cl_error_set(err, CL_E_LOCAL, "cannot initialise libcurl");
+		return NULL;
+	}
+	return c;
+}
+
+void cl_http_client_free(struct cl_http_client *client)
+{
+	if (!client)
+		return;
+	curl_easy_cleanup(client->curl);
+	free(client);
+}
+
+enum cl_status cl_http_client_request(struct cl_http_client *client, const struct cl_http_request *req,
+                                      struct cl_http_response *resp, struct cl_error *err)
+{
+	struct cl_http_tls tls = { .ca_pem = req ? req->ca_pem : NULL,
+		                   .ca_pem_len = req ? req->ca_pem_len : 0 };
+
+	if (resp)
+		memset(resp, 0, sizeof(*resp));
+	if (!client || !req || !resp)
+		return cl_error_set(err, CL_E_LOCAL, "HTTP request without client, request or response");
+	/* cl_http_perform() resets the handle's options before each attempt; the reset keeps the open
+	 * connection, which the next request to the same host and port (and TLS settings) reuses. */
+	return cl_http_perform(client->curl, req, &tls, resp, err);
 }
 
 enum cl_status cl_http_request(const struct cl_http_request *req, struct cl_http_response *resp,
                                struct cl_error *err)
 {
-	struct cl_http_tls tls = { .ca_pem = req ? req->ca_pem : NULL,
-		                   .ca_pem_len = req ? req->ca_pem_len : 0 };
+	struct cl_http_client *client;
 	enum cl_status st;
-	CURL *curl;
 
 	if (resp)
 		memset(resp, 0, sizeof(*resp));
 	if (!req || !resp)
 		return cl_error_set(err, CL_E_LOCAL, "HTTP request without request or response");
-	if (!cl_http_global_init() || !(curl = curl_easy_init()))
-		return cl_error_set(err, CL_E_LOCAL, "cannot initialise libcurl");
-	st = cl_http_perform(curl, req, &tls, resp, err);
-	curl_easy_cleanup(curl);
+	if (!(client = cl_http_client_new(err)))
+		return CL_E_LOCAL;
+	st = cl_http_client_request(client, req, resp, err);
+	cl_http_client_free(client);
 	return st;
 }

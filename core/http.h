@@ -87,6 +87,19 @@ enum cl_status cl_http_request(const struct cl_http_request *req, struct cl_http
 /* Wipe and free the body; leaves resp empty. Accepts NULL. */
 void cl_http_response_free(struct cl_http_response *resp);
 
+/* A client that keeps its libcurl handle between requests, so that requests to the same server reuse the
+ * open connection (HTTP keep-alive, and the TLS session for https) instead of connecting anew: SCEP sends
+ * GetCACaps, GetCACert and PKIOperation through one. Requests are those of cl_http_request(). One thread
+ * at a time. */
+struct cl_http_client;
+
+/* NULL with err set when libcurl cannot be initialised or memory is short. Free with
+ * cl_http_client_free() (accepts NULL), which closes the connection. */
+struct cl_http_client *cl_http_client_new(struct cl_error *err);
+enum cl_status cl_http_client_request(struct cl_http_client *client, const struct cl_http_request *req,
+                                      struct cl_http_response *resp, struct cl_error *err);
+void cl_http_client_free(struct cl_http_client *client);
+
 /* ---- Server session: identity first, then requests (docs/protocol.md section 3) ---- */
 
 enum cl_http_answer {
@@ -95,7 +108,7 @@ enum cl_http_answer {
 	CL_HTTP_ANSWER_REMEMBER, /* and write it into certlink's user trust directory */
 };
 
-/* What a front end shows when asking whether to trust a server. */
+/* What a front end shows when asking whether to trust a server. Valid during the callback only. */
 struct cl_http_peer {
 	const char *host;
 	unsigned port;
@@ -127,6 +140,8 @@ struct cl_http_config {
 	struct cl_http_options opts;
 };
 
+/* A session belongs to one thread at a time (the worker that runs the enrollment); sessions on different
+ * threads are independent. Only cl_cancel_request() on its options' token may come from another thread. */
 struct cl_http;
 
 /* Create a session (no network yet). Copies cfg. Caller frees with cl_http_free(). NULL on bad input. */

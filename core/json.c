@@ -232,12 +232,11 @@ enum cl_status cl_json_get_str(const cJSON *obj, const char *name, unsigned flag
 {
 	const cJSON *node;
 	char what[96];
-	size_t len;
 
 	if (present)
 		*present = false;
-	if (out_size == 0)
-		return cl_error_set(err, CL_E_UNEXPECTED, "no buffer for member \"%s\"", name);
+	if (out_size < max * 4 + 1 || out_size == 0)
+		return cl_error_set(err, CL_E_UNEXPECTED, "buffer too small for member \"%s\"", name);
 	out[0] = '\0';
 	if (member(obj, name, flags, &node, err) != CL_OK)
 		return CL_E_UNREACHABLE;
@@ -246,11 +245,7 @@ enum cl_status cl_json_get_str(const cJSON *obj, const char *name, unsigned flag
 	snprintf(what, sizeof(what), "member \"%s\"", name);
 	if (cl_json_check_str(node, what, flags, min, max, err) != CL_OK)
 		return CL_E_UNREACHABLE;
-	/* max counts characters; a buffer sized for ASCII refuses a longer UTF-8 encoding instead of cutting it */
-	len = strlen(node->valuestring);
-	if (len >= out_size)
-		return cl_json_bad(err, "%s is longer than %zu octets", what, out_size - 1);
-	memcpy(out, node->valuestring, len + 1);
+	memcpy(out, node->valuestring, strlen(node->valuestring) + 1);
 	if (present)
 		*present = true;
 	return CL_OK;

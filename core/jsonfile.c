@@ -222,14 +222,19 @@ bool cl_jsonfile_add_time(cJSON *obj, const char *name, int64_t t)
 void cl_jsonfile_format_time(int64_t t, char out[21])
 {
 	time_t tt = (time_t)t;
+	char buf[80];
 	struct tm tm;
 
 	if (!gmtime_r(&tt, &tm) || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0) {
 		strcpy(out, "1970-01-01T00:00:00Z");
 		return;
 	}
-	snprintf(out, 21, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	         tm.tm_hour, tm.tm_min, tm.tm_sec);
+	/* The range check above makes this exactly 20 characters; buf's size keeps the compiler sure of it.
+	 */
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	memcpy(out, buf, 20);
+	out[20] = '\0';
 }
 
 static bool digits(const char *s, int n, int *out)

@@ -1,20 +1,16 @@
 /* certlink core: private keys (see key.h). */
 #include "key.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
+#include "fileio.h"
+
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/buffer.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 
 struct curve {
 	int bits;
@@ -168,80 +164,6 @@ static BIO *secret_bio(void)
 	return BIO_new(BIO_s_secmem());
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void fsync_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/* Creates path with data, mode 0600 from creation, never replacing anything: write a temporary file next to
- * it (O_CREAT|O_EXCL|O_NOFOLLOW), fsync, then link() it into place, which fails if path exists.
- * TODO(dedup): replace with core/fileio.c's exclusive-create helper once branch `local` lands in main. */
-static enum cl_status create_secret_file(const char *path, const char *data, size_t len, struct cl_error *err)
-{
-	char tmp[PATH_MAX];
-	unsigned char rnd[6];
-	int fd, n, ok;
-
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return cl_error_set_openssl(err, CL_E_LOCAL, "writing %s", path);
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp-%02x%02x%02x%02x%02x%02x", path, rnd[0], rnd[1], rnd[2],
-	             rnd[3], rnd[4], rnd[5]);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return cl_error_set(err, CL_E_LOCAL, "path too long: %s", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return cl_error_set(err, CL_E_LOCAL, "creating %s: %s", tmp, strerror(errno));
-	ok = write_all(fd, data, len) == 0 && fsync(fd) == 0;
-	if (!ok) {
-		cl_error_set(err, CL_E_LOCAL, "writing %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return CL_E_LOCAL;
-	}
-	if (close(fd) != 0) {
-		cl_error_set(err, CL_E_LOCAL, "writing %s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		return CL_E_LOCAL;
-	}
-	if (link(tmp, path) != 0) {
-		cl_error_set(err, CL_E_LOCAL, "creating %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return CL_E_LOCAL;
-	}
-	unlink(tmp);
-	fsync_parent(path);
-	return CL_OK;
-}
-
 enum cl_status cl_key_save(const EVP_PKEY *key, const char *path, struct cl_error *err)
 {
 	BIO *bio = secret_bio();
@@ -256,7 +178,8 @@ enum cl_status cl_key_save(const EVP_PKEY *key, const char *path, struct cl_erro
 		st = cl_error_set_openssl(err, CL_E_LOCAL, "encoding the key");
 		goto out;
 	}
-	st = create_secret_file(path, mem->data, mem->length, err);
+	/* 0600 from creation, O_EXCL|O_NOFOLLOW, removed again if writing fails. */
+	st = cl_fileio_write_new(path, mem->data, mem->length, 0600, err);
 	if (st != CL_OK)
 		cl_error_prefix(err, "saving the key");
 out:
@@ -271,54 +194,20 @@ static int no_password(char *buf, int size, int rwflag, void *u)
 
 enum cl_status cl_key_load(const char *path, EVP_PKEY **out, struct cl_error *err)
 {
-	unsigned char *buf = NULL;
-	struct stat st;
-	size_t got = 0;
+	char *buf = NULL;
+	size_t len = 0;
 	BIO *bio = NULL;
-	enum cl_status status = CL_E_LOCAL;
-	int fd;
+	enum cl_status st;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return cl_error_set(err, CL_E_LOCAL, "opening key %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > CL_KEY_FILE_MAX) {
-		cl_error_set(err, CL_E_LOCAL, "key %s is not a regular file of at most %d bytes", path,
-		             CL_KEY_FILE_MAX);
-		goto out;
+	if ((st = cl_fileio_read(path, CL_KEY_FILE_MAX, &buf, &len, err)) != CL_OK) {
+		cl_error_prefix(err, "reading the key");
+		return st;
 	}
-	buf = OPENSSL_secure_zalloc(CL_KEY_FILE_MAX + 1);
-	if (!buf) {
-		cl_error_set(err, CL_E_LOCAL, "out of memory");
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + got, CL_KEY_FILE_MAX + 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			cl_error_set(err, CL_E_LOCAL, "reading key %s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > CL_KEY_FILE_MAX) {
-			cl_error_set(err, CL_E_LOCAL, "key %s is larger than %d bytes", path,
-			             CL_KEY_FILE_MAX);
-			goto out;
-		}
-	}
-	bio = BIO_new_mem_buf(buf, (int)got);
-	if (!bio || !(*out = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL))) {
-		cl_error_set_openssl(err, CL_E_LOCAL, "reading key %s", path);
-		goto out;
-	}
-	status = CL_OK;
-out:
+	bio = BIO_new_mem_buf(buf, (int)len);
+	if (!bio || !(*out = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL)))
+		st = cl_error_set_openssl(err, CL_E_LOCAL, "reading key %s", path);
 	BIO_free(bio);
-	OPENSSL_secure_clear_free(buf, CL_KEY_FILE_MAX + 1);
-	close(fd);
-	return status;
+	cl_fileio_free_secret(buf, len);
+	return st;
 }

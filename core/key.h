@@ -48,12 +48,12 @@ enum cl_status cl_key_generate(const struct cl_key_spec *spec, EVP_PKEY **out, s
  * "the existing key is RSA 2048 but the server now asks for RSA 3072". */
 enum cl_status cl_key_check(const EVP_PKEY *key, const struct cl_key_spec *spec, struct cl_error *err);
 
-/* Writes key as unencrypted PKCS#8 PEM to a new file path, mode 0600 from creation. Never replaces an
- * existing file or follows a symlink (CL_E_LOCAL). The file appears complete or not at all. */
+/* Writes key as unencrypted PKCS#8 PEM to a new file path, mode 0600 from creation (core/fileio.c). Never
+ * replaces an existing file or follows a symlink (CL_E_LOCAL); a failed write leaves no file. */
 enum cl_status cl_key_save(const EVP_PKEY *key, const char *path, struct cl_error *err);
 
-/* Reads an unencrypted PEM private key (PKCS#8 or traditional) from path, at most CL_KEY_FILE_MAX bytes; does
- * not follow a final symlink. Caller frees with EVP_PKEY_free(). */
+/* Reads an unencrypted PEM private key (PKCS#8 or traditional) from path, at most CL_KEY_FILE_MAX bytes,
+ * never prompting for a password. Caller frees with EVP_PKEY_free(). */
 enum cl_status cl_key_load(const char *path, EVP_PKEY **out, struct cl_error *err);
 
 #endif

@@ -644,7 +644,7 @@ static enum cl_status parse_param(struct span param, struct cl_link *out, unsign
 	char name[CL_LINK_NAME_MAX + 1];
 	enum param_id id = P_UNKNOWN;
 	struct span raw;
-	size_t len, chars;
+	size_t len = 0, chars = 0;
 	enum cl_status st;
 
 	if ((st = parse_param_name(param, out, *seen, name, &id, err)) != CL_OK)

@@ -129,7 +129,7 @@ char *cl_paths_store_dir(enum cl_store_kind kind, struct cl_error *err)
 	case CL_STORE_ASK:
 		break;
 	}
-	cl_error_set(err, CL_E_UNEXPECTED, "no store chosen (%s)", cl_store_kind_name(kind));
+	cl_error_set(err, CL_E_UNEXPECTED, "no store chosen (store kind %d)", (int)kind);
 	return NULL;
 }
 

@@ -15,9 +15,6 @@
 
 #include <stdbool.h>
 
-/* Which certificate store: the person's own (XDG data dir, NSS database) or the computer's (root-owned). */
-
-
 /* $XDG_DATA_HOME/certlink (default ~/.local/share/certlink). */
 char *cl_paths_user_data_dir(struct cl_error *err);
 /* $XDG_STATE_HOME/certlink (default ~/.local/state/certlink). */

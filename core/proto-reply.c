@@ -52,6 +52,32 @@ static bool parse_fp(const char *s, unsigned char out[32])
 	return true;
 }
 
+/* An ASCII string member of min..max characters drawn from alnum (when alnum) and extra. */
+static enum cl_status get_ascii(const cJSON *obj, const char *name, unsigned flags, size_t min, size_t max,
+                                bool alnum, const char *extra, char *out, size_t size, bool *present,
+                                struct cl_error *err)
+{
+	char *copy = NULL;
+	enum cl_status st;
+
+	out[0] = '\0';
+	if (present)
+		*present = false;
+	if (max >= size)
+		return cl_error_set(err, CL_E_UNEXPECTED, "buffer too small for member \"%s\"", name);
+	st = cl_json_get_strdup(obj, name, flags, min, max, &copy, err);
+	if (st == CL_OK && copy && !all_chars(copy, extra, alnum))
+		st = cl_json_bad(err, "member \"%s\" contains a character it may not contain", name);
+	if (st == CL_OK && copy) {
+		memcpy(out, copy, strlen(copy) + 1); /* ASCII: characters are octets, so it fits */
+		if (present)
+			*present = true;
+	}
+	if (copy)
+		OPENSSL_clear_free(copy, strlen(copy)); /* also used for secrets and challenges */
+	return st;
+}
+
 /* RFC 3339 UTC as the protocol writes it: YYYY-MM-DDTHH:MM:SS[.fraction]Z. */
 static bool valid_time(const char *s)
 {
@@ -70,16 +96,13 @@ static bool valid_time(const char *s)
 static enum cl_status get_time(const cJSON *obj, const char *name, char *out, size_t size,
                                struct cl_error *err)
 {
-	char buf[CL_PROTO_TIME_MAX * 4 + 1];
 	bool present;
 
-	out[0] = '\0';
-	if (cl_json_get_str(obj, name, NULLOK, 20, CL_PROTO_TIME_MAX, buf, sizeof(buf), &present, err) != CL_OK)
+	if (get_ascii(obj, name, NULLOK, 20, CL_PROTO_TIME_MAX, false, "0123456789-:.TZ", out, size, &present,
+	              err) != CL_OK)
 		return CL_E_UNREACHABLE;
-	if (present && (!valid_time(buf) || strlen(buf) >= size))
+	if (present && !valid_time(out))
 		return cl_json_bad(err, "member \"%s\" is not an RFC 3339 UTC time", name);
-	if (present)
-		memcpy(out, buf, strlen(buf) + 1);
 	return CL_OK;
 }
 
@@ -89,7 +112,7 @@ static enum cl_status get_serial(const cJSON *obj, const char *name, char *out, 
 {
 	char buf[CL_PROTO_SERIAL_MAX * 4 + 1];
 	bool present;
-	size_t skip = 0;
+	size_t skip = 0, i;
 
 	out[0] = '\0';
 	if (cl_json_get_str(obj, name, NULLOK, 1, CL_PROTO_SERIAL_MAX, buf, sizeof(buf), &present, err) !=
@@ -101,8 +124,9 @@ static enum cl_status get_serial(const cJSON *obj, const char *name, char *out, 
 		return cl_json_bad(err, "member \"%s\" is not a hex serial number", name);
 	while (buf[skip] == '0' && buf[skip + 1])
 		skip++;
-	for (size_t i = 0; buf[skip + i] && i + 1 < size; i++, out[i] = '\0')
+	for (i = 0; buf[skip + i] && i + 1 < size; i++)
 		out[i] = (char)tolower((unsigned char)buf[skip + i]);
+	out[i] = '\0';
 	return CL_OK;
 }
 
@@ -135,30 +159,6 @@ static enum cl_status get_fp(const cJSON *obj, const char *name, unsigned flags,
 		return CL_E_UNREACHABLE;
 	if (*present && !parse_fp(buf, out))
 		return cl_json_bad(err, "member \"%s\" is not a SHA-256 fingerprint", name);
-	return CL_OK;
-}
-
-/* An ASCII string member of min..max characters drawn from alnum (when alnum) and extra. */
-static enum cl_status get_ascii(const cJSON *obj, const char *name, unsigned flags, size_t min, size_t max,
-                                bool alnum, const char *extra, char *out, size_t size, bool *present,
-                                struct cl_error *err)
-{
-	char buf[256 * 4 + 1];
-	bool have;
-
-	out[0] = '\0';
-	if (present)
-		*present = false;
-	if (max >= size || max > 256)
-		return cl_error_set(err, CL_E_UNEXPECTED, "buffer too small for member \"%s\"", name);
-	if (cl_json_get_str(obj, name, flags, min, max, buf, sizeof(buf), &have, err) != CL_OK)
-		return CL_E_UNREACHABLE;
-	if (have && !all_chars(buf, extra, alnum))
-		return cl_json_bad(err, "member \"%s\" contains a character it may not contain", name);
-	memcpy(out, buf, strlen(buf) + 1);
-	OPENSSL_cleanse(buf, sizeof(buf)); /* also used for secrets and challenges */
-	if (present)
-		*present = have;
 	return CL_OK;
 }
 
@@ -501,14 +501,17 @@ void cl_proto_application_clear(struct cl_proto_application *app)
 
 /* ---- activation ---- */
 
+/* RFC 3986 unreserved, reserved and "%": what a URL may contain unencoded. */
+#define URL_CHARS "-._~:/?#[]@!$&'()*+,;=%"
+
 static enum cl_status parse_scep(const cJSON *act, struct cl_proto_activation *out, struct cl_error *err)
 {
 	const cJSON *scep;
 	bool has_fp;
 
 	if (cl_json_get_node(act, "scep", REQ, false, &scep, err) != CL_OK ||
-	    cl_json_get_str(scep, "url", REQ, 8, CL_PROTO_URL_MAX, out->scep_url, sizeof(out->scep_url), NULL,
-	                    err) != CL_OK ||
+	    get_ascii(scep, "url", REQ, 8, CL_PROTO_URL_MAX, true, URL_CHARS, out->scep_url,
+	              sizeof(out->scep_url), NULL, err) != CL_OK ||
 	    get_fp(scep, "ca_sha256", REQ, out->scep_ca_sha256, &has_fp, err) != CL_OK ||
 	    get_ascii(scep, "challenge", REQ, 1, CL_PROTO_CHALLENGE_MAX, true,
 	              "!#$%&'()*+,-./:;<=>?@[]^_`{|}~", out->challenge, sizeof(out->challenge), NULL,
@@ -518,8 +521,6 @@ static enum cl_status parse_scep(const cJSON *act, struct cl_proto_activation *o
 		return cl_error_prefix(err, "scep"), CL_E_UNREACHABLE;
 	if (strncasecmp(out->scep_url, "https://", 8) != 0 && strncasecmp(out->scep_url, "http://", 7) != 0)
 		return cl_json_bad(err, "scep.url is not an http or https URL");
-	if (strpbrk(out->scep_url, " \"<>\\^`{|}"))
-		return cl_json_bad(err, "scep.url contains a character a URL may not contain");
 	return CL_OK;
 }
 

@@ -513,7 +513,8 @@ static enum cl_status app_from_json(const cJSON *o, enum cl_store_kind kind, str
 		goto out;
 	if (!valid_id(a->id))
 		cl_error_set(err, CL_E_LOCAL, "invalid id");
-	else if (!cl_store_kind_parse(store, &k) || k != kind)
+	/* the person's records may hold a computer-store application that runs unprivileged (enroll.h, elevate) */
+	else if (!cl_store_kind_parse(store, &k) || (k != kind && !(kind == CL_STORE_USER && k == CL_STORE_COMPUTER)))
 		cl_error_set(err, CL_E_LOCAL, "store \"%s\" in the %s store's records", store,
 		             cl_store_kind_name(kind));
 	else if (!cl_app_state_parse(state, &a->state))
@@ -781,4 +782,28 @@ out:
 	free(dir);
 	free(path);
 	return st;
+}
+
+/* ---- certificate state ---- */
+
+enum cl_cert_state cl_certificate_state(const struct cl_certificate *cert, int64_t now, int notify_days)
+{
+	if (cert->not_after <= now)
+		return CL_CERT_EXPIRED;
+	if (notify_days > 0 && cert->not_after - now <= (int64_t)notify_days * 86400)
+		return CL_CERT_EXPIRING;
+	return CL_CERT_INSTALLED;
+}
+
+const char *cl_cert_state_name(enum cl_cert_state state)
+{
+	switch (state) {
+	case CL_CERT_INSTALLED:
+		return "installed";
+	case CL_CERT_EXPIRING:
+		return "expiring";
+	case CL_CERT_EXPIRED:
+		return "expired";
+	}
+	return "unknown";
 }

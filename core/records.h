@@ -130,6 +130,14 @@ struct cl_certificate *cl_records_find_certificate(const struct cl_records *rec,
 bool cl_records_location_in_use(const struct cl_records *rec, const struct cl_location *loc,
                                 const struct cl_certificate *except);
 
+/* Where a recorded certificate stands at NOW (Unix time): expired once NOW is past notAfter, expiring when
+ * notAfter is at most NOTIFY_DAYS days away (the renewal window of the zero-touch renewal rule), installed
+ * otherwise. The list command and the manager window show these names. */
+enum cl_cert_state { CL_CERT_INSTALLED, CL_CERT_EXPIRING, CL_CERT_EXPIRED };
+enum cl_cert_state cl_certificate_state(const struct cl_certificate *cert, int64_t now, int notify_days);
+/* "installed", "expiring", "expired". */
+const char *cl_cert_state_name(enum cl_cert_state state);
+
 /* Normalize a hex serial to lowercase without leading zeros or ':' (1-40 digits after normalizing; "0" for
  * zero). False when it is not hex or too long. OUT has room for 41 bytes. */
 bool cl_records_normalize_serial(const char *in, char out[41]);

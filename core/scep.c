@@ -13,7 +13,10 @@
 #include <openssl/objects.h>
 #include <openssl/rand.h>
 
+#include "cancel.h"
 #include "csr.h"
+#include "http.h"
+#include "key.h"
 
 #define CAPS_OP   "GetCACaps"
 #define CACERT_OP "GetCACert"
@@ -112,12 +115,12 @@ static enum cl_status exchange(const struct cl_scep_transport *t, const char *ur
 }
 
 static void resolve_transport(const struct cl_scep_transport *in, struct cl_scep_transport *out,
-                              struct cl_cancel *cancel)
+                              struct cl_scep_http *http)
 {
 	if (in)
 		*out = *in;
 	else
-		cl_scep_transport_default(out, cancel);
+		cl_scep_transport_default(out, http);
 }
 
 enum cl_status cl_scep_get_caps(const char *url, const struct cl_scep_transport *transport, unsigned *caps,
@@ -143,7 +146,7 @@ enum cl_status cl_scep_get_caps(const char *url, const struct cl_scep_transport 
 }
 
 enum cl_status cl_scep_get_ca(const char *url, const struct cl_scep_transport *transport,
-                              const unsigned char ca_sha256[CL_SCEP_FP_LEN], struct cl_scepmsg_ca *ca,
+                              const unsigned char ca_sha256[CL_SCEP_FP_LEN], struct cl_scepcert_ca *ca,
                               struct cl_error *err)
 {
 	struct cl_scep_http_reply reply;
@@ -158,7 +161,7 @@ enum cl_status cl_scep_get_ca(const char *url, const struct cl_scep_transport *t
 	st = exchange(&t, u, NULL, NULL, 0, CL_SCEP_MAX_MESSAGE, &reply, err);
 	free(u);
 	if (st == CL_OK)
-		st = cl_scepmsg_parse_cacert(reply.body, reply.len, reply.content_type, ca_sha256, ca, err);
+		st = cl_scepcert_parse_cacert(reply.body, reply.len, reply.content_type, ca_sha256, ca, err);
 	cl_scep_http_reply_clear(&reply);
 	if (st != CL_OK)
 		cl_error_prefix(err, "SCEP " CACERT_OP);
@@ -208,12 +211,15 @@ enum cl_status cl_scep_transaction_id_random(char out[CL_SCEP_TID_SIZE], struct 
 struct txn {
 	const struct cl_scep_params *p;
 	struct cl_scep_transport t;
+	struct cl_scep_http http; /* the default transport's settings when params->transport is NULL */
 	unsigned caps;
 	struct cl_scepmsg_algs algs;
-	struct cl_scepmsg_ca ca;
-	X509 *signer_cert;      /* self-signed (PKCSReq) or the current certificate (renewal) */
-	EVP_PKEY *signer_key;   /* not owned */
-	unsigned char *csr_der; /* holds the challenge: wiped */
+	struct cl_scepcert_ca ca;
+	X509 *signer_cert;       /* self-signed (PKCSReq) or the current certificate (renewal) */
+	EVP_PKEY *signer_key;    /* not owned */
+	EVP_PKEY *own_transport; /* a transport key made here (params gave none), freed with the txn */
+	bool transport;          /* signer_key is a transport key */
+	unsigned char *csr_der;  /* holds the challenge: wiped */
 	size_t csr_len;
 	unsigned char *poll_der; /* IssuerAndSubject for CertPoll */
 	size_t poll_len;
@@ -223,8 +229,10 @@ struct txn {
 
 static void txn_clear(struct txn *x)
 {
-	cl_scepmsg_ca_clear(&x->ca);
+	cl_scep_http_clear(&x->http);
+	cl_scepcert_ca_clear(&x->ca);
 	X509_free(x->signer_cert);
+	EVP_PKEY_free(x->own_transport);
 	cl_csr_der_free(x->csr_der, x->csr_len);
 	OPENSSL_free(x->poll_der);
 }
@@ -253,6 +261,8 @@ static enum cl_status check_params(const struct cl_scep_params *p, struct cl_err
 		ERR_clear_error();
 		return cl_error_set(err, CL_E_LOCAL, "SCEP: the current certificate and key do not match");
 	}
+	if (p->transport_key && !EVP_PKEY_is_a(p->transport_key, "RSA"))
+		return cl_error_set(err, CL_E_LOCAL, "SCEP: the transport key must be RSA");
 	return CL_OK;
 }
 
@@ -264,6 +274,57 @@ static void log_caps(const struct txn *x)
 	      x->caps & CL_SCEP_CAP_DES3 ? " DES3" : "", x->caps & CL_SCEP_CAP_SHA512 ? " SHA-512" : "",
 	      x->caps & CL_SCEP_CAP_SHA256 ? " SHA-256" : "", x->caps & CL_SCEP_CAP_SHA1 ? " SHA-1" : "",
 	      x->caps ? "" : " (none)");
+}
+
+/* Which certificate signs the pkiMessage, and so receives the CertRep. RFC 8894 section 2.3: the client
+ * signs with "an appropriate existing certificate" (for a RenewalReq, the one being renewed) or else with "a
+ * locally generated self-signed certificate", which "SHOULD use the same subject name and key as in the
+ * PKCS #10 request", and "if the key being certified allows encryption, then the CA's CertResp will use the
+ * same certificate's public key when encrypting the response". An EC key cannot receive the RSA key
+ * transport SCEP servers encrypt with, and they refuse ECDSA-signed pkiMessages (certlink-server with
+ * badAlg; micromdm's scepserver is RSA-only), so for a key that is not RSA a throw-away RSA transport key
+ * signs in the self-signed certificate's place and decrypts the CertRep. The PKCS#10 inside stays signed by
+ * the key being certified (proof of possession), and cl_scepcert_pick_issued() checks that the certificate
+ * issued carries that key, not the transport key. An EC certificate being renewed cannot sign either: the
+ * renewal then goes as a PKCSReq signed like a first enrollment, authorised by the renewal application's
+ * challenge in the request (docs/protocol.md section 7). */
+static enum cl_status choose_signer(struct txn *x, struct cl_error *err)
+{
+	static const struct cl_key_spec transport_spec = { CL_KEY_RSA, 2048 };
+	const struct cl_scep_params *p = x->p;
+	enum cl_status st;
+
+	if (p->renew_cert && EVP_PKEY_is_a(p->renew_key, "RSA")) {
+		/* without the Renewal capability, a PKCSReq signed with the current certificate (2.3) */
+		x->type = x->caps & CL_SCEP_CAP_RENEWAL ? CL_SCEP_RENEWALREQ : CL_SCEP_PKCSREQ;
+		if (!X509_up_ref(p->renew_cert))
+			return cl_error_set(err, CL_E_UNEXPECTED, "SCEP: certificate reference");
+		x->signer_cert = p->renew_cert;
+		x->signer_key = p->renew_key;
+		return CL_OK;
+	}
+	x->type = CL_SCEP_PKCSREQ;
+	if (p->renew_cert)
+		logf_(p,
+		      "the current certificate's key is not RSA: renewing with a PKCSReq that the renewal's "
+		      "challenge authorises");
+	if (EVP_PKEY_is_a(p->key, "RSA")) {
+		x->signer_key = p->key;
+	} else if (p->transport_key) {
+		x->signer_key = p->transport_key;
+		x->transport = true;
+	} else {
+		if ((st = cl_key_generate(&transport_spec, &x->own_transport, err)) != CL_OK) {
+			cl_error_prefix(err, "SCEP transport key");
+			return st;
+		}
+		x->signer_key = x->own_transport;
+		x->transport = true;
+	}
+	if (x->transport)
+		logf_(p, "the key is not RSA: signing with a throw-away RSA transport key");
+	return cl_scepcert_self_signed(x->signer_key, X509_REQ_get_subject_name(p->csr), x->algs.md,
+	                               &x->signer_cert, err);
 }
 
 static enum cl_status setup(struct txn *x, struct cl_error *err)
@@ -282,22 +343,8 @@ static enum cl_status setup(struct txn *x, struct cl_error *err)
 		return st;
 	logf_(p, "GetCACert: %d certificate(s), CA found by fingerprint, encrypting to the %s",
 	      sk_X509_num(x->ca.certs), x->ca.recipient == x->ca.ca ? "CA" : "RA");
-	if (p->renew_cert) {
-		/* RFC 8894 2.3: without the Renewal capability, a PKCSReq signed with the current
-		 * certificate. */
-		x->type = x->caps & CL_SCEP_CAP_RENEWAL ? CL_SCEP_RENEWALREQ : CL_SCEP_PKCSREQ;
-		if (!X509_up_ref(p->renew_cert))
-			return cl_error_set(err, CL_E_UNEXPECTED, "SCEP: certificate reference");
-		x->signer_cert = p->renew_cert;
-		x->signer_key = p->renew_key;
-	} else {
-		x->type = CL_SCEP_PKCSREQ;
-		st = cl_scepmsg_self_signed(p->key, X509_REQ_get_subject_name(p->csr), x->algs.md,
-		                            &x->signer_cert, err);
-		if (st != CL_OK)
-			return st;
-		x->signer_key = p->key;
-	}
+	if ((st = choose_signer(x, err)) != CL_OK)
+		return st;
 	x->op = cl_scep_message_type_name(x->type);
 	return cl_csr_to_der(p->csr, &x->csr_der, &x->csr_len, err);
 }
@@ -325,6 +372,8 @@ static enum cl_status send_message(struct txn *x, struct cl_scepmsg_in *rep, str
 	char *url = NULL, *b64 = NULL;
 	enum cl_status st;
 
+	if (cl_cancel_requested(x->p->cancel))
+		return cl_error_set(err, CL_E_CANCELLED, "cancelled");
 	if (RAND_bytes(nonce, sizeof(nonce)) != 1)
 		return cl_error_set_openssl(err, CL_E_LOCAL, "making a nonce");
 	if ((st = cl_scepmsg_build(&msg, &der, &der_len, err)) != CL_OK)
@@ -375,9 +424,9 @@ static enum cl_status take_certificate(struct txn *x, const struct cl_scepmsg_in
 	if (nid != NID_undef)
 		logf_(x->p, "%s: reply encrypted with %s", x->op, OBJ_nid2sn(nid));
 	if (st == CL_OK)
-		st = cl_scepmsg_parse_certs(plain, plain_len, &certs, err);
+		st = cl_scepcert_parse_certs(plain, plain_len, &certs, err);
 	if (st == CL_OK)
-		st = cl_scepmsg_pick_issued(certs, x->p->key, &x->ca, &res->cert, err);
+		st = cl_scepcert_pick_issued(certs, x->p->key, &x->ca, &res->cert, err);
 	if (st == CL_OK && (!(res->chain = sk_X509_new_null()) || !X509_up_ref(x->ca.ca)))
 		st = cl_error_set(err, CL_E_UNEXPECTED, "out of memory");
 	if (st == CL_OK) {
@@ -485,10 +534,12 @@ enum cl_status cl_scep_enroll(const struct cl_scep_params *params, struct cl_sce
 	memset(result, 0, sizeof(*result));
 	if ((st = check_params(params, err)) != CL_OK)
 		return st;
-	resolve_transport(params->transport, &x.t, params->cancel);
+	x.http.cancel = params->cancel;
+	resolve_transport(params->transport, &x.t, &x.http);
 	st = setup(&x, err);
 	if (st == CL_OK) {
 		result->request_type = x.type;
+		result->transport_signed = x.transport;
 		st = run(&x, result, err);
 		if (st != CL_OK && x.op)
 			cl_error_prefix(err, "SCEP %s", x.op);
@@ -505,90 +556,71 @@ enum cl_status cl_scep_enroll(const struct cl_scep_params *params, struct cl_sce
 	return st;
 }
 
-/* ---- default transport and wait ----
- * TODO(net): a minimal libcurl transport until core/http.h cl_http_request() and core/cancel.h land in main
- * (branch `net`); then this section becomes a thin adapter and the libcurl code goes away. */
+/* ---- default transport and wait ---- */
 
-#include <curl/curl.h>
-#include <unistd.h>
-
-struct body_sink {
-	struct cl_scep_http_reply *reply;
-	size_t max;
-	int too_large;
-};
-
-static size_t sink_write(char *data, size_t size, size_t n, void *user)
-{
-	struct body_sink *s = user;
-	size_t add = size * n;
-	unsigned char *grown;
-
-	if (add > s->max - s->reply->len) { /* checked before writing */
-		s->too_large = 1;
-		return 0;
-	}
-	if (!(grown = realloc(s->reply->body, s->reply->len + add + 1)))
-		return 0;
-	memcpy(grown + s->reply->len, data, add);
-	s->reply->body = grown;
-	s->reply->len += add;
-	return add;
-}
-
-static enum cl_status curl_request(void *ctx, const char *url, const char *content_type,
+static enum cl_status http_request(void *ctx, const char *url, const char *content_type,
                                    const unsigned char *body, size_t len, size_t max_body,
                                    struct cl_scep_http_reply *reply, struct cl_error *err)
 {
-	struct body_sink sink = { reply, max_body, 0 };
-	struct curl_slist *headers = NULL;
-	char header[160];
-	char *ct = NULL;
-	CURL *c = curl_easy_init();
-	CURLcode rc;
+	static const struct cl_scep_http none;
+	struct cl_scep_http *h = ctx;
+	const struct cl_scep_http *set = h ? h : &none;
+	struct cl_http_options opts = {
+		.max_body = max_body,
+		.no_proxy = set->no_proxy,
+		.cancel = set->cancel,
+		.debug = set->debug,
+		.debug_data = set->debug_data,
+	};
+	struct cl_http_request req = {
+		.method = body ? "POST" : "GET",
+		.url = url,
+		.content_type = content_type,
+		.body = body,
+		.body_len = len,
+		.ca_pem = set->ca_pem,
+		.ca_pem_len = set->ca_pem_len,
+		.opts = &opts,
+	};
+	struct cl_http_response resp;
+	enum cl_status st;
 
+	if (h && !h->client && !(h->client = cl_http_client_new(err)))
+		return CL_E_LOCAL;
+	st = h ? cl_http_client_request(h->client, &req, &resp, err) : cl_http_request(&req, &resp, err);
 	memset(reply, 0, sizeof(*reply));
-	if (!c)
-		return cl_error_set(err, CL_E_LOCAL, "libcurl init failed");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	if (body) {
-		snprintf(header, sizeof(header), "Content-Type: %s", content_type);
-		headers = curl_slist_append(headers, header);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (st == CL_OK) {
+		/* the body moves over: SCEP replies hold no secret, so it need not be wiped on the way */
+		reply->status = resp.status;
+		snprintf(reply->content_type, sizeof(reply->content_type), "%s", resp.content_type);
+		reply->body = (unsigned char *)resp.body;
+		reply->len = resp.body_len;
+		resp.body = NULL;
+		resp.body_len = 0;
+		if (!reply->body && !(reply->body = calloc(1, 1)))
+			st = cl_error_set(err, CL_E_UNEXPECTED, "out of memory");
 	}
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK) {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply->status);
-		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
-			snprintf(reply->content_type, sizeof(reply->content_type), "%s", ct);
-	}
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK) {
-		cl_scep_http_reply_clear(reply);
-		if (sink.too_large)
-			return cl_error_set(err, CL_E_REFUSED, "reply larger than %zu bytes", max_body);
-		return cl_error_set(err, CL_E_UNREACHABLE, "%s: %s", url, curl_easy_strerror(rc));
-	}
-	return CL_OK;
+	cl_http_response_free(&resp);
+	return st;
 }
 
-void cl_scep_transport_default(struct cl_scep_transport *transport, struct cl_cancel *cancel)
+void cl_scep_transport_default(struct cl_scep_transport *transport, struct cl_scep_http *http)
 {
-	transport->request = curl_request;
-	transport->ctx = cancel;
+	transport->request = http_request;
+	transport->ctx = http;
+}
+
+void cl_scep_http_clear(struct cl_scep_http *http)
+{
+	if (!http)
+		return;
+	cl_http_client_free(http->client);
+	http->client = NULL;
 }
 
 static enum cl_status default_wait(void *ctx, unsigned seconds, struct cl_error *err)
 {
-	sleep(seconds);
+	if (cl_cancel_sleep(ctx, 1000UL * seconds))
+		return cl_error_set(err, CL_E_CANCELLED, "cancelled while waiting for the next CertPoll");
 	return CL_OK;
 }

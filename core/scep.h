@@ -9,6 +9,13 @@
  * transactionID and a request for the same key. The server then returns the certificate it already issued,
  * or issues it now. See cl_scep_transaction_id_from_key() for which transactionID to choose.
  *
+ * Who signs the pkiMessage (and so receives the encrypted CertRep): the current certificate for a renewal
+ * whose certificate has an RSA key (RenewalReq); otherwise a self-signed certificate (PKCSReq) of the key
+ * being certified when that key is RSA, or of a throw-away RSA "transport" key when it is not (EC): SCEP
+ * servers accept only RSA signers and answer with RSA key transport. The PKCS#10 inside is always signed
+ * by the key being certified. The transport key is never stored: a resend after a crash may sign with a
+ * new one, and the server recognises the retransmission by transactionID and the request's public key.
+ *
  * HTTP goes through struct cl_scep_transport so the protocol logic runs in tests without a network; the
  * default transport is core/http.h cl_http_request(). Byte-level message work is core/scepmsg.c.
  */
@@ -21,14 +28,16 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "cancel.h"
 #include "error.h"
+#include "http.h"
+#include "scepcert.h"
 #include "scepmsg.h"
 
-struct cl_cancel;
-
-#define CL_SCEP_TID_SIZE     65  /* 64 hex digits + NUL */
-#define CL_SCEP_POLL_DEFAULT 900 /* seconds of CertPoll when the caller gives none (approval_poll.timeout) \
-	                          */
+#define CL_SCEP_TID_SIZE 65 /* 64 hex digits + NUL */
+#define CL_SCEP_POLL_DEFAULT                                                          \
+	900 /* seconds of CertPoll when the caller gives none (approval_poll.timeout) \
+	     */
 #define CL_SCEP_CONTENT_MESSAGE "application/x-pki-message"
 
 /* One HTTP exchange as SCEP needs it. body NULL: GET url; else POST body with content_type. The reply is
@@ -58,6 +67,8 @@ struct cl_scep_params {
 	const char *transaction_id;                /* 1..CL_SCEP_TID_MAX printable characters, persisted */
 	X509 *renew_cert;                          /* renewal: the current certificate ... */
 	EVP_PKEY *renew_key;                       /* ... and its key; both NULL for a first enrollment */
+	EVP_PKEY *transport_key;                   /* RSA; signs when neither key nor renew_key is RSA. NULL:
+	                                              made here (RSA 2048) when needed. Not owned. */
 	unsigned poll_timeout;                     /* seconds of CertPoll in all; 0: CL_SCEP_POLL_DEFAULT */
 	const struct cl_scep_transport *transport; /* NULL: cl_http_request() */
 	struct cl_cancel *cancel;                  /* may be NULL */
@@ -76,6 +87,7 @@ struct cl_scep_result {
 	X509 *ca;               /* the CA it chains to (the pinned one) */
 	STACK_OF(X509) * chain; /* other certificates the server sent with it, possibly empty */
 	int request_type;       /* CL_SCEP_PKCSREQ or CL_SCEP_RENEWALREQ as sent */
+	bool transport_signed;  /* signed with a transport key (the key is not RSA), not the key itself */
 	int polls;              /* CertPolls sent */
 	char cipher[16];        /* "AES-256-CBC", ... as used */
 	char digest[16];        /* "SHA-256", ... as used */
@@ -93,7 +105,7 @@ void cl_scep_result_clear(struct cl_scep_result *result);
 enum cl_status cl_scep_get_caps(const char *url, const struct cl_scep_transport *transport, unsigned *caps,
                                 struct cl_error *err);
 enum cl_status cl_scep_get_ca(const char *url, const struct cl_scep_transport *transport,
-                              const unsigned char ca_sha256[CL_SCEP_FP_LEN], struct cl_scepmsg_ca *ca,
+                              const unsigned char ca_sha256[CL_SCEP_FP_LEN], struct cl_scepcert_ca *ca,
                               struct cl_error *err);
 
 /* transactionID = 64 lowercase hex digits of SHA-256 over the key's DER SubjectPublicKeyInfo, the
@@ -105,7 +117,24 @@ enum cl_status cl_scep_transaction_id_from_key(EVP_PKEY *key, char out[CL_SCEP_T
                                                struct cl_error *err);
 enum cl_status cl_scep_transaction_id_random(char out[CL_SCEP_TID_SIZE], struct cl_error *err);
 
-/* The default transport (cl_http_request()); ctx NULL. cancel may be NULL. */
-void cl_scep_transport_default(struct cl_scep_transport *transport, struct cl_cancel *cancel);
+/* How the default transport talks: core/http.h requests with these settings. All zero: system trust for an
+ * https scep.url, no proxy override, not cancellable. */
+struct cl_scep_http {
+	struct cl_cancel *cancel;
+	const void *ca_pem; /* trust anchors (PEM) for an https scep.url: the CA established for the server */
+	size_t ca_pem_len;
+	bool no_proxy;
+	cl_http_debug_fn debug; /* --debug output of the HTTP layer; may be NULL */
+	void *debug_data;
+	struct cl_http_client *client; /* made by the first request and kept, so GetCACaps, GetCACert and the
+	                                  PKIOperations share one connection; cl_scep_http_clear() frees it */
+};
+
+/* The default transport: requests with http's settings through one cl_http_client kept in http (NULL: all
+ * zero, and a new connection for each request). http is not copied: it must outlive the transport; release
+ * it with cl_scep_http_clear() when the transaction is over. */
+void cl_scep_transport_default(struct cl_scep_transport *transport, struct cl_scep_http *http);
+/* Close the connection the default transport kept open. The settings stay. Accepts NULL. */
+void cl_scep_http_clear(struct cl_scep_http *http);
 
 #endif

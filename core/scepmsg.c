@@ -6,15 +6,13 @@
 #include <strings.h>
 
 #include <openssl/asn1.h>
-#include <openssl/bn.h>
 #include <openssl/cms.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
 #include <openssl/provider.h>
-#include <openssl/rand.h>
-#include <openssl/x509v3.h>
+#include <openssl/rsa.h>
 
 /* SCEP's signed attributes (RFC 8894 3.2.1.2 and 3.3.2.2). Objects are made per message instead of
  * registered with OBJ_create(), so nothing global changes and threads need no lock. */
@@ -169,9 +167,9 @@ enum cl_status cl_scepmsg_choose_algs(unsigned caps, bool aes128, struct cl_scep
 	return CL_OK;
 }
 
-/* ---- certificates ---- */
+/* ---- DER ---- */
 
-static CMS_ContentInfo *d2i_cms_exact(const unsigned char *der, size_t len)
+CMS_ContentInfo *cl_scepmsg_d2i_cms(const unsigned char *der, size_t len)
 {
 	const unsigned char *p = der;
 	CMS_ContentInfo *cms;
@@ -184,170 +182,6 @@ static CMS_ContentInfo *d2i_cms_exact(const unsigned char *der, size_t len)
 		return NULL;
 	}
 	return cms;
-}
-
-enum cl_status cl_scepmsg_parse_certs(const unsigned char *der, size_t len, STACK_OF(X509) * *out,
-                                      struct cl_error *err)
-{
-	CMS_ContentInfo *cms;
-	STACK_OF(X509) * certs;
-	int n;
-
-	*out = NULL;
-	if (len > CL_SCEP_MAX_MESSAGE)
-		return cl_error_set(err, CL_E_REFUSED, "PKCS#7 is larger than %d bytes", CL_SCEP_MAX_MESSAGE);
-	cms = d2i_cms_exact(der, len);
-	if (!cms || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
-		CMS_ContentInfo_free(cms);
-		return cl_error_set_openssl(err, CL_E_REFUSED, "not a PKCS#7 SignedData with certificates");
-	}
-	certs = CMS_get1_certs(cms);
-	CMS_ContentInfo_free(cms);
-	n = certs ? sk_X509_num(certs) : 0;
-	if (n < 1 || n > CL_SCEP_MAX_CERTS) {
-		sk_X509_pop_free(certs, X509_free);
-		return cl_error_set(err, CL_E_REFUSED, "PKCS#7 holds %d certificates (1 to %d expected)", n,
-		                    CL_SCEP_MAX_CERTS);
-	}
-	*out = certs;
-	return CL_OK;
-}
-
-static int fingerprint_is(X509 *x, const unsigned char fp[CL_SCEP_FP_LEN])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
-
-	return X509_digest(x, EVP_sha256(), md, &n) && n == CL_SCEP_FP_LEN && CRYPTO_memcmp(md, fp, n) == 0;
-}
-
-/* Does x chain to anchor through certs? Time is not checked: a device whose clock is off must still be able
- * to enroll (the server's clock decides validity), and TLS later checks time anyway. */
-static int chains_to(X509 *x, X509 *anchor, STACK_OF(X509) * certs, int *verify_error)
-{
-	X509_STORE *store = X509_STORE_new();
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	int ok = 0;
-
-	*verify_error = X509_V_ERR_UNSPECIFIED;
-	if (store && ctx && X509_STORE_add_cert(store, anchor) && X509_STORE_CTX_init(ctx, store, x, certs)) {
-		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME);
-		ok = X509_verify_cert(ctx) == 1;
-		*verify_error = X509_STORE_CTX_get_error(ctx);
-	}
-	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(store);
-	ERR_clear_error();
-	return ok;
-}
-
-static int can_encrypt_to(X509 *x)
-{
-	EVP_PKEY *pk = X509_get0_pubkey(x);
-
-	/* X509_get_key_usage() is UINT32_MAX when the extension is absent: any use is allowed. */
-	return pk && EVP_PKEY_is_a(pk, "RSA") && (X509_get_key_usage(x) & KU_KEY_ENCIPHERMENT);
-}
-
-static STACK_OF(X509) *
-    cacert_certs(const unsigned char *body, size_t len, const char *content_type, struct cl_error *err)
-{
-	bool ra = content_type && strncasecmp(content_type, "application/x-x509-ca-ra-cert", 29) == 0;
-	STACK_OF(X509) *certs = NULL;
-
-	if (!ra) {
-		const unsigned char *p = body;
-		X509 *x = d2i_X509(NULL, &p, (long)len);
-
-		if (x && p == body + len && (certs = sk_X509_new_null()) && sk_X509_push(certs, x))
-			return certs;
-		X509_free(x);
-		sk_X509_free(certs);
-		certs = NULL;
-		ERR_clear_error();
-		if (content_type && strncasecmp(content_type, "application/x-x509-ca-cert", 26) == 0) {
-			cl_error_set(err, CL_E_REFUSED, "GetCACert reply is not a DER certificate");
-			return NULL;
-		}
-	}
-	if (cl_scepmsg_parse_certs(body, len, &certs, err) != CL_OK) {
-		cl_error_prefix(err, "GetCACert reply");
-		return NULL;
-	}
-	return certs;
-}
-
-enum cl_status cl_scepmsg_parse_cacert(const unsigned char *body, size_t len, const char *content_type,
-                                       const unsigned char ca_sha256[CL_SCEP_FP_LEN],
-                                       struct cl_scepmsg_ca *out, struct cl_error *err)
-{
-	int verify_error;
-
-	memset(out, 0, sizeof(*out));
-	if (len > CL_SCEP_MAX_MESSAGE)
-		return cl_error_set(err, CL_E_REFUSED, "GetCACert reply is larger than %d bytes",
-		                    CL_SCEP_MAX_MESSAGE);
-	if (!(out->certs = cacert_certs(body, len, content_type, err)))
-		return CL_E_REFUSED;
-	for (int i = 0; i < sk_X509_num(out->certs) && !out->ca; i++)
-		if (fingerprint_is(sk_X509_value(out->certs, i), ca_sha256))
-			out->ca = sk_X509_value(out->certs, i);
-	if (!out->ca) {
-		cl_error_set(err, CL_E_REFUSED,
-		             "none of the %d certificates GetCACert returned is the CA "
-		             "activation named (SHA-256 fingerprint differs)",
-		             sk_X509_num(out->certs));
-		goto fail;
-	}
-	X509_up_ref(out->ca);
-	if (!(out->signers = sk_X509_new_null()) || !X509_up_ref(out->ca) ||
-	    !sk_X509_push(out->signers, out->ca)) {
-		cl_error_set_openssl(err, CL_E_UNEXPECTED, "GetCACert");
-		goto fail;
-	}
-	for (int i = 0; i < sk_X509_num(out->certs); i++) {
-		X509 *x = sk_X509_value(out->certs, i);
-
-		if (x == out->ca || !chains_to(x, out->ca, out->certs, &verify_error))
-			continue; /* an unrelated certificate is ignored, never trusted */
-		if (!X509_up_ref(x) || !sk_X509_push(out->signers, x)) {
-			X509_free(x);
-			cl_error_set_openssl(err, CL_E_UNEXPECTED, "GetCACert");
-			goto fail;
-		}
-		if (!out->recipient && !X509_check_ca(x) && can_encrypt_to(x) && X509_up_ref(x))
-			out->recipient = x;
-	}
-	if (!out->recipient) {
-		EVP_PKEY *pk = X509_get0_pubkey(out->ca);
-
-		if (!pk || !EVP_PKEY_is_a(pk, "RSA")) {
-			cl_error_set(err, CL_E_REFUSED,
-			             "GetCACert offers no RA certificate and the CA has no RSA "
-			             "key to encrypt the request to");
-			goto fail;
-		}
-		if (!X509_up_ref(out->ca)) {
-			cl_error_set_openssl(err, CL_E_UNEXPECTED, "GetCACert");
-			goto fail;
-		}
-		out->recipient = out->ca;
-	}
-	return CL_OK;
-fail:
-	cl_scepmsg_ca_clear(out);
-	return CL_E_REFUSED;
-}
-
-void cl_scepmsg_ca_clear(struct cl_scepmsg_ca *ca)
-{
-	if (!ca)
-		return;
-	X509_free(ca->ca);
-	X509_free(ca->recipient);
-	sk_X509_pop_free(ca->signers, X509_free);
-	sk_X509_pop_free(ca->certs, X509_free);
-	memset(ca, 0, sizeof(*ca));
 }
 
 /* ---- building pkiMessages ---- */
@@ -617,7 +451,7 @@ enum cl_status cl_scepmsg_parse(const unsigned char *der, size_t len, STACK_OF(X
 	if ((st = oids_load(&ids, err)) != CL_OK)
 		return st;
 	st = CL_E_REFUSED;
-	cms = d2i_cms_exact(der, len);
+	cms = cl_scepmsg_d2i_cms(der, len);
 	if (!cms || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed ||
 	    OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
 		cl_error_set_openssl(err, st, "SCEP reply is not a PKCS#7 SignedData message");
@@ -692,54 +526,182 @@ enum cl_status cl_scepmsg_check_certrep(const struct cl_scepmsg_in *rep, const c
 
 /* The content-encryption algorithm of an EnvelopedData, read with the PKCS#7 structures (CMS has no getter).
  */
-static int envelope_cipher(const unsigned char *der, size_t len)
+static int envelope_cipher(const PKCS7 *p7)
 {
-	const unsigned char *p = der;
-	PKCS7 *p7 = len <= CL_SCEP_MAX_MESSAGE ? d2i_PKCS7(NULL, &p, (long)len) : NULL;
-	int nid = NID_undef;
-
 	if (p7 && PKCS7_type_is_enveloped(p7) && p7->d.enveloped && p7->d.enveloped->enc_data &&
 	    p7->d.enveloped->enc_data->algorithm)
-		nid = OBJ_obj2nid(p7->d.enveloped->enc_data->algorithm->algorithm);
-	PKCS7_free(p7);
+		return OBJ_obj2nid(p7->d.enveloped->enc_data->algorithm->algorithm);
+	return NID_undef;
+}
+
+/* One DER header at *p (not past END): tag, class and content length; *p moves to the content. Definite
+ * lengths only, and the content must fit. */
+static bool der_header(const unsigned char **p, const unsigned char *end, int *tag, int *cls, long *len)
+{
+	int r;
+
+	if (*p >= end)
+		return false;
+	r = ASN1_get_object(p, len, tag, cls, end - *p);
+	return !(r & 0x80) && r != 0x21 && *len >= 0 && *len <= end - *p;
+}
+
+/* Enter the element at *p when it has TAG (universal, or context-specific when CTX): *p moves to its
+ * content and *end to the content's end. */
+static bool der_enter(const unsigned char **p, const unsigned char **end, int want, bool ctx)
+{
+	int tag, cls;
+	long len;
+
+	if (!der_header(p, *end, &tag, &cls, &len) || tag != want ||
+	    cls != (ctx ? V_ASN1_CONTEXT_SPECIFIC : V_ASN1_UNIVERSAL))
+		return false;
+	*end = *p + len;
+	return true;
+}
+
+/* Step over the element at *p when it has TAG; false (and *p unchanged) otherwise. */
+static bool der_skip(const unsigned char **p, const unsigned char *end, int want, bool ctx)
+{
+	const unsigned char *q = *p, *e = end;
+
+	if (!der_enter(&q, &e, want, ctx))
+		return false;
+	*p = e;
+	return true;
+}
+
+/* The same, read from the DER of an EnvelopedData ContentInfo (RFC 5652 section 6.1) for an envelope that
+ * PKCS#7 cannot parse: one to an EC key has a key-agreement recipient (ECDH), which only CMS knows.
+ * NID_undef for anything else. */
+static int envelope_cipher_der(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der, *end = der + len, *oid;
+	ASN1_OBJECT *obj = NULL;
+	int nid = NID_undef;
+
+	if (len > CL_SCEP_MAX_MESSAGE || !der_enter(&p, &end, V_ASN1_SEQUENCE, false))
+		return NID_undef;
+	oid = p;
+	if (!der_skip(&p, end, V_ASN1_OBJECT, false) || !(obj = d2i_ASN1_OBJECT(NULL, &oid, p - oid)) ||
+	    OBJ_obj2nid(obj) != NID_pkcs7_enveloped)
+		goto out;
+	if (!der_enter(&p, &end, 0, true) || !der_enter(&p, &end, V_ASN1_SEQUENCE, false) ||
+	    !der_skip(&p, end, V_ASN1_INTEGER, false))
+		goto out;
+	der_skip(&p, end, 0, true); /* originatorInfo, optional */
+	if (!der_skip(&p, end, V_ASN1_SET, false) || !der_enter(&p, &end, V_ASN1_SEQUENCE, false) ||
+	    !der_skip(&p, end, V_ASN1_OBJECT, false) || !der_enter(&p, &end, V_ASN1_SEQUENCE, false))
+		goto out;
+	oid = p;
+	if (!der_skip(&p, end, V_ASN1_OBJECT, false))
+		goto out;
+	ASN1_OBJECT_free(obj);
+	obj = d2i_ASN1_OBJECT(NULL, &oid, p - oid);
+	nid = obj ? OBJ_obj2nid(obj) : NID_undef;
+out:
+	ASN1_OBJECT_free(obj);
 	return nid;
 }
 
-/* Single DES lives in OpenSSL's legacy provider. It is loaded into a library context of its own, used for
- * this one decryption, so nothing else in the process can pick DES up. */
-struct legacy {
-	OSSL_LIB_CTX *ctx;
-	OSSL_PROVIDER *def, *legacy;
-};
-
-static void legacy_free(struct legacy *l)
+/* The content-encryption key, from the RSA key transport addressed to cert (any, when cert is NULL). */
+static int unwrap_cek(const PKCS7_ENVELOPE *env, EVP_PKEY *key, X509 *cert, unsigned char *cek,
+                      size_t *cek_len)
 {
-	if (l->legacy)
-		OSSL_PROVIDER_unload(l->legacy);
-	if (l->def)
-		OSSL_PROVIDER_unload(l->def);
-	OSSL_LIB_CTX_free(l->ctx);
-	memset(l, 0, sizeof(*l));
+	size_t size = *cek_len;
+
+	for (int i = 0; i < sk_PKCS7_RECIP_INFO_num(env->recipientinfo); i++) {
+		PKCS7_RECIP_INFO *ri = sk_PKCS7_RECIP_INFO_value(env->recipientinfo, i);
+		EVP_PKEY_CTX *pctx;
+		int ok;
+
+		if (!ri->issuer_and_serial || !ri->enc_key || !ri->key_enc_algor ||
+		    OBJ_obj2nid(ri->key_enc_algor->algorithm) != NID_rsaEncryption)
+			continue;
+		if (cert &&
+		    (X509_NAME_cmp(ri->issuer_and_serial->issuer, X509_get_issuer_name(cert)) != 0 ||
+		     ASN1_INTEGER_cmp(ri->issuer_and_serial->serial, X509_get0_serialNumber(cert)) != 0))
+			continue;
+		pctx = EVP_PKEY_CTX_new(key, NULL);
+		*cek_len = size;
+		ok = pctx && EVP_PKEY_decrypt_init(pctx) > 0 &&
+		     EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0 &&
+		     EVP_PKEY_decrypt(pctx, cek, cek_len, ri->enc_key->data, (size_t)ri->enc_key->length) > 0;
+		EVP_PKEY_CTX_free(pctx);
+		if (ok)
+			return 1;
+	}
+	return 0;
 }
 
-static int legacy_load(struct legacy *l)
+/* Single DES, which servers such as micromdm's use for CertReps. The key transport is decrypted with our key
+ * as usual; only the DES-CBC step runs in a library context holding nothing but OpenSSL's legacy provider,
+ * made for this call, so nothing else in the process can pick DES up. (CMS_decrypt() in such a context
+ * would also re-import the key and seed a second random generator: several milliseconds more.) */
+static enum cl_status decrypt_des(const PKCS7 *p7, EVP_PKEY *key, X509 *cert, BIO *out, struct cl_error *err)
 {
-	memset(l, 0, sizeof(*l));
-	if ((l->ctx = OSSL_LIB_CTX_new()) && (l->def = OSSL_PROVIDER_load(l->ctx, "default")) &&
-	    (l->legacy = OSSL_PROVIDER_load(l->ctx, "legacy")))
-		return 1;
-	legacy_free(l);
-	return 0;
+	const PKCS7_ENC_CONTENT *ec = p7->d.enveloped->enc_data;
+	unsigned char cek[1024], iv[8], *plain = NULL; /* RSA decryption wants room for a whole block */
+	size_t cek_len = sizeof(cek);
+	int n1 = 0, n2 = 0, ok = 0;
+	OSSL_LIB_CTX *ctx = NULL;
+	OSSL_PROVIDER *legacy = NULL;
+	EVP_CIPHER *des = NULL;
+	EVP_CIPHER_CTX *cctx = NULL;
+
+	if (!ec->enc_data || ec->enc_data->length < 8 || ec->enc_data->length % 8 != 0 ||
+	    ASN1_TYPE_get_octetstring(ec->algorithm->parameter, iv, sizeof(iv)) != (int)sizeof(iv) ||
+	    OBJ_obj2nid(ec->content_type) != NID_pkcs7_data)
+		return cl_error_set(err, CL_E_REFUSED, "SCEP envelope (DES) is malformed");
+	if (!unwrap_cek(p7->d.enveloped, key, cert, cek, &cek_len) || cek_len != 8) {
+		OPENSSL_cleanse(cek, sizeof(cek));
+		return cl_error_set_openssl(err, CL_E_REFUSED, "SCEP envelope does not decrypt with our key");
+	}
+	if (!(ctx = OSSL_LIB_CTX_new()) || !(legacy = OSSL_PROVIDER_load(ctx, "legacy")) ||
+	    !(des = EVP_CIPHER_fetch(ctx, "DES-CBC", NULL))) {
+		cl_error_set_openssl(err, CL_E_REFUSED,
+		                     "SCEP envelope uses single DES and OpenSSL's legacy provider "
+		                     "is not available");
+		goto out;
+	}
+	plain = OPENSSL_malloc((size_t)ec->enc_data->length + 8);
+	ok = plain && (cctx = EVP_CIPHER_CTX_new()) && EVP_DecryptInit_ex2(cctx, des, cek, iv, NULL) &&
+	     EVP_DecryptUpdate(cctx, plain, &n1, ec->enc_data->data, ec->enc_data->length) &&
+	     EVP_DecryptFinal_ex(cctx, plain + n1, &n2) && BIO_write(out, plain, n1 + n2) == n1 + n2;
+	if (!ok)
+		cl_error_set_openssl(err, CL_E_REFUSED, "SCEP envelope does not decrypt with our key");
+out:
+	OPENSSL_cleanse(cek, sizeof(cek));
+	OPENSSL_clear_free(plain, ec->enc_data->length + 8);
+	EVP_CIPHER_CTX_free(cctx);
+	EVP_CIPHER_free(des);
+	if (legacy)
+		OSSL_PROVIDER_unload(legacy);
+	OSSL_LIB_CTX_free(ctx);
+	return ok ? CL_OK : CL_E_REFUSED;
+}
+
+static enum cl_status decrypt_cms(const unsigned char *envelope, size_t len, EVP_PKEY *key, X509 *cert,
+                                  BIO *out, struct cl_error *err)
+{
+	CMS_ContentInfo *cms = cl_scepmsg_d2i_cms(envelope, len);
+	enum cl_status st = CL_OK;
+
+	if (!cms || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped)
+		st = cl_error_set_openssl(err, CL_E_REFUSED, "SCEP envelope is not a PKCS#7 EnvelopedData");
+	else if (CMS_decrypt(cms, key, cert, NULL, out, CMS_BINARY) != 1)
+		st = cl_error_set_openssl(err, CL_E_REFUSED, "SCEP envelope does not decrypt with our key");
+	CMS_ContentInfo_free(cms);
+	return st;
 }
 
 enum cl_status cl_scepmsg_decrypt(const unsigned char *envelope, size_t len, EVP_PKEY *key, X509 *cert,
                                   unsigned char **plain, size_t *plain_len, int *cipher_nid,
                                   struct cl_error *err)
 {
-	int nid = envelope_cipher(envelope, len);
-	struct legacy legacy = { 0 };
-	CMS_ContentInfo *cms = NULL;
 	const unsigned char *p = envelope;
+	PKCS7 *p7 = len <= CL_SCEP_MAX_MESSAGE ? d2i_PKCS7(NULL, &p, (long)len) : NULL;
+	int nid = p7 && p == envelope + len ? envelope_cipher(p7) : envelope_cipher_der(envelope, len);
 	BIO *out = BIO_new(BIO_s_secmem());
 	enum cl_status st = CL_E_REFUSED;
 	BUF_MEM *mem = NULL;
@@ -753,32 +715,25 @@ enum cl_status cl_scepmsg_decrypt(const unsigned char *envelope, size_t len, EVP
 	case NID_aes_192_cbc:
 	case NID_aes_256_cbc:
 	case NID_des_ede3_cbc:
+		st = out ? decrypt_cms(envelope, len, key, cert, out, err) : CL_E_UNEXPECTED;
 		break;
 	case NID_des_cbc:
-		if (!legacy_load(&legacy)) {
-			cl_error_set_openssl(err, st,
-			                     "SCEP envelope uses single DES and OpenSSL's legacy provider "
-			                     "is not available");
-			goto out;
-		}
+		if (!p7 || p != envelope + len)
+			cl_error_set(err, st, "SCEP envelope uses single DES without RSA key transport");
+		else
+			st = out ? decrypt_des(p7, key, cert, out, err) : CL_E_UNEXPECTED;
 		break;
 	case NID_undef:
 		cl_error_set_openssl(err, st, "SCEP envelope is not a PKCS#7 EnvelopedData");
-		goto out;
+		break;
 	default:
 		cl_error_set(err, st, "SCEP envelope is encrypted with %s, which certlink does not accept",
 		             OBJ_nid2sn(nid));
-		goto out;
+		break;
 	}
-	if (!(cms = CMS_ContentInfo_new_ex(legacy.ctx, NULL)) || !d2i_CMS_ContentInfo(&cms, &p, (long)len) ||
-	    p != envelope + len || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped) {
-		cl_error_set_openssl(err, st, "SCEP envelope is not a PKCS#7 EnvelopedData");
+	if (st != CL_OK)
 		goto out;
-	}
-	if (!out || CMS_decrypt(cms, key, cert, NULL, out, CMS_BINARY) != 1) {
-		cl_error_set_openssl(err, st, "SCEP envelope does not decrypt with our key");
-		goto out;
-	}
+	st = CL_E_REFUSED;
 	BIO_get_mem_ptr(out, &mem);
 	if (!mem || mem->length == 0 || mem->length > CL_SCEP_MAX_MESSAGE) {
 		cl_error_set(err, st, "SCEP envelope content is empty or larger than %d bytes",
@@ -793,74 +748,13 @@ enum cl_status cl_scepmsg_decrypt(const unsigned char *envelope, size_t len, EVP
 	st = CL_OK;
 out:
 	BIO_free(out);
-	CMS_ContentInfo_free(cms);
-	legacy_free(&legacy);
+	PKCS7_free(p7);
 	return st;
 }
 
 void cl_scepmsg_plain_free(unsigned char *plain, size_t len)
 {
 	OPENSSL_clear_free(plain, len);
-}
-
-enum cl_status cl_scepmsg_pick_issued(STACK_OF(X509) * certs, const EVP_PKEY *want,
-                                      const struct cl_scepmsg_ca *ca, X509 **out, struct cl_error *err)
-{
-	STACK_OF(X509) *pool = sk_X509_new_null();
-	int found = 0, verify_error = X509_V_OK;
-
-	*out = NULL;
-	for (int i = 0; pool && i < sk_X509_num(certs); i++)
-		sk_X509_push(pool, sk_X509_value(certs, i));
-	for (int i = 0; pool && ca->certs && i < sk_X509_num(ca->certs); i++)
-		sk_X509_push(pool, sk_X509_value(ca->certs, i));
-	for (int i = 0; pool && i < sk_X509_num(certs) && !*out; i++) {
-		X509 *x = sk_X509_value(certs, i);
-		EVP_PKEY *pk = X509_get0_pubkey(x);
-
-		if (!pk || EVP_PKEY_eq(pk, want) != 1)
-			continue;
-		found = 1;
-		if (chains_to(x, ca->ca, pool, &verify_error) && X509_up_ref(x))
-			*out = x;
-	}
-	sk_X509_free(pool);
-	ERR_clear_error();
-	if (*out)
-		return CL_OK;
-	if (!found)
-		return cl_error_set(err, CL_E_REFUSED, "the SCEP server returned no certificate for our key");
-	return cl_error_set(err, CL_E_REFUSED, "the issued certificate does not chain to the CA: %s",
-	                    X509_verify_cert_error_string(verify_error));
-}
-
-enum cl_status cl_scepmsg_self_signed(EVP_PKEY *key, const X509_NAME *subject, const EVP_MD *md, X509 **out,
-                                      struct cl_error *err)
-{
-	unsigned char serial[8];
-	X509 *x = X509_new();
-	BIGNUM *bn = NULL;
-	ASN1_INTEGER *sn = NULL;
-	int ok;
-
-	*out = NULL;
-	ok = x && RAND_bytes(serial, sizeof(serial)) == 1;
-	serial[0] &= 0x7f; /* positive */
-	serial[0] |= 0x01; /* and non-zero */
-	ok = ok && (bn = BN_bin2bn(serial, sizeof(serial), NULL)) && (sn = BN_to_ASN1_INTEGER(bn, NULL)) &&
-	     X509_set_version(x, X509_VERSION_3) && X509_set_serialNumber(x, sn) &&
-	     X509_set_subject_name(x, subject) && X509_set_issuer_name(x, subject) &&
-	     X509_gmtime_adj(X509_getm_notBefore(x), -3600) &&
-	     X509_gmtime_adj(X509_getm_notAfter(x), 7L * 86400) && X509_set_pubkey(x, key) &&
-	     X509_sign(x, key, md) > 0;
-	ASN1_INTEGER_free(sn);
-	BN_free(bn);
-	if (!ok) {
-		X509_free(x);
-		return cl_error_set_openssl(err, CL_E_LOCAL, "making the SCEP signer certificate");
-	}
-	*out = x;
-	return CL_OK;
 }
 
 enum cl_status cl_scepmsg_issuer_and_subject(const X509_NAME *issuer, const X509_NAME *subject,

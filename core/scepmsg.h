@@ -1,8 +1,9 @@
 /* certlink core: SCEP messages (RFC 8894) as bytes — pure functions, no I/O.
  *
- * Parsers take a server's reply (GetCACaps text, GetCACert certificate or degenerate PKCS#7, a CertRep
- * pkiMessage) and return a struct or an error; each has a libFuzzer target under tests/fuzz/. Builders make
- * the client's pkiMessages. The enrollment flow that strings them together over HTTP is core/scep.c.
+ * Parsers take a server's reply (GetCACaps text, a CertRep pkiMessage and its envelope) and return a struct
+ * or an error; each has a libFuzzer target under tests/fuzz/. Builders make the client's pkiMessages. The
+ * certificates SCEP carries (GetCACert, the issued certificate) are core/scepcert.c; the enrollment flow
+ * that strings it all together over HTTP is core/scep.c.
  *
  * Every input is capped before it is parsed: CL_SCEP_MAX_MESSAGE bytes for PKCS#7 and certificates,
  * CL_SCEP_MAX_CAPS bytes for GetCACaps, CL_SCEP_MAX_CERTS certificates per reply.
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -59,6 +61,9 @@ enum {
 	CL_SCEP_CAP_STANDARD = 1u << 8,
 };
 
+/* d2i of a CMS/PKCS#7 ContentInfo of 1..CL_SCEP_MAX_MESSAGE bytes with nothing after it, or NULL. */
+CMS_ContentInfo *cl_scepmsg_d2i_cms(const unsigned char *der, size_t len);
+
 /* "PKCSReq", "CertRep", ...; "messageType N" style names are not returned: NULL for unknown types. */
 const char *cl_scep_message_type_name(int type);
 /* "badAlg", "badMessageCheck", "badRequest", "badTime", "badCertId"; NULL for other values. */
@@ -80,28 +85,6 @@ struct cl_scepmsg_algs {
 	bool post;               /* POSTPKIOperation offered */
 };
 enum cl_status cl_scepmsg_choose_algs(unsigned caps, bool aes128, struct cl_scepmsg_algs *out,
-                                      struct cl_error *err);
-
-/* The CA as GetCACert gave it, after cl_scepmsg_parse_cacert(). Owned; free with cl_scepmsg_ca_clear(). */
-struct cl_scepmsg_ca {
-	X509 *ca;                 /* the certificate whose SHA-256 is the activation's scep.ca_sha256 */
-	X509 *recipient;          /* encrypt requests to this: an RA allowing keyEncipherment, else the CA */
-	STACK_OF(X509) * signers; /* may sign CertReps: the CA and every RA certificate chaining to it */
-	STACK_OF(X509) * certs;   /* every certificate of the reply, to build chains with */
-};
-
-/* GetCACert: content_type "application/x-x509-ca-cert" (one DER certificate) or
- * "application/x-x509-ca-ra-cert" (degenerate PKCS#7); anything else is sniffed (DER certificate, then
- * PKCS#7). CL_E_REFUSED when no certificate has the fingerprint ca_sha256, or the encryption certificate
- * has no RSA key. An RA is accepted only when it chains to that CA. */
-enum cl_status cl_scepmsg_parse_cacert(const unsigned char *body, size_t len, const char *content_type,
-                                       const unsigned char ca_sha256[CL_SCEP_FP_LEN],
-                                       struct cl_scepmsg_ca *out, struct cl_error *err);
-void cl_scepmsg_ca_clear(struct cl_scepmsg_ca *ca);
-
-/* A degenerate certificates-only PKCS#7/CMS SignedData: 1..CL_SCEP_MAX_CERTS certificates. Caller frees with
- * sk_X509_pop_free(*out, X509_free). */
-enum cl_status cl_scepmsg_parse_certs(const unsigned char *der, size_t len, STACK_OF(X509) * *out,
                                       struct cl_error *err);
 
 /* A pkiMessage to build. Requests set message_type, transaction_id, sender_nonce, content (the PKCS#10 DER
@@ -159,25 +142,17 @@ enum cl_status cl_scepmsg_check_certrep(const struct cl_scepmsg_in *rep, const c
                                         const unsigned char sender_nonce[CL_SCEP_NONCE_LEN],
                                         struct cl_error *err);
 
-/* Decrypts a pkcsPKIEnvelope with key (and the certificate it was encrypted to). Caller frees *plain with
+/* Decrypts a pkcsPKIEnvelope with key and the certificate it was encrypted to (cert NULL: every recipient is
+ * tried with key). Caller frees *plain with
  * cl_scepmsg_plain_free(). The result is capped at CL_SCEP_MAX_MESSAGE bytes. *cipher_nid (may be NULL)
  * tells what the sender encrypted with. Accepted: AES-CBC and DES3, and single DES because servers such as
  * micromdm's encrypt CertReps with it: a CertRep envelope holds only public certificates, whose integrity
- * the signature and cl_scepmsg_pick_issued() check, so DES costs no secrecy there. Requests certlink sends
+ * the signature and cl_scepcert_pick_issued() check, so DES costs no secrecy there. Requests certlink sends
  * never use DES (cl_scepmsg_choose_algs()). */
 enum cl_status cl_scepmsg_decrypt(const unsigned char *envelope, size_t len, EVP_PKEY *key, X509 *cert,
                                   unsigned char **plain, size_t *plain_len, int *cipher_nid,
                                   struct cl_error *err);
 void cl_scepmsg_plain_free(unsigned char *plain, size_t len);
-
-/* From the certificates of a SUCCESS reply, the one whose public key is want; it must chain to ca->ca
- * (intermediates from the reply or GetCACert). Caller frees *out with X509_free(). CL_E_REFUSED otherwise. */
-enum cl_status cl_scepmsg_pick_issued(STACK_OF(X509) * certs, const EVP_PKEY *want,
-                                      const struct cl_scepmsg_ca *ca, X509 **out, struct cl_error *err);
-
-/* A throw-away self-signed certificate of key with subject, to sign a PKCSReq (RFC 8894 2.3). */
-enum cl_status cl_scepmsg_self_signed(EVP_PKEY *key, const X509_NAME *subject, const EVP_MD *md, X509 **out,
-                                      struct cl_error *err);
 
 /* IssuerAndSubject (the CertPoll content) as DER; caller frees with OPENSSL_free(). */
 enum cl_status cl_scepmsg_issuer_and_subject(const X509_NAME *issuer, const X509_NAME *subject,

@@ -13,7 +13,8 @@ enum cl_store_kind {
 /* A stable lowercase name: "ask", "user" or "computer"; "unknown" for any other value. Static string. */
 const char *cl_store_kind_name(enum cl_store_kind kind);
 
-/* Parse "user" or "computer" (not "ask"); false for anything else. */
+/* Parse "user" or "computer" (a decided store, as local state records it); false for anything else,
+ * including "ask". */
 bool cl_store_kind_parse(const char *name, enum cl_store_kind *out);
 
 #endif

@@ -1,8 +1,9 @@
 /* certlink core: certificate stores and trust anchors (see store.h). */
 #include "store.h"
 #include "fileio.h"
+#include "nssdb.h"
 #include "records.h"
-#include "tool.h"
+#include "systrust.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -186,70 +187,6 @@ out:
 	return st;
 }
 
-/* ---- external tools ---- */
-
-/* Run ARGV; a tool that cannot be started or exits non-zero is CL_E_LOCAL naming WHAT. */
-static enum cl_status run_ok(const char *const *argv, const char *what, struct cl_error *err)
-{
-	char out[TOOL_OUT];
-	int code;
-
-	if (cl_tool_run(argv, out, sizeof(out), &code, err) != CL_OK) {
-		cl_error_prefix(err, "%s", what);
-		return CL_E_LOCAL;
-	}
-	if (code != 0)
-		return cl_error_set(err, CL_E_LOCAL, "%s: %s exited with status %d: %s", what, argv[0], code,
-		                    cl_tool_last_line(out));
-	return CL_OK;
-}
-
-/* The user's NSS database ("sql:DIR") when it exists (DIR/cert9.db), else NULL. */
-static char *nss_db_if_present(void)
-{
-	char *dir = cl_paths_nssdb_dir(NULL), *db = NULL, *probe;
-
-	probe = dir ? cl_paths_join(dir, "cert9.db", NULL) : NULL;
-	if (probe && access(probe, R_OK | W_OK) == 0)
-		db = cl_paths_nssdb(NULL);
-	free(probe);
-	free(dir);
-	return db;
-}
-
-/* Is NICKNAME in the NSS database DB? (A database that cannot be opened has nothing in it.) */
-static bool nss_has(const char *certutil, const char *db, const char *nickname)
-{
-	const char *argv[] = { certutil, "-L", "-d", db, "-n", nickname, NULL };
-	int code = -1;
-
-	return cl_tool_run(argv, NULL, 0, &code, NULL) == CL_OK && code == 0;
-}
-
-static enum cl_status nss_import(const char *db, const char *p12, const char *pwfile, const char *nickname,
-                                 struct cl_error *err)
-{
-	char *pk12util = cl_paths_tool_pk12util(err),
-	     *certutil = pk12util ? cl_paths_tool_certutil(err) : NULL;
-	enum cl_status st = CL_E_LOCAL;
-
-	if (certutil) {
-		/* -w: the bundle password from its 0600 file. -k /dev/null: the database's own password is
-		 * empty (as Chromium creates it); a protected database fails here with a clear message. */
-		const char *argv[] = { pk12util, "-i", p12, "-d", db, "-w", pwfile, "-k", "/dev/null", NULL };
-
-		st = run_ok(argv, "importing into the NSS database", err);
-		if (st == CL_OK && !nss_has(certutil, db, nickname))
-			st = cl_error_set(
-			    err, CL_E_LOCAL,
-			    "importing into the NSS database %s: \"%s\" is not there after pk12util", db,
-			    nickname);
-	}
-	free(pk12util);
-	free(certutil);
-	return st;
-}
-
 /* ---- removal ---- */
 
 static enum cl_status remove_file(const char *path, struct cl_error *err)
@@ -264,69 +201,6 @@ static enum cl_status remove_dir(const char *path, struct cl_error *err)
 	if (rmdir(path) != 0 && errno != ENOENT)
 		return cl_error_set(err, CL_E_LOCAL, "removing directory %s: %s", path, strerror(errno));
 	return CL_OK;
-}
-
-static enum cl_status remove_nss(const struct cl_location *loc, struct cl_error *err)
-{
-	char *certutil = cl_paths_tool_certutil(err);
-	enum cl_status st = CL_OK;
-
-	if (!certutil)
-		return CL_E_LOCAL;
-	if (nss_has(certutil, loc->path, loc->nickname)) {
-		const char *del_key[] = { certutil,      "-F", "-d",        loc->path, "-n",
-			                  loc->nickname, "-f", "/dev/null", NULL };
-		const char *del_cert[] = { certutil, "-D", "-d", loc->path, "-n", loc->nickname, NULL };
-
-		/* -F removes the key and its certificate; a CA (or a certificate whose key is gone) needs -D.
-		 */
-		if (loc->kind != CL_LOC_NSS_CERT ||
-		    run_ok(del_key, "removing from the NSS database", NULL) != CL_OK)
-			st = run_ok(del_cert, "removing from the NSS database", err);
-		if (st == CL_OK && nss_has(certutil, loc->path, loc->nickname))
-			st = cl_error_set(err, CL_E_LOCAL, "\"%s\" is still in the NSS database %s",
-			                  loc->nickname, loc->path);
-	}
-	free(certutil);
-	return st;
-}
-
-static enum cl_status update_ca_certificates(struct cl_error *err)
-{
-	char *tool = cl_paths_tool_update_ca(err);
-	const char *argv[] = { tool, NULL };
-	enum cl_status st;
-
-	if (!tool)
-		return CL_E_LOCAL;
-	st = run_ok(argv, "updating the system trust store", err);
-	free(tool);
-	return st;
-}
-
-static enum cl_status remove_anchor(const struct cl_location *loc, struct cl_error *err)
-{
-	enum cl_status st;
-	char *trust;
-
-	if (loc->kind == CL_LOC_CA_CERTIFICATES) {
-		if (unlink(loc->path) != 0) {
-			if (errno == ENOENT)
-				return CL_OK;
-			return cl_error_set(err, CL_E_LOCAL, "removing %s: %s", loc->path, strerror(errno));
-		}
-		return update_ca_certificates(err);
-	}
-	trust = cl_paths_tool_trust(err);
-	if (!trust)
-		return CL_E_LOCAL;
-	{
-		const char *argv[] = { trust, "anchor", "--remove", loc->path, NULL };
-
-		st = run_ok(argv, "removing the trust anchor", err);
-	}
-	free(trust);
-	return st;
 }
 
 static enum cl_status remove_one(const struct cl_location *loc, struct cl_error *err)
@@ -344,10 +218,10 @@ static enum cl_status remove_one(const struct cl_location *loc, struct cl_error 
 		return remove_file(loc->path, err);
 	case CL_LOC_NSS_CERT:
 	case CL_LOC_NSS_CA:
-		return remove_nss(loc, err);
+		return cl_nssdb_remove(loc->path, loc->nickname, loc->kind == CL_LOC_NSS_CERT, err);
 	case CL_LOC_P11KIT_ANCHOR:
 	case CL_LOC_CA_CERTIFICATES:
-		return remove_anchor(loc, err);
+		return cl_systrust_remove(loc, err);
 	}
 	return cl_error_set(err, CL_E_UNEXPECTED, "unknown location kind %d", (int)loc->kind);
 }
@@ -528,11 +402,46 @@ out:
 	return st;
 }
 
-enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
-                                const char *nickname, struct cl_locations *locations, struct cl_error *err)
+/* The path of the first location of KIND in LOCS, or NULL. */
+static const char *location_path(const struct cl_locations *locs, enum cl_location_kind kind)
+{
+	for (size_t i = 0; locs && i < locs->n; i++)
+		if (locs->items[i].kind == kind)
+			return locs->items[i].path;
+	return NULL;
+}
+
+/* Take the replaced certificate's NSS entries out of the way (see cl_store_install_replacing()). */
+static void nss_unreplace(const struct cl_locations *replaces, const char *db)
+{
+	for (size_t i = 0; replaces && i < replaces->n; i++) {
+		const struct cl_location *l = &replaces->items[i];
+
+		if (l->kind == CL_LOC_NSS_CERT && strcmp(l->path, db) == 0)
+			cl_nssdb_remove(db, l->nickname, true, NULL);
+	}
+}
+
+/* Best effort: put the replaced certificate back into the NSS database from its own bundle. */
+static void nss_restore(const struct cl_locations *replaces, const char *db)
+{
+	const char *p12 = location_path(replaces, CL_LOC_PKCS12);
+	const char *pw = location_path(replaces, CL_LOC_PKCS12_PASSWORD);
+
+	for (size_t i = 0; p12 && pw && i < replaces->n; i++)
+		if (replaces->items[i].kind == CL_LOC_NSS_CERT && strcmp(replaces->items[i].path, db) == 0) {
+			cl_nssdb_import_pkcs12(db, p12, pw, replaces->items[i].nickname, NULL);
+			break;
+		}
+}
+
+enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert,
+                                          STACK_OF(X509) * chain, const char *nickname,
+                                          const struct cl_locations *replaces, struct cl_locations *locations,
+                                          struct cl_error *err)
 {
 	struct cl_locations done = { 0 };
-	char serial[41], defnick[64], *db = NULL;
+	char serial[41], defnick[64], actual[NICKNAME_MAX + 1], *db = NULL;
 	enum cl_status st;
 
 	if (cl_store_check_allowed(kind, err) != CL_OK)
@@ -549,12 +458,15 @@ enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *ce
 	if (!valid_nickname(nickname))
 		return cl_error_set(err, CL_E_LOCAL, "invalid certificate nickname");
 	st = install_files(kind, key, cert, chain, serial, nickname, &done, err);
-	if (st == CL_OK && kind == CL_STORE_USER && (db = nss_db_if_present()) != NULL) {
-		/* done.items: [0] directory, [1] key, [2] certificate, ... the bundle and its password last.
-		 */
-		st = nss_import(db, done.items[done.n - 2].path, done.items[done.n - 1].path, nickname, err);
+	if (st == CL_OK && kind == CL_STORE_USER && (db = cl_nssdb_find()) != NULL) {
+		nss_unreplace(replaces, db);
+		/* done.items: directory, key, certificate, [chain,] bundle, then the bundle's password. */
+		st = cl_nssdb_import_pkcs12_cert(db, done.items[done.n - 2].path, done.items[done.n - 1].path,
+		                                 nickname, cert, actual, sizeof(actual), err);
 		if (st == CL_OK)
-			st = cl_locations_add(&done, CL_LOC_NSS_CERT, db, nickname, err);
+			st = cl_locations_add(&done, CL_LOC_NSS_CERT, db, actual, err);
+		else
+			nss_restore(replaces, db);
 	}
 	if (st == CL_OK)
 		st = cl_locations_append(locations, &done, err);
@@ -567,31 +479,13 @@ enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *ce
 	return st;
 }
 
-/* ---- trust ---- */
-
-/* Write CA as PEM to PATH unless the same PEM is already there. *created says whether this call made it. */
-static enum cl_status put_ca_file(const char *path, X509 *ca, bool *created, struct cl_error *err)
+enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
+                                const char *nickname, struct cl_locations *locations, struct cl_error *err)
 {
-	BIO *bio = pem_certs(ca, NULL);
-	char *data = NULL, *old = NULL;
-	enum cl_status st;
-	long len;
-
-	*created = false;
-	if (!bio)
-		return cl_error_set_openssl(err, CL_E_LOCAL, "encoding the CA certificate");
-	len = BIO_get_mem_data(bio, &data);
-	st = cl_fileio_read_optional(path, 64 * 1024, &old, NULL, NULL);
-	if (st == CL_OK && old && strlen(old) == (size_t)len && memcmp(old, data, (size_t)len) == 0) {
-		st = CL_OK; /* already there, byte for byte */
-	} else {
-		st = cl_fileio_replace(path, data, (size_t)len, 0644, err);
-		*created = st == CL_OK;
-	}
-	free(old);
-	BIO_free(bio);
-	return st;
+	return cl_store_install_replacing(kind, key, cert, chain, nickname, NULL, locations, err);
 }
+
+/* ---- trust ---- */
 
 /* Rollback list: only what this call created, so a CA another certificate already trusted stays. */
 static enum cl_status add_step(struct cl_locations *done, struct cl_locations *created, bool is_new,
@@ -608,104 +502,31 @@ static enum cl_status add_step(struct cl_locations *done, struct cl_locations *c
 static enum cl_status trust_nss(const char *file, const char *nickname, struct cl_locations *done,
                                 struct cl_locations *created, struct cl_error *err)
 {
-	char *db = nss_db_if_present(), *certutil = NULL;
+	char *db = cl_nssdb_find();
 	enum cl_status st = CL_OK;
 	bool existed;
 
 	if (!db)
 		return CL_OK;
-	certutil = cl_paths_tool_certutil(err);
-	if (!certutil) {
-		st = CL_E_LOCAL;
-		goto out;
-	}
-	existed = nss_has(certutil, db, nickname);
-	{
-		const char *argv[] = { certutil, "-A",  "-d", db,   "-n", nickname,
-			               "-t",     "C,,", "-a", "-i", file, NULL };
-
-		st = run_ok(argv, "trusting the CA in the NSS database", err);
-	}
+	existed = cl_nssdb_has(db, nickname);
+	st = cl_nssdb_add_ca(db, file, nickname, err);
 	if (st == CL_OK)
 		st = add_step(done, created, !existed, CL_LOC_NSS_CA, db, nickname, err);
-out:
-	free(certutil);
 	free(db);
 	return st;
 }
 
-/* A redirected computer store is a test: it must never reach the real system trust store. */
-static enum cl_status system_trust_redirect_check(struct cl_error *err)
-{
-	static const char *const vars[] = { "CERTLINK_TRUST", "CERTLINK_UPDATE_CA_CERTIFICATES",
-		                            "CERTLINK_CA_CERTIFICATES_DIR" };
-
-	if (!cl_paths_system_dir_redirected())
-		return CL_OK;
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-		const char *v = getenv(vars[i]);
-
-		if (!v || !*v)
-			return cl_error_set(
-			    err, CL_E_LOCAL,
-			    "the computer store is redirected (CERTLINK_SYSTEM_DIR) but the system "
-			    "trust store is not: set %s too",
-			    vars[i]);
-	}
-	return CL_OK;
-}
-
-/* Fallback: /usr/local/share/ca-certificates/certlink-FP16.crt and update-ca-certificates. */
-static enum cl_status trust_ca_certificates(X509 *ca, const char *fp, struct cl_locations *done,
-                                            struct cl_locations *created, struct cl_error *err)
-{
-	char *dir = cl_paths_ca_certificates_dir(err), *path = NULL, name[64];
-	enum cl_status st = CL_E_LOCAL;
-	bool is_new = false;
-
-	snprintf(name, sizeof(name), "certlink-%.16s.crt", fp);
-	if (!dir || !(path = cl_paths_join(dir, name, err)) || cl_fileio_mkdirs(dir, 0755, err) != CL_OK ||
-	    put_ca_file(path, ca, &is_new, err) != CL_OK)
-		goto out;
-	st = update_ca_certificates(err);
-	if (st != CL_OK) {
-		if (is_new)
-			unlink(path);
-		goto out;
-	}
-	st = add_step(done, created, is_new, CL_LOC_CA_CERTIFICATES, path, NULL, err);
-out:
-	free(dir);
-	free(path);
-	return st;
-}
-
-/* p11-kit first (`trust anchor --store`); Debian's p11-kit has no writable anchor location, so the
- * ca-certificates directory is the usual outcome there. */
 static enum cl_status trust_system(X509 *ca, const char *file, const char *fp, struct cl_locations *done,
                                    struct cl_locations *created, struct cl_error *err)
 {
-	char *trust = cl_paths_tool_trust(err), out[TOOL_OUT], why[CL_ERROR_MSG_MAX];
+	struct cl_locations added = { 0 };
 	enum cl_status st;
-	int code = -1;
+	bool is_new = false;
 
-	if (!trust)
-		return CL_E_LOCAL;
-	{
-		const char *argv[] = { trust, "anchor", "--store", file, NULL };
-		struct cl_error e;
-
-		if (cl_tool_run(argv, out, sizeof(out), &code, &e) != CL_OK)
-			snprintf(why, sizeof(why), "%s", e.msg);
-		else
-			snprintf(why, sizeof(why), "exit status %d: %.200s", code, cl_tool_last_line(out));
-	}
-	free(trust);
-	if (code == 0)
-		return add_step(done, created, true, CL_LOC_P11KIT_ANCHOR, file, NULL, err);
-	st = trust_ca_certificates(ca, fp, done, created, err);
-	if (st != CL_OK)
-		cl_error_prefix(err, "p11-kit trust anchor failed (%s), and the fallback too", why);
+	st = cl_systrust_add(ca, file, fp, &added, &is_new, err);
+	if (st == CL_OK)
+		st = add_step(done, created, is_new, added.items[0].kind, added.items[0].path, NULL, err);
+	cl_locations_clear(&added);
 	return st;
 }
 
@@ -727,7 +548,7 @@ enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *
 	}
 	if (!valid_nickname(nickname))
 		return cl_error_set(err, CL_E_LOCAL, "invalid CA nickname");
-	if (kind == CL_STORE_COMPUTER && system_trust_redirect_check(err) != CL_OK)
+	if (kind == CL_STORE_COMPUTER && cl_systrust_check_redirect(err) != CL_OK)
 		return CL_E_LOCAL;
 	snprintf(name, sizeof(name), "%s.pem", fp);
 	store = cl_paths_store_dir(kind, err);
@@ -735,7 +556,7 @@ enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *
 	file = dir ? cl_paths_join(dir, name, err) : NULL;
 	if (!file || cl_fileio_mkdirs(store, dir_mode(kind), err) != CL_OK ||
 	    cl_fileio_mkdirs(dir, dir_mode(kind), err) != CL_OK ||
-	    put_ca_file(file, ca, &is_new, err) != CL_OK ||
+	    cl_systrust_put_pem(file, ca, &is_new, err) != CL_OK ||
 	    add_step(&done, &created, is_new, CL_LOC_TRUST_FILE, file, NULL, err) != CL_OK)
 		goto out;
 	if (kind == CL_STORE_USER)

@@ -8,8 +8,9 @@
  *
  * Every step reports what it wrote as locations (location.h); the caller records them with the certificate
  * and later hands them to cl_store_remove(). Install and trust are all or nothing: on failure, what was
- * already written is removed again. NSS and trust tools run with posix_spawn (tool.h); the PKCS#12
- * password reaches pk12util through its 0600 file, never the command line. See docs/paths.md.
+ * already written is removed again. The NSS database is driven by nssdb.h and the system trust store by
+ * systrust.h (tools run with posix_spawn, never a shell); the PKCS#12 password reaches pk12util through
+ * its 0600 file, never the command line. See docs/paths.md.
  */
 #ifndef CL_STORE_H
 #define CL_STORE_H
@@ -37,6 +38,17 @@ enum cl_status cl_store_check_allowed(enum cl_store_kind kind, struct cl_error *
  * (a resumed install). The key must match the certificate. Appends the locations to LOCATIONS. */
 enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
                                 const char *nickname, struct cl_locations *locations, struct cl_error *err);
+
+/* cl_store_install() for a certificate that replaces another (a renewal). NSS files a certificate with the
+ * subject of one already in the database under that one's nickname, so the NSS entries among REPLACES (the
+ * old certificate's locations that no other recorded certificate uses; may be NULL) are removed just
+ * before the new certificate is imported, and imported again from the old bundle when that import fails.
+ * The caller removes the rest of REPLACES afterwards. (cl_store_install() records the nickname a
+ * certificate really got, which is an older same-subject certificate's when there is one.) */
+enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert,
+                                          STACK_OF(X509) * chain, const char *nickname,
+                                          const struct cl_locations *replaces, struct cl_locations *locations,
+                                          struct cl_error *err);
 
 /* Make CA a trust anchor for store KIND: certlink's trust directory (TRUST_DIR/SHA256.pem) and the NSS
  * database with trust "C,," (user), or the system trust store (computer). NICKNAME may be NULL for

@@ -73,6 +73,21 @@ enum cl_status cl_tool_run(const char *const argv[], char *out, size_t outmax, i
 	return CL_OK;
 }
 
+enum cl_status cl_tool_run_ok(const char *const argv[], const char *what, struct cl_error *err)
+{
+	char out[2048];
+	int code;
+
+	if (cl_tool_run(argv, out, sizeof(out), &code, err) != CL_OK) {
+		cl_error_prefix(err, "%s", what);
+		return CL_E_LOCAL;
+	}
+	if (code != 0)
+		return cl_error_set(err, CL_E_LOCAL, "%s: %s exited with status %d: %s", what, argv[0], code,
+		                    cl_tool_last_line(out));
+	return CL_OK;
+}
+
 const char *cl_tool_last_line(char *out)
 {
 	size_t len = strlen(out);

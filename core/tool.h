@@ -19,6 +19,10 @@
 enum cl_status cl_tool_run(const char *const argv[], char *out, size_t outmax, int *exit_code,
                            struct cl_error *err);
 
+/* cl_tool_run(), then a tool that exits non-zero is CL_E_LOCAL too: "WHAT: TOOL exited with status N:
+ * LAST LINE OF ITS OUTPUT". */
+enum cl_status cl_tool_run_ok(const char *const argv[], const char *what, struct cl_error *err);
+
 /* The last non-empty line of OUT (a tool's message is usually there), in OUT's own storage. */
 const char *cl_tool_last_line(char *out);
 

@@ -1,6 +1,6 @@
-# Regenerates certlink.pot from every translatable source (the list is po/POTFILES, one path a line,
+# Regenerates certlink.pot from every translatable source (the list is po/POTFILES.in, one path a line,
 # relative to the source root), then merges it into each LANG.po. Run through the certlink-pot target.
-file(STRINGS ${SRC}/po/POTFILES files REGEX "^[^#]")
+file(STRINGS ${SRC}/po/POTFILES.in files REGEX "^[^#]")
 set(c_files)
 set(ui_files)
 foreach(f ${files})

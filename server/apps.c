@@ -1,4 +1,5 @@
-/* certlink-server: applications and their life cycle (see apps.h). */
+/* certlink-server: application records, apply (with idempotent replay) and application secrets (see apps.h).
+ */
 #include "apps.h"
 
 #include <stdio.h>
@@ -14,10 +15,7 @@
 #include "invites.h"
 #include "throttle.h"
 #include "users.h"
-
-#define APP_COLUMNS                                                                                   \
-	"id, user, store, state, client_request_id, email, reason, device_note, apid, invitation_id," \
-	" renewal_of, cert_serial, device, activation, hold_released, created, updated"
+#include "apps-private.h"
 
 void srv_app_clear(struct srv_app *app)
 {
@@ -35,7 +33,7 @@ static char *col_dup(sqlite3_stmt *st, int col)
 	return t ? strdup((const char *)t) : NULL;
 }
 
-static void row_to_app(sqlite3_stmt *st, struct srv_app *a)
+void srv_apps_row(sqlite3_stmt *st, struct srv_app *a)
 {
 	srv_app_clear(a);
 	srv_db_col_copy(st, 0, a->id, sizeof(a->id));
@@ -59,7 +57,8 @@ static void row_to_app(sqlite3_stmt *st, struct srv_app *a)
 
 int srv_app_load(sqlite3 *db, const char *id, struct srv_app *out)
 {
-	sqlite3_stmt *st = srv_db_prepare(db, "SELECT " APP_COLUMNS " FROM applications WHERE id = ?", NULL);
+	sqlite3_stmt *st =
+	    srv_db_prepare(db, "SELECT " SRV_APP_COLUMNS " FROM applications WHERE id = ?", NULL);
 	int rc;
 
 	if (!st)
@@ -67,7 +66,7 @@ int srv_app_load(sqlite3 *db, const char *id, struct srv_app *out)
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		row_to_app(st, out);
+		srv_apps_row(st, out);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
@@ -75,7 +74,8 @@ int srv_app_load(sqlite3 *db, const char *id, struct srv_app *out)
 static int find_replay(sqlite3 *db, const char *user, const char *crid, struct srv_app *out)
 {
 	sqlite3_stmt *st = srv_db_prepare(
-	    db, "SELECT " APP_COLUMNS " FROM applications WHERE user = ? AND client_request_id = ?", NULL);
+	    db, "SELECT " SRV_APP_COLUMNS " FROM applications WHERE user = ? AND client_request_id = ?",
+	    NULL);
 	int rc;
 
 	if (!st)
@@ -84,7 +84,7 @@ static int find_replay(sqlite3 *db, const char *user, const char *crid, struct s
 	sqlite3_bind_text(st, 2, crid, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		row_to_app(st, out);
+		srv_apps_row(st, out);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
@@ -188,7 +188,7 @@ enum cl_status srv_apps_check_field(sqlite3 *db, const char *name, const char *v
 }
 
 /* Text from a field only when its prompt is on. */
-static const char *field_value(sqlite3 *db, const char *name, const char *value)
+const char *srv_apps_field_value(sqlite3 *db, const char *name, const char *value)
 {
 	char use[SRV_CONFIG_VALUE_MAX];
 
@@ -196,7 +196,7 @@ static const char *field_value(sqlite3 *db, const char *name, const char *value)
 	return strcmp(use, "off") ? value : NULL;
 }
 
-static int apid_registered(sqlite3 *db, const char *apid)
+int srv_apps_apid_registered(sqlite3 *db, const char *apid)
 {
 	sqlite3_stmt *st = srv_db_prepare(db, "SELECT 1 FROM apids WHERE apid = ?", NULL);
 	int found;
@@ -223,8 +223,9 @@ static enum cl_status check_apply_input(sqlite3 *db, const struct srv_apply_in *
 		return srv_err_set(err, CL_E_REFUSED, "bad_request", "password",
 		                   "Send exactly one of password and invitation_token.");
 	if (in->password && (srv_utf8_chars(in->password) < 1 || srv_utf8_chars(in->password) > 256))
-		return srv_err_set(err, CL_E_REFUSED, "field_too_long", "password",
-		                   "password is 1-256 characters.");
+		return srv_err_set(err, CL_E_REFUSED,
+		                   srv_utf8_chars(in->password) > 256 ? "field_too_long" : "bad_request",
+		                   "password", "password is 1-256 characters of text.");
 	if (in->token && !srv_is_token_chars(in->token, 128))
 		return srv_err_set(err, CL_E_REFUSED, "invalid_token", NULL,
 		                   "The invitation token is unknown, used or expired.");
@@ -302,7 +303,7 @@ static enum cl_status check_renewal(sqlite3 *db, const struct srv_apply_in *in, 
 	return CL_OK;
 }
 
-static enum cl_status db_error(sqlite3 *db, int rc, const char *what, struct srv_err *err)
+enum cl_status srv_apps_db_error(sqlite3 *db, int rc, const char *what, struct srv_err *err)
 {
 	struct cl_error e;
 
@@ -323,16 +324,16 @@ static enum cl_status insert_app(sqlite3 *db, const struct srv_apply_in *in, con
 	int rc;
 
 	if (!st)
-		return db_error(db, sqlite3_errcode(db), "preparing", err);
+		return srv_apps_db_error(db, sqlite3_errcode(db), "preparing", err);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, in->user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, in->store, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, srv_config_bool(db, "auto_approve") ? "approved" : "pending", -1,
 	                  SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, in->client_request_id, -1, SQLITE_STATIC);
-	srv_db_bind_text(st, 6, field_value(db, "email", in->email));
-	srv_db_bind_text(st, 7, field_value(db, "reason", in->reason));
-	srv_db_bind_text(st, 8, field_value(db, "device_note", in->device_note));
+	srv_db_bind_text(st, 6, srv_apps_field_value(db, "email", in->email));
+	srv_db_bind_text(st, 7, srv_apps_field_value(db, "reason", in->reason));
+	srv_db_bind_text(st, 8, srv_apps_field_value(db, "device_note", in->device_note));
 	srv_db_bind_text(st, 9, in->apid);
 	srv_db_bind_text(st, 10, inv_id && *inv_id ? inv_id : NULL);
 	srv_db_bind_text(st, 11, in->renewal_of);
@@ -340,7 +341,7 @@ static enum cl_status insert_app(sqlite3 *db, const struct srv_apply_in *in, con
 	sqlite3_bind_int64(st, 13, now);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? CL_OK : db_error(db, rc, "storing the application", err);
+	return rc == SQLITE_DONE ? CL_OK : srv_apps_db_error(db, rc, "storing the application", err);
 }
 
 static enum cl_status bind_token(sqlite3 *db, const char *inv_id, const char *app_id, struct srv_err *err)
@@ -350,13 +351,13 @@ static enum cl_status bind_token(sqlite3 *db, const char *inv_id, const char *ap
 	int rc;
 
 	if (!st)
-		return db_error(db, sqlite3_errcode(db), "preparing", err);
+		return srv_apps_db_error(db, sqlite3_errcode(db), "preparing", err);
 	sqlite3_bind_text(st, 1, app_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, inv_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return db_error(db, rc, "binding the invitation", err);
+		return srv_apps_db_error(db, rc, "binding the invitation", err);
 	if (sqlite3_changes(db) != 1)
 		return srv_err_set(err, CL_E_REFUSED, "invalid_token", NULL,
 		                   "The invitation token is unknown, used or expired.");
@@ -375,18 +376,18 @@ enum cl_status srv_apps_apply(sqlite3 *db, const struct srv_apply_in *in, struct
 		return err->e.status;
 	found = find_replay(db, in->user, in->client_request_id, out);
 	if (found < 0)
-		return db_error(db, sqlite3_errcode(db), "looking up the application", err);
+		return srv_apps_db_error(db, sqlite3_errcode(db), "looking up the application", err);
 	/* A replay needs the same credentials, so the request id alone reveals nothing. */
 	if (authenticate(db, in, found ? out->id : NULL, &inv, err) != CL_OK)
 		return err->e.status;
 	if (found)
 		return CL_OK;
-	if (in->apid && srv_config_bool(db, "apid_check") && !apid_registered(db, in->apid))
+	if (in->apid && srv_config_bool(db, "apid_check") && !srv_apps_apid_registered(db, in->apid))
 		return srv_err_set(err, CL_E_REFUSED, "apid_not_registered", NULL,
 		                   "This device (APID) is not registered.");
 	if (!in->apid && srv_config_bool(db, "apid_check"))
 		return srv_err_set(err, CL_E_REFUSED, "field_required", "apid", "apid is required.");
-	if (in->code && field_value(db, "invitation_code", in->code) &&
+	if (in->code && srv_apps_field_value(db, "invitation_code", in->code) &&
 	    srv_invite_check_code(db, in->code, in->user, inv_id, sizeof(inv_id), err) != CL_OK)
 		return err->e.status;
 	if (in->token)
@@ -402,7 +403,8 @@ enum cl_status srv_apps_apply(sqlite3 *db, const struct srv_apply_in *in, struct
 	if (found == 0 && insert_app(db, in, inv_id, id, err) == CL_OK &&
 	    (!in->token || bind_token(db, inv.id, id, err) == CL_OK) && srv_db_commit(db, &err->e) == CL_OK) {
 		*created = 1;
-		return srv_app_load(db, id, out) == 1 ? CL_OK : db_error(db, SQLITE_ERROR, "reloading", err);
+		return srv_app_load(db, id, out) == 1 ? CL_OK
+		                                      : srv_apps_db_error(db, SQLITE_ERROR, "reloading", err);
 	}
 	srv_db_rollback(db);
 	if (found == 1)
@@ -412,391 +414,4 @@ enum cl_status srv_apps_apply(sqlite3 *db, const struct srv_apply_in *in, struct
 		            err->e.status == CL_E_RETRY_LATER ? "unavailable" : "internal", NULL, "%s",
 		            err->e.msg);
 	return err->e.status;
-}
-
-static enum cl_status state_refusal(const struct srv_app *app, sqlite3 *db, struct srv_err *err)
-{
-	if (!strcmp(app->state, "pending")) {
-		err->retry_after = (int)srv_config_long(db, "approval_poll_interval");
-		return srv_err_set(err, CL_E_RETRY_LATER, "not_approved", NULL,
-		                   "The application is waiting for approval.");
-	}
-	if (!strcmp(app->state, "rejected"))
-		return srv_err_set(err, CL_E_REFUSED, "rejected", NULL,
-		                   "The administrator rejected the application.");
-	if (!strcmp(app->state, "withdrawn"))
-		return srv_err_set(err, CL_E_REFUSED, "withdrawn", NULL, "The application was withdrawn.");
-	return srv_err_set(err, CL_E_REFUSED, "wrong_state", app->state, "Not possible in state %s.",
-	                   app->state);
-}
-
-/* 24 characters of [A-Za-z0-9] (about 143 bits): PrintableString-safe for every SCEP client. */
-static char *challenge_new(void)
-{
-	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char raw[64];
-	char *out = malloc(25);
-	size_t i, o = 0;
-
-	while (out && o < 24) {
-		if (srv_random(raw, sizeof(raw)) != 0) {
-			free(out);
-			return NULL;
-		}
-		for (i = 0; i < sizeof(raw) && o < 24; i++)
-			if (raw[i] < 248) /* 248 = 4 * 62: no modulo bias */
-				out[o++] = alnum[raw[i] % 62];
-	}
-	if (out)
-		out[24] = '\0';
-	OPENSSL_cleanse(raw, sizeof(raw));
-	return out;
-}
-
-static cJSON *activation_doc(sqlite3 *db, const struct srv_app *app, const cJSON *device)
-{
-	char org[SRV_CONFIG_VALUE_MAX], type[16], size[16], cn_override[16];
-	const cJSON *host = cJSON_GetObjectItemCaseSensitive(device, "hostname");
-	cJSON *doc = cJSON_CreateObject(), *subject, *rdn, *san, *key;
-	const char *cn = app->user;
-
-	srv_config_get(db, "organization", org, sizeof(org));
-	srv_config_get(db, "key_type", type, sizeof(type));
-	srv_config_get(db, "key_size", size, sizeof(size));
-	srv_config_get(db, "cn_override", cn_override, sizeof(cn_override));
-	/* A computer certificate is named after the machine when the client said which one it is. */
-	if (!strcmp(app->store, "computer") && cJSON_IsString(host) && host->valuestring[0] &&
-	    srv_utf8_chars(host->valuestring) <= 64)
-		cn = host->valuestring;
-	subject = cJSON_AddArrayToObject(doc, "subject");
-	rdn = cJSON_CreateArray();
-	cJSON_AddItemToArray(rdn, cJSON_CreateString("CN"));
-	cJSON_AddItemToArray(rdn, cJSON_CreateString(cn));
-	cJSON_AddItemToArray(subject, rdn);
-	if (org[0]) {
-		rdn = cJSON_CreateArray();
-		cJSON_AddItemToArray(rdn, cJSON_CreateString("O"));
-		cJSON_AddItemToArray(rdn, cJSON_CreateString(org));
-		cJSON_AddItemToArray(subject, rdn);
-	}
-	san = cJSON_AddObjectToObject(doc, "san");
-	cJSON_AddArrayToObject(san, "dns");
-	cJSON *email = cJSON_AddArrayToObject(san, "email");
-	if (app->email[0])
-		cJSON_AddItemToArray(email, cJSON_CreateString(app->email));
-	cJSON_AddArrayToObject(san, "upn");
-	cJSON_AddArrayToObject(san, "uri");
-	cJSON_AddStringToObject(doc, "cn_override", cn_override);
-	key = cJSON_AddObjectToObject(doc, "key");
-	cJSON_AddStringToObject(key, "type", type);
-	if (!strcmp(type, "rsa"))
-		cJSON_AddNumberToObject(key, "bits", strtol(size, NULL, 10));
-	else
-		cJSON_AddStringToObject(key, "curve", size);
-	return doc;
-}
-
-static enum cl_status exec_bound(sqlite3 *db, const char *sql, const char *a, const char *b, const char *c,
-                                 sqlite3_int64 n, struct srv_err *err)
-{
-	sqlite3_stmt *st = srv_db_prepare(db, sql, NULL);
-	int rc;
-
-	if (!st)
-		return db_error(db, sqlite3_errcode(db), "preparing", err);
-	srv_db_bind_text(st, 1, a);
-	srv_db_bind_text(st, 2, b);
-	srv_db_bind_text(st, 3, c);
-	sqlite3_bind_int64(st, 4, n);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? CL_OK : db_error(db, rc, "updating", err);
-}
-
-/* Run body inside one transaction; reload app afterwards. */
-static enum cl_status commit_and_reload(sqlite3 *db, enum cl_status st, struct srv_app *app,
-                                        struct srv_err *err)
-{
-	char id[32];
-
-	if (st == CL_OK && srv_db_commit(db, &err->e) != CL_OK)
-		st = srv_err_set(err, err->e.status,
-		                 err->e.status == CL_E_RETRY_LATER ? "unavailable" : "internal", NULL, "%s",
-		                 err->e.msg);
-	if (st != CL_OK) {
-		srv_db_rollback(db);
-		return st;
-	}
-	snprintf(id, sizeof(id), "%s", app->id);
-	return srv_app_load(db, id, app) == 1 ? CL_OK : db_error(db, SQLITE_ERROR, "reloading", err);
-}
-
-static enum cl_status begin(sqlite3 *db, struct srv_app *app, struct srv_err *err)
-{
-	char id[32];
-
-	if (srv_db_begin(db, &err->e) != CL_OK)
-		return srv_err_set(err, err->e.status,
-		                   err->e.status == CL_E_RETRY_LATER ? "unavailable" : "internal", NULL, "%s",
-		                   err->e.msg);
-	/* Re-read under the write lock: the state may have moved since the caller loaded it. */
-	snprintf(id, sizeof(id), "%s", app->id);
-	if (srv_app_load(db, id, app) != 1) {
-		srv_db_rollback(db);
-		return srv_err_set(err, CL_E_REFUSED, "not_found", NULL, "No such application.");
-	}
-	return CL_OK;
-}
-
-enum cl_status srv_apps_activate(sqlite3 *db, struct srv_app *app, const cJSON *device, char **challenge,
-                                 time_t *expires, struct srv_err *err)
-{
-	const cJSON *apid = cJSON_GetObjectItemCaseSensitive(device, "apid");
-	char *device_text = NULL, *act_text = NULL, hash[65];
-	enum cl_status st;
-	cJSON *doc;
-	time_t now = time(NULL);
-
-	*challenge = NULL;
-	if (cJSON_IsString(apid) && srv_config_bool(db, "apid_check") &&
-	    !apid_registered(db, apid->valuestring))
-		return srv_err_set(err, CL_E_REFUSED, "apid_not_registered", NULL,
-		                   "This device (APID) is not registered.");
-	if (begin(db, app, err) != CL_OK)
-		return err->e.status;
-	if (!strcmp(app->state, "issued")) {
-		srv_db_rollback(db);
-		return CL_OK;
-	}
-	if (strcmp(app->state, "approved") != 0) {
-		srv_db_rollback(db);
-		return state_refusal(app, db, err);
-	}
-	doc = activation_doc(db, app, device);
-	act_text = cJSON_PrintUnformatted(doc);
-	cJSON_Delete(doc);
-	device_text = device ? cJSON_PrintUnformatted(device) : NULL;
-	*challenge = challenge_new();
-	*expires = now + srv_config_long(db, "challenge_lifetime");
-	if (!act_text || !*challenge) {
-		st = srv_err_set(err, CL_E_UNEXPECTED, "internal", NULL, "out of memory");
-		goto out;
-	}
-	srv_sha256_hex(*challenge, strlen(*challenge), hash);
-	/* The previous challenge of this application (only) stops working. */
-	st = exec_bound(db, "DELETE FROM challenges WHERE app_id = ?1 AND used = 0", app->id, NULL, NULL, 0,
-	                err);
-	if (!st)
-		st = exec_bound(db,
-		                "INSERT INTO challenges(hash, app_id, created, expires)"
-		                " VALUES(?1, ?2, CAST(strftime('%s', 'now') AS INTEGER), ?4)",
-		                hash, app->id, NULL, (sqlite3_int64)*expires, err);
-	if (!st)
-		st = exec_bound(db,
-		                "UPDATE applications SET activation = ?1, device = COALESCE(?2, device),"
-		                " updated = ?4 WHERE id = ?3",
-		                act_text, device_text, app->id, (sqlite3_int64)now, err);
-	st = commit_and_reload(db, st, app, err);
-out:
-	if (st != CL_OK) {
-		srv_db_rollback(db);
-		srv_free_secret(*challenge);
-		*challenge = NULL;
-	}
-	free(act_text);
-	free(device_text);
-	return st;
-}
-
-enum cl_status srv_apps_withdraw(sqlite3 *db, struct srv_app *app, const char *password, char revoked[48],
-                                 struct srv_err *err)
-{
-	sqlite3_int64 now = (sqlite3_int64)time(NULL);
-	enum cl_status st;
-
-	revoked[0] = '\0';
-	if (srv_config_bool(db, "withdraw_requires_password")) {
-		if (!password)
-			return srv_err_set(err, CL_E_REFUSED, "field_required", "password",
-			                   "Withdrawal needs the password.");
-		if (srv_throttle_wait(app->user) > 0) {
-			err->retry_after = srv_throttle_wait(app->user);
-			return srv_err_set(err, CL_E_RETRY_LATER, "busy", NULL, "Too many failed attempts.");
-		}
-		if (srv_user_authenticate(db, app->user, password, NULL) != CL_OK) {
-			srv_throttle_failed(app->user);
-			return srv_err_set(err, CL_E_REFUSED, "invalid_credentials", NULL,
-			                   "User ID or password is incorrect.");
-		}
-	}
-	if (begin(db, app, err) != CL_OK)
-		return err->e.status;
-	if (!strcmp(app->state, "withdrawn")) {
-		srv_db_rollback(db);
-		return CL_OK;
-	}
-	if (!strcmp(app->state, "rejected")) {
-		srv_db_rollback(db);
-		return srv_err_set(err, CL_E_REFUSED, "wrong_state", app->state,
-		                   "A rejected application cannot be "
-		                   "withdrawn.");
-	}
-	st = CL_OK;
-	if (app->cert_serial[0]) {
-		st = exec_bound(
-		    db, "UPDATE certificates SET revoked_at = ?4 WHERE serial = ?1 AND revoked_at IS NULL",
-		    app->cert_serial, NULL, NULL, now, err);
-		snprintf(revoked, 48, "%s", app->cert_serial);
-	}
-	if (!st)
-		st = exec_bound(db, "DELETE FROM challenges WHERE app_id = ?1", app->id, NULL, NULL, 0, err);
-	if (!st)
-		st = exec_bound(db,
-		                "UPDATE applications SET state = 'withdrawn', hold_released = 0, updated = ?4"
-		                " WHERE id = ?1",
-		                app->id, NULL, NULL, now, err);
-	return commit_and_reload(db, st, app, err);
-}
-
-enum cl_status srv_apps_reapply(sqlite3 *db, struct srv_app *app, const char *email, const char *reason,
-                                const char *device_note, struct srv_err *err)
-{
-	sqlite3_int64 now = (sqlite3_int64)time(NULL);
-	enum cl_status st;
-	const char *state = srv_config_bool(db, "auto_approve") ? "approved" : "pending";
-
-	if ((email && srv_apps_check_field(db, "email", email, SRV_EMAIL_MAX, err)) ||
-	    (reason && srv_apps_check_field(db, "reason", reason, SRV_REASON_MAX, err)) ||
-	    (device_note && srv_apps_check_field(db, "device_note", device_note, SRV_DEVICE_NOTE_MAX, err)))
-		return err->e.status;
-	if (begin(db, app, err) != CL_OK)
-		return err->e.status;
-	if (!strcmp(app->state, "pending") || !strcmp(app->state, "approved")) {
-		srv_db_rollback(db);
-		return CL_OK;
-	}
-	if (strcmp(app->state, "withdrawn") && strcmp(app->state, "rejected")) {
-		srv_db_rollback(db);
-		return srv_err_set(
-		    err, CL_E_REFUSED, "wrong_state", app->state,
-		    "Re-application is possible after withdrawal or rejection, not in state %s.", app->state);
-	}
-	st = exec_bound(db,
-	                "UPDATE applications SET state = ?1, cert_serial = NULL, activation = NULL,"
-	                " hold_released = 0, updated = ?4 WHERE id = ?2",
-	                state, app->id, NULL, now, err);
-	if (!st && email)
-		st = exec_bound(db, "UPDATE applications SET email = ?1 WHERE id = ?2",
-		                field_value(db, "email", email), app->id, NULL, 0, err);
-	if (!st && reason)
-		st = exec_bound(db, "UPDATE applications SET reason = ?1 WHERE id = ?2",
-		                field_value(db, "reason", reason), app->id, NULL, 0, err);
-	if (!st && device_note)
-		st = exec_bound(db, "UPDATE applications SET device_note = ?1 WHERE id = ?2",
-		                field_value(db, "device_note", device_note), app->id, NULL, 0, err);
-	return commit_and_reload(db, st, app, err);
-}
-
-enum cl_status srv_apps_decide(sqlite3 *db, const char *id, enum srv_decision what, struct srv_app *out,
-                               struct srv_err *err)
-{
-	sqlite3_int64 now = (sqlite3_int64)time(NULL);
-	enum cl_status st = CL_OK;
-	const char *s;
-
-	srv_app_clear(out);
-	snprintf(out->id, sizeof(out->id), "%s", id);
-	if (begin(db, out, err) != CL_OK)
-		return err->e.status;
-	s = out->state;
-	if (what == SRV_APPROVE) {
-		if (!strcmp(s, "pending") || !strcmp(s, "rejected"))
-			st = exec_bound(
-			    db, "UPDATE applications SET state = 'approved', updated = ?4 WHERE id = ?1", id,
-			    NULL, NULL, now, err);
-		else if (strcmp(s, "approved") && strcmp(s, "issued"))
-			st = srv_err_set(err, CL_E_REFUSED, "wrong_state", s, "Cannot approve in state %s.",
-			                 s);
-	} else if (what == SRV_REJECT) {
-		if (!strcmp(s, "pending") || !strcmp(s, "approved")) {
-			st = exec_bound(
-			    db, "UPDATE applications SET state = 'rejected', updated = ?4 WHERE id = ?1", id,
-			    NULL, NULL, now, err);
-			if (!st)
-				st = exec_bound(db, "DELETE FROM challenges WHERE app_id = ?1", id, NULL,
-				                NULL, 0, err);
-		} else if (strcmp(s, "rejected")) {
-			st = srv_err_set(err, CL_E_REFUSED, "wrong_state", s,
-			                 "Cannot reject in state %s (revoke the certificate instead).", s);
-		}
-	} else {
-		if (!strcmp(s, "approved"))
-			st = exec_bound(
-			    db, "UPDATE applications SET hold_released = 1, updated = ?4 WHERE id = ?1", id,
-			    NULL, NULL, now, err);
-		else if (strcmp(s, "issued"))
-			st = srv_err_set(err, CL_E_REFUSED, "wrong_state", s,
-			                 "Nothing to release in state %s.", s);
-	}
-	return commit_and_reload(db, st, out, err);
-}
-
-static void add_time(cJSON *obj, const char *name, time_t t)
-{
-	char ts[21];
-
-	srv_time_fmt(t, ts);
-	cJSON_AddStringToObject(obj, name, ts);
-}
-
-static void add_text(cJSON *obj, const char *name, const char *v)
-{
-	if (v && *v)
-		cJSON_AddStringToObject(obj, name, v);
-	else
-		cJSON_AddNullToObject(obj, name);
-}
-
-cJSON *srv_app_admin_json(const struct srv_app *app)
-{
-	cJSON *o = cJSON_CreateObject(), *dev = app->device ? cJSON_Parse(app->device) : NULL;
-
-	cJSON_AddStringToObject(o, "id", app->id);
-	cJSON_AddStringToObject(o, "user", app->user);
-	cJSON_AddStringToObject(o, "store", app->store);
-	cJSON_AddStringToObject(o, "state", app->state);
-	add_time(o, "created", app->created);
-	add_time(o, "updated", app->updated);
-	add_text(o, "reason", app->reason);
-	add_text(o, "email", app->email);
-	add_text(o, "device_note", app->device_note);
-	add_text(o, "apid", app->apid);
-	add_text(o, "renewal_of", app->renewal_of);
-	add_text(o, "certificate_serial", app->cert_serial);
-	add_text(o, "invitation", app->invitation_id);
-	cJSON_AddBoolToObject(o, "released", app->hold_released);
-	if (dev)
-		cJSON_AddItemToObject(o, "device", dev);
-	else
-		cJSON_AddNullToObject(o, "device");
-	return o;
-}
-
-cJSON *srv_apps_list(sqlite3 *db, int limit)
-{
-	sqlite3_stmt *st = srv_db_prepare(
-	    db, "SELECT " APP_COLUMNS " FROM applications ORDER BY created DESC, rowid DESC LIMIT ?", NULL);
-	cJSON *arr = cJSON_CreateArray();
-	struct srv_app app = { 0 };
-
-	if (!st)
-		return arr;
-	sqlite3_bind_int(st, 1, limit);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		row_to_app(st, &app);
-		cJSON_AddItemToArray(arr, srv_app_admin_json(&app));
-	}
-	srv_app_clear(&app);
-	sqlite3_finalize(st);
-	return arr;
 }

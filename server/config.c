@@ -134,7 +134,8 @@ static int names_ok(const char *v)
 
 	if (!*v)
 		return 1;
-	if (strlen(v) >= sizeof(buf) || v[strlen(v) - 1] == ',')
+	/* strtok_r below skips empty names: refuse them first. */
+	if (strlen(v) >= sizeof(buf) || v[0] == ',' || v[strlen(v) - 1] == ',' || strstr(v, ",,"))
 		return 0;
 	snprintf(buf, sizeof(buf), "%s", v);
 	for (name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save))

@@ -5,85 +5,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "ca.h"
+#include "link.h"
 #include "config.h"
 #include "db.h"
 #include "users.h"
 
-#define LINK_MAX 2048
-
-static void append_encoded(char *out, size_t n, const char *v)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t len = strlen(out);
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)v; *p && len + 4 < n; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~", *p)) {
-			out[len++] = (char)*p;
-		} else if (*p == ' ') {
-			out[len++] = '+';
-		} else {
-			out[len++] = '%';
-			out[len++] = hex[*p >> 4];
-			out[len++] = hex[*p & 15];
-		}
-	}
-	out[len] = '\0';
-}
-
-char *srv_link_format(const char *host, unsigned port, const char *const *names, const char *const *values,
-                      size_t n)
-{
-	char *out = calloc(1, LINK_MAX + 1);
-	size_t i, len;
-	int v6 = strchr(host, ':') != NULL;
-
-	if (!out)
-		return NULL;
-	snprintf(out, LINK_MAX, "certlink://%s%s%s", v6 ? "[" : "", host, v6 ? "]" : "");
-	len = strlen(out);
-	if (port != 443)
-		snprintf(out + len, LINK_MAX - len, ":%u", port);
-	len = strlen(out);
-	snprintf(out + len, LINK_MAX - len, "/enroll");
-	for (i = 0; i < n; i++) {
-		len = strlen(out);
-		snprintf(out + len, LINK_MAX - len, "%c%s=", i ? '&' : '?', names[i]);
-		append_encoded(out, LINK_MAX, values[i]);
-	}
-	if (strlen(out) >= LINK_MAX - 4) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
+/* The invitation link, built by core's canonical formatter (docs/links.md), so the server never writes a link
+ * certlink would refuse. */
 static char *make_link(sqlite3 *db, const struct srv_ca *ca, const struct srv_invite_req *req,
                        const char *code, const char *token)
 {
-	const char *names[8], *values[8];
-	char service[SRV_CONFIG_VALUE_MAX];
+	struct cl_link link;
+	struct cl_error err;
 	struct srv_public pub;
-	size_t n = 0;
+	char service[SRV_CONFIG_VALUE_MAX], *out = malloc(CL_LINK_MAX + 1);
+	unsigned char ip[16];
+	size_t i;
 
+	if (!out)
+		return NULL;
+	cl_link_clear(&link);
 	srv_config_public(db, &pub);
 	srv_config_get(db, "service_name", service, sizeof(service));
-	names[n] = "v", values[n++] = "1";
-	if (req->store)
-		names[n] = "store", values[n++] = req->store;
-	if (req->passwordless)
-		names[n] = "pwless", values[n++] = "1";
-	if (req->user)
-		names[n] = "user", values[n++] = req->user;
-	if (code)
-		names[n] = "code", values[n++] = code;
-	if (token)
-		names[n] = "token", values[n++] = token;
-	names[n] = "ca", values[n++] = ca->fp_hex;
-	names[n] = "name", values[n++] = service;
-	return srv_link_format(pub.host, pub.port, names, values, n);
+	for (i = 0; pub.host[i] && i < CL_LINK_HOST_MAX; i++)
+		link.host[i] =
+		    (char)(pub.host[i] >= 'A' && pub.host[i] <= 'Z' ? pub.host[i] - 'A' + 'a' : pub.host[i]);
+	link.host[i] = '\0';
+	link.host_is_ip = inet_pton(AF_INET, link.host, ip) == 1 || inet_pton(AF_INET6, link.host, ip) == 1;
+	link.port = pub.port;
+	link.store = !req->store                       ? CL_STORE_ASK
+	             : !strcmp(req->store, "computer") ? CL_STORE_COMPUTER
+	                                               : CL_STORE_USER;
+	link.pwless = req->passwordless;
+	snprintf(link.user, sizeof(link.user), "%s", req->user ? req->user : "");
+	snprintf(link.code, sizeof(link.code), "%s", code ? code : "");
+	snprintf(link.token, sizeof(link.token), "%s", token ? token : "");
+	snprintf(link.name, sizeof(link.name), "%.*s", (int)sizeof(link.name) - 1, service);
+	link.has_ca_fp = cl_fp_parse(ca->fp_hex, strlen(ca->fp_hex), link.ca_fp);
+	if (cl_link_format(&link, out, CL_LINK_MAX + 1, &err) != CL_OK) {
+		srv_log("invitation link: %s", err.msg);
+		free(out);
+		out = NULL;
+	}
+	cl_link_clear(&link);
+	return out;
 }
 
 static enum cl_status check_req(sqlite3 *db, const struct srv_invite_req *req, struct srv_err *err)

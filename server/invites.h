@@ -40,8 +40,4 @@ int srv_invite_by_token(sqlite3 *db, const char *token, struct srv_invite *out);
 enum cl_status srv_invite_check_code(sqlite3 *db, const char *code, const char *user, char *inv_id, size_t n,
                                      struct srv_err *err);
 
-/* Format a link per docs/links.md (percent-encoding values). Caller frees. */
-char *srv_link_format(const char *host, unsigned port, const char *const *names, const char *const *values,
-                      size_t n);
-
 #endif

@@ -141,11 +141,12 @@ out:
 	return ret;
 }
 
-/* PrintableString characters (X.680 41.4), so a transactionID is safe in a database and a log line. */
+/* PrintableString characters (X.680 41.4), so a transactionID is safe in a database and a log line, and is
+ * not cut short by a NUL when used as a C string (strchr() finds the terminator, hence c != 0). */
 static int printable_char(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       strchr(" '()+,-./:=?", c) != NULL;
+	       (c != '\0' && strchr(" '()+,-./:=?", c) != NULL);
 }
 
 /* messageType, transactionID and senderNonce: without the last two nobody can be answered. */
@@ -244,6 +245,10 @@ static enum srv_scep_result check_signature(PKCS7 *p7, PKCS7_SIGNER_INFO *si, st
 	X509_up_ref(req->signer);
 	sk_X509_free(signers);
 	pub = X509_get0_pubkey(req->signer);
+	/* The reply is enveloped to this key with RSA key transport, as every SCEP client expects. An EC key
+	 * being certified does not sign the pkiMessage: the client signs with a self-signed RSA "transport"
+	 * certificate instead (RFC 8894 2.3 lets the signing certificate's key differ from the request's),
+	 * and only the CSR inside is signed by the EC key. */
 	if (pub == NULL || !EVP_PKEY_is_a(pub, "RSA"))
 		return refuse(req, SRV_SCEP_BAD_ALG, errbuf, errlen, "signer key is not RSA");
 	if (!PKCS7_get_detached(p7) && PKCS7_get_octet_string(p7->d.sign->contents) == NULL)

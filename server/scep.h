@@ -6,10 +6,10 @@
  *
  * Who signs and decrypts: a separate RA certificate ("ra" below), RSA, keyUsage digitalSignature and
  * keyEncipherment, not a CA (basicConstraints CA:FALSE), issued by the CA. GetCACert then answers
- * application/x-x509-ca-ra-cert with the RA and the CA. All three third-party clients we test against
- * (micromdm scepclient, certmonger, strongSwan pki) accept it, and the CA keeps a plain CA keyUsage and may
- * use any key type. The functions also work with the CA itself as "ra" (ra == CA certificate and key) when
- * the CA is RSA and has digitalSignature and keyEncipherment; see docs/scep-server.md for the client matrix.
+ * application/x-x509-ca-ra-cert with the RA and the CA. micromdm scepclient, certmonger and strongSwan pki
+ * all enroll through it with no extra configuration, while certmonger refuses CertReps signed by a lone CA
+ * certificate; the CA keeps a plain CA keyUsage and may be EC. The functions also work with an RSA CA as
+ * "ra". docs/scep-server.md has the client matrix and command lines.
  *
  * Algorithms: requests may use SHA-1, SHA-224, SHA-256, SHA-384 or SHA-512 and AES-128/192/256-CBC,
  * DES-EDE3-CBC or (decrypt only, for micromdm scepclient, which knows nothing else) single DES-CBC. The

@@ -132,8 +132,8 @@ static void add_store(GPtrArray *out, enum cl_store_kind kind, gint64 now, int d
 
 		e->has_app = c->application && cl_records_find_application(rec, c->application) != NULL;
 		e->days_left = cl_expiry_days_left(c->not_after, now);
-		switch (cl_expiry_state(c->not_after, now, days)) {
-		case CL_CERT_VALID:
+		switch (cl_certificate_state(c, now, days)) {
+		case CL_CERT_INSTALLED:
 			e->state = CERTLINK_ENTRY_INSTALLED;
 			break;
 		case CL_CERT_EXPIRING:

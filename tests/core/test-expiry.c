@@ -15,13 +15,22 @@
 /* 2026-11-25T12:00:00Z */
 #define NOW ((int64_t)1795608000)
 
+static enum cl_cert_state state_at(int64_t not_after, int64_t now, int days)
+{
+	struct cl_certificate c;
+
+	memset(&c, 0, sizeof(c));
+	c.not_after = not_after;
+	return cl_certificate_state(&c, now, days);
+}
+
 static void test_states(void)
 {
-	CHECK_INT_EQ(cl_expiry_state(NOW + 15 * DAY, NOW, 14), CL_CERT_VALID);
-	CHECK_INT_EQ(cl_expiry_state(NOW + 14 * DAY, NOW, 14), CL_CERT_EXPIRING);
-	CHECK_INT_EQ(cl_expiry_state(NOW + 1, NOW, 14), CL_CERT_EXPIRING);
-	CHECK_INT_EQ(cl_expiry_state(NOW, NOW, 14), CL_CERT_EXPIRED);
-	CHECK_INT_EQ(cl_expiry_state(NOW + 2 * DAY, NOW, 1), CL_CERT_VALID);
+	CHECK_INT_EQ(state_at(NOW + 15 * DAY, NOW, 14), CL_CERT_INSTALLED);
+	CHECK_INT_EQ(state_at(NOW + 14 * DAY, NOW, 14), CL_CERT_EXPIRING);
+	CHECK_INT_EQ(state_at(NOW + 1, NOW, 14), CL_CERT_EXPIRING);
+	CHECK_INT_EQ(state_at(NOW, NOW, 14), CL_CERT_EXPIRED);
+	CHECK_INT_EQ(state_at(NOW + 2 * DAY, NOW, 1), CL_CERT_INSTALLED);
 	CHECK_INT_EQ(cl_expiry_days_left(NOW + 3 * DAY + 5, NOW), 3);
 	CHECK_INT_EQ(cl_expiry_days_left(NOW + 5, NOW), 0);
 	CHECK_INT_EQ(cl_expiry_days_left(NOW - 5, NOW), -1);

@@ -364,6 +364,64 @@ static void test_redact(void)
 	CHECK_STR_EQ(out, "Authorizationx");
 }
 
+/* A client keeps its connection between requests (HTTP keep-alive): three requests, one connection, and the
+ * answers in order. cl_http_request() connects anew every time. */
+static void test_client_keepalive(void)
+{
+	static const struct responder_step steps[] = {
+		{ .status = 200, .body = "one", .keep_alive = true },
+		{ .status = 200, .body = "two", .keep_alive = true },
+		{ .status = 200, .body = "three", .keep_alive = true },
+	};
+	static const char *const want[] = { "one", "two", "three" };
+	struct responder r;
+	struct log l = { 0 };
+	struct cl_http_options o = quick(&l);
+	struct cl_http_request req = { .opts = &o };
+	struct cl_http_response resp;
+	struct cl_http_client *client;
+	struct cl_error err;
+
+	if (!responder_start(&r, steps, 3, NULL)) {
+		CHECK(!"responder");
+		return;
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/scep?operation=GetCACaps", r.port);
+	req.url = url;
+	client = cl_http_client_new(&err);
+	CHECK(client != NULL);
+	for (int i = 0; client && i < 3; i++) {
+		req.method = i == 2 ? "POST" : "GET";
+		req.content_type = i == 2 ? "application/x-pki-message" : NULL;
+		req.body = i == 2 ? "msg" : NULL;
+		req.body_len = i == 2 ? 3 : 0;
+		CHECK_INT_EQ(cl_http_client_request(client, &req, &resp, &err), CL_OK);
+		CHECK_INT_EQ(resp.status, 200);
+		CHECK_STR_EQ(resp.body ? resp.body : "", want[i]);
+		cl_http_response_free(&resp);
+	}
+	cl_http_client_free(client);
+	cl_http_client_free(NULL);
+	CHECK_INT_EQ(atomic_load(&r.served), 3);
+	CHECK_INT_EQ(atomic_load(&r.connections), 1);
+	CHECK(responder_saw(&r, "POST /scep?operation=GetCACaps HTTP/1.1\r\n"));
+	responder_stop(&r);
+
+	if (!responder_start(&r, steps, 3, NULL)) {
+		CHECK(!"responder");
+		return;
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/scep", r.port);
+	req = (struct cl_http_request){ .opts = &o, .url = url };
+	for (int i = 0; i < 3; i++) {
+		CHECK_INT_EQ(cl_http_request(&req, &resp, &err), CL_OK);
+		CHECK_STR_EQ(resp.body ? resp.body : "", want[i]);
+		cl_http_response_free(&resp);
+	}
+	CHECK_INT_EQ(atomic_load(&r.connections), 3);
+	responder_stop(&r);
+}
+
 int main(void)
 {
 	test_backoff();
@@ -377,5 +435,6 @@ int main(void)
 	test_retry_after();
 	test_cancel();
 	test_proxy();
+	test_client_keepalive();
 	return check_done();
 }

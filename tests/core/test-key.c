@@ -1,5 +1,5 @@
 /* Unit tests of core/key.c: key kinds from the server's words, generation, description, the renewal check,
- * and key files (0600 from creation, no clobbering, no symlinks, size cap, no password prompt). */
+ * and key files (0600 from creation, no clobbering, not through a symlink, size cap, no password prompt). */
 #include "check.h"
 #include "key.h"
 
@@ -182,12 +182,6 @@ static void test_save_load(void)
 	CHECK_INT_EQ(access(target, F_OK), -1);
 	unlink(link_path);
 
-	/* never reads through a symlink */
-	CHECK_INT_EQ(symlink(path, link_path), 0);
-	back = (EVP_PKEY *)1;
-	CHECK_INT_EQ(cl_key_load(link_path, &back, &err), CL_E_LOCAL);
-	CHECK(back == NULL);
-	unlink(link_path);
 	unlink(path);
 	EVP_PKEY_free(key);
 }
@@ -220,7 +214,7 @@ static void test_load_refuses(void)
 	memset(big, 'A', CL_KEY_FILE_MAX + 1);
 	write_file(path, big, CL_KEY_FILE_MAX + 1);
 	CHECK_INT_EQ(cl_key_load(path, &back, &err), CL_E_LOCAL);
-	CHECK(strstr(err.msg, "at most") != NULL);
+	CHECK(strstr(err.msg, "too large") != NULL);
 	unlink(path);
 	free(big);
 

@@ -79,8 +79,7 @@ static void test_defaults(void)
 	CHECK_PATH(cl_paths_records_file(CL_STORE_USER, &e_),
 	           "/home/alice/.local/share/certlink/records.json");
 	CHECK_PATH(cl_paths_records_file(CL_STORE_COMPUTER, &e_), "/var/lib/certlink/records.json");
-	CHECK_PATH(cl_paths_pending_dir(CL_STORE_USER, &e_),
-	           "/home/alice/.local/share/certlink/pending");
+	CHECK_PATH(cl_paths_pending_dir(CL_STORE_USER, &e_), "/home/alice/.local/share/certlink/pending");
 	CHECK_PATH(cl_paths_pending_dir(CL_STORE_COMPUTER, &e_), "/var/lib/certlink/pending");
 	CHECK_PATH(cl_paths_result_file(CL_STORE_USER, CL_RESULT_FORMAT_JSON, &e_),
 	           "/home/alice/.local/state/certlink/result.json");
@@ -143,8 +142,7 @@ static void test_overrides(void)
 	CHECK_PATH(cl_paths_tool_trust(&e_), "/t/trust");
 	CHECK_PATH(cl_paths_tool_update_ca(&e_), "/t/update");
 	CHECK_PATH(cl_paths_records_file(CL_STORE_COMPUTER, &e_), "/t/sys/records.json");
-	CHECK_PATH(cl_paths_result_file(CL_STORE_COMPUTER, CL_RESULT_FORMAT_TEXT, &e_),
-	           "/t/sys/result.txt");
+	CHECK_PATH(cl_paths_result_file(CL_STORE_COMPUTER, CL_RESULT_FORMAT_TEXT, &e_), "/t/sys/result.txt");
 	CHECK_PATH(cl_paths_result_file(CL_STORE_USER, CL_RESULT_FORMAT_JSON, &e_),
 	           "/x/state/certlink/result.json");
 	CHECK_PATH(cl_paths_trust_dir(CL_STORE_USER, &e_), "/x/data/certlink/trust");
@@ -201,7 +199,9 @@ static void test_join_and_kinds(void)
 	CHECK_INT_EQ(cl_paths_store_dir_mode(CL_STORE_COMPUTER), 0755);
 	CHECK_STR_EQ(cl_store_kind_name(CL_STORE_USER), "user");
 	CHECK_STR_EQ(cl_store_kind_name(CL_STORE_COMPUTER), "computer");
-	CHECK_STR_EQ(cl_store_kind_name((enum cl_store_kind)7), "unknown");
+	CHECK_STR_EQ(cl_store_kind_name(CL_STORE_ASK), "ask");
+	CHECK_STR_EQ(cl_store_kind_name((enum cl_store_kind)9), "unknown");
+	CHECK(!cl_store_kind_parse("ask", &k));
 	CHECK(cl_store_kind_parse("computer", &k) && k == CL_STORE_COMPUTER);
 	CHECK(cl_store_kind_parse("user", &k) && k == CL_STORE_USER);
 	CHECK(!cl_store_kind_parse("User", &k));

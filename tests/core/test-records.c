@@ -129,21 +129,21 @@ static void test_model(void)
 	b->server_port = 8443;
 	cl_records_set_string(&b->user, "alice", NULL);
 	b->created = old->created + 10;
-	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_USER,
-	                                      false) == b);
-	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_USER,
-	                                      true) == b);
+	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_USER, false) ==
+	      b);
+	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_USER, true) ==
+	      b);
 	cl_application_set_state(b, CL_APP_REJECTED, NULL, NULL);
-	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_USER,
-	                                      true) == NULL);
+	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_USER, true) ==
+	      NULL);
 	cl_application_set_state(old, CL_APP_APPROVED, NULL, NULL);
 	CHECK(old->last_error == NULL);
-	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_USER,
-	                                      true) == old);
-	CHECK(cl_records_find_application_for(rec, "eps.example.com", 443, "alice", CL_STORE_USER,
-	                                      false) == NULL);
-	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "bob", CL_STORE_USER,
-	                                      false) == NULL);
+	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_USER, true) ==
+	      old);
+	CHECK(cl_records_find_application_for(rec, "eps.example.com", 443, "alice", CL_STORE_USER, false) ==
+	      NULL);
+	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "bob", CL_STORE_USER, false) ==
+	      NULL);
 	CHECK(cl_records_find_application_for(rec, "eps.example.com", 8443, "alice", CL_STORE_COMPUTER,
 	                                      false) == NULL);
 
@@ -252,7 +252,7 @@ static void test_validation(void)
 static const char *records_path(enum cl_store_kind kind)
 {
 	return kind == CL_STORE_USER ? tmpdir_path("data/certlink/records.json")
-	                                  : tmpdir_path("sys/records.json");
+	                             : tmpdir_path("sys/records.json");
 }
 
 static enum cl_status add_app_fn(struct cl_records *rec, void *data, struct cl_error *err)
@@ -345,8 +345,7 @@ static void test_files(void)
 
 		memset(text, ' ', big);
 		memcpy(text, "{\"version\":1,\"store\":\"user\"}", 28);
-		CHECK_INT_EQ(cl_fileio_replace(records_path(CL_STORE_USER), text, big, 0600, &err),
-		             CL_OK);
+		CHECK_INT_EQ(cl_fileio_replace(records_path(CL_STORE_USER), text, big, 0600, &err), CL_OK);
 		CHECK_INT_EQ(cl_records_load(CL_STORE_USER, &rec, &err), CL_E_LOCAL);
 		CHECK(strstr(err.msg, "too large") != NULL);
 		/* One byte less is accepted. */
@@ -468,12 +467,10 @@ static void test_crash_stages(void)
 		}
 		waitpid(pid, &status, 0);
 		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-		CHECK_INT_EQ(count_apps(CL_STORE_USER),
-		             before + (strcmp(stages[s], "renamed") == 0 ? 1 : 0));
+		CHECK_INT_EQ(count_apps(CL_STORE_USER), before + (strcmp(stages[s], "renamed") == 0 ? 1 : 0));
 		/* The dead writer's lock is gone: the next update proceeds and sweeps its temp file. */
 		CHECK_INT_EQ(cl_records_update(CL_STORE_USER, add_app_fn, "survivor", &err), CL_OK);
-		CHECK_INT_EQ(count_apps(CL_STORE_USER),
-		             before + (strcmp(stages[s], "renamed") == 0 ? 2 : 1));
+		CHECK_INT_EQ(count_apps(CL_STORE_USER), before + (strcmp(stages[s], "renamed") == 0 ? 2 : 1));
 		CHECK_INT_EQ(count_temps(), 0);
 	}
 }
@@ -554,6 +551,28 @@ static void test_export(void)
 	cl_records_free(recs[1]);
 }
 
+/* The list command's states: the boundaries are those of the renewal rule (due at most NOTIFY_DAYS away). */
+static void test_cert_state(void)
+{
+	struct cl_certificate c;
+	int64_t now = 1800000000;
+
+	memset(&c, 0, sizeof(c));
+	c.not_after = now + 15 * 86400;
+	CHECK_INT_EQ(cl_certificate_state(&c, now, 14), CL_CERT_INSTALLED);
+	c.not_after = now + 14 * 86400;
+	CHECK_INT_EQ(cl_certificate_state(&c, now, 14), CL_CERT_EXPIRING);
+	c.not_after = now + 1;
+	CHECK_INT_EQ(cl_certificate_state(&c, now, 14), CL_CERT_EXPIRING);
+	c.not_after = now;
+	CHECK_INT_EQ(cl_certificate_state(&c, now, 14), CL_CERT_EXPIRED);
+	c.not_after = now + 86400;
+	CHECK_INT_EQ(cl_certificate_state(&c, now, 0), CL_CERT_INSTALLED);
+	CHECK_STR_EQ(cl_cert_state_name(CL_CERT_INSTALLED), "installed");
+	CHECK_STR_EQ(cl_cert_state_name(CL_CERT_EXPIRING), "expiring");
+	CHECK_STR_EQ(cl_cert_state_name(CL_CERT_EXPIRED), "expired");
+}
+
 int main(void)
 {
 	tmpdir_make("records");
@@ -567,6 +586,7 @@ int main(void)
 	test_crash_stages();
 	test_crash_random();
 	test_export();
+	test_cert_state();
 	tmpdir_remove();
 	return check_done();
 }

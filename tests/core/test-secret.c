@@ -14,8 +14,7 @@ static void test_round_trip(void)
 	size_t len = 0;
 
 	CHECK(!cl_secret_exists(CL_STORE_USER, "a1b2", CL_SECRET_APP_SECRET));
-	CHECK_INT_EQ(cl_secret_put(CL_STORE_USER, "a1b2", CL_SECRET_APP_SECRET, "n2Qw3vX0", 8, &err),
-	             CL_OK);
+	CHECK_INT_EQ(cl_secret_put(CL_STORE_USER, "a1b2", CL_SECRET_APP_SECRET, "n2Qw3vX0", 8, &err), CL_OK);
 	CHECK(cl_secret_exists(CL_STORE_USER, "a1b2", CL_SECRET_APP_SECRET));
 	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("data/certlink")), 0700);
 	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("data/certlink/pending")), 0700);
@@ -25,15 +24,13 @@ static void test_round_trip(void)
 	CHECK_INT_EQ(len, 8);
 	cl_secret_free(s, len);
 	/* Replace. */
-	CHECK_INT_EQ(cl_secret_put(CL_STORE_USER, "a1b2", CL_SECRET_APP_SECRET, "other", 5, &err),
-	             CL_OK);
+	CHECK_INT_EQ(cl_secret_put(CL_STORE_USER, "a1b2", CL_SECRET_APP_SECRET, "other", 5, &err), CL_OK);
 	CHECK_INT_EQ(cl_secret_get(CL_STORE_USER, "a1b2", CL_SECRET_APP_SECRET, &s, &len, &err), CL_OK);
 	CHECK_STR_EQ(s, "other");
 	cl_secret_free(s, len);
 
 	/* Missing secret: an error with a code the caller can test. */
-	CHECK_INT_EQ(cl_secret_get(CL_STORE_USER, "a1b2", CL_SECRET_CHALLENGE, &s, &len, &err),
-	             CL_E_LOCAL);
+	CHECK_INT_EQ(cl_secret_get(CL_STORE_USER, "a1b2", CL_SECRET_CHALLENGE, &s, &len, &err), CL_E_LOCAL);
 	CHECK_STR_EQ(err.code, "missing");
 	CHECK(s == NULL);
 

@@ -137,8 +137,7 @@ static void test_user_files(void)
 	BIO *bio;
 
 	sk_X509_push(chain, ca_cert);
-	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, chain, "certlink alice", &l, &err),
-	             CL_OK);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, chain, "certlink alice", &l, &err), CL_OK);
 	CHECK_INT_EQ(l.n, 6); /* no NSS database yet */
 	CHECK(find_kind(&l, CL_LOC_NSS_CERT) == NULL);
 	CHECK(l.n > 0 && l.items[0].kind == CL_LOC_DIRECTORY && strcmp(l.items[0].path, dir) == 0);
@@ -232,8 +231,7 @@ static void test_user_nss(void)
 
 	make_nssdb();
 	CHECK(!nss_lists("certlink bob 2a", NULL));
-	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink bob 2a", &l, &err),
-	             CL_OK);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink bob 2a", &l, &err), CL_OK);
 	if (l.n == 0)
 		fprintf(stderr, "install: %s\n", err.msg);
 	CHECK_INT_EQ(l.n, 6); /* directory, key, certificate, bundle, password, NSS; no chain */
@@ -283,10 +281,8 @@ static void test_resume_and_rollback(void)
 	struct cl_error err;
 
 	/* Installing the same serial again (a resumed install) replaces it cleanly. */
-	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l, &err),
-	             CL_OK);
-	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l2, &err),
-	             CL_OK);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l, &err), CL_OK);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l2, &err), CL_OK);
 	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 1); /* no .old or .tmp leftovers */
 	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs/77")), 4);
 	CHECK(nss_lists("certlink carol 77", "u,u,u"));
@@ -425,8 +421,7 @@ static void test_not_allowed(void)
 		bad |= cl_store_check_allowed(CL_STORE_COMPUTER, &err) != CL_E_LOCAL;
 		bad |= strstr(err.msg, "administrator rights") == NULL;
 		bad |= cl_store_check_allowed(CL_STORE_USER, &err) != CL_OK;
-		bad |=
-		    cl_store_install(CL_STORE_COMPUTER, key, cert, NULL, NULL, &l, &err) != CL_E_LOCAL;
+		bad |= cl_store_install(CL_STORE_COMPUTER, key, cert, NULL, NULL, &l, &err) != CL_E_LOCAL;
 		bad |= cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &l, &err) != CL_E_LOCAL;
 		bad |= l.n != 0;
 		_exit(bad ? 1 : 0);

@@ -69,8 +69,24 @@ static void test_refused(void)
 	CHECK(strstr(err.msg, "Permission denied") != NULL);
 }
 
+static void test_run_ok(void)
+{
+	const char *ok[] = { "/bin/true", NULL };
+	const char *fails[] = { "/bin/sh", "-c", "echo noise; echo 'certutil: bad database' >&2; exit 255",
+		                NULL };
+	const char *missing[] = { "/nonexistent/pk12util", NULL };
+	struct cl_error err;
+
+	CHECK_INT_EQ(cl_tool_run_ok(ok, "doing nothing", &err), CL_OK);
+	CHECK_INT_EQ(cl_tool_run_ok(fails, "listing", &err), CL_E_LOCAL);
+	CHECK_STR_EQ(err.msg, "listing: /bin/sh exited with status 255: certutil: bad database");
+	CHECK_INT_EQ(cl_tool_run_ok(missing, "importing", &err), CL_E_LOCAL);
+	CHECK(strncmp(err.msg, "importing: cannot run /nonexistent/pk12util", 43) == 0);
+}
+
 int main(void)
 {
+	test_run_ok();
 	test_no_shell();
 	test_exit_and_stderr();
 	test_large_output();

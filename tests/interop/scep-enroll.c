@@ -4,15 +4,18 @@
  *   scep-enroll --url URL --ca-sha256 HEX --challenge-file FILE --key FILE [--key-type rsa:2048|ec:P-256]
  *               [--cn NAME] [--o ORG] [--dns NAME] --out CERT.pem
  *               [--renew-cert CERT.pem --renew-key KEY.pem] [--poll-timeout S] [--debug]
+ *               [--save-replies DIR]
  *
  * --key: loaded when the file exists, else generated (--key-type, default rsa:2048) and saved 0600 first.
  * The challenge is read from a file (never argv). A renewal with the same key uses a random transactionID.
- * Exit status: cl_status_exit_code().
+ * --save-replies writes every HTTP reply body to DIR/NN-OPERATION.bin (the fuzz seed corpora come from
+ * there). Exit status: cl_status_exit_code().
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -25,14 +28,53 @@
 
 struct args {
 	const char *url, *fp_hex, *challenge_file, *key_path, *key_type, *cn, *org, *dns, *out;
-	const char *renew_cert, *renew_key;
+	const char *renew_cert, *renew_key, *save_dir;
 	unsigned poll_timeout;
 	int debug;
 };
 
+static struct timespec start;
+
+static double elapsed_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start.tv_sec) * 1e3 + (double)(now.tv_nsec - start.tv_nsec) / 1e6;
+}
+
 static void log_line(void *ctx, const char *line)
 {
-	fprintf(stderr, "scep-enroll: %s\n", line);
+	fprintf(stderr, "scep-enroll: [%.1f ms] %s\n", elapsed_ms(), line);
+}
+
+/* A transport that passes through to the default one and keeps a copy of every reply. */
+struct saving {
+	struct cl_scep_transport inner;
+	const char *dir;
+	int n;
+};
+
+static enum cl_status save_request(void *ctx, const char *url, const char *content_type,
+                                   const unsigned char *body, size_t len, size_t max_body,
+                                   struct cl_scep_http_reply *reply, struct cl_error *err)
+{
+	struct saving *s = ctx;
+	enum cl_status st =
+	    s->inner.request(s->inner.ctx, url, content_type, body, len, max_body, reply, err);
+	const char *op = strstr(url, "operation=");
+	char path[4096];
+	FILE *f;
+
+	if (st != CL_OK)
+		return st;
+	op = op ? op + 10 : "unknown";
+	snprintf(path, sizeof(path), "%s/%02d-%.*s.bin", s->dir, ++s->n, (int)strcspn(op, "&"), op);
+	if ((f = fopen(path, "wb")) != NULL) {
+		fwrite(reply->body, 1, reply->len, f);
+		fclose(f);
+	}
+	return st;
 }
 
 static int parse_hex_fp(const char *s, unsigned char out[CL_SCEP_FP_LEN])
@@ -109,6 +151,9 @@ static enum cl_status enroll(const struct args *a, struct cl_error *err)
 	};
 	struct cl_scep_params sp = { .url = a->url, .ca_sha256 = fp, .poll_timeout = a->poll_timeout };
 	struct cl_scep_result res = { 0 };
+	struct saving saving = { .dir = a->save_dir };
+	struct cl_scep_http http = { 0 };
+	struct cl_scep_transport save_transport = { save_request, &saving };
 	EVP_PKEY *key = NULL, *renew_key = NULL;
 	X509 *renew_cert = NULL;
 	X509_REQ *csr = NULL;
@@ -123,6 +168,8 @@ static enum cl_status enroll(const struct args *a, struct cl_error *err)
 		goto out;
 	if ((st = get_key(a, &key, err)) != CL_OK)
 		goto out;
+	if (a->debug)
+		log_line(NULL, "key ready");
 	if (a->renew_cert) {
 		if ((st = load_cert(a->renew_cert, &renew_cert, err)) != CL_OK ||
 		    (st = cl_key_load(a->renew_key, &renew_key, err)) != CL_OK)
@@ -133,6 +180,8 @@ static enum cl_status enroll(const struct args *a, struct cl_error *err)
 	}
 	if (st != CL_OK || (st = cl_csr_build(&cp, key, &csr, err)) != CL_OK)
 		goto out;
+	if (a->debug)
+		log_line(NULL, "request built");
 	sp.key = key;
 	sp.csr = csr;
 	sp.transaction_id = tid;
@@ -140,6 +189,10 @@ static enum cl_status enroll(const struct args *a, struct cl_error *err)
 	sp.renew_key = renew_key;
 	if (a->debug)
 		sp.log = log_line;
+	if (a->save_dir) {
+		cl_scep_transport_default(&saving.inner, &http);
+		sp.transport = &save_transport;
+	}
 	if ((st = cl_scep_enroll(&sp, &res, err)) != CL_OK)
 		goto out;
 	st = write_cert(a->out, &res, err);
@@ -149,6 +202,7 @@ static enum cl_status enroll(const struct args *a, struct cl_error *err)
 out:
 	OPENSSL_cleanse(challenge, sizeof(challenge));
 	cl_scep_result_clear(&res);
+	cl_scep_http_clear(&http);
 	cl_csr_free(csr);
 	X509_free(renew_cert);
 	EVP_PKEY_free(renew_key);
@@ -172,6 +226,7 @@ int main(int argc, char **argv)
 		{ "renew-key", required_argument, NULL, 'R' },
 		{ "poll-timeout", required_argument, NULL, 'p' },
 		{ "debug", no_argument, NULL, 'D' },
+		{ "save-replies", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct args a = { .key_type = "rsa:2048", .cn = "certlink-interop" };
@@ -220,7 +275,11 @@ int main(int argc, char **argv)
 		case 'D':
 			a.debug = 1;
 			break;
+		case 's':
+			a.save_dir = optarg;
+			break;
 		default:
+			fprintf(stderr, "usage: see the header of tests/interop/scep-enroll.c\n");
 			return 100;
 		}
 	}
@@ -229,6 +288,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: see the header of tests/interop/scep-enroll.c\n");
 		return 100;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	cl_error_clear(&err);
 	st = enroll(&a, &err);
 	if (st != CL_OK)

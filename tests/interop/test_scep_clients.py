@@ -29,6 +29,7 @@ import tempfile
 import threading
 import unittest
 import urllib.parse
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "server"))
@@ -127,33 +128,54 @@ class Result:
         self.ok, self.output, self.cert, self.key = ok, output, cert, key
 
 
-def micromdm(url, challenge, work, cn):
-    """scepclient: PKCSReq with DES-CBC and SHA-1 (all it can do), POST."""
+def micromdm(url, challenge, work, cn, fingerprint=None):
+    """scepclient: PKCSReq with DES-CBC and SHA-1 (all it can do), POST. It envelopes the request to every
+    certificate GetCACert returns, or only to the one whose SHA-256 is fingerprint."""
     os.makedirs(work)
     key, cert = os.path.join(work, "key.pem"), os.path.join(work, "cert.pem")
-    r = subprocess.run(["scepclient", "-server-url", url, "-challenge", challenge, "-cn", cn, "-organization", "",
-                        "-ou", "", "-country", "", "-private-key", key, "-certificate", cert],
-                       capture_output=True, text=True, timeout=120)
+    args = ["scepclient", "-server-url", url, "-challenge", challenge, "-cn", cn, "-organization", "", "-ou", "",
+            "-country", "", "-private-key", key, "-certificate", cert]
+    if fingerprint:
+        args += ["-ca-fingerprint", fingerprint]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=120)
     return Result(r.returncode == 0, r.stdout + r.stderr, cert, key)
 
 
-def strongswan(url, challenge, work, dn, cipher=None, digest=None, extra=()):
+def ra_from_getcacert(url, work):
+    """The RA certificate (the one that is not a CA) of GetCACert's PKCS#7, fetched and split with openssl:
+    for strongSwan when its own pki --scepca cannot read the CA."""
+    with urllib.request.urlopen(url + "?operation=GetCACert", timeout=60) as r:
+        der = r.read()
+    pem = subprocess.run(["openssl", "pkcs7", "-inform", "DER", "-print_certs"], input=der, capture_output=True,
+                         check=True).stdout.decode()
+    for block in re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n", pem, re.S):
+        if "CA:TRUE" not in openssl("x509", "-noout", "-ext", "basicConstraints", input=block).stdout:
+            path = os.path.join(work, "ra.pem")
+            with open(path, "w") as f:
+                f.write(block)
+            return path
+    raise AssertionError("GetCACert holds no RA certificate")
+
+
+def strongswan(url, challenge, work, dn, cipher=None, digest=None, ra_by_openssl=False):
     """pki --scepca fetches CA and RA (ca.pem, ca-ra.pem); pki --scep enrolls, encrypting to and checking
-    signatures with the RA."""
+    signatures with the RA. ra_by_openssl: take the RA from GetCACert with openssl instead, and give no CA."""
     os.makedirs(work)
-    ca = os.path.join(work, "ca.pem")
-    r = subprocess.run(["pki", "--scepca", "--url", url, "--caout", ca, "--outform", "pem"],
-                       capture_output=True, text=True, timeout=120)
-    ra = os.path.join(work, "ca-ra.pem")
-    if r.returncode != 0 or not os.path.exists(ra):
-        return Result(False, "pki --scepca: " + r.stdout + r.stderr)
+    ca, ra = os.path.join(work, "ca.pem"), os.path.join(work, "ca-ra.pem")
+    if ra_by_openssl:
+        ca, ra = None, ra_from_getcacert(url, work)
+    else:
+        r = subprocess.run(["pki", "--scepca", "--url", url, "--caout", ca, "--outform", "pem"],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0 or not os.path.exists(ra):
+            return Result(False, "pki --scepca: " + r.stdout + r.stderr)
     key, cert, opts = (os.path.join(work, n) for n in ("key.pem", "cert.pem", "options"))
     with open(os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
         subprocess.run(["pki", "--gen", "--type", "rsa", "--size", "2048", "--outform", "pem"], stdout=f,
                        stderr=subprocess.DEVNULL, check=True, timeout=120)
     write_secret(opts, "--password %s\n" % challenge)
     args = ["pki", "--scep", "--url", url, "--in", key, "--dn", dn, "--options", opts, "--cacert-enc", ra,
-            "--cacert-sig", ra, "--cacert", ca, "--outform", "pem"] + list(extra)
+            "--cacert-sig", ra, "--outform", "pem"] + (["--cacert", ca] if ca else [])
     if cipher:
         args += ["--cipher", cipher]
     if digest:
@@ -185,7 +207,9 @@ def certmonger(url, challenge, work, subject):
     env = dict(os.environ, CERTMONGER_REQUESTS_DIR=os.path.join(work, "requests"),
                CERTMONGER_CAS_DIR=os.path.join(work, "cas"), CERTMONGER_TMPDIR=os.path.join(work, "tmp"),
                CERTMONGER_LOCAL_CA_DIR=os.path.join(work, "local"))
-    r = subprocess.run([CERTMONGER, "-s", "-L", "-P", os.path.join(work, "socket"), "-n", "-c", script],
+    # -L without -P: a private socket in the abstract namespace (a path under the build tree would exceed the
+    # 108 bytes of a unix socket path); -c hands its address to getcert in CERTMONGER_PVT_ADDRESS.
+    r = subprocess.run([CERTMONGER, "-s", "-L", "-n", "-c", script],
                        env=env, cwd=work, capture_output=True, text=True, timeout=300)
     text = r.stdout + r.stderr
     if os.path.exists(status):
@@ -343,6 +367,56 @@ class ScepClientsInterop(unittest.TestCase):
 
     def test_challenge_rules_certmonger(self):
         self.check_challenge_rules("certmonger")
+
+
+class ScepClientsEcCaInterop(unittest.TestCase):
+    """A server whose CA key is EC (serve --ca-key ec); the SCEP RA stays RSA. Each client still enrolls, two of
+    them with a workaround: micromdm envelopes to every GetCACert certificate and fails on the EC CA unless
+    -ca-fingerprint names the RA; strongSwan 5.9.8 on Debian has no openssl plugin, so pki --scepca cannot read
+    the EC CA and the RA is taken from GetCACert with openssl."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(extra=["--ca-key", "ec"]).start()
+        cls.srv.cli("user-add", "alice", "--password-stdin", input="pw of alice\n")
+        cls.srv.config("auto_approve", "true")
+        cls.ca = os.path.join(cls.srv.state, "ca.pem")
+        cls.work = tempfile.mkdtemp(dir=cls.srv.dir, prefix="interop-ec-")
+        text = openssl("x509", "-in", cls.ca, "-noout", "-text").stdout
+        assert "id-ecPublicKey" in text, "the CA key is not EC"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.cleanup()
+
+    def challenge(self):
+        st, doc, _, _ = self.srv.apply(user="alice", password="pw of alice")
+        self.assertEqual(st, 201, doc)
+        st, act, _, _ = self.srv.activate(doc["application"])
+        self.assertEqual(st, 200, act)
+        return doc["application"], act["scep"]["challenge"]
+
+    def check(self, res):
+        self.assertTrue(res.ok, res.output + "\nserver log:\n" + self.srv.log_text())
+        v = openssl("verify", "-CAfile", self.ca, res.cert)
+        self.assertEqual(v.stdout.strip(), "%s: OK" % res.cert, v.stderr)
+        self.assertEqual(pubkey_of_cert(res.cert), pubkey_of_key(res.key))
+
+    def test_micromdm_ra_fingerprint(self):
+        ra = ra_from_getcacert(self.srv.scep_url(), self.work)
+        fp = openssl("x509", "-in", ra, "-noout", "-fingerprint", "-sha256").stdout.split("=")[1].strip()
+        _, chal = self.challenge()
+        self.check(micromdm(self.srv.scep_url(), chal, os.path.join(self.work, "micromdm"), "alice",
+                            fingerprint=fp.replace(":", "")))
+
+    def test_strongswan_ra_by_openssl(self):
+        _, chal = self.challenge()
+        self.check(strongswan(self.srv.scep_url(), chal, os.path.join(self.work, "strongswan"), "CN=alice",
+                              ra_by_openssl=True))
+
+    def test_certmonger(self):
+        _, chal = self.challenge()
+        self.check(certmonger(self.srv.scep_url(), chal, os.path.join(self.work, "certmonger"), "CN=alice"))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
  *
  * Each accepted connection reads one request (headers and Content-Length body), appends it to a log, and
  * answers with the next step of a script (the last step repeats): a status with headers and a body, a
- * delay, a connection that hangs until the test stops the responder, or a close without a reply. With an
+ * delay, a connection that hangs until the test stops the responder, or a close without a reply. A
+ * keep_alive step leaves the connection open for the next request (HTTP keep-alive); connections counts
+ * the connections accepted, served the requests answered. With an
  * SSL_CTX it speaks TLS, so tests can also check what reached a TLS server. Header-only, for tests.
  */
 #ifndef CL_TEST_RESPONDER_H
@@ -30,6 +32,7 @@ struct responder_step {
 	int delay_ms;        /* wait before replying */
 	bool hang;           /* never reply; hold the connection until responder_stop() */
 	bool no_length;      /* no Content-Length: the reply ends when the connection closes */
+	bool keep_alive;     /* no "Connection: close": read the next request on the same connection */
 };
 
 struct responder {
@@ -39,6 +42,7 @@ struct responder {
 	const struct responder_step *steps;
 	int nsteps;
 	atomic_int served;
+	atomic_int connections;
 	atomic_int stop;
 	pthread_mutex_t lock;
 	char log[256 * 1024]; /* every request received, raw */
@@ -64,8 +68,9 @@ static inline void responder_wait(struct responder *r, int ms)
 		usleep(10 * 1000);
 }
 
-/* Read headers and a Content-Length body (requests stay small in tests); log them. */
-static inline void responder_read_request(struct responder *r, struct responder_conn *c)
+/* Read headers and a Content-Length body (requests stay small in tests); log them. Returns the bytes read
+ * (0: the client closed the connection). */
+static inline size_t responder_read_request(struct responder *r, struct responder_conn *c)
 {
 	char buf[64 * 1024];
 	size_t len = 0, want = 0;
@@ -88,6 +93,7 @@ static inline void responder_read_request(struct responder *r, struct responder_
 	memcpy(r->log + r->log_len, buf, len);
 	r->log_len += len;
 	pthread_mutex_unlock(&r->lock);
+	return len;
 }
 
 static inline void responder_reply(struct responder *r, struct responder_conn *c,
@@ -104,8 +110,8 @@ static inline void responder_reply(struct responder *r, struct responder_conn *c
 	}
 	if (s->status == 0)
 		return;
-	n = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nConnection: close\r\n%s", s->status,
-	             s->headers ? s->headers : "");
+	n = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\n%s%s", s->status,
+	             s->keep_alive ? "" : "Connection: close\r\n", s->headers ? s->headers : "");
 	if (!s->no_length)
 		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Length: %zu\r\n", blen * reps);
 	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
@@ -119,17 +125,23 @@ static inline void responder_reply(struct responder *r, struct responder_conn *c
 static inline void responder_serve(struct responder *r, int fd)
 {
 	struct responder_conn c = { fd, NULL };
-	int i = atomic_fetch_add(&r->served, 1);
-	const struct responder_step *s = &r->steps[i < r->nsteps ? i : r->nsteps - 1];
+	const struct responder_step *s;
+	int i;
 
+	atomic_fetch_add(&r->connections, 1);
 	if (r->tls) {
 		c.ssl = SSL_new(r->tls);
 		SSL_set_fd(c.ssl, fd);
 		if (SSL_accept(c.ssl) != 1)
 			goto out;
 	}
-	responder_read_request(r, &c);
-	responder_reply(r, &c, s);
+	do {
+		if (responder_read_request(r, &c) == 0)
+			break;
+		i = atomic_fetch_add(&r->served, 1);
+		s = &r->steps[i < r->nsteps ? i : r->nsteps - 1];
+		responder_reply(r, &c, s);
+	} while (s->keep_alive && !s->hang && s->status != 0 && !atomic_load(&r->stop));
 	if (c.ssl)
 		SSL_shutdown(c.ssl);
 out:

@@ -48,6 +48,8 @@ class Server:
                 "--pid-file", os.path.join(self.dir, "pid"), "--token-file", token_file] + self.extra
         if self.scep_http:
             args += ["--scep-http-port", "0", "--scep-port-file", scep_file]
+        if self.log:
+            self.log.close()
         self.log = open(os.path.join(self.dir, "server.log"), "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
         deadline = time.time() + timeout

@@ -168,6 +168,7 @@ enum tamper { T_NONE, T_SIGNATURE, T_SIGNED_ATTR, T_ENC_KEY, T_DETACHED };
 struct req_opts {
 	const char *type;   /* messageType text; NULL omits it */
 	const char *tid;    /* NULL omits it */
+	int tid_len;        /* 0: strlen(tid) */
 	int nonce_len;      /* 0 omits it */
 	int dup_tid;        /* transactionID twice */
 	const EVP_MD *md;   /* NULL: SHA-256 */
@@ -252,7 +253,8 @@ static unsigned char *build_request(const struct req_opts *o, unsigned char nonc
 	if (o->type != NULL)
 		add_attr(si, OID_MESSAGE_TYPE, V_ASN1_PRINTABLESTRING, o->type, (int)strlen(o->type));
 	if (o->tid != NULL)
-		add_attr(si, OID_TRANSACTION_ID, V_ASN1_PRINTABLESTRING, o->tid, (int)strlen(o->tid));
+		add_attr(si, OID_TRANSACTION_ID, V_ASN1_PRINTABLESTRING, o->tid,
+		         o->tid_len > 0 ? o->tid_len : (int)strlen(o->tid));
 	if (o->tid != NULL && o->dup_tid) {
 		/* OpenSSL refuses to add a duplicate attribute; a hostile client is not so polite. */
 		ASN1_OBJECT *obj = OBJ_txt2obj(OID_TRANSACTION_ID, 1);
@@ -667,6 +669,58 @@ static void expect_refused(struct req_opts o, enum srv_scep_result r, int fi, co
 	OPENSSL_free(msg);
 }
 
+/* An EC key is certified through an RSA transport certificate (RFC 8894 2.3): the CSR is signed by the EC
+ * key, the pkiMessage by a self-signed RSA certificate of another key. The server takes the CSR's key for
+ * the certificate and envelopes the answer to the signer; an EC signer itself is refused with badAlg. */
+static void test_ec_key_rsa_transport(void)
+{
+	struct srv_scep_request req;
+	unsigned char nonce[16], *csr, *msg, *rep = NULL;
+	size_t csr_len, msg_len, rep_len;
+	char err[256];
+	struct req_opts o = { .type = "19", .tid = "EC-1", .nonce_len = 16 };
+	X509 *issued = NULL;
+
+	csr = make_csr(pki.ec_key, pki.ec_key, "ec client", "pw", 0, &csr_len);
+	o.content = csr;
+	o.content_len = csr_len;
+	o.signer = pki.client_self; /* RSA, self-signed, not the CSR's key */
+	o.signer_key = pki.client_key;
+	msg = build_request(&o, nonce, &msg_len);
+	CHECK_INT_EQ(srv_scep_parse(msg, msg_len, pki.ra, pki.ra_key, &req, err, sizeof(err)), SRV_SCEP_OK);
+	CHECK(req.signer != NULL && X509_cmp(req.signer, pki.client_self) == 0);
+	CHECK(req.csr != NULL && EVP_PKEY_eq(X509_REQ_get0_pubkey(req.csr), pki.ec_key) == 1);
+	CHECK(req.challenge != NULL && strcmp(req.challenge, "pw") == 0);
+	if (req.csr == NULL)
+		goto out;
+	issued = issue_for(&req);
+	CHECK_INT_EQ(srv_scep_build_reply(&req, SRV_SCEP_SUCCESS, -1, issued, NULL, pki.ra, pki.ra_key, &rep,
+	                                  &rep_len, err, sizeof(err)),
+	             0);
+	/* PKCS#7 key transport to the RSA signer; the certificate inside carries the EC key */
+	check_reply(rep, rep_len,
+	            &(struct expect){ .tid = "EC-1",
+	                              .nonce = nonce,
+	                              .digest_nid = NID_sha256,
+	                              .status = SRV_SCEP_SUCCESS,
+	                              .cipher_nid = NID_aes_128_cbc,
+	                              .recipient = pki.client_self,
+	                              .rkey = pki.client_key,
+	                              .issued = issued,
+	                              .n_certs = 1 });
+	CHECK_INT_EQ(EVP_PKEY_eq(X509_get0_pubkey(issued), pki.ec_key), 1);
+out:
+	X509_free(issued);
+	free(rep);
+	srv_scep_request_clear(&req);
+	OPENSSL_free(msg);
+	/* the same request signed with the EC key itself */
+	o.signer = pki.ec_self;
+	o.signer_key = pki.ec_key;
+	expect_refused(o, SRV_SCEP_REFUSE, SRV_SCEP_BAD_ALG, "EC signer");
+	OPENSSL_free(csr);
+}
+
 static void test_refusals(void)
 {
 	unsigned char *csr, *badcsr, *twocsr, *twovalues;
@@ -695,8 +749,6 @@ static void test_refusals(void)
 	expect_refused(x, SRV_SCEP_REFUSE, SRV_SCEP_BAD_ALG, "MD5");
 	x = o, x.cipher = "CAMELLIA-128-CBC";
 	expect_refused(x, SRV_SCEP_REFUSE, SRV_SCEP_BAD_ALG, "Camellia");
-	x = o, x.signer = pki.ec_self, x.signer_key = pki.ec_key;
-	expect_refused(x, SRV_SCEP_REFUSE, SRV_SCEP_BAD_ALG, "EC signer");
 	x = o, x.content = badcsr, x.content_len = badcsr_len;
 	expect_refused(x, SRV_SCEP_REFUSE, SRV_SCEP_BAD_MESSAGE_CHECK, "CSR signed by another key");
 	x = o, x.content = (const unsigned char *)"not a CSR at all", x.content_len = 16;
@@ -725,6 +777,8 @@ static void test_refusals(void)
 	expect_refused(x, SRV_SCEP_MALFORMED, SRV_SCEP_BAD_REQUEST, "short senderNonce");
 	x = o, x.tid = "bad*id";
 	expect_refused(x, SRV_SCEP_MALFORMED, SRV_SCEP_BAD_REQUEST, "transactionID not printable");
+	x = o, x.tid = "victim\0xyz", x.tid_len = 10; /* as a C string: "victim" */
+	expect_refused(x, SRV_SCEP_MALFORMED, SRV_SCEP_BAD_REQUEST, "transactionID with a NUL");
 	x = o, x.dup_tid = 1;
 	expect_refused(x, SRV_SCEP_MALFORMED, SRV_SCEP_BAD_REQUEST, "two transactionIDs");
 	{
@@ -980,6 +1034,7 @@ int main(void)
 	test_renewalreq();
 	test_certpoll_getcert();
 	test_refusals();
+	test_ec_key_rsa_transport();
 	test_garbage_truncated_oversized();
 	test_reply_arguments();
 	test_cacert_caps();

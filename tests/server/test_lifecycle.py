@@ -94,6 +94,21 @@ class LifecycleTest(unittest.TestCase):
                            capture_output=True, text=True, timeout=60)
         self.assertNotEqual(r.returncode, 0)
 
+    def test_overload_sheds_with_503(self):
+        srv = Server(extra=["--max-connections", "4", "--threads", "2"]).start()
+        try:
+            idle = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(8)]
+            st, doc, resp, _ = srv.request("GET", "/api/v1/config")
+            self.assertEqual((st, doc["error"]["code"]), (503, "unavailable"))
+            self.assertGreaterEqual(int(resp.getheader("Retry-After")), 1)
+            for s in idle:
+                s.close()
+            deadline = __import__("time").time() + 30
+            while srv.request("GET", "/api/v1/config")[0] != 200:
+                self.assertLess(__import__("time").time(), deadline, "server did not recover")
+        finally:
+            srv.cleanup()
+
     def test_users_cli(self):
         srv = self.srv.start()
         pw = os.path.join(srv.dir, "pw")

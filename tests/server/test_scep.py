@@ -120,6 +120,32 @@ class ScepTest(unittest.TestCase):
         rc, out, _ = scepclient(self.srv.scep_url(), act2b["scep"]["challenge"], self.work, "c4")
         self.assertEqual(rc, 0, out)
 
+    def test_renewal(self):
+        app, act = self.activated()
+        rc, out, cert = scepclient(self.srv.scep_url(), act["scep"]["challenge"], self.work, "r-old")
+        self.assertEqual(rc, 0, out)
+        serial = openssl("x509", "-in", cert, "-noout", "-serial").stdout.strip().split("=")[1].lower().lstrip("0")
+        st, doc, _, _ = self.srv.apply(renewal_of=serial, store="computer")
+        self.assertEqual((st, doc["error"]["code"]), (403, "forbidden"))  # another store
+        renew, act2 = self.activated(renewal_of=serial)
+        rc, out, cert2 = scepclient(self.srv.scep_url(), act2["scep"]["challenge"], self.work, "r-new")
+        self.assertEqual(rc, 0, out)
+        new_serial = openssl("x509", "-in", cert2, "-noout", "-serial").stdout.strip()
+        self.assertNotIn(serial.upper(), new_serial)
+        apps = {c["application"] for c in self.certs()}
+        self.assertIn(app["id"], apps)
+        self.assertIn(renew["id"], apps)
+        rows = self.srv.admin("GET", "/applications")[1]["applications"]
+        self.assertEqual([a for a in rows if a["id"] == renew["id"]][0]["renewal_of"], serial)
+        # The administrator revokes the renewed certificate through the admin API; the CRL lists it.
+        new_hex = new_serial.split("=")[1].lower().lstrip("0")
+        st, doc, _, _ = self.srv.admin("POST", "/certificates/%s/revoke" % new_hex)
+        self.assertEqual((st, doc["certificate"]["serial"], doc["certificate"]["revoked"]), (200, new_hex, True))
+        st, _, _, crl = self.srv.request("GET", "/ca.crl")
+        text = subprocess.run(["openssl", "crl", "-inform", "DER", "-noout", "-text"], input=crl,
+                              capture_output=True).stdout.decode().replace(":", "").upper()
+        self.assertIn(new_hex.upper(), text)
+
     def test_hold_and_release(self):
         self.srv.config("hold_issuance", "true")
         app, act = self.activated()
@@ -140,6 +166,47 @@ class ScepTest(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertTrue(os.path.exists(cert))
         self.assertEqual(len([c for c in self.certs() if c["application"] == app["id"]]), 1)
+
+    @unittest.skipUnless(os.environ.get("SCEP_ENROLL"), "SCEP_ENROLL (tests/interop/scep-enroll) not given")
+    def test_ec_key_transport_signer_retransmission(self):
+        """An EC P-256 key through certlink's SCEP client: the pkiMessage is signed with a throw-away RSA
+        transport certificate. Sending the same transaction again (a resend after a crash: same key, same
+        transactionID, a new transport key) gets the same certificate, enveloped to the new signer."""
+        self.srv.config("key_type", "ec")
+        self.srv.config("key_size", "P-256")
+        try:
+            app, act = self.activated()
+        finally:
+            self.srv.config("key_type", "rsa")
+            self.srv.config("key_size", "2048")
+        d = tempfile.mkdtemp(dir=self.work)
+        challenge = os.path.join(d, "challenge")
+        with open(os.open(challenge, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(act["scep"]["challenge"] + "\n")
+        ca_der = subprocess.run(["openssl", "x509", "-in", os.path.join(self.srv.state, "ca.pem"), "-outform",
+                                 "DER"], capture_output=True, check=True).stdout
+        import hashlib
+        key = os.path.join(d, "key.pem")
+        certs = []
+        for i in range(2):
+            out = os.path.join(d, "cert%d.pem" % i)
+            r = subprocess.run([os.environ["SCEP_ENROLL"], "--url", self.srv.scep_url(), "--ca-sha256",
+                                hashlib.sha256(ca_der).hexdigest(), "--challenge-file", challenge, "--key", key,
+                                "--key-type", "ec:P-256", "--cn", "alice", "--out", out, "--debug"],
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("RSA transport key", r.stderr)
+            certs.append(open(out).read())
+        self.assertEqual(certs[0], certs[1])
+        self.assertEqual(openssl("verify", "-CAfile", os.path.join(self.srv.state, "ca.pem"),
+                                 os.path.join(d, "cert0.pem")).returncode, 0)
+        text = openssl("x509", "-in", os.path.join(d, "cert0.pem"), "-noout", "-text").stdout
+        self.assertIn("id-ecPublicKey", text)
+        self.assertIn("NIST CURVE: P-256", text)
+        self.assertEqual(openssl("x509", "-in", os.path.join(d, "cert0.pem"), "-noout", "-pubkey").stdout,
+                         openssl("pkey", "-in", key, "-pubout").stdout)
+        self.assertEqual(len([c for c in self.certs() if c["application"] == app["id"]]), 1)
+        self.assertIn("retransmission: same certificate", self.srv.log_text())
 
     def test_bad_scep_input(self):
         def post(query, data):

@@ -1,0 +1,137 @@
+/* certlink command line: what the commands that talk to the enrollment server share (cli.h): cancelling on
+ * SIGINT/SIGTERM, progress and debug lines on stderr, the settings that shape a run, and for the commands
+ * that install a certificate (enroll, activate, renew) the result file and the summary. */
+#include "cli.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "result.h"
+#include "settings.h"
+
+static struct cl_cancel cancel_token;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cl_cancel_request(&cancel_token);
+}
+
+static void on_log(void *data, const char *line)
+{
+	(void)data;
+	fprintf(stderr, "certlink: debug: %s\n", line);
+}
+
+static void on_progress(void *data, enum cl_stage stage, const char *detail)
+{
+	(void)data;
+	fprintf(stderr, "certlink: %s: %s\n", cli_stage_name(stage), detail);
+}
+
+void cli_run_init(struct cl_enroll_opts *opts)
+{
+	struct cl_settings settings;
+	struct sigaction sa;
+
+	memset(opts, 0, sizeof(*opts));
+	cl_cancel_init(&cancel_token);
+	opts->store = CL_STORE_ASK;
+	opts->cancel = &cancel_token;
+	opts->progress = on_progress;
+	opts->log_fn = on_log;
+	if (cl_settings_load(&settings, NULL) == CL_OK) {
+		opts->no_proxy = settings.no_proxy;
+		opts->reuse_key = settings.reuse_key;
+		opts->notify_days = settings.notify_days;
+	}
+	/* The flow stops at its next check point and records where it was; the next run resumes. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int cli_net_option(struct cl_enroll_opts *opts, const char *cmd, int c, const char *arg)
+{
+	long n;
+
+	switch (c) {
+	case CLI_OPT_NO_PROXY:
+		opts->no_proxy = true;
+		return 0;
+	case CLI_OPT_DEBUG:
+		opts->debug = true;
+		return 0;
+	case CLI_OPT_RETRIES:
+		if (cli_parse_number(arg, 1, 20, &n))
+			return cli_usage_error(cmd, _("--retries must be 1-20"));
+		opts->max_attempts = (int)n;
+		return 0;
+	case CLI_OPT_TIMEOUT:
+		if (cli_parse_number(arg, 1, 3600, &n))
+			return cli_usage_error(cmd, _("--timeout must be 1-3600 seconds"));
+		opts->timeout = (int)n;
+		return 0;
+	}
+	return -1;
+}
+
+struct cl_cancel *cli_run_cancel_token(void)
+{
+	return &cancel_token;
+}
+
+int cli_run_exit_code(const struct cl_enroll_result *res, enum cl_status st)
+{
+	if (st == CL_OK && res->pending)
+		return cl_status_exit_code(CL_E_REFUSED);
+	return cl_status_exit_code(st);
+}
+
+void cli_write_result(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err)
+{
+	static const enum cl_result_format formats[] = { CL_RESULT_FORMAT_JSON, CL_RESULT_FORMAT_TEXT };
+	struct cl_result r;
+	struct cl_error werr;
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	r.outcome = st == CL_OK && !res->pending ? CL_RESULT_SUCCEEDED
+	            : st == CL_E_CANCELLED       ? CL_RESULT_CANCELED
+	            : st == CL_E_NOT_DUE         ? CL_RESULT_NOT_EXECUTED
+	                                         : CL_RESULT_FAILED;
+	r.user = res->user[0] ? res->user : NULL;
+	r.store = res->store == CL_STORE_COMPUTER ? CL_STORE_COMPUTER : CL_STORE_USER;
+	r.cn = res->cn[0] ? res->cn : NULL;
+	r.serial = res->serial[0] ? res->serial : NULL;
+	r.expiry = res->not_after;
+	r.exit_code = cli_run_exit_code(res, st);
+	r.message = st != CL_OK ? err->msg : res->pending ? "waiting for approval" : "installed";
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (cl_result_write(&r, formats[i], NULL, &werr) != CL_OK)
+			cli_note(_("the result file could not be written: %s"), werr.msg);
+}
+
+int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err)
+{
+	char t[32];
+
+	cli_write_result(res, st, err);
+	if (st != CL_OK)
+		return cli_fail(err);
+	if (res->pending) {
+		cli_error(
+		    _("application %s is waiting for approval; after approval run `certlink activate %s` "
+		      "or the same command again"),
+		    res->app_id, res->app_id);
+		return cli_run_exit_code(res, st);
+	}
+	printf(_("installed certificate %s (%s), valid until %s\n"), res->serial, res->subject,
+	       cli_time_text(res->not_after, t));
+	printf(_("  store: %s, file: %s%s%s\n"), cl_store_kind_name(res->store), res->cert_path,
+	       res->nss_imported ? _(", NSS database: ") : "", res->nss_imported ? res->nss_nickname : "");
+	return CLI_EXIT_OK;
+}

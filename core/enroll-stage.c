@@ -1,0 +1,388 @@
+/* certlink core: the computer store for an unprivileged person (enroll.h, `elevate`).
+ *
+ * The flow runs as the person; only installing needs root. So the flow stages what it would install in a
+ * fresh 0700 directory, the front end runs the privileged helper on it through pkexec, and the helper calls
+ * cl_enroll_install_staged(), which checks everything again (it runs as root on input from an unprivileged
+ * process) and installs and records into the computer store.
+ */
+#include "enroll-private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "certinfo.h"
+#include "fileio.h"
+#include "fingerprint.h"
+#include "jsonfile.h"
+#include "store.h"
+
+static enum cl_status pem_of(X509 *x, BIO *out, struct cl_error *err)
+{
+	if (!PEM_write_bio_X509(out, x))
+		return cl_error_set_openssl(err, CL_E_LOCAL, "encoding a certificate");
+	return CL_OK;
+}
+
+static enum cl_status write_bio(const char *dir, const char *name, BIO *bio, bool secret,
+                                struct cl_error *err)
+{
+	char path[4096 + 32];
+	char *data = NULL;
+	long len = BIO_get_mem_data(bio, &data);
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return cl_fileio_write_new(path, data, (size_t)len, secret ? 0600 : 0644, err);
+}
+
+static enum cl_status stage_certs(struct cl_flow *f, const char *dir, STACK_OF(X509) * trusted,
+                                  struct cl_error *err)
+{
+	BIO *cert = BIO_new(BIO_s_mem()), *chain = BIO_new(BIO_s_mem()), *trust = BIO_new(BIO_s_mem());
+	enum cl_status st = cert && chain && trust ? CL_OK : cl_error_set(err, CL_E_LOCAL, "out of memory");
+	int i;
+
+	if (st == CL_OK)
+		st = pem_of(f->cert, cert, err);
+	for (i = 0; st == CL_OK && f->chain && i < sk_X509_num(f->chain); i++)
+		st = pem_of(sk_X509_value(f->chain, i), chain, err);
+	if (st == CL_OK && f->ca && (!f->chain || sk_X509_num(f->chain) == 0))
+		st = pem_of(f->ca, chain, err);
+	for (i = 0; st == CL_OK && i < sk_X509_num(trusted); i++)
+		st = pem_of(sk_X509_value(trusted, i), trust, err);
+	if (st == CL_OK)
+		st = write_bio(dir, "cert.pem", cert, false, err);
+	if (st == CL_OK)
+		st = write_bio(dir, "chain.pem", chain, false, err);
+	if (st == CL_OK)
+		st = write_bio(dir, "trust.pem", trust, false, err);
+	BIO_free(cert);
+	BIO_free(chain);
+	BIO_free(trust);
+	return st;
+}
+
+static enum cl_status stage_key(struct cl_flow *f, const char *dir, struct cl_error *err)
+{
+	BIO *bio = BIO_new(BIO_s_secmem());
+	enum cl_status st;
+
+	if (!bio || !PEM_write_bio_PKCS8PrivateKey(bio, f->key, NULL, NULL, 0, NULL, NULL)) {
+		BIO_free(bio);
+		return cl_error_set_openssl(err, CL_E_LOCAL, "encoding the key");
+	}
+	st = write_bio(dir, "key.pem", bio, true, err);
+	BIO_free(bio);
+	return st;
+}
+
+static enum cl_status stage_meta(struct cl_flow *f, const char *dir, struct cl_error *err)
+{
+	cJSON *m = cJSON_CreateObject();
+	char path[4096 + 32], fp[65] = "";
+	unsigned char sha[32];
+	bool has_ca = false;
+	char *text;
+	enum cl_status st;
+
+	cl_http_trust_source(f->http, sha, &has_ca);
+	if (has_ca)
+		cl_fp_format_hex(sha, fp);
+	if (!m || !cJSON_AddStringToObject(m, "host", f->host) ||
+	    !cJSON_AddNumberToObject(m, "port", f->port) || !cJSON_AddStringToObject(m, "user", f->user) ||
+	    !cJSON_AddStringToObject(m, "server_id", f->server_id) ||
+	    !cJSON_AddStringToObject(m, "service_name", f->service_name) ||
+	    !cJSON_AddStringToObject(m, "ca_sha256", fp) ||
+	    !cJSON_AddStringToObject(m, "renewal_of", f->renewal_of) || !(text = cJSON_PrintUnformatted(m))) {
+		cJSON_Delete(m);
+		return cl_error_set(err, CL_E_LOCAL, "out of memory");
+	}
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	st = cl_fileio_write_new(path, text, strlen(text), 0644, err);
+	cJSON_free(text);
+	cJSON_Delete(m);
+	return st;
+}
+
+static void unstage(const char *dir)
+{
+	static const char *const names[] = { "key.pem", "cert.pem", "chain.pem", "trust.pem", "meta.json" };
+	char path[4096 + 32];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (i == 0)
+			cl_fileio_delete_secret(path, NULL);
+		else
+			unlink(path);
+	}
+	rmdir(dir);
+}
+
+enum cl_status cl_flow_install_elevated(struct cl_flow *f, STACK_OF(X509) * trusted, struct cl_error *err)
+{
+	const char *base = getenv("XDG_RUNTIME_DIR");
+	char dir[4096];
+	enum cl_status st;
+
+	snprintf(dir, sizeof(dir), "%s/certlink-stage-XXXXXX", base && base[0] == '/' ? base : "/tmp");
+	if (!mkdtemp(dir)) /* 0700, owned by the person: the helper checks both */
+		return cl_error_set(err, CL_E_LOCAL, "creating a staging directory in %s",
+		                    base ? base : "/tmp");
+	st = stage_key(f, dir, err);
+	if (st == CL_OK)
+		st = stage_certs(f, dir, trusted, err);
+	if (st == CL_OK)
+		st = stage_meta(f, dir, err);
+	if (st == CL_OK) {
+		cl_flow_progress(f, CL_STAGE_INSTALL,
+		                 "asking for permission to install into the computer store");
+		st = f->opts->elevate(f->opts->user_data, dir, err);
+	}
+	unstage(dir);
+	return st;
+}
+
+/* ---- the privileged side ---- */
+
+struct staged_parsed {
+	EVP_PKEY *key;
+	X509 *cert;
+	STACK_OF(X509) * chain;
+	STACK_OF(X509) * trust;
+	char host[256], user[65], server_id[65], service[129], ca_sha256[65], renewal_of[41];
+	int port;
+};
+
+static enum cl_status read_certs(const char *pem, size_t len, STACK_OF(X509) * *out, struct cl_error *err)
+{
+	BIO *bio;
+	X509 *x;
+
+	*out = sk_X509_new_null();
+	if (!*out)
+		return cl_error_set(err, CL_E_LOCAL, "out of memory");
+	if (!pem || !len)
+		return CL_OK;
+	if (len > CL_STAGED_FILE_MAX || !(bio = BIO_new_mem_buf(pem, (int)len)))
+		return cl_error_set(err, CL_E_LOCAL, "staged certificates are too large");
+	while (sk_X509_num(*out) < 16 && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
+		sk_X509_push(*out, x);
+	BIO_free(bio);
+	ERR_clear_error();
+	return CL_OK;
+}
+
+static enum cl_status meta_string(const cJSON *m, const char *name, size_t max, char *out, size_t size,
+                                  struct cl_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, name);
+
+	if (!cJSON_IsString(v) || strlen(v->valuestring) > max || strlen(v->valuestring) >= size)
+		return cl_error_set(err, CL_E_LOCAL, "staged meta.json: \"%s\" is missing or too long", name);
+	memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
+	return CL_OK;
+}
+
+static enum cl_status parse_meta(const struct cl_staged *s, struct staged_parsed *p, struct cl_error *err)
+{
+	cJSON *m;
+	const cJSON *port;
+	enum cl_status st;
+
+	if (!s->meta_json || s->meta_len > 16384)
+		return cl_error_set(err, CL_E_LOCAL, "staged meta.json is missing or too large");
+	m = cJSON_ParseWithLength(s->meta_json, s->meta_len);
+	if (!m)
+		return cl_error_set(err, CL_E_LOCAL, "staged meta.json is not JSON");
+	port = cJSON_GetObjectItemCaseSensitive(m, "port");
+	st = cJSON_IsNumber(port) && port->valuedouble >= 1 && port->valuedouble <= 65535
+	         ? CL_OK
+	         : cl_error_set(err, CL_E_LOCAL, "staged meta.json: bad port");
+	p->port = st == CL_OK ? (int)port->valuedouble : 0;
+	if (st == CL_OK)
+		st = meta_string(m, "host", 253, p->host, sizeof(p->host), err);
+	if (st == CL_OK)
+		st = meta_string(m, "user", 64, p->user, sizeof(p->user), err);
+	if (st == CL_OK)
+		st = meta_string(m, "server_id", 64, p->server_id, sizeof(p->server_id), err);
+	if (st == CL_OK)
+		st = meta_string(m, "service_name", 128, p->service, sizeof(p->service), err);
+	if (st == CL_OK)
+		st = meta_string(m, "ca_sha256", 64, p->ca_sha256, sizeof(p->ca_sha256), err);
+	if (st == CL_OK)
+		st = meta_string(m, "renewal_of", 40, p->renewal_of, sizeof(p->renewal_of), err);
+	cJSON_Delete(m);
+	return st;
+}
+
+/* The certificate must be for the staged key and issued by a certificate of the staged chain; trust
+ * anchors must be CA certificates. */
+static enum cl_status check_staged(struct staged_parsed *p, struct cl_error *err)
+{
+	int i;
+	bool issued = false;
+
+	if (X509_check_ca(p->cert) != 0)
+		return cl_error_set(err, CL_E_LOCAL,
+		                    "the staged certificate is a CA certificate, not an end entity");
+	if (X509_check_private_key(p->cert, p->key) != 1)
+		return cl_error_set_openssl(err, CL_E_LOCAL, "the staged key does not match the certificate");
+	for (i = 0; i < sk_X509_num(p->chain) && !issued; i++) {
+		X509 *ca = sk_X509_value(p->chain, i);
+
+		issued = X509_check_issued(ca, p->cert) == X509_V_OK &&
+		         X509_verify(p->cert, X509_get0_pubkey(ca)) == 1;
+	}
+	if (!issued)
+		return cl_error_set(err, CL_E_LOCAL, "no staged CA certificate issued the certificate");
+	for (i = 0; i < sk_X509_num(p->trust); i++)
+		if (X509_check_ca(sk_X509_value(p->trust, i)) < 1)
+			return cl_error_set(err, CL_E_LOCAL, "a staged trust anchor is not a CA certificate");
+	ERR_clear_error();
+	return CL_OK;
+}
+
+static int no_passphrase(char *buf, int size, int rwflag, void *data)
+{
+	return 0;
+}
+
+static enum cl_status parse_staged(const struct cl_staged *s, struct staged_parsed *p, struct cl_error *err)
+{
+	BIO *bio;
+	STACK_OF(X509) *certs = NULL;
+	enum cl_status st;
+
+	if (!s->key_pem || !s->cert_pem || s->key_len > CL_STAGED_FILE_MAX ||
+	    s->cert_len > CL_STAGED_FILE_MAX)
+		return cl_error_set(err, CL_E_LOCAL, "the staged key or certificate is missing or too large");
+	bio = BIO_new_mem_buf(s->key_pem, (int)s->key_len);
+	/* never a passphrase prompt from a root process: an encrypted key is refused */
+	p->key = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
+	BIO_free(bio);
+	if (!p->key)
+		return cl_error_set_openssl(err, CL_E_LOCAL, "reading the staged key");
+	st = read_certs(s->cert_pem, s->cert_len, &certs, err);
+	if (st == CL_OK && sk_X509_num(certs) != 1)
+		st = cl_error_set(err, CL_E_LOCAL, "cert.pem must hold exactly one certificate");
+	if (st == CL_OK)
+		p->cert = sk_X509_shift(certs);
+	sk_X509_pop_free(certs, X509_free);
+	if (st == CL_OK)
+		st = read_certs(s->chain_pem, s->chain_len, &p->chain, err);
+	if (st == CL_OK)
+		st = read_certs(s->trust_pem, s->trust_len, &p->trust, err);
+	if (st == CL_OK)
+		st = parse_meta(s, p, err);
+	return st == CL_OK ? check_staged(p, err) : st;
+}
+
+struct record_ctx {
+	struct staged_parsed *p;
+	const struct cl_certinfo *info;
+	const struct cl_locations *locs;
+};
+
+static enum cl_status record_staged(struct cl_records *rec, void *data, struct cl_error *err)
+{
+	struct record_ctx *c = data;
+	struct cl_application *app = cl_records_add_application(rec, err);
+	struct cl_certificate *cert = app ? cl_records_add_certificate(rec, c->info->serial, err) : NULL;
+	enum cl_status st = cert ? CL_OK : err->status;
+
+	if (st == CL_OK) {
+		app->server_port = cert->server_port = c->p->port;
+		app->store = CL_STORE_COMPUTER;
+		app->state = CL_APP_INSTALLED;
+		cert->not_before = c->info->not_before;
+		cert->not_after = c->info->not_after;
+		cert->key_bits = c->info->key_bits;
+		cert->notify = true;
+		st = cl_records_set_string(&app->server_host, c->p->host, err);
+	}
+	if (st == CL_OK)
+		st = cl_records_set_string(&app->user, c->p->user, err);
+	if (st == CL_OK && c->p->server_id[0])
+		st = cl_records_set_string(&app->server_id, c->p->server_id, err);
+	if (st == CL_OK && c->p->ca_sha256[0])
+		st = cl_records_set_string(&app->ca_fingerprint, c->p->ca_sha256, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&app->serial, c->info->serial, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&cert->subject, c->info->subject, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&cert->issuer, c->info->issuer, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&cert->key_type, c->info->key_type, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&cert->fingerprint, c->info->sha256, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&cert->application, app->id, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&cert->server_host, c->p->host, err);
+	if (st == CL_OK)
+		st = cl_records_set_string(&cert->user, c->p->user, err);
+	if (st == CL_OK)
+		st = cl_locations_append(&cert->locations, c->locs, err);
+	return st;
+}
+
+enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct cl_enroll_result *result,
+                                        struct cl_error *err)
+{
+	struct staged_parsed p;
+	struct cl_locations locs = { NULL, 0 };
+	struct cl_certinfo info;
+	struct record_ctx c = { &p, &info, &locs };
+	char nickname[128];
+	enum cl_status st;
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	memset(result, 0, sizeof(*result));
+	st = cl_store_check_allowed(CL_STORE_COMPUTER, err);
+	if (st == CL_OK)
+		st = parse_staged(staged, &p, err);
+	if (st == CL_OK)
+		st = cl_certinfo_get(p.cert, &info, err);
+	for (i = 0; st == CL_OK && i < sk_X509_num(p.trust); i++)
+		st = cl_store_trust_ca(CL_STORE_COMPUTER, sk_X509_value(p.trust, i), NULL, &locs, err);
+	if (st == CL_OK) {
+		snprintf(nickname, sizeof(nickname), "certlink %.64s %s", p.host, info.serial);
+		st = cl_store_install(CL_STORE_COMPUTER, p.key, p.cert, p.chain, nickname, &locs, err);
+	}
+	if (st == CL_OK)
+		st = cl_records_update(CL_STORE_COMPUTER, record_staged, &c, err);
+	if (st == CL_OK) {
+		result->store = CL_STORE_COMPUTER;
+		result->trust_anchors = sk_X509_num(p.trust);
+		result->not_after = (time_t)info.not_after;
+		cl_flow_copy(result->serial, sizeof(result->serial), info.serial);
+		cl_flow_copy(result->subject, sizeof(result->subject), info.subject);
+		cl_flow_copy(result->issuer, sizeof(result->issuer), info.issuer);
+		cl_flow_copy(result->user, sizeof(result->user), p.user);
+		X509_NAME_get_text_by_NID(X509_get_subject_name(p.cert), NID_commonName, result->cn,
+		                          sizeof(result->cn));
+		for (i = 0; i < (int)locs.n; i++)
+			if (locs.items[i].kind == CL_LOC_CERTIFICATE)
+				cl_flow_copy(result->cert_path, sizeof(result->cert_path),
+				             locs.items[i].path);
+	}
+	cl_locations_clear(&locs);
+	EVP_PKEY_free(p.key);
+	X509_free(p.cert);
+	sk_X509_pop_free(p.chain, X509_free);
+	sk_X509_pop_free(p.trust, X509_free);
+	if (st != CL_OK)
+		cl_error_prefix(err, "installing into the computer store");
+	return st;
+}

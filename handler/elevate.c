@@ -1,0 +1,69 @@
+/* certlink-handler: the computer store for a person who is not root (see elevate.h). */
+#include "elevate.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "i18n.h"
+
+extern char **environ;
+
+/* pkexec's own exit codes: 126 when the person dismissed the authentication dialog or was not authorised,
+ * 127 when authentication failed or pkexec could not run the program. */
+#define PKEXEC_NOT_AUTHORIZED 126
+#define PKEXEC_FAILED         127
+
+enum cl_status handler_elevate(const char *staging_dir, const struct cl_cancel *cancel, struct cl_error *err)
+{
+	const char *pkexec = getenv("CERTLINK_PKEXEC");
+	const char *helper = getenv("CERTLINK_INSTALL_HELPER");
+	char *argv[4];
+	pid_t pid, done;
+	int status = 0, rc;
+
+	if (!pkexec || pkexec[0] != '/')
+		pkexec = "/usr/bin/pkexec";
+	if (!helper || helper[0] != '/')
+		helper = CERTLINK_INSTALL_HELPER;
+	argv[0] = (char *)pkexec;
+	argv[1] = (char *)helper;
+	argv[2] = (char *)staging_dir;
+	argv[3] = NULL;
+	rc = posix_spawn(&pid, pkexec, NULL, NULL, argv, environ);
+	if (rc != 0)
+		return cl_error_set(err, CL_E_LOCAL, _("cannot start %s: %s"), pkexec, strerror(rc));
+	/* Poll rather than block, so Cancel (or closing the window) ends the wait and the authentication
+	 * dialog; pkexec runs with the person's real uid, so the person may signal it. */
+	for (;;) {
+		done = waitpid(pid, &status, WNOHANG);
+		if (done == pid)
+			break;
+		if (done < 0 && errno != EINTR)
+			return cl_error_set(err, CL_E_LOCAL, "waiting for pkexec: %s", strerror(errno));
+		if (cl_cancel_sleep(cancel, 100)) {
+			kill(pid, SIGTERM);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			return cl_error_set(err, CL_E_CANCELLED, _("cancelled while asking for permission"));
+		}
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return CL_OK;
+	if (WIFEXITED(status) &&
+	    (WEXITSTATUS(status) == PKEXEC_NOT_AUTHORIZED || WEXITSTATUS(status) == PKEXEC_FAILED))
+		return cl_error_set(
+		    err, CL_E_CANCELLED,
+		    _("permission to install into this computer's certificate store was not given; "
+		      "choose your personal store, or ask an administrator"));
+	if (WIFEXITED(status))
+		return cl_error_set(err, CL_E_LOCAL,
+		                    _("the install helper failed (exit status %d); its message is "
+		                      "above"),
+		                    WEXITSTATUS(status));
+	return cl_error_set(err, CL_E_LOCAL, _("the install helper was stopped by signal %d"),
+	                    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}

@@ -1,0 +1,18 @@
+/* certlink-handler: the computer store for a person who is not root.
+ *
+ * The flow stages the install in a 0700 directory and calls the `elevate` hook (core/enroll.h); this runs
+ * `pkexec certlink-install-helper DIR` (posix_spawn, no shell), waits for it while honouring Cancel, and
+ * turns its exit status into a status the person can act on. pkexec asks through the desktop's polkit agent,
+ * or on the terminal. CERTLINK_PKEXEC and CERTLINK_INSTALL_HELPER override the two programs (tests and
+ * build trees); neither gives any privilege by itself.
+ */
+#ifndef HANDLER_ELEVATE_H
+#define HANDLER_ELEVATE_H
+
+#include "cancel.h"
+#include "error.h"
+
+/* Run the helper on staging_dir through pkexec. cancel may be NULL. */
+enum cl_status handler_elevate(const char *staging_dir, const struct cl_cancel *cancel, struct cl_error *err);
+
+#endif

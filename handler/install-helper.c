@@ -1,0 +1,288 @@
+/* certlink-install-helper: installs what the enrollment flow staged into the computer store, as root.
+ *
+ * When a person who is not root chooses the computer store, the flow (core/enroll-stage.c) writes what it
+ * would install into a fresh 0700 directory and calls the front end's `elevate` hook, which runs
+ *
+ *     pkexec LIBEXECDIR/certlink/certlink-install-helper STAGING-DIR
+ *
+ * (polkit action org.certlink.install). The directory holds key.pem (0600), cert.pem, meta.json and, possibly
+ * empty, chain.pem and trust.pem, all written by the caller. The helper runs as root on input from an
+ * unprivileged process, so it treats all of it as hostile: the path is opened once without following a
+ * symbolic link and every file is read through that descriptor; the directory and every file must be the
+ * caller's own (PKEXEC_UID), the directory 0700 and the key 0600, each file a single-link regular file of at
+ * most CL_STAGED_FILE_MAX octets, and nothing else may be in the directory. It takes no destination: it
+ * hands the contents to cl_enroll_install_staged(), which checks them again (PEM, key against certificate,
+ * chain, trust anchors are CAs) and installs and records into the computer store, whose place is the
+ * core's; under pkexec the environment that could redirect it is cleared. Exit codes: 0 installed, 100
+ * refused input, otherwise the core's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "enroll.h"
+#include "error.h"
+
+#define FILE_MAX CL_STAGED_FILE_MAX
+
+/* The staged files, as read; key is a secret. */
+struct staged_files {
+	char *meta, *key, *cert, *chain, *trust;
+	size_t meta_len, key_len, cert_len, chain_len, trust_len;
+};
+
+/* The user pkexec acts for (PKEXEC_UID), or root itself when started directly by root. */
+static enum cl_status caller_uid(uid_t *uid, struct cl_error *err)
+{
+	const char *v = getenv("PKEXEC_UID");
+	char *end;
+	unsigned long n;
+
+	if (!v) {
+		*uid = getuid();
+		return CL_OK;
+	}
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || end == v || *end || n > (unsigned long)INT_MAX)
+		return cl_error_set(err, CL_E_LOCAL, "PKEXEC_UID is not a user id");
+	*uid = (uid_t)n;
+	return CL_OK;
+}
+
+/* pkexec already clears the environment; the helper does it again so nothing the caller set (a redirected
+ * store, a tool search path) can reach the store code. A root caller without pkexec keeps its own. */
+static void sanitize_environment(bool pkexec)
+{
+	if (!pkexec)
+		return;
+	clearenv();
+	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+}
+
+/* Read one staged file through the directory descriptor. Optional files may be absent or empty (a
+ * certificate without chain, no trust anchors). */
+static enum cl_status read_staged(int dirfd, const char *name, uid_t owner, bool secret, bool optional,
+                                  char **out, size_t *len, struct cl_error *err)
+{
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	char *buf;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	/* O_NONBLOCK: a FIFO planted under the name must not hang a root process. */
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT && optional)
+		return CL_OK;
+	if (fd < 0)
+		return cl_error_set(err, CL_E_LOCAL, "%s: %s", name,
+		                    errno == ELOOP ? "is a symbolic link" : strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return cl_error_set(err, CL_E_LOCAL, "%s is not a regular file", name);
+	}
+	if (st.st_uid != owner || st.st_nlink != 1 || (secret && (st.st_mode & 077)) || (st.st_mode & 022)) {
+		close(fd);
+		return cl_error_set(err, CL_E_LOCAL, "%s must be the caller's own file, with one link, %s",
+		                    name, secret ? "mode 0600" : "not writable by others");
+	}
+	if ((!optional && st.st_size <= 0) || st.st_size > FILE_MAX) {
+		close(fd);
+		return cl_error_set(err, CL_E_LOCAL, "%s must hold %s to %d octets", name,
+		                    optional ? "0" : "1", FILE_MAX);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return cl_error_set(err, CL_E_LOCAL, "out of memory");
+	}
+	while (got < (size_t)st.st_size && (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (got != (size_t)st.st_size) {
+		OPENSSL_clear_free(buf, (size_t)st.st_size + 1);
+		return cl_error_set(err, CL_E_LOCAL, "%s changed while it was read", name);
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return CL_OK;
+}
+
+/* Exactly the expected names: anything else in the directory is a sign it is not what the core made. */
+static enum cl_status check_entries(int dirfd, struct cl_error *err)
+{
+	int fd = dup(dirfd);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	enum cl_status st = CL_OK;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return cl_error_set(err, CL_E_LOCAL, "cannot list the staging directory: %s",
+		                    strerror(errno));
+	}
+	while (st == CL_OK && (e = readdir(dir)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "key.pem") ||
+		    !strcmp(e->d_name, "cert.pem") || !strcmp(e->d_name, "chain.pem") ||
+		    !strcmp(e->d_name, "trust.pem") || !strcmp(e->d_name, "meta.json"))
+			continue;
+		st = cl_error_set(err, CL_E_LOCAL, "unexpected entry in the staging directory");
+	}
+	closedir(dir);
+	return st;
+}
+
+static enum cl_status open_staging(const char *path, uid_t owner, int *dirfd, struct cl_error *err)
+{
+	struct stat st;
+
+	if (path[0] != '/' || strlen(path) >= PATH_MAX || strstr(path, "/../") || strstr(path, "/./"))
+		return cl_error_set(err, CL_E_LOCAL, "the staging directory must be an absolute, plain path");
+	*dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*dirfd < 0)
+		return cl_error_set(err, CL_E_LOCAL, "staging directory: %s",
+		                    errno == ELOOP || errno == ENOTDIR
+		                        ? "not a directory (or a symbolic link)"
+		                        : strerror(errno));
+	if (fstat(*dirfd, &st) != 0 || st.st_uid != owner || (st.st_mode & 07777) != 0700) {
+		close(*dirfd);
+		*dirfd = -1;
+		return cl_error_set(err, CL_E_LOCAL,
+		                    "the staging directory must be the caller's own, mode 0700");
+	}
+	return CL_OK;
+}
+
+static void free_staged(struct staged_files *f)
+{
+	if (f->key)
+		OPENSSL_clear_free(f->key, f->key_len + 1);
+	free(f->meta);
+	free(f->cert);
+	free(f->chain);
+	free(f->trust);
+	memset(f, 0, sizeof(*f));
+}
+
+static enum cl_status read_all(int dirfd, uid_t owner, struct staged_files *f, struct cl_error *err)
+{
+	enum cl_status st = check_entries(dirfd, err);
+
+	if (st == CL_OK)
+		st = read_staged(dirfd, "key.pem", owner, true, false, &f->key, &f->key_len, err);
+	if (st == CL_OK)
+		st = read_staged(dirfd, "cert.pem", owner, false, false, &f->cert, &f->cert_len, err);
+	if (st == CL_OK)
+		st = read_staged(dirfd, "meta.json", owner, false, false, &f->meta, &f->meta_len, err);
+	if (st == CL_OK)
+		st = read_staged(dirfd, "chain.pem", owner, false, true, &f->chain, &f->chain_len, err);
+	if (st == CL_OK)
+		st = read_staged(dirfd, "trust.pem", owner, false, true, &f->trust, &f->trust_len, err);
+	return st;
+}
+
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf, (void)size, (void)rwflag, (void)u;
+	return 0;
+}
+
+/* Two refusals before the core sees the files: an encrypted key (OpenSSL's default passphrase callback
+ * would prompt on the caller's terminal from a root process), and a CA certificate where an end-entity
+ * certificate belongs (it would land among the computer's client certificates). */
+static enum cl_status precheck(const struct staged_files *f, struct cl_error *err)
+{
+	BIO *bio;
+	X509 *cert;
+	int is_ca;
+
+	if (memmem(f->key, f->key_len, "ENCRYPTED", 9))
+		return cl_error_set(err, CL_E_LOCAL,
+		                    "key.pem is encrypted; the flow stages an unencrypted key");
+	bio = BIO_new_mem_buf(f->cert, (int)f->cert_len);
+	cert = bio ? PEM_read_bio_X509(bio, NULL, no_passphrase, NULL) : NULL;
+	BIO_free(bio);
+	if (!cert)
+		return cl_error_set_openssl(err, CL_E_LOCAL, "cert.pem is not a certificate");
+	is_ca = X509_check_ca(cert);
+	X509_free(cert);
+	ERR_clear_error();
+	if (is_ca != 0)
+		return cl_error_set(err, CL_E_LOCAL, "cert.pem is a CA certificate, not an end-entity one");
+	return CL_OK;
+}
+
+static enum cl_status run(const char *dir, uid_t owner, struct cl_error *err)
+{
+	struct staged_files f = { 0 };
+	struct cl_staged staged;
+	struct cl_enroll_result result;
+	enum cl_status st;
+	int dirfd = -1;
+
+	if (geteuid() != 0)
+		return cl_error_set(err, CL_E_LOCAL, "must run as root (through pkexec)");
+	st = open_staging(dir, owner, &dirfd, err);
+	if (st == CL_OK) {
+		st = read_all(dirfd, owner, &f, err);
+		close(dirfd);
+	}
+	if (st == CL_OK)
+		st = precheck(&f, err);
+	if (st == CL_OK) {
+		memset(&staged, 0, sizeof(staged));
+		staged.meta_json = f.meta;
+		staged.meta_len = f.meta_len;
+		staged.key_pem = f.key;
+		staged.key_len = f.key_len;
+		staged.cert_pem = f.cert;
+		staged.cert_len = f.cert_len;
+		staged.chain_pem = f.chain;
+		staged.chain_len = f.chain_len;
+		staged.trust_pem = f.trust;
+		staged.trust_len = f.trust_len;
+		st = cl_enroll_install_staged(&staged, &result, err);
+	}
+	if (st == CL_OK)
+		printf("installed %s into the computer store: %s\n", result.serial, result.cert_path);
+	free_staged(&f);
+	return st;
+}
+
+int main(int argc, char **argv)
+{
+	struct cl_error err;
+	enum cl_status st;
+	bool pkexec = getenv("PKEXEC_UID") != NULL;
+	uid_t owner = 0;
+
+	cl_error_clear(&err);
+	/* Who the caller is comes from PKEXEC_UID, read before the environment is cleared. */
+	st = caller_uid(&owner, &err);
+	sanitize_environment(st == CL_OK && pkexec);
+	if (st == CL_OK && (argc != 2 || argv[1][0] != '/'))
+		st = cl_error_set(&err, CL_E_LOCAL, "usage: certlink-install-helper /ABSOLUTE/STAGING-DIR");
+	else if (st == CL_OK)
+		st = run(argv[1], owner, &err);
+	if (st != CL_OK) {
+		fprintf(stderr, "certlink-install-helper: %s\n", err.msg);
+		return cl_status_exit_code(st);
+	}
+	return 0;
+}

@@ -1,0 +1,123 @@
+/* certlink front ends: the words a person reads about stages and failures (see words.h). */
+#include "words.h"
+
+#include <string.h>
+
+#include "i18n.h"
+
+const char *handler_stage_label(enum cl_stage stage)
+{
+	switch (stage) {
+	case CL_STAGE_CHECK_LINK:
+		return _("Checking the link");
+	case CL_STAGE_CONNECT:
+		return _("Connecting to the server");
+	case CL_STAGE_APPLY:
+		return _("Applying");
+	case CL_STAGE_WAIT_APPROVAL:
+		return _("Waiting for approval");
+	case CL_STAGE_ACTIVATE:
+		return _("Activating");
+	case CL_STAGE_INSTALL:
+		return _("Installing");
+	case CL_STAGE_DONE:
+		return _("Done");
+	}
+	return "?";
+}
+
+const char *handler_store_label(enum cl_store_kind store)
+{
+	switch (store) {
+	case CL_STORE_COMPUTER:
+		return _("this computer's certificate store");
+	case CL_STORE_USER:
+		return _("your personal certificate store");
+	default:
+		return _("the certificate store");
+	}
+}
+
+struct code_advice {
+	const char *code;
+	const char *title;
+	const char *action;
+};
+
+/* Server error codes (docs/protocol.md, section 2) a person can act on differently from the generic case. */
+static const struct code_advice code_advice[] = {
+	{ "invalid_credentials", N_("The user ID or password was not accepted."),
+	  N_("Check them and try again. If you forgot your password, ask your administrator.") },
+	{ "invalid_token", N_("This invitation link has already been used or has expired."),
+	  N_("Ask your administrator for a new invitation link.") },
+	{ "invalid_invitation_code", N_("The invitation code was not accepted."),
+	  N_("Check the code in your invitation and try again, or ask your administrator for a new one.") },
+	{ "apid_not_registered", N_("This computer is not registered for certificates."),
+	  N_("Ask your administrator to register this computer, then click the link again.") },
+	{ "rejected", N_("The administrator rejected your application."),
+	  N_("Contact your administrator if you think this is a mistake.") },
+	{ "withdrawn", N_("This application was withdrawn."),
+	  N_("Open Certificate Manager to apply again, or ask your administrator for a new invitation.") },
+};
+
+struct handler_advice handler_advice_for(const struct cl_error *err)
+{
+	struct handler_advice a;
+
+	for (size_t i = 0; i < sizeof(code_advice) / sizeof(code_advice[0]); i++) {
+		if (err->code[0] && strcmp(err->code, code_advice[i].code) == 0) {
+			a.title = _(code_advice[i].title);
+			a.action = _(code_advice[i].action);
+			return a;
+		}
+	}
+	switch (err->status) {
+	case CL_OK:
+		a.title = _("The certificate was installed.");
+		a.action = "";
+		break;
+	case CL_E_LOCAL:
+		a.title = _("The enrollment could not be done on this computer.");
+		a.action = _("Read the details below. If they do not help, send them to your administrator.");
+		break;
+	case CL_E_NOT_DUE:
+		a.title = _("Your certificate does not need renewing yet.");
+		a.action = _("Nothing was changed. You will be reminded when it is time to renew.");
+		break;
+	case CL_E_CANCELLED:
+		a.title = _("The enrollment was cancelled.");
+		a.action = _("No certificate was installed. Click the link again to start over.");
+		break;
+	case CL_E_UNREACHABLE:
+		a.title =
+		    _("The enrollment server could not be reached, or its identity could not be confirmed.");
+		a.action = _("Check your network connection and try again. If it keeps failing, tell your "
+		             "administrator what the details below say.");
+		break;
+	case CL_E_REFUSED:
+		a.title = _("The enrollment server refused the request.");
+		a.action =
+		    _("Read the server's message below. If it does not tell you what to do, contact your "
+		      "administrator.");
+		break;
+	case CL_E_RETRY_LATER:
+		a.title = _("The enrollment server is busy.");
+		a.action =
+		    _("Try again in a few minutes. Your application, if one was made, stays on record.");
+		break;
+	default:
+		a.title = _("certlink ran into an internal problem.");
+		a.action = _("Please send the details below to your administrator.");
+		break;
+	}
+	return a;
+}
+
+struct handler_advice handler_advice_refused_link(void)
+{
+	struct handler_advice a = {
+		_("This is not a valid certlink invitation link."),
+		_("Nothing was done. Do not use this link; ask your administrator for a new invitation."),
+	};
+	return a;
+}

@@ -1,0 +1,427 @@
+/* certlink-server load client for the enrollment benchmark (tests/bench/README.md). Not a test: it prints
+ * figures. N enrollments start at once, all through one shared account: apply, activate, GetCACaps,
+ * GetCACert, PKCSReq over HTTPS. 503/429 are retried after Retry-After as docs/protocol.md tells clients to;
+ * any other answer is a failure. RSA keys come from a pool generated before the clock starts (key generation
+ * is client work, not server work).
+ *
+ * usage: certlink-server-load URL CA-PEM USER PASSWORD-FILE N [KEYPOOL]
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pkcs7.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+struct buf {
+	char *p;
+	size_t len;
+};
+
+struct job {
+	int index;
+	double seconds;
+	int ok;
+	int retries;
+	char why[256];
+};
+
+static const char *base, *cafile, *user;
+static char password[257];
+static EVP_PKEY **keys;
+static int n_keys;
+static int nid_msgtype, nid_status, nid_txid, nid_snonce, nid_rnonce, nid_fail;
+static pthread_barrier_t start_line;
+static atomic_int retries_total;
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud)
+{
+	struct buf *b = ud;
+	char *np;
+
+	if (b->len + size * n > 4 * 1024 * 1024)
+		return 0;
+	np = realloc(b->p, b->len + size * n + 1);
+	if (!np)
+		return 0;
+	b->p = np;
+	memcpy(b->p + b->len, p, size * n);
+	b->len += size * n;
+	b->p[b->len] = '\0';
+	return size * n;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One HTTP exchange with retries on 429/503 (Retry-After) and on connection failures. Returns the status. */
+static long http(CURL *c, struct job *job, const char *method, const char *path, const char *auth,
+                 const char *ctype, const void *body, size_t len, struct buf *out)
+{
+	char url[512], hdr_auth[300], hdr_ct[128];
+	struct curl_slist *hdrs = NULL;
+	long status = 0;
+	int attempt;
+
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	if (auth) {
+		snprintf(hdr_auth, sizeof(hdr_auth), "Authorization: Bearer %s", auth);
+		hdrs = curl_slist_append(hdrs, hdr_auth);
+	}
+	if (ctype) {
+		snprintf(hdr_ct, sizeof(hdr_ct), "Content-Type: %s", ctype);
+		hdrs = curl_slist_append(hdrs, hdr_ct);
+	}
+	for (attempt = 0; attempt < 30; attempt++) {
+		curl_off_t wait = 0;
+		free(out->p);
+		out->p = NULL;
+		out->len = 0;
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+		if (!strcmp(method, "POST")) {
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+		} else {
+			curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+		}
+		if (curl_easy_perform(c) == CURLE_OK) {
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+			if (status != 429 && status != 503)
+				break;
+			curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &wait);
+		} else {
+			status = 0;
+			wait = 1;
+		}
+		job->retries++;
+		atomic_fetch_add(&retries_total, 1);
+		/* Retry-After plus jitter, so a crowd does not come back in step. */
+		struct timespec ts = { (time_t)(wait > 0 ? wait : 1), (long)(rand() % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	curl_slist_free_all(hdrs);
+	return status;
+}
+
+static void add_attr(PKCS7_SIGNER_INFO *si, int nid, int type, const void *data, int len)
+{
+	ASN1_STRING *s = ASN1_STRING_type_new(type);
+
+	ASN1_STRING_set(s, data, len);
+	PKCS7_add_signed_attribute(si, nid, type, s);
+}
+
+/* PKCSReq: CSR (subject from activation, challengePassword) enveloped to the RA, signed with a self-signed
+ * certificate of the key. */
+static unsigned char *pkcsreq(EVP_PKEY *key, const cJSON *subject, const char *challenge, X509 *ra,
+                              char *txid, X509 **self_out, int *outlen)
+{
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *name = X509_NAME_new();
+	X509 *self = X509_new();
+	STACK_OF(X509) *recips = sk_X509_new_null();
+	unsigned char *der = NULL, *out = NULL, nonce[16], md[20];
+	unsigned int mdlen;
+	int len, i;
+	const cJSON *rdn;
+	BIO *bio;
+	PKCS7 *env, *sig;
+	PKCS7_SIGNER_INFO *si;
+
+	cJSON_ArrayForEach(rdn, subject) X509_NAME_add_entry_by_txt(
+	    name, cJSON_GetArrayItem(rdn, 0)->valuestring, MBSTRING_UTF8,
+	    (const unsigned char *)cJSON_GetArrayItem(rdn, 1)->valuestring, -1, -1, 0);
+	X509_REQ_set_subject_name(req, name);
+	X509_REQ_set_pubkey(req, key);
+	X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword, MBSTRING_UTF8,
+	                          (const unsigned char *)challenge, -1);
+	X509_REQ_sign(req, key, EVP_sha256());
+	ASN1_INTEGER_set(X509_get_serialNumber(self), 1);
+	X509_set_subject_name(self, name);
+	X509_set_issuer_name(self, name);
+	X509_gmtime_adj(X509_getm_notBefore(self), -300);
+	X509_gmtime_adj(X509_getm_notAfter(self), 86400);
+	X509_set_pubkey(self, key);
+	X509_sign(self, key, EVP_sha256());
+	len = i2d_X509_REQ(req, &der);
+	sk_X509_push(recips, ra);
+	bio = BIO_new_mem_buf(der, len);
+	env = PKCS7_encrypt(recips, bio, EVP_aes_128_cbc(), PKCS7_BINARY);
+	BIO_free(bio);
+	OPENSSL_free(der);
+	der = NULL;
+	len = i2d_PKCS7(env, &der);
+	/* transactionID: hex SHA-1 of a random value, unique per enrollment (keys are shared from a pool). */
+	RAND_bytes(nonce, sizeof(nonce));
+	EVP_Digest(nonce, sizeof(nonce), md, &mdlen, EVP_sha1(), NULL);
+	for (i = 0; i < 20; i++)
+		sprintf(txid + 2 * i, "%02x", md[i]);
+	RAND_bytes(nonce, sizeof(nonce));
+	sig = PKCS7_sign(NULL, NULL, NULL, NULL, PKCS7_PARTIAL | PKCS7_BINARY | PKCS7_NOSMIMECAP);
+	si = PKCS7_sign_add_signer(sig, self, key, EVP_sha256(), PKCS7_BINARY | PKCS7_NOSMIMECAP);
+	add_attr(si, nid_txid, V_ASN1_PRINTABLESTRING, txid, 40);
+	add_attr(si, nid_msgtype, V_ASN1_PRINTABLESTRING, "19", 2);
+	add_attr(si, nid_snonce, V_ASN1_OCTET_STRING, nonce, 16);
+	PKCS7_add_signed_attribute(si, NID_pkcs9_contentType, V_ASN1_OBJECT, OBJ_nid2obj(NID_pkcs7_data));
+	bio = BIO_new_mem_buf(der, len);
+	if (PKCS7_final(sig, bio, PKCS7_BINARY))
+		*outlen = i2d_PKCS7(sig, &out);
+	BIO_free(bio);
+	OPENSSL_free(der);
+	PKCS7_free(env);
+	PKCS7_free(sig);
+	sk_X509_free(recips);
+	X509_REQ_free(req);
+	X509_NAME_free(name);
+	/* The self-signed certificate is needed to decrypt the answer. */
+	*self_out = self;
+	return out;
+}
+
+static const char *attr_text(PKCS7_SIGNER_INFO *si, int nid, char *buf, size_t n)
+{
+	ASN1_TYPE *t = PKCS7_get_signed_attribute(si, nid);
+
+	if (!t || (t->type != V_ASN1_PRINTABLESTRING && t->type != V_ASN1_UTF8STRING))
+		return NULL;
+	snprintf(buf, n, "%.*s", t->value.asn1_string->length, t->value.asn1_string->data);
+	return buf;
+}
+
+/* Verify the CertRep with the RA, decrypt the certificate, check its key. */
+static int certrep(const struct buf *b, X509 *ra, X509 *self, EVP_PKEY *key, const char *txid, char *why,
+                   size_t n)
+{
+	const unsigned char *p = (const unsigned char *)b->p;
+	PKCS7 *sig = d2i_PKCS7(NULL, &p, (long)b->len), *env = NULL, *certs = NULL;
+	STACK_OF(X509) *ras = sk_X509_new_null();
+	STACK_OF(PKCS7_SIGNER_INFO) * sis;
+	BIO *content = BIO_new(BIO_s_mem()), *plain = BIO_new(BIO_s_mem());
+	char status[8] = "", tx[64] = "";
+	unsigned char *data;
+	long dlen;
+	int ok = 0;
+
+	sk_X509_push(ras, ra);
+	if (!sig || PKCS7_verify(sig, ras, NULL, NULL, content, PKCS7_NOVERIFY | PKCS7_NOINTERN) != 1) {
+		snprintf(why, n, "CertRep signature does not verify");
+		goto out;
+	}
+	sis = PKCS7_get_signer_info(sig);
+	attr_text(sk_PKCS7_SIGNER_INFO_value(sis, 0), nid_status, status, sizeof(status));
+	attr_text(sk_PKCS7_SIGNER_INFO_value(sis, 0), nid_txid, tx, sizeof(tx));
+	if (strcmp(tx, txid) || strcmp(status, "0")) {
+		snprintf(why, n, "pkiStatus %s for transaction %s", status, tx);
+		goto out;
+	}
+	dlen = BIO_get_mem_data(content, (char **)&data);
+	p = data;
+	env = d2i_PKCS7(NULL, &p, dlen);
+	if (!env || PKCS7_decrypt(env, key, self, plain, 0) != 1) {
+		snprintf(why, n, "cannot decrypt the CertRep");
+		goto out;
+	}
+	dlen = BIO_get_mem_data(plain, (char **)&data);
+	p = data;
+	certs = d2i_PKCS7(NULL, &p, dlen);
+	if (!certs || !PKCS7_type_is_signed(certs) || sk_X509_num(certs->d.sign->cert) < 1 ||
+	    EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(certs->d.sign->cert, 0)), key) != 1) {
+		snprintf(why, n, "no certificate for our key in the CertRep");
+		goto out;
+	}
+	ok = 1;
+out:
+	PKCS7_free(sig);
+	PKCS7_free(env);
+	PKCS7_free(certs);
+	BIO_free(content);
+	BIO_free(plain);
+	sk_X509_free(ras);
+	return ok;
+}
+
+static void *enroll(void *arg)
+{
+	struct job *job = arg;
+	CURL *c = curl_easy_init();
+	struct buf b = { 0 };
+	char body[1024], crid[40], secret[128] = "", id[80] = "", path[256], txid[64];
+	cJSON *doc = NULL, *act = NULL;
+	const char *challenge;
+	X509 *ra = NULL, *self = NULL;
+	unsigned char *msg = NULL;
+	int msglen = 0;
+	long st;
+	double t0;
+	EVP_PKEY *key = keys[job->index % n_keys];
+
+	curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
+	snprintf(crid, sizeof(crid), "bench-%d-%ld", job->index, (long)time(NULL));
+	pthread_barrier_wait(&start_line);
+	t0 = now();
+	snprintf(body, sizeof(body),
+	         "{\"client_request_id\":\"%s\",\"user\":\"%s\",\"password\":\"%s\",\"store\":\"user\","
+	         "\"reason\":\"[bench%d]/[%s@bench]/[00:00:00:00:00:00]/[user]: load test\"}",
+	         crid, user, password, job->index, user);
+	st = http(c, job, "POST", "/api/v1/applications", NULL, "application/json", body, strlen(body), &b);
+	doc = b.p ? cJSON_Parse(b.p) : NULL;
+	if ((st != 201 && st != 200) || !doc) {
+		snprintf(job->why, sizeof(job->why), "apply: HTTP %ld %.150s", st, b.p ? b.p : "");
+		goto out;
+	}
+	snprintf(id, sizeof(id), "%s",
+	         cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "application"), "id")->valuestring);
+	snprintf(secret, sizeof(secret), "%s",
+	         cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "application"), "secret")->valuestring);
+	snprintf(path, sizeof(path), "/api/v1/applications/%s/activate", id);
+	snprintf(body, sizeof(body), "{\"device\":{\"hostname\":\"bench%d\",\"client\":\"server-load\"}}",
+	         job->index);
+	st = http(c, job, "POST", path, secret, "application/json", body, strlen(body), &b);
+	act = b.p ? cJSON_Parse(b.p) : NULL;
+	if (st != 200 || !act) {
+		snprintf(job->why, sizeof(job->why), "activate: HTTP %ld %.150s", st, b.p ? b.p : "");
+		goto out;
+	}
+	challenge = cJSON_GetObjectItem(cJSON_GetObjectItem(act, "scep"), "challenge")->valuestring;
+	st = http(c, job, "GET", "/scep?operation=GetCACaps", NULL, NULL, NULL, 0, &b);
+	if (st != 200 || !strstr(b.p, "POSTPKIOperation")) {
+		snprintf(job->why, sizeof(job->why), "GetCACaps: HTTP %ld", st);
+		goto out;
+	}
+	st = http(c, job, "GET", "/scep?operation=GetCACert", NULL, NULL, NULL, 0, &b);
+	if (st == 200) {
+		const unsigned char *p = (const unsigned char *)b.p;
+		PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)b.len);
+		if (p7 && PKCS7_type_is_signed(p7) && sk_X509_num(p7->d.sign->cert) > 0)
+			ra = X509_dup(sk_X509_value(p7->d.sign->cert, 0)); /* RA first */
+		PKCS7_free(p7);
+	}
+	if (!ra) {
+		snprintf(job->why, sizeof(job->why), "GetCACert: HTTP %ld", st);
+		goto out;
+	}
+	memset(txid, 0, sizeof(txid));
+	msg = pkcsreq(key, cJSON_GetObjectItem(act, "subject"), challenge, ra, txid, &self, &msglen);
+	st = http(c, job, "POST", "/scep?operation=PKIOperation", NULL, "application/x-pki-message", msg,
+	          (size_t)msglen, &b);
+	if (st != 200) {
+		snprintf(job->why, sizeof(job->why), "PKIOperation: HTTP %ld %.150s", st, b.p ? b.p : "");
+		goto out;
+	}
+	job->ok = certrep(&b, ra, self, key, txid, job->why, sizeof(job->why));
+out:
+	job->seconds = now() - t0;
+	X509_free(self);
+	OPENSSL_free(msg);
+	X509_free(ra);
+	cJSON_Delete(doc);
+	cJSON_Delete(act);
+	free(b.p);
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_attr_t attr;
+	pthread_t *threads;
+	struct job *jobs;
+	double t0, elapsed, *lat;
+	int n, i, failures = 0;
+	FILE *f;
+
+	if (argc < 6) {
+		fprintf(stderr, "usage: %s URL CA-PEM USER PASSWORD-FILE N [KEYPOOL]\n", argv[0]);
+		return 2;
+	}
+	base = argv[1];
+	cafile = argv[2];
+	user = argv[3];
+	f = fopen(argv[4], "r");
+	if (!f || !fgets(password, sizeof(password), f))
+		return 2;
+	fclose(f);
+	password[strcspn(password, "\r\n")] = '\0';
+	n = atoi(argv[5]);
+	n_keys = argc > 6 ? atoi(argv[6]) : 64;
+	if (n < 1 || n_keys < 1)
+		return 2;
+	nid_msgtype = OBJ_create("2.16.840.1.113733.1.9.2", "messageType", "messageType");
+	nid_status = OBJ_create("2.16.840.1.113733.1.9.3", "pkiStatus", "pkiStatus");
+	nid_fail = OBJ_create("2.16.840.1.113733.1.9.4", "failInfo", "failInfo");
+	nid_snonce = OBJ_create("2.16.840.1.113733.1.9.5", "senderNonce", "senderNonce");
+	nid_rnonce = OBJ_create("2.16.840.1.113733.1.9.6", "recipientNonce", "recipientNonce");
+	nid_txid = OBJ_create("2.16.840.1.113733.1.9.7", "transID", "transID");
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	fprintf(stderr, "generating %d RSA 2048 keys...\n", n_keys);
+	keys = calloc((size_t)n_keys, sizeof(*keys));
+	for (i = 0; i < n_keys; i++)
+		keys[i] = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	jobs = calloc((size_t)n, sizeof(*jobs));
+	threads = calloc((size_t)n, sizeof(*threads));
+	lat = calloc((size_t)n, sizeof(*lat));
+	pthread_barrier_init(&start_line, NULL, (unsigned)n + 1);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	for (i = 0; i < n; i++) {
+		jobs[i].index = i;
+		if (pthread_create(&threads[i], &attr, enroll, &jobs[i]) != 0) {
+			fprintf(stderr, "cannot start thread %d\n", i);
+			return 1;
+		}
+	}
+	fprintf(stderr, "%d enrollments start now\n", n);
+	t0 = now();
+	pthread_barrier_wait(&start_line);
+	for (i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	elapsed = now() - t0;
+	for (i = 0; i < n; i++) {
+		lat[i] = jobs[i].seconds;
+		if (!jobs[i].ok) {
+			if (failures++ < 10)
+				fprintf(stderr, "enrollment %d failed: %s\n", i, jobs[i].why);
+		}
+	}
+	qsort(lat, (size_t)n, sizeof(*lat), cmp_double);
+	printf("enrollments: %d, failures: %d, retries after 429/503: %d\n", n, failures,
+	       atomic_load(&retries_total));
+	printf("wall time: %.2f s, enrollments/second: %.1f\n", elapsed, n / elapsed);
+	printf("latency: median %.2f s, p95 %.2f s, slowest %.2f s\n", lat[n / 2], lat[(n * 95) / 100],
+	       lat[n - 1]);
+	fflush(stdout);
+	(void)nid_fail;
+	(void)nid_rnonce;
+	for (i = 0; i < n_keys; i++)
+		EVP_PKEY_free(keys[i]);
+	free(keys);
+	free(jobs);
+	free(threads);
+	free(lat);
+	curl_global_cleanup();
+	return failures ? 1 : 0;
+}

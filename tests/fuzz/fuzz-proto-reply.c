@@ -1,0 +1,144 @@
+/* libFuzzer target for the enrollment server's replies (core/proto-reply.c, core/json.c).
+ *
+ * The first byte chooses the parser (config, CA list, application, activation, error body, or the section 2
+ * error mapping with an HTTP status); the rest is the reply body. A refusal must leave the struct cleared
+ * and the error set; an accepted reply must hold the limits of docs/protocol.md. Every broken property
+ * abort()s so libFuzzer keeps the input.
+ */
+#include "proto.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define TERMINATED(f) (memchr((f), '\0', sizeof(f)) != NULL)
+
+static void check_error(enum cl_status st, const struct cl_error *err)
+{
+	if (st == CL_OK || err->status != st || err->msg[0] == '\0')
+		abort();
+}
+
+static void fuzz_config(const char *body, size_t len, struct cl_error *err)
+{
+	struct cl_proto_config c;
+	enum cl_status st = cl_proto_parse_config(body, len, &c, err);
+
+	if (st != CL_OK) {
+		check_error(st, err);
+		if (c.protocol != 0)
+			abort();
+		return;
+	}
+	if (c.protocol != 1 || !TERMINATED(c.server) || !TERMINATED(c.key.type) || c.key.type[0] == '\0')
+		abort();
+	if (c.email.max < 1 || c.email.max > 128 || c.reason.max < 1 || c.reason.max > 1024)
+		abort();
+	if (c.poll_interval < 1 || c.poll_timeout < 1)
+		abort();
+}
+
+static void fuzz_ca(const char *body, size_t len, struct cl_error *err)
+{
+	struct cl_proto_ca ca;
+	enum cl_status st = cl_proto_parse_ca(body, len, &ca, err);
+
+	if (st != CL_OK) {
+		check_error(st, err);
+		if (ca.n != 0)
+			abort();
+	}
+	if (ca.n > CL_PROTO_CA_MAX)
+		abort();
+	for (size_t i = 0; i < ca.n; i++)
+		if (!ca.certs[i].pem || strlen(ca.certs[i].pem) > CL_PROTO_PEM_MAX)
+			abort();
+	cl_proto_ca_clear(&ca);
+}
+
+static void fuzz_application(const char *body, size_t len, struct cl_error *err)
+{
+	struct cl_proto_application a;
+	enum cl_status st = cl_proto_parse_application(body, len, &a, err);
+
+	if (st != CL_OK) {
+		check_error(st, err);
+		if (a.id[0] || a.secret[0])
+			abort();
+		return;
+	}
+	if (a.id[0] == '\0' ||
+	    strspn(a.id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(a.id))
+		abort();
+	if (a.state > CL_PROTO_WITHDRAWN || !TERMINATED(a.secret) || !TERMINATED(a.certificate_serial))
+		abort();
+	if (a.certificate_serial[0] &&
+	    strspn(a.certificate_serial, "0123456789abcdef") != strlen(a.certificate_serial))
+		abort();
+	cl_proto_application_clear(&a);
+}
+
+static void fuzz_activation(const char *body, size_t len, struct cl_error *err)
+{
+	static struct cl_proto_activation a; /* large: keep it off the fuzzer's stack */
+	enum cl_status st = cl_proto_parse_activation(body, len, &a, err);
+
+	if (st != CL_OK) {
+		check_error(st, err);
+		if (a.challenge[0] || a.n_subject || a.n_trust || a.san_dns.n)
+			abort();
+		return;
+	}
+	if (a.challenge[0] == '\0' || a.n_subject > CL_PROTO_RDN_MAX || a.n_trust > CL_PROTO_CA_MAX)
+		abort();
+	if (strncmp(a.scep_url, "http", 4) != 0 || a.san_uri.n > CL_PROTO_SAN_MAX)
+		abort();
+	if (a.has_wifi && (a.wifi.ssid[0] == '\0' || strlen(a.wifi.ssid) > 32))
+		abort();
+	cl_proto_activation_clear(&a);
+}
+
+static void fuzz_error(const char *body, size_t len, struct cl_error *err)
+{
+	struct cl_proto_error e;
+	long retry_after = -1;
+	enum cl_status st = cl_proto_parse_error(body, len, &e, err);
+
+	if (st == CL_OK && (e.code[0] == '\0' || e.retry_after < 0))
+		abort();
+	st = cl_proto_map_error(len > 0 ? 400 + (unsigned char)body[0] % 200 : 503, body, len, "fuzzing",
+	                        &retry_after, err);
+	if (st == CL_OK || err->status != st || err->code[0] == '\0' || retry_after < 0)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cl_error err;
+	const char *body = (const char *)data + 1;
+	size_t len = size ? size - 1 : 0;
+
+	if (size == 0)
+		return 0;
+	cl_error_clear(&err);
+	switch (data[0] % 5) {
+	case 0:
+		fuzz_config(body, len, &err);
+		break;
+	case 1:
+		fuzz_ca(body, len, &err);
+		break;
+	case 2:
+		fuzz_application(body, len, &err);
+		break;
+	case 3:
+		fuzz_activation(body, len, &err);
+		break;
+	default:
+		fuzz_error(body, len, &err);
+		break;
+	}
+	return 0;
+}

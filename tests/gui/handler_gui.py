@@ -1,0 +1,357 @@
+#!/usr/bin/python3
+"""GUI tests of certlink-handler's progress window against the real reference server (label gui).
+
+usage: handler_gui.py SCENARIO --handler PATH --server PATH --artifacts DIR   (run under dbus-run-session)
+
+Scenarios:
+  passwordless   a passwordless link with a store runs to the end page with no input
+  ask            a link with no store and no passwordless flag, at a server that requires a reason and an
+                 asset tag: answered through the real dialogs (store, sign-in, fields)
+  untrusted      Cancel on the untrusted-server dialog: nothing written, no password asked or sent
+  pending-timeout  nobody approves: the window keeps checking for the server's bounded time, then says the
+                 application waits for approval (exit 0), and the application stays on record
+  unreachable    a server that cannot be reached: the error page says what went wrong and what to do (200)
+  dispatch       `certlink register-scheme` for a fresh account, then `xdg-open LINK` (what a click in a
+                 mail program does) starts the real handler's window, which installs the certificate
+  second-click   a second click brings the running window forward and starts no second enrollment;
+                 closing the waiting window keeps the application on record, and once approved a later
+                 click on the same link finishes it
+
+Each scenario saves screenshots of the stages in DIR/SCENARIO/ and asserts on the installed certificate
+(openssl: subject, chain to the server's CA), the exit code, the files written and the server's records.
+"""
+import argparse
+import os
+import re
+import subprocess
+import time
+
+import guienv
+from guienv import check, log, wait_for
+from refserver import RefServer
+
+MAIN_TITLE = "Certificate Enrollment"
+REASON = "new laptop for the lab"
+ASSET = "A-1234"
+DIALOG_TITLES = {"Confirm the server", "Trust a certificate authority", "Where should the certificate go?",
+                 "Sign in", "A few details"}
+
+
+class Watcher:
+    """Polls the window: screenshots every new stage, and notes every dialog that opened."""
+
+    def __init__(self, sess, app):
+        self.sess, self.app = sess, app
+        self.stage = None
+        self.dialogs_seen = []
+        self.answering = False  # answer_dialogs() records the dialogs itself
+
+    def current_stage(self, win):
+        labels = guienv.find_all(win, lambda n: n.roleName == "label")
+        for i, n in enumerate(labels[:-1]):
+            if n.name == "→":
+                return labels[i + 1].name
+        return None
+
+    def tick(self, win):
+        stage = self.current_stage(win)
+        if stage and stage != self.stage:
+            self.stage = stage
+            log(f"stage: {stage}")
+            self.sess.screenshot("stage-" + re.sub(r"[^a-z]+", "-", stage.lower()).strip("-"))
+        for w in self.app.children:
+            if w.name in DIALOG_TITLES and w.name not in self.dialogs_seen and not self.answering:
+                self.dialogs_seen.append(w.name)
+                log(f"dialog: {w.name}")
+
+    def until(self, what, win, fn, timeout=240):
+        def poll():
+            self.tick(win)
+            return fn()
+        return wait_for(what, poll, timeout)
+
+
+def result_fields(win):
+    """The end page's detail lines ("Certificate: ...", "File: ...") as a dict."""
+    text = guienv.label_starting(win, "Certificate: ") or ""
+    fields = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(": ")
+        fields[key] = value
+    return fields
+
+
+def check_installed_certificate(fields, server, user):
+    path = fields.get("File")
+    check(path and os.path.isfile(path), f"the end page names an existing certificate file ({path})")
+    subject = subprocess.run(["openssl", "x509", "-in", path, "-noout", "-subject", "-nameopt", "RFC2253"],
+                             capture_output=True, text=True).stdout
+    check(f"CN={user}" in subject, f"the certificate's subject names {user} ({subject.strip()})")
+    verify = subprocess.run(["openssl", "verify", "-CAfile", server.ca_pem(), path], capture_output=True,
+                            text=True)
+    check(verify.returncode == 0, f"the certificate chains to the server's CA ({verify.stdout.strip()})")
+    return path
+
+
+def finish(win, proc, want_rc):
+    guienv.press(win, "Close")
+    rc = proc.wait(60)
+    check(rc == want_rc, f"certlink-handler exited with {rc} (want {want_rc})")
+
+
+def scenario_passwordless(a, sess, server, tree):
+    server.add_user("alice")
+    link = server.invite("alice", store="user", passwordless=True)
+    home, env = guienv.private_home()
+    proc = guienv.start_handler(a.handler, link, env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    w.until("the end page", win, lambda: guienv.visible_text(win, "Certificate installed"))
+    sess.screenshot("installed")
+    check(w.dialogs_seen == [], f"no question was asked ({w.dialogs_seen})")
+    check_installed_certificate(result_fields(win), server, "alice")
+    finish(win, proc, 0)
+
+
+def answer_dialogs(sess, app, w, password, win):
+    """Answer whatever the flow asks, through the dialogs, until the end page shows."""
+    seen = [None]
+
+    def step():
+        now = [d.name for d in app.children]
+        if now != seen[0]:
+            log(f"windows: {now}")
+            seen[0] = now
+        if guienv.visible_text(win, "Certificate installed") or guienv.label_starting(win, "The enrollment"):
+            return True
+        for d in app.children:
+            if d.name not in DIALOG_TITLES:
+                continue
+            shot = re.sub(r"[^a-z]+", "-", d.name.lower()).strip("-")
+            w.dialogs_seen.append(d.name)
+            if d.name == "Where should the certificate go?":
+                mine = guienv.control(d, "check box", "Only for me (my personal certificate store)")
+                check(mine is not None and mine.checked, "the store dialog offers the personal store, chosen")
+                sess.screenshot("dialog-" + shot)
+                guienv.press(d, "Continue")
+            elif d.name == "Sign in":
+                guienv.type_into(d, "password text", password, d.name)
+                sess.screenshot("dialog-" + shot)
+                guienv.press(d, "Sign In")
+            elif d.name == "A few details":
+                # The server requires a reason and an asset tag (its own label); the dialog focuses the
+                # first field, Tab moves to the next, as for a person at the keyboard.
+                check(guienv.label_starting(d, "Asset tag") is not None, "the dialog uses the server's label")
+                guienv.type_into(d, "text", REASON, d.name)
+                subprocess.run(["xdotool", "key", "Tab"], check=True, timeout=30)
+                subprocess.run(["xdotool", "type", "--delay", "20", ASSET], check=True, timeout=30)
+                sess.screenshot("dialog-" + shot)
+                guienv.press(d, "Continue")
+            else:
+                sess.screenshot("unexpected-" + shot)
+                raise guienv.Failure(f"unexpected question: {d.name}")
+            guienv.no_window(app, d.name)  # answered: the next dialog, if any, is a new window
+        return False
+    w.answering = True
+    w.until("the end page", win, step)
+
+
+def scenario_ask(a, sess, server, tree):
+    server.add_user("bob", "Correct-Horse-9")
+    link = server.invite("bob")
+    check("store=" not in link and "pwless=1" not in link, "the link names no store and is not passwordless")
+    home, env = guienv.private_home()
+    proc = guienv.start_handler(a.handler, link, env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    answer_dialogs(sess, app, w, "Correct-Horse-9", win)
+    sess.screenshot("end")
+    check(guienv.visible_text(win, "Certificate installed"), "the end page says the certificate was installed")
+    check("Where should the certificate go?" in w.dialogs_seen and "Sign in" in w.dialogs_seen,
+          f"the store and the password were asked through the dialogs ({w.dialogs_seen})")
+    check("A few details" in w.dialogs_seen, "the required fields were asked through their dialog")
+    check_installed_certificate(result_fields(win), server, "bob")
+    apps = server.applications()
+    check(len(apps) == 1 and REASON in (apps[0].get("reason") or "") and apps[0].get("device_note") == ASSET,
+          f"the server received the reason and the asset tag typed in the dialog ({apps})")
+    finish(win, proc, 0)
+
+
+def scenario_untrusted(a, sess, server, tree):
+    server.add_user("carol", "Carol-Pass-7")
+    link = server.invite("carol", store="user")
+    unpinned = re.sub(r"&ca=[0-9A-Fa-f:]+", "", re.sub(r"\?ca=[0-9A-Fa-f:]+&?", "?", link))
+    check("ca=" not in unpinned, "the link no longer pins the server's CA")
+    home, env = guienv.private_home()
+    proc = guienv.start_handler(a.handler, unpinned, env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    dlg = w.until("the untrusted-server dialog", win, lambda: next(
+        (d for d in app.children if d.name == "Confirm the server"), None))
+    sess.screenshot("dialog-confirm-the-server")
+    fingerprint = subprocess.run(["openssl", "x509", "-in", server.ca_pem(), "-noout", "-fingerprint",
+                                  "-sha256"], capture_output=True, text=True).stdout.strip().split("=")[-1]
+    check(guienv.visible_text(dlg, fingerprint), f"the dialog shows the CA's SHA-256 fingerprint {fingerprint}")
+    check(guienv.visible_text(dlg, f"127.0.0.1:{server.port}"), "the dialog shows the host and port")
+    cancel = guienv.control(dlg, "push button", "Cancel")
+    check(cancel is not None and cancel.focused, "Cancel has the focus, so Enter cancels")
+    guienv.press(dlg, "Cancel")
+    w.until("the cancelled page", win, lambda: guienv.visible_text(win, "The enrollment was cancelled."))
+    sess.screenshot("cancelled")
+    check("Sign in" not in w.dialogs_seen, "no password was asked")
+    finish(win, proc, 120)
+    written = guienv.files_under(home)
+    check(written == [], f"nothing was written under HOME ({written})")
+    check(server.applications() == [], "the server has no application (no credential reached it)")
+
+
+def scenario_second_click(a, sess, server, tree):
+    server.add_user("dave")
+    link = server.invite("dave", store="user", passwordless=True)  # auto_approve is off: it will wait
+    home, env = guienv.private_home()
+    proc = guienv.start_handler(a.handler, link, env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    w.until("the waiting-for-approval stage", win, lambda: w.stage == "Waiting for approval")
+    sess.screenshot("waiting")
+    second = subprocess.run([a.handler, link], env=dict(os.environ, **env), capture_output=True, text=True,
+                            timeout=60)
+    check(second.returncode == 0, f"the second click exits 0 ({second.returncode}: {second.stderr.strip()})")
+    check("already running" in second.stderr, "the second click says an enrollment is already running")
+    time.sleep(1)
+    frames = [c for c in app.children if c.name == MAIN_TITLE]
+    check(len(frames) == 1, f"still one progress window ({len(frames)})")
+    apps = server.applications()
+    check(len(apps) == 1, f"the server has exactly one application ({apps})")
+    sess.screenshot("after-second-click")
+    guienv.press(win, "Close")
+    rc = proc.wait(60)
+    check(rc in (0, 120), f"closing the waiting window ends the handler ({rc})")
+    apps = server.applications()
+    check(len(apps) == 1 and apps[0].get("state") == "pending",
+          f"the application stays on record at the server, pending ({apps})")
+    # The administrator approves; a later click on the same link finishes the recorded application.
+    server.admin("approve", apps[0]["id"])
+    proc = guienv.start_handler(a.handler, link, env)
+    win = guienv.window(app := guienv.app_node(tree), MAIN_TITLE)
+    w = Watcher(sess, app)
+    w.until("the end page after approval", win, lambda: guienv.visible_text(win, "Certificate installed"))
+    sess.screenshot("installed-after-approval")
+    check(w.dialogs_seen == [], f"the later click asked nothing ({w.dialogs_seen})")
+    check_installed_certificate(result_fields(win), server, "dave")
+    apps = server.applications()
+    check(len(apps) == 1, f"the later click resumed the application instead of applying again ({len(apps)})")
+    finish(win, proc, 0)
+
+
+def scenario_dispatch(a, sess, server, tree):
+    if not a.cli:
+        raise guienv.Failure("the dispatch scenario needs --cli (the certlink command)")
+    server.add_user("erin")
+    link = server.invite("erin", store="user", passwordless=True)
+    home, env = guienv.private_home()
+    env.update(XDG_DATA_DIRS="/usr/share", XDG_CONFIG_DIRS="/etc/xdg")
+    full = dict(os.environ, **env)
+    reg = subprocess.run([a.cli, "register-scheme", "--handler", os.path.abspath(a.handler)], env=full,
+                         capture_output=True, text=True, timeout=120)
+    check(reg.returncode == 0, f"certlink register-scheme succeeded ({reg.stderr.strip()})")
+    default = subprocess.run(["xdg-mime", "query", "default", "x-scheme-handler/certlink"], env=full,
+                             capture_output=True, text=True).stdout.strip()
+    check(default == "certlink-handler.desktop", f"xdg-mime names the handler ({default})")
+    opener = subprocess.Popen(["xdg-open", link], env=full, stdin=subprocess.DEVNULL)
+    guienv.STARTED.append(opener)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    w.until("the end page", win, lambda: guienv.visible_text(win, "Certificate installed"))
+    sess.screenshot("installed-via-xdg-open")
+    check(w.dialogs_seen == [], f"no question was asked ({w.dialogs_seen})")
+    check_installed_certificate(result_fields(win), server, "erin")
+    guienv.press(win, "Close")
+    rc = opener.wait(60)
+    check(rc == 0, f"xdg-open reports success once the handler exits ({rc})")
+
+
+def scenario_pending_timeout(a, sess, server, tree):
+    server.add_user("gina")
+    link = server.invite("gina", store="user", passwordless=True)  # nobody approves; the wait is bounded
+    home, env = guienv.private_home()
+    proc = guienv.start_handler(a.handler, link, env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    w.until("the waiting-for-approval stage", win, lambda: w.stage == "Waiting for approval")
+    sess.screenshot("waiting")
+    w.until("the end of the bounded wait", win, lambda: guienv.label_starting(win, "Your application was sent"),
+            timeout=120)
+    sess.screenshot("still-waiting-end-page")
+    check(guienv.visible_text(win, "Waiting for approval"), "the end page says the application waits for approval")
+    apps = server.applications()
+    check(len(apps) == 1 and apps[0].get("state") == "pending", f"the application is on record, pending ({apps})")
+    finish(win, proc, 0)
+
+
+def scenario_unreachable(a, sess, server, tree):
+    # A port on which nothing listens: the server cannot be reached.
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    home, env = guienv.private_home()
+    proc = guienv.start_handler(a.handler, f"certlink://127.0.0.1:{port}/enroll?store=user&user=henry", env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    title = "The enrollment server could not be reached, or its identity could not be confirmed."
+    w.until("the error page", win, lambda: guienv.visible_text(win, title), timeout=240)
+    sess.screenshot("error-page")
+    check(guienv.label_starting(win, "Check your network connection") is not None,
+          "the error page says what to do")
+    check(guienv.label_starting(win, "connecting to 127.0.0.1") is not None, "the error page shows the details")
+    finish(win, proc, 200)
+
+
+SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
+             "ask": (scenario_ask, {"auto_approve": "true", "reason": "required", "device_note": "required",
+                                    "device_note_label": "Asset tag", "email": "off", "invitation_code": "off"}),
+             "untrusted": (scenario_untrusted, {}),
+             "second-click": (scenario_second_click, {"auto_approve": "false"}),
+             "dispatch": (scenario_dispatch, {"auto_approve": "true"}),
+             "pending-timeout": (scenario_pending_timeout, {"auto_approve": "false", "approval_poll_timeout": "10",
+                                                            "approval_poll_interval": "2"}),
+             "unreachable": (scenario_unreachable, {})}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("scenario", choices=sorted(SCENARIOS))
+    p.add_argument("--handler", required=True)
+    p.add_argument("--server", required=True)
+    p.add_argument("--artifacts", required=True)
+    p.add_argument("--cli", help="the certlink command (dispatch scenario)")
+    a = p.parse_args()
+    fn, config = SCENARIOS[a.scenario]
+    sess = guienv.GuiSession(a.artifacts, a.scenario)
+    server = RefServer(a.server)
+
+    def body():
+        sess.start()
+        server.start(config)
+        try:
+            fn(a, sess, server, guienv.dogtail())
+        except guienv.Failure:
+            sess.screenshot("failure")
+            raise
+        finally:
+            server.cleanup()
+            sess.stop()
+    guienv.main_wrapper(body)
+
+
+if __name__ == "__main__":
+    main()

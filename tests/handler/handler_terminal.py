@@ -1,0 +1,192 @@
+#!/usr/bin/python3
+"""certlink-handler without a window, against the real reference server (label integration).
+
+usage: handler_terminal.py SCENARIO --handler PATH --server PATH
+
+Scenarios:
+  passwordless  no display and no terminal: a passwordless link with a store installs with no question
+  ask           --no-gui on a terminal (a pty): the store and the password are asked on /dev/tty, the
+                password is not echoed, the certificate is installed
+  pin-mismatch  a link whose pinned CA fingerprint does not match the server: refused, nothing written,
+                no application at the server
+  check         --check reports the pinned identity and what would be asked, and enrolls nothing
+"""
+import argparse
+import os
+import pty
+import re
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gui"))
+from refserver import RefServer  # noqa: E402
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+    print(f"ok: {what}", flush=True)
+
+
+HOMES = []
+
+
+def private_env():
+    home = tempfile.mkdtemp(prefix="certlink-term-home-")
+    HOMES.append(home)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(HOME=home, XDG_DATA_HOME=f"{home}/.local/share", XDG_CONFIG_HOME=f"{home}/.config",
+               XDG_STATE_HOME=f"{home}/.local/state", XDG_CACHE_HOME=f"{home}/.cache", LANG="C.UTF-8")
+    return home, env
+
+
+def files_under(root):
+    return sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
+
+
+def installed_path(text):
+    m = re.search(r"Certificate file: (\S+)", text)
+    return m.group(1) if m else None
+
+
+def check_certificate(path, server, user):
+    check(path is not None and os.path.isfile(path), f"the report names the installed certificate ({path})")
+    subject = subprocess.run(["openssl", "x509", "-in", path, "-noout", "-subject", "-nameopt", "RFC2253"],
+                             capture_output=True, text=True).stdout
+    check(f"CN={user}" in subject, f"its subject names {user}")
+    verify = subprocess.run(["openssl", "verify", "-CAfile", server.ca_pem(), path], capture_output=True, text=True)
+    check(verify.returncode == 0, "it chains to the server's CA")
+
+
+def scenario_passwordless(a, server):
+    server.add_user("alice")
+    link = server.invite("alice", store="user", passwordless=True)
+    home, env = private_env()
+    # A new session: no controlling terminal, so a question would have nobody to ask.
+    proc = subprocess.run([a.handler, link], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=300, start_new_session=True)
+    print(proc.stderr)
+    check(proc.returncode == 0, f"exit code 0 ({proc.returncode})")
+    for stage in ("Checking the link", "Connecting to the server", "Applying", "Activating", "Installing"):
+        check(stage in proc.stderr, f"progress line for '{stage}'")
+    check_certificate(installed_path(proc.stdout), server, "alice")
+
+
+def pty_session(argv, env, answers, timeout=300):
+    """Run argv on a new pty as its controlling terminal; answer prompts (regex -> text). Returns (rc, transcript)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(argv[0], argv, env)
+    transcript = b""
+    pending = list(answers)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            transcript += chunk
+        if pending and re.search(pending[0][0], transcript.decode("utf-8", "replace").split("\x00")[-1]):
+            time.sleep(0.2)
+            os.write(fd, pending[0][1].encode() + b"\n")
+            transcript += b"<<answered>>"
+            pending.pop(0)
+    else:
+        os.kill(pid, 9)  # out of time: do not leave the handler behind
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), transcript.decode("utf-8", "replace"), pending
+
+
+def scenario_ask(a, server):
+    password = "Tty-Secret-4711"
+    server.add_user("bob", password)
+    link = server.invite("bob")
+    home, env = private_env()
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env,
+                                [(r"Store \[u/c\]: $", "u"), (r"User ID \[bob\]: $", ""),
+                                 (r"Password: $", password)])
+    print(out)
+    check(left == [], f"every expected question was asked ({left})")
+    check(rc == 0, f"exit code 0 ({rc})")
+    check("Where should the certificate go?" in out, "the store was asked on the terminal")
+    check(password not in out, "the password was not echoed")
+    check_certificate(installed_path(out), server, "bob")
+
+
+def scenario_pin_mismatch(a, server):
+    server.add_user("carol")
+    link = server.invite("carol", store="user", passwordless=True)
+    m = re.search(r"ca=([0-9a-f]{64})", link)
+    check(m is not None, "the invitation pins the server's CA")
+    wrong = m.group(1)[:-1] + ("0" if m.group(1)[-1] != "0" else "1")
+    bad = link.replace(m.group(1), wrong)
+    home, env = private_env()
+    proc = subprocess.run([a.handler, "--no-gui", bad], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=300, start_new_session=True)
+    print(proc.stderr)
+    check(proc.returncode == 200, f"refused with exit code 200 ({proc.returncode})")
+    check("fingerprint" in proc.stderr, "the message says the fingerprint does not match")
+    check(server.applications() == [], "no application reached the server (the token was not sent)")
+    written = [f for f in files_under(home)]
+    check(not any(f.endswith(".pem") or "/certs/" in f for f in written),
+          f"no key or certificate was written ({written})")
+
+
+def scenario_check(a, server):
+    server.add_user("dave", "Dave-Pass-99")
+    link = server.invite("dave")
+    home, env = private_env()
+    proc = subprocess.run([a.handler, "--check", link], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=300, start_new_session=True)
+    print(proc.stdout, proc.stderr)
+    check(proc.returncode == 0, f"exit code 0 ({proc.returncode})")
+    check("pinned CA matches" in proc.stdout, "the pinned identity is reported")
+    check("the store" in proc.stdout and "the password" in proc.stdout, "what would be asked is listed")
+    check(server.applications() == [], "nothing was applied for")
+    check(files_under(home) == [], f"nothing was written ({files_under(home)})")
+
+
+SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
+             "ask": (scenario_ask, {"auto_approve": "true"}),
+             "pin-mismatch": (scenario_pin_mismatch, {}),
+             "check": (scenario_check, {})}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("scenario", choices=sorted(SCENARIOS))
+    p.add_argument("--handler", required=True)
+    p.add_argument("--server", required=True)
+    a = p.parse_args()
+    fn, config = SCENARIOS[a.scenario]
+    server = RefServer(a.server)
+    try:
+        server.start(config)
+        fn(a, server)
+    except Failure as e:
+        print(f"FAIL: {e}")
+        print("0 passed, 1 failed")
+        return 1
+    finally:
+        server.cleanup()
+        for home in HOMES:
+            shutil.rmtree(home, ignore_errors=True)
+    print("1 passed, 0 failed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,343 @@
+/* Unit tests of certlink-server modules that need no running server: password hashing, input checks, JSON
+ * depth, link formatting, configuration validation, users and the issuance policy on a scratch database. */
+#include "check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "apps.h"
+#include "ca.h"
+#include "certs.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "invites.h"
+#include "issue.h"
+#include "link.h"
+#include "users.h"
+#include "util.h"
+
+static void test_passwords(void)
+{
+	char h1[160], h2[160];
+
+	CHECK_INT_EQ(srv_password_hash("correct horse", h1, sizeof(h1)), 0);
+	CHECK_INT_EQ(srv_password_hash("correct horse", h2, sizeof(h2)), 0);
+	CHECK(strncmp(h1, "pbkdf2-sha256$120000$", 21) == 0);
+	CHECK(strcmp(h1, h2) != 0); /* salted */
+	CHECK(strstr(h1, "correct") == NULL);
+	CHECK(srv_password_verify(h1, "correct horse"));
+	CHECK(!srv_password_verify(h1, "correct horsE"));
+	CHECK(!srv_password_verify(h1, ""));
+	CHECK(!srv_password_verify("pbkdf2-sha256$10$AAAA$BBBB", "x"));
+	CHECK(!srv_password_verify("md5$1$2$3", "x"));
+	CHECK(!srv_password_verify(NULL, "x"));
+}
+
+static void test_text_checks(void)
+{
+	char out[16];
+	unsigned char raw[3] = { 0xfb, 0xff, 0x01 };
+
+	CHECK_INT_EQ(srv_utf8_chars("abc"), 3);
+	CHECK_INT_EQ(srv_utf8_chars("\xe6\x97\xa5\xe6\x9c\xac"), 2);
+	CHECK_INT_EQ(srv_utf8_chars("a\nb"), -1);
+	CHECK_INT_EQ(srv_utf8_chars("\xc2\x85"), -1);     /* C1 control */
+	CHECK_INT_EQ(srv_utf8_chars("\xc0\xaf"), -1);     /* overlong */
+	CHECK_INT_EQ(srv_utf8_chars("\xe0\x80\xaf"), -1); /* overlong */
+	CHECK_INT_EQ(srv_utf8_chars("\xed\xa0\x80"), -1); /* surrogate */
+	CHECK_INT_EQ(srv_utf8_chars("\xff"), -1);
+	CHECK(srv_user_name_ok("alice"));
+	CHECK(!srv_user_name_ok(""));
+	CHECK(!srv_user_name_ok("a\tb"));
+	CHECK(srv_is_token_chars("WIFI-2026_x", 64));
+	CHECK(!srv_is_token_chars("a b", 64));
+	CHECK(!srv_is_token_chars("abcdef", 5));
+	srv_b64url_encode(raw, 3, out);
+	CHECK_STR_EQ(out, "-_8B");
+	CHECK_INT_EQ(srv_json_depth("{\"a\":[1,{\"b\":\"]]]\"}]}", 21), 3);
+	CHECK_INT_EQ(srv_json_depth("[[", 2), -1);
+	CHECK_INT_EQ(srv_json_depth("]", 1), -1);
+}
+
+/* An invitation's link parses back, with core's parser, to what was asked for. */
+static void test_invite_link(sqlite3 *db, const char *dir)
+{
+	struct srv_ca_opts opts = { .load_only = 1 };
+	struct srv_invite_req req = {
+		.user = "alice", .store = "computer", .passwordless = 1, .expires_days = 3
+	};
+	struct srv_invite inv;
+	struct srv_err err = { 0 };
+	struct cl_link link;
+	struct cl_error cerr;
+	struct srv_ca *ca = NULL;
+	char *text = NULL, fp[CL_FP_HEX_SIZE];
+	int created;
+
+	CHECK_INT_EQ(srv_ca_load_or_create(dir, &opts, &ca, &created, &cerr), CL_OK);
+	if (!ca)
+		return;
+	CHECK_INT_EQ(srv_invite_create(db, ca, &req, &inv, &text, &err), CL_OK);
+	CHECK_INT_EQ(cl_link_parse(text ? text : "", &link, &cerr), CL_OK);
+	CHECK_STR_EQ(link.user, "alice");
+	CHECK_INT_EQ(link.store, CL_STORE_COMPUTER);
+	CHECK(link.pwless && strlen(link.token) >= 16);
+	CHECK(link.has_ca_fp);
+	cl_fp_format_hex(link.ca_fp, fp);
+	CHECK_STR_EQ(fp, ca->fp_hex);
+	CHECK(srv_invite_by_token(db, link.token, &inv) == 1 && inv.passwordless && !inv.app_id[0]);
+	cl_link_clear(&link);
+	srv_free_secret(text);
+	req.passwordless = 0;
+	req.store = NULL;
+	req.code = "";
+	CHECK_INT_EQ(srv_invite_create(db, ca, &req, &inv, &text, &err), CL_OK);
+	CHECK_INT_EQ(cl_link_parse(text ? text : "", &link, &cerr), CL_OK);
+	CHECK_INT_EQ(link.store, CL_STORE_ASK);
+	CHECK(!link.pwless && strlen(link.code) == 10);
+	CHECK_INT_EQ(srv_invite_check_code(db, link.code, "alice", inv.id, sizeof(inv.id), &err), CL_OK);
+	CHECK_INT_EQ(srv_invite_check_code(db, link.code, "bob", inv.id, sizeof(inv.id), &err), CL_E_REFUSED);
+	cl_link_clear(&link);
+	srv_free_secret(text);
+	req.user = "nobody";
+	CHECK_INT_EQ(srv_invite_create(db, ca, &req, &inv, &text, &err), CL_E_LOCAL);
+	srv_ca_free(ca);
+}
+
+static void test_config(sqlite3 *db)
+{
+	char v[64];
+	struct cl_error err;
+
+	CHECK_INT_EQ(srv_config_get(db, "auto_approve", v, sizeof(v)), 0);
+	CHECK_STR_EQ(v, "false");
+	CHECK_INT_EQ(srv_config_get(db, "no_such_key", v, sizeof(v)), -1);
+	CHECK_INT_EQ(srv_config_set(db, "auto_approve", "yes", &err), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_config_set(db, "email", "required", &err), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "challenge_lifetime", "10", &err), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_config_set(db, "key_size", "P-384", &err), CL_E_LOCAL); /* rsa takes bits */
+	CHECK_INT_EQ(srv_config_set(db, "wifi_server_names", "radius1.example.com,radius2.example.com", &err),
+	             CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "wifi_server_names", "a,,b", &err), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_config_set(db, "email", "optional", &err), CL_OK);
+	CHECK_INT_EQ(srv_config_bool(db, "passwordless"), 1);
+	CHECK_INT_EQ(srv_config_long(db, "challenge_lifetime"), 3600);
+}
+
+static void test_users(sqlite3 *db)
+{
+	struct cl_error err;
+
+	CHECK_INT_EQ(srv_user_add(db, "alice", "pw one", &err), CL_OK);
+	CHECK_INT_EQ(srv_user_add(db, "alice", "pw two", &err), CL_E_REFUSED);
+	CHECK_INT_EQ(srv_user_add(db, "", "pw", &err), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_user_authenticate(db, "alice", "pw one", &err), CL_OK);
+	CHECK_INT_EQ(srv_user_authenticate(db, "alice", "pw two", &err), CL_E_REFUSED);
+	CHECK_INT_EQ(srv_user_authenticate(db, "nobody", "pw one", &err), CL_E_REFUSED);
+	CHECK_INT_EQ(srv_user_set_password(db, "alice", "pw two", &err), CL_OK);
+	CHECK_INT_EQ(srv_user_authenticate(db, "alice", "pw two", &err), CL_OK);
+	CHECK_INT_EQ(srv_user_add(db, "nopw", NULL, &err), CL_OK);
+	CHECK_INT_EQ(srv_user_authenticate(db, "nopw", "", &err), CL_E_REFUSED);
+	CHECK_INT_EQ(srv_user_del(db, "nopw", &err), CL_OK);
+	CHECK_INT_EQ(srv_user_del(db, "nopw", &err), CL_E_REFUSED);
+}
+
+static X509_REQ *make_csr(const char *cn, EVP_PKEY **key)
+{
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *name = X509_NAME_new();
+
+	*key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
+	X509_REQ_set_subject_name(req, name);
+	X509_REQ_set_pubkey(req, *key);
+	X509_REQ_sign(req, *key, EVP_sha256());
+	X509_NAME_free(name);
+	return req;
+}
+
+/* A throw-away self-signed certificate of a new RSA key, like a client's SCEP signer. */
+static X509 *make_signer(void)
+{
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	X509 *x = X509_new();
+
+	X509_set_version(x, X509_VERSION_3);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+	                           (const unsigned char *)"alice", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, key);
+	X509_sign(x, key, EVP_sha256());
+	EVP_PKEY_free(key);
+	return x;
+}
+
+/* The issuance policy straight on the database: challenge one-time and bound, retransmission idempotent. */
+static void test_issue(sqlite3 *db, const char *dir)
+{
+	struct srv_ca_opts opts = { 0 };
+	struct srv_apply_in in = {
+		.client_request_id = "req-1", .user = "alice", .password = "pw two", .store = "user"
+	};
+	struct srv_app app = { 0 }, other = { 0 };
+	struct srv_err err = { 0 };
+	struct srv_issue_out out;
+	struct srv_issue_in req = { 0 };
+	struct cl_error cerr;
+	struct srv_ca *ca = NULL;
+	EVP_PKEY *k1 = NULL, *k2 = NULL;
+	X509_REQ *csr1 = make_csr("alice", &k1), *csr2 = make_csr("alice", &k2);
+	char *ch1 = NULL, *ch2 = NULL;
+	time_t exp;
+	int created;
+
+	CHECK_INT_EQ(srv_ca_load_or_create(dir, &opts, &ca, &created, &cerr), CL_OK);
+	CHECK_INT_EQ(created, 1);
+	CHECK_INT_EQ(srv_config_set(db, "auto_approve", "true", &cerr), CL_OK);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_STR_EQ(app.state, "approved");
+	in.client_request_id = "req-2";
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &other, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &ch1, &exp, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &other, NULL, &ch2, &exp, &err), CL_OK);
+	CHECK(ch1 && ch2 && strlen(ch1) >= 22 && strcmp(ch1, ch2) != 0);
+
+	req.message_type = 19;
+	req.transaction_id = "tx-1";
+	req.csr = csr1;
+	req.challenge = "wrong";
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+	CHECK_INT_EQ(out.fail_info, SRV_FAIL_BAD_REQUEST);
+	req.challenge = ch1;
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	CHECK(out.cert != NULL);
+	X509 *first = out.cert;
+	/* Retransmission: the same certificate. */
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	CHECK(out.cert && X509_cmp(out.cert, first) == 0);
+	X509_free(out.cert);
+	/* ... also when a new signer sends it (a client whose key is EC signs with a throw-away RSA transport
+	 * certificate, new after a crash): the rule is keyed on the request's key, not the signer's. */
+	req.signer = make_signer();
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	CHECK(out.cert && X509_cmp(out.cert, first) == 0);
+	X509_free(out.cert);
+	X509_free(req.signer);
+	req.signer = NULL;
+	/* The used challenge with a new transaction and key: refused. Same transactionID with another key:
+	 * refused. */
+	req.transaction_id = "tx-2";
+	req.csr = csr2;
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+	req.transaction_id = "tx-1";
+	req.challenge = ch2;
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+	/* The other application's own challenge works for it, once. */
+	req.transaction_id = "tx-3";
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	CHECK_STR_EQ(out.app_id, other.id);
+	X509_free(out.cert);
+	/* An expired challenge is refused. */
+	srv_free_secret(ch2);
+	ch2 = NULL;
+	in.client_request_id = "req-3";
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &other, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &other, NULL, &ch2, &exp, &err), CL_OK);
+	CHECK_INT_EQ(sqlite3_exec(db, "UPDATE challenges SET expires = 1 WHERE used = 0", NULL, NULL, NULL),
+	             SQLITE_OK);
+	req.message_type = 19;
+	req.transaction_id = "tx-4";
+	req.challenge = ch2;
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+	/* Renewal with the same key: refused when renewal_same_key is forbidden, issued when allowed. */
+	{
+		char serial[48];
+		struct srv_app renew = { 0 };
+		srv_ca_serial_hex(first, serial, sizeof(serial));
+		in.client_request_id = "req-renew";
+		in.renewal_of = serial;
+		CHECK_INT_EQ(srv_apps_apply(db, &in, &renew, &created, &err), CL_OK);
+		CHECK_STR_EQ(renew.renewal_of, serial);
+		srv_free_secret(ch2);
+		CHECK_INT_EQ(srv_apps_activate(db, &renew, NULL, &ch2, &exp, &err), CL_OK);
+		CHECK_INT_EQ(srv_config_set(db, "renewal_same_key", "forbidden", &cerr), CL_OK);
+		req.transaction_id = "tx-renew";
+		req.csr = csr1;
+		req.challenge = ch2;
+		CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+		CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+		CHECK(strstr(out.why, "new key") != NULL);
+		CHECK_INT_EQ(srv_config_set(db, "renewal_same_key", "allowed", &cerr), CL_OK);
+		CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+		CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+		X509_free(out.cert);
+		/* A renewal of a revoked certificate cannot be applied for. */
+		struct srv_err rerr = { 0 };
+		CHECK_INT_EQ(srv_certs_revoke(db, serial, &rerr), CL_OK);
+		in.client_request_id = "req-renew-2";
+		CHECK_INT_EQ(srv_apps_apply(db, &in, &renew, &created, &err), CL_E_REFUSED);
+		CHECK_STR_EQ(err.e.code, "forbidden");
+		in.renewal_of = NULL;
+		srv_app_clear(&renew);
+	}
+	/* CertPoll for an unknown transaction. */
+	req.message_type = 20;
+	req.transaction_id = "tx-unknown";
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.fail_info, SRV_FAIL_BAD_CERT_ID);
+
+	X509_free(first);
+	srv_free_secret(ch1);
+	srv_free_secret(ch2);
+	srv_app_clear(&app);
+	srv_app_clear(&other);
+	X509_REQ_free(csr1);
+	X509_REQ_free(csr2);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+	srv_ca_free(ca);
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = argc > 1 ? argv[1] : "unit-tmp";
+	char dir[4096], cmd[4200];
+	struct cl_error err;
+	sqlite3 *db = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/%ld", base, (long)getpid());
+	mkdir(base, 0700);
+	mkdir(dir, 0700);
+	test_passwords();
+	test_text_checks();
+	CHECK_INT_EQ(srv_db_open(dir, &db, &err), CL_OK);
+	if (db) {
+		test_config(db);
+		test_users(db);
+		test_issue(db, dir);
+		test_invite_link(db, dir);
+		sqlite3_close(db);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return check_done();
+}
