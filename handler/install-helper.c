@@ -15,6 +15,14 @@
  * chain, trust anchors are CAs) and installs and records into the computer store, whose place is the
  * core's; under pkexec the environment that could redirect it is cleared. Exit codes: 0 installed, 100
  * refused input, otherwise the core's.
+ *
+ * certlink-manager runs it the same way to delete from the computer store:
+ *
+ *     pkexec LIBEXECDIR/certlink/certlink-install-helper --delete SERIAL-OR-APPLICATION-ID
+ *
+ * which removes that certificate from every place it was installed, or forgets that application, with
+ * cl_enroll_delete() on the computer store. The argument is only ever looked up in the computer store's
+ * records; it is checked to be an id certlink writes (hex with optional ':', at most 64 characters).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -265,6 +273,31 @@ static enum cl_status run(const char *dir, uid_t owner, struct cl_error *err)
 	return st;
 }
 
+/* An id of the computer store's records: a serial in any usual spelling or a local application id. */
+static bool record_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789abcdefABCDEF:", s[i]))
+			return false;
+	return true;
+}
+
+static enum cl_status delete_record(const char *id, struct cl_error *err)
+{
+	if (geteuid() != 0)
+		return cl_error_set(err, CL_E_LOCAL, "must run as root (through pkexec)");
+	if (!record_id(id))
+		return cl_error_set(err, CL_E_LOCAL, "not a certificate serial or application id");
+	if (cl_enroll_delete(id, CL_STORE_COMPUTER, err) != CL_OK)
+		return err->status;
+	printf("deleted %s from the computer store\n", id);
+	return CL_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct cl_error err;
@@ -276,8 +309,11 @@ int main(int argc, char **argv)
 	/* Who the caller is comes from PKEXEC_UID, read before the environment is cleared. */
 	st = caller_uid(&owner, &err);
 	sanitize_environment(st == CL_OK && pkexec);
-	if (st == CL_OK && (argc != 2 || argv[1][0] != '/'))
-		st = cl_error_set(&err, CL_E_LOCAL, "usage: certlink-install-helper /ABSOLUTE/STAGING-DIR");
+	if (st == CL_OK && argc == 3 && strcmp(argv[1], "--delete") == 0)
+		st = delete_record(argv[2], &err);
+	else if (st == CL_OK && (argc != 2 || argv[1][0] != '/'))
+		st = cl_error_set(&err, CL_E_LOCAL,
+		                  "usage: certlink-install-helper /ABSOLUTE/STAGING-DIR | --delete ID");
 	else if (st == CL_OK)
 		st = run(argv[1], owner, &err);
 	if (st != CL_OK) {

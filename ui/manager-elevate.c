@@ -34,7 +34,8 @@ static void on_communicated(GObject *source, GAsyncResult *res, gpointer data)
 		                        _("Administrator rights were not granted."));
 	else
 		g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
-		                        out && *out ? g_strstrip(out) : _("certlink delete failed."));
+		                        out && *out ? g_strstrip(out)
+		                                    : _("The certificate could not be deleted."));
 	g_free(out);
 	g_object_unref(task);
 }
@@ -45,8 +46,8 @@ void certlink_manager_elevate_delete(const char *id, GAsyncReadyCallback callbac
 	GError *error = NULL;
 	GSubprocess *proc = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
 	                                     &error, program("CERTLINK_PKEXEC", "/usr/bin/pkexec"),
-	                                     program("CERTLINK_CLI", CERTLINK_BINDIR "/certlink"), "delete",
-	                                     "--store", "computer", id, NULL);
+	                                     program("CERTLINK_INSTALL_HELPER", CERTLINK_INSTALL_HELPER),
+	                                     "--delete", id, NULL);
 
 	if (!proc) {
 		g_task_return_error(task, error);

@@ -1,9 +1,10 @@
-/* certlink-manager: work on the computer store for a person who is not root, through polkit.
+/* certlink-manager: deleting from the computer store for a person who is not root, through polkit.
  *
- * Runs `pkexec BINDIR/certlink delete --store computer ID` (policy org.certlink.manager.policy, action
- * org.certlink.manager.delete-computer-certificate, limited to that program and subcommand). polkit asks
- * for the administrator's password in its own dialog; the manager never sees it. $CERTLINK_PKEXEC and
- * $CERTLINK_CLI (absolute paths) replace pkexec and certlink for tests.
+ * Runs `pkexec LIBEXECDIR/certlink/certlink-install-helper --delete ID`: the handler's privileged helper
+ * (handler/install-helper.c, polkit action org.certlink.install), which installs for the handler and the
+ * wizard and deletes for the manager. polkit asks for the administrator's password in its own dialog; the
+ * manager never sees it. $CERTLINK_PKEXEC and $CERTLINK_INSTALL_HELPER (absolute paths) replace the two
+ * programs for tests, as for the handler; neither gives any privilege by itself.
  */
 #ifndef CERTLINK_MANAGER_ELEVATE_H
 #define CERTLINK_MANAGER_ELEVATE_H

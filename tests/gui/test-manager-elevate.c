@@ -1,7 +1,8 @@
-/* Unit test of ui/manager-elevate.c: the manager deletes from the computer store through pkexec with the
- * exact command line the polkit policy allows (BINDIR/certlink delete --store computer ID), and reports a
- * refused or dismissed authentication. A stand-in pkexec records its arguments and runs them (or refuses
- * with pkexec's own exit status 126); certlink is the real one, on a redirected computer store. */
+/* Unit test of ui/manager-elevate.c: the manager deletes from the computer store through pkexec and the
+ * privileged helper the polkit policy names (LIBEXECDIR/certlink/certlink-install-helper --delete ID), and
+ * reports a refused or dismissed authentication. A stand-in pkexec records its arguments and runs them (or
+ * refuses with pkexec's own exit status 126); the helper is the real one, on a redirected computer store
+ * (a root caller without pkexec keeps its environment). */
 #include <gio/gio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,14 +63,14 @@ int main(int argc, char **argv)
 	struct outcome o;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: test-manager-elevate PATH-OF-CERTLINK\n");
+		fprintf(stderr, "usage: test-manager-elevate PATH-OF-CERTLINK-INSTALL-HELPER\n");
 		return 2;
 	}
 	tmpdir_make("elevate");
 	setenv("CERTLINK_SYSTEM_DIR", tmpdir_path("system"), 1);
 	setenv("XDG_DATA_HOME", tmpdir_path("data"), 1);
 	setenv("XDG_STATE_HOME", tmpdir_path("state"), 1);
-	setenv("CERTLINK_CLI", argv[1], 1);
+	setenv("CERTLINK_INSTALL_HELPER", argv[1], 1);
 	cert = g_strdup(tmpdir_path("system/pc01.pem"));
 	cl_fileio_mkdirs(tmpdir_path("system"), 0755, NULL);
 	cl_fileio_write_new(cert, "-----BEGIN CERTIFICATE-----\n", 28, 0644, NULL);
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
 	o = run("ABC123");
 	CHECK(o.ok);
 	CHECK(cl_fileio_read(tmpdir_path("args"), 4096, &args, NULL, NULL) == CL_OK);
-	snprintf(script, sizeof(script), "%s\ndelete\n--store\ncomputer\nABC123\n", argv[1]);
+	snprintf(script, sizeof(script), "%s\n--delete\nABC123\n", argv[1]);
 	CHECK_STR_EQ(args, script);
 	CHECK(!cl_fileio_exists(cert));
 	CHECK_INT_EQ(cl_records_load(CL_STORE_COMPUTER, &rec, &err), CL_OK);
@@ -98,7 +99,7 @@ int main(int argc, char **argv)
 	CHECK_STR_EQ(o.message, "Administrator rights were not granted.");
 	g_free(o.message);
 
-	/* certlink itself fails (nothing recorded by that id): its message comes through */
+	/* the helper refuses (nothing recorded by that id): its message comes through */
 	snprintf(script, sizeof(script), "#!/bin/sh\nexec \"$@\"\n");
 	write_script(tmpdir_path("pkexec"), script);
 	o = run("ffff");
