@@ -6,14 +6,16 @@
 
 #include "enroll.h"
 #include "logfile.h"
-#include "manager-ask-credentials.h"
-#include "manager-ask-fields.h"
-#include "manager-ask-store.h"
-#include "manager-ask-trust.h"
+#include "credentials-dialog.h"
+#include "elevate.h"
+#include "fields-dialog.h"
 #include "manager-entry.h"
 #include "manager-job.h"
+#include "manager-summary.h"
 #include "manager-ui.h"
 #include "settings.h"
+#include "store-dialog.h"
+#include "trust-dialog.h"
 
 /* What the worker runs: copied in, so the window may change while it runs. */
 struct call {
@@ -44,7 +46,9 @@ struct _CertlinkManagerFlow {
 	char *name;
 	enum cl_store_kind store;
 	CertlinkManagerJob *job;
-	GtkWidget *question; /* the page on show, or NULL */
+	GtkWidget *question;        /* the confirmation page on show, or NULL */
+	GtkWidget *dialog;          /* the question dialog on show, or NULL */
+	struct cl_question *asking; /* the question the worker waits on, or NULL */
 	gboolean ran;
 	gboolean close_when_done;
 };
@@ -126,48 +130,121 @@ static void on_progress(CertlinkManagerJob *job, int stage, const char *detail, 
 	gtk_label_set_text(self->detail_label, detail);
 }
 
-static void on_answered(GtkWidget *page, gboolean ok, CertlinkManagerFlow *self)
+/* The worker waits for this question: let it go on (or stop), and show progress again. */
+static void answer_job(CertlinkManagerFlow *self, gboolean ok)
 {
-	if (page != self->question)
-		return;
+	self->asking = NULL;
 	certlink_manager_job_answer(self->job, ok ? CL_OK : CL_E_CANCELLED);
-	gtk_box_remove(self->question_box, page);
-	self->question = NULL;
 	gtk_stack_set_visible_child_name(self->stack, "progress");
+}
+
+static void close_question(CertlinkManagerFlow *self)
+{
+	if (self->dialog) {
+		GtkWidget *d = self->dialog;
+
+		self->dialog = NULL;
+		g_signal_handlers_disconnect_by_data(d, self);
+		gtk_window_destroy(GTK_WINDOW(d));
+	}
+	if (self->question) {
+		gtk_box_remove(self->question_box, self->question);
+		self->question = NULL;
+	}
+}
+
+static void open_dialog(CertlinkManagerFlow *self, struct cl_question *q);
+
+static void on_summary_answered(GtkWidget *page, gboolean ok, CertlinkManagerFlow *self)
+{
+	close_question(self);
+	answer_job(self, ok);
+}
+
+static void on_summary_back(GtkWidget *page, CertlinkManagerFlow *self)
+{
+	struct cl_question *q = self->asking;
+
+	close_question(self);
+	if (q)
+		open_dialog(self, q);
+}
+
+/* The wizard's confirmation, in the window itself, before the application is sent. */
+static void show_summary(CertlinkManagerFlow *self, struct cl_question *q)
+{
+	GtkWidget *page = certlink_manager_summary_new(q);
+
+	self->question = page;
+	g_signal_connect(page, "answered", G_CALLBACK(on_summary_answered), self);
+	g_signal_connect(page, "back", G_CALLBACK(on_summary_back), self);
+	gtk_box_append(self->question_box, page);
+	gtk_stack_set_visible_child_name(self->stack, "question");
+	gtk_widget_grab_focus(g_object_get_data(G_OBJECT(page), CERTLINK_MANAGER_FOCUS_KEY));
+}
+
+static void on_dialog_answered(GtkWidget *dialog, gboolean ok, CertlinkManagerFlow *self)
+{
+	struct cl_question *q = self->asking;
+
+	if (dialog != self->dialog || !q)
+		return;
+	close_question(self);
+	if (ok && q->kind == CL_ASK_FIELDS && self->op == CERTLINK_FLOW_NEW)
+		show_summary(self, q);
+	else
+		answer_job(self, ok);
+}
+
+/* The handler's question dialogs (ui/ *-dialog.c): the same questions, asked the same way, in every
+ * front end. They write their answers into q. */
+static void open_dialog(CertlinkManagerFlow *self, struct cl_question *q)
+{
+	GtkWindow *parent = GTK_WINDOW(self);
+	GtkWidget *d = NULL;
+
+	switch (q->kind) {
+	case CL_ASK_TRUST_SERVER:
+	case CL_ASK_TRUST_CA:
+		d = certlink_trust_dialog_new(parent, q);
+		break;
+	case CL_ASK_STORE:
+		d = certlink_store_dialog_new(parent, q);
+		break;
+	case CL_ASK_CREDENTIALS:
+		d = certlink_credentials_dialog_new(parent, q);
+		break;
+	case CL_ASK_FIELDS:
+		d = certlink_fields_dialog_new(parent, q);
+		break;
+	}
+	if (!d) {
+		answer_job(self, FALSE);
+		return;
+	}
+	self->dialog = d;
+	g_signal_connect(d, "answered", G_CALLBACK(on_dialog_answered), self);
+	gtk_window_present(GTK_WINDOW(d));
 }
 
 static void on_question(CertlinkManagerJob *job, gpointer data, CertlinkManagerFlow *self)
 {
 	struct cl_question *q = data;
-	GtkWidget *page = NULL;
 
-	switch (q->kind) {
-	case CL_ASK_TRUST_SERVER:
-	case CL_ASK_TRUST_CA:
-		page = certlink_manager_ask_trust_new(q);
-		break;
-	case CL_ASK_STORE:
-		page = certlink_manager_ask_store_new(q);
-		break;
-	case CL_ASK_CREDENTIALS:
-		page = certlink_manager_ask_credentials_new(q);
-		break;
-	case CL_ASK_FIELDS:
-		page = certlink_manager_ask_fields_new(q, self->op == CERTLINK_FLOW_NEW);
-		break;
-	}
-	if (!page) {
-		certlink_manager_job_answer(job, CL_E_CANCELLED);
-		return;
-	}
-	self->question = page;
-	g_signal_connect(page, "answered", G_CALLBACK(on_answered), self);
-	gtk_box_append(self->question_box, page);
-	gtk_stack_set_visible_child_name(self->stack, "question");
-	if (g_object_get_data(G_OBJECT(page), CERTLINK_MANAGER_FOCUS_KEY))
-		gtk_widget_grab_focus(g_object_get_data(G_OBJECT(page), CERTLINK_MANAGER_FOCUS_KEY));
+	self->asking = q;
+	/* a server that asks for no field at all: nothing to fill in, straight to the confirmation */
+	if (q->kind == CL_ASK_FIELDS && self->op == CERTLINK_FLOW_NEW && !q->use_code && !q->use_email &&
+	    !q->use_reason && !q->use_device_note)
+		show_summary(self, q);
 	else
-		gtk_widget_child_focus(page, GTK_DIR_TAB_FORWARD);
+		open_dialog(self, q);
+}
+
+/* The computer store for a person who is not root: the handler's privileged helper through pkexec. */
+static enum cl_status on_elevate(void *user_data, const char *staging_dir, struct cl_error *err)
+{
+	return handler_elevate(staging_dir, certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)),
+	                       err);
 }
 
 /* ---- the result ---- */
@@ -226,10 +303,8 @@ static void on_done(GObject *source, GAsyncResult *res, gpointer data)
 	enum cl_status st = certlink_manager_job_finish(self->job, res, &result, &err);
 	enum cl_store_kind side = result.store == CL_STORE_COMPUTER ? CL_STORE_COMPUTER : CL_STORE_USER;
 
-	if (self->question) {
-		gtk_box_remove(self->question_box, self->question);
-		self->question = NULL;
-	}
+	self->asking = NULL;
+	close_question(self);
 	if (st == CL_OK) {
 		cl_logfile_append(side, "certlink-manager", NULL, "%s %s: %s", op_log_name(self->op),
 		                  self->id ? self->id : self->name,
@@ -262,6 +337,7 @@ static void start(CertlinkManagerFlow *self, struct call *c)
 	opts.reuse_key = settings.reuse_key;
 	opts.notify_days = settings.notify_days;
 	opts.confirm_apply = self->op == CERTLINK_FLOW_NEW;
+	opts.elevate = on_elevate;
 	/* the window waits for approval a short while, then the application stays on record for Activate */
 	opts.approval_timeout = 20;
 	c->op = self->op;
@@ -329,6 +405,11 @@ static void certlink_manager_flow_dispose(GObject *object)
 	if (self->job)
 		certlink_manager_job_cancel(self->job);
 	g_clear_object(&self->job);
+	if (self->dialog) {
+		g_signal_handlers_disconnect_by_data(self->dialog, self);
+		gtk_window_destroy(GTK_WINDOW(self->dialog));
+		self->dialog = NULL;
+	}
 	gtk_widget_dispose_template(GTK_WIDGET(object), CERTLINK_TYPE_MANAGER_FLOW);
 	G_OBJECT_CLASS(certlink_manager_flow_parent_class)->dispose(object);
 }

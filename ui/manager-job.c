@@ -220,3 +220,8 @@ CertlinkManagerJob *certlink_manager_job_new(void)
 {
 	return g_object_new(CERTLINK_TYPE_MANAGER_JOB, NULL);
 }
+
+const struct cl_cancel *certlink_manager_job_get_cancel(CertlinkManagerJob *self)
+{
+	return &self->cancel;
+}

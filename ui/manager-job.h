@@ -44,6 +44,9 @@ void certlink_manager_job_cancel(CertlinkManagerJob *self);
 
 gboolean certlink_manager_job_is_running(CertlinkManagerJob *self);
 
+/* The job's cancel token, for work the core hands back to the front end (the elevate hook). */
+const struct cl_cancel *certlink_manager_job_get_cancel(CertlinkManagerJob *self);
+
 G_END_DECLS
 
 #endif

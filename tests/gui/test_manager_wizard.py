@@ -51,50 +51,51 @@ def body():
         display.screenshot("03-server-filled")
         mg.press(wiz, "Next")
 
-        # the core asks for the store first: it says where a remembered server CA would be kept
-        mg.label(wiz, "Where should the certificate go?", timeout=120)
+        # the questions come in the handler's dialogs (ui/*-dialog.c), reused by the manager; the core asks
+        # for the store first: it says where a remembered server CA would be kept
+        store = mg.window(app, "Where should the certificate go?", timeout=120)
         display.screenshot("04-store")
-        mg.press(wiz, "Continue")
+        mg.press(store, "Continue")
 
         # trust: the fingerprint shown is the server CA's
-        mg.label(wiz, "Do you trust this server?", timeout=120)
+        trust = mg.window(app, "Confirm the server", timeout=120)
         fp = ca_fingerprint(server)
-        mg.label(wiz, fp)
+        mg.label(trust, fp)
         check(True, f"the trust question shows the server CA's SHA-256 {fp[:23]}...")
         display.screenshot("05-trust")
-        mg.press(wiz, "Trust this server")
+        mg.press(trust, "Trust and Continue")
 
-        mg.label(wiz, "Sign in to certlink enrollment", timeout=120)
-        wait_for("the user entry to have the focus", lambda: (mg.focused(wiz) or None) and
-                 mg.focused(wiz).name == "User ID")
-        mg.type_text(wiz, "alice")
+        sign_in = mg.window(app, "Sign in", timeout=120)
+        mg.label(sign_in, "Sign in to certlink enrollment")
+        wait_for("the user entry to have the focus", lambda: (mg.focused(sign_in) or None) and
+                 mg.focused(sign_in).name == "User ID")
+        mg.type_text(sign_in, "alice")
         mg.keys("Tab")
-        mg.type_text(wiz, server.password)
+        mg.type_text(sign_in, server.password)
         display.screenshot("06-credentials")
-        mg.press(wiz, "Continue")
+        mg.press(sign_in, "Sign In")
 
         # fields as the server configured them: the device note under its label "Asset tag"
-        mg.label(wiz, "About your application", timeout=120)
-        mg.label(wiz, "Asset tag")
-        mg.label(wiz, "Reason *")
-        cont = mg.control(wiz, "push button", "Continue")
+        fields = mg.window(app, "A few details", timeout=120)
+        mg.label(fields, "Asset tag (optional)")
+        cont = mg.control(fields, "push button", "Continue")
         check(not cont.sensitive, "Continue waits for the required reason")
-        wait_for("the first field to have the focus", lambda: (mg.focused(wiz) or None) and
-                 mg.focused(wiz).name == "Invitation code")
+        wait_for("the first field to have the focus", lambda: (mg.focused(fields) or None) and
+                 mg.focused(fields).name.startswith("Invitation code"))
         mg.keys("Tab")
-        mg.type_text(wiz, email)
+        mg.type_text(fields, email)
         mg.keys("Tab")
-        mg.type_text(wiz, reason)
+        mg.type_text(fields, reason)
         mg.keys("Tab")
-        mg.type_text(wiz, asset)
+        mg.type_text(fields, asset)
         display.screenshot("07-fields")
-        mg.press(wiz, "Continue")
+        mg.press(fields, "Continue")
 
-        # the confirmation
-        mg.label(wiz, "Check and apply")
-        for value in (email, reason, asset, "alice", "User store"):
+        # the confirmation, in the wizard window
+        mg.label(wiz, "Check and apply", timeout=60)
+        for value in (email, reason, asset, "alice", "User store", "Asset tag"):
             mg.label(wiz, value)
-        check(True, "the summary shows the user, store, e-mail, reason and asset tag")
+        check(True, "the summary shows the user, store, e-mail, reason and the asset tag under its label")
         display.screenshot("08-confirm")
         mg.press(wiz, "Apply")
 
