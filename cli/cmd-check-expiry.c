@@ -257,8 +257,8 @@ int cli_cmd_check_expiry(int argc, char **argv)
 	char *end;
 	int c, code;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cli_next_option(argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'l':
 			login = true;
@@ -275,7 +275,7 @@ int cli_cmd_check_expiry(int argc, char **argv)
 			usage(stdout);
 			return CLI_EXIT_OK;
 		default:
-			return cli_usage_error("check-expiry", _("unknown option"));
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

@@ -17,7 +17,7 @@ static void usage(FILE *out)
 	        "last result file, for your administrator. Passwords, application secrets,\n"
 	        "challenges, invitation tokens and private keys are left out.\n"
 	        "\n"
-	        "  -o, --output FILE   where to write it (default:\n"
+	        "  --output FILE       where to write it (default:\n"
 	        "                      certlink-diagnostics-DATE-TIME.tar.gz in this directory)\n"
 	        "  -h, --help          show this help\n"),
 	      out);
@@ -37,15 +37,15 @@ int cli_cmd_diagnostics(int argc, char **argv)
 	struct tm tm;
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cli_next_option(argc, argv, opts)) != -1) {
 		if (c == 'o') {
 			output = optarg;
 		} else if (c == 'h') {
 			usage(stdout);
 			return CLI_EXIT_OK;
 		} else {
-			return cli_usage_error("diagnostics", _("unknown option"));
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
