@@ -58,6 +58,22 @@ def body():
         mg.press(details, "Close")
         mg.window_gone(app, "Details: alice")
 
+        # the per-certificate notification switch: off from the row menu, on again in the details
+        mg.row_menu(app, certs, f"serial {serial}", "Turn off expiry notifications")
+        wait_for("notify off in the records", lambda: acct.certificate(serial)["notify"] is False)
+        mg.row_menu(app, certs, f"serial {serial}", "Details")
+        details = mg.window(app, "Details: alice")
+        switch = wait_for("the notification switch", lambda: next(iter(mg.find_all(
+            details, lambda n: n.roleName == "check box" and n.name == "Expiry notifications for this certificate")),
+            None))
+        import pyatspi
+        check(not switch.getState().contains(pyatspi.STATE_CHECKED), "the details show notifications off")
+        switch.doActionNamed("toggle")
+        wait_for("notify on in the records", lambda: acct.certificate(serial)["notify"] is True)
+        check(True, "the switch in the details turned them on again")
+        mg.press(details, "Close")
+        mg.window_gone(app, "Details: alice")
+
         # activate the pending application once the administrator approved it
         server.approve(app_record(acct, app_id)["server_id"])
         mg.row_menu(app, certs, f"application {app_id}", "Activate")
@@ -95,10 +111,18 @@ def body():
         check(not os.path.exists(os.path.join(acct.env["CERTLINK_SYSTEM_DIR"], "certs", cserial)),
               "its files are gone from the computer store")
 
-        # withdraw the activated certificate: the server revokes it, certlink removes it
+        # withdraw the activated certificate, at a server that wants the password for it: the server
+        # revokes it, certlink removes it
+        server.config("withdraw_requires_password", "true")
         mg.row_menu(app, certs, f"serial {serial2}", "Withdraw")
         mg.press(mg.window(app, "Withdraw?"), "Withdraw")
         flow = mg.window(app, "Withdraw")
+        sign_in = mg.window(app, "Sign in", timeout=120)
+        wait_for("the password entry to have the focus",
+                 lambda: (mg.focused(sign_in) or None) and mg.focused(sign_in).name == "Password")
+        mg.type_text(sign_in, server.password)
+        display.screenshot("06a-withdraw-password")
+        mg.press(sign_in, "Sign In")
         mg.label(flow, "Withdrawn", timeout=120)
         display.screenshot("06-withdrawn")
         mg.press(flow, "Close")
