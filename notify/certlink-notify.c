@@ -11,6 +11,7 @@
  */
 #include <gio/gio.h>
 #include <glib/gi18n.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
