@@ -6,6 +6,7 @@
  */
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,8 +27,10 @@ int main(int argc, char **argv)
 	struct cl_error err;
 	int code;
 
+	const char *localedir = getenv("CERTLINK_LOCALEDIR"); /* the build tree's catalogs, as cli/ and ui/ */
+
 	setlocale(LC_ALL, "");
-	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+	bindtextdomain(GETTEXT_PACKAGE, localedir && localedir[0] == '/' ? localedir : LOCALEDIR);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 	cl_error_clear(&err);
 
