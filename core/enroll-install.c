@@ -78,36 +78,45 @@ struct add_cert_ctx {
 	const struct cl_locations *locs;
 };
 
-static enum cl_status add_cert(struct cl_records *rec, void *data, struct cl_error *err)
+enum cl_status cl_flow_record_certificate(struct cl_records *rec, const struct cl_certinfo *info,
+                                          const char *host, int port, const char *user, const char *app_id,
+                                          const struct cl_locations *locs, struct cl_error *err)
 {
-	struct add_cert_ctx *c = data;
-	struct cl_flow *f = c->f;
-	struct cl_certificate *cert = cl_records_add_certificate(rec, c->info->serial, err);
+	struct cl_certificate *cert = cl_records_add_certificate(rec, info->serial, err);
 	enum cl_status st;
 
 	if (!cert)
 		return err->status;
-	cert->not_before = c->info->not_before;
-	cert->not_after = c->info->not_after;
-	cert->key_bits = c->info->key_bits;
-	cert->server_port = (int)f->port;
+	cert->not_before = info->not_before;
+	cert->not_after = info->not_after;
+	cert->key_bits = info->key_bits;
+	cert->server_port = port;
 	cert->notify = true;
-	st = cl_records_set_string(&cert->subject, c->info->subject, err);
+	st = cl_records_set_string(&cert->subject, info->subject, err);
 	if (st == CL_OK)
-		st = cl_records_set_string(&cert->issuer, c->info->issuer, err);
+		st = cl_records_set_string(&cert->issuer, info->issuer, err);
 	if (st == CL_OK)
-		st = cl_records_set_string(&cert->key_type, c->info->key_type, err);
+		st = cl_records_set_string(&cert->key_type, info->key_type, err);
 	if (st == CL_OK)
-		st = cl_records_set_string(&cert->fingerprint, c->info->sha256, err);
+		st = cl_records_set_string(&cert->fingerprint, info->sha256, err);
 	if (st == CL_OK)
-		st = cl_records_set_string(&cert->application, f->app_id, err);
+		st = cl_records_set_string(&cert->application, app_id, err);
 	if (st == CL_OK)
-		st = cl_records_set_string(&cert->server_host, f->host, err);
+		st = cl_records_set_string(&cert->server_host, host, err);
 	if (st == CL_OK)
-		st = cl_records_set_string(&cert->user, f->user, err);
+		st = cl_records_set_string(&cert->user, user, err);
 	if (st == CL_OK)
-		st = cl_locations_append(&cert->locations, c->locs, err);
+		st = cl_locations_append(&cert->locations, locs, err);
 	return st;
+}
+
+static enum cl_status add_cert(struct cl_records *rec, void *data, struct cl_error *err)
+{
+	struct add_cert_ctx *c = data;
+	struct cl_flow *f = c->f;
+
+	return cl_flow_record_certificate(rec, c->info, f->host, (int)f->port, f->user, f->app_id, c->locs,
+	                                  err);
 }
 
 /* The places of the certificate being renewed that no other recorded certificate uses: the store takes its

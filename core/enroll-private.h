@@ -106,6 +106,11 @@ enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err);
 /* enroll-activate.c */
 enum cl_status cl_flow_activate(struct cl_flow *f, struct cl_error *err);
 enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err);
+/* Record an installed certificate (enroll-install.c), for the flow and for the privileged helper. */
+struct cl_certinfo;
+enum cl_status cl_flow_record_certificate(struct cl_records *rec, const struct cl_certinfo *info,
+                                          const char *host, int port, const char *user, const char *app_id,
+                                          const struct cl_locations *locs, struct cl_error *err);
 /* enroll-stage.c: stage for the privileged helper and call opts->elevate. */
 enum cl_status cl_flow_install_elevated(struct cl_flow *f, STACK_OF(X509) * trusted, struct cl_error *err);
 

@@ -70,8 +70,8 @@ enum cl_status cl_flow_record_new(struct cl_flow *f, struct cl_error *err)
 	/* A passwordless apply is replayed after a crash with the same one-time token: keep it until
 	 * answered. */
 	if (st == CL_OK && f->pwless)
-		st =
-		    cl_secret_put(f->rec_store, f->app_id, CL_FLOW_SECRET_TOKEN, f->token, strlen(f->token), err);
+		st = cl_secret_put(f->rec_store, f->app_id, CL_FLOW_SECRET_TOKEN, f->token, strlen(f->token),
+		                   err);
 	if (st != CL_OK)
 		cl_error_prefix(err, "recording the application");
 	return st;

@@ -296,17 +296,12 @@ static enum cl_status record_staged(struct cl_records *rec, void *data, struct c
 {
 	struct record_ctx *c = data;
 	struct cl_application *app = cl_records_add_application(rec, err);
-	struct cl_certificate *cert = app ? cl_records_add_certificate(rec, c->info->serial, err) : NULL;
-	enum cl_status st = cert ? CL_OK : err->status;
+	enum cl_status st = app ? CL_OK : err->status;
 
 	if (st == CL_OK) {
-		app->server_port = cert->server_port = c->p->port;
+		app->server_port = c->p->port;
 		app->store = CL_STORE_COMPUTER;
 		app->state = CL_APP_INSTALLED;
-		cert->not_before = c->info->not_before;
-		cert->not_after = c->info->not_after;
-		cert->key_bits = c->info->key_bits;
-		cert->notify = true;
 		st = cl_records_set_string(&app->server_host, c->p->host, err);
 	}
 	if (st == CL_OK)
@@ -318,21 +313,8 @@ static enum cl_status record_staged(struct cl_records *rec, void *data, struct c
 	if (st == CL_OK)
 		st = cl_records_set_string(&app->serial, c->info->serial, err);
 	if (st == CL_OK)
-		st = cl_records_set_string(&cert->subject, c->info->subject, err);
-	if (st == CL_OK)
-		st = cl_records_set_string(&cert->issuer, c->info->issuer, err);
-	if (st == CL_OK)
-		st = cl_records_set_string(&cert->key_type, c->info->key_type, err);
-	if (st == CL_OK)
-		st = cl_records_set_string(&cert->fingerprint, c->info->sha256, err);
-	if (st == CL_OK)
-		st = cl_records_set_string(&cert->application, app->id, err);
-	if (st == CL_OK)
-		st = cl_records_set_string(&cert->server_host, c->p->host, err);
-	if (st == CL_OK)
-		st = cl_records_set_string(&cert->user, c->p->user, err);
-	if (st == CL_OK)
-		st = cl_locations_append(&cert->locations, c->locs, err);
+		st = cl_flow_record_certificate(rec, c->info, c->p->host, c->p->port, c->p->user, app->id,
+		                                c->locs, err);
 	return st;
 }
 

@@ -97,9 +97,9 @@ struct cl_enroll_opts {
 	bool renew;           /* renew the existing certificate for server+user+store */
 	int approval_timeout; /* seconds to wait for approval; 0: the server's approval_poll.timeout */
 	int notify_days;      /* renewal window for the "not due" rule; 0: settings (default 14) */
-	int max_attempts;     /* tries per request on connection failures, 429 and 503; 0: 6 (docs/protocol.md) */
-	int timeout;          /* seconds one attempt of a request may take; 0: 60 */
-	bool debug;           /* log protocol steps (never secrets) through log_fn */
+	int max_attempts; /* tries per request on connection failures, 429 and 503; 0: 6 (docs/protocol.md) */
+	int timeout;      /* seconds one attempt of a request may take; 0: 60 */
+	bool debug;       /* log protocol steps (never secrets) through log_fn */
 	/* Ask CL_ASK_FIELDS before a new application is sent, offering every field the server uses (optional
 	 * ones too, all "off" when it uses none), so a wizard can show its form and a summary to confirm.
 	 * Without it only missing required fields are asked. Needs ask. */

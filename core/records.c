@@ -513,8 +513,10 @@ static enum cl_status app_from_json(const cJSON *o, enum cl_store_kind kind, str
 		goto out;
 	if (!valid_id(a->id))
 		cl_error_set(err, CL_E_LOCAL, "invalid id");
-	/* the person's records may hold a computer-store application that runs unprivileged (enroll.h, elevate) */
-	else if (!cl_store_kind_parse(store, &k) || (k != kind && !(kind == CL_STORE_USER && k == CL_STORE_COMPUTER)))
+	/* the person's records may hold a computer-store application that runs unprivileged (enroll.h,
+	 * elevate) */
+	else if (!cl_store_kind_parse(store, &k) ||
+	         (k != kind && !(kind == CL_STORE_USER && k == CL_STORE_COMPUTER)))
 		cl_error_set(err, CL_E_LOCAL, "store \"%s\" in the %s store's records", store,
 		             cl_store_kind_name(kind));
 	else if (!cl_app_state_parse(state, &a->state))
