@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -93,7 +94,8 @@ static void fuzz_activation(const char *body, size_t len, struct cl_error *err)
 	}
 	if (a.challenge[0] == '\0' || a.n_subject > CL_PROTO_RDN_MAX || a.n_trust > CL_PROTO_CA_MAX)
 		abort();
-	if (strncmp(a.scep_url, "http", 4) != 0 || a.san_uri.n > CL_PROTO_SAN_MAX)
+	/* URL schemes are case-insensitive (RFC 3986 3.1): "HTTPS://" is as good as "https://" */
+	if (strncasecmp(a.scep_url, "http", 4) != 0 || a.san_uri.n > CL_PROTO_SAN_MAX)
 		abort();
 	if (a.has_wifi && (a.wifi.ssid[0] == '\0' || strlen(a.wifi.ssid) > 32))
 		abort();
