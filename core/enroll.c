@@ -6,6 +6,7 @@
  */
 #include "enroll-private.h"
 
+#include <libintl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +43,8 @@ void cl_flow_progress(struct cl_flow *f, enum cl_stage stage, const char *fmt, .
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	/* Translated like error messages (core/error.c); the front end has bound the domain. */
+	vsnprintf(detail, sizeof(detail), dgettext("certlink", fmt), ap);
 	va_end(ap);
 	if (f->opts->progress)
 		f->opts->progress(f->opts->user_data, stage, detail);

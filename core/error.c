@@ -1,6 +1,7 @@
 /* certlink core: error objects (see error.h). */
 #include "error.h"
 
+#include <libintl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,13 +17,18 @@ void cl_error_clear(struct cl_error *err)
 	err->msg[0] = '\0';
 }
 
+/* Message formats are translated here, centrally, in the gettext domain "certlink" (glibc's libintl is part
+ * of libc). Core never binds the domain or sets the locale: the front ends do; without that (tests, the C
+ * locale) dgettext returns the English format unchanged. The machine-readable code is never translated. */
+#define CL_TR(fmt) dgettext("certlink", fmt)
+
 /* format(printf, 3, 0): clang checks the callers' formats instead of refusing this one (-Wformat=2). */
 __attribute__((format(printf, 3, 0))) static void set_va(struct cl_error *err, enum cl_status status,
                                                          const char *fmt, va_list ap)
 {
 	err->status = status;
 	err->code[0] = '\0';
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	vsnprintf(err->msg, sizeof(err->msg), CL_TR(fmt), ap);
 }
 
 enum cl_status cl_error_set(struct cl_error *err, enum cl_status status, const char *fmt, ...)
@@ -70,7 +76,7 @@ void cl_error_prefix(struct cl_error *err, const char *fmt, ...)
 	if (!err)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(out, sizeof(out), fmt, ap);
+	n = vsnprintf(out, sizeof(out), CL_TR(fmt), ap);
 	va_end(ap);
 	/* Truncation keeps the start of the message: context first, then as much detail as fits. */
 	if (n < 0 || (size_t)n >= sizeof(out) - 2)

@@ -1,6 +1,7 @@
 /* certlink core: bounded JSON reading and a wiping JSON writer (see json.h). */
 #include "json.h"
 
+#include <libintl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@ enum cl_status cl_json_bad(struct cl_error *err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(detail, sizeof(detail), dgettext("certlink", fmt), ap); /* translated like core/error.c */
 	va_end(ap);
 	cl_error_set(err, CL_E_UNREACHABLE, "the server's reply is not valid: %s", detail);
 	cl_error_set_code(err, "bad_reply");
