@@ -2,6 +2,7 @@
  * configuration), apply (or re-send the recorded apply), and wait for approval. */
 #include "enroll-private.h"
 
+#include <libintl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,12 +241,12 @@ static enum cl_status send_apply(struct cl_flow *f, const char *request_id, stru
 /* What the server said about the apply: ask again for what can be asked, or stop. */
 static enum cl_status retry_apply(struct cl_flow *f, int *tries, struct cl_error *err)
 {
-	static const char bad_credentials[] = "The user ID or password is incorrect.";
 
 	if (++*tries > 3 || !f->opts->ask || err->status != CL_E_REFUSED)
 		return err->status;
 	if (strcmp(err->code, "invalid_credentials") == 0)
-		return need_credentials(f, bad_credentials, err);
+		return need_credentials(f, dgettext("certlink", "The user ID or password is incorrect."),
+		                        err);
 	if (strcmp(err->code, "field_required") == 0 || strcmp(err->code, "invalid_invitation_code") == 0 ||
 	    strcmp(err->code, "field_too_long") == 0) {
 		char hint[CL_ERROR_MSG_MAX];
@@ -302,7 +303,8 @@ enum cl_status cl_flow_apply(struct cl_flow *f, struct cl_error *err)
 	enum cl_status st;
 	int tries = 0;
 
-	cl_flow_progress(f, CL_STAGE_APPLY, "applying as %s", f->user[0] ? f->user : "(login user)");
+	cl_flow_progress(f, CL_STAGE_APPLY, "applying as %s",
+	                 f->user[0] ? f->user : dgettext("certlink", "(login user)"));
 	st = need_credentials(f, NULL, err);
 	if (st == CL_OK)
 		st = need_fields(f, NULL, err);

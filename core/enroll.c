@@ -150,8 +150,10 @@ static enum cl_status flow_setup(struct cl_flow *f, struct cl_error *err)
 	struct cl_question q;
 	enum cl_status st;
 
-	cl_flow_progress(f, CL_STAGE_CHECK_LINK, "%s",
-	                 l ? "checking the invitation link" : "checking the options");
+	if (l)
+		cl_flow_progress(f, CL_STAGE_CHECK_LINK, "checking the invitation link");
+	else
+		cl_flow_progress(f, CL_STAGE_CHECK_LINK, "checking the options");
 	if (l) {
 		copy(f->host, sizeof(f->host), l->host);
 		f->port = l->port;

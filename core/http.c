@@ -4,6 +4,7 @@
  */
 #include "http-private.h"
 
+#include <libintl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -469,9 +470,9 @@ static void describe_retry(const struct cl_http_response *resp, const struct cl_
                            size_t n)
 {
 	if (resp->status == 429 || resp->status == 503)
-		snprintf(why, n, "server busy (HTTP %ld)", resp->status);
+		snprintf(why, n, dgettext("certlink", "server busy (HTTP %ld)"), resp->status);
 	else
-		snprintf(why, n, "connection failed: %s", err ? err->msg : "");
+		snprintf(why, n, dgettext("certlink", "connection failed: %s"), err ? err->msg : "");
 }
 
 static bool wait_before_retry(const struct cl_http_options *o, int attempt, int max,

@@ -6,6 +6,7 @@
  */
 #include "proto.h"
 
+#include <libintl.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -268,7 +269,7 @@ enum cl_status cl_proto_status(struct cl_http *http, const char *id, const char 
 	memset(out, 0, sizeof(*out));
 	if ((st = app_path(id, secret, NULL, path, sizeof(path), err)) != CL_OK)
 		return st;
-	snprintf(what, sizeof(what), "reading the state of application %s", id);
+	snprintf(what, sizeof(what), dgettext("certlink", "reading the state of application %s"), id);
 	if ((st = call(http, path, secret, NULL, 0, what, &resp, NULL, err)) != CL_OK)
 		return st;
 	return app_reply(&resp, id, what, out, err);
@@ -367,7 +368,7 @@ enum cl_status cl_proto_activate(struct cl_http *http, const char *id, const cha
 		*retry_after = 0;
 	if ((st = app_path(id, secret, "activate", path, sizeof(path), err)) != CL_OK)
 		return st;
-	snprintf(what, sizeof(what), "activating application %s", id);
+	snprintf(what, sizeof(what), dgettext("certlink", "activating application %s"), id);
 	if (!(body = device_body(device ? device : &none, &w, err))) {
 		cl_json_writer_free(&w);
 		return cl_error_prefix(err, "%s", what), CL_E_LOCAL;

@@ -1,6 +1,7 @@
 /* certlink core: the SCEP client (see scep.h). */
 #include "scep.h"
 
+#include <libintl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -461,7 +462,7 @@ static enum cl_status failure(const struct txn *x, const struct cl_scepmsg_in *r
 	if (name)
 		snprintf(what, sizeof(what), "%s", name);
 	else if (rep->fail_info < 0)
-		snprintf(what, sizeof(what), "(no failInfo)");
+		snprintf(what, sizeof(what), "%s", dgettext("certlink", "(no failInfo)"));
 	else
 		snprintf(what, sizeof(what), "failInfo %d", rep->fail_info);
 	cl_error_set(err, CL_E_REFUSED, "server answered FAILURE %s%s%s%s", what,
