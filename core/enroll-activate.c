@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 
+#include "certinfo.h"
 #include "csr.h"
 #include "device.h"
 #include "fingerprint.h"
@@ -88,14 +89,12 @@ static enum cl_status load_old(struct cl_flow *f, struct cl_error *err)
 	c = cl_records_find_certificate(rec, f->renewal_of);
 	for (i = 0; c && i < c->locations.n && st == CL_OK; i++) {
 		const struct cl_location *l = &c->locations.items[i];
-		FILE *fp;
 
 		if (l->kind == CL_LOC_KEY && !f->old_key)
 			st = cl_key_load(l->path, &f->old_key, err);
-		if (l->kind == CL_LOC_CERTIFICATE && !f->old_cert && (fp = fopen(l->path, "re"))) {
-			f->old_cert = PEM_read_X509(fp, NULL, NULL, NULL);
-			fclose(fp);
-		}
+		/* the same capped reader the manager uses, not a second uncapped one */
+		if (l->kind == CL_LOC_CERTIFICATE && !f->old_cert)
+			st = cl_certinfo_read_pem(l->path, &f->old_cert, err);
 	}
 	cl_records_free(rec);
 	if (st == CL_OK && (!f->old_cert || !f->old_key))
