@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "certinfo.h"
 #include "fingerprint.h"
 #include "proto.h"
 
@@ -291,28 +292,6 @@ static enum cl_status verified_probe(struct cl_http *h, struct cl_error *err)
 
 /* ---- the person's yes ---- */
 
-/* RFC 2253 one line, UTF-8 kept readable (control characters escaped), cut at a character boundary. */
-static void name_line(const X509_NAME *name, char *out, size_t size)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
-	char *data = NULL;
-	long n = 0;
-	size_t len;
-
-	out[0] = '\0';
-	if (!bio || X509_NAME_print_ex(bio, name, 0, flags) < 0 || (n = BIO_get_mem_data(bio, &data)) <= 0) {
-		BIO_free(bio);
-		return;
-	}
-	len = (size_t)n < size - 1 ? (size_t)n : size - 1;
-	while (len > 0 && len < (size_t)n && ((unsigned char)data[len] & 0xc0) == 0x80)
-		len--;
-	memcpy(out, data, len);
-	out[len] = '\0';
-	BIO_free(bio);
-}
-
 static void describe(const struct cl_http *h, X509 *anchor, struct cl_http_peer *peer)
 {
 	unsigned char fp[32] = { 0 };
@@ -322,8 +301,9 @@ static void describe(const struct cl_http *h, X509 *anchor, struct cl_http_peer 
 	peer->port = h->port;
 	fingerprint(anchor, fp);
 	cl_fp_format(fp, peer->sha256);
-	name_line(X509_get_subject_name(anchor), peer->subject, sizeof(peer->subject));
-	name_line(X509_get_issuer_name(anchor), peer->issuer, sizeof(peer->issuer));
+	/* escaped: a hostile CA's name must read on screen as it is in the certificate */
+	cl_certinfo_name(X509_get_subject_name(anchor), peer->subject, sizeof(peer->subject), NULL);
+	cl_certinfo_name(X509_get_issuer_name(anchor), peer->issuer, sizeof(peer->issuer), NULL);
 }
 
 static bool mkdirs(const char *dir)

@@ -615,6 +615,54 @@ static void test_activation(void)
 	free(long_mail);
 }
 
+/* Where SCEP may go: only the enrollment server's own origin (docs/protocol.md section 7). */
+static void test_scep_origin(void)
+{
+	static const struct {
+		const char *url, *server;
+		bool ok;
+	} cases[] = {
+		{ "https://eps.example.com:8443/scep", "https://eps.example.com:8443", true },
+		{ "HTTPS://EPS.Example.com:8443/scep?operation=GetCACaps", "https://eps.example.com:8443",
+		  true },
+		{ "https://eps.example.com/scep", "https://eps.example.com:443", true },
+		{ "http://eps.example.com:8080/scep", "https://eps.example.com:8443", true },
+		{ "http://eps.example.com/scep", "https://eps.example.com:8443", true },
+		{ "https://[::1]:8443/scep", "https://[::1]:8443", true },
+		{ "https://127.0.0.1:8443/scep", "https://127.0.0.1:8443", true },
+		/* another host, another https port, look-alikes */
+		{ "https://evil.example.net:8443/scep", "https://eps.example.com:8443", false },
+		{ "https://eps.example.com:9443/scep", "https://eps.example.com:8443", false },
+		{ "https://eps.example.com/scep", "https://eps.example.com:8443", false },
+		{ "https://eps.example.com.evil.net:8443/scep", "https://eps.example.com:8443", false },
+		{ "https://eps.example.com:8443@evil.example.net/scep", "https://eps.example.com:8443",
+		  false },
+		{ "https://user@eps.example.com:8443/scep", "https://eps.example.com:8443", false },
+		{ "https://eps.example.com:08443/scep", "https://eps.example.com:8443", false },
+		{ "https://eps.example.com:/scep", "https://eps.example.com:8443", false },
+		{ "https://localhost:8443/scep", "https://127.0.0.1:8443", false },
+		{ "http://127.0.0.1:631/scep", "https://eps.example.com:8443", false },
+		{ "http://169.254.169.254/latest", "https://eps.example.com:8443", false },
+		{ "https://[::2]:8443/scep", "https://[::1]:8443", false },
+		{ "ftp://eps.example.com:8443/scep", "https://eps.example.com:8443", false },
+		{ "/scep", "https://eps.example.com:8443", false },
+		{ "", "https://eps.example.com:8443", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum cl_status st;
+
+		cl_error_clear(&err);
+		st = cl_proto_check_scep_url(cases[i].url, cases[i].server, &err);
+		CHECK_INT_EQ(st, cases[i].ok ? CL_OK : CL_E_UNREACHABLE);
+		if (!cases[i].ok) {
+			CHECK_STR_EQ(err.code, "scep_url_foreign");
+			CHECK(strstr(err.msg, "nothing was sent there") != NULL);
+		}
+		if ((st == CL_OK) != cases[i].ok)
+			fprintf(stderr, "  SCEP URL %s for server %s\n", cases[i].url, cases[i].server);
+	}
+}
+
 int main(void)
 {
 	make_cert();
@@ -626,5 +674,6 @@ int main(void)
 	test_ca();
 	test_application();
 	test_activation();
+	test_scep_origin();
 	return check_done();
 }
