@@ -28,6 +28,8 @@ struct enroll_args {
 	struct cli_password password;
 	const char *ca;
 	unsigned random_delay;
+	unsigned char install_ca[CL_ENROLL_ANCHORS_MAX][32]; /* --install-ca */
+	size_t n_install_ca;
 };
 
 static void usage(FILE *out)
@@ -42,6 +44,9 @@ static void usage(FILE *out)
 	      "  --port PORT             its HTTPS port (default 443)\n"
 	      "  --link LINK             take server, user, store and pinned CA from an invitation link\n"
 	      "  --ca-fingerprint SHA256 trust the server whose CA has this SHA-256 fingerprint\n"
+	      "                          (for this enrollment only: it does not install the CA)\n"
+	      "  --install-ca SHA256     install the server's CA with exactly this SHA-256 as a trust\n"
+	      "                          anchor (repeatable); without it no CA becomes trusted\n"
 	      "  --user USER             user ID at the server (default: the link's, else the login user)\n"),
 	    out);
 	fputs(_(CLI_PASSWORD_HELP), out);
@@ -84,6 +89,7 @@ enum {
 	OPT_NOTE,
 	OPT_APPROVAL,
 	OPT_DELAY,
+	OPT_INSTALL_CA,
 	OPT_HELP,
 };
 
@@ -105,6 +111,7 @@ static const struct option long_opts[] = {
 	{ "device-note", required_argument, NULL, OPT_NOTE },
 	{ "approval-timeout", required_argument, NULL, OPT_APPROVAL },
 	{ "random-delay", required_argument, NULL, OPT_DELAY },
+	{ "install-ca", required_argument, NULL, OPT_INSTALL_CA },
 	CLI_NET_OPTIONS,
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -176,6 +183,17 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 		if (cli_parse_number(arg, 0, 86400, &n))
 			return cli_usage_error("enroll", _("--random-delay must be 0-86400 seconds"));
 		a->random_delay = (unsigned)n;
+		break;
+	case OPT_INSTALL_CA:
+		if (a->n_install_ca == CL_ENROLL_ANCHORS_MAX)
+			return cli_usage_error("enroll", _("--install-ca is allowed at most %d times"),
+			                       CL_ENROLL_ANCHORS_MAX);
+		if (!cl_fp_parse(arg, strlen(arg), a->install_ca[a->n_install_ca]))
+			return cli_usage_error(
+			    "enroll", _("--install-ca must be a SHA-256 fingerprint (64 hex digits)"));
+		a->n_install_ca++;
+		o->install_ca = (const unsigned char(*)[32])a->install_ca;
+		o->n_install_ca = a->n_install_ca;
 		break;
 	case OPT_HELP:
 	case 'h':

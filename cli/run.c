@@ -96,6 +96,8 @@ void cli_write_result(const struct cl_enroll_result *res, enum cl_status st, con
 	static const enum cl_result_format formats[] = { CL_RESULT_FORMAT_JSON, CL_RESULT_FORMAT_TEXT };
 	struct cl_result r;
 	struct cl_error werr;
+	const char *not_installed[CL_ENROLL_ANCHORS_MAX];
+	char message[CL_ERROR_MSG_MAX + 256];
 	size_t i;
 
 	memset(&r, 0, sizeof(r));
@@ -110,6 +112,19 @@ void cli_write_result(const struct cl_enroll_result *res, enum cl_status st, con
 	r.expiry = res->not_after;
 	r.exit_code = cli_run_exit_code(res, st);
 	r.message = st != CL_OK ? err->msg : res->pending ? "waiting for approval" : "installed";
+	r.trust_anchors = res->trust_anchors;
+	for (i = 0; i < (size_t)res->trust_not_installed && i < CL_ENROLL_ANCHORS_MAX; i++)
+		not_installed[i] = res->trust_not_installed_sha256[i];
+	r.ca_not_installed = not_installed;
+	r.n_ca_not_installed = i;
+	if (st == CL_OK && !res->pending && res->trust_not_installed > 0) {
+		snprintf(
+		    message, sizeof(message),
+		    "installed; %d CA(s) offered as trust anchors were not installed as such (no one agreed: "
+		    "an administrator allows one with --install-ca SHA256)",
+		    res->trust_not_installed);
+		r.message = message;
+	}
 	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
 		if (cl_result_write(&r, formats[i], NULL, &werr) != CL_OK)
 			cli_note(_("the result file could not be written: %s"), werr.msg);
@@ -133,5 +148,11 @@ int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const 
 	       cli_time_text(res->not_after, t));
 	printf(_("  store: %s, file: %s%s%s\n"), cl_store_kind_name(res->store), res->cert_path,
 	       res->nss_imported ? _(", NSS database: ") : "", res->nss_imported ? res->nss_nickname : "");
+	if (res->trust_anchors > 0)
+		printf(_("  trust anchors installed: %d\n"), res->trust_anchors);
+	for (int i = 0; i < res->trust_not_installed && i < CL_ENROLL_ANCHORS_MAX; i++)
+		printf(
+		    _("  CA %s: not installed as a trust anchor (nobody agreed; --install-ca allows it)\n"),
+		    res->trust_not_installed_sha256[i]);
 	return CLI_EXIT_OK;
 }

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "anchor.h"
 #include "enroll.h"
 #include "http.h"
 #include "key.h"
@@ -111,8 +112,20 @@ struct cl_certinfo;
 enum cl_status cl_flow_record_certificate(struct cl_records *rec, const struct cl_certinfo *info,
                                           const char *host, int port, const char *user, const char *app_id,
                                           const struct cl_locations *locs, struct cl_error *err);
-/* enroll-stage.c: stage for the privileged helper and call opts->elevate. */
-enum cl_status cl_flow_install_elevated(struct cl_flow *f, STACK_OF(X509) * trusted, struct cl_error *err);
+/* A profile CA that may become a trust anchor, with the consent that allows it (anchor.h). */
+struct cl_flow_anchor {
+	X509 *ca;
+	enum cl_anchor_consent consent;
+};
+
+/* Note in the result that CA, offered as a trust anchor, was not installed as one (enroll-install.c). */
+void cl_flow_note_anchor_not_installed(struct cl_flow *f, X509 *ca);
+
+/* enroll-stage.c: stage for the privileged helper and call opts->elevate; then, for each of ANCHORS,
+ * opts->elevate_anchor (its own polkit action). An anchor that is not installed (no hook, authentication
+ * refused, the helper refused it) is noted in the result; it does not fail the install. */
+enum cl_status cl_flow_install_elevated(struct cl_flow *f, const struct cl_flow_anchor *anchors, size_t n,
+                                        struct cl_error *err);
 
 void cl_flow_init(struct cl_flow *f, const struct cl_enroll_opts *opts, struct cl_enroll_result *result);
 void cl_flow_free(struct cl_flow *f);

@@ -69,7 +69,7 @@ static struct cl_http *session(const struct responder_step *steps, int n)
 	static char trust[300];
 	static const char *dirs[] = { trust, NULL };
 	struct cl_http_config c = { .host = "127.0.0.1",
-		                    .trust_dirs = dirs,
+		                    .anchor_dirs = dirs,
 		                    .system_ca_file = "/nonexistent" };
 	struct cl_http *h;
 

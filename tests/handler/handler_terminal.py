@@ -4,14 +4,19 @@
 usage: handler_terminal.py SCENARIO --handler PATH --server PATH
 
 Scenarios:
-  passwordless  no display and no terminal: a passwordless link with a store installs with no question
+  passwordless  no display and no terminal: a passwordless link with a store installs; the CA question has
+                nobody to answer it, so the CA is not installed as trusted and the report says so
   ask           --no-gui on a terminal (a pty): the store and the password are asked on /dev/tty, the
-                password is not echoed, the certificate is installed
+                password is not echoed, the certificate is installed; the CA question is answered no (the
+                default): the CA is not trusted
+  trust-ca      a pinned passwordless link on a pty: the CA question shows the CA's subject and SHA-256;
+                yes installs it as a trust anchor (certlink's anchors, NSS "C,,")
   pin-mismatch  a link whose pinned CA fingerprint does not match the server: refused, nothing written,
                 no application at the server
   check         --check reports the pinned identity and what would be asked, and enrolls nothing
 """
 import argparse
+import hashlib
 import os
 import pty
 import re
@@ -78,6 +83,17 @@ def scenario_passwordless(a, server):
     for stage in ("Checking the link", "Connecting to the server", "Applying", "Activating", "Installing"):
         check(stage in proc.stderr, f"progress line for '{stage}'")
     check_certificate(installed_path(proc.stdout), server, "alice")
+    # nobody could be asked, so the pinned CA is not a trust anchor (a pin is not consent)
+    fp = server_ca_sha256(server)
+    check(f"not installed as trusted (nobody agreed): SHA-256 {fp}" in proc.stdout,
+          "the report names the CA that was not installed as trusted")
+    check(not os.path.exists(os.path.join(home, ".local/share/certlink/anchors")), "no trust anchor was written")
+
+
+def server_ca_sha256(server):
+    der = subprocess.run(["openssl", "x509", "-in", server.ca_pem(), "-outform", "DER"], capture_output=True,
+                         check=True).stdout
+    return hashlib.sha256(der).hexdigest()
 
 
 def pty_session(argv, env, answers, timeout=300):
@@ -117,13 +133,43 @@ def scenario_ask(a, server):
     home, env = private_env()
     rc, out, left = pty_session([a.handler, "--no-gui", link], env,
                                 [(r"Store \[u/c\]: $", "u"), (r"User ID \[bob\]: $", ""),
-                                 (r"Password: $", password)])
+                                 (r"Password: $", password),
+                                 (r"Trust this certificate authority\? \[y\]es / \[N\]o: $", "")])
     print(out)
     check(left == [], f"every expected question was asked ({left})")
     check(rc == 0, f"exit code 0 ({rc})")
     check("Where should the certificate go?" in out, "the store was asked on the terminal")
     check(password not in out, "the password was not echoed")
     check_certificate(installed_path(out), server, "bob")
+    check("not installed as trusted" in out, "the default answer (Enter) kept the CA out of the trust anchors")
+    check(not os.path.exists(os.path.join(home, ".local/share/certlink/anchors")), "no trust anchor was written")
+
+
+def scenario_trust_ca(a, server):
+    server.add_user("erin")
+    link = server.invite("erin", store="user", passwordless=True)
+    check("ca=" in link, "the invitation pins the server's CA")
+    home, env = private_env()
+    nssdir = os.path.join(home, ".pki", "nssdb")
+    os.makedirs(nssdir)
+    subprocess.run(["certutil", "-N", "-d", "sql:" + nssdir, "--empty-password"], check=True, capture_output=True)
+    fp = server_ca_sha256(server)
+    colon = ":".join(fp[i:i + 2] for i in range(0, 64, 2)).upper()
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env,
+                                [(r"Trust this certificate authority\? \[y\]es / \[N\]o: $", "y")])
+    print(out)
+    check(left == [], f"the CA question was asked ({left})")
+    check(rc == 0, f"exit code 0 ({rc})")
+    question = out.split("Trust this certificate authority?")[0]
+    check(f"SHA-256 fingerprint: {colon}" in question, "the question shows the CA's SHA-256 fingerprint")
+    check("CN=certlink-server CA" in question, "the question shows the CA's subject")
+    check("would then trust every certificate it issues" in question, "the question says what a yes means")
+    check_certificate(installed_path(out), server, "erin")
+    anchor = os.path.join(home, ".local/share/certlink/anchors", fp + ".pem")
+    check(os.path.isfile(anchor), f"the CA is in certlink's anchors ({anchor})")
+    nss = subprocess.run(["certutil", "-L", "-d", "sql:" + nssdir], capture_output=True, text=True).stdout
+    check(any(l.rstrip().endswith("C,,") for l in nss.splitlines()), f"the CA is trusted in NSS (C,,)\n{nss}")
+    check("Certificate authorities installed as trusted: 1" in out, "the report says one CA was installed")
 
 
 def scenario_pin_mismatch(a, server):
@@ -161,6 +207,7 @@ def scenario_check(a, server):
 
 SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
              "ask": (scenario_ask, {"auto_approve": "true"}),
+             "trust-ca": (scenario_trust_ca, {"auto_approve": "true"}),
              "pin-mismatch": (scenario_pin_mismatch, {}),
              "check": (scenario_check, {})}
 

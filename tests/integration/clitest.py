@@ -7,6 +7,7 @@ empty NSS database in $HOME/.pki/nssdb so the NSS import is exercised.
 """
 import hashlib
 import json
+import re
 import os
 import shutil
 import signal
@@ -219,6 +220,16 @@ class Home:
     def nss_list(self):
         r = subprocess.run(["certutil", "-L", "-d", "sql:" + self.nssdir], capture_output=True, text=True)
         return r.stdout
+
+    def nss_trusted(self):
+        """The NSS entries that carry CA trust ("C" or "T", or "c") in any of the three fields: what would
+        make Chromium trust a CA. A chain's CA imported with a bundle has ",,"; a user certificate "u,u,u"."""
+        found = []
+        for line in self.nss_list().splitlines():
+            m = re.search(r"\s([A-Za-z]*),([A-Za-z]*),([A-Za-z]*)\s*$", line)
+            if m and any(f in "".join(m.groups()) for f in "CTc"):
+                found.append(line.strip())
+        return found
 
     def show(self, ident):
         r = self.run("show", ident, "--json")
