@@ -13,6 +13,7 @@ struct _CertlinkTrustDialog {
 	GtkLabel *host_caption;
 	GtkLabel *host_label;
 	GtkLabel *subject_label;
+	GtkLabel *issuer_caption;
 	GtkLabel *issuer_label;
 	GtkLabel *fingerprint_label;
 	GtkCheckButton *remember_check;
@@ -74,6 +75,7 @@ static void certlink_trust_dialog_class_init(CertlinkTrustDialogClass *klass)
 	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, host_caption);
 	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, host_label);
 	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, subject_label);
+	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, issuer_caption);
 	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, issuer_label);
 	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, fingerprint_label);
 	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, remember_check);
@@ -131,6 +133,8 @@ GtkWidget *certlink_trust_dialog_new(GtkWindow *parent, struct cl_question *q)
 	}
 	gtk_label_set_text(self->subject_label, q->subject ? q->subject : "");
 	gtk_label_set_text(self->issuer_label, q->issuer ? q->issuer : "");
+	gtk_widget_set_visible(GTK_WIDGET(self->issuer_caption), q->issuer && q->issuer[0]);
+	gtk_widget_set_visible(GTK_WIDGET(self->issuer_label), q->issuer && q->issuer[0]);
 	gtk_label_set_text(self->fingerprint_label, q->fingerprint ? q->fingerprint : "");
 	gtk_widget_grab_focus(GTK_WIDGET(self->cancel_button));
 	return GTK_WIDGET(self);
