@@ -251,21 +251,32 @@ static X509 *find_pinned(const unsigned char pin[32], const struct cl_proto_ca *
 static enum cl_status establish_pinned(struct cl_http *h, const unsigned char pin[32],
                                        enum cl_http_trust source, struct cl_error *err)
 {
-	const char *whose = source == CL_HTTP_TRUST_PIN ? "the link" : "certlink's memory of this server";
+	bool link = source == CL_HTTP_TRUST_PIN;
 	STACK_OF(X509) *chain = NULL;
 	struct cl_proto_ca ca;
 	X509 *anchor = NULL;
 	enum cl_status st = probe(h, true, &chain, &ca, err);
 
 	if (st == CL_OK && !(anchor = find_pinned(pin, &ca, chain))) {
-		cl_error_set(err, CL_E_UNREACHABLE,
-		             "none of the CA certificates of %s matches the fingerprint in %s: refusing to "
-		             "talk to this server",
-		             h->base_url, whose);
+		if (link)
+			cl_error_set(
+			    err, CL_E_UNREACHABLE,
+			    "none of the CA certificates of %s matches the fingerprint in the link: refusing "
+			    "to talk to this server",
+			    h->base_url);
+		else
+			cl_error_set(
+			    err, CL_E_UNREACHABLE,
+			    "none of the CA certificates of %s matches the CA remembered for it: not talking "
+			    "to it without asking again",
+			    h->base_url);
 		st = refuse(err, "pin_mismatch", CL_E_UNREACHABLE);
 	}
 	if (st == CL_OK && verify_chain(chain, anchor, h->host, err) != CL_OK) {
-		cl_error_prefix(err, "the CA pinned by %s does not vouch for %s", whose, h->base_url);
+		if (link)
+			cl_error_prefix(err, "the link's pinned CA does not vouch for %s", h->base_url);
+		else
+			cl_error_prefix(err, "the CA remembered for %s does not vouch for it", h->base_url);
 		st = refuse(err, "pin_mismatch", CL_E_UNREACHABLE);
 	}
 	if (st == CL_OK)
