@@ -252,6 +252,16 @@ static void test_config(void)
 	CHECK(!c.renewal_same_key && !c.withdraw_requires_password);
 	CHECK_INT_EQ(c.poll_interval, CL_PROTO_POLL_DEFAULT);
 
+	/* Text the person reads reads as the server sent it: format, bidirectional and control characters in
+	 * the service name and a field label become visible escapes (core/text.h). */
+	CHECK_INT_EQ(
+	    config("{\"protocol\":1," KEY ",\"service_name\":\"Corp\u202efdp.exe\","
+	           "\"fields\":{\"device_note\":{\"use\":\"required\",\"label\":\"Asset\u200btag\"}}}",
+	           &c),
+	    CL_OK);
+	CHECK_STR_EQ(c.service_name, "Corp<U+202E>fdp.exe");
+	CHECK_STR_EQ(c.device_note.label, "Asset<U+200B>tag");
+
 	/* Another major version is refused, not misread. */
 	CHECK_INT_EQ(config("{\"protocol\":2," KEY "}", &c), CL_E_REFUSED);
 	CHECK_STR_EQ(err.code, "protocol_version");
@@ -325,6 +335,10 @@ static void test_error(void)
 	CHECK_STR_EQ(e.field, "reason");
 	ok = fmt("{\"error\":{\"code\":\"x\",\"message\":\"%s\"}}", msg);
 	CHECK_INT_EQ(cl_proto_parse_error(ok, strlen(ok), &e, &err), CL_E_UNREACHABLE);
+	/* a server message is shown on one line, and as it reads */
+	ok = "{\"error\":{\"code\":\"x\",\"message\":\"Denied.\\nInstalled OK \u2066\u200d\"}}";
+	CHECK_INT_EQ(cl_proto_parse_error(ok, strlen(ok), &e, &err), CL_OK);
+	CHECK_STR_EQ(e.message, "Denied.<U+000A>Installed OK <U+2066><U+200D>");
 	ok = "{\"error\":{\"code\":\"a b\"}}";
 	CHECK_INT_EQ(cl_proto_parse_error(ok, strlen(ok), &e, &err), CL_E_UNREACHABLE);
 	ok = "{\"error\":\"denied\"}";

@@ -11,6 +11,9 @@ Scenarios:
                 default): the CA is not trusted
   trust-ca      a pinned passwordless link on a pty: the CA question shows the CA's subject and SHA-256;
                 yes installs it as a trust anchor (certlink's anchors, NSS "C,,")
+  server-text   a server whose service name and field label hide format characters (a right-to-left
+                override, a zero-width space): the invitation link carrying that name is refused, and without
+                it the terminal shows them as visible escapes, never raw
   pin-mismatch  a link whose pinned CA fingerprint does not match the server: refused, nothing written,
                 no application at the server
   check         --check reports the pinned identity and what would be asked, and enrolls nothing
@@ -172,6 +175,36 @@ def scenario_trust_ca(a, server):
     check("Certificate authorities installed as trusted: 1" in out, "the report says one CA was installed")
 
 
+RLO_NAME = "Corp\u202efdp.exe"  # reads "Corpexe.pdf" where it is shown raw
+ZWSP_LABEL = "Asset\u200btag"
+
+
+def scenario_server_text(a, server):
+    password = "Text-Secret-17"
+    server.add_user("dora", password)
+    link = server.invite("dora")  # the server will not write such a name into a link: set it afterwards
+    server.admin("config-set", "service_name", RLO_NAME)
+    server.admin("config-set", "device_note_label", ZWSP_LABEL)
+    home, env = private_env()
+    # a link that carries the name itself is refused (exit 100)
+    named = re.sub(r"&name=[^&]*", "", link) + "&name=Corp%E2%80%AEfdp.exe"
+    proc = subprocess.run([a.handler, "--no-gui", named], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=120, start_new_session=True)
+    check(proc.returncode == 100 and "bidirectional" in proc.stderr,
+          f"a link with the hidden override in `name` is refused ({proc.returncode}: {proc.stderr.strip()})")
+    # without the name, the service name comes from the server's configuration and is escaped on screen
+    bare = re.sub(r"&name=[^&]*", "", link)
+    rc, out, left = pty_session([a.handler, "--no-gui", bare], env,
+                                [(r"Store \[u/c\]: $", "u"), (r"User ID \[dora\]: $", ""),
+                                 (r"Password: $", password), (r"\(required\): $", "A-1"),
+                                 (r"Trust this certificate authority\? \[y\]es / \[N\]o: $", "")], timeout=120)
+    print(out)
+    check(left == [] and rc == 0, f"enrolled ({rc}, left {left})")
+    check("Sign in to Corp<U+202E>fdp.exe" in out, "the service name shows the override as <U+202E>")
+    check("Asset<U+200B>tag (required)" in out, "the field label shows the zero-width space as <U+200B>")
+    check("\u202e" not in out and "\u200b" not in out, "no raw format character reached the terminal")
+
+
 def scenario_pin_mismatch(a, server):
     server.add_user("carol")
     link = server.invite("carol", store="user", passwordless=True)
@@ -208,6 +241,8 @@ def scenario_check(a, server):
 SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
              "ask": (scenario_ask, {"auto_approve": "true"}),
              "trust-ca": (scenario_trust_ca, {"auto_approve": "true"}),
+             "server-text": (scenario_server_text, {"auto_approve": "true", "device_note": "required",
+                                                    "invitation_code": "off", "email": "off", "reason": "off"}),
              "pin-mismatch": (scenario_pin_mismatch, {}),
              "check": (scenario_check, {})}
 
