@@ -86,7 +86,7 @@ static enum cl_status load_old(struct cl_flow *f, struct cl_error *err)
 	st = cl_records_load(f->store, &rec, err);
 	if (st != CL_OK)
 		return st;
-	c = cl_records_find_certificate(rec, f->renewal_of);
+	c = cl_flow_renewed(f, rec);
 	for (i = 0; c && i < c->locations.n && st == CL_OK; i++) {
 		const struct cl_location *l = &c->locations.items[i];
 

@@ -162,6 +162,8 @@ static enum cl_status add_app(struct cl_records *rec, void *data, struct cl_erro
 		st = cl_records_set_string(&app->server_name, f->service_name, err);
 	if (st == CL_OK && f->renewal_of[0])
 		st = cl_records_set_string(&app->renewal_of, f->renewal_of, err);
+	if (st == CL_OK && f->renewal_fp[0])
+		st = cl_records_set_string(&app->renewal_of_fingerprint, f->renewal_fp, err);
 	if (st == CL_OK)
 		snprintf(f->app_id, sizeof(f->app_id), "%s", app->id);
 	return st;

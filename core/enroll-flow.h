@@ -39,7 +39,13 @@ struct cl_flow {
 	char password[257];
 	bool have_password;
 	char code[65], email[129], reason[257], device_note[129];
+	/* The certificate this run renews (enroll-renew.c): its serial, which is what the server knows it by,
+	 * and its SHA-256, which is what this computer knows it by. renewal_system: the server's identity was
+	 * established by system trust at enrollment, so it must be again (no pin, no question). */
 	char renewal_of[41];
+	char renewal_fp[65];
+	bool renewal_system;
+	char result_fp[65]; /* SHA-256 of the certificate this run installed */
 
 	struct cl_http *http;
 	struct cl_proto_config config;

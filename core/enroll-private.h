@@ -13,11 +13,42 @@ enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err);
 enum cl_status cl_flow_activate(struct cl_flow *f, struct cl_error *err);
 /* enroll-install.c */
 enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err);
-/* Record an installed certificate, for the flow and for the privileged helper. */
+/* Record an installed certificate, for the flow and for the privileged helper: where it came from (host,
+ * port, user, application) and how that server's identity was established (SERVER_TRUST "system", "pin"
+ * or "person", SERVER_CA the CA's 64 hex digits for the last two). A record of the same certificate (a
+ * resumed install) is replaced; another certificate with its issuer and serial is refused. */
 struct cl_certinfo;
 enum cl_status cl_flow_record_certificate(struct cl_records *rec, const struct cl_certinfo *info,
                                           const char *host, int port, const char *user, const char *app_id,
+                                          const char *server_trust, const char *server_ca,
                                           const struct cl_locations *locs, struct cl_error *err);
+/* Before anything is written: is another certificate with INFO's issuer and serial recorded in REC? */
+enum cl_status cl_flow_check_clash(const struct cl_records *rec, const struct cl_certinfo *info,
+                                   struct cl_error *err);
+/* enroll-renew.c: the certificate a renewal replaces. */
+/* Does CERT (in REC) belong to the run's server: host, port, and the run's pinned CA when it has one? */
+bool cl_flow_renewal_matches(const struct cl_flow *f, const struct cl_records *rec,
+                             const struct cl_certificate *cert);
+/* Make CERT (in REC) the certificate this run renews: its serial, fingerprint, store and user, and the
+ * server identity recorded for it (pin, or system trust). CL_E_LOCAL code "renewal_mismatch" when it was
+ * issued through another server or for another user, or the run pins another CA. */
+enum cl_status cl_flow_renewal_target(struct cl_flow *f, const struct cl_records *rec,
+                                      const struct cl_certificate *cert, struct cl_error *err);
+/* A renew link (or cl_enroll_renew()): find SERIAL (or exactly FINGERPRINT when not NULL) in STORE's
+ * records (CL_STORE_ASK: the person's, then the computer store's when readable) among certificates of the
+ * run's server, and make it the target. Before any network contact. */
+enum cl_status cl_flow_renewal_from_link(struct cl_flow *f, const char *serial, const char *fingerprint,
+                                         enum cl_store_kind store, struct cl_error *err);
+/* A resumed application that renews: its target from the application's record. */
+enum cl_status cl_flow_renewal_resumed(struct cl_flow *f, const struct cl_application *app,
+                                       struct cl_error *err);
+/* The certificate this run renews, in REC (the run's store), or NULL. */
+struct cl_certificate *cl_flow_renewed(const struct cl_flow *f, const struct cl_records *rec);
+/* Ask the person (CL_ASK_CONFIRM_RENEW) when the run renews and can ask; CL_E_CANCELLED on no. */
+enum cl_status cl_flow_renewal_confirm(struct cl_flow *f, struct cl_error *err);
+/* After connecting: the server proved the identity recorded for the renewed certificate. */
+enum cl_status cl_flow_renewal_check_server(struct cl_flow *f, struct cl_error *err);
+
 /* enroll-stage.c: stage for the privileged helper and call opts->elevate. */
 enum cl_status cl_flow_install_elevated(struct cl_flow *f, STACK_OF(X509) * trusted, struct cl_error *err);
 

@@ -60,8 +60,6 @@ static enum cl_status flow_setup(struct cl_flow *f, struct cl_error *err)
 		f->pwless = l->pwless;
 		copy(f->token, sizeof(f->token), l->token);
 		copy(f->code, sizeof(f->code), o->code ? o->code : l->code);
-		if (l->action == CL_LINK_RENEW)
-			copy(f->renewal_of, sizeof(f->renewal_of), l->serial);
 	} else {
 		if (!o->host || !o->host[0])
 			return cl_error_set(err, CL_E_LOCAL, "no server given");
@@ -80,6 +78,12 @@ static enum cl_status flow_setup(struct cl_flow *f, struct cl_error *err)
 		copy(f->password, sizeof(f->password), o->password);
 		f->have_password = true;
 	}
+	/* A renew link names a certificate: it must be one of this server's, and its store is the store. */
+	if (l && l->action == CL_LINK_RENEW) {
+		st = cl_flow_renewal_from_link(f, l->serial, o->renew_fingerprint, f->store, err);
+		if (st != CL_OK)
+			return st;
+	}
 	if (f->store == CL_STORE_ASK && o->ask) {
 		memset(&q, 0, sizeof(q));
 		q.kind = CL_ASK_STORE;
@@ -95,8 +99,9 @@ static enum cl_status flow_setup(struct cl_flow *f, struct cl_error *err)
 	return flow_choose_records(f, err);
 }
 
-/* The zero-touch renewal rule: a valid certificate for this server, user and store is renewed inside the
- * notification window, and otherwise left alone (CL_E_NOT_DUE) without contacting the server. */
+/* The zero-touch renewal rule: a valid certificate for this server (host, port, and when the run pins a CA,
+ * that CA), user and store is renewed inside the notification window, and otherwise left alone
+ * (CL_E_NOT_DUE) without contacting the server. */
 static enum cl_status flow_renewal_rule(struct cl_flow *f, struct cl_records *rec, struct cl_error *err)
 {
 	const struct cl_enroll_opts *o = f->opts;
@@ -111,7 +116,7 @@ static enum cl_status flow_renewal_rule(struct cl_flow *f, struct cl_records *re
 	for (i = 0; i < rec->n_certs; i++) {
 		struct cl_certificate *c = rec->certs[i];
 
-		if (!c->server_host || strcmp(c->server_host, f->host) != 0 || c->server_port != (int)f->port)
+		if (!cl_flow_renewal_matches(f, rec, c))
 			continue;
 		if (f->user[0] && (!c->user || strcmp(c->user, f->user) != 0))
 			continue;
@@ -131,10 +136,21 @@ static enum cl_status flow_renewal_rule(struct cl_flow *f, struct cl_records *re
 		    err, CL_E_NOT_DUE,
 		    "certificate %s is valid for %ld more days; renewal starts %ld days before expiry",
 		    best->serial, (long)((best->not_after - now) / 86400), days);
-	copy(f->renewal_of, sizeof(f->renewal_of), best->serial);
-	if (!f->user[0])
-		copy(f->user, sizeof(f->user), best->user);
-	return CL_OK;
+	return cl_flow_renewal_target(f, rec, best, err);
+}
+
+/* May this run resume APP? A run that renews resumes only an application renewing the same certificate. */
+static bool renews_the_same(const struct cl_flow *f, const struct cl_application *app)
+{
+	char a[41], b[41];
+
+	if (!f->renewal_of[0])
+		return true;
+	if (!app->renewal_of || !cl_records_normalize_serial(app->renewal_of, a) ||
+	    !cl_records_normalize_serial(f->renewal_of, b) || strcmp(a, b) != 0)
+		return false;
+	return !f->renewal_fp[0] || !app->renewal_of_fingerprint ||
+	       strcmp(app->renewal_of_fingerprint, f->renewal_fp) == 0;
 }
 
 /* Find an application this run should resume instead of applying again. */
@@ -160,9 +176,11 @@ static enum cl_status flow_find_resume(struct cl_flow *f, struct cl_error *err)
 		cl_records_free(rec);
 		return cl_flow_record_drop(f, stale, err);
 	}
-	if (app && (!f->renewal_of[0] || (app->renewal_of && strcmp(app->renewal_of, f->renewal_of) == 0))) {
+	if (app && renews_the_same(f, app)) {
 		cl_flow_log(f, "resuming application %s (%s)", app->id, cl_app_state_name(app->state));
 		st = cl_flow_record_load(f, app, err);
+		if (st == CL_OK)
+			st = cl_flow_renewal_resumed(f, app, err);
 	}
 	cl_records_free(rec);
 	return st;
@@ -201,8 +219,13 @@ enum cl_status cl_enroll_run(const struct cl_enroll_opts *opts, struct cl_enroll
 	st = flow_setup(&f, err);
 	if (st == CL_OK)
 		st = flow_find_resume(&f, err);
+	/* the person sees what a renewal replaces before anything leaves this computer */
+	if (st == CL_OK)
+		st = cl_flow_renewal_confirm(&f, err);
 	if (st == CL_OK)
 		st = cl_flow_connect(&f, err);
+	if (st == CL_OK)
+		st = cl_flow_renewal_check_server(&f, err);
 	if (st == CL_OK)
 		st = flow_walk(&f, err);
 	if (st != CL_OK && st != CL_E_NOT_DUE && f.app_id[0]) {
