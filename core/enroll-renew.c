@@ -145,10 +145,12 @@ enum cl_status cl_flow_renewal_from_link(struct cl_flow *f, const char *serial, 
 		st = cl_flow_renewal_target(f, match_rec, match[0], err);
 	else if (other) /* recorded, but for another server or identity: the target check says which */
 		st = cl_flow_renewal_target(f, other_rec, other, err);
+	else if (store == CL_STORE_ASK)
+		st = cl_error_set(err, CL_E_LOCAL, "no certificate with serial %s is installed here", serial);
 	else
-		st = cl_error_set(err, CL_E_LOCAL, "no certificate with serial %s is installed here%s%s",
-		                  serial, store == CL_STORE_ASK ? "" : " in the store ",
-		                  store == CL_STORE_ASK ? "" : cl_store_kind_name(store));
+		st = cl_error_set(err, CL_E_LOCAL,
+		                  "no certificate with serial %s is installed in the %s store", serial,
+		                  cl_store_kind_name(store));
 	cl_records_free(recs[0]);
 	cl_records_free(recs[1]);
 	return st;
@@ -223,6 +225,12 @@ enum cl_status cl_flow_renewal_confirm(struct cl_flow *f, struct cl_error *err)
 		q.store = f->store;
 		cl_flow_copy(q.user, sizeof(q.user), f->user);
 		st = cl_flow_ask(f, &q, err);
+		if (st == CL_E_CANCELLED) {
+			cl_error_set(err, CL_E_CANCELLED,
+			             "certificate %s was not renewed: nothing was sent and nothing changed",
+			             c->serial);
+			cl_error_set_code(err, "renewal_declined");
+		}
 	}
 	cl_records_free(rec);
 	return st;

@@ -3,6 +3,7 @@
 #include "fileio.h"
 #include "jsonfile.h"
 
+#include <libintl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -469,10 +470,12 @@ enum cl_status cl_records_ambiguous(const char *id, struct cl_certificate *const
 
 	for (size_t i = 0; i < n && i < AMBIGUOUS_LISTED && used < sizeof(list); i++) {
 		const struct cl_certificate *c = certs[i];
-		int w = snprintf(
-		    list + used, sizeof(list) - used, "%s%.16s (serial %s, %s store, issued by %.80s)",
-		    i ? "; " : "", c->fingerprint ? c->fingerprint : "?", c->serial,
-		    cl_store_kind_name(stores ? stores[i] : CL_STORE_USER), c->issuer ? c->issuer : "?");
+		/* a piece of the message below, translated like it (core/error.c) */
+		int w = snprintf(list + used, sizeof(list) - used,
+		                 dgettext("certlink", "%s%.16s (serial %s, %s store, issued by %.80s)"),
+		                 i ? "; " : "", c->fingerprint ? c->fingerprint : "?", c->serial,
+		                 cl_store_kind_name(stores ? stores[i] : CL_STORE_USER),
+		                 c->issuer ? c->issuer : "?");
 
 		used += w > 0 ? (size_t)w : 0;
 	}

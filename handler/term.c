@@ -244,9 +244,12 @@ static enum cl_status ask_renew(struct term *t, struct cl_question *q)
 	handler_tty_printf(&t->tty, "               %s\n",
 	                   q->new_key ? _("the renewed certificate gets a new key")
 	                              : _("the renewed certificate keeps this key"));
-	handler_tty_printf(&t->tty, _("  Store:       %s\n  Server:      %s:%d (%s)\n"),
-	                   handler_store_label(q->store), q->host ? q->host : "?", q->port,
-	                   q->service_name ? q->service_name : "?");
+	handler_tty_printf(&t->tty, _("  Store:       %s\n"), handler_store_label(q->store));
+	if (q->service_name && q->host && strcmp(q->service_name, q->host) != 0)
+		handler_tty_printf(&t->tty, _("  Server:      %s (%s:%d)\n"), q->service_name, q->host,
+		                   q->port);
+	else
+		handler_tty_printf(&t->tty, _("  Server:      %s:%d\n"), q->host ? q->host : "?", q->port);
 	if (q->user[0])
 		handler_tty_printf(&t->tty, _("  User ID:     %s\n"), q->user);
 	handler_tty_printf(&t->tty, _("The new certificate replaces this one once it is installed. Nothing "

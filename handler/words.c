@@ -67,6 +67,8 @@ static const struct code_advice code_advice[] = {
 	  N_("Contact your administrator if you think this is a mistake.") },
 	{ "withdrawn", N_("This application was withdrawn."),
 	  N_("Open Certificate Manager to apply again, or ask your administrator for a new invitation.") },
+	{ "renewal_declined", N_("The certificate was not renewed."),
+	  N_("Nothing was sent and nothing was changed: your certificate stays as it is.") },
 	{ "renewal_mismatch", N_("This renewal does not come from the server that issued the certificate."),
 	  N_("Nothing was sent and your certificate was not changed. Do not use this link; to renew, use "
 	     "Certificate Manager or ask your administrator.") },

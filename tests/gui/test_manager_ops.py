@@ -153,6 +153,12 @@ def body():
         display.screenshot("08-expiring")
         mg.press(r3, "Renew")
         flow = mg.window(app, "Renew the certificate")
+        # what will be replaced, asked before anything is sent (issue 10 point 7)
+        confirm = mg.window(app, "Confirm the renewal", timeout=120)
+        mg.label(confirm, serial3)
+        mg.label_containing(confirm, "The renewed certificate gets a new key.")
+        display.screenshot("08b-renew-confirm")
+        mg.press(confirm, "Renew")
         sign_in = mg.window(app, "Sign in", timeout=120)
         wait_for("the password entry to have the focus",
                  lambda: (mg.focused(sign_in) or None) and mg.focused(sign_in).name == "Password")
@@ -173,12 +179,13 @@ def body():
         display.screenshot("11-list-after")
 
         # a click on an expiry notification runs `certlink-manager --renew SERIAL`: the running window
-        # takes it over and opens the renewal (cancelled here at the password)
+        # takes it over and opens the renewal (confirmed, then cancelled here at the password)
         second = mg.Manager(acct, ["--renew", new[0]["serial"]])
         flow = mg.window(app, "Renew the certificate")
         mg.label(flow, "Renew the certificate: " + new[0]["serial"])
         wait_for("the second start to hand over and exit", lambda: second.proc.poll() is not None)
         check(second.proc.returncode == 0, "a second certlink-manager hands --renew to the running one")
+        mg.press(mg.window(app, "Confirm the renewal", timeout=120), "Renew")
         sign_in = mg.window(app, "Sign in", timeout=120)
         display.screenshot("12-renew-from-notification")
         mg.press(sign_in, "Cancel")
