@@ -44,6 +44,9 @@ enum cl_status cl_flow_renewal_resumed(struct cl_flow *f, const struct cl_applic
                                        struct cl_error *err);
 /* The certificate this run renews, in REC (the run's store), or NULL. */
 struct cl_certificate *cl_flow_renewed(const struct cl_flow *f, const struct cl_records *rec);
+/* Read the renewed certificate and its key from where the store put them (f->old_cert, f->old_key), so a
+ * renewal that could not sign its RenewalReq stops before the server is contacted. */
+enum cl_status cl_flow_renewal_load(struct cl_flow *f, struct cl_error *err);
 /* Ask the person (CL_ASK_CONFIRM_RENEW) when the run renews and can ask; CL_E_CANCELLED on no. */
 enum cl_status cl_flow_renewal_confirm(struct cl_flow *f, struct cl_error *err);
 /* After connecting: the server proved the identity recorded for the renewed certificate. */

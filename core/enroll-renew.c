@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "certinfo.h"
 #include "fingerprint.h"
 #include "store.h"
 
@@ -190,6 +191,35 @@ enum cl_status cl_flow_renewal_resumed(struct cl_flow *f, const struct cl_applic
 	if (c)
 		st = cl_flow_renewal_target(f, rec, c, err);
 	cl_records_free(rec);
+	return st;
+}
+
+enum cl_status cl_flow_renewal_load(struct cl_flow *f, struct cl_error *err)
+{
+	struct cl_records *rec = NULL;
+	struct cl_certificate *c;
+	enum cl_status st;
+	size_t i;
+
+	if (!f->renewal_of[0] || f->old_cert)
+		return CL_OK;
+	st = cl_records_load(f->store, &rec, err);
+	if (st != CL_OK)
+		return st;
+	c = cl_flow_renewed(f, rec);
+	for (i = 0; c && i < c->locations.n && st == CL_OK; i++) {
+		const struct cl_location *l = &c->locations.items[i];
+
+		if (l->kind == CL_LOC_KEY && !f->old_key)
+			st = cl_key_load(l->path, &f->old_key, err);
+		/* the same capped reader the manager uses, not a second uncapped one */
+		if (l->kind == CL_LOC_CERTIFICATE && !f->old_cert)
+			st = cl_certinfo_read_pem(l->path, &f->old_cert, err);
+	}
+	cl_records_free(rec);
+	if (st == CL_OK && (!f->old_cert || !f->old_key))
+		st = cl_error_set(err, CL_E_LOCAL, "certificate %s to renew is not installed in the %s store",
+		                  f->renewal_of, cl_store_kind_name(f->store));
 	return st;
 }
 

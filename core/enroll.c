@@ -222,6 +222,9 @@ enum cl_status cl_enroll_run(const struct cl_enroll_opts *opts, struct cl_enroll
 	/* the person sees what a renewal replaces before anything leaves this computer */
 	if (st == CL_OK)
 		st = cl_flow_renewal_confirm(&f, err);
+	/* a renewal signs with the current key: one that cannot be read stops here, before any contact */
+	if (st == CL_OK)
+		st = cl_flow_renewal_load(&f, err);
 	if (st == CL_OK)
 		st = cl_flow_connect(&f, err);
 	if (st == CL_OK)

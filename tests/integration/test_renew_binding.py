@@ -6,6 +6,7 @@ tried as the attacks they answer:
   without its CA pinned; the victim's host and port with the hostile CA pinned): each is refused with exit 100
   before any contact; the victim's key, certificate, NSS entries and records are byte for byte as before, and
   the hostile server never saw an application or a SCEP message (its database and its log);
+- a renewal whose current key cannot be read stops before the server is contacted;
 - two CAs issue the same serial: both certificates are installed side by side with their own keys, an id that
   names both is refused as ambiguous, a fingerprint prefix names one, and deleting or renewing one leaves the
   other whole;
@@ -137,6 +138,18 @@ def test_hostile_renew_links_refused():
     eq(new.get("server_ca_fingerprint"), legit.ca_sha256, "the renewed certificate keeps the server identity")
     renewal = [a for a in legit.apps() if a.get("certificate_serial") == new["serial"]]
     eq(renewal[0]["renewal_of"], serial, "the real server saw a renewal of the old serial")
+
+
+def test_unreadable_key_stops_before_contact():
+    home = fx.home("no-key")
+    expect_exit(home.enroll(legit, "bob", "bob pw"), 0, "enroll")
+    cert = only_cert(home)
+    os.unlink(files_of(cert)["key"])
+    apps = len(legit.apps())
+    r = home.run("renew", cert["serial"], "--password-stdin", input="bob pw\n")
+    expect_exit(r, 100, "renewal without the current key")
+    check("Connecting" not in r.stderr, "stopped before connecting", r.stderr)
+    eq(len(legit.apps()), apps, "the server received nothing")
 
 
 def issue_with_serial(srv, serial, timeout=120):
@@ -389,7 +402,7 @@ def test_records_full_rolls_back():
 
 
 try:
-    main([test_hostile_renew_links_refused, test_same_serial_from_two_cas, test_nss_failure_rolls_back,
+    main([test_hostile_renew_links_refused, test_unreadable_key_stops_before_contact, test_same_serial_from_two_cas, test_nss_failure_rolls_back,
           test_records_full_rolls_back])
 finally:
     hostile.stop()
