@@ -1,9 +1,10 @@
 /* certlink core: the enrollment flow's driver (cl_enroll_run).
  *
- * The steps live in enroll-steps.c (connect, apply, wait for approval) and enroll-activate.c (activate, key,
- * SCEP, install); what they share is in enroll-flow.c. This file decides which steps a run needs: it
- * finds a recorded application to resume, applies the renewal rule, and walks the application from its
- * recorded state to "installed".
+ * The steps live in enroll-steps.c (connect, apply, wait for approval), enroll-activate.c (activate, key,
+ * SCEP) and enroll-install.c (install); enroll-renew.c decides which certificate a renewal replaces and
+ * whether this run may; what they all share is in enroll-flow.c. This file decides which steps a run needs:
+ * it finds a recorded application to resume, applies the renewal rule, asks before a renewal, and walks the
+ * application from its recorded state to "installed".
  */
 #include "enroll-private.h"
 
