@@ -1,6 +1,7 @@
 /* certlink-server: the HTTP layer on libmicrohttpd: listeners (HTTPS, optional plain-HTTP SCEP), request body
- * accumulation with hard caps, overload answers, routing to the API, admin and SCEP modules, and the JSON
- * error helper every module answers with.
+ * accumulation with hard caps, overload answers, the request and response helpers and the JSON error helper
+ * every module answers with. Which module answers a path is not decided here: the server is given a
+ * struct srv_routes (routes.c), so this file imports no handler.
  */
 #ifndef SRV_HTTP_H
 #define SRV_HTTP_H
@@ -19,6 +20,14 @@
 struct srv_ca;
 
 struct srv_server;
+struct srv_request;
+struct srv_response;
+
+/* What answers requests: route fills the response; body_cap is the largest body accepted for a path. */
+struct srv_routes {
+	void (*route)(struct srv_request *req, struct srv_response *resp);
+	size_t (*body_cap)(const char *url);
+};
 
 /* One listener's identity, handed to libmicrohttpd as the callbacks' closure. */
 struct srv_listener {
@@ -30,6 +39,7 @@ struct srv_listener {
 struct srv_server {
 	const char *state_dir;
 	struct srv_ca *ca;
+	const struct srv_routes *routes;
 	const char *listen; /* listen address as given */
 	unsigned port;      /* HTTPS port in use */
 	unsigned scep_port; /* plain-HTTP SCEP port in use, 0 when off */

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "db.h"
 #include "http.h"
+#include "routes.h"
 #include "util.h"
 
 #define MAX_HOSTNAMES 16
@@ -237,6 +238,7 @@ static int cmd_serve(struct args *a)
 		goto out;
 	}
 	srv.state_dir = a->state_dir;
+	srv.routes = &srv_routes_default;
 	srv.listen = a->listen;
 	srv.threads = a->threads;
 	srv.max_open = a->max_open;
