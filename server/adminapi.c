@@ -13,6 +13,7 @@
 #include "config.h"
 #include "db.h"
 #include "invites.h"
+#include "login.h"
 #include "users.h"
 
 enum cl_status srv_admin_token_reset(sqlite3 *db, char **token, struct cl_error *err)
@@ -224,6 +225,22 @@ static void add_apid(struct srv_request *req, struct srv_response *resp, sqlite3
 	cJSON_Delete(body);
 }
 
+/* Counters of the login path, so that tests and administrators can see what the throttle did. */
+static void stats(struct srv_response *resp)
+{
+	struct srv_login_stats s;
+	cJSON *doc = cJSON_CreateObject(), *o = cJSON_AddObjectToObject(doc, "login");
+
+	srv_login_stats(&s);
+	cJSON_AddNumberToObject(o, "password_checks", (double)s.password_checks);
+	cJSON_AddNumberToObject(o, "failed", (double)s.failed);
+	cJSON_AddNumberToObject(o, "refused_address", (double)s.refused_address);
+	cJSON_AddNumberToObject(o, "refused_name", (double)s.refused_name);
+	cJSON_AddNumberToObject(o, "refused_user", (double)s.refused_user);
+	cJSON_AddNumberToObject(o, "refused_busy", (double)s.refused_busy);
+	srv_resp_json(resp, 200, doc);
+}
+
 static int is(struct srv_request *req, const char *method)
 {
 	return !strcmp(req->method, method);
@@ -290,6 +307,8 @@ void srv_admin_api_handle(struct srv_request *req, struct srv_response *resp)
 		get_config(resp, db);
 	} else if (!strcmp(p, "/config") && is(req, "POST")) {
 		set_config(req, resp, db);
+	} else if (!strcmp(p, "/stats") && is(req, "GET")) {
+		stats(resp);
 	} else if (!strcmp(p, "/apids") && is(req, "POST")) {
 		add_apid(req, resp, db);
 	} else {

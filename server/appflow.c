@@ -11,8 +11,7 @@
 #include "apps-private.h"
 #include "config.h"
 #include "db.h"
-#include "throttle.h"
-#include "users.h"
+#include "login.h"
 
 static enum cl_status state_refusal(const struct srv_app *app, sqlite3 *db, struct srv_err *err)
 {
@@ -208,8 +207,8 @@ out:
 	return st;
 }
 
-enum cl_status srv_apps_withdraw(sqlite3 *db, struct srv_app *app, const char *password, char revoked[48],
-                                 struct srv_err *err)
+enum cl_status srv_apps_withdraw(sqlite3 *db, struct srv_app *app, const char *password, const char *addr,
+                                 char revoked[48], struct srv_err *err)
 {
 	sqlite3_int64 now = (sqlite3_int64)time(NULL);
 	enum cl_status st;
@@ -219,15 +218,8 @@ enum cl_status srv_apps_withdraw(sqlite3 *db, struct srv_app *app, const char *p
 		if (!password)
 			return srv_err_set(err, CL_E_REFUSED, "field_required", "password",
 			                   "Withdrawal needs the password.");
-		if (srv_throttle_wait(app->user) > 0) {
-			err->retry_after = srv_throttle_wait(app->user);
-			return srv_err_set(err, CL_E_RETRY_LATER, "busy", NULL, "Too many failed attempts.");
-		}
-		if (srv_user_authenticate(db, app->user, password, NULL) != CL_OK) {
-			srv_throttle_failed(app->user);
-			return srv_err_set(err, CL_E_REFUSED, "invalid_credentials", NULL,
-			                   "User ID or password is incorrect.");
-		}
+		if (srv_login_password(db, app->user, password, addr, err) != CL_OK)
+			return err->e.status;
 	}
 	if (begin(db, app, err) != CL_OK)
 		return err->e.status;

@@ -13,7 +13,7 @@
 #include "config.h"
 #include "db.h"
 #include "invites.h"
-#include "throttle.h"
+#include "login.h"
 #include "users.h"
 #include "apps-private.h"
 
@@ -250,27 +250,16 @@ static enum cl_status check_apply_input(sqlite3 *db, const struct srv_apply_in *
 static enum cl_status authenticate(sqlite3 *db, const struct srv_apply_in *in, const char *replay_app,
                                    struct srv_invite *inv, struct srv_err *err)
 {
-	int wait = srv_throttle_wait(in->user);
 	time_t now = time(NULL);
 
-	if (wait > 0) {
-		err->retry_after = wait;
-		return srv_err_set(err, CL_E_RETRY_LATER, "busy", NULL,
-		                   "Too many failed attempts for this user; try again later.");
-	}
-	if (in->password) {
-		if (srv_user_authenticate(db, in->user, in->password, NULL) != CL_OK) {
-			srv_throttle_failed(in->user);
-			return srv_err_set(err, CL_E_REFUSED, "invalid_credentials", NULL,
-			                   "User ID or password is incorrect.");
-		}
-		srv_throttle_succeeded(in->user);
-		return CL_OK;
-	}
+	if (in->password)
+		return srv_login_password(db, in->user, in->password, in->addr, err);
+	if (srv_login_token_check(db, in->user, in->addr, err) != CL_OK)
+		return err->e.status;
 	if (!srv_config_bool(db, "passwordless") || !srv_invite_by_token(db, in->token, inv) ||
 	    !inv->passwordless || inv->revoked || strcmp(inv->user, in->user) != 0 ||
 	    (replay_app ? strcmp(inv->app_id, replay_app) != 0 : (inv->app_id[0] || inv->expires <= now))) {
-		srv_throttle_failed(in->user);
+		srv_login_token_failed(db, in->user, in->addr);
 		return srv_err_set(err, CL_E_REFUSED, "invalid_token", NULL,
 		                   "The invitation token is unknown, used or expired.");
 	}

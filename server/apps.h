@@ -45,6 +45,7 @@ int srv_app_load(sqlite3 *db, const char *id, struct srv_app *out);
 struct srv_apply_in {
 	const char *client_request_id, *user, *password, *token, *store;
 	const char *email, *reason, *device_note, *code, *apid, *renewal_of;
+	const char *addr; /* the client's address for the login throttle (NULL: a local caller) */
 };
 
 /* Apply. *created is 1 for a new application, 0 for an idempotent replay. */
@@ -62,9 +63,10 @@ int srv_app_secret_ok(sqlite3 *db, const char *app_id, const char *presented);
 enum cl_status srv_apps_activate(sqlite3 *db, struct srv_app *app, const cJSON *device, char **challenge,
                                  time_t *expires, struct srv_err *err);
 
-/* Withdraw (revoking an issued certificate: serial into revoked[48], "" when none). */
-enum cl_status srv_apps_withdraw(sqlite3 *db, struct srv_app *app, const char *password, char revoked[48],
-                                 struct srv_err *err);
+/* Withdraw (revoking an issued certificate: serial into revoked[48], "" when none). addr is the client's
+ * address for the login throttle when the password is needed. */
+enum cl_status srv_apps_withdraw(sqlite3 *db, struct srv_app *app, const char *password, const char *addr,
+                                 char revoked[48], struct srv_err *err);
 
 /* Re-apply from withdrawn or rejected; NULL fields stay as they were. */
 enum cl_status srv_apps_reapply(sqlite3 *db, struct srv_app *app, const char *email, const char *reason,

@@ -34,7 +34,12 @@ static const char schema[] =
     " pubkey_sha256 TEXT NOT NULL, app_id TEXT NOT NULL, state TEXT NOT NULL, serial TEXT, csr BLOB,"
     " message_type INTEGER NOT NULL, created INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS sessions(id_hash TEXT PRIMARY KEY, csrf TEXT NOT NULL,"
-    " expires INTEGER NOT NULL);";
+    " expires INTEGER NOT NULL);"
+    /* Failed-login budgets of existing users and the addresses they logged in from (throttle.c). */
+    "CREATE TABLE IF NOT EXISTS login_throttle(user TEXT PRIMARY KEY, level REAL NOT NULL,"
+    " updated INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS login_known(user TEXT NOT NULL, addr TEXT NOT NULL, last_ok INTEGER NOT NULL,"
+    " PRIMARY KEY(user, addr));";
 
 static enum cl_status set_sqlite(struct cl_error *err, enum cl_status st, sqlite3 *db, const char *what)
 {

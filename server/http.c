@@ -71,6 +71,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->path = url;
 		req->plain = lis->plain;
 		req->body_cap = srv->routes->body_cap(url);
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		srv_addr_key(ci ? ci->client_addr : NULL, req->addr);
 		/* Shed load before reading anything: a client retries after Retry-After (docs/protocol.md).
 		 */
 		if (atomic_load(&srv->open_conns) > (int)srv->max_open) {
@@ -217,6 +220,28 @@ void srv_http_stop(struct srv_server *srv)
 	if (srv->https)
 		MHD_stop_daemon(srv->https);
 	srv->http = srv->https = NULL;
+}
+
+void srv_addr_key(const struct sockaddr *sa, char out[64])
+{
+	char text[INET6_ADDRSTRLEN];
+	struct in6_addr a6;
+
+	snprintf(out, 64, "unknown");
+	if (sa && sa->sa_family == AF_INET) {
+		if (inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, sizeof(text)))
+			snprintf(out, 64, "%s", text);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		a6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+			if (inet_ntop(AF_INET, &a6.s6_addr[12], text, sizeof(text)))
+				snprintf(out, 64, "%s", text);
+			return;
+		}
+		memset(&a6.s6_addr[8], 0, 8);
+		if (inet_ntop(AF_INET6, &a6, text, sizeof(text)))
+			snprintf(out, 64, "%s/64", text);
+	}
 }
 
 const char *srv_req_header(struct srv_request *req, const char *name)

@@ -8,6 +8,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include <cjson/cJSON.h>
 
@@ -56,8 +57,9 @@ struct srv_request {
 	struct MHD_Connection *conn;
 	const char *method;
 	const char *path;
-	int plain;  /* arrived on the plain-HTTP SCEP listener */
-	char *body; /* NUL-terminated, body_len bytes */
+	int plain;     /* arrived on the plain-HTTP SCEP listener */
+	char addr[64]; /* the client's address as the login throttle keys it: IPv4, or an IPv6 /64 prefix */
+	char *body;    /* NUL-terminated, body_len bytes */
 	size_t body_len;
 	size_t body_cap; /* hard cap for this route */
 	int too_large;
@@ -81,6 +83,10 @@ struct srv_response {
 enum cl_status srv_http_start(struct srv_server *srv, unsigned https_port, int scep_http, unsigned scep_port,
                               struct cl_error *err);
 void srv_http_stop(struct srv_server *srv);
+
+/* The throttle's key of a peer address into out[64]: IPv4 text (also for IPv4-mapped IPv6), IPv6 as its /64
+ * prefix ("2001:db8:1:2::/64": one site usually holds a whole /64), "unknown" otherwise. */
+void srv_addr_key(const struct sockaddr *sa, char out[64]);
 
 /* Request helpers. */
 const char *srv_req_header(struct srv_request *req, const char *name);

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "db.h"
 #include "http.h"
+#include "login.h"
 #include "routes.h"
 #include "util.h"
 
@@ -202,6 +203,18 @@ static int cmd_init(const struct args *a)
 	return rc;
 }
 
+/* Key derivations for password checks run on at most one thread per core, with twice as many waiting; the
+ * rest of the worker threads stay free for requests that need no password (docs/server.md). */
+static void login_slots(unsigned threads)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned slots = cores > 0 ? (unsigned)cores : 1;
+
+	if (slots > threads)
+		slots = threads;
+	srv_login_setup(slots, 2 * slots);
+}
+
 static int record_runtime(sqlite3 *db, const struct args *a, const struct srv_server *srv)
 {
 	struct cl_error err;
@@ -243,6 +256,7 @@ static int cmd_serve(struct args *a)
 	srv.threads = a->threads;
 	srv.max_open = a->max_open;
 	srv_db_thread_setup(a->state_dir);
+	login_slots(a->threads);
 	if (srv_http_start(&srv, a->port, a->scep_http, a->scep_port, &err) != CL_OK) {
 		fprintf(stderr, "certlink-server: %s\n", err.msg);
 		goto out;

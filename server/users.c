@@ -196,17 +196,25 @@ int srv_user_exists(sqlite3 *db, const char *name)
 	return lookup(db, name, NULL, 0);
 }
 
-enum cl_status srv_user_authenticate(sqlite3 *db, const char *name, const char *password,
-                                     struct cl_error *err)
+int srv_user_check_password(sqlite3 *db, const char *name, const char *password, int *exists)
 {
 	/* An unknown user or one without a password costs the same KDF run, so timing tells nothing. */
 	static const char dummy[] = "pbkdf2-sha256$120000$AAAAAAAAAAAAAAAAAAAAAA$"
 	                            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 	char hash[160] = "";
-	int found = lookup(db, name, hash, sizeof(hash)) && hash[0];
+	int known = lookup(db, name, hash, sizeof(hash));
+	int found = known && hash[0];
 	int ok = srv_password_verify(found ? hash : dummy, password);
 
-	if (found && ok)
+	if (exists)
+		*exists = known;
+	return found && ok;
+}
+
+enum cl_status srv_user_authenticate(sqlite3 *db, const char *name, const char *password,
+                                     struct cl_error *err)
+{
+	if (srv_user_check_password(db, name, password, NULL))
 		return CL_OK;
 	return cl_error_set(err, CL_E_REFUSED, "User ID or password is incorrect.");
 }

@@ -33,6 +33,10 @@ enum cl_status srv_user_set_password(sqlite3 *db, const char *name, const char *
 enum cl_status srv_user_del(sqlite3 *db, const char *name, struct cl_error *err);
 /* 1 when the user exists. */
 int srv_user_exists(sqlite3 *db, const char *name);
+/* 1 when name and password match, else 0; the same key derivation runs for unknown users and users without a
+ * password. *exists (may be NULL) says whether the user exists. Callers that serve clients use
+ * srv_login_password() (login.h), which adds the throttle and the cap on concurrent derivations. */
+int srv_user_check_password(sqlite3 *db, const char *name, const char *password, int *exists);
 /* CL_OK when name and password match; CL_E_REFUSED otherwise (same time for unknown users). */
 enum cl_status srv_user_authenticate(sqlite3 *db, const char *name, const char *password,
                                      struct cl_error *err);

@@ -20,6 +20,7 @@
 #include "invites.h"
 #include "issue.h"
 #include "link.h"
+#include "throttle.h"
 #include "users.h"
 #include "util.h"
 
@@ -147,6 +148,74 @@ static void test_users(sqlite3 *db)
 	CHECK_INT_EQ(srv_user_authenticate(db, "nopw", "", &err), CL_E_REFUSED);
 	CHECK_INT_EQ(srv_user_del(db, "nopw", &err), CL_OK);
 	CHECK_INT_EQ(srv_user_del(db, "nopw", &err), CL_E_REFUSED);
+}
+
+/* The budgets with a clock of the test's own: drain, eviction resistance, the database budget, known
+ * addresses. */
+static void test_throttle(sqlite3 *db)
+{
+	struct srv_bucket b = { 0, 0 };
+	struct cl_error err;
+	time_t t = 1000000;
+	char addr[32];
+	int i, wait;
+
+	CHECK_INT_EQ(srv_bucket_wait(&b, 3, 10, t), 0);
+	for (i = 0; i < 3; i++)
+		srv_bucket_add(&b, 10, t);
+	CHECK_INT_EQ(srv_bucket_wait(&b, 3, 10, t), 10);
+	CHECK_INT_EQ(srv_bucket_wait(&b, 3, 10, t + 4), 6);
+	CHECK_INT_EQ(srv_bucket_wait(&b, 3, 10, t + 10), 0);
+	CHECK_INT_EQ(srv_bucket_wait(&b, 3, 10, t - 50), 10); /* a clock that went back drains nothing */
+
+	srv_throttle_reset();
+	CHECK_INT_EQ(srv_user_add(db, "bob", "bob pw", &err), CL_OK);
+	/* One name at one address. */
+	for (i = 0; i < SRV_THROTTLE_NAME_BURST; i++) {
+		CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.0.0.1", t, &wait), SRV_THROTTLE_OK);
+		srv_throttle_failed(db, "bob", "bob", "10.0.0.1", t);
+	}
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.0.0.1", t, &wait), SRV_THROTTLE_NAME);
+	CHECK_INT_EQ(wait, SRV_THROTTLE_NAME_DRAIN);
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.0.0.2", t, &wait), SRV_THROTTLE_OK);
+	CHECK_INT_EQ(srv_throttle_check(db, "carol", "10.0.0.1", t, &wait), SRV_THROTTLE_OK);
+	/* More failing addresses than the table holds, once each: the address that failed five times for bob
+	 * is the last to be forgotten, and is not. */
+	for (i = 0; i < SRV_THROTTLE_ADDRS + 1000; i++) {
+		snprintf(addr, sizeof(addr), "10.1.%d.%d", i / 250, i % 250);
+		srv_throttle_failed(db, "ghost", i % 2 ? "" : NULL, addr, t);
+	}
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.0.0.1", t, &wait), SRV_THROTTLE_NAME);
+	/* Many names from one address: the address budget. */
+	for (i = 0; i < SRV_THROTTLE_ADDR_BURST; i++) {
+		snprintf(addr, sizeof(addr), "name%d", i);
+		srv_throttle_failed(db, addr, NULL, "10.0.0.3", t);
+	}
+	CHECK_INT_EQ(srv_throttle_check(db, "someone", "10.0.0.3", t, &wait), SRV_THROTTLE_ADDRESS);
+	CHECK_INT_EQ(wait, SRV_THROTTLE_ADDR_DRAIN);
+	CHECK_INT_EQ(srv_throttle_check(db, "someone", "10.0.0.3", t + SRV_THROTTLE_ADDR_DRAIN, &wait),
+	             SRV_THROTTLE_OK);
+	/* A success forgets the name's failures at that address only. */
+	srv_throttle_succeeded(db, "bob", "10.0.0.1", t);
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.0.0.1", t, &wait), SRV_THROTTLE_OK);
+	/* The user's own budget, in the database: many addresses fill it, the memory going does not empty it,
+	 * and an address bob logged in from is exempt. Unknown names share one row (""), nobody's. */
+	for (i = SRV_THROTTLE_NAME_BURST; i < SRV_THROTTLE_USER_BURST; i++) {
+		snprintf(addr, sizeof(addr), "10.2.0.%d", i);
+		srv_throttle_failed(db, "bob", "bob", addr, t);
+	}
+	srv_throttle_reset();
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.3.0.1", t, &wait), SRV_THROTTLE_USER);
+	CHECK_INT_EQ(wait, SRV_THROTTLE_USER_DRAIN);
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.0.0.1", t, &wait), SRV_THROTTLE_OK);
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.3.0.1", t + SRV_THROTTLE_USER_DRAIN, &wait),
+	             SRV_THROTTLE_OK);
+	sqlite3_stmt *st =
+	    srv_db_prepare(db, "SELECT COUNT(*) FROM login_throttle WHERE user NOT IN ('bob', '')", NULL);
+	CHECK(st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0);
+	sqlite3_finalize(st);
+	srv_throttle_reset();
+	CHECK_INT_EQ(srv_user_del(db, "bob", &err), CL_OK);
 }
 
 static X509_REQ *make_csr(const char *cn, EVP_PKEY **key)
@@ -332,6 +401,7 @@ int main(int argc, char **argv)
 	if (db) {
 		test_config(db);
 		test_users(db);
+		test_throttle(db);
 		test_issue(db, dir);
 		test_invite_link(db, dir);
 		sqlite3_close(db);
