@@ -53,6 +53,7 @@ void srv_apps_row(sqlite3_stmt *st, struct srv_app *a)
 	a->hold_released = sqlite3_column_int(st, 14);
 	a->created = (time_t)sqlite3_column_int64(st, 15);
 	a->updated = (time_t)sqlite3_column_int64(st, 16);
+	srv_db_col_copy(st, 17, a->computer_name, sizeof(a->computer_name));
 }
 
 int srv_app_load(sqlite3 *db, const char *id, struct srv_app *out)
@@ -153,13 +154,6 @@ int srv_app_secret_ok(sqlite3 *db, const char *app_id, const char *presented)
 	return ok;
 }
 
-static int email_ok(const char *s)
-{
-	const char *at = strchr(s, '@');
-
-	return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t<>\"\\,;");
-}
-
 enum cl_status srv_apps_check_field(sqlite3 *db, const char *name, const char *value, long max,
                                     struct srv_err *err)
 {
@@ -182,7 +176,7 @@ enum cl_status srv_apps_check_field(sqlite3 *db, const char *name, const char *v
 	if (n > max)
 		return srv_err_set(err, CL_E_REFUSED, "field_too_long", name,
 		                   "%s is longer than %ld characters.", name, max);
-	if (!strcmp(name, "email") && !email_ok(value))
+	if (!strcmp(name, "email") && !srv_email_ok(value))
 		return srv_err_set(err, CL_E_REFUSED, "bad_request", name, "email is not an e-mail address.");
 	return CL_OK;
 }

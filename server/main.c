@@ -40,9 +40,12 @@ static void usage(FILE *f)
 	    "        [--token-file F]\n"
 	    "  init [--hostname NAME]... [--ca-key rsa|ec] [--token-file F]\n"
 	    "  admin-token --reset [--token-file F]\n"
-	    "  user-add NAME [--password-file F|--password-stdin]   user-del NAME   user-list\n"
+	    "  user-add NAME [--password-file F|--password-stdin] [--email ADDR]   user-del NAME   "
+	    "user-list\n"
+	    "  user-set NAME --email ADDR|--no-email\n"
 	    "  invite [--user U] [--store user|computer] [--passwordless] [--expires DAYS] [--code [CODE]]\n"
-	    "  app-list   approve ID   reject ID   release ID   cert-list   revoke SERIAL\n"
+	    "  app-list   approve ID [--computer-name NAME]   reject ID   release ID   cert-list   revoke "
+	    "SERIAL\n"
 	    "  config-get [KEY]   config-set KEY VALUE   apid-add APID   apid-del APID   apid-list\n"
 	    "docs/server.md explains each.\n",
 	    f);

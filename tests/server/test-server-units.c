@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "apps.h"
 #include "ca.h"
@@ -136,15 +137,15 @@ static void test_users(sqlite3 *db)
 {
 	struct cl_error err;
 
-	CHECK_INT_EQ(srv_user_add(db, "alice", "pw one", &err), CL_OK);
-	CHECK_INT_EQ(srv_user_add(db, "alice", "pw two", &err), CL_E_REFUSED);
-	CHECK_INT_EQ(srv_user_add(db, "", "pw", &err), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_user_add(db, "alice", "pw one", NULL, &err), CL_OK);
+	CHECK_INT_EQ(srv_user_add(db, "alice", "pw two", NULL, &err), CL_E_REFUSED);
+	CHECK_INT_EQ(srv_user_add(db, "", "pw", NULL, &err), CL_E_LOCAL);
 	CHECK_INT_EQ(srv_user_authenticate(db, "alice", "pw one", &err), CL_OK);
 	CHECK_INT_EQ(srv_user_authenticate(db, "alice", "pw two", &err), CL_E_REFUSED);
 	CHECK_INT_EQ(srv_user_authenticate(db, "nobody", "pw one", &err), CL_E_REFUSED);
 	CHECK_INT_EQ(srv_user_set_password(db, "alice", "pw two", &err), CL_OK);
 	CHECK_INT_EQ(srv_user_authenticate(db, "alice", "pw two", &err), CL_OK);
-	CHECK_INT_EQ(srv_user_add(db, "nopw", NULL, &err), CL_OK);
+	CHECK_INT_EQ(srv_user_add(db, "nopw", NULL, NULL, &err), CL_OK);
 	CHECK_INT_EQ(srv_user_authenticate(db, "nopw", "", &err), CL_E_REFUSED);
 	CHECK_INT_EQ(srv_user_del(db, "nopw", &err), CL_OK);
 	CHECK_INT_EQ(srv_user_del(db, "nopw", &err), CL_E_REFUSED);
@@ -169,7 +170,7 @@ static void test_throttle(sqlite3 *db)
 	CHECK_INT_EQ(srv_bucket_wait(&b, 3, 10, t - 50), 10); /* a clock that went back drains nothing */
 
 	srv_throttle_reset();
-	CHECK_INT_EQ(srv_user_add(db, "bob", "bob pw", &err), CL_OK);
+	CHECK_INT_EQ(srv_user_add(db, "bob", "bob pw", NULL, &err), CL_OK);
 	/* One name at one address. */
 	for (i = 0; i < SRV_THROTTLE_NAME_BURST; i++) {
 		CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.0.0.1", t, &wait), SRV_THROTTLE_OK);
@@ -385,6 +386,183 @@ static void test_issue(sqlite3 *db, const char *dir)
 	srv_ca_free(ca);
 }
 
+/* A request whose CN is cn_len bytes of cn (a NUL may be among them), with subjectAltName san ("email:..." in
+ * OpenSSL's notation) when not NULL. */
+static X509_REQ *make_named_csr(const char *cn, int cn_len, const char *san, EVP_PKEY **key)
+{
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *name = X509_NAME_new();
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+
+	*key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, cn_len, -1, 0);
+	X509_REQ_set_subject_name(req, name);
+	if (san) {
+		sk_X509_EXTENSION_push(exts, X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san));
+		X509_REQ_add_extensions(req, exts);
+	}
+	X509_REQ_set_pubkey(req, *key);
+	X509_REQ_sign(req, *key, EVP_sha256());
+	X509_NAME_free(name);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return req;
+}
+
+/* Send csr with challenge; the status, and the certificate's subject and e-mail SANs (text) on success. */
+static enum srv_issue_status send_named(sqlite3 *db, const struct srv_ca *ca, X509_REQ *csr,
+                                        const char *challenge, const char *txid, char *subject, char *emails,
+                                        char *why)
+{
+	struct srv_issue_in req = {
+		.message_type = 19, .transaction_id = txid, .csr = csr, .challenge = challenge
+	};
+	struct srv_issue_out out;
+	struct cl_error cerr;
+	GENERAL_NAMES *names;
+	int i;
+
+	subject[0] = emails[0] = '\0';
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	snprintf(why, 256, "%s", out.why);
+	if (out.cert) {
+		srv_name_text(X509_get_subject_name(out.cert), subject, 256);
+		names = X509_get_ext_d2i(out.cert, NID_subject_alt_name, NULL, NULL);
+		for (i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+			const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+			if (gn->type == GEN_EMAIL)
+				snprintf(emails + strlen(emails), 256 - strlen(emails), "%s%s",
+				         emails[0] ? "," : "",
+				         (const char *)ASN1_STRING_get0_data(gn->d.ia5));
+		}
+		GENERAL_NAMES_free(names);
+		X509_free(out.cert);
+	}
+	return out.status;
+}
+
+/* Certificates name the approved identity: the user ID, the directory's e-mail, an approved computer name. */
+static void test_names(sqlite3 *db, const char *dir)
+{
+	struct srv_ca_opts opts = { 0 };
+	struct srv_apply_in in = { .client_request_id = "names-1",
+		                   .user = "erin",
+		                   .password = "erin pw",
+		                   .store = "user",
+		                   .email = "bob@corp.example" };
+	struct srv_app app = { 0 };
+	struct srv_err err = { 0 };
+	struct cl_error cerr;
+	struct srv_ca *ca = NULL;
+	EVP_PKEY *key = NULL;
+	X509_REQ *csr;
+	char *challenge = NULL, subject[256], emails[256], why[256];
+	cJSON *device = cJSON_Parse("{\"hostname\": \"bob\"}");
+	time_t exp;
+	int created;
+
+	CHECK_INT_EQ(srv_ca_load_or_create(dir, &opts, &ca, &created, &cerr), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "auto_approve", "true", &cerr), CL_OK);
+	CHECK_INT_EQ(srv_user_add(db, "erin", "erin pw", "not an address", &cerr), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_user_add(db, "erin", "erin pw", "erin@corp.example", &cerr), CL_OK);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_STR_EQ(app.email, "bob@corp.example"); /* what she typed, for the administrator's eyes */
+	CHECK_INT_EQ(srv_apps_activate(db, &app, device, &challenge, &exp, &err), CL_OK);
+	CHECK(strstr(app.activation, "\"subject\":[[\"CN\",\"erin\"]]") != NULL);
+	CHECK(strstr(app.activation, "\"email\":[\"erin@corp.example\"]") != NULL);
+	CHECK(strstr(app.activation, "\"cn_override\":\"forbidden\"") != NULL); /* nothing to choose */
+	/* CN=bob, SAN bob@, a NUL in the CN, a URI: refused, and the challenge is not spent. */
+	csr = make_named_csr("bob", -1, NULL, &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx1", subject, emails, why),
+	             SRV_ISSUE_FAILURE);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	csr = make_named_csr("erin", -1, "email:bob@corp.example", &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx2", subject, emails, why),
+	             SRV_ISSUE_FAILURE);
+	CHECK(strstr(why, "bob@corp.example") != NULL);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	csr = make_named_csr("erin\0bob", 8, NULL, &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx3", subject, emails, why),
+	             SRV_ISSUE_FAILURE);
+	CHECK(strstr(why, "NUL") != NULL);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	csr = make_named_csr("erin", -1, "email:erin@corp.example,URI:https://bob.example", &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx4", subject, emails, why),
+	             SRV_ISSUE_FAILURE);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	/* Her own name (her directory e-mail may be asked for, or not): issued with the approved names only.
+	 */
+	csr = make_named_csr("erin", -1, "email:ERIN@corp.example", &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx5", subject, emails, why),
+	             SRV_ISSUE_SUCCESS);
+	CHECK_STR_EQ(subject, "CN=erin");
+	CHECK_STR_EQ(emails, "erin@corp.example");
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	srv_free_secret(challenge);
+
+	/* The computer store: device.hostname alone names nothing. */
+	in.client_request_id = "names-2";
+	in.store = "computer";
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, device, &challenge, &exp, &err), CL_OK);
+	CHECK(strstr(app.activation, "\"subject\":[[\"CN\",\"erin\"]]") != NULL);
+	CHECK_STR_EQ(app.computer_name, "");
+	csr = make_named_csr("bob", -1, NULL, &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx6", subject, emails, why),
+	             SRV_ISSUE_FAILURE);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	srv_free_secret(challenge);
+	/* An administrator approves a computer name: it is the CN; with cn_override allowed the user ID may
+	 * be chosen instead, and nothing else. Only computer-store applications get one, and only host names.
+	 */
+	struct srv_app decided = { 0 };
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_APPROVE, "pc 07", &decided, &err), CL_E_REFUSED);
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_APPROVE, "pc-07.corp.example", &decided, &err), CL_OK);
+	CHECK_STR_EQ(decided.computer_name, "pc-07.corp.example");
+	srv_app_clear(&decided);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, device, &challenge, &exp, &err), CL_OK);
+	CHECK(strstr(app.activation, "\"subject\":[[\"CN\",\"pc-07.corp.example\"]]") != NULL);
+	CHECK(strstr(app.activation, "\"cn_choices\":[\"pc-07.corp.example\",\"erin\"]") != NULL);
+	csr = make_named_csr("bob", -1, NULL, &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx7", subject, emails, why),
+	             SRV_ISSUE_FAILURE);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	csr = make_named_csr("erin", -1, NULL, &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx8", subject, emails, why),
+	             SRV_ISSUE_SUCCESS);
+	CHECK_STR_EQ(subject, "CN=erin");
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_apps_decide(db, "no-such-app", SRV_APPROVE, "pc-08", &decided, &err), CL_E_REFUSED);
+	in.client_request_id = "names-3";
+	in.store = "user";
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_APPROVE, "pc-08", &decided, &err), CL_E_REFUSED);
+	CHECK_STR_EQ(err.detail, "computer_name");
+	srv_app_clear(&decided);
+	/* Only an administrator's explicit auto_approve_computer_name takes the reported name. */
+	CHECK_INT_EQ(srv_config_set(db, "auto_approve_computer_name", "true", &cerr), CL_OK);
+	in.client_request_id = "names-4";
+	in.store = "computer";
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, device, &challenge, &exp, &err), CL_OK);
+	CHECK_STR_EQ(app.computer_name, "bob");
+	CHECK(strstr(app.activation, "\"subject\":[[\"CN\",\"bob\"]]") != NULL);
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_config_set(db, "auto_approve_computer_name", "false", &cerr), CL_OK);
+
+	cJSON_Delete(device);
+	srv_app_clear(&app);
+	srv_ca_free(ca);
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = argc > 1 ? argv[1] : "unit-tmp";
@@ -403,6 +581,7 @@ int main(int argc, char **argv)
 		test_users(db);
 		test_throttle(db);
 		test_issue(db, dir);
+		test_names(db, dir);
 		test_invite_link(db, dir);
 		sqlite3_close(db);
 	}

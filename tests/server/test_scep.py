@@ -17,7 +17,7 @@ class ScepTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.srv = Server().start()
-        cls.srv.cli("user-add", "alice", "--password-stdin", input="secret pw\n")
+        cls.srv.cli("user-add", "alice", "--password-stdin", "--email", "alice@corp.example", input="secret pw\n")
         cls.srv.config("auto_approve", "true")
         cls.work = tempfile.mkdtemp(dir=cls.srv.dir)
 
@@ -61,7 +61,8 @@ class ScepTest(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         text = openssl("x509", "-in", cert, "-noout", "-subject", "-ext", "subjectAltName,extendedKeyUsage").stdout
         self.assertIn("CN = alice", text)
-        self.assertIn("email:alice@example.com", text)
+        self.assertIn("email:alice@corp.example", text)  # the directory's address, not the typed one
+        self.assertNotIn("alice@example.com", text)
         self.assertIn("TLS Web Client Authentication", text)
         ca = os.path.join(self.srv.state, "ca.pem")
         self.assertEqual(openssl("verify", "-CAfile", ca, cert).returncode, 0)
