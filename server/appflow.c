@@ -143,6 +143,25 @@ static enum cl_status exec_bound(sqlite3 *db, const char *sql, const char *a, co
 	return rc == SQLITE_DONE ? CL_OK : srv_apps_db_error(db, rc, "updating", err);
 }
 
+/* Withdrawal, rejection and re-application end every request of the application that was not answered with
+ * a certificate: its challenges go, and a SCEP request the server holds (hold_issuance) is cancelled, so
+ * that it is never issued afterwards, even when the application is approved again and released; the client
+ * needs a new challenge from a new activation. Inside the caller's transaction, which also serialises this
+ * with an issuance in flight (srv_issue runs in one BEGIN IMMEDIATE transaction too). */
+static enum cl_status end_requests(sqlite3 *db, const char *app_id, struct srv_err *err)
+{
+	enum cl_status st =
+	    exec_bound(db, "DELETE FROM challenges WHERE app_id = ?1", app_id, NULL, NULL, 0, err);
+
+	if (!st)
+		st = exec_bound(
+		    db,
+		    "UPDATE scep_transactions SET state = 'cancelled' WHERE app_id = ?1 AND state ="
+		    " 'pending'",
+		    app_id, NULL, NULL, 0, err);
+	return st;
+}
+
 /* Run body inside one transaction; reload app afterwards. */
 static enum cl_status commit_and_reload(sqlite3 *db, enum cl_status st, struct srv_app *app,
                                         struct srv_err *err)
@@ -275,7 +294,7 @@ enum cl_status srv_apps_withdraw(sqlite3 *db, struct srv_app *app, const char *p
 		snprintf(revoked, 48, "%s", app->cert_serial);
 	}
 	if (!st)
-		st = exec_bound(db, "DELETE FROM challenges WHERE app_id = ?1", app->id, NULL, NULL, 0, err);
+		st = end_requests(db, app->id, err);
 	if (!st)
 		st = exec_bound(db,
 		                "UPDATE applications SET state = 'withdrawn', hold_released = 0, updated = ?4"
@@ -307,10 +326,12 @@ enum cl_status srv_apps_reapply(sqlite3 *db, struct srv_app *app, const char *em
 		    err, CL_E_REFUSED, "wrong_state", app->state,
 		    "Re-application is possible after withdrawal or rejection, not in state %s.", app->state);
 	}
-	st = exec_bound(db,
-	                "UPDATE applications SET state = ?1, cert_serial = NULL, activation = NULL,"
-	                " hold_released = 0, computer_name = NULL, updated = ?4 WHERE id = ?2",
-	                state, app->id, NULL, now, err);
+	st = end_requests(db, app->id, err);
+	if (!st)
+		st = exec_bound(db,
+		                "UPDATE applications SET state = ?1, cert_serial = NULL, activation = NULL,"
+		                " hold_released = 0, computer_name = NULL, updated = ?4 WHERE id = ?2",
+		                state, app->id, NULL, now, err);
 	if (!st && email)
 		st = exec_bound(db, "UPDATE applications SET email = ?1 WHERE id = ?2",
 		                srv_apps_field_value(db, "email", email), app->id, NULL, 0, err);
@@ -364,11 +385,12 @@ enum cl_status srv_apps_decide(sqlite3 *db, const char *id, enum srv_decision wh
 	} else if (what == SRV_REJECT) {
 		if (!strcmp(s, "pending") || !strcmp(s, "approved")) {
 			st = exec_bound(
-			    db, "UPDATE applications SET state = 'rejected', updated = ?4 WHERE id = ?1", id,
-			    NULL, NULL, now, err);
+			    db,
+			    "UPDATE applications SET state = 'rejected', hold_released = 0, updated = ?4"
+			    " WHERE id = ?1",
+			    id, NULL, NULL, now, err);
 			if (!st)
-				st = exec_bound(db, "DELETE FROM challenges WHERE app_id = ?1", id, NULL,
-				                NULL, 0, err);
+				st = end_requests(db, id, err);
 		} else if (strcmp(s, "rejected")) {
 			st = srv_err_set(err, CL_E_REFUSED, "wrong_state", s,
 			                 "Cannot reject in state %s (revoke the certificate instead).", s);

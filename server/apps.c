@@ -371,7 +371,7 @@ enum cl_status srv_apps_apply(sqlite3 *db, const struct srv_apply_in *in, struct
 	if (!in->apid && srv_config_bool(db, "apid_check"))
 		return srv_err_set(err, CL_E_REFUSED, "field_required", "apid", "apid is required.");
 	if (in->code && srv_apps_field_value(db, "invitation_code", in->code) &&
-	    srv_invite_check_code(db, in->code, in->user, inv_id, sizeof(inv_id), err) != CL_OK)
+	    srv_invite_check_code(db, in->code, in->user, in->store, inv_id, sizeof(inv_id), err) != CL_OK)
 		return err->e.status;
 	if (in->token)
 		snprintf(inv_id, sizeof(inv_id), "%s", inv.id);

@@ -408,6 +408,11 @@ static enum cl_status existing(sqlite3 *db, const struct srv_ca *ca, const char 
 		snprintf(out->why, sizeof(out->why), "retransmission: same certificate %s", tx->serial);
 		return CL_OK;
 	}
+	if (!strcmp(tx->state, "cancelled"))
+		return refuse(
+		    out, SRV_FAIL_BAD_REQUEST,
+		    "held request was cancelled by a withdrawal, rejection or re-application; a new "
+		    "challenge is needed");
 	if (srv_app_load(db, tx->app_id, &app) != 1 || strcmp(app.state, "approved") != 0 || !tx->csr) {
 		st = refuse(out, SRV_FAIL_BAD_REQUEST, "held application is %s",
 		            app.state[0] ? app.state : "gone");
@@ -523,11 +528,21 @@ done:
 	return status;
 }
 
+static int forget_cancelled(sqlite3 *db, const char *txid)
+{
+	sqlite3_stmt *st = srv_db_prepare(
+	    db, "DELETE FROM scep_transactions WHERE transaction_id = ? AND state = 'cancelled'", NULL);
+
+	if (st)
+		sqlite3_bind_text(st, 1, txid, -1, SQLITE_STATIC);
+	return step_done(db, st);
+}
+
 enum cl_status srv_issue(sqlite3 *db, const struct srv_ca *ca, const struct srv_issue_in *in,
                          struct srv_issue_out *out, struct cl_error *err)
 {
 	struct tx tx = { 0 };
-	char pubkey[65] = "";
+	char pubkey[65] = "", live_app[32], live_hash[65];
 	enum cl_status st;
 	int found;
 
@@ -543,6 +558,14 @@ enum cl_status srv_issue(sqlite3 *db, const struct srv_ca *ca, const struct srv_
 	if (srv_db_begin(db, err) != CL_OK)
 		return err->status;
 	found = load_tx(db, in->transaction_id, &tx);
+	/* A cancelled request's transactionID (clients derive it from the key) may come back with a new, live
+	 * challenge: then it is a new request, which that challenge must authorise like any other. */
+	if (found == 1 && !strcmp(tx.state, "cancelled") && in->message_type != 20 && in->challenge &&
+	    *in->challenge && challenge_app(db, in->challenge, live_app, live_hash) == 1) {
+		found = forget_cancelled(db, in->transaction_id) ? 0 : -1;
+		X509_REQ_free(tx.csr);
+		tx.csr = NULL;
+	}
 	if (found < 0)
 		st = srv_db_fail(db, sqlite3_errcode(db), "looking up the transaction", err);
 	else if (found && in->message_type != 20 && strcmp(tx.pubkey, pubkey) != 0)

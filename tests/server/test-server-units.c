@@ -104,10 +104,25 @@ static void test_invite_link(sqlite3 *db, const char *dir)
 	CHECK_INT_EQ(cl_link_parse(text ? text : "", &link, &cerr), CL_OK);
 	CHECK_INT_EQ(link.store, CL_STORE_ASK);
 	CHECK(!link.pwless && strlen(link.code) == 10);
-	CHECK_INT_EQ(srv_invite_check_code(db, link.code, "alice", inv.id, sizeof(inv.id), &err), CL_OK);
-	CHECK_INT_EQ(srv_invite_check_code(db, link.code, "bob", inv.id, sizeof(inv.id), &err), CL_E_REFUSED);
+	CHECK_INT_EQ(srv_invite_check_code(db, link.code, "alice", "computer", inv.id, sizeof(inv.id), &err),
+	             CL_OK);
+	CHECK_INT_EQ(srv_invite_check_code(db, link.code, "bob", "user", inv.id, sizeof(inv.id), &err),
+	             CL_E_REFUSED);
 	cl_link_clear(&link);
 	srv_free_secret(text);
+	/* A code of an invitation for the user store does not enrol the computer store. */
+	req.store = "user";
+	req.code = "STORE-CODE-1";
+	CHECK_INT_EQ(srv_invite_create(db, ca, &req, &inv, &text, &err), CL_OK);
+	CHECK_INT_EQ(
+	    srv_invite_check_code(db, "STORE-CODE-1", "alice", "computer", inv.id, sizeof(inv.id), &err),
+	    CL_E_REFUSED);
+	CHECK_STR_EQ(err.e.code, "forbidden");
+	CHECK_INT_EQ(srv_invite_check_code(db, "STORE-CODE-1", "alice", "user", inv.id, sizeof(inv.id), &err),
+	             CL_OK);
+	srv_free_secret(text);
+	req.store = NULL;
+	req.code = "";
 	req.user = "nobody";
 	CHECK_INT_EQ(srv_invite_create(db, ca, &req, &inv, &text, &err), CL_E_LOCAL);
 	srv_ca_free(ca);
@@ -563,6 +578,96 @@ static void test_names(sqlite3 *db, const char *dir)
 	srv_ca_free(ca);
 }
 
+static int certs_of(sqlite3 *db, const char *app_id)
+{
+	sqlite3_stmt *st = srv_db_prepare(db, "SELECT COUNT(*) FROM certificates WHERE app_id = ?", NULL);
+	int n = -1;
+
+	sqlite3_bind_text(st, 1, app_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* A request held (hold_issuance) before a withdrawal, re-application or rejection is never issued afterwards,
+ * not even once the application is approved and released again; a new challenge is needed. */
+static void test_held(sqlite3 *db, const char *dir)
+{
+	struct srv_ca_opts opts = { 0 };
+	struct srv_apply_in in = {
+		.client_request_id = "held-1", .user = "erin", .password = "erin pw", .store = "user"
+	};
+	struct srv_app app = { 0 }, decided = { 0 };
+	struct srv_err err = { 0 };
+	struct srv_issue_out out;
+	struct srv_issue_in req = { .message_type = 19, .transaction_id = "held-tx-1" };
+	struct cl_error cerr;
+	struct srv_ca *ca = NULL;
+	EVP_PKEY *key = NULL;
+	char *challenge = NULL, revoked[48];
+	time_t exp;
+	int created;
+
+	CHECK_INT_EQ(srv_ca_load_or_create(dir, &opts, &ca, &created, &cerr), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "auto_approve", "true", &cerr), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "hold_issuance", "true", &cerr), CL_OK);
+	req.csr = make_csr("erin", &key);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	req.challenge = challenge;
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_PENDING);
+	/* Withdraw, re-apply (approved again at once), release: the held request stays dead. */
+	CHECK_INT_EQ(srv_apps_withdraw(db, &app, NULL, NULL, revoked, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_reapply(db, &app, NULL, NULL, NULL, &err), CL_OK);
+	CHECK_STR_EQ(app.state, "approved");
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_RELEASE, NULL, &decided, &err), CL_OK);
+	req.message_type = 20; /* CertPoll */
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+	CHECK(strstr(out.why, "cancelled") != NULL);
+	req.message_type = 19; /* the same PKCSReq again, old challenge */
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+	CHECK_INT_EQ(certs_of(db, app.id), 0);
+	/* With a new challenge from a new activation the same key and transactionID enrol. */
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	req.challenge = challenge;
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS); /* released after the re-application */
+	X509_free(out.cert);
+	CHECK_INT_EQ(certs_of(db, app.id), 1);
+	/* Rejected while held, approved and released again: never issued either. */
+	srv_free_secret(challenge);
+	in.client_request_id = "held-2";
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	req.csr = make_csr("erin", &key);
+	req.transaction_id = "held-tx-2";
+	req.challenge = challenge;
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_PENDING);
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_REJECT, NULL, &decided, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_APPROVE, NULL, &decided, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_RELEASE, NULL, &decided, &err), CL_OK);
+	req.message_type = 20;
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+	CHECK_INT_EQ(certs_of(db, app.id), 0);
+	CHECK_INT_EQ(srv_config_set(db, "hold_issuance", "false", &cerr), CL_OK);
+
+	srv_free_secret(challenge);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	srv_app_clear(&app);
+	srv_app_clear(&decided);
+	srv_ca_free(ca);
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = argc > 1 ? argv[1] : "unit-tmp";
@@ -582,6 +687,7 @@ int main(int argc, char **argv)
 		test_throttle(db);
 		test_issue(db, dir);
 		test_names(db, dir);
+		test_held(db, dir);
 		test_invite_link(db, dir);
 		sqlite3_close(db);
 	}

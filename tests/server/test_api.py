@@ -235,6 +235,20 @@ class ApiTest(unittest.TestCase):
         code = [p.split("=", 1)[1] for p in link.split("?", 1)[1].split("&") if p.startswith("code=")][0]
         self.new_app(user="bob", password="bob pw", invitation_code=code)
 
+    def test_invitation_code_store(self):
+        """An invitation code for the user store does not enrol the computer store, as a passwordless token's
+        does not."""
+        self.srv.config("invitation_code", "required")
+        st, doc, _, _ = self.srv.admin("POST", "/invitations", {"user": "alice", "store": "user", "code": "USER-ONLY-1"})
+        self.assertEqual(st, 201, doc)
+        self.assertIn("store=user", doc["invitation"]["link"])
+        err = self.error(self.srv.apply(store="computer", invitation_code="USER-ONLY-1"), 403, "forbidden")
+        self.assertIn("user store", err["message"])
+        st, doc, _, _ = self.srv.admin("GET", "/applications")
+        self.assertEqual([a for a in doc["applications"] if a["store"] == "computer" and a["user"] == "alice"
+                          and a["invitation"]], [])
+        self.new_app(store="user", invitation_code="USER-ONLY-1")
+
     def test_passwordless_token(self):
         st, doc, _, _ = self.srv.admin("POST", "/invitations", {"user": "carol", "store": "computer",
                                                                   "passwordless": True, "expires_days": 1})
