@@ -174,8 +174,8 @@ static int subject_ok(const cJSON *act, X509_REQ *csr, char *cn, size_t cn_len, 
 				continue;
 			matched = want && (!strcmp(got, want) ||
 			                   (nid == NID_commonName && allowed && in_list(choices, got, 0)));
-			if (matched && nid == NID_commonName)
-				snprintf(cn, cn_len, "%s", got);
+			if (matched && nid == NID_commonName && strlen(got) < cn_len)
+				memcpy(cn, got, strlen(got) + 1); /* an approved name: always short */
 		}
 		if (!matched) {
 			snprintf(why, n, "subject is not the approved one (%s=%s)", type ? type : "?",
@@ -213,7 +213,7 @@ static int san_ok(const cJSON *act, X509_REQ *csr, char *why, size_t n)
 		const char *kind = gn->type == GEN_EMAIL ? "email" : gn->type == GEN_DNS ? "dns" : NULL;
 		const char *v = kind ? asn1_text(gn->d.ia5, buf, sizeof(buf)) : NULL;
 		if (!kind || !v || !in_list(cJSON_GetObjectItemCaseSensitive(san, kind), v, 1)) {
-			snprintf(why, n, "subjectAltName asks for a name that was not approved (%s%s%.200s)",
+			snprintf(why, n, "subjectAltName asks for a name that was not approved (%s%s%.120s)",
 			         kind ? kind : "a kind of name the server never issues", v ? ":" : "",
 			         v ? v : "");
 			ok = 0;

@@ -11,7 +11,8 @@
 #include "util.h"
 
 /* Concurrent key derivations at most (slots) and requests that may wait for one (queue, each at most
- * SRV_LOGIN_WAIT_MS); more are answered 503 at once. Called once before serving; defaults: 2 and 4. */
+ * SRV_LOGIN_WAIT_MS); a request that finds the queue full, or waits that long, is answered 503. Called once
+ * before serving (main.c: one slot per core, the other worker threads may wait); defaults: 2 and 4. */
 void srv_login_setup(unsigned slots, unsigned queue);
 #define SRV_LOGIN_WAIT_MS 2000
 

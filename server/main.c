@@ -206,8 +206,8 @@ static int cmd_init(const struct args *a)
 	return rc;
 }
 
-/* Key derivations for password checks run on at most one thread per core, with twice as many waiting; the
- * rest of the worker threads stay free for requests that need no password (docs/server.md). */
+/* Key derivations for password checks run on at most one thread per core; the other worker threads may wait
+ * for a slot (at most 2 s each), so the queue never outgrows the thread pool (docs/server.md). */
 static void login_slots(unsigned threads)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -215,7 +215,7 @@ static void login_slots(unsigned threads)
 
 	if (slots > threads)
 		slots = threads;
-	srv_login_setup(slots, 2 * slots);
+	srv_login_setup(slots, threads - slots);
 }
 
 static int record_runtime(sqlite3 *db, const struct args *a, const struct srv_server *srv)
