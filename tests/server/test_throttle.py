@@ -135,9 +135,9 @@ class ThrottleTest(unittest.TestCase):
         self.assertTrue(rows <= {"bob", ""} | {"u%02d" % i for i in range(20)}, rows)
 
     def test_flood_from_one_address(self):
-        """300 unauthenticated logins at once from one address, then 40 more one after the other: the cap on
-        concurrent key derivations answers most of the burst 503 at once, the address budget refuses the rest
-        with 429; key derivations run for no more than the budget plus the derivations under way."""
+        """300 unauthenticated logins at once from one address, then 40 more one after the other: the address
+        budget refuses them with 429 before any key derivation (the cap on concurrent derivations may answer
+        some 503); key derivations run for no more than the budget plus the derivations under way."""
         source = "127.60.0.1"
         before = self.checks()
         rows_before = self.throttle_rows()
