@@ -233,6 +233,14 @@ enum cl_status srv_user_del(sqlite3 *db, const char *name, struct cl_error *err)
 		return srv_db_fail(db, rc, "deleting the user", err);
 	if (sqlite3_changes(db) == 0)
 		return cl_error_set(err, CL_E_REFUSED, "no user \"%s\"", name);
+	/* The addresses this user logged in from must not exempt a later user of the same name from the login
+	 * throttle (throttle.c); the failure budget stays and drains. */
+	st = srv_db_prepare(db, "DELETE FROM login_known WHERE user = ?", NULL);
+	if (st) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
 	return CL_OK;
 }
 

@@ -231,7 +231,11 @@ static void test_throttle(sqlite3 *db)
 	CHECK(st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0);
 	sqlite3_finalize(st);
 	srv_throttle_reset();
+	/* A later user of the same name inherits no exempt addresses. */
 	CHECK_INT_EQ(srv_user_del(db, "bob", &err), CL_OK);
+	st = srv_db_prepare(db, "SELECT COUNT(*) FROM login_known WHERE user = 'bob'", NULL);
+	CHECK(st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0);
+	sqlite3_finalize(st);
 }
 
 static X509_REQ *make_csr(const char *cn, EVP_PKEY **key)
