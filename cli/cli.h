@@ -131,7 +131,8 @@ enum cli_stores { CLI_STORES_ALL = 0, CLI_STORES_USER, CLI_STORES_COMPUTER };
 bool cli_stores_parse(const char *text, bool allow_all, enum cli_stores *out);
 bool cli_stores_has(enum cli_stores stores, enum cl_store_kind kind);
 
-/* A recorded certificate or application found by certificate serial or local application id (lookup.c). */
+/* A recorded certificate or application found by certificate serial, fingerprint prefix or local
+ * application id (lookup.c). */
 struct cli_found {
 	struct cl_records *rec; /* the store's records, owned: free with cli_found_clear() */
 	enum cl_store_kind store;
@@ -139,10 +140,12 @@ struct cli_found {
 	struct cl_application *app;  /* the certificate's application, or the one ID names; may be NULL */
 };
 
-/* Look ID up in STORES, the user store first: as a certificate serial, then as an application id. A
- * certificate found by serial gets its application; an application with an installed certificate gets that
- * certificate. 0 when found; otherwise an error was reported and the exit code is returned (100 for an
- * unknown id, or the code of a records file that cannot be read). */
+/* Look ID up in STORES: as a local application id, a certificate serial, or the start (8 hex digits or
+ * more) of a certificate's SHA-256 fingerprint. A certificate gets its application; an application with an
+ * installed certificate gets that certificate. An ID that names several certificates (two CAs can issue one
+ * serial; the same serial can be in both stores) is refused with a message listing them. 0 when found;
+ * otherwise an error was reported and the exit code is returned (100 for an unknown or ambiguous id, or the
+ * code of a records file that cannot be read). */
 int cli_find(const char *id, enum cli_stores stores, struct cli_found *found);
 /* The same without any message (for a look before a core operation that reports on its own). */
 int cli_find_quiet(const char *id, enum cli_stores stores, struct cli_found *found);

@@ -15,7 +15,6 @@
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 
-#include "certinfo.h"
 #include "csr.h"
 #include "device.h"
 #include "fingerprint.h"
@@ -71,36 +70,6 @@ static enum cl_status key_from_secret(struct cl_flow *f, struct cl_error *err)
 		return cl_error_set_openssl(err, CL_E_LOCAL, "reading the recorded key of application %s",
 		                            f->app_id);
 	return CL_OK;
-}
-
-/* The certificate being renewed and its key, from where the store put them. */
-static enum cl_status load_old(struct cl_flow *f, struct cl_error *err)
-{
-	struct cl_records *rec = NULL;
-	struct cl_certificate *c;
-	enum cl_status st;
-	size_t i;
-
-	if (!f->renewal_of[0] || f->old_cert)
-		return CL_OK;
-	st = cl_records_load(f->store, &rec, err);
-	if (st != CL_OK)
-		return st;
-	c = cl_records_find_certificate(rec, f->renewal_of);
-	for (i = 0; c && i < c->locations.n && st == CL_OK; i++) {
-		const struct cl_location *l = &c->locations.items[i];
-
-		if (l->kind == CL_LOC_KEY && !f->old_key)
-			st = cl_key_load(l->path, &f->old_key, err);
-		/* the same capped reader the manager uses, not a second uncapped one */
-		if (l->kind == CL_LOC_CERTIFICATE && !f->old_cert)
-			st = cl_certinfo_read_pem(l->path, &f->old_cert, err);
-	}
-	cl_records_free(rec);
-	if (st == CL_OK && (!f->old_cert || !f->old_key))
-		st = cl_error_set(err, CL_E_LOCAL, "certificate %s to renew is not installed in the %s store",
-		                  f->renewal_of, cl_store_kind_name(f->store));
-	return st;
 }
 
 /* The key for this activation: recorded (resume), the existing one (renewal that keeps its key), or new. */
@@ -269,7 +238,7 @@ enum cl_status cl_flow_activate(struct cl_flow *f, struct cl_error *err)
 	cl_device_identify(&dev, NULL);
 	device_for_proto(&dev, &pdev);
 	memset(&act, 0, sizeof(act));
-	st = load_old(f, err);
+	st = cl_flow_renewal_load(f, err);
 	if (st == CL_OK)
 		st = cl_proto_activate(f->http, f->server_id, f->secret, &pdev, &act, &retry_after, err);
 	if (st == CL_OK)

@@ -53,7 +53,7 @@ static enum cl_status renewed_anchors(struct cl_flow *f, struct cl_locations *ou
 	if (!f->renewal_of[0])
 		return CL_OK;
 	st = cl_records_load(f->store, &rec, err);
-	old = st == CL_OK ? cl_records_find_certificate(rec, f->renewal_of) : NULL;
+	old = st == CL_OK ? cl_flow_renewed(f, rec) : NULL;
 	if (old)
 		st = cl_locations_append(out, &old->locations, err);
 	cl_records_free(rec);
@@ -127,15 +127,45 @@ struct add_cert_ctx {
 	struct cl_flow *f;
 	const struct cl_certinfo *info;
 	const struct cl_locations *locs;
+	const char *trust; /* how the server's identity was established: "system", "pin", "person" */
+	const char *ca;    /* the CA it rests on (64 hex), or NULL */
 };
+
+enum cl_status cl_flow_check_clash(const struct cl_records *rec, const struct cl_certinfo *info,
+                                   struct cl_error *err)
+{
+	for (size_t i = 0; i < rec->n_certs; i++) {
+		const struct cl_certificate *c = rec->certs[i];
+
+		if (strcmp(c->serial, info->serial) != 0 || !c->issuer ||
+		    strcmp(c->issuer, info->issuer) != 0)
+			continue;
+		if (c->fingerprint && strcmp(c->fingerprint, info->sha256) == 0)
+			continue; /* this very certificate: a resumed install replaces it */
+		cl_error_set(
+		    err, CL_E_LOCAL,
+		    "another certificate with serial %s from the same issuer (%.200s) is already installed "
+		    "(fingerprint %.16s): refusing to install a second one",
+		    info->serial, info->issuer, c->fingerprint ? c->fingerprint : "?");
+		cl_error_set_code(err, "certificate_clash");
+		return CL_E_LOCAL;
+	}
+	return CL_OK;
+}
 
 enum cl_status cl_flow_record_certificate(struct cl_records *rec, const struct cl_certinfo *info,
                                           const char *host, int port, const char *user, const char *app_id,
+                                          const char *server_trust, const char *server_ca,
                                           const struct cl_locations *locs, struct cl_error *err)
 {
-	struct cl_certificate *cert = cl_records_add_certificate(rec, info->serial, err);
-	enum cl_status st;
+	struct cl_certificate *cert = cl_records_find_certificate_fp(rec, info->sha256);
+	enum cl_status st = cl_flow_check_clash(rec, info, err);
 
+	if (st != CL_OK)
+		return st;
+	if (cert) /* a resumed install of the same certificate: its new places replace the old record */
+		cl_records_remove_certificate(rec, cert);
+	cert = cl_records_add_certificate(rec, info->serial, info->sha256, err);
 	if (!cert)
 		return err->status;
 	cert->not_before = info->not_before;
@@ -149,13 +179,15 @@ enum cl_status cl_flow_record_certificate(struct cl_records *rec, const struct c
 	if (st == CL_OK)
 		st = cl_records_set_string(&cert->key_type, info->key_type, err);
 	if (st == CL_OK)
-		st = cl_records_set_string(&cert->fingerprint, info->sha256, err);
-	if (st == CL_OK)
 		st = cl_records_set_string(&cert->application, app_id, err);
 	if (st == CL_OK)
 		st = cl_records_set_string(&cert->server_host, host, err);
 	if (st == CL_OK)
 		st = cl_records_set_string(&cert->user, user, err);
+	if (st == CL_OK && server_trust)
+		st = cl_records_set_string(&cert->server_trust, server_trust, err);
+	if (st == CL_OK && server_trust && server_ca)
+		st = cl_records_set_string(&cert->server_ca_fingerprint, server_ca, err);
 	if (st == CL_OK)
 		st = cl_locations_append(&cert->locations, locs, err);
 	return st;
@@ -166,8 +198,26 @@ static enum cl_status add_cert(struct cl_records *rec, void *data, struct cl_err
 	struct add_cert_ctx *c = data;
 	struct cl_flow *f = c->f;
 
-	return cl_flow_record_certificate(rec, c->info, f->host, (int)f->port, f->user, f->app_id, c->locs,
-	                                  err);
+	return cl_flow_record_certificate(rec, c->info, f->host, (int)f->port, f->user, f->app_id, c->trust,
+	                                  c->ca, c->locs, err);
+}
+
+/* How the session established the server's identity, for the certificate's record (enroll-renew.c reads
+ * it back when the certificate is renewed). */
+static const char *identity_of(struct cl_flow *f, char ca[65])
+{
+	unsigned char fp[32];
+	bool has_ca = false;
+	enum cl_http_trust how = cl_http_trust_source(f->http, fp, &has_ca);
+
+	ca[0] = '\0';
+	/* a server remembered for its host and port rests on the CA the person confirmed */
+	if (has_ca &&
+	    (how == CL_HTTP_TRUST_PIN || how == CL_HTTP_TRUST_PERSON || how == CL_HTTP_TRUST_REMEMBERED)) {
+		cl_fp_format_hex(fp, ca);
+		return how == CL_HTTP_TRUST_PIN ? "pin" : "person";
+	}
+	return how == CL_HTTP_TRUST_SYSTEM ? "system" : NULL;
 }
 
 /* The places of the certificate being renewed that no other recorded certificate uses: the store takes its
@@ -182,7 +232,7 @@ static enum cl_status renewed_locations(struct cl_flow *f, struct cl_locations *
 	if (!f->renewal_of[0])
 		return CL_OK;
 	st = cl_records_load(f->store, &rec, err);
-	old = st == CL_OK ? cl_records_find_certificate(rec, f->renewal_of) : NULL;
+	old = st == CL_OK ? cl_flow_renewed(f, rec) : NULL;
 	for (i = 0; old && i < old->locations.n && st == CL_OK; i++) {
 		const struct cl_location *l = &old->locations.items[i];
 
@@ -193,16 +243,40 @@ static enum cl_status renewed_locations(struct cl_flow *f, struct cl_locations *
 	return st;
 }
 
-/* A renewed certificate leaves every place the new one does not also use. */
+/* The new certificate could not be recorded: take out what its install wrote (not what another recorded
+ * certificate shares, such as an NSS nickname) and put the renewed certificate's NSS entries back. The
+ * renewed certificate's files, key, trust and record were never touched. */
+static void undo_install(struct cl_flow *f, const struct cl_locations *installed,
+                         const struct cl_locations *replaces)
+{
+	struct cl_locations unused = { NULL, 0 };
+	struct cl_records *rec = NULL;
+	struct cl_error ignored;
+
+	if (cl_records_load(f->store, &rec, &ignored) != CL_OK)
+		rec = NULL;
+	for (size_t i = 0; i < installed->n; i++) {
+		const struct cl_location *l = &installed->items[i];
+
+		if (!rec || !cl_records_location_in_use(rec, l, NULL))
+			cl_locations_add(&unused, l->kind, l->path, l->nickname, &ignored);
+	}
+	if (cl_store_undo_install(&unused, replaces, &ignored) != CL_OK)
+		cl_flow_log(f, "undoing the install left something behind: %s", ignored.msg);
+	cl_locations_clear(&unused);
+	cl_records_free(rec);
+}
+
+/* A renewed certificate leaves every place the new one does not also use, once the new one is recorded. */
 static enum cl_status drop_old(struct cl_records *rec, void *data, struct cl_error *err)
 {
 	struct cl_flow *f = data;
-	struct cl_certificate *old = cl_records_find_certificate(rec, f->renewal_of);
+	struct cl_certificate *old = cl_flow_renewed(f, rec);
 	struct cl_locations unused = { NULL, 0 };
 	enum cl_status st = CL_OK;
 	size_t i;
 
-	if (!old || strcmp(old->serial, f->result->serial) == 0)
+	if (!old || (old->fingerprint && strcmp(old->fingerprint, f->result_fp) == 0))
 		return CL_OK;
 	for (i = 0; i < old->locations.n && st == CL_OK; i++) {
 		const struct cl_location *l = &old->locations.items[i];
@@ -214,7 +288,7 @@ static enum cl_status drop_old(struct cl_records *rec, void *data, struct cl_err
 		st = cl_store_remove(&unused, err);
 	cl_locations_clear(&unused);
 	if (st == CL_OK)
-		cl_records_remove_certificate(rec, old->serial);
+		cl_records_remove_certificate(rec, old);
 	return st;
 }
 
@@ -268,43 +342,82 @@ static enum cl_status install_elevated(struct cl_flow *f, struct cl_error *err)
 	return st;
 }
 
-enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err)
+/* Before a file is written: the store must not hold another certificate with this issuer and serial. */
+static enum cl_status check_store(struct cl_flow *f, const struct cl_certinfo *info, struct cl_error *err)
 {
-	struct cl_locations locs = { NULL, 0 }, replaces = { NULL, 0 };
+	struct cl_records *rec = NULL;
+	enum cl_status st = cl_records_load(f->store, &rec, err);
+
+	if (st == CL_OK)
+		st = cl_flow_check_clash(rec, info, err);
+	cl_records_free(rec);
+	return st;
+}
+
+/* Install and record the new certificate; for a renewal, only then remove the old one. A failure before the
+ * record is written undoes the install, so the old certificate, its key, its NSS entry and its trust stay
+ * as they were. */
+static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
+{
+	struct cl_locations locs = { NULL, 0 }, installed = { NULL, 0 }, replaces = { NULL, 0 };
 	struct cl_certinfo info;
-	struct add_cert_ctx c = { f, &info, &locs };
-	char nickname[128];
+	struct add_cert_ctx c = { f, &info, &locs, NULL, NULL };
+	char nickname[160], ca[65];
 	enum cl_status st;
 
-	cl_flow_progress(f, CL_STAGE_INSTALL, "installing into the %s store", cl_store_kind_name(f->store));
-	if (f->store != f->rec_store) {
-		st = install_elevated(f, err);
-		goto secrets;
-	}
 	st = cl_store_check_allowed(f->store, err);
 	if (st == CL_OK)
 		st = cl_certinfo_get(f->cert, &info, err);
 	if (st == CL_OK)
+		st = check_store(f, &info, err);
+	if (st == CL_OK)
 		st = trust_profile(f, &locs, NULL, NULL, err);
-	snprintf(nickname, sizeof(nickname), "certlink %.64s %s", f->host, st == CL_OK ? info.serial : "");
+	/* a nickname of its own (NSS still files a certificate under an earlier one of the same subject) */
+	snprintf(nickname, sizeof(nickname), "certlink %.64s %s (%.8s)", f->host,
+	         st == CL_OK ? info.serial : "", st == CL_OK ? info.sha256 : "");
 	if (st == CL_OK)
 		st = renewed_locations(f, &replaces, err);
 	if (st == CL_OK)
 		st = cl_store_install_replacing(f->store, f->key, f->cert, f->chain, nickname, &replaces,
-		                                &locs, err);
-	if (st == CL_OK) {
-		fill_result(f, &info, &locs);
+		                                &installed, err);
+	if (st != CL_OK)
+		goto out;
+	c.trust = identity_of(f, ca);
+	c.ca = ca[0] ? ca : NULL;
+	st = cl_locations_append(&locs, &installed, err);
+	if (st == CL_OK)
 		st = cl_records_update(f->store, add_cert, &c, err);
+	if (st != CL_OK) {
+		undo_install(f, &installed, &replaces);
+		goto out;
 	}
-	if (st == CL_OK && f->renewal_of[0])
-		st = cl_records_update(f->store, drop_old, f, err);
-	if (st == CL_OK) {
-		f->state = CL_APP_INSTALLED;
-		st = cl_flow_record_save(f, NULL, err);
+	fill_result(f, &info, &locs);
+	cl_flow_copy(f->result_fp, sizeof(f->result_fp), info.sha256);
+	/* The new certificate is installed and recorded: now the old one may go. */
+	if (f->renewal_of[0]) {
+		struct cl_error left;
+
+		/* what could not be removed stays recorded with the old certificate, for a later delete */
+		if (cl_records_update(f->store, drop_old, f, &left) != CL_OK)
+			cl_flow_progress(f, CL_STAGE_INSTALL,
+			                 "the replaced certificate %s could not be removed everywhere: %s",
+			                 f->renewal_of, left.msg);
 	}
+	f->state = CL_APP_INSTALLED;
+	st = cl_flow_record_save(f, NULL, err);
+out:
 	cl_locations_clear(&locs);
+	cl_locations_clear(&installed);
 	cl_locations_clear(&replaces);
-secrets:
+	return st;
+}
+
+enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err)
+{
+	enum cl_status st;
+
+	cl_flow_progress(f, CL_STAGE_INSTALL, "installing into the %s store", cl_store_kind_name(f->store));
+	st = f->store != f->rec_store ? install_elevated(f, err) : install_here(f, err);
 	if (st == CL_OK) {
 		cl_secret_delete(f->rec_store, f->app_id, CL_SECRET_KEY, NULL);
 		cl_secret_delete(f->rec_store, f->app_id, CL_SECRET_CHALLENGE, NULL);

@@ -5,7 +5,7 @@
  * An EC key is quick, but SCEP then signs with a throw-away RSA-2048 transport key (core/scep.h), which
  * this thread makes too.
  */
-#include "enroll-private.h"
+#include "enroll-keygen.h"
 
 #include <string.h>
 

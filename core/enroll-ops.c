@@ -13,7 +13,8 @@
 #include "secret.h"
 #include "store.h"
 
-/* Where the id lives: a local application id or a certificate serial, in the given store or either. */
+/* Where the id lives: a local application id, a certificate serial or fingerprint prefix, in the given
+ * store or either. */
 struct found {
 	enum cl_store_kind store;
 	struct cl_records *rec;
@@ -21,33 +22,65 @@ struct found {
 	struct cl_certificate *cert;
 };
 
-static bool find_in(enum cl_store_kind kind, const char *id, struct found *out)
+static void found_free(struct found *fd)
+{
+	cl_records_free(fd->rec);
+	memset(fd, 0, sizeof(*fd));
+}
+
+/* ID in the store KIND's records: CL_OK with out filled (rec owned by out) or out->rec NULL when it is not
+ * there; an error when it names several certificates. */
+static enum cl_status find_in(enum cl_store_kind kind, const char *id, struct found *out,
+                              struct cl_error *err)
 {
 	struct cl_records *rec = NULL;
+	enum cl_status st;
 
+	memset(out, 0, sizeof(*out));
 	if (cl_records_load(kind, &rec, NULL) != CL_OK || !rec)
-		return false;
-	out->app = cl_records_find_application(rec, id);
-	out->cert = out->app ? NULL : cl_records_find_certificate(rec, id);
-	if (out->cert && out->cert->application)
-		out->app = cl_records_find_application(rec, out->cert->application);
-	if (!out->app && !out->cert) {
+		return CL_OK;
+	st = cl_records_resolve(rec, id, &out->app, &out->cert, err);
+	if (st != CL_OK || (!out->app && !out->cert)) {
 		cl_records_free(rec);
-		return false;
+		memset(out, 0, sizeof(*out));
+		return st;
 	}
 	out->store = kind;
 	out->rec = rec;
-	return true;
+	return CL_OK;
 }
 
+/* Both stores are looked in: the same serial in each is two certificates, and which one is meant is the
+ * person's to say (a fingerprint prefix, or the store), never certlink's to guess. */
 static enum cl_status find(const char *id, enum cl_store_kind store, struct found *out, struct cl_error *err)
 {
+	struct found user, computer;
+	enum cl_status st;
+
 	memset(out, 0, sizeof(*out));
+	memset(&user, 0, sizeof(user));
+	memset(&computer, 0, sizeof(computer));
 	if (!id || !id[0])
 		return cl_error_set(err, CL_E_LOCAL, "no application or certificate given");
-	if ((store != CL_STORE_COMPUTER && find_in(CL_STORE_USER, id, out)) ||
-	    (store != CL_STORE_USER && find_in(CL_STORE_COMPUTER, id, out)))
+	st = store != CL_STORE_COMPUTER ? find_in(CL_STORE_USER, id, &user, err) : CL_OK;
+	if (st == CL_OK && store != CL_STORE_USER)
+		st = find_in(CL_STORE_COMPUTER, id, &computer, err);
+	if (st == CL_OK && user.rec && computer.rec && user.cert && computer.cert) {
+		struct cl_certificate *both[2] = { user.cert, computer.cert };
+		enum cl_store_kind kinds[2] = { CL_STORE_USER, CL_STORE_COMPUTER };
+
+		st = cl_records_ambiguous(id, both, kinds, 2, err);
+	}
+	if (st == CL_OK && (user.rec || computer.rec)) {
+		*out = user.rec ? user : computer;
+		if (user.rec)
+			found_free(&computer);
 		return CL_OK;
+	}
+	found_free(&user);
+	found_free(&computer);
+	if (st != CL_OK)
+		return st;
 	return cl_error_set(err, CL_E_LOCAL, "no application or certificate \"%s\" is recorded", id);
 }
 
@@ -73,12 +106,6 @@ static enum cl_status flow_from(struct cl_flow *f, const struct found *fd, struc
 	if (fd->app)
 		return cl_flow_record_load(f, fd->app, err);
 	return CL_OK;
-}
-
-static void found_free(struct found *fd)
-{
-	cl_records_free(fd->rec);
-	memset(fd, 0, sizeof(*fd));
 }
 
 /* Common start of every operation: find, build the flow, connect. */
@@ -120,15 +147,9 @@ enum cl_status cl_enroll_activate(const char *id, const struct cl_enroll_opts *o
 	return st;
 }
 
-struct forget_ctx {
-	const char *serial;
-};
-
 /* Remove a certificate's installation (the places no other certificate uses) and its record. */
-static enum cl_status forget_cert(struct cl_records *rec, void *data, struct cl_error *err)
+static enum cl_status forget_one(struct cl_records *rec, struct cl_certificate *cert, struct cl_error *err)
 {
-	struct forget_ctx *c = data;
-	struct cl_certificate *cert = cl_records_find_certificate(rec, c->serial);
 	struct cl_locations unused = { NULL, 0 };
 	enum cl_status st = CL_OK;
 	size_t i;
@@ -145,8 +166,14 @@ static enum cl_status forget_cert(struct cl_records *rec, void *data, struct cl_
 		st = cl_store_remove(&unused, err);
 	cl_locations_clear(&unused);
 	if (st == CL_OK)
-		cl_records_remove_certificate(rec, cert->serial);
+		cl_records_remove_certificate(rec, cert);
 	return st;
+}
+
+/* The certificate application DATA (its local id) produced, found by the application: serials repeat. */
+static enum cl_status forget_cert(struct cl_records *rec, void *data, struct cl_error *err)
+{
+	return forget_one(rec, cl_records_find_certificate_of(rec, data), err);
 }
 
 static enum cl_status server_state(struct cl_flow *f, const struct cl_proto_application *app,
@@ -176,7 +203,6 @@ enum cl_status cl_enroll_withdraw(const char *id, const struct cl_enroll_opts *o
 	struct cl_proto_application app;
 	struct cl_flow f;
 	enum cl_status st = start(&f, id, opts, &result, true, err);
-	struct forget_ctx c = { result.serial };
 
 	memset(&app, 0, sizeof(app));
 	if (st == CL_OK && f.config.withdraw_requires_password && !f.have_password && opts->ask) {
@@ -197,7 +223,7 @@ enum cl_status cl_enroll_withdraw(const char *id, const struct cl_enroll_opts *o
 		st = server_state(&f, &app, err);
 	/* the server revoked the certificate: a revoked certificate is no use in the store */
 	if (st == CL_OK && result.serial[0])
-		st = cl_records_update(f.store, forget_cert, &c, err);
+		st = cl_records_update(f.store, forget_cert, f.app_id, err);
 	cl_proto_application_clear(&app);
 	cl_flow_free(&f);
 	if (st != CL_OK)
@@ -239,18 +265,18 @@ enum cl_status cl_enroll_renew(const char *id, const struct cl_enroll_opts *opts
 	if (st == CL_OK && (!fd.cert->server_host || fd.cert->server_port <= 0))
 		st = cl_error_set(err, CL_E_LOCAL, "certificate %s does not say which server issued it", id);
 	if (st == CL_OK) {
+		/* the record's server, user and store; its identity comes from the record too
+		 * (enroll-renew.c), so nothing here can point the renewal anywhere else */
 		link.action = CL_LINK_RENEW;
 		cl_flow_copy(link.host, sizeof(link.host), fd.cert->server_host);
 		link.port = (unsigned)fd.cert->server_port;
 		cl_flow_copy(link.user, sizeof(link.user), fd.cert->user);
 		cl_flow_copy(link.serial, sizeof(link.serial), fd.cert->serial);
 		link.store = fd.store;
-		if (fd.app && fd.app->ca_fingerprint)
-			link.has_ca_fp =
-			    cl_fp_parse(fd.app->ca_fingerprint, strlen(fd.app->ca_fingerprint), link.ca_fp);
 		o.link = &link;
 		o.store = fd.store;
 		o.renew = true;
+		o.renew_fingerprint = fd.cert->fingerprint;
 		st = cl_enroll_run(&o, result, err);
 	}
 	found_free(&fd);
@@ -265,20 +291,12 @@ struct delete_ctx {
 static enum cl_status delete_records(struct cl_records *rec, void *data, struct cl_error *err)
 {
 	struct delete_ctx *c = data;
-	struct cl_application *app = cl_records_find_application(rec, c->id);
-	struct cl_certificate *cert = app ? NULL : cl_records_find_certificate(rec, c->id);
-	struct forget_ctx fc = { NULL };
-	enum cl_status st = CL_OK;
+	struct cl_application *app = NULL;
+	struct cl_certificate *cert = NULL;
+	enum cl_status st = cl_records_resolve(rec, c->id, &app, &cert, err);
 
-	if (cert) {
-		fc.serial = cert->serial;
-		if (cert->application)
-			app = cl_records_find_application(rec, cert->application);
-		st = forget_cert(rec, &fc, err);
-	} else if (app && app->serial && cl_records_find_certificate(rec, app->serial)) {
-		fc.serial = app->serial;
-		st = forget_cert(rec, &fc, err);
-	}
+	if (st == CL_OK && cert)
+		st = forget_one(rec, cert, err);
 	if (st == CL_OK && app) {
 		snprintf(c->app_id, sizeof(c->app_id), "%s", app->id);
 		cl_records_remove_application(rec, app->id);

@@ -116,8 +116,8 @@ static enum cl_status stage_meta(struct cl_flow *f, const char *dir, const struc
 	bool has_ca = false;
 	char *text;
 	enum cl_status st;
+	enum cl_http_trust how = cl_http_trust_source(f->http, sha, &has_ca);
 
-	cl_http_trust_source(f->http, sha, &has_ca);
 	if (has_ca)
 		cl_fp_format_hex(sha, fp);
 	if (!m || !cJSON_AddStringToObject(m, "host", f->host) ||
@@ -125,8 +125,13 @@ static enum cl_status stage_meta(struct cl_flow *f, const char *dir, const struc
 	    !cJSON_AddStringToObject(m, "server_id", f->server_id) ||
 	    !cJSON_AddStringToObject(m, "service_name", f->service_name) ||
 	    !cJSON_AddStringToObject(m, "ca_sha256", fp) ||
-	    !cJSON_AddStringToObject(m, "renewal_of", f->renewal_of) || !add_anchor_consents(m, anchors, n) ||
-	    !(text = cJSON_PrintUnformatted(m))) {
+	    !cJSON_AddStringToObject(m, "renewal_of", f->renewal_of) ||
+	    !cJSON_AddStringToObject(m, "server_trust",
+	                             how == CL_HTTP_TRUST_PIN ? "pin"
+	                             : how == CL_HTTP_TRUST_PERSON || how == CL_HTTP_TRUST_REMEMBERED
+	                                 ? "person"
+	                                 : "system") ||
+	    !add_anchor_consents(m, anchors, n) || !(text = cJSON_PrintUnformatted(m))) {
 		cJSON_Delete(m);
 		return cl_error_set(err, CL_E_LOCAL, "out of memory");
 	}
@@ -226,7 +231,7 @@ struct staged_parsed {
 	X509 *cert;
 	STACK_OF(X509) * chain;
 	STACK_OF(X509) * trust;
-	char host[256], user[65], server_id[65], service[129], ca_sha256[65], renewal_of[41];
+	char host[256], user[65], server_id[65], service[129], ca_sha256[65], renewal_of[41], server_trust[8];
 	int port;
 	struct staged_consent consents[CL_ENROLL_ANCHORS_MAX];
 	size_t n_consents;
@@ -314,6 +319,17 @@ static enum cl_status parse_meta(const struct cl_staged *s, struct staged_parsed
 		st = meta_string(m, "ca_sha256", 64, p->ca_sha256, sizeof(p->ca_sha256), err);
 	if (st == CL_OK)
 		st = meta_string(m, "renewal_of", 40, p->renewal_of, sizeof(p->renewal_of), err);
+	/* how the server's identity was established; a flow from before it was staged says nothing, which
+	 * counts as what the CA fingerprint implies */
+	if (st == CL_OK && cJSON_GetObjectItemCaseSensitive(m, "server_trust"))
+		st = meta_string(m, "server_trust", 6, p->server_trust, sizeof(p->server_trust), err);
+	if (st == CL_OK && !p->server_trust[0])
+		snprintf(p->server_trust, sizeof(p->server_trust), "%s", p->ca_sha256[0] ? "pin" : "system");
+	if (st == CL_OK && (strcmp(p->server_trust, "system") == 0) != !p->ca_sha256[0])
+		st = cl_error_set(err, CL_E_LOCAL, "staged meta.json: server_trust and ca_sha256 disagree");
+	if (st == CL_OK && strcmp(p->server_trust, "system") != 0 && strcmp(p->server_trust, "pin") != 0 &&
+	    strcmp(p->server_trust, "person") != 0)
+		st = cl_error_set(err, CL_E_LOCAL, "staged meta.json: bad server_trust");
 	if (st == CL_OK)
 		st = parse_consents(m, p, err);
 	cJSON_Delete(m);
@@ -419,7 +435,8 @@ static enum cl_status record_staged(struct cl_records *rec, void *data, struct c
 		st = cl_records_set_string(&app->serial, c->info->serial, err);
 	if (st == CL_OK)
 		st = cl_flow_record_certificate(rec, c->info, c->p->host, c->p->port, c->p->user, app->id,
-		                                c->locs, err);
+		                                c->p->server_trust,
+		                                c->p->ca_sha256[0] ? c->p->ca_sha256 : NULL, c->locs, err);
 	return st;
 }
 
@@ -427,10 +444,11 @@ enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct c
                                         struct cl_error *err)
 {
 	struct staged_parsed p;
-	struct cl_locations locs = { NULL, 0 };
+	struct cl_locations locs = { NULL, 0 }, installed = { NULL, 0 };
 	struct cl_certinfo info;
 	struct record_ctx c = { &p, &info, &locs };
-	char nickname[128];
+	struct cl_records *rec = NULL;
+	char nickname[160];
 	enum cl_status st;
 	int i;
 
@@ -441,13 +459,25 @@ enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct c
 		st = parse_staged(staged, &p, err);
 	if (st == CL_OK)
 		st = cl_certinfo_get(p.cert, &info, err);
+	/* another certificate with this issuer and serial: refused before anything is written */
+	if (st == CL_OK)
+		st = cl_records_load(CL_STORE_COMPUTER, &rec, err);
+	if (st == CL_OK)
+		st = cl_flow_check_clash(rec, &info, err);
+	cl_records_free(rec);
 	/* never a trust anchor here: each has its own command and polkit action (cl_enroll_trust_staged()) */
 	if (st == CL_OK) {
-		snprintf(nickname, sizeof(nickname), "certlink %.64s %s", p.host, info.serial);
-		st = cl_store_install(CL_STORE_COMPUTER, p.key, p.cert, p.chain, nickname, &locs, err);
+		snprintf(nickname, sizeof(nickname), "certlink %.64s %s (%.8s)", p.host, info.serial,
+		         info.sha256);
+		st = cl_store_install(CL_STORE_COMPUTER, p.key, p.cert, p.chain, nickname, &installed, err);
 	}
-	if (st == CL_OK)
-		st = cl_records_update(CL_STORE_COMPUTER, record_staged, &c, err);
+	if (st == CL_OK) {
+		st = cl_locations_append(&locs, &installed, err);
+		if (st == CL_OK)
+			st = cl_records_update(CL_STORE_COMPUTER, record_staged, &c, err);
+		if (st != CL_OK) /* not recorded: nothing of this install may stay behind */
+			cl_store_undo_install(&installed, NULL, NULL);
+	}
 	if (st == CL_OK) {
 		result->store = CL_STORE_COMPUTER;
 		result->not_after = (time_t)info.not_after;
@@ -463,6 +493,7 @@ enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct c
 				             locs.items[i].path);
 	}
 	cl_locations_clear(&locs);
+	cl_locations_clear(&installed);
 	staged_parsed_free(&p);
 	if (st != CL_OK)
 		cl_error_prefix(err, "installing into the computer store");

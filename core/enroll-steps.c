@@ -93,7 +93,9 @@ enum cl_status cl_flow_connect(struct cl_flow *f, struct cl_error *err)
 	cfg.remember_file = remember;
 	cfg.remember_dir_mode = cl_paths_store_dir_mode(f->rec_store);
 	cfg.system_ca_file = getenv("CERTLINK_SYSTEM_CA_FILE");
-	cfg.ask = f->opts->ask ? ask_trust : NULL;
+	/* A certificate enrolled with a server the system trusts is renewed only with a server the system
+	 * trusts: no question that would let a look-alike in. */
+	cfg.ask = f->opts->ask && !f->renewal_system ? ask_trust : NULL;
 	cfg.ask_data = f;
 	cfg.opts.no_proxy = f->opts->no_proxy;
 	cfg.opts.max_attempts = f->opts->max_attempts;

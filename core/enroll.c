@@ -1,13 +1,13 @@
-/* certlink core: the enrollment flow's driver (cl_enroll_run) and the helpers its steps share.
+/* certlink core: the enrollment flow's driver (cl_enroll_run).
  *
- * The steps live in enroll-steps.c (connect, apply, wait for approval) and enroll-activate.c (activate, key,
- * SCEP, install). This file decides which steps a run needs: it finds a recorded application to resume,
- * applies the renewal rule, and walks the application from its recorded state to "installed".
+ * The steps live in enroll-steps.c (connect, apply, wait for approval), enroll-activate.c (activate, key,
+ * SCEP) and enroll-install.c (install); enroll-renew.c decides which certificate a renewal replaces and
+ * whether this run may; what they all share is in enroll-flow.c. This file decides which steps a run needs:
+ * it finds a recorded application to resume, applies the renewal rule, asks before a renewal, and walks the
+ * application from its recorded state to "installed".
  */
 #include "enroll-private.h"
 
-#include <libintl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,110 +19,6 @@
 #include "secret.h"
 #include "settings.h"
 #include "store.h"
-
-const char *cl_stage_name(enum cl_stage stage)
-{
-	static const char *const names[] = {
-		[CL_STAGE_CHECK_LINK] = "Checking the link",
-		[CL_STAGE_CONNECT] = "Connecting",
-		[CL_STAGE_APPLY] = "Applying",
-		[CL_STAGE_WAIT_APPROVAL] = "Waiting for approval",
-		[CL_STAGE_ACTIVATE] = "Activating",
-		[CL_STAGE_INSTALL] = "Installing",
-		[CL_STAGE_DONE] = "Done",
-	};
-
-	if ((unsigned)stage < sizeof(names) / sizeof(names[0]))
-		return names[stage];
-	return "";
-}
-
-void cl_flow_progress(struct cl_flow *f, enum cl_stage stage, const char *fmt, ...)
-{
-	char detail[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	/* Translated like error messages (core/error.c); the front end has bound the domain. */
-	vsnprintf(detail, sizeof(detail), dgettext("certlink", fmt), ap);
-	va_end(ap);
-	if (f->opts->progress)
-		f->opts->progress(f->opts->user_data, stage, detail);
-	cl_flow_log(f, "%s: %s", cl_stage_name(stage), detail);
-}
-
-void cl_flow_log(struct cl_flow *f, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	if (!f->opts->debug || !f->opts->log_fn)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	f->opts->log_fn(f->opts->user_data, line);
-}
-
-bool cl_flow_cancelled(const struct cl_flow *f, struct cl_error *err)
-{
-	if (!cl_cancel_requested(f->opts->cancel))
-		return false;
-	cl_error_set(err, CL_E_CANCELLED, "cancelled");
-	return true;
-}
-
-enum cl_status cl_flow_ask(struct cl_flow *f, struct cl_question *q, struct cl_error *err)
-{
-	enum cl_status st;
-
-	if (!f->opts->ask)
-		return cl_error_set(err, CL_E_LOCAL, "a question needs an answer but this run cannot ask");
-	q->host = f->host;
-	q->port = (int)f->port;
-	q->service_name = f->service_name[0] ? f->service_name : f->host;
-	st = f->opts->ask(f->opts->user_data, q);
-	if (st == CL_E_CANCELLED || cl_cancel_requested(f->opts->cancel))
-		return cl_error_set(err, CL_E_CANCELLED, "cancelled");
-	if (st != CL_OK)
-		return cl_error_set(err, st, "the question was not answered");
-	return CL_OK;
-}
-
-void cl_flow_init(struct cl_flow *f, const struct cl_enroll_opts *opts, struct cl_enroll_result *result)
-{
-	memset(f, 0, sizeof(*f));
-	f->opts = opts;
-	f->result = result;
-	memset(result, 0, sizeof(*result));
-	f->state = CL_APP_NEW;
-}
-
-void cl_flow_free(struct cl_flow *f)
-{
-	cl_keygen_discard(&f->keygen);
-	cl_http_free(f->http);
-	OPENSSL_cleanse(f->password, sizeof(f->password));
-	OPENSSL_cleanse(f->token, sizeof(f->token));
-	cl_secret_free(f->secret, f->secret_len);
-	EVP_PKEY_free(f->key);
-	EVP_PKEY_free(f->old_key);
-	X509_free(f->old_cert);
-	X509_free(f->cert);
-	X509_free(f->ca);
-	sk_X509_pop_free(f->chain, X509_free);
-	sk_X509_pop_free(f->trust, X509_free);
-	memset(f, 0, sizeof(*f));
-}
-
-void cl_flow_copy(char *dst, size_t size, const char *src)
-{
-	size_t n = src ? strnlen(src, size - 1) : 0;
-
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 #define copy cl_flow_copy
 
@@ -165,8 +61,6 @@ static enum cl_status flow_setup(struct cl_flow *f, struct cl_error *err)
 		f->pwless = l->pwless;
 		copy(f->token, sizeof(f->token), l->token);
 		copy(f->code, sizeof(f->code), o->code ? o->code : l->code);
-		if (l->action == CL_LINK_RENEW)
-			copy(f->renewal_of, sizeof(f->renewal_of), l->serial);
 	} else {
 		if (!o->host || !o->host[0])
 			return cl_error_set(err, CL_E_LOCAL, "no server given");
@@ -185,6 +79,12 @@ static enum cl_status flow_setup(struct cl_flow *f, struct cl_error *err)
 		copy(f->password, sizeof(f->password), o->password);
 		f->have_password = true;
 	}
+	/* A renew link names a certificate: it must be one of this server's, and its store is the store. */
+	if (l && l->action == CL_LINK_RENEW) {
+		st = cl_flow_renewal_from_link(f, l->serial, o->renew_fingerprint, f->store, err);
+		if (st != CL_OK)
+			return st;
+	}
 	if (f->store == CL_STORE_ASK && o->ask) {
 		memset(&q, 0, sizeof(q));
 		q.kind = CL_ASK_STORE;
@@ -200,8 +100,9 @@ static enum cl_status flow_setup(struct cl_flow *f, struct cl_error *err)
 	return flow_choose_records(f, err);
 }
 
-/* The zero-touch renewal rule: a valid certificate for this server, user and store is renewed inside the
- * notification window, and otherwise left alone (CL_E_NOT_DUE) without contacting the server. */
+/* The zero-touch renewal rule: a valid certificate for this server (host, port, and when the run pins a CA,
+ * that CA), user and store is renewed inside the notification window, and otherwise left alone
+ * (CL_E_NOT_DUE) without contacting the server. */
 static enum cl_status flow_renewal_rule(struct cl_flow *f, struct cl_records *rec, struct cl_error *err)
 {
 	const struct cl_enroll_opts *o = f->opts;
@@ -216,7 +117,7 @@ static enum cl_status flow_renewal_rule(struct cl_flow *f, struct cl_records *re
 	for (i = 0; i < rec->n_certs; i++) {
 		struct cl_certificate *c = rec->certs[i];
 
-		if (!c->server_host || strcmp(c->server_host, f->host) != 0 || c->server_port != (int)f->port)
+		if (!cl_flow_renewal_matches(f, rec, c))
 			continue;
 		if (f->user[0] && (!c->user || strcmp(c->user, f->user) != 0))
 			continue;
@@ -236,10 +137,21 @@ static enum cl_status flow_renewal_rule(struct cl_flow *f, struct cl_records *re
 		    err, CL_E_NOT_DUE,
 		    "certificate %s is valid for %ld more days; renewal starts %ld days before expiry",
 		    best->serial, (long)((best->not_after - now) / 86400), days);
-	copy(f->renewal_of, sizeof(f->renewal_of), best->serial);
-	if (!f->user[0])
-		copy(f->user, sizeof(f->user), best->user);
-	return CL_OK;
+	return cl_flow_renewal_target(f, rec, best, err);
+}
+
+/* May this run resume APP? A run that renews resumes only an application renewing the same certificate. */
+static bool renews_the_same(const struct cl_flow *f, const struct cl_application *app)
+{
+	char a[41], b[41];
+
+	if (!f->renewal_of[0])
+		return true;
+	if (!app->renewal_of || !cl_records_normalize_serial(app->renewal_of, a) ||
+	    !cl_records_normalize_serial(f->renewal_of, b) || strcmp(a, b) != 0)
+		return false;
+	return !f->renewal_fp[0] || !app->renewal_of_fingerprint ||
+	       strcmp(app->renewal_of_fingerprint, f->renewal_fp) == 0;
 }
 
 /* Find an application this run should resume instead of applying again. */
@@ -265,9 +177,11 @@ static enum cl_status flow_find_resume(struct cl_flow *f, struct cl_error *err)
 		cl_records_free(rec);
 		return cl_flow_record_drop(f, stale, err);
 	}
-	if (app && (!f->renewal_of[0] || (app->renewal_of && strcmp(app->renewal_of, f->renewal_of) == 0))) {
+	if (app && renews_the_same(f, app)) {
 		cl_flow_log(f, "resuming application %s (%s)", app->id, cl_app_state_name(app->state));
 		st = cl_flow_record_load(f, app, err);
+		if (st == CL_OK)
+			st = cl_flow_renewal_resumed(f, app, err);
 	}
 	cl_records_free(rec);
 	return st;
@@ -306,8 +220,16 @@ enum cl_status cl_enroll_run(const struct cl_enroll_opts *opts, struct cl_enroll
 	st = flow_setup(&f, err);
 	if (st == CL_OK)
 		st = flow_find_resume(&f, err);
+	/* the person sees what a renewal replaces before anything leaves this computer */
+	if (st == CL_OK)
+		st = cl_flow_renewal_confirm(&f, err);
+	/* a renewal signs with the current key: one that cannot be read stops here, before any contact */
+	if (st == CL_OK)
+		st = cl_flow_renewal_load(&f, err);
 	if (st == CL_OK)
 		st = cl_flow_connect(&f, err);
+	if (st == CL_OK)
+		st = cl_flow_renewal_check_server(&f, err);
 	if (st == CL_OK)
 		st = flow_walk(&f, err);
 	if (st != CL_OK && st != CL_E_NOT_DUE && f.app_id[0]) {

@@ -35,14 +35,17 @@ enum cl_stage {
 const char *cl_stage_name(enum cl_stage stage); /* English, untranslated; front ends translate */
 
 enum cl_question_kind {
-	CL_ASK_TRUST_SERVER, /* the server's identity is not established: show host, fingerprint, issuer */
-	CL_ASK_TRUST_CA,     /* install this CA as a trust anchor (trusted for everything, by the person or,
-	                        with store = computer, by every user)? show fingerprint and subject. The
-	                        answer is trust: CL_TRUST_NO (the default) keeps it out and the run goes on */
-	CL_ASK_STORE,        /* the link names no store: user or computer */
-	CL_ASK_CREDENTIALS,  /* user ID and password (user may be pre-filled from the link) */
-	CL_ASK_FIELDS,       /* invitation code, e-mail, reason, device note, as the server asks; store and
-	                        user are filled in to show what the application will name */
+	CL_ASK_TRUST_SERVER,  /* the server's identity is not established: show host, fingerprint, issuer */
+	CL_ASK_TRUST_CA,      /* install this CA as a trust anchor (trusted for everything, by the person or,
+	                         with store = computer, by every user)? show fingerprint and subject. The
+	                         answer is trust: CL_TRUST_NO (the default) keeps it out and the run goes on */
+	CL_ASK_STORE,         /* the link names no store: user or computer */
+	CL_ASK_CREDENTIALS,   /* user ID and password (user may be pre-filled from the link) */
+	CL_ASK_FIELDS,        /* invitation code, e-mail, reason, device note, as the server asks; store and
+	                         user are filled in to show what the application will name */
+	CL_ASK_CONFIRM_RENEW, /* renew this certificate? Shows what will be replaced: subject, issuer, serial,
+	                         fingerprint, expiry, current key, whether the key is new, store, server and
+	                         user. Asked before the server is contacted; CL_OK is yes. */
 };
 
 enum cl_trust_answer {
@@ -69,6 +72,13 @@ struct cl_question {
 	enum cl_field_use use_code, use_email, use_reason, use_device_note;
 	const char *device_note_label;
 	const char *error_hint; /* why we ask again ("User ID or password is incorrect."), or NULL */
+	/* CL_ASK_CONFIRM_RENEW: the certificate that will be replaced (subject, issuer and fingerprint above;
+	 * store and user below, as shown) */
+	const char *serial;
+	time_t not_after;
+	const char *key_type; /* "rsa", "ec", or NULL when not recorded */
+	int key_bits;
+	bool new_key; /* a new key replaces the current one; false: the current key is kept */
 	/* answers (store is also shown, for CL_ASK_TRUST_CA: whose trust it would change) */
 	enum cl_trust_answer trust;
 	enum cl_store_kind store;
@@ -95,8 +105,11 @@ struct cl_enroll_opts {
 	bool force_new;   /* enroll even when a valid certificate exists */
 	bool cn_override; /* CN = computer name (computer store) or login user (user store) */
 	bool no_proxy;
-	bool reuse_key;       /* renew with the existing key */
-	bool renew;           /* renew the existing certificate for server+user+store */
+	bool reuse_key; /* renew with the existing key */
+	bool renew;     /* renew the existing certificate for server+user+store */
+	/* The certificate a renewal replaces, by SHA-256 fingerprint (64 hex), when a renew link's serial is
+	 * not enough (cl_enroll_renew() sets it: two CAs can issue one serial). NULL: the link's serial. */
+	const char *renew_fingerprint;
 	int approval_timeout; /* seconds to wait for approval; 0: the server's approval_poll.timeout */
 	int notify_days;      /* renewal window for the "not due" rule; 0: settings (default 14) */
 	int max_attempts; /* tries per request on connection failures, 429 and 503; 0: 6 (docs/protocol.md) */
@@ -164,11 +177,17 @@ enum cl_status cl_enroll_run(const struct cl_enroll_opts *opts, struct cl_enroll
                              struct cl_error *err);
 
 /* Operations on recorded applications and certificates (manager window, command line). `id` is the local
- * record id or a certificate serial. Options supply callbacks, cancel token and proxy switch. */
+ * record id, a certificate serial or the start (8 hex digits or more) of a certificate's SHA-256
+ * fingerprint; an id that names several certificates (two CAs can issue one serial) is refused with code
+ * "ambiguous" and a message listing them (records.h cl_records_resolve()). Options supply callbacks, cancel
+ * token and proxy switch. */
 enum cl_status cl_enroll_activate(const char *id, const struct cl_enroll_opts *opts,
                                   struct cl_enroll_result *result, struct cl_error *err);
 enum cl_status cl_enroll_withdraw(const char *id, const struct cl_enroll_opts *opts, struct cl_error *err);
 enum cl_status cl_enroll_reapply(const char *id, const struct cl_enroll_opts *opts, struct cl_error *err);
+/* Renew a certificate at the server that issued it, proven by the identity recorded at enrollment (the same
+ * CA, or system trust); with opts->ask the person confirms first (CL_ASK_CONFIRM_RENEW). The old
+ * certificate is removed only once the new one is installed and recorded. */
 enum cl_status cl_enroll_renew(const char *id, const struct cl_enroll_opts *opts,
                                struct cl_enroll_result *result, struct cl_error *err);
 /* Remove a certificate from every place it was installed, and its record. */

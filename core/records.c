@@ -3,6 +3,7 @@
 #include "fileio.h"
 #include "jsonfile.h"
 
+#include <libintl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,7 @@ static void app_free(struct cl_application *a)
 	free(a->client_request_id);
 	free(a->server_id);
 	free(a->renewal_of);
+	free(a->renewal_of_fingerprint);
 	free(a->transaction_id);
 	free(a->serial);
 	free(a->last_error);
@@ -81,6 +83,8 @@ static void cert_free(struct cl_certificate *c)
 	free(c->application);
 	free(c->server_host);
 	free(c->user);
+	free(c->server_trust);
+	free(c->server_ca_fingerprint);
 	cl_locations_clear(&c->locations);
 	free(c);
 }
@@ -227,6 +231,32 @@ bool cl_records_normalize_serial(const char *in, char out[41])
 	return true;
 }
 
+/* A SHA-256 fingerprint in any usual spelling (case, ':' separators) as 64 lowercase hex digits; with
+ * PREFIX_OK, 8 to 64 digits (a prefix a person typed). */
+static bool normalize_hex(const char *in, char out[65], bool prefix_ok)
+{
+	size_t n = 0;
+
+	for (; in && *in; in++) {
+		char c = *in;
+
+		if (c == ':')
+			continue;
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) || n == 64)
+			return false;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return prefix_ok ? n >= 8 : n == 64;
+}
+
+static bool normalize_fingerprint(const char *in, char out[65])
+{
+	return normalize_hex(in, out, false);
+}
+
 /* ---- changes ---- */
 
 struct cl_application *cl_records_add_application(struct cl_records *rec, struct cl_error *err)
@@ -265,23 +295,38 @@ oom:
 	return NULL;
 }
 
+/* Would a certificate with SERIAL (normalized) and FINGERPRINT (NULL: unknown) be the same record as C? */
+static bool same_certificate(const struct cl_certificate *c, const char *serial, const char *fingerprint)
+{
+	if (fingerprint && c->fingerprint)
+		return strcmp(fingerprint, c->fingerprint) == 0;
+	return strcmp(serial, c->serial) == 0; /* without both fingerprints a serial is all there is */
+}
+
 struct cl_certificate *cl_records_add_certificate(struct cl_records *rec, const char *serial,
-                                                  struct cl_error *err)
+                                                  const char *fingerprint, struct cl_error *err)
 {
 	struct cl_certificate *c;
-	char norm[41];
+	char norm[41], fp[65];
 
 	if (!cl_records_normalize_serial(serial, norm)) {
 		cl_error_set(err, CL_E_LOCAL, "\"%.48s\" is not a certificate serial number",
 		             serial ? serial : "");
 		return NULL;
 	}
-	if (cl_records_find_certificate(rec, norm)) {
-		cl_error_set(err, CL_E_LOCAL, "certificate %s is already recorded", norm);
+	if (fingerprint && !normalize_fingerprint(fingerprint, fp)) {
+		cl_error_set(err, CL_E_LOCAL, "\"%.80s\" is not a SHA-256 fingerprint", fingerprint);
 		return NULL;
 	}
+	for (size_t i = 0; i < rec->n_certs; i++) {
+		if (same_certificate(rec->certs[i], norm, fingerprint ? fp : NULL)) {
+			cl_error_set(err, CL_E_LOCAL, "certificate %s is already recorded", norm);
+			return NULL;
+		}
+	}
 	c = calloc(1, sizeof(*c));
-	if (!c || !(c->serial = strdup(norm)) || !push((void ***)&rec->certs, &rec->n_certs, c)) {
+	if (!c || !(c->serial = strdup(norm)) || (fingerprint && !(c->fingerprint = strdup(fp))) ||
+	    !push((void ***)&rec->certs, &rec->n_certs, c)) {
 		cert_free(c);
 		cl_error_set(err, CL_E_LOCAL, "out of memory");
 		return NULL;
@@ -303,14 +348,12 @@ bool cl_records_remove_application(struct cl_records *rec, const char *id)
 	return false;
 }
 
-bool cl_records_remove_certificate(struct cl_records *rec, const char *serial)
+bool cl_records_remove_certificate(struct cl_records *rec, const struct cl_certificate *cert)
 {
-	struct cl_certificate *c = cl_records_find_certificate(rec, serial);
-
-	for (size_t i = 0; c && i < rec->n_certs; i++) {
-		if (rec->certs[i] != c)
+	for (size_t i = 0; cert && i < rec->n_certs; i++) {
+		if (rec->certs[i] != cert)
 			continue;
-		cert_free(c);
+		cert_free(rec->certs[i]);
 		memmove(&rec->certs[i], &rec->certs[i + 1], (rec->n_certs - i - 1) * sizeof(rec->certs[0]));
 		rec->n_certs--;
 		return true;
@@ -374,6 +417,112 @@ struct cl_certificate *cl_records_find_certificate(const struct cl_records *rec,
 	return NULL;
 }
 
+struct cl_certificate *cl_records_find_certificate_fp(const struct cl_records *rec, const char *fingerprint)
+{
+	char fp[65];
+
+	if (!fingerprint || !normalize_fingerprint(fingerprint, fp))
+		return NULL;
+	for (size_t i = 0; i < rec->n_certs; i++)
+		if (str_eq(rec->certs[i]->fingerprint, fp))
+			return rec->certs[i];
+	return NULL;
+}
+
+struct cl_certificate *cl_records_find_certificate_of(const struct cl_records *rec, const char *app_id)
+{
+	for (size_t i = 0; app_id && i < rec->n_certs; i++)
+		if (str_eq(rec->certs[i]->application, app_id))
+			return rec->certs[i];
+	return NULL;
+}
+
+size_t cl_records_match_certificates(const struct cl_records *rec, const char *id,
+                                     struct cl_certificate **out, size_t max)
+{
+	char serial[41], prefix[65];
+	bool by_serial = cl_records_normalize_serial(id, serial);
+	bool by_fp = normalize_hex(id, prefix, true);
+	size_t n = 0;
+
+	for (size_t i = 0; id && i < rec->n_certs; i++) {
+		struct cl_certificate *c = rec->certs[i];
+		bool match =
+		    (by_serial && strcmp(c->serial, serial) == 0) ||
+		    (by_fp && c->fingerprint && strncmp(c->fingerprint, prefix, strlen(prefix)) == 0);
+
+		if (!match)
+			continue;
+		if (n < max)
+			out[n] = c;
+		n++;
+	}
+	return n;
+}
+
+#define AMBIGUOUS_LISTED 4
+
+enum cl_status cl_records_ambiguous(const char *id, struct cl_certificate *const *certs,
+                                    const enum cl_store_kind *stores, size_t n, struct cl_error *err)
+{
+	char list[CL_ERROR_MSG_MAX] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < n && i < AMBIGUOUS_LISTED && used < sizeof(list); i++) {
+		const struct cl_certificate *c = certs[i];
+		/* a piece of the message below, translated like it (core/error.c) */
+		int w = snprintf(list + used, sizeof(list) - used,
+		                 dgettext("certlink", "%s%.16s (serial %s, %s store, issued by %.80s)"),
+		                 i ? "; " : "", c->fingerprint ? c->fingerprint : "?", c->serial,
+		                 cl_store_kind_name(stores ? stores[i] : CL_STORE_USER),
+		                 c->issuer ? c->issuer : "?");
+
+		used += w > 0 ? (size_t)w : 0;
+	}
+	cl_error_set(err, CL_E_LOCAL,
+	             "\"%.64s\" names %zu certificates: %s; give the start of a fingerprint (at least 8 hex "
+	             "digits) to choose one",
+	             id, n, list);
+	cl_error_set_code(err, "ambiguous");
+	return CL_E_LOCAL;
+}
+
+enum cl_status cl_records_resolve(const struct cl_records *rec, const char *id, struct cl_application **app,
+                                  struct cl_certificate **cert, struct cl_error *err)
+{
+	struct cl_certificate *found[AMBIGUOUS_LISTED];
+	enum cl_store_kind stores[AMBIGUOUS_LISTED];
+	size_t n;
+
+	*app = cl_records_find_application(rec, id);
+	*cert = NULL;
+	if (*app) {
+		*cert = cl_records_find_certificate_of(rec, (*app)->id);
+		return CL_OK;
+	}
+	n = cl_records_match_certificates(rec, id, found, AMBIGUOUS_LISTED);
+	if (n > 1) {
+		for (size_t i = 0; i < AMBIGUOUS_LISTED; i++)
+			stores[i] = rec->store;
+		return cl_records_ambiguous(id, found, stores, n, err);
+	}
+	if (n == 1) {
+		*cert = found[0];
+		*app = cl_records_find_application(rec, found[0]->application);
+	}
+	return CL_OK;
+}
+
+const char *cl_certificate_server_ca(const struct cl_records *rec, const struct cl_certificate *cert)
+{
+	const struct cl_application *app;
+
+	if (cert->server_trust)
+		return cert->server_ca_fingerprint;
+	app = rec ? cl_records_find_application(rec, cert->application) : NULL;
+	return app ? app->ca_fingerprint : NULL;
+}
+
 bool cl_records_location_in_use(const struct cl_records *rec, const struct cl_location *loc,
                                 const struct cl_certificate *except)
 {
@@ -408,6 +557,7 @@ static cJSON *app_to_json(const struct cl_application *a)
 	    cl_jsonfile_add_time(o, "created", a->created) &&
 	    cl_jsonfile_add_time(o, "updated", a->updated) &&
 	    cl_jsonfile_add_string(o, "renewal_of", a->renewal_of) &&
+	    cl_jsonfile_add_string(o, "renewal_of_fingerprint", a->renewal_of_fingerprint) &&
 	    cl_jsonfile_add_string(o, "transaction_id", a->transaction_id) &&
 	    cl_jsonfile_add_string(o, "serial", a->serial) &&
 	    cl_jsonfile_add_string(o, "last_error", a->last_error))
@@ -431,8 +581,10 @@ static cJSON *cert_to_json(const struct cl_certificate *c)
 	    cl_jsonfile_add_string(o, "application", c->application) &&
 	    cl_jsonfile_add_string(o, "server_host", c->server_host) &&
 	    cl_jsonfile_add_int(o, "server_port", c->server_port) &&
-	    cl_jsonfile_add_string(o, "user", c->user) && cJSON_AddItemToObject(o, "locations", locs) &&
-	    cl_jsonfile_add_bool(o, "notify", c->notify) &&
+	    cl_jsonfile_add_string(o, "user", c->user) &&
+	    cl_jsonfile_add_string(o, "server_trust", c->server_trust) &&
+	    cl_jsonfile_add_string(o, "server_ca_fingerprint", c->server_ca_fingerprint) &&
+	    cJSON_AddItemToObject(o, "locations", locs) && cl_jsonfile_add_bool(o, "notify", c->notify) &&
 	    cl_jsonfile_add_time(o, "last_notified", c->last_notified))
 		return o;
 	if (!o || !cJSON_GetObjectItem(o, "locations"))
@@ -507,6 +659,8 @@ static enum cl_status app_from_json(const cJSON *o, enum cl_store_kind kind, str
 	    cl_jsonfile_get_time(o, "created", true, &a->created, err) != CL_OK ||
 	    cl_jsonfile_get_time(o, "updated", true, &a->updated, err) != CL_OK ||
 	    cl_jsonfile_get_string(o, "renewal_of", 40, false, &a->renewal_of, err) != CL_OK ||
+	    cl_jsonfile_get_string(o, "renewal_of_fingerprint", 64, false, &a->renewal_of_fingerprint, err) !=
+	        CL_OK ||
 	    cl_jsonfile_get_string(o, "transaction_id", 128, false, &a->transaction_id, err) != CL_OK ||
 	    cl_jsonfile_get_string(o, "serial", 40, false, &a->serial, err) != CL_OK ||
 	    cl_jsonfile_get_string(o, "last_error", CL_ERROR_MSG_MAX, false, &a->last_error, err) != CL_OK)
@@ -525,6 +679,8 @@ static enum cl_status app_from_json(const cJSON *o, enum cl_store_kind kind, str
 		cl_error_set(err, CL_E_LOCAL, "client_request_id is not a UUID");
 	else if (a->ca_fingerprint && !is_hex(a->ca_fingerprint, 64))
 		cl_error_set(err, CL_E_LOCAL, "ca_fingerprint is not 64 lowercase hex digits");
+	else if (a->renewal_of_fingerprint && !is_hex(a->renewal_of_fingerprint, 64))
+		cl_error_set(err, CL_E_LOCAL, "renewal_of_fingerprint is not 64 lowercase hex digits");
 	else if (a->server_id && !valid_id(a->server_id))
 		cl_error_set(err, CL_E_LOCAL, "invalid server_id");
 	else {
@@ -557,6 +713,9 @@ static enum cl_status cert_from_json(const cJSON *o, struct cl_certificate *c, s
 	    cl_jsonfile_get_string(o, "application", 64, false, &c->application, err) != CL_OK ||
 	    get_server(o, &c->server_host, &c->server_port, false, err) != CL_OK ||
 	    cl_jsonfile_get_string(o, "user", 256, false, &c->user, err) != CL_OK ||
+	    cl_jsonfile_get_string(o, "server_trust", 16, false, &c->server_trust, err) != CL_OK ||
+	    cl_jsonfile_get_string(o, "server_ca_fingerprint", 64, false, &c->server_ca_fingerprint, err) !=
+	        CL_OK ||
 	    cl_jsonfile_get_bool(o, "notify", false, &c->notify, err) != CL_OK ||
 	    cl_jsonfile_get_time(o, "last_notified", false, &c->last_notified, err) != CL_OK)
 		return CL_E_LOCAL;
@@ -565,6 +724,14 @@ static enum cl_status cert_from_json(const cJSON *o, struct cl_certificate *c, s
 		return cl_error_set(err, CL_E_LOCAL, "serial must be lowercase hex without leading zeros");
 	if (c->fingerprint && !is_hex(c->fingerprint, 64))
 		return cl_error_set(err, CL_E_LOCAL, "fingerprint is not 64 lowercase hex digits");
+	if (c->server_trust && strcmp(c->server_trust, "system") != 0 &&
+	    strcmp(c->server_trust, "pin") != 0 && strcmp(c->server_trust, "person") != 0)
+		return cl_error_set(err, CL_E_LOCAL, "server_trust must be system, pin or person");
+	if (c->server_ca_fingerprint && !is_hex(c->server_ca_fingerprint, 64))
+		return cl_error_set(err, CL_E_LOCAL, "server_ca_fingerprint is not 64 lowercase hex digits");
+	/* a CA exactly when the identity rested on one */
+	if (!!c->server_ca_fingerprint != (c->server_trust && strcmp(c->server_trust, "system") != 0))
+		return cl_error_set(err, CL_E_LOCAL, "server_trust and server_ca_fingerprint do not agree");
 	locs = cJSON_GetObjectItemCaseSensitive(o, "locations");
 	if (locs && !cJSON_IsNull(locs) && cl_locations_from_json(locs, &c->locations, err) != CL_OK)
 		return CL_E_LOCAL;
@@ -653,9 +820,11 @@ enum cl_status cl_records_from_json(const cJSON *json, enum cl_store_kind kind, 
 			cl_error_prefix(err, "certificate %zu", i);
 			goto fail;
 		}
-		if (cl_records_find_certificate(rec, c->serial) != c) {
-			cl_error_set(err, CL_E_LOCAL, "certificate %s appears twice", c->serial);
-			goto fail;
+		for (size_t k = 0; k + 1 < rec->n_certs; k++) {
+			if (same_certificate(rec->certs[k], c->serial, c->fingerprint)) {
+				cl_error_set(err, CL_E_LOCAL, "certificate %s appears twice", c->serial);
+				goto fail;
+			}
 		}
 		i++;
 	}

@@ -54,11 +54,13 @@ struct cl_application {
 	char *client_request_id; /* UUID generated before apply is sent (idempotent retry) */
 	char *server_id;         /* the server's application id, NULL until applied */
 	enum cl_app_state state;
-	int64_t created, updated; /* Unix time */
-	char *renewal_of;         /* serial being renewed, or NULL */
-	char *transaction_id;     /* SCEP transactionID once activated, or NULL */
-	char *serial;             /* serial of the issued certificate, or NULL */
-	char *last_error;         /* last failure message, or NULL */
+	int64_t created, updated;     /* Unix time */
+	char *renewal_of;             /* serial being renewed (what the server knows it by), or NULL */
+	char *renewal_of_fingerprint; /* SHA-256 of the certificate being renewed (what this computer
+	                               * knows it by: serials repeat across CAs), or NULL */
+	char *transaction_id;         /* SCEP transactionID once activated, or NULL */
+	char *serial;                 /* serial of the issued certificate, or NULL */
+	char *last_error;             /* last failure message, or NULL */
 };
 
 struct cl_certificate {
@@ -73,6 +75,12 @@ struct cl_certificate {
 	char *server_host; /* where to renew it, or NULL */
 	int server_port;
 	char *user; /* user ID at the server, or NULL */
+	/* How the server's identity was established when this certificate was enrolled, so that only the same
+	 * server renews it: "system" (system trust or certlink's trust), "pin" (the link's CA fingerprint) or
+	 * "person" (the person trusted the server's CA), and for pin and person the SHA-256 of that CA (64
+	 * lowercase hex). NULL in records written before certlink kept them (cl_certificate_server_ca()). */
+	char *server_trust;
+	char *server_ca_fingerprint;
 	struct cl_locations locations;
 	bool notify;           /* expiry notifications for this certificate (default on) */
 	int64_t last_notified; /* Unix time of the last expiry notification, 0 for never */
@@ -104,12 +112,15 @@ enum cl_status cl_records_update(enum cl_store_kind kind, cl_records_fn fn, void
 /* Add an application with a fresh local id and client_request_id, state "new", created = updated = now,
  * store = REC's. Returns it (owned by REC) or NULL with err set. */
 struct cl_application *cl_records_add_application(struct cl_records *rec, struct cl_error *err);
-/* Add a certificate for SERIAL (normalized), notify on. Replaces nothing: an existing serial is an error. */
+/* Add a certificate for SERIAL (normalized) with FINGERPRINT (its SHA-256, 64 lowercase hex; NULL only for
+ * tests of old records), notify on. Certificates are keyed by fingerprint, since two CAs can issue the
+ * same serial: the same fingerprint twice is an error, and so is a serial that is already recorded when
+ * either certificate has no fingerprint to tell them apart. */
 struct cl_certificate *cl_records_add_certificate(struct cl_records *rec, const char *serial,
-                                                  struct cl_error *err);
+                                                  const char *fingerprint, struct cl_error *err);
 /* Remove and free; false when not found. */
 bool cl_records_remove_application(struct cl_records *rec, const char *id);
-bool cl_records_remove_certificate(struct cl_records *rec, const char *serial);
+bool cl_records_remove_certificate(struct cl_records *rec, const struct cl_certificate *cert);
 
 /* Set the state, stamp `updated`, and set or clear last_error (copied; NULL clears). */
 enum cl_status cl_application_set_state(struct cl_application *app, enum cl_app_state state,
@@ -123,8 +134,33 @@ struct cl_application *cl_records_find_application(const struct cl_records *rec,
 struct cl_application *cl_records_find_application_for(const struct cl_records *rec, const char *host,
                                                        int port, const char *user, enum cl_store_kind store,
                                                        bool open_only);
-/* SERIAL in any usual spelling: case, leading zeros and ':' separators do not matter. */
+/* The first certificate with SERIAL in any usual spelling (case, leading zeros and ':' separators do not
+ * matter). Serials repeat across CAs: code that acts on one certificate finds it by fingerprint, or by
+ * cl_records_resolve() for what a person typed. */
 struct cl_certificate *cl_records_find_certificate(const struct cl_records *rec, const char *serial);
+/* The certificate with this SHA-256 fingerprint (64 hex digits, any case, ':' allowed). */
+struct cl_certificate *cl_records_find_certificate_fp(const struct cl_records *rec, const char *fingerprint);
+/* The certificate application APP_ID produced (its `application` member). */
+struct cl_certificate *cl_records_find_certificate_of(const struct cl_records *rec, const char *app_id);
+/* The certificates ID names: its serial in any usual spelling, or a prefix of at least 8 hex digits of its
+ * SHA-256 fingerprint (':' allowed). Puts up to MAX of them into OUT and returns how many there are. */
+size_t cl_records_match_certificates(const struct cl_records *rec, const char *id,
+                                     struct cl_certificate **out, size_t max);
+/* What ID names in REC, as a person or a front end gives it: a local application id, or one certificate as
+ * cl_records_match_certificates() finds it. CL_OK with *app and *cert set (the certificate's application
+ * too, when recorded), both NULL when ID names nothing. CL_E_LOCAL with code "ambiguous" and a message
+ * listing the certificates (fingerprint, serial, issuer) when ID names more than one: nothing is guessed. */
+enum cl_status cl_records_resolve(const struct cl_records *rec, const char *id, struct cl_application **app,
+                                  struct cl_certificate **cert, struct cl_error *err);
+/* The ambiguity error for ID naming the N certificates CERTS (in stores STORES): code "ambiguous", a
+ * message that names each by fingerprint prefix, serial and issuer and says to give a fingerprint. */
+enum cl_status cl_records_ambiguous(const char *id, struct cl_certificate *const *certs,
+                                    const enum cl_store_kind *stores, size_t n, struct cl_error *err);
+/* The CA a certificate's server identity rests on (64 hex) or NULL when it rests on system trust. Reads
+ * server_ca_fingerprint, or for records written before it was kept, the CA recorded with the certificate's
+ * application (REC is the document holding it); without either the identity is taken to be system trust,
+ * the only way an enrollment finished without recording a CA. */
+const char *cl_certificate_server_ca(const struct cl_records *rec, const struct cl_certificate *cert);
 /* Does any certificate other than EXCEPT list LOC? (A CA trusted for two certificates stays trusted
  * while either is installed.) */
 bool cl_records_location_in_use(const struct cl_records *rec, const struct cl_location *loc,

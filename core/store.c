@@ -332,10 +332,10 @@ static enum cl_status bundle_locations(const struct bundle_files *f, bool with_c
 	return CL_OK;
 }
 
-/* Move the finished TMP directory to FINAL; an earlier FINAL (an interrupted install of the same serial)
- * is moved aside first and then overwritten and removed. */
-static enum cl_status move_into_place(const char *certs, const char *tmp, const char *final,
-                                      const char *serial, struct cl_error *err)
+/* Move the finished TMP directory to FINAL; an earlier FINAL (an interrupted install of the same
+ * certificate: FINAL is named by its fingerprint) is moved aside first and then overwritten and removed. */
+static enum cl_status move_into_place(const char *certs, const char *tmp, const char *final, const char *name,
+                                      struct cl_error *err)
 {
 	unsigned char r[6];
 	char old[PATH_MAX];
@@ -346,7 +346,7 @@ static enum cl_status move_into_place(const char *certs, const char *tmp, const 
 		return cl_error_set(err, CL_E_LOCAL, "moving %s into place: %s", final, strerror(errno));
 	if (RAND_bytes(r, sizeof(r)) != 1)
 		return cl_error_set_openssl(err, CL_E_LOCAL, "naming a temporary directory");
-	snprintf(old, sizeof(old), "%s/.%s.old-%02x%02x%02x%02x%02x%02x", certs, serial, r[0], r[1], r[2],
+	snprintf(old, sizeof(old), "%s/.%.16s.old-%02x%02x%02x%02x%02x%02x", certs, name, r[0], r[1], r[2],
 	         r[3], r[4], r[5]);
 	if (rename(final, old) != 0)
 		return cl_error_set(err, CL_E_LOCAL, "replacing %s: %s", final, strerror(errno));
@@ -359,9 +359,10 @@ static enum cl_status move_into_place(const char *certs, const char *tmp, const 
 	return cl_fileio_fsync_dir(certs, err);
 }
 
-/* Write the files into a fresh temporary directory beside FINAL, then move it into place. */
+/* Write the files into a fresh temporary directory beside FINAL (CERTS/NAME, NAME the certificate's
+ * SHA-256: serials repeat across CAs, fingerprints do not), then move it into place. */
 static enum cl_status install_files(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert,
-                                    STACK_OF(X509) * chain, const char *serial, const char *nickname,
+                                    STACK_OF(X509) * chain, const char *name, const char *nickname,
                                     struct cl_locations *done, struct cl_error *err)
 {
 	char *store = NULL, *certs = NULL, *final = NULL, tmp[PATH_MAX];
@@ -371,11 +372,11 @@ static enum cl_status install_files(enum cl_store_kind kind, EVP_PKEY *key, X509
 
 	store = cl_paths_store_dir(kind, err);
 	certs = store ? cl_paths_certs_dir(kind, err) : NULL;
-	final = certs ? cl_paths_join(certs, serial, err) : NULL;
+	final = certs ? cl_paths_join(certs, name, err) : NULL;
 	if (!final || cl_fileio_mkdirs(store, dir_mode(kind), err) != CL_OK ||
 	    cl_fileio_mkdirs(certs, dir_mode(kind), err) != CL_OK)
 		goto out;
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp-XXXXXX", certs, serial);
+	snprintf(tmp, sizeof(tmp), "%s/.%.16s.tmp-XXXXXX", certs, name);
 	if (!mkdtemp(tmp)) {
 		cl_error_set(err, CL_E_LOCAL, "creating a directory in %s: %s", certs, strerror(errno));
 		goto out;
@@ -387,7 +388,7 @@ static enum cl_status install_files(enum cl_store_kind kind, EVP_PKEY *key, X509
 	}
 	if (bundle_files_in(tmp, &tf, err) != CL_OK || bundle_files_in(final, &ff, err) != CL_OK ||
 	    write_bundle(&tf, key, cert, chain, nickname, err) != CL_OK ||
-	    move_into_place(certs, tmp, final, serial, err) != CL_OK)
+	    move_into_place(certs, tmp, final, name, err) != CL_OK)
 		goto out;
 	tmp_made = false;
 	st = bundle_locations(&ff, chain && sk_X509_num(chain) > 0, done, err);
@@ -441,7 +442,7 @@ enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key
                                           struct cl_error *err)
 {
 	struct cl_locations done = { 0 };
-	char serial[41], defnick[64], actual[NICKNAME_MAX + 1], *db = NULL;
+	char serial[41], fp[65], defnick[64], actual[NICKNAME_MAX + 1], *db = NULL;
 	enum cl_status st;
 
 	if (cl_store_check_allowed(kind, err) != CL_OK)
@@ -449,7 +450,7 @@ enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key
 	if (!key || !cert || X509_check_private_key(cert, key) != 1)
 		return cl_error_set_openssl(err, CL_E_LOCAL,
 		                            "the private key does not match the certificate");
-	if (cert_serial(cert, serial, err) != CL_OK)
+	if (cert_serial(cert, serial, err) != CL_OK || cert_sha256(cert, fp, err) != CL_OK)
 		return CL_E_LOCAL;
 	if (!nickname) {
 		snprintf(defnick, sizeof(defnick), "certlink %s", serial);
@@ -457,7 +458,7 @@ enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key
 	}
 	if (!valid_nickname(nickname))
 		return cl_error_set(err, CL_E_LOCAL, "invalid certificate nickname");
-	st = install_files(kind, key, cert, chain, serial, nickname, &done, err);
+	st = install_files(kind, key, cert, chain, fp, nickname, &done, err);
 	if (st == CL_OK && kind == CL_STORE_USER && (db = cl_nssdb_find()) != NULL) {
 		nss_unreplace(replaces, db);
 		/* done.items: directory, key, certificate, [chain,] bundle, then the bundle's password. */
@@ -483,6 +484,18 @@ enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *ce
                                 const char *nickname, struct cl_locations *locations, struct cl_error *err)
 {
 	return cl_store_install_replacing(kind, key, cert, chain, nickname, NULL, locations, err);
+}
+
+enum cl_status cl_store_undo_install(const struct cl_locations *installed,
+                                     const struct cl_locations *replaces, struct cl_error *err)
+{
+	enum cl_status st = cl_store_remove(installed, err);
+
+	/* the replaced certificate's NSS entries went just before the new import: back from its bundle */
+	for (size_t i = 0; replaces && i < replaces->n; i++)
+		if (replaces->items[i].kind == CL_LOC_NSS_CERT)
+			nss_restore(replaces, replaces->items[i].path);
+	return st;
 }
 
 /* ---- trust ---- */

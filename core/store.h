@@ -1,8 +1,10 @@
 /* certlink core: installing and removing certificates, keys and trust anchors.
  *
- * User store: files under $XDG_DATA_HOME/certlink/certs/SERIAL/ and, when the person has one, the NSS
+ * User store: files under $XDG_DATA_HOME/certlink/certs/FINGERPRINT/ and, when the person has one, the NSS
  * database (~/.pki/nssdb, used by Chromium and other NSS programs). Computer store: files under
- * /var/lib/certlink/certs/SERIAL/, root only.
+ * /var/lib/certlink/certs/FINGERPRINT/, root only. FINGERPRINT is the certificate's SHA-256 in 64 lowercase
+ * hex digits: two CAs can issue the same serial, so a serial would let one certificate's files overwrite
+ * another's. (Certificates installed before keep the SERIAL directory their records name.)
  *
  * Two different things happen to the issuing CA, and only one of them makes it trusted:
  *  - chain placement (cl_store_install): the CA goes where the certificate needs its chain to be presented:
@@ -33,16 +35,19 @@
  * CERTLINK_SYSTEM_DIR redirects it (tests). CL_E_LOCAL with a message saying what to do otherwise. */
 enum cl_status cl_store_check_allowed(enum cl_store_kind kind, struct cl_error *err);
 
-/* Install KEY and CERT (and CHAIN, the issuing CAs, may be NULL) into store KIND:
- *   CERTS_DIR/SERIAL/key.pem             private key, PKCS#8 PEM, 0600 from creation
- *   CERTS_DIR/SERIAL/cert.pem            certificate, PEM
- *   CERTS_DIR/SERIAL/chain.pem           the chain, PEM (only when CHAIN has certificates)
- *   CERTS_DIR/SERIAL/bundle.p12          key + certificate + chain, PKCS#12 (AES-256, PBKDF2), 0600
- *   CERTS_DIR/SERIAL/bundle.p12.password a random password for the bundle (24 characters), 0600
+/* Install KEY and CERT (and CHAIN, the issuing CAs, may be NULL) into store KIND (FP: the certificate's
+ * SHA-256, 64 lowercase hex):
+ *   CERTS_DIR/FP/key.pem             private key, PKCS#8 PEM, 0600 from creation
+ *   CERTS_DIR/FP/cert.pem            certificate, PEM
+ *   CERTS_DIR/FP/chain.pem           the chain, PEM (only when CHAIN has certificates)
+ *   CERTS_DIR/FP/bundle.p12          key + certificate + chain, PKCS#12 (AES-256, PBKDF2), 0600
+ *   CERTS_DIR/FP/bundle.p12.password a random password for the bundle (24 characters), 0600
  * and, for the user store when the NSS database exists, key and certificate into it under NICKNAME.
  * NICKNAME (also the bundle's friendly name) may be NULL for "certlink SERIAL"; it must be 1-200
- * printable characters and not start with '-'. An earlier installation of the same serial is replaced
- * (a resumed install). The key must match the certificate. Appends the locations to LOCATIONS. */
+ * printable characters and not start with '-'. An earlier installation of the same certificate is
+ * replaced (a resumed install); no other certificate's files are touched. The key must match the
+ * certificate. All or nothing: on failure what this call wrote is removed again. Appends the locations to
+ * LOCATIONS. */
 enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
                                 const char *nickname, struct cl_locations *locations, struct cl_error *err);
 
@@ -56,6 +61,13 @@ enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key
                                           STACK_OF(X509) * chain, const char *nickname,
                                           const struct cl_locations *replaces, struct cl_locations *locations,
                                           struct cl_error *err);
+
+/* Undo a cl_store_install_replacing() that succeeded but whose certificate could not be recorded: remove
+ * INSTALLED (what it appended, less any place another recorded certificate shares) and import the NSS
+ * entries among REPLACES again from the replaced certificate's own bundle, which is still in place. Goes on
+ * after a failure and returns the first error. */
+enum cl_status cl_store_undo_install(const struct cl_locations *installed,
+                                     const struct cl_locations *replaces, struct cl_error *err);
 
 /* Make CA a trust anchor for store KIND: certlink's anchors directory (ANCHORS_DIR/SHA256.pem, which
  * also records that it was consented, anchor.h) and the NSS database with trust "C,," (user), or the

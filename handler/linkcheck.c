@@ -47,7 +47,9 @@ static void report_fields(const struct cl_link *link, const struct cl_proto_conf
 	                       : _("  Approval: by an administrator (the window waits up to %ld s)\n"),
 	       c->poll_timeout);
 	printf(_("The person would be asked for:\n"));
-	if (link->store == CL_STORE_ASK)
+	if (link->action == CL_LINK_RENEW)
+		printf(_("  - a yes to renewing the certificate, after seeing what it replaces\n"));
+	else if (link->store == CL_STORE_ASK)
 		printf(_("  - the store (personal or this computer)\n"));
 	if (!link->pwless)
 		printf(link->user[0] ? _("  - the password\n") : _("  - the user ID and password\n"));
@@ -144,7 +146,11 @@ int handler_linkcheck_run(const struct cl_link *link)
 	       link->host_is_ip ? _(" (IP address)") : "");
 	if (link->name[0])
 		printf(_("  Service name: %s\n"), link->name);
-	if (link->store == CL_STORE_ASK)
+	if (link->action == CL_LINK_RENEW)
+		printf(_("  Store: the one the certificate with serial %s is installed in (it must have been "
+		         "issued through this server)\n"),
+		       link->serial);
+	else if (link->store == CL_STORE_ASK)
 		printf(_("  Store: not named, the person is asked\n"));
 	else
 		printf(_("  Store: %s\n"), link->store == CL_STORE_COMPUTER ? "computer" : "user");

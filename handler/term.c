@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "elevate.h"
 #include "enroll.h"
@@ -228,6 +229,46 @@ static enum cl_status ask_fields(struct term *t, struct cl_question *q)
 	return st;
 }
 
+/* What will be replaced, before anything is sent: the person says yes, or nothing happens. */
+static enum cl_status ask_renew(struct term *t, struct cl_question *q)
+{
+	char until[64] = "?", c;
+	struct tm tm;
+	enum cl_status st;
+
+	if (q->not_after && localtime_r(&q->not_after, &tm))
+		strftime(until, sizeof(until), "%Y-%m-%d %H:%M", &tm);
+	handler_tty_printf(&t->tty, _("\nRenew this certificate?\n"));
+	handler_tty_printf(&t->tty, _("  Certificate: %s\n  Issued by:   %s\n  Serial:      %s\n"),
+	                   q->subject ? q->subject : "?", q->issuer ? q->issuer : "?",
+	                   q->serial ? q->serial : "?");
+	if (q->fingerprint)
+		handler_tty_printf(&t->tty, _("  SHA-256:     %s\n"), q->fingerprint);
+	handler_tty_printf(&t->tty, _("  Expires:     %s\n"), until);
+	if (q->key_bits > 0)
+		handler_tty_printf(&t->tty, _("  Key:         %s, %d bits\n"), handler_key_label(q->key_type),
+		                   q->key_bits);
+	else
+		handler_tty_printf(&t->tty, _("  Key:         %s\n"), handler_key_label(q->key_type));
+	handler_tty_printf(&t->tty, "               %s\n",
+	                   q->new_key ? _("the renewed certificate gets a new key")
+	                              : _("the renewed certificate keeps this key"));
+	handler_tty_printf(&t->tty, _("  Store:       %s\n"), handler_store_label(q->store));
+	if (q->service_name && q->host && strcmp(q->service_name, q->host) != 0)
+		handler_tty_printf(&t->tty, _("  Server:      %s (%s:%d)\n"), q->service_name, q->host,
+		                   q->port);
+	else
+		handler_tty_printf(&t->tty, _("  Server:      %s:%d\n"), q->host ? q->host : "?", q->port);
+	if (q->user[0])
+		handler_tty_printf(&t->tty, _("  User ID:     %s\n"), q->user);
+	handler_tty_printf(&t->tty, _("The new certificate replaces this one once it is installed. Nothing "
+	                              "has been sent yet.\n"));
+	st = ask_choice(t, _("Renew it? [y]es / [N]o: "), "yn", &c);
+	if (st != CL_OK)
+		return st;
+	return c == 'y' ? CL_OK : CL_E_CANCELLED;
+}
+
 static enum cl_status on_ask(void *user_data, struct cl_question *q)
 {
 	struct term *t = user_data;
@@ -244,6 +285,8 @@ static enum cl_status on_ask(void *user_data, struct cl_question *q)
 		return ask_credentials(t, q);
 	case CL_ASK_FIELDS:
 		return ask_fields(t, q);
+	case CL_ASK_CONFIRM_RENEW:
+		return ask_renew(t, q);
 	}
 	return CL_E_CANCELLED;
 }

@@ -38,6 +38,15 @@ const char *handler_store_label(enum cl_store_kind store)
 	}
 }
 
+const char *handler_key_label(const char *key_type)
+{
+	if (key_type && strcmp(key_type, "rsa") == 0)
+		return "RSA";
+	if (key_type && strcmp(key_type, "ec") == 0)
+		return _("EC (elliptic curve)");
+	return key_type && key_type[0] ? key_type : _("unknown");
+}
+
 struct code_advice {
 	const char *code;
 	const char *title;
@@ -58,6 +67,19 @@ static const struct code_advice code_advice[] = {
 	  N_("Contact your administrator if you think this is a mistake.") },
 	{ "withdrawn", N_("This application was withdrawn."),
 	  N_("Open Certificate Manager to apply again, or ask your administrator for a new invitation.") },
+	{ "renewal_declined", N_("The certificate was not renewed."),
+	  N_("Nothing was sent and nothing was changed: your certificate stays as it is.") },
+	{ "renewal_mismatch", N_("This renewal does not come from the server that issued the certificate."),
+	  N_("Nothing was sent and your certificate was not changed. Do not use this link; to renew, use "
+	     "Certificate Manager or ask your administrator.") },
+	{ "certificate_clash",
+	  N_("Another certificate with the same serial number from the same issuer is already installed."),
+	  N_("Nothing was changed. Tell your administrator: a certificate authority must not issue one "
+	     "serial "
+	     "number twice.") },
+	{ "ambiguous", N_("More than one certificate matches."),
+	  N_("Nothing was changed. Name the certificate by the start of its fingerprint, as the details "
+	     "below list them.") },
 };
 
 struct handler_advice handler_advice_for(const struct cl_error *err)

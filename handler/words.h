@@ -26,4 +26,7 @@ struct handler_advice handler_advice_refused_link(void);
 /* "your personal certificate store" / "this computer's certificate store" */
 const char *handler_store_label(enum cl_store_kind store);
 
+/* A recorded key type ("rsa", "ec") as a person reads it: "RSA", "EC (elliptic curve)". */
+const char *handler_key_label(const char *key_type);
+
 #endif

@@ -26,7 +26,7 @@ struct _CertlinkEnrollRunner {
 	gboolean answered;
 	enum cl_status answer_status;
 	struct cl_question question; /* the copy the main loop sees */
-	char *strings[7];            /* owned copies of question's "shown" strings */
+	char *strings[9];            /* owned copies of question's "shown" strings */
 };
 
 enum { SIGNAL_STAGE, SIGNAL_QUESTION, N_SIGNALS };
@@ -92,11 +92,12 @@ static gboolean emit_question(gpointer data)
 /* Called with the lock held. */
 static void copy_question_in(CertlinkEnrollRunner *self, const struct cl_question *q)
 {
-	const char *shown[7] = { q->host,         q->fingerprint,       q->subject,   q->issuer,
-		                 q->service_name, q->device_note_label, q->error_hint };
+	const char *shown[9] = { q->host,       q->fingerprint,  q->subject,
+		                 q->issuer,     q->service_name, q->device_note_label,
+		                 q->error_hint, q->serial,       q->key_type };
 
 	self->question = *q; /* answers pre-filled by the flow (user) come along */
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < 9; i++)
 		self->strings[i] = g_strdup(shown[i]);
 	self->question.host = self->strings[0];
 	self->question.fingerprint = self->strings[1];
@@ -105,13 +106,15 @@ static void copy_question_in(CertlinkEnrollRunner *self, const struct cl_questio
 	self->question.service_name = self->strings[4];
 	self->question.device_note_label = self->strings[5];
 	self->question.error_hint = self->strings[6];
+	self->question.serial = self->strings[7];
+	self->question.key_type = self->strings[8];
 }
 
 /* Called with the lock held. The password must not outlive the answer. */
 static void clear_question(CertlinkEnrollRunner *self)
 {
 	explicit_bzero(&self->question, sizeof(self->question));
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < 9; i++)
 		g_clear_pointer(&self->strings[i], g_free);
 }
 

@@ -158,7 +158,7 @@ static void on_flow_finished(CertlinkManagerFlow *flow, gboolean changed, Certli
 static void start_flow(CertlinkManagerCertList *self, CertlinkFlowOp op, CertlinkManagerEntry *e)
 {
 	CertlinkManagerFlow *flow = certlink_manager_flow_new_operation(
-	    window_of(self), op, certlink_manager_entry_get_id(e), certlink_manager_entry_get_store(e),
+	    window_of(self), op, certlink_manager_entry_get_ref(e), certlink_manager_entry_get_store(e),
 	    certlink_manager_entry_get_title(e));
 
 	g_signal_connect_object(flow, "finished", G_CALLBACK(on_flow_finished), self, 0);
@@ -334,12 +334,12 @@ static void start_delete(CertlinkManagerCertList *self, CertlinkManagerEntry *e)
 
 	/* the computer store belongs to root: ask for the administrator's rights through polkit */
 	if (store == CL_STORE_COMPUTER && cl_store_check_allowed(CL_STORE_COMPUTER, NULL) != CL_OK) {
-		certlink_manager_elevate_delete(certlink_manager_entry_get_id(e), on_elevated,
+		certlink_manager_elevate_delete(certlink_manager_entry_get_ref(e), on_elevated,
 		                                g_object_ref(self));
 		return;
 	}
 	c = g_new0(struct delete_ctx, 1);
-	c->id = g_strdup(certlink_manager_entry_get_id(e));
+	c->id = g_strdup(certlink_manager_entry_get_ref(e));
 	c->store = store;
 	task = g_task_new(self, NULL, on_deleted, NULL);
 	g_task_set_task_data(task, c, delete_ctx_free);

@@ -92,8 +92,9 @@ static CertlinkManagerEntry *entry_new(Snapshot *snap, const struct cl_certifica
 	self->snapshot = g_atomic_rc_box_acquire(snap);
 	self->cert = cert;
 	self->app = app;
-	self->key =
-	    g_strdup_printf("%s:%s", cl_store_kind_name(snap->rec->store), cert ? cert->serial : app->id);
+	/* unique in the list: serials repeat across CAs, fingerprints do not */
+	self->key = g_strdup_printf("%s:%s", cl_store_kind_name(snap->rec->store),
+	                            cert ? (cert->fingerprint ? cert->fingerprint : cert->serial) : app->id);
 	if (cert)
 		self->title = common_name(cert->subject);
 	else
@@ -160,7 +161,7 @@ static void add_store(GPtrArray *out, enum cl_store_kind kind, gint64 now, int d
 		CertlinkManagerEntry *e;
 
 		/* an installed application is shown as its certificate */
-		if (a->serial && cl_records_find_certificate(rec, a->serial))
+		if (cl_records_find_certificate_of(rec, a->id))
 			continue;
 		if (a->state == CL_APP_INSTALLED)
 			continue;
@@ -204,6 +205,13 @@ enum cl_store_kind certlink_manager_entry_get_store(CertlinkManagerEntry *self)
 const char *certlink_manager_entry_get_id(CertlinkManagerEntry *self)
 {
 	return self->cert ? self->cert->serial : self->app->id;
+}
+
+const char *certlink_manager_entry_get_ref(CertlinkManagerEntry *self)
+{
+	if (self->cert && self->cert->fingerprint)
+		return self->cert->fingerprint;
+	return certlink_manager_entry_get_id(self);
 }
 
 const char *certlink_manager_entry_get_key(CertlinkManagerEntry *self)

@@ -44,7 +44,10 @@ CertlinkEntryState certlink_manager_entry_get_state(CertlinkManagerEntry *self);
 enum cl_store_kind certlink_manager_entry_get_store(CertlinkManagerEntry *self);
 /* The id operations take: the serial of a certificate, the local id of an application. */
 const char *certlink_manager_entry_get_id(CertlinkManagerEntry *self);
-/* "store:id", unique in the list (an action target). */
+/* What the core operations (renew, withdraw, delete) are given: the certificate's SHA-256 fingerprint, which
+ * names exactly one certificate even when two CAs issued the same serial; else the id above. */
+const char *certlink_manager_entry_get_ref(CertlinkManagerEntry *self);
+/* "store:fingerprint" (or "store:id"), unique in the list (an action target). */
 const char *certlink_manager_entry_get_key(CertlinkManagerEntry *self);
 /* The subject's CN (certificate), "user @ host" (application). */
 const char *certlink_manager_entry_get_title(CertlinkManagerEntry *self);

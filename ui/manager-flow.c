@@ -9,6 +9,7 @@
 #include "credentials-dialog.h"
 #include "elevate.h"
 #include "fields-dialog.h"
+#include "renew-dialog.h"
 #include "manager-entry.h"
 #include "manager-job.h"
 #include "manager-summary.h"
@@ -216,6 +217,9 @@ static void open_dialog(CertlinkManagerFlow *self, struct cl_question *q)
 		break;
 	case CL_ASK_FIELDS:
 		d = certlink_fields_dialog_new(parent, q);
+		break;
+	case CL_ASK_CONFIRM_RENEW:
+		d = certlink_renew_dialog_new(parent, q);
 		break;
 	}
 	if (!d) {

@@ -6,6 +6,7 @@
 #include "credentials-dialog.h"
 #include "enroll-runner.h"
 #include "fields-dialog.h"
+#include "renew-dialog.h"
 #include "store-dialog.h"
 #include "trust-dialog.h"
 #include "ui.h"
@@ -107,6 +108,9 @@ static void on_question(CertlinkEnrollRunner *runner, gpointer data, CertlinkPro
 		break;
 	case CL_ASK_FIELDS:
 		dialog = certlink_fields_dialog_new(parent, q);
+		break;
+	case CL_ASK_CONFIRM_RENEW:
+		dialog = certlink_renew_dialog_new(parent, q);
 		break;
 	}
 	if (!dialog) {

@@ -33,7 +33,7 @@ static enum cl_status seed(struct cl_records *rec, void *data, struct cl_error *
 		struct cl_certificate *c;
 
 		snprintf(serial, sizeof(serial), "%x", 0x100000 + i);
-		c = cl_records_add_certificate(rec, serial, err);
+		c = cl_records_add_certificate(rec, serial, NULL, err);
 		if (!c)
 			return err->status;
 		snprintf(subject, sizeof(subject), "CN=user%04d,O=Bench", i);

@@ -143,7 +143,14 @@ static void test_installs_and_records(void)
 	CHECK(!cl_fileio_exists(tmpdir_path("sys/anchors")));
 	CHECK(cacerts_empty());
 	CHECK(strstr(r.cert_path, tmpdir_path("sys")) == r.cert_path);
-	CHECK(stat(tmpdir_path("sys/certs/5151/key.pem"), &st) == 0 && (st.st_mode & 0777) == 0600);
+	{
+		char keypath[PATH_MAX];
+		char *slash = strrchr(r.cert_path, '/');
+
+		snprintf(keypath, sizeof(keypath), "%.*s/key.pem", slash ? (int)(slash - r.cert_path) : 0,
+		         r.cert_path);
+		CHECK(stat(keypath, &st) == 0 && (st.st_mode & 0777) == 0600);
+	}
 	CHECK_INT_EQ(cl_records_load(CL_STORE_COMPUTER, &rec, &err), CL_OK);
 	CHECK_INT_EQ(rec->n_certs, 1);
 	CHECK_INT_EQ(rec->n_apps, 1);
@@ -153,6 +160,9 @@ static void test_installs_and_records(void)
 		CHECK_INT_EQ(rec->apps[0]->state, CL_APP_INSTALLED);
 		CHECK_STR_EQ(rec->apps[0]->serial, "5151");
 		CHECK(rec->certs[0]->locations.n >= 3);
+		/* no CA in meta.json: the identity rested on system trust */
+		CHECK_STR_EQ(rec->certs[0]->server_trust, "system");
+		CHECK(rec->certs[0]->server_ca_fingerprint == NULL);
 	}
 	cl_records_free(rec);
 	unstage(&g);
@@ -342,6 +352,44 @@ static void test_refusals(void)
 	EVP_PKEY_free(rogue_key);
 }
 
+/* Serial 5151 again: from another CA it installs beside the first; from the same CA (a different
+ * certificate) it is refused before anything is written. */
+static void test_same_serial(void)
+{
+	EVP_PKEY *key = testpki_key("ec"), *other_key = testpki_key("ec"), *k3 = testpki_key("ec");
+	X509 *other_ca = testpki_ca("Other CA", other_key);
+	X509 *cert = testpki_leaf("build01", 0x5151, key, other_ca, other_key);
+	X509 *twin = testpki_leaf("build09", 0x5151, k3, ca_cert, ca_key);
+	struct cl_enroll_result r;
+	struct cl_records *rec = NULL;
+	struct cl_error err;
+	struct staging g;
+	size_t before = computer_certs();
+
+	stage(&g, key, cert, other_ca, NULL);
+	CHECK_INT_EQ(cl_enroll_install_staged(&g.s, &r, &err), CL_OK);
+	unstage(&g);
+	CHECK_INT_EQ(computer_certs(), before + 1);
+	CHECK_INT_EQ(cl_records_load(CL_STORE_COMPUTER, &rec, &err), CL_OK);
+	{
+		struct cl_certificate *m[4];
+
+		CHECK_INT_EQ(cl_records_match_certificates(rec, "5151", m, 4), 2);
+	}
+	cl_records_free(rec);
+
+	stage(&g, k3, twin, ca_cert, NULL);
+	refused(&g, "same issuer");
+	unstage(&g);
+
+	X509_free(cert);
+	X509_free(twin);
+	X509_free(other_ca);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(other_key);
+	EVP_PKEY_free(k3);
+}
+
 int main(void)
 {
 	tmpdir_make("enroll-stage");
@@ -354,6 +402,7 @@ int main(void)
 	ca_cert = testpki_ca("Stage Test CA", ca_key);
 	test_installs_and_records();
 	test_anchor();
+	test_same_serial();
 	test_refusals();
 	X509_free(ca_cert);
 	EVP_PKEY_free(ca_key);

@@ -92,7 +92,7 @@ static enum cl_status add_certs(struct cl_records *rec, void *data, struct cl_er
 	const struct seed *s;
 
 	for (s = data; s->serial; s++) {
-		struct cl_certificate *c = cl_records_add_certificate(rec, s->serial, err);
+		struct cl_certificate *c = cl_records_add_certificate(rec, s->serial, NULL, err);
 
 		if (!c)
 			return err->status;

@@ -50,7 +50,8 @@ static struct cl_records *full_records(void)
 {
 	struct cl_records *rec = cl_records_new(CL_STORE_USER);
 	struct cl_application *a = cl_records_add_application(rec, NULL);
-	struct cl_certificate *c = cl_records_add_certificate(rec, "4F1A22C9", NULL);
+	struct cl_certificate *c = cl_records_add_certificate(
+	    rec, "4F1A22C9", "00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff", NULL);
 
 	cl_records_set_string(&a->server_host, "eps.example.com", NULL);
 	a->server_port = 8443;
@@ -69,12 +70,15 @@ static struct cl_records *full_records(void)
 	c->not_after = 1827136800;
 	cl_records_set_string(&c->key_type, "rsa", NULL);
 	c->key_bits = 2048;
-	cl_records_set_string(&c->fingerprint,
-	                      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", NULL);
 	cl_records_set_string(&c->application, a->id, NULL);
 	cl_records_set_string(&c->server_host, "eps.example.com", NULL);
 	c->server_port = 8443;
 	cl_records_set_string(&c->user, "alice", NULL);
+	cl_records_set_string(&c->server_trust, "pin", NULL);
+	cl_records_set_string(&c->server_ca_fingerprint,
+	                      "5f3c0d2a9b7e41c8f06d13a2b4e5c6d7e8f90123456789abcdef0123456789ab", NULL);
+	cl_records_set_string(&a->renewal_of_fingerprint,
+	                      "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100", NULL);
 	cl_locations_add(&c->locations, CL_LOC_KEY, "/h/certs/4f1a22c9/key.pem", NULL, NULL);
 	cl_locations_add(&c->locations, CL_LOC_NSS_CA, "sql:/h/.pki/nssdb", "certlink CA 5f3c0d2a", NULL);
 	c->notify = false;
@@ -96,6 +100,7 @@ static void test_model(void)
 	CHECK_INT_EQ(a->store, CL_STORE_USER);
 	CHECK(a->created > 0 && a->updated >= a->created);
 	CHECK_STR_EQ(c->serial, "4f1a22c9");
+	CHECK_STR_EQ(c->fingerprint, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
 
 	/* Round trip: every member survives. */
 	j = cl_records_to_json(rec);
@@ -118,9 +123,25 @@ static void test_model(void)
 	CHECK(cl_records_find_application(rec, "nope") == NULL);
 	CHECK(cl_records_find_certificate(rec, "00:4F:1A:22:C9") == c);
 	CHECK(cl_records_find_certificate(rec, "4f1a22c8") == NULL);
-	CHECK(cl_records_add_certificate(rec, "004f1a22c9", &err) == NULL);
+	/* Certificates are keyed by fingerprint: the same one twice is refused; without a fingerprint a
+	 * repeated serial cannot be told apart and is refused too. */
+	CHECK(cl_records_add_certificate(rec, "004f1a22c9",
+	                                 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+	                                 &err) == NULL);
 	CHECK(strstr(err.msg, "already recorded") != NULL);
-	CHECK(cl_records_add_certificate(rec, "xyz", &err) == NULL);
+	CHECK(cl_records_add_certificate(rec, "004f1a22c9", NULL, &err) == NULL);
+	CHECK(cl_records_add_certificate(rec, "xyz", NULL, &err) == NULL);
+	CHECK(cl_records_add_certificate(rec, "1", "abcd", &err) == NULL);
+	CHECK(cl_records_find_certificate_fp(
+	          rec,
+	          "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:"
+	          "DD:EE:FF") == c);
+	CHECK(cl_records_find_certificate_fp(rec, "0011") == NULL);
+	CHECK(cl_records_find_certificate_of(rec, a->id) == c);
+	CHECK(cl_records_find_certificate_of(rec, "nope") == NULL);
+	/* The server identity a certificate rests on: its own record, else its application's CA. */
+	CHECK_STR_EQ(cl_certificate_server_ca(rec, c),
+	             "5f3c0d2a9b7e41c8f06d13a2b4e5c6d7e8f90123456789abcdef0123456789ab");
 
 	/* By server, user and store: the newest, optionally only one in progress. */
 	old = a;
@@ -148,15 +169,15 @@ static void test_model(void)
 	                                      false) == NULL);
 
 	/* A location shared by two certificates is still in use when one goes. */
-	d = cl_records_add_certificate(rec, "77", &err);
+	d = cl_records_add_certificate(rec, "77", NULL, &err);
 	cl_locations_add(&d->locations, CL_LOC_NSS_CA, "sql:/h/.pki/nssdb", "certlink CA 5f3c0d2a", NULL);
 	CHECK(cl_records_location_in_use(rec, &d->locations.items[0], d));
 	CHECK(cl_records_location_in_use(rec, &c->locations.items[0], NULL));
 	CHECK(!cl_records_location_in_use(rec, &c->locations.items[0], c));
 
 	/* Removing. */
-	CHECK(cl_records_remove_certificate(rec, "4F1A22C9"));
-	CHECK(!cl_records_remove_certificate(rec, "4F1A22C9"));
+	CHECK(cl_records_remove_certificate(rec, c));
+	CHECK(!cl_records_remove_certificate(rec, c));
 	CHECK(!cl_records_location_in_use(rec, &d->locations.items[0], d));
 	CHECK_INT_EQ(rec->n_certs, 1);
 	CHECK(cl_records_remove_application(rec, b->id));
@@ -165,6 +186,64 @@ static void test_model(void)
 	CHECK(!cl_records_remove_application(rec, "nope"));
 	cl_records_free(rec);
 	cl_records_free(NULL);
+}
+
+/* Two CAs issued serial 4242: both are recorded, a serial names both and is refused as ambiguous, a
+ * fingerprint prefix names one, and each is removed on its own. */
+static void test_same_serial(void)
+{
+	static const char fp1[] = "1111111111111111111111111111111111111111111111111111111111111111";
+	static const char fp2[] = "1111111122222222222222222222222222222222222222222222222222222222";
+	struct cl_records *rec = cl_records_new(CL_STORE_USER), *back = NULL;
+	struct cl_certificate *c1 = cl_records_add_certificate(rec, "4242", fp1, NULL);
+	struct cl_certificate *c2 = cl_records_add_certificate(rec, "4242", fp2, NULL);
+	struct cl_certificate *m[4], *cert = NULL;
+	struct cl_application *a = cl_records_add_application(rec, NULL), *app = NULL;
+	struct cl_error err;
+	cJSON *j;
+
+	CHECK(c1 && c2 && c1 != c2 && rec->n_certs == 2);
+	cl_records_set_string(&c1->issuer, "CN=First CA", NULL);
+	cl_records_set_string(&c2->issuer, "CN=Second CA", NULL);
+	cl_records_set_string(&a->server_host, "h", NULL);
+	cl_records_set_string(&a->user, "alice", NULL);
+	cl_records_set_string(&c2->application, a->id, NULL);
+	CHECK_INT_EQ(cl_records_match_certificates(rec, "42:42", m, 4), 2);
+	CHECK_INT_EQ(cl_records_match_certificates(rec, "11111111", m, 4), 2);
+	CHECK_INT_EQ(cl_records_match_certificates(rec, "111111112", m, 4), 1);
+	CHECK(m[0] == c2);
+	CHECK_INT_EQ(cl_records_match_certificates(rec, "1111111", m, 4), 0); /* a prefix needs 8 digits */
+	CHECK_INT_EQ(cl_records_resolve(rec, "4242", &app, &cert, &err), CL_E_LOCAL);
+	CHECK_STR_EQ(err.code, "ambiguous");
+	CHECK(strstr(err.msg, "names 2 certificates") && strstr(err.msg, "1111111111111111 (serial 4242") &&
+	      strstr(err.msg, "CN=Second CA") && strstr(err.msg, "fingerprint"));
+	CHECK_INT_EQ(cl_records_resolve(rec, "11111111:1", &app, &cert, &err), CL_OK);
+	CHECK(cert == c1 && app == NULL);
+	CHECK_INT_EQ(cl_records_resolve(rec, "1111111122", &app, &cert, &err), CL_OK);
+	CHECK(cert == c2 && app == a);
+	CHECK_INT_EQ(cl_records_resolve(rec, a->id, &app, &cert, &err), CL_OK);
+	CHECK(cert == c2 && app == a);
+	CHECK_INT_EQ(cl_records_resolve(rec, "99", &app, &cert, &err), CL_OK);
+	CHECK(cert == NULL && app == NULL);
+	/* Legacy record: no server_trust, no application CA: system trust. */
+	CHECK(cl_certificate_server_ca(rec, c1) == NULL);
+
+	/* Both survive a save and load; the same fingerprint twice does not. */
+	j = cl_records_to_json(rec);
+	CHECK_INT_EQ(cl_records_from_json(j, CL_STORE_USER, &back, &err), CL_OK);
+	CHECK(back && back->n_certs == 2);
+	cl_records_free(back);
+	back = NULL;
+	cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "certificates"), 1),
+	                                       "fingerprint", cJSON_CreateString(fp1));
+	CHECK_INT_EQ(cl_records_from_json(j, CL_STORE_USER, &back, &err), CL_E_LOCAL);
+	CHECK(strstr(err.msg, "appears twice") != NULL);
+	cJSON_Delete(j);
+
+	CHECK(cl_records_remove_certificate(rec, c1));
+	CHECK(rec->n_certs == 1 && rec->certs[0] == c2);
+	CHECK(cl_records_find_certificate(rec, "4242") == c2);
+	cl_records_free(rec);
 }
 
 static enum cl_status parse_text(const char *text, struct cl_error *err)
@@ -234,6 +313,24 @@ static void test_validation(void)
 	             CL_E_LOCAL);
 	CHECK_INT_EQ(parse_text("{\"version\":1,\"store\":\"user\",\"certificates\":[{\"serial\":\"a\","
 	                        "\"key_bits\":-1}]}",
+	                        &err),
+	             CL_E_LOCAL);
+	/* The server identity: a known kind, and a CA exactly for pin and person. */
+	CHECK_INT_EQ(parse_text("{\"version\":1,\"store\":\"user\",\"certificates\":[{\"serial\":\"a\","
+	                        "\"server_trust\":\"system\"}]}",
+	                        &err),
+	             CL_OK);
+	CHECK_INT_EQ(parse_text("{\"version\":1,\"store\":\"user\",\"certificates\":[{\"serial\":\"a\","
+	                        "\"server_trust\":\"pin\"}]}",
+	                        &err),
+	             CL_E_LOCAL);
+	CHECK(strstr(err.msg, "do not agree") != NULL);
+	CHECK_INT_EQ(parse_text("{\"version\":1,\"store\":\"user\",\"certificates\":[{\"serial\":\"a\","
+	                        "\"server_trust\":\"anyone\"}]}",
+	                        &err),
+	             CL_E_LOCAL);
+	CHECK_INT_EQ(parse_text("{\"version\":1,\"store\":\"user\",\"certificates\":[{\"serial\":\"a\","
+	                        "\"server_ca_fingerprint\":\"00\"}]}",
 	                        &err),
 	             CL_E_LOCAL);
 	/* A certificate with only a serial gets notify on by default. */
@@ -580,6 +677,7 @@ int main(void)
 	setenv("CERTLINK_SYSTEM_DIR", tmpdir_path("sys"), 1);
 	test_names();
 	test_model();
+	test_same_serial();
 	test_validation();
 	test_files();
 	test_concurrent();

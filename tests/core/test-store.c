@@ -63,6 +63,20 @@ static int count_entries(const char *dir)
 	return n;
 }
 
+/* BASE/certs/SHA256-OF-CERT[/FILE] under the test directory: where the store puts a certificate. */
+static const char *cert_file(const char *base, X509 *cert, const char *file)
+{
+	unsigned char md[32];
+	unsigned int n = 32;
+	char hex[65], name[PATH_MAX];
+
+	X509_digest(cert, EVP_sha256(), md, &n);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	snprintf(name, sizeof(name), "%s/certs/%s%s%s", base, hex, file ? "/" : "", file ? file : "");
+	return tmpdir_path(name);
+}
+
 static void fake_tool(const char *name, const char *log, const char *exitfile, const char *extra)
 {
 	char script[4096];
@@ -131,42 +145,42 @@ static void test_user_files(void)
 	STACK_OF(X509) *chain = sk_X509_new_null(), *ca2 = NULL;
 	struct cl_locations l = { 0 };
 	struct cl_error err;
-	const char *dir = tmpdir_path("data/certlink/certs/4f1a22c9");
-	char *pw = NULL, out[4096];
+	char dir[PATH_MAX], *pw = NULL, out[4096];
 	size_t pwlen = 0;
 	PKCS12 *p12;
 	BIO *bio;
 
+	snprintf(dir, sizeof(dir), "%s", cert_file("data/certlink", cert, NULL));
 	sk_X509_push(chain, ca_cert);
 	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, chain, "certlink alice", &l, &err), CL_OK);
 	CHECK_INT_EQ(l.n, 6); /* no NSS database yet */
 	CHECK(find_kind(&l, CL_LOC_NSS_CERT) == NULL);
 	CHECK(l.n > 0 && l.items[0].kind == CL_LOC_DIRECTORY && strcmp(l.items[0].path, dir) == 0);
 	CHECK_INT_EQ(tmpdir_mode(dir), 0700);
-	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("data/certlink/certs/4f1a22c9/key.pem")), 0600);
-	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("data/certlink/certs/4f1a22c9/bundle.p12")), 0600);
-	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("data/certlink/certs/4f1a22c9/bundle.p12.password")), 0600);
-	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("data/certlink/certs/4f1a22c9/cert.pem")), 0644);
-	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("data/certlink/certs/4f1a22c9/chain.pem")), 0644);
+	CHECK_INT_EQ(tmpdir_mode(cert_file("data/certlink", cert, "key.pem")), 0600);
+	CHECK_INT_EQ(tmpdir_mode(cert_file("data/certlink", cert, "bundle.p12")), 0600);
+	CHECK_INT_EQ(tmpdir_mode(cert_file("data/certlink", cert, "bundle.p12.password")), 0600);
+	CHECK_INT_EQ(tmpdir_mode(cert_file("data/certlink", cert, "cert.pem")), 0644);
+	CHECK_INT_EQ(tmpdir_mode(cert_file("data/certlink", cert, "chain.pem")), 0644);
 	/* PKCS#8, unencrypted, and the key that matches the certificate. */
-	CHECK(contains(tmpdir_path("data/certlink/certs/4f1a22c9/key.pem"), "-----BEGIN PRIVATE KEY-----"));
-	bio = BIO_new_file(tmpdir_path("data/certlink/certs/4f1a22c9/key.pem"), "r");
+	CHECK(contains(cert_file("data/certlink", cert, "key.pem"), "-----BEGIN PRIVATE KEY-----"));
+	bio = BIO_new_file(cert_file("data/certlink", cert, "key.pem"), "r");
 	k2 = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
 	BIO_free(bio);
 	CHECK(k2 && X509_check_private_key(cert, k2) == 1);
 	EVP_PKEY_free(k2);
-	bio = BIO_new_file(tmpdir_path("data/certlink/certs/4f1a22c9/cert.pem"), "r");
+	bio = BIO_new_file(cert_file("data/certlink", cert, "cert.pem"), "r");
 	c2 = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
 	BIO_free(bio);
 	CHECK(c2 && X509_cmp(c2, cert) == 0);
 	X509_free(c2);
-	CHECK(contains(tmpdir_path("data/certlink/certs/4f1a22c9/chain.pem"), "-----BEGIN CERTIFICATE-----"));
+	CHECK(contains(cert_file("data/certlink", cert, "chain.pem"), "-----BEGIN CERTIFICATE-----"));
 
 	/* The bundle opens with the recorded password and holds key, certificate and chain. */
 	CHECK_INT_EQ(cl_store_pkcs12_password(&l, &pw, &pwlen, &err), CL_OK);
 	CHECK_INT_EQ(pwlen, 24);
 	CHECK(pw && strspn(pw, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") == 24);
-	bio = BIO_new_file(tmpdir_path("data/certlink/certs/4f1a22c9/bundle.p12"), "rb");
+	bio = BIO_new_file(cert_file("data/certlink", cert, "bundle.p12"), "rb");
 	p12 = bio ? d2i_PKCS12_bio(bio, NULL) : NULL;
 	BIO_free(bio);
 	k2 = NULL;
@@ -186,12 +200,12 @@ static void test_user_files(void)
 		char pass[PATH_MAX + 8];
 		const char *argv[] = {
 			"/usr/bin/openssl", "pkcs12", "-info",
-			"-noout",           "-in",    tmpdir_path("data/certlink/certs/4f1a22c9/bundle.p12"),
+			"-noout",           "-in",    cert_file("data/certlink", cert, "bundle.p12"),
 			"-passin",          pass,     NULL
 		};
 
 		snprintf(pass, sizeof(pass), "file:%s",
-		         tmpdir_path("data/certlink/certs/4f1a22c9/bundle.p12.password"));
+		         cert_file("data/certlink", cert, "bundle.p12.password"));
 		CHECK_INT_EQ(run(out, sizeof(out), argv), 0);
 		CHECK(strstr(out, "AES-256-CBC") != NULL);
 		CHECK(strstr(out, "PBKDF2") != NULL);
@@ -279,7 +293,7 @@ static void test_user_nss(void)
 	CHECK_INT_EQ(cl_store_remove(&l, &err), CL_OK);
 	CHECK(!nss_lists("certlink bob 2a", NULL));
 	CHECK(!nss_has_key("certlink bob 2a"));
-	CHECK(!cl_fileio_exists(tmpdir_path("data/certlink/certs/2a")));
+	CHECK(!cl_fileio_exists(cert_file("data/certlink", cert, NULL)));
 	cl_locations_clear(&l);
 	cl_locations_clear(&t);
 	cl_locations_clear(&t2);
@@ -294,11 +308,11 @@ static void test_resume_and_rollback(void)
 	struct cl_locations l = { 0 }, l2 = { 0 };
 	struct cl_error err;
 
-	/* Installing the same serial again (a resumed install) replaces it cleanly. */
+	/* Installing the same certificate again (a resumed install) replaces it cleanly. */
 	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l, &err), CL_OK);
 	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l2, &err), CL_OK);
 	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 1); /* no .old or .tmp leftovers */
-	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs/77")), 4);
+	CHECK_INT_EQ(count_entries(cert_file("data/certlink", cert, NULL)), 4);
 	CHECK(nss_lists("certlink carol 77", "u,u,u"));
 	CHECK_INT_EQ(cl_store_remove(&l2, &err), CL_OK);
 	CHECK(!nss_lists("certlink carol 77", NULL));
@@ -372,6 +386,65 @@ static void test_chain_is_not_trust(void)
 	EVP_PKEY_free(key);
 }
 
+/* Two CAs issued serial 4242 (to the same person): both install side by side, neither's files touch the
+ * other's, and removing one leaves the other whole, in the files and in NSS. */
+static void test_same_serial_two_cas(void)
+{
+	EVP_PKEY *ca2_key = testpki_key("ec"), *k1 = testpki_key("rsa"), *k2 = testpki_key("rsa"), *back;
+	X509 *ca2 = testpki_ca("certlink Other CA", ca2_key);
+	X509 *c1 = testpki_leaf("dave", 0x4242, k1, ca_cert, ca_key),
+	     *c2 = testpki_leaf("dave", 0x4242, k2, ca2, ca2_key);
+	struct cl_locations l1 = { 0 }, l2 = { 0 };
+	struct cl_error err;
+	char key1[PATH_MAX];
+	BIO *bio;
+
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, k1, c1, NULL, "certlink dave 4242 one", &l1, &err),
+	             CL_OK);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, k2, c2, NULL, "certlink dave 4242 two", &l2, &err),
+	             CL_OK);
+	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 2);
+	snprintf(key1, sizeof(key1), "%s", cert_file("data/certlink", c1, "key.pem"));
+	bio = BIO_new_file(key1, "r");
+	back = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	CHECK(back && EVP_PKEY_eq(back, k1) == 1); /* the first key is still the first key */
+	EVP_PKEY_free(back);
+	CHECK(nss_has_key("certlink dave 4242 one") || nss_has_key("certlink dave 4242 two"));
+
+	/* The second one could not be recorded: undoing its install (less what the first shares, as the flow
+	 * filters it: NSS files both under the first one's nickname) leaves the first untouched. */
+	{
+		struct cl_locations unused = { 0 };
+
+		for (size_t i = 0; i < l2.n; i++) {
+			bool shared = false;
+
+			for (size_t j = 0; j < l1.n; j++)
+				shared |= cl_location_equal(&l2.items[i], &l1.items[j]);
+			if (!shared)
+				cl_locations_add(&unused, l2.items[i].kind, l2.items[i].path,
+				                 l2.items[i].nickname, NULL);
+		}
+		CHECK_INT_EQ(cl_store_undo_install(&unused, NULL, &err), CL_OK);
+		cl_locations_clear(&unused);
+	}
+	CHECK(nss_lists("certlink dave 4242 one", "u,u,u"));
+	CHECK(!cl_fileio_exists(cert_file("data/certlink", c2, NULL)));
+	CHECK(cl_fileio_exists(key1) && cl_fileio_exists(cert_file("data/certlink", c1, "cert.pem")));
+	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 1);
+	CHECK_INT_EQ(cl_store_remove(&l1, &err), CL_OK);
+	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 0);
+	cl_locations_clear(&l1);
+	cl_locations_clear(&l2);
+	X509_free(c1);
+	X509_free(c2);
+	X509_free(ca2);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+	EVP_PKEY_free(ca2_key);
+}
+
 static void test_computer(void)
 {
 	EVP_PKEY *key = testpki_key("ec");
@@ -396,12 +469,12 @@ static void test_computer(void)
 	CHECK(find_kind(&l, CL_LOC_NSS_CERT) == NULL);
 	CHECK(!nss_lists("certlink 1234", NULL));
 	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("sys")), 0755);
-	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("sys/certs/1234")), 0755);
-	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("sys/certs/1234/key.pem")), 0600);
-	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("sys/certs/1234/bundle.p12")), 0600);
-	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("sys/certs/1234/cert.pem")), 0644);
+	CHECK_INT_EQ(tmpdir_mode(cert_file("sys", cert, NULL)), 0755);
+	CHECK_INT_EQ(tmpdir_mode(cert_file("sys", cert, "key.pem")), 0600);
+	CHECK_INT_EQ(tmpdir_mode(cert_file("sys", cert, "bundle.p12")), 0600);
+	CHECK_INT_EQ(tmpdir_mode(cert_file("sys", cert, "cert.pem")), 0644);
 	CHECK_INT_EQ(cl_store_remove(&l, &err), CL_OK);
-	CHECK(!cl_fileio_exists(tmpdir_path("sys/certs/1234")));
+	CHECK(!cl_fileio_exists(cert_file("sys", cert, NULL)));
 	cl_locations_clear(&l);
 
 	/* p11-kit accepts the anchor: `trust anchor --store FILE` with certlink's copy. */
@@ -531,6 +604,7 @@ int main(void)
 	test_user_nss();
 	test_chain_is_not_trust();
 	test_resume_and_rollback();
+	test_same_serial_two_cas();
 	test_computer();
 	test_not_allowed();
 	test_remove_errors();

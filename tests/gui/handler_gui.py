@@ -17,6 +17,10 @@ Scenarios:
   unreachable    a server that cannot be reached: the error page says what went wrong and what to do (200)
   dispatch       `certlink register-scheme` for a fresh account, then `xdg-open LINK` (what a click in a
                  mail program does) starts the real handler's window, which installs the certificate
+  renew          a renew link for a certificate installed through the window: the renewal confirmation shows
+                 subject, serial, expiry and key (and fits the screen); Cancel changes nothing and sends nothing
+                 (exit 120); Renew asks for the password and installs the new certificate; the store is
+                 never asked (the certificate's record names it)
   second-click   a second click brings the running window forward and starts no second enrollment;
                  closing the waiting window keeps the application on record, and once approved a later
                  click on the same link finishes it
@@ -25,6 +29,8 @@ Each scenario saves screenshots of the stages in DIR/SCENARIO/ and asserts on th
 (openssl: subject, chain to the server's CA), the exit code, the files written and the server's records.
 """
 import argparse
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -38,7 +44,7 @@ MAIN_TITLE = "Certificate Enrollment"
 REASON = "new laptop for the lab"
 ASSET = "A-1234"
 DIALOG_TITLES = {"Confirm the server", "Trust a certificate authority", "Where should the certificate go?",
-                 "Sign in", "A few details"}
+                 "Sign in", "A few details", "Confirm the renewal"}
 
 
 class Watcher:
@@ -283,6 +289,101 @@ def scenario_untrusted(a, sess, server, tree):
     check(server.applications() == [], "the server has no application (no credential reached it)")
 
 
+def window_geometry(title):
+    """(width, height) of the X window titled TITLE, as xdotool reports it, and its window id."""
+    wid = subprocess.run(["xdotool", "search", "--name", f"^{title}$"], capture_output=True, text=True,
+                         timeout=30).stdout.split()
+    check(wid, f"the X window '{title}' exists")
+    out = subprocess.run(["xdotool", "getwindowgeometry", wid[-1]], capture_output=True, text=True,
+                         timeout=30).stdout
+    m = re.search(r"Geometry: (\d+)x(\d+)", out)
+    check(m is not None, f"xdotool reports the geometry of '{title}' ({out.strip()})")
+    return int(m.group(1)), int(m.group(2)), wid[-1]
+
+
+def store_files(home):
+    root = os.path.join(home, ".local", "share", "certlink")
+    out = {}
+    for name in guienv.files_under(root):
+        if not name.endswith(".lock"):
+            with open(os.path.join(root, name), "rb") as f:
+                out[name] = f.read()
+    return out
+
+
+def scenario_renew(a, sess, server, tree):
+    password = "Window-Renew-31"
+    server.add_user("ivy", password)
+    home, env = guienv.private_home()
+    proc = guienv.start_handler(a.handler, server.invite("ivy", store="user", passwordless=True), env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    Watcher(sess, app).until("the end page", win, lambda: guienv.visible_text(win, "Certificate installed"))
+    finish(win, proc, 0)
+    with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
+        cert = json.load(f)["certificates"][0]
+    serial = cert["serial"]
+    der = subprocess.run(["openssl", "x509", "-in", server.ca_pem(), "-outform", "DER"], capture_output=True,
+                         check=True).stdout
+    link = (f"certlink://127.0.0.1:{server.port}/renew?v=1&user=ivy&serial={serial}"
+            f"&ca={hashlib.sha256(der).hexdigest()}")
+    before, apps_before = store_files(home), len(server.applications())
+
+    # Cancel: nothing is sent, nothing changes.
+    proc = guienv.start_handler(a.handler, link, env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    dlg = w.until("the renewal confirmation", win, lambda: next(
+        (d for d in app.children if d.name == "Confirm the renewal"), None))
+    sess.screenshot("dialog-confirm-the-renewal")
+    width, height, wid = window_geometry("Confirm the renewal")
+    subprocess.run(["import", "-window", wid, os.path.join(sess.artifacts, "confirm-the-renewal-dialog.png")],
+                   check=False, stderr=subprocess.DEVNULL)
+    check(width <= 1024 and height <= 720, f"the dialog fits the screen ({width}x{height})")
+    check(guienv.visible_text(dlg, "Renew this certificate?"), "the dialog asks to renew")
+    check(guienv.visible_text(dlg, serial), f"it shows the serial {serial}")
+    check(guienv.label_starting(dlg, "CN=ivy") is not None, "it shows the subject")
+    expiry = subprocess.run(["date", "-d", cert["not_after"], "+%Y-%m-%d"], capture_output=True,
+                            text=True).stdout.strip()
+    check(guienv.label_starting(dlg, expiry) is not None, f"it shows when the certificate expires ({expiry})")
+    key = guienv.label_starting(dlg, "RSA, 2048 bits")
+    check(key is not None and "gets a new key" in key, "it shows the key and that a new one is made")
+    check(guienv.visible_text(dlg, "your personal certificate store"), "it shows the store")
+    check(guienv.visible_text(dlg, f"127.0.0.1:{server.port}"), "it shows the server")
+    cancel = guienv.control(dlg, "push button", "Cancel")
+    check(cancel is not None and cancel.focused, "Cancel has the focus: nothing has been sent yet")
+    guienv.press(dlg, "Cancel")
+    w.until("the not-renewed page", win, lambda: guienv.visible_text(win, "The certificate was not renewed."))
+    sess.screenshot("not-renewed")
+    finish(win, proc, 120)
+    check(store_files(home) == before, "Cancel changed nothing in the store")
+    check(len(server.applications()) == apps_before, "and sent nothing to the server")
+    check("Where should the certificate go?" not in w.dialogs_seen and "Sign in" not in w.dialogs_seen,
+          f"nothing else was asked ({w.dialogs_seen})")
+
+    # Renew: the password, then the new certificate replaces the old one.
+    proc = guienv.start_handler(a.handler, link, env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    dlg = w.until("the renewal confirmation", win, lambda: next(
+        (d for d in app.children if d.name == "Confirm the renewal"), None))
+    guienv.press(dlg, "Renew")
+    guienv.no_window(app, "Confirm the renewal")
+    w.dialogs_seen.append("Confirm the renewal")
+    answer_dialogs(sess, app, w, password, win)
+    sess.screenshot("renewed")
+    check(guienv.visible_text(win, "Certificate installed"), "the end page says the certificate was installed")
+    check("Where should the certificate go?" not in w.dialogs_seen, f"the store was not asked ({w.dialogs_seen})")
+    with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
+        certs = json.load(f)["certificates"]
+    check(len(certs) == 1 and certs[0]["serial"] != serial, "the new certificate replaced the old one")
+    check_installed_certificate(result_fields(win), server, "ivy")
+    check(any(x.get("renewal_of") == serial for x in server.applications()), "the server saw a renewal")
+    finish(win, proc, 0)
+
+
 def scenario_second_click(a, sess, server, tree):
     server.add_user("dave")
     link = server.invite("dave", store="user", passwordless=True)  # auto_approve is off: it will wait
@@ -396,6 +497,7 @@ SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
              "ask": (scenario_ask, {"auto_approve": "true", "reason": "required", "device_note": "required",
                                     "device_note_label": "Asset tag", "email": "off", "invitation_code": "off"}),
              "untrusted": (scenario_untrusted, {}),
+             "renew": (scenario_renew, {"auto_approve": "true"}),
              "second-click": (scenario_second_click, {"auto_approve": "false"}),
              "dispatch": (scenario_dispatch, {"auto_approve": "true"}),
              "pending-timeout": (scenario_pending_timeout, {"auto_approve": "false", "approval_poll_timeout": "10",

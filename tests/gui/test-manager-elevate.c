@@ -38,7 +38,7 @@ static struct outcome run(const char *id)
 
 static enum cl_status seed(struct cl_records *rec, void *data, struct cl_error *err)
 {
-	struct cl_certificate *c = cl_records_add_certificate(rec, "abc123", err);
+	struct cl_certificate *c = cl_records_add_certificate(rec, "abc123", NULL, err);
 
 	if (!c)
 		return err->status;

@@ -52,7 +52,7 @@ def body():
         mg.label(details, serial)
         fp = acct.certificate(serial)["fingerprint"]
         mg.label(details, ":".join(fp[i:i + 2] for i in range(0, len(fp), 2)))
-        mg.label_containing(details, acct.data("certs", serial, "cert.pem"))
+        mg.label_containing(details, os.path.join(acct.cert_dir(serial), "cert.pem"))
         check(True, "details show the serial, the SHA-256 fingerprint and the certificate file")
         display.screenshot("02-details")
         mg.press(details, "Close")
@@ -98,7 +98,7 @@ def body():
         mg.press(confirm, "Delete")
         mg.no_row(certs, f"serial {serial}")
         check(acct.certificate(serial) is None, "the certificate is no longer in the records")
-        check(not os.path.exists(acct.data("certs", serial)), "its files are gone from the user store")
+        check(not os.path.exists(acct.cert_dir(serial)), "its files are gone from the user store")
         display.screenshot("05-deleted")
 
         # a certificate in the computer store (this test runs as root on a redirected computer store, so
@@ -112,7 +112,7 @@ def body():
         mg.press(mg.window(app, "Delete?"), "Delete")
         mg.no_row(certs, f"serial {cserial}")
         check(acct.certificate(cserial, "computer") is None, "the computer store's records no longer have it")
-        check(not os.path.exists(os.path.join(acct.env["CERTLINK_SYSTEM_DIR"], "certs", cserial)),
+        check(not os.path.exists(acct.cert_dir(cserial, "computer")),
               "its files are gone from the computer store")
 
         # withdraw the activated certificate, at a server that wants the password for it: the server
@@ -157,6 +157,12 @@ def body():
         display.screenshot("08-expiring")
         mg.press(r3, "Renew")
         flow = mg.window(app, "Renew the certificate")
+        # what will be replaced, asked before anything is sent (issue 10 point 7)
+        confirm = mg.window(app, "Confirm the renewal", timeout=120)
+        mg.label(confirm, serial3)
+        mg.label_containing(confirm, "The renewed certificate gets a new key.")
+        display.screenshot("08b-renew-confirm")
+        mg.press(confirm, "Renew")
         sign_in = mg.window(app, "Sign in", timeout=120)
         wait_for("the password entry to have the focus",
                  lambda: (mg.focused(sign_in) or None) and mg.focused(sign_in).name == "Password")
@@ -172,18 +178,19 @@ def body():
         new = [c for c in certs_now if c["serial"] not in (serial, serial2, serial3)]
         check(len(new) == 1 and new[0]["not_after"] > acct.certificate(new[0]["serial"])["not_before"],
               f"a new certificate {new[0]['serial'] if new else '?'} took its place")
-        check(not os.path.exists(acct.data("certs", serial3)), "the old certificate's files are gone")
+        check(not os.path.exists(acct.cert_dir(serial3)), "the old certificate's files are gone")
         mg.row(certs, f"serial {new[0]['serial']}")
         mg.no_row(certs, f"serial {serial3}")
         display.screenshot("11-list-after")
 
         # a click on an expiry notification runs `certlink-manager --renew SERIAL`: the running window
-        # takes it over and opens the renewal (cancelled here at the password)
+        # takes it over and opens the renewal (confirmed, then cancelled here at the password)
         second = mg.Manager(acct, ["--renew", new[0]["serial"]])
         flow = mg.window(app, "Renew the certificate")
         mg.label(flow, "Renew the certificate: " + new[0]["serial"])
         wait_for("the second start to hand over and exit", lambda: second.proc.poll() is not None)
         check(second.proc.returncode == 0, "a second certlink-manager hands --renew to the running one")
+        mg.press(mg.window(app, "Confirm the renewal", timeout=120), "Renew")
         sign_in = mg.window(app, "Sign in", timeout=120)
         display.screenshot("12-renew-from-notification")
         mg.press(sign_in, "Cancel")

@@ -115,7 +115,7 @@ def body():
         certs = acct.records()["certificates"]
         check(len(certs) == 1 and certs[0]["user"] == "alice", "one certificate for alice is recorded")
         serial = certs[0]["serial"]
-        check(os.path.exists(acct.data("certs", serial, "cert.pem")), "its file is in the user store")
+        check(os.path.exists(os.path.join(acct.cert_dir(serial), "cert.pem")), "its file is in the user store")
         apps = json.loads(server.srv.cli("app-list").stdout)
         sent = next(a for a in apps if a.get("certificate_serial") == serial)
         check(sent["email"] == email, "the server got the e-mail address")

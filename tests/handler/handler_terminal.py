@@ -17,10 +17,17 @@ Scenarios:
   pin-mismatch  a link whose pinned CA fingerprint does not match the server: refused, nothing written,
                 no application at the server
   check         --check reports the pinned identity and what would be asked, and enrolls nothing
+  renew         a renew link on a terminal: the confirmation shows subject, serial, expiry and key and asks
+                before anything is sent; "n" changes nothing (exit 120), "y" renews; the store is not asked
+  hostile-renew a second, hostile certlink-server's renew link for the victim's serial: refused (exit 100) with
+                no question, in terminal mode and without a terminal; the victim's files, NSS entries and
+                records are unchanged and the hostile server saw nothing
 """
 import argparse
 import hashlib
+import json
 import os
+import sqlite3
 import pty
 import re
 import select
@@ -238,7 +245,121 @@ def scenario_check(a, server):
     check(files_under(home) == [], f"nothing was written ({files_under(home)})")
 
 
+def store_state(home):
+    """Every file certlink keeps for this account, with its bytes, and the NSS database's contents."""
+    root = os.path.join(home, ".local", "share", "certlink")
+    files = {}
+    for d, _, names in os.walk(root):
+        for n in names:
+            if not n.endswith(".lock"):
+                with open(os.path.join(d, n), "rb") as f:
+                    files[os.path.relpath(os.path.join(d, n), root)] = f.read()
+    db = "sql:" + os.path.join(home, ".pki", "nssdb")
+    nss = [subprocess.run(["certutil", *args, "-d", db], capture_output=True, text=True).stdout
+           for args in (["-L"], ["-K", "-f", "/dev/null"])]
+    return files, nss
+
+
+def records(home):
+    with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
+        return json.load(f)
+
+
+def ca_sha256(server):
+    der = subprocess.run(["openssl", "x509", "-in", server.ca_pem(), "-outform", "DER"], capture_output=True,
+                         check=True).stdout
+    return hashlib.sha256(der).hexdigest()
+
+
+def enrolled_home(server, user):
+    """A home with an NSS database and USER's certificate, installed through a passwordless invitation."""
+    home, env = private_env()
+    os.makedirs(os.path.join(home, ".pki", "nssdb"))
+    subprocess.run(["certutil", "-N", "-d", "sql:" + os.path.join(home, ".pki", "nssdb"), "--empty-password"],
+                   check=True, capture_output=True)
+    link = server.invite(user, store="user", passwordless=True)
+    proc = subprocess.run([sys.argv_handler, link], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=300, start_new_session=True)
+    check(proc.returncode == 0, f"{user} enrolled ({proc.returncode}: {proc.stderr[-500:]})")
+    certs = records(home)["certificates"]
+    check(len(certs) == 1, "one certificate installed")
+    return home, env, certs[0]
+
+
+def scenario_renew(a, server):
+    password = "Renew-Me-2027"
+    server.add_user("erin", password)
+    home, env, cert = enrolled_home(server, "erin")
+    serial = cert["serial"]
+    link = f"certlink://127.0.0.1:{server.port}/renew?v=1&user=erin&serial={serial}&ca={ca_sha256(server)}"
+    before = store_state(home)
+    apps_before = len(server.applications())
+    # No: nothing is sent, nothing changes.
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env, [(r"Renew it\? \[y\]es / \[N\]o: $", "n")])
+    print(out)
+    check(left == [], "the renewal was asked")
+    check(rc == 120, f"answering no cancels (exit {rc})")
+    check("The certificate was not renewed." in out, "the terminal says the certificate was not renewed")
+    for shown in ("Renew this certificate?", f"Serial:      {serial}", "Certificate: ", "CN=erin", "Expires:     2",
+                  "Key:         RSA, 2048 bits", "the renewed certificate gets a new key",
+                  "Store:       your personal certificate store", f"127.0.0.1:{server.port}",
+                  "Nothing has been sent yet"):
+        check(shown in out, f"the question shows '{shown}'")
+    check("Store [u/c]" not in out, "the store was not asked: the certificate's record names it")
+    check("Password:" not in out and "Connecting to the server" not in out, "nothing was sent before the answer")
+    check(store_state(home) == before, "no changes the store: files, records and NSS as they were")
+    check(len(server.applications()) == apps_before, "the server received nothing")
+    # Yes: renewed.
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env,
+                                [(r"Renew it\? \[y\]es / \[N\]o: $", "y"), (r"User ID \[erin\]: $", ""),
+                                 (r"Password: $", password)])
+    print(out)
+    check(left == [] and rc == 0, f"answering yes renews (exit {rc}, unanswered {left})")
+    check("Store [u/c]" not in out, "the store was not asked")
+    certs = records(home)["certificates"]
+    check(len(certs) == 1 and certs[0]["serial"] != serial, "the new certificate replaced the old one")
+    check_certificate(installed_path(out), server, "erin")
+    renewal = [x for x in server.applications() if x.get("renewal_of") == serial]
+    check(len(renewal) == 1, "the server saw one renewal of the old serial")
+
+
+def scenario_hostile_renew(a, server):
+    server.add_user("fred")
+    home, env, cert = enrolled_home(server, "fred")
+    hostile = RefServer(a.server)
+    try:
+        hostile.start({"auto_approve": "true"})
+        hostile.add_user("fred", "fred pw")
+        link = (f"certlink://127.0.0.1:{hostile.port}/renew?v=1&user=fred&serial={cert['serial']}"
+                f"&ca={ca_sha256(hostile)}")
+        before = store_state(home)
+        rc, out, left = pty_session([a.handler, "--no-gui", link], env, [(r"Renew it", "y"), (r"Password: ", "x")])
+        print(out)
+        check(rc == 100, f"refused on the terminal with exit 100 ({rc})")
+        check(len(left) == 2, "no question was asked: neither the renewal nor a password")
+        check("refusing to renew" in out and f"127.0.0.1:{server.port}" in out,
+              "the message says the certificate came from another server")
+        check("Nothing was sent" in out, "and that nothing was sent")
+        proc = subprocess.run([a.handler, link], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=300, start_new_session=True)
+        print(proc.stderr)
+        check(proc.returncode == 100, f"refused without a terminal with exit 100 ({proc.returncode})")
+        check(store_state(home) == before, "the victim's files, records and NSS entries are unchanged")
+        check(hostile.applications() == [], "the hostile server has no application")
+        con = sqlite3.connect(os.path.join(hostile.state, "certlink-server.db"))
+        n = con.execute("SELECT COUNT(*) FROM scep_transactions").fetchone()[0]
+        con.close()
+        check(n == 0, "the hostile server received no SCEP message (no RenewalReq)")
+        with open(os.path.join(hostile.dir, "server.log")) as f:
+            log = f.read()
+        check("RenewalReq" not in log and "scep:" not in log, "nor does its log show one")
+    finally:
+        hostile.cleanup()
+
+
 SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
+             "renew": (scenario_renew, {"auto_approve": "true"}),
+             "hostile-renew": (scenario_hostile_renew, {"auto_approve": "true"}),
              "ask": (scenario_ask, {"auto_approve": "true"}),
              "trust-ca": (scenario_trust_ca, {"auto_approve": "true"}),
              "server-text": (scenario_server_text, {"auto_approve": "true", "device_note": "required",
@@ -253,6 +374,7 @@ def main():
     p.add_argument("--handler", required=True)
     p.add_argument("--server", required=True)
     a = p.parse_args()
+    sys.argv_handler = a.handler
     fn, config = SCENARIOS[a.scenario]
     server = RefServer(a.server)
     try:

@@ -69,6 +69,22 @@ def run_main(fn):
     sys.exit(0)
 
 
+def find_cert_dir(store_dir, serial):
+    """The directory under STORE_DIR/certs holding the certificate with SERIAL (certificates are filed by
+    SHA-256 fingerprint, docs/paths.md); STORE_DIR/certs/SERIAL, which never exists, when none does."""
+    certs = os.path.join(store_dir, "certs")
+    want = serial.lower().lstrip("0") or "0"
+    for name in sorted(os.listdir(certs)) if os.path.isdir(certs) else []:
+        pem = os.path.join(certs, name, "cert.pem")
+        if name.startswith(".") or not os.path.isfile(pem):
+            continue
+        out = subprocess.run(["openssl", "x509", "-in", pem, "-noout", "-serial"], capture_output=True,
+                             text=True).stdout.strip()
+        if out.partition("=")[2].lower().lstrip("0") == want:
+            return os.path.join(certs, name)
+    return os.path.join(certs, serial)
+
+
 class Account:
     """A person's home: HOME, XDG directories and the computer store redirected into a temp dir."""
 
@@ -108,6 +124,10 @@ class Account:
 
     def data(self, *parts):
         return os.path.join(self.env["XDG_DATA_HOME"], "certlink", *parts)
+
+    def cert_dir(self, serial, store="user"):
+        base = self.env["CERTLINK_SYSTEM_DIR"] if store == "computer" else self.data()
+        return find_cert_dir(base, serial)
 
     def records_file(self, store="user"):
         if store == "computer":

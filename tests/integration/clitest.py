@@ -55,6 +55,22 @@ def der_of_pem(pem_text):
                           capture_output=True).stdout
 
 
+def find_cert_dir(store_dir, serial):
+    """The directory under STORE_DIR/certs holding the certificate with SERIAL (certificates are filed by
+    SHA-256 fingerprint, docs/paths.md); STORE_DIR/certs/SERIAL, which never exists, when none does."""
+    certs = os.path.join(store_dir, "certs")
+    want = serial.lower().lstrip("0") or "0"
+    for name in sorted(os.listdir(certs)) if os.path.isdir(certs) else []:
+        pem = os.path.join(certs, name, "cert.pem")
+        if name.startswith(".") or not os.path.isfile(pem):
+            continue
+        out = subprocess.run(["openssl", "x509", "-in", pem, "-noout", "-serial"], capture_output=True,
+                             text=True).stdout.strip()
+        if out.partition("=")[2].lower().lstrip("0") == want:
+            return os.path.join(certs, name)
+    return os.path.join(certs, serial)
+
+
 class Failure(AssertionError):
     pass
 
@@ -215,7 +231,7 @@ class Home:
         return read(os.path.join(self.state, "certlink", "result.txt"))
 
     def cert_dir(self, serial):
-        return os.path.join(self.store_dir, "certs", serial)
+        return find_cert_dir(self.store_dir, serial)
 
     def nss_list(self):
         r = subprocess.run(["certutil", "-L", "-d", "sql:" + self.nssdir], capture_output=True, text=True)

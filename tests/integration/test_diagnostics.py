@@ -27,10 +27,10 @@ def body():
         app_id = enroll(acct, server, pending=True)
         pending = acct.data("pending")
         # the secrets certlink really holds: the private key, the pending application's bearer secret
-        key_pem = read(acct.data("certs", serial, "key.pem")).decode()
+        key_pem = read(os.path.join(acct.cert_dir(serial), "key.pem")).decode()
         key_lines = [l for l in key_pem.splitlines() if l and not l.startswith("-----")]
         app_secret = read(os.path.join(pending, f"{app_id}.secret")).decode().strip()
-        p12_password = read(acct.data("certs", serial, "bundle.p12.password")).decode().strip()
+        p12_password = read(os.path.join(acct.cert_dir(serial), "bundle.p12.password")).decode().strip()
         # seeded: a challenge and a token as the core names them, a password in the environment, and
         # passwords that slipped into a hand-edited settings file and a log line
         seeds = {

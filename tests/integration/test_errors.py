@@ -10,7 +10,7 @@ import shutil
 import socket
 import subprocess
 
-from clitest import Fixture, TlsSpy, check, eq, expect_exit, main, read
+from clitest import Fixture, TlsSpy, check, eq, expect_exit, find_cert_dir, main, read
 
 fx = Fixture(auto_approve=True, approval_poll_interval=1)
 srv = fx.server
@@ -185,7 +185,7 @@ def test_computer_store():
         rec_path = os.path.join(home.system, "records.json")
         rec = json.loads(read(rec_path))
         serial = rec["certificates"][0]["serial"]
-        d = os.path.join(home.system, "certs", serial)
+        d = find_cert_dir(home.system, serial)
         eq(os.stat(os.path.join(d, "key.pem")).st_mode & 0o777, 0o600, "computer store key mode")
         r2 = subprocess.run(["openssl", "verify", "-CAfile", srv.ca_pem, os.path.join(d, "cert.pem")],
                             capture_output=True, text=True)

@@ -1,10 +1,13 @@
-/* certlink core: how the enrollment flow records its application (records.h, secret.h).
+/* certlink core: one run of the enrollment flow (enroll-flow.h): progress, the debug log, questions,
+ * cancellation, and the run's record of its application.
  *
  * The flow writes its state before and after every step, so a crash leaves a record the next run resumes
  * from (docs/protocol.md section 8). The application secret lives in a 0600 secret file, never in records.
  */
-#include "enroll-private.h"
+#include "enroll-flow.h"
 
+#include <libintl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +16,112 @@
 
 #include "fingerprint.h"
 #include "secret.h"
+
+const char *cl_stage_name(enum cl_stage stage)
+{
+	static const char *const names[] = {
+		[CL_STAGE_CHECK_LINK] = "Checking the link",
+		[CL_STAGE_CONNECT] = "Connecting",
+		[CL_STAGE_APPLY] = "Applying",
+		[CL_STAGE_WAIT_APPROVAL] = "Waiting for approval",
+		[CL_STAGE_ACTIVATE] = "Activating",
+		[CL_STAGE_INSTALL] = "Installing",
+		[CL_STAGE_DONE] = "Done",
+	};
+
+	if ((unsigned)stage < sizeof(names) / sizeof(names[0]))
+		return names[stage];
+	return "";
+}
+
+void cl_flow_progress(struct cl_flow *f, enum cl_stage stage, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* Translated like error messages (core/error.c); the front end has bound the domain. */
+	vsnprintf(detail, sizeof(detail), dgettext("certlink", fmt), ap);
+	va_end(ap);
+	if (f->opts->progress)
+		f->opts->progress(f->opts->user_data, stage, detail);
+	cl_flow_log(f, "%s: %s", cl_stage_name(stage), detail);
+}
+
+void cl_flow_log(struct cl_flow *f, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (!f->opts->debug || !f->opts->log_fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	f->opts->log_fn(f->opts->user_data, line);
+}
+
+bool cl_flow_cancelled(const struct cl_flow *f, struct cl_error *err)
+{
+	if (!cl_cancel_requested(f->opts->cancel))
+		return false;
+	cl_error_set(err, CL_E_CANCELLED, "cancelled");
+	return true;
+}
+
+enum cl_status cl_flow_ask(struct cl_flow *f, struct cl_question *q, struct cl_error *err)
+{
+	enum cl_status st;
+
+	if (!f->opts->ask)
+		return cl_error_set(err, CL_E_LOCAL, "a question needs an answer but this run cannot ask");
+	q->host = f->host;
+	q->port = (int)f->port;
+	q->service_name = f->service_name[0] ? f->service_name : f->host;
+	st = f->opts->ask(f->opts->user_data, q);
+	if (st == CL_E_CANCELLED || cl_cancel_requested(f->opts->cancel))
+		return cl_error_set(err, CL_E_CANCELLED, "cancelled");
+	if (st != CL_OK)
+		return cl_error_set(err, st, "the question was not answered");
+	return CL_OK;
+}
+
+void cl_flow_init(struct cl_flow *f, const struct cl_enroll_opts *opts, struct cl_enroll_result *result)
+{
+	memset(f, 0, sizeof(*f));
+	f->opts = opts;
+	f->result = result;
+	memset(result, 0, sizeof(*result));
+	f->state = CL_APP_NEW;
+}
+
+void cl_flow_free(struct cl_flow *f)
+{
+	cl_keygen_discard(&f->keygen);
+	cl_http_free(f->http);
+	OPENSSL_cleanse(f->password, sizeof(f->password));
+	OPENSSL_cleanse(f->token, sizeof(f->token));
+	cl_secret_free(f->secret, f->secret_len);
+	EVP_PKEY_free(f->key);
+	EVP_PKEY_free(f->old_key);
+	X509_free(f->old_cert);
+	X509_free(f->cert);
+	X509_free(f->ca);
+	sk_X509_pop_free(f->chain, X509_free);
+	sk_X509_pop_free(f->trust, X509_free);
+	memset(f, 0, sizeof(*f));
+}
+
+void cl_flow_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = src ? strnlen(src, size - 1) : 0;
+
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* ---- the run's record of its application ---- */
 
 static enum cl_status make_uuid(char out[37], struct cl_error *err)
 {
@@ -53,6 +162,8 @@ static enum cl_status add_app(struct cl_records *rec, void *data, struct cl_erro
 		st = cl_records_set_string(&app->server_name, f->service_name, err);
 	if (st == CL_OK && f->renewal_of[0])
 		st = cl_records_set_string(&app->renewal_of, f->renewal_of, err);
+	if (st == CL_OK && f->renewal_fp[0])
+		st = cl_records_set_string(&app->renewal_of_fingerprint, f->renewal_fp, err);
 	if (st == CL_OK)
 		snprintf(f->app_id, sizeof(f->app_id), "%s", app->id);
 	return st;
