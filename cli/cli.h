@@ -125,6 +125,16 @@ enum {
  * -1 not one of them. */
 int cli_net_option(struct cl_enroll_opts *opts, const char *cmd, int c, const char *arg);
 
+/* --install-ca SHA256 (enroll, activate): the CAs an administrator allows to become trust anchors
+ * (core/anchor.h). Keep the struct alive as long as OPTS: OPTS points into it. */
+struct cli_install_ca {
+	unsigned char fp[CL_ENROLL_ANCHORS_MAX][32];
+	size_t n;
+};
+/* Take one --install-ca value: 0, or CLI_EXIT_USAGE after saying what is wrong with it. */
+int cli_install_ca_option(struct cli_install_ca *ca, struct cl_enroll_opts *opts, const char *cmd,
+                          const char *arg);
+
 /* Which stores a command looks at: --store user|computer|all. */
 enum cli_stores { CLI_STORES_ALL = 0, CLI_STORES_USER, CLI_STORES_COMPUTER };
 /* Parse a --store value; ALLOW_ALL says whether "all" is accepted. False for anything else. */

@@ -28,8 +28,7 @@ struct enroll_args {
 	struct cli_password password;
 	const char *ca;
 	unsigned random_delay;
-	unsigned char install_ca[CL_ENROLL_ANCHORS_MAX][32]; /* --install-ca */
-	size_t n_install_ca;
+	struct cli_install_ca install_ca;
 };
 
 static void usage(FILE *out)
@@ -185,16 +184,7 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 		a->random_delay = (unsigned)n;
 		break;
 	case OPT_INSTALL_CA:
-		if (a->n_install_ca == CL_ENROLL_ANCHORS_MAX)
-			return cli_usage_error("enroll", _("--install-ca is allowed at most %d times"),
-			                       CL_ENROLL_ANCHORS_MAX);
-		if (!cl_fp_parse(arg, strlen(arg), a->install_ca[a->n_install_ca]))
-			return cli_usage_error(
-			    "enroll", _("--install-ca must be a SHA-256 fingerprint (64 hex digits)"));
-		a->n_install_ca++;
-		o->install_ca = (const unsigned char(*)[32])a->install_ca;
-		o->n_install_ca = a->n_install_ca;
-		break;
+		return cli_install_ca_option(&a->install_ca, o, "enroll", arg);
 	case OPT_HELP:
 	case 'h':
 		usage(stdout);

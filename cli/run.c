@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fingerprint.h"
 #include "result.h"
 #include "settings.h"
 
@@ -77,6 +78,20 @@ int cli_net_option(struct cl_enroll_opts *opts, const char *cmd, int c, const ch
 		return 0;
 	}
 	return -1;
+}
+
+int cli_install_ca_option(struct cli_install_ca *ca, struct cl_enroll_opts *opts, const char *cmd,
+                          const char *arg)
+{
+	if (ca->n == CL_ENROLL_ANCHORS_MAX)
+		return cli_usage_error(cmd, _("--install-ca is allowed at most %d times"),
+		                       CL_ENROLL_ANCHORS_MAX);
+	if (!cl_fp_parse(arg, strlen(arg), ca->fp[ca->n]))
+		return cli_usage_error(cmd, _("--install-ca must be a SHA-256 fingerprint (64 hex digits)"));
+	ca->n++;
+	opts->install_ca = (const unsigned char(*)[32])ca->fp;
+	opts->n_install_ca = ca->n;
+	return 0;
 }
 
 struct cl_cancel *cli_run_cancel_token(void)

@@ -74,7 +74,8 @@ void cl_flow_note_anchor_not_installed(struct cl_flow *f, X509 *ca)
 
 /* The profile's CAs that issue the new certificate, each decided by cl_anchor_decide(): installed when
  * consented (or, for an elevated install, collected with its consent for the privileged helper), noted in
- * the result when not. CAs that do not issue the certificate are never offered as anchors. */
+ * the result when not. CAs that do not issue the certificate are never offered as anchors; a renewal asks
+ * no question (its consents are the renewed certificate's). */
 static enum cl_status trust_profile(struct cl_flow *f, struct cl_locations *locs,
                                     struct cl_flow_anchor *later, size_t *n_later, struct cl_error *err)
 {
@@ -88,7 +89,9 @@ static enum cl_status trust_profile(struct cl_flow *f, struct cl_locations *locs
 	req.admin = f->opts->install_ca;
 	req.n_admin = f->opts->n_install_ca;
 	req.renewed = &renewed;
-	req.ask = f->opts->ask ? ask_anchor : NULL;
+	/* A renewal keeps the anchors the renewed certificate had (recorded above) and asks about no other
+	 * CA: that question belonged to the enrollment. */
+	req.ask = f->opts->ask && !f->renewal_of[0] ? ask_anchor : NULL;
 	req.ask_data = f;
 	for (i = 0; f->trust && i < sk_X509_num(f->trust) && st == CL_OK; i++) {
 		X509 *ca = sk_X509_value(f->trust, i);

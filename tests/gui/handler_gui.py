@@ -318,7 +318,7 @@ def scenario_renew(a, sess, server, tree):
     proc = guienv.start_handler(a.handler, server.invite("ivy", store="user", passwordless=True), env)
     app = guienv.app_node(tree)
     win = guienv.window(app, MAIN_TITLE)
-    Watcher(sess, app).until("the end page", win, lambda: guienv.visible_text(win, "Certificate installed"))
+    until_end_answering_ca(sess, app, Watcher(sess, app), win, server)  # the enrollment's CA question: no
     finish(win, proc, 0)
     with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
         cert = json.load(f)["certificates"][0]
@@ -376,6 +376,7 @@ def scenario_renew(a, sess, server, tree):
     sess.screenshot("renewed")
     check(guienv.visible_text(win, "Certificate installed"), "the end page says the certificate was installed")
     check("Where should the certificate go?" not in w.dialogs_seen, f"the store was not asked ({w.dialogs_seen})")
+    check(CA_DIALOG not in w.dialogs_seen, f"nor the CA: a renewal keeps the enrollment's answer ({w.dialogs_seen})")
     with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
         certs = json.load(f)["certificates"]
     check(len(certs) == 1 and certs[0]["serial"] != serial, "the new certificate replaced the old one")

@@ -101,6 +101,45 @@ def test_install_ca_option():
     check(len(crts) == 1 and crts[0].startswith("certlink-" + fp[:16]), "and the system trust directory", crts)
 
 
+def test_install_ca_on_activate():
+    """A pending application finished by `certlink activate`: the same rule, the same option."""
+    h = hostile.server
+    fp = h.ca_sha256
+    home = fx.home("activate")
+    h.config(auto_approve="false")
+    try:
+        r = home.run("enroll", "--link", h.invite("victim"), "--approval-timeout", "1")
+        expect_exit(r, 300, "waiting for approval")
+    finally:
+        h.config(auto_approve="true")
+    app = home.records()["applications"][0]
+    h.cli("approve", app["server_id"])
+    r = home.run("activate", app["id"], "--install-ca", fp)
+    expect_exit(r, 0, "activate --install-ca")
+    check(os.path.isfile(os.path.join(home.store_dir, "anchors", fp + ".pem")), "the CA is in certlink's anchors")
+    eq(home.result()["trust_anchors_installed"], 1, "result: one anchor installed")
+
+
+def test_renewal_keeps_its_anchor():
+    """A renewal carries the renewed certificate's consented anchor over: the anchor stays (recorded with the
+    new certificate), and the old certificate's removal does not take it away."""
+    home = fx.home("renew-anchor")
+    secret = "alice's password"
+    r = home.enroll(srv, "alice", secret, "--install-ca", srv.ca_sha256)
+    expect_exit(r, 0, "enroll with --install-ca")
+    old = home.records()["certificates"][0]
+    anchor = os.path.join(home.store_dir, "anchors", srv.ca_sha256 + ".pem")
+    check(os.path.isfile(anchor) and home.nss_trusted(), "the CA is an anchor")
+    r = home.run("renew", old["serial"], "--password-stdin", input=secret + "\n")
+    expect_exit(r, 0, "renew")
+    certs = home.records()["certificates"]
+    check(len(certs) == 1 and certs[0]["serial"] != old["serial"], "the new certificate replaced the old one")
+    check(any(loc["kind"] == "trust-file" and loc["path"] == anchor for loc in certs[0]["locations"]),
+          "the anchor is recorded with the new certificate")
+    check(os.path.isfile(anchor) and len(home.nss_trusted()) == 1, "and it is still an anchor", home.nss_list())
+    eq(home.result()["trust_anchors_not_installed"], [], "nothing left out")
+
+
 def pty_run(argv, env, answers, timeout=120):
     """argv on a new pty (its controlling terminal), answering prompts (regex, text). (rc, output, left)."""
     pid, fd = pty.fork()
@@ -240,8 +279,8 @@ def test_scep_url_on_another_port():
 
 if __name__ == "__main__":
     try:
-        main([test_hostile_pinned_link_installs_no_anchor, test_install_ca_option,
-              test_remembered_server_is_bound_to_host_and_port, test_pin_is_not_helped_by_system_trust,
+        main([test_hostile_pinned_link_installs_no_anchor, test_install_ca_option, test_install_ca_on_activate,
+              test_renewal_keeps_its_anchor, test_remembered_server_is_bound_to_host_and_port, test_pin_is_not_helped_by_system_trust,
               test_scep_url_on_another_port])
     finally:
         hostile.close()
