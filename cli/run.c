@@ -120,6 +120,14 @@ int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const 
 	char t[32];
 
 	cli_write_result(res, st, err);
+	if (st != CL_OK && strcmp(err->code, "install_failed") == 0 && res->app_id[0]) {
+		cli_fail(err);
+		cli_error(_("the certificate was issued and application %s keeps its key: fix the problem, "
+		            "then run "
+		            "`certlink activate %s` or the same command again to install it"),
+		          res->app_id, res->app_id);
+		return cl_status_exit_code(err->status);
+	}
 	if (st != CL_OK)
 		return cli_fail(err);
 	if (res->pending) {

@@ -369,5 +369,9 @@ enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err)
 	}
 	if (st != CL_OK)
 		cl_error_prefix(err, "installing");
+	/* The certificate is issued and the key kept (state "issued"): a later run fetches it again and
+	 * installs it, which front ends tell the person. */
+	if (st == CL_E_LOCAL && !err->code[0])
+		cl_error_set_code(err, "install_failed");
 	return st;
 }

@@ -77,6 +77,10 @@ static const struct code_advice code_advice[] = {
 	  N_("Nothing was changed. Tell your administrator: a certificate authority must not issue one "
 	     "serial "
 	     "number twice.") },
+	{ "install_failed", N_("The certificate was issued but could not be installed."),
+	  N_("Fix what the details below say (for example, free some disk space), then click the link again "
+	     "or activate the application in Certificate Manager: the issued certificate is fetched again "
+	     "and installed.") },
 	{ "ambiguous", N_("More than one certificate matches."),
 	  N_("Nothing was changed. Name the certificate by the start of its fingerprint, as the details "
 	     "below list them.") },

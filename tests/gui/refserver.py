@@ -80,6 +80,10 @@ class RefServer:
         """The applications `app-list` reports (a JSON array of objects with id, user, state, ...)."""
         return json.loads(self.admin("app-list"))
 
+    def certificates(self):
+        """The certificates `cert-list` reports (serial, subject, application, revoked, ...)."""
+        return json.loads(self.admin("cert-list"))
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGTERM)

@@ -15,6 +15,8 @@ so neither the real computer store nor the system's trust anchors are ever touch
              records keep the installed application, the staging directory is gone
   dismissed  the person dismisses the authentication (pkexec exits 126): exit 120, a message saying
              permission was not given, nothing installed
+  resume     dismissed first (the certificate is issued, the install refused); the same link again, now
+             allowed, fetches the issued certificate and installs it: one certificate issued at the server
 """
 import argparse
 import json
@@ -96,7 +98,7 @@ def files_under(root):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("scenario", choices=["install", "dismissed"])
+    p.add_argument("scenario", choices=["install", "dismissed", "resume"])
     p.add_argument("--handler", required=True)
     p.add_argument("--helper", required=True)
     p.add_argument("--server", required=True)
@@ -129,10 +131,23 @@ def main():
                "CERTLINK_PKEXEC": shim, "CERTLINK_INSTALL_HELPER": os.path.abspath(a.helper),
                "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", ""),
                "LSAN_OPTIONS": os.environ.get("LSAN_OPTIONS", "")}
-        proc = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                               os.path.abspath(a.handler), "--no-gui", link], env=env, capture_output=True,
-                              text=True, timeout=300, stdin=subprocess.DEVNULL, start_new_session=True)
-        print(proc.stdout, proc.stderr)
+        def click():
+            proc = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                                   os.path.abspath(a.handler), "--no-gui", link], env=env, capture_output=True,
+                                  text=True, timeout=300, stdin=subprocess.DEVNULL, start_new_session=True)
+            print(proc.stdout, proc.stderr)
+            return proc
+        proc = click()
+        if a.scenario == "resume":
+            check(proc.returncode == 120 and len(polkit.calls) == 1, f"dismissed first ({proc.returncode})")
+            apps = server.applications()
+            check(len(apps) == 1 and apps[0].get("state") == "issued",
+                  f"the certificate was issued before the install was refused ({apps})")
+            issued = [c["serial"] for c in server.certificates()]
+            check(len(issued) == 1, f"one certificate issued ({issued})")
+            polkit.allow = True
+            polkit.calls.clear()
+            proc = click()
         check(len(polkit.calls) == 1 and polkit.calls[0] == [os.path.abspath(a.helper), polkit.calls[0][1]],
               f"the handler ran pkexec once, on the install helper ({polkit.calls})")
         staging = polkit.calls[0][1]
@@ -165,6 +180,10 @@ def main():
             apps = server.applications()
             check(len(apps) == 1 and apps[0].get("store") == "computer" and apps[0].get("state") == "issued",
                   f"the server issued one computer-store certificate ({apps})")
+            serial = subprocess.run(["openssl", "x509", "-in", certs[0], "-noout", "-serial"], capture_output=True,
+                                    text=True).stdout.strip().split("=")[1].lower().lstrip("0")
+            check([c["serial"] for c in server.certificates()] == [serial],
+                  f"exactly one certificate issued at the server, the one installed ({serial})")
         after = {d: sorted(os.listdir(d)) for d in watched if os.path.isdir(d)}
         check(after == before, "the real system trust directories and /var/lib are unchanged")
     except Failure as e:

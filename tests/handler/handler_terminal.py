@@ -15,6 +15,9 @@ Scenarios:
   hostile-renew a second, hostile certlink-server's renew link for the victim's serial: refused (exit 100) with
                 no question, in terminal mode and without a terminal; the victim's files, NSS entries and
                 records are unchanged and the hostile server saw nothing
+  resume-install  the install fails for real (a full store, tests/lib/fullstore.py): exit 100 with the reason,
+                the application stays issued with its key; the same link again fetches the same certificate
+                and installs it (one certificate issued at the server)
 """
 import argparse
 import hashlib
@@ -31,6 +34,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gui"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import fullstore  # noqa: E402
 from refserver import RefServer  # noqa: E402
 
 
@@ -279,7 +284,47 @@ def scenario_hostile_renew(a, server):
         hostile.cleanup()
 
 
+def scenario_resume_install(a, server):
+    server.add_user("gail")
+    link = server.invite("gail", store="user", passwordless=True)
+    home, env = private_env()
+    nssdb = os.path.join(home, ".pki", "nssdb")
+    os.makedirs(nssdb)
+    subprocess.run(["certutil", "-N", "-d", "sql:" + nssdb, "--empty-password"], check=True, capture_output=True)
+    store = os.path.join(home, ".local", "share", "certlink")
+    argv = [a.handler, "--no-gui", link]
+    with fullstore.failing(os.path.join(store, "certs"), argv) as failing:
+        failing[0] = shutil.which(failing[0])
+        rc, out, left = pty_session(failing, env, [])
+    print(out)
+    check(rc == 100, f"the failed install ends with exit 100 ({rc})")
+    check(fullstore.failure_words() in out, "the terminal says why the install failed")
+    check("The certificate was issued but could not be installed." in out and "click the link again" in out,
+          "and that the issued certificate is installed by a later click")
+    app = records(home)["applications"][0]
+    check(app["state"] == "issued" and records(home)["certificates"] == [],
+          f"the application is recorded as issued, no certificate ({app['state']})")
+    key = os.path.join(store, "pending", app["id"] + ".key")
+    check(os.path.exists(key), "the key the certificate was issued for is kept")
+    issued = [c["serial"] for c in server.certificates() if c["application"] == app["server_id"]]
+    check(len(issued) == 1, f"the server issued one certificate ({issued})")
+    rc, out, left = pty_session(argv, env, [])
+    print(out)
+    check(rc == 0, f"the same link again installs it (exit {rc})")
+    check(f"serial {issued[0]}" in out, f"the installed certificate is the one issued ({issued[0]})")
+    check_certificate(installed_path(out), server, "gail")
+    check([c["serial"] for c in server.certificates() if c["application"] == app["server_id"]] == issued,
+          "still exactly one certificate issued for the application")
+    certs = records(home)["certificates"]
+    check(len(certs) == 1 and certs[0]["serial"] == issued[0], "the records hold that one certificate")
+    check(not os.path.exists(key), "the kept key is gone once installed")
+    listed = subprocess.run(["certutil", "-L", "-d", "sql:" + nssdb], capture_output=True, text=True).stdout
+    check(any(loc.get("nickname", "") in listed for loc in certs[0]["locations"]
+              if loc["kind"] == "nss-certificate"), "and it is in the NSS database")
+
+
 SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
+             "resume-install": (scenario_resume_install, {"auto_approve": "true"}),
              "renew": (scenario_renew, {"auto_approve": "true"}),
              "hostile-renew": (scenario_hostile_renew, {"auto_approve": "true"}),
              "ask": (scenario_ask, {"auto_approve": "true"}),
