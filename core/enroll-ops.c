@@ -163,7 +163,7 @@ static enum cl_status forget_one(struct cl_records *rec, struct cl_certificate *
 			st = cl_locations_add(&unused, l->kind, l->path, l->nickname, err);
 	}
 	if (st == CL_OK)
-		st = cl_store_remove(&unused, err);
+		st = cl_store_remove_certificate(&unused, cert->fingerprint, err);
 	cl_locations_clear(&unused);
 	if (st == CL_OK)
 		cl_records_remove_certificate(rec, cert);

@@ -8,6 +8,7 @@ empty NSS database in $HOME/.pki/nssdb so the NSS import is exercised.
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -262,6 +263,16 @@ def public_key_of_key(path):
     return openssl("pkey", "-in", path, "-pubout").stdout
 
 
+def nss_key_id(cert_pem):
+    """The ID NSS gives a certificate's key (CKA_ID): SHA-1 of the RSA modulus or of the EC public point."""
+    text = openssl("x509", "-in", cert_pem, "-noout", "-pubkey").stdout
+    dump = subprocess.run(["openssl", "pkey", "-pubin", "-noout", "-text_pub"], input=text, capture_output=True,
+                          text=True).stdout
+    m = re.search(r"(?:Modulus|pub):\s*\n((?:\s+[0-9a-f:]+\n)+)", dump)
+    raw = bytes.fromhex(re.sub(r"[\s:]", "", m.group(1))) if m else b""
+    return hashlib.sha1(raw.lstrip(b"\0") if "Modulus" in dump else raw).hexdigest()
+
+
 def check_installed(home, server, serial, key_type="rsa", key_size=2048):
     """Everything a person would check about an installed certificate in the user store."""
     d = home.cert_dir(serial)
@@ -294,7 +305,8 @@ def check_installed(home, server, serial, key_type="rsa", key_size=2048):
     pems = r.stdout.replace("\r", "")
     check(read(cert).strip() in pems, "this very certificate is in the NSS database", r.stdout + r.stderr)
     r = subprocess.run(["certutil", "-K", "-d", "sql:" + home.nssdir], capture_output=True, text=True)
-    check(nick in r.stdout, "key in the NSS database", r.stdout + r.stderr)
+    check(nss_key_id(cert) in r.stdout, "its key in the NSS database (by the key ID NSS links them by)",
+          r.stdout + r.stderr)
     eq(certs[0]["key_type"], key_type, "records key type")
     apps = [a for a in rec["applications"] if a.get("serial") == serial]
     eq(len(apps), 1, "one application produced it")
