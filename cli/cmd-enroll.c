@@ -245,6 +245,9 @@ static int run(struct enroll_args *a)
 	cl_error_clear(&err);
 	memset(&result, 0, sizeof(result));
 	spread(a->random_delay);
+	/* a script runs the same command at every login: it enrolls once, then renews when due (docs/cli.md)
+	 */
+	a->opts.renewal_rule = true;
 	st = cl_enroll_run(&a->opts, &result, &err);
 	return cli_run_finish(&result, st, &err);
 }

@@ -128,6 +128,12 @@ int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const 
 		          res->app_id, res->app_id);
 		return cl_status_exit_code(err->status);
 	}
+	if (st == CL_E_NOT_DUE) {
+		cli_fail(err);
+		cli_error(_("nothing was done; `certlink enroll --renew` renews it now, `--force-new` enrolls a "
+		            "second certificate beside it"));
+		return cl_status_exit_code(st);
+	}
 	if (st != CL_OK)
 		return cli_fail(err);
 	if (res->pending) {
@@ -141,5 +147,14 @@ int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const 
 	       cli_time_text(res->not_after, t));
 	printf(_("  store: %s, file: %s%s%s\n"), cl_store_kind_name(res->store), res->cert_path,
 	       res->nss_imported ? _(", NSS database: ") : "", res->nss_imported ? res->nss_nickname : "");
+	if (res->existing > 0)
+		printf(
+		    ngettext(
+		        "  also installed: %d earlier certificate of this server and user (the latest: %s, "
+		        "valid until %s); `certlink delete` removes it\n",
+		        "  also installed: %d earlier certificates of this server and user (the latest: %s, "
+		        "valid until %s); `certlink delete` removes them\n",
+		        (unsigned long)res->existing),
+		    res->existing, res->existing_serial, cli_time_text(res->existing_not_after, t));
 	return CLI_EXIT_OK;
 }

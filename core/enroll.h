@@ -100,7 +100,15 @@ struct cl_enroll_opts {
 	const char *user;         /* NULL: the link's, else ask, else the login user */
 	const char *password;     /* NULL: ask when needed; copied and wiped by the flow */
 	const char *code, *email, *reason, *device_note;
-	bool force_new;   /* enroll even when a valid certificate exists */
+	/* The zero-touch renewal rule (docs/cli.md, `certlink enroll`): a valid certificate of this server,
+	 * user and store is renewed inside the renewal window and otherwise left alone (CL_E_NOT_DUE),
+	 * nothing enrolled. Without it (an invitation opened in the window or the terminal, the manager's
+	 * new-certificate wizard: a deliberate request for a certificate) a new certificate is enrolled
+	 * beside the existing ones, which result->existing reports. Renew links and cl_enroll_renew() renew.
+	 */
+	bool renewal_rule;
+	bool force_new;   /* enroll even when a valid certificate exists; a recorded application is not
+	                     resumed */
 	bool cn_override; /* CN = computer name (computer store) or login user (user store) */
 	bool no_proxy;
 	bool reuse_key; /* renew with the existing key */
@@ -145,6 +153,11 @@ struct cl_enroll_result {
 	bool nss_imported;
 	int trust_anchors; /* CAs installed as trust anchors */
 	bool pending;      /* stopped while waiting for approval; the application is recorded */
+	/* Valid certificates of the same server, user and store that stay installed beside the new one (an
+	 * enrollment that is not a renewal): how many, and the one that lasts longest. */
+	int existing;
+	char existing_serial[81];
+	time_t existing_not_after;
 };
 
 /* Run the whole flow: check, connect and establish identity, apply (or resume the recorded application),

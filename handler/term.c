@@ -308,6 +308,12 @@ static void report_success(const struct cl_enroll_result *r)
 		printf(_("  Also available to browsers as \"%s\".\n"), r->nss_nickname);
 	if (r->trust_anchors > 0)
 		printf(_("  Certificate authorities installed as trusted: %d\n"), r->trust_anchors);
+	if (r->existing > 0) {
+		char text[512];
+
+		handler_existing_text(r, text, sizeof(text));
+		printf("%s\n", text);
+	}
 }
 
 int handler_term_run(const struct cl_link *link)

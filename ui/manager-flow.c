@@ -17,6 +17,7 @@
 #include "settings.h"
 #include "store-dialog.h"
 #include "trust-dialog.h"
+#include "words.h"
 
 /* What the worker runs: copied in, so the window may change while it runs. */
 struct call {
@@ -291,6 +292,15 @@ static void show_success(CertlinkManagerFlow *self, const struct cl_enroll_resul
 		    r->cert_path, r->nss_imported ? _("\nNSS database: ") : "",
 		    r->nss_imported ? r->nss_nickname : "");
 		g_free(until);
+		if (r->existing > 0) { /* a new certificate beside a valid one of the same server */
+			char text[512];
+			char *both;
+
+			handler_existing_text(r, text, sizeof(text));
+			both = g_strconcat(detail, "\n", text, NULL);
+			g_free(detail);
+			detail = both;
+		}
 		show_result(self, "emblem-ok-symbolic",
 		            self->op == CERTLINK_FLOW_RENEW ? _("The certificate was renewed")
 		                                            : _("The certificate is installed"),

@@ -20,6 +20,8 @@ Scenarios:
   second-click   a second click brings the running window forward and starts no second enrollment;
                  closing the waiting window keeps the application on record, and once approved a later
                  click on the same link finishes it
+  second-invitation a new invitation for someone with a valid certificate enrolls a second one; the end
+                 page says the earlier one stays installed
   resume-install the install fails for real (a full store, tests/lib/fullstore.py): the error page says why;
                  a later click on the same link fetches the certificate the server issued and installs it
                  (exactly one certificate issued at the server)
@@ -400,6 +402,35 @@ def scenario_resume_install(a, sess, server, tree):
     finish(win, proc, 0)
 
 
+def scenario_second_invitation(a, sess, server, tree):
+    server.add_user("lou")
+    home, env = guienv.private_home()
+    proc = guienv.start_handler(a.handler, server.invite("lou", store="user", passwordless=True), env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    Watcher(sess, app).until("the end page", win, lambda: guienv.visible_text(win, "Certificate installed"))
+    finish(win, proc, 0)
+    with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
+        first = json.load(f)["certificates"][0]["serial"]
+    # The administrator sends a new invitation: it enrolls, the earlier certificate stays.
+    proc = guienv.start_handler(a.handler, server.invite("lou", store="user", passwordless=True), env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    w.until("the end page", win, lambda: guienv.visible_text(win, "Certificate installed"))
+    sess.screenshot("second-certificate-installed")
+    check(w.dialogs_seen == [], f"nothing was asked ({w.dialogs_seen})")
+    note = guienv.find_all(win, lambda n: n.roleName == "label" and
+                           f"Your earlier certificate (serial {first}" in (n.name or ""))
+    check(note and "still installed as well" in note[0].name, "the end page says the earlier certificate stays")
+    path = check_installed_certificate(result_fields(win), server, "lou")
+    with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
+        serials = [c["serial"] for c in json.load(f)["certificates"]]
+    check(len(serials) == 2 and first in serials, f"both certificates are installed ({serials})")
+    check(os.path.isfile(path), "the new one's file is there")
+    finish(win, proc, 0)
+
+
 def scenario_dispatch(a, sess, server, tree):
     if not a.cli:
         raise guienv.Failure("the dispatch scenario needs --cli (the certlink command)")
@@ -475,6 +506,7 @@ SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
              "renew": (scenario_renew, {"auto_approve": "true"}),
              "second-click": (scenario_second_click, {"auto_approve": "false"}),
              "resume-install": (scenario_resume_install, {"auto_approve": "true"}),
+             "second-invitation": (scenario_second_invitation, {"auto_approve": "true"}),
              "dispatch": (scenario_dispatch, {"auto_approve": "true"}),
              "pending-timeout": (scenario_pending_timeout, {"auto_approve": "false", "approval_poll_timeout": "10",
                                                             "approval_poll_interval": "2"}),

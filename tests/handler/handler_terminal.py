@@ -15,6 +15,8 @@ Scenarios:
   hostile-renew a second, hostile certlink-server's renew link for the victim's serial: refused (exit 100) with
                 no question, in terminal mode and without a terminal; the victim's files, NSS entries and
                 records are unchanged and the hostile server saw nothing
+  second-invitation  a new invitation for someone with a valid certificate enrolls a second one and says
+                the earlier one stays installed
   resume-install  the install fails for real (a full store, tests/lib/fullstore.py): exit 100 with the reason,
                 the application stays issued with its key; the same link again fetches the same certificate
                 and installs it (one certificate issued at the server)
@@ -323,7 +325,28 @@ def scenario_resume_install(a, server):
               if loc["kind"] == "nss-certificate"), "and it is in the NSS database")
 
 
+def scenario_second_invitation(a, server):
+    """A new invitation for someone who holds a valid certificate enrolls a second one (the administrator's
+    deliberate act); the result says the earlier one stays installed, and both are."""
+    server.add_user("hank")
+    home, env, cert = enrolled_home(server, "hank")
+    link = server.invite("hank", store="user", passwordless=True)
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env, [])
+    print(out)
+    check(rc == 0, f"the second invitation enrolls (exit {rc})")
+    check("does not need renewing" not in out, "it is not refused as not due")
+    certs = records(home)["certificates"]
+    check(len(certs) == 2 and cert["serial"] in [c["serial"] for c in certs], "both certificates are installed")
+    check(f"Your earlier certificate (serial {cert['serial']}" in out and "still installed as well" in out,
+          "the terminal says the earlier certificate is still installed")
+    for c in certs:
+        d = [l["path"] for l in c["locations"] if l["kind"] == "certificate"][0]
+        check(os.path.isfile(d), f"certificate {c['serial']} is in the store")
+    check(len([x for x in server.applications() if x.get("user") == "hank"]) == 2, "two applications")
+
+
 SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
+             "second-invitation": (scenario_second_invitation, {"auto_approve": "true"}),
              "resume-install": (scenario_resume_install, {"auto_approve": "true"}),
              "renew": (scenario_renew, {"auto_approve": "true"}),
              "hostile-renew": (scenario_hostile_renew, {"auto_approve": "true"}),
