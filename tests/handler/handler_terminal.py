@@ -15,6 +15,8 @@ Scenarios:
   hostile-renew a second, hostile certlink-server's renew link for the victim's serial: refused (exit 100) with
                 no question, in terminal mode and without a terminal; the victim's files, NSS entries and
                 records are unchanged and the hostile server saw nothing
+  code          a link with code= at a server that requires the code and a reason: the code prompt shows the
+                link's code as its default (Enter keeps it); an empty reason is answered with "required"
   second-invitation  a new invitation for someone with a valid certificate enrolls a second one and says
                 the earlier one stays installed
   resume-install  the install fails for real (a full store, tests/lib/fullstore.py): exit 100 with the reason,
@@ -131,8 +133,9 @@ def scenario_ask(a, server):
     link = server.invite("bob")
     home, env = private_env()
     rc, out, left = pty_session([a.handler, "--no-gui", link], env,
-                                [(r"Store \[u/c\]: $", "u"), (r"User ID \[bob\]: $", ""),
-                                 (r"Password: $", password)])
+                                [(r"Store \[u/c\]: $", "u"), (r"User ID \[bob\]: $", ""), (r"Password: $", ""),
+                                 (r"The password cannot be empty\. Type it, or press Ctrl-C to cancel\.\r?\n"
+                                  r"Password: $", password)])
     print(out)
     check(left == [], f"every expected question was asked ({left})")
     check(rc == 0, f"exit code 0 ({rc})")
@@ -325,6 +328,27 @@ def scenario_resume_install(a, server):
               if loc["kind"] == "nss-certificate"), "and it is in the NSS database")
 
 
+def scenario_code(a, server):
+    """The link's invitation code is the default of the code prompt (Enter keeps it); an empty answer to a
+    required field says it is required and asks again."""
+    server.add_user("ines")
+    link = server.invite("ines", store="user", passwordless=True, code="WIFI-2026")
+    check("code=WIFI-2026" in link, "the invitation link carries the code")
+    home, env = private_env()
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env,
+                                [(r"Invitation code \(required\) \[WIFI-2026\]: $", ""),
+                                 (r"Reason \(required\): $", ""),
+                                 (r"Reason is required\. Type it, or press Ctrl-C to cancel\.\r?\n"
+                                  r"Reason \(required\): $", "new badge")])
+    print(out)
+    check(left == [], f"the code was offered as the default and the empty reason asked again ({left})")
+    check(rc == 0, f"installed (exit {rc})")
+    apps = server.applications()
+    check(len(apps) == 1 and "new badge" in (apps[0].get("reason") or ""),
+          f"the server accepted the application with the link's code and the reason typed ({apps})")
+    check_certificate(installed_path(out), server, "ines")
+
+
 def scenario_second_invitation(a, server):
     """A new invitation for someone who holds a valid certificate enrolls a second one (the administrator's
     deliberate act); the result says the earlier one stays installed, and both are."""
@@ -347,6 +371,8 @@ def scenario_second_invitation(a, server):
 
 SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
              "second-invitation": (scenario_second_invitation, {"auto_approve": "true"}),
+             "code": (scenario_code, {"auto_approve": "true", "invitation_code": "required",
+                                      "reason": "required", "email": "off", "device_note": "off"}),
              "resume-install": (scenario_resume_install, {"auto_approve": "true"}),
              "renew": (scenario_renew, {"auto_approve": "true"}),
              "hostile-renew": (scenario_hostile_renew, {"auto_approve": "true"}),
