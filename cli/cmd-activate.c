@@ -15,7 +15,8 @@ static const char help[] =
        "secret was recorded when it was made, so no password is needed.\n"
        "\n"
        "  --approval-timeout SEC  wait this long for an application still pending\n"
-       "                          (default: the server's)\n"
+       "                          (default: do not wait; say at once that approval\n"
+       "                          is outstanding)\n"
        "  --store user|computer   where the application is recorded (default: look in both)\n");
 
 static const char help_end[] =

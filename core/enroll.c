@@ -202,11 +202,15 @@ static enum cl_status flow_find_resume(struct cl_flow *f, struct cl_error *err)
 static enum cl_status flow_walk(struct cl_flow *f, struct cl_error *err)
 {
 	enum cl_status st = CL_OK;
+	bool applied = f->state == CL_APP_NEW;
 
-	if (f->state == CL_APP_NEW)
+	if (applied)
 		st = cl_flow_apply(f, err);
+	/* The run that has just applied waits for approval; a resumed application is checked once and, still
+	 * pending, reported at once, unless the caller asked to wait (opts->approval_timeout). */
 	if (st == CL_OK && f->state == CL_APP_PENDING)
-		st = cl_flow_wait_approval(f, err);
+		st = applied || f->opts->approval_timeout > 0 ? cl_flow_wait_approval(f, err)
+		                                              : cl_flow_check_approval(f, err);
 	if (st == CL_OK && f->result->pending)
 		return CL_OK;
 	/* A resumed "issued" application has its certificate on the server only: SCEP retransmission fetches

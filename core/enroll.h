@@ -116,8 +116,11 @@ struct cl_enroll_opts {
 	/* The certificate a renewal replaces, by SHA-256 fingerprint (64 hex), when a renew link's serial is
 	 * not enough (cl_enroll_renew() sets it: two CAs can issue one serial). NULL: the link's serial. */
 	const char *renew_fingerprint;
-	int approval_timeout; /* seconds to wait for approval; 0: the server's approval_poll.timeout */
-	int notify_days;      /* renewal window for the "not due" rule; 0: settings (default 14) */
+	/* Seconds to wait for approval. 0: a run that has just applied waits for the server's
+	 * approval_poll.timeout; a resumed application and cl_enroll_activate() check once and report a
+	 * pending application at once (result->pending). */
+	int approval_timeout;
+	int notify_days;  /* renewal window for the "not due" rule; 0: settings (default 14) */
 	int max_attempts; /* tries per request on connection failures, 429 and 503; 0: 6 (docs/protocol.md) */
 	int timeout;      /* seconds one attempt of a request may take; 0: 60 */
 	bool debug;       /* log protocol steps (never secrets) through log_fn */

@@ -352,8 +352,10 @@ static void start(CertlinkManagerFlow *self, struct call *c)
 	opts.notify_days = settings.notify_days;
 	opts.confirm_apply = self->op == CERTLINK_FLOW_NEW;
 	opts.elevate = on_elevate;
-	/* the window waits for approval a short while, then the application stays on record for Activate */
-	opts.approval_timeout = 20;
+	/* the wizard waits for approval a short while, then the application stays on record for Activate;
+	 * Activate itself answers at once whether approval is still outstanding */
+	if (self->op == CERTLINK_FLOW_NEW || self->op == CERTLINK_FLOW_RENEW)
+		opts.approval_timeout = 20;
 	c->op = self->op;
 	g_strlcpy(c->id, self->id ? self->id : "", sizeof(c->id));
 	self->ran = TRUE;

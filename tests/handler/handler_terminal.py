@@ -17,6 +17,7 @@ Scenarios:
                 records are unchanged and the hostile server saw nothing
   code          a link with code= at a server that requires the code and a reason: the code prompt shows the
                 link's code as its default (Enter keeps it); an empty reason is answered with "required"
+  pending-again a later click on an application still pending checks once and says so at once
   second-invitation  a new invitation for someone with a valid certificate enrolls a second one and says
                 the earlier one stays installed
   resume-install  the install fails for real (a full store, tests/lib/fullstore.py): exit 100 with the reason,
@@ -349,6 +350,29 @@ def scenario_code(a, server):
     check_certificate(installed_path(out), server, "ines")
 
 
+def scenario_pending_again(a, server):
+    """A click that sent the application waits (bounded) and leaves it pending; a later click on the same link
+    checks its status once and says at once that it still waits, even with a server that polls for 900 s."""
+    server.add_user("jay")
+    link = server.invite("jay", store="user", passwordless=True)
+    home, env = private_env()
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env, [], timeout=120)
+    print(out)
+    check(rc == 0 and "waiting for the administrator's approval" in out, f"the first click waits, then says so ({rc})")
+    server.admin("config-set", "approval_poll_timeout", "900")
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env, [], timeout=120)
+    print(out)
+    check(rc == 0, f"the second click ends at once with exit 0 ({rc})")
+    check("checking whether the application was approved" in out and
+          "still waiting for the administrator's approval" in out, "after one status check")
+    check("waiting for the administrator to approve" not in out, "without polling again")
+    apps = server.applications()
+    check(len(apps) == 1 and apps[0]["state"] == "pending", f"one application, still pending ({apps})")
+    server.admin("approve", apps[0]["id"])
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env, [], timeout=120)
+    check(rc == 0 and "Installed the certificate" in out, f"once approved, a click installs ({rc})")
+
+
 def scenario_second_invitation(a, server):
     """A new invitation for someone who holds a valid certificate enrolls a second one (the administrator's
     deliberate act); the result says the earlier one stays installed, and both are."""
@@ -371,6 +395,8 @@ def scenario_second_invitation(a, server):
 
 SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
              "second-invitation": (scenario_second_invitation, {"auto_approve": "true"}),
+             "pending-again": (scenario_pending_again, {"auto_approve": "false", "approval_poll_timeout": "10",
+                                                        "approval_poll_interval": "2"}),
              "code": (scenario_code, {"auto_approve": "true", "invitation_code": "required",
                                       "reason": "required", "email": "off", "device_note": "off"}),
              "resume-install": (scenario_resume_install, {"auto_approve": "true"}),
