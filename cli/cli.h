@@ -125,6 +125,22 @@ enum {
  * -1 not one of them. */
 int cli_net_option(struct cl_enroll_opts *opts, const char *cmd, int c, const char *arg);
 
+/* The option of the commands whose result is worth telling the person (enroll, activate, renew). */
+enum { CLI_OPT_NO_NOTIFY = 0x1200 };
+// clang-format off
+#define CLI_RESULT_OPTIONS \
+	{ "no-notify", no_argument, NULL, CLI_OPT_NO_NOTIFY }
+#define CLI_RESULT_HELP \
+	N_("  --no-notify             no desktop notification of the result\n")
+// clang-format on
+
+/* Whether the run tells the people logged in at this computer its result (notify-result.c): the
+ * notify_result setting, which cli_run_init() reads, and --no-notify. */
+void cli_notify_set(bool on);
+/* Tell them: installed, waiting for approval, or failed (not for "not due" or "cancelled"). Never fails
+ * the run: what happened goes to the activity log. */
+void cli_notify_result(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err);
+
 /* Which stores a command looks at: --store user|computer|all. */
 enum cli_stores { CLI_STORES_ALL = 0, CLI_STORES_USER, CLI_STORES_COMPUTER };
 /* Parse a --store value; ALLOW_ALL says whether "all" is accepted. False for anything else. */

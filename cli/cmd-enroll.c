@@ -57,6 +57,7 @@ static void usage(FILE *out)
 	        "  --approval-timeout SEC  how long to wait for approval (default: the server's)\n"
 	        "  --random-delay SEC      wait a random 0..SEC seconds first, to spread a fleet\n"),
 	      out);
+	fputs(_(CLI_RESULT_HELP), out);
 	fputs(_(CLI_NET_HELP), out);
 	fputs(_("  -h, --help              show this help\n"
 	        "\n"
@@ -105,6 +106,7 @@ static const struct option long_opts[] = {
 	{ "device-note", required_argument, NULL, OPT_NOTE },
 	{ "approval-timeout", required_argument, NULL, OPT_APPROVAL },
 	{ "random-delay", required_argument, NULL, OPT_DELAY },
+	CLI_RESULT_OPTIONS,
 	CLI_NET_OPTIONS,
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -176,6 +178,9 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 		if (cli_parse_number(arg, 0, 86400, &n))
 			return cli_usage_error("enroll", _("--random-delay must be 0-86400 seconds"));
 		a->random_delay = (unsigned)n;
+		break;
+	case CLI_OPT_NO_NOTIFY:
+		cli_notify_set(false);
 		break;
 	case OPT_HELP:
 	case 'h':

@@ -45,6 +45,7 @@ void cli_run_init(struct cl_enroll_opts *opts)
 		opts->no_proxy = settings.no_proxy;
 		opts->reuse_key = settings.reuse_key;
 		opts->notify_days = settings.notify_days;
+		cli_notify_set(settings.notify_result);
 	}
 	/* The flow stops at its next check point and records where it was; the next run resumes. */
 	memset(&sa, 0, sizeof(sa));
@@ -120,6 +121,7 @@ int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const 
 	char t[32];
 
 	cli_write_result(res, st, err);
+	cli_notify_result(res, st, err);
 	if (st != CL_OK && strcmp(err->code, "install_failed") == 0 && res->app_id[0]) {
 		cli_fail(err);
 		cli_error(_("the certificate was issued and application %s keeps its key: fix the problem, "
@@ -130,8 +132,9 @@ int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const 
 	}
 	if (st == CL_E_NOT_DUE) {
 		cli_fail(err);
-		cli_error(_("nothing was done; `certlink enroll --renew` renews it now, `--force-new` enrolls a "
-		            "second certificate beside it"));
+		cli_error(
+		    _("nothing was done; `certlink enroll --renew` renews it now, `--force-new` enrolls a "
+		      "second certificate beside it"));
 		return cl_status_exit_code(st);
 	}
 	if (st != CL_OK)

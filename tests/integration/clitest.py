@@ -199,6 +199,10 @@ class Home:
             "CERTLINK_TRUST": "/bin/false",
             "CERTLINK_UPDATE_CA_CERTIFICATES": "/bin/true",
             "CERTLINK_CA_CERTIFICATES_DIR": os.path.join(self.dir, "ca-certificates"),
+            # the result of a run is told to the desktop (docs/cli.md): never a real desktop from a test
+            "CERTLINK_RUN_USER_DIR": os.path.join(self.dir, "no-run-user"),
+            "CERTLINK_UTMP": os.path.join(self.dir, "no-utmp"),
+            "DBUS_SESSION_BUS_ADDRESS": "",
         })
         self.store_dir = os.path.join(self.data, "certlink")
 
