@@ -140,6 +140,15 @@ void cli_notify_set(bool on);
 /* Tell them: installed, waiting for approval, or failed (not for "not due" or "cancelled"). Never fails
  * the run: what happened goes to the activity log. */
 void cli_notify_result(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err);
+/* --install-ca SHA256 (enroll, activate): the CAs an administrator allows to become trust anchors
+ * (core/anchor.h). Keep the struct alive as long as OPTS: OPTS points into it. */
+struct cli_install_ca {
+	unsigned char fp[CL_ENROLL_ANCHORS_MAX][32];
+	size_t n;
+};
+/* Take one --install-ca value: 0, or CLI_EXIT_USAGE after saying what is wrong with it. */
+int cli_install_ca_option(struct cli_install_ca *ca, struct cl_enroll_opts *opts, const char *cmd,
+                          const char *arg);
 
 /* Which stores a command looks at: --store user|computer|all. */
 enum cli_stores { CLI_STORES_ALL = 0, CLI_STORES_USER, CLI_STORES_COMPUTER };

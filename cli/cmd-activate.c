@@ -17,7 +17,9 @@ static const char help[] =
        "  --approval-timeout SEC  wait this long for an application still pending\n"
        "                          (default: do not wait; say at once that approval\n"
        "                          is outstanding)\n"
-       "  --store user|computer   where the application is recorded (default: look in both)\n");
+       "  --store user|computer   where the application is recorded (default: look in both)\n"
+       "  --install-ca SHA256     install the server's CA with exactly this SHA-256 as a trust\n"
+       "                          anchor (repeatable); without it no CA becomes trusted\n");
 
 static const char help_end[] =
     N_("  -h, --help              show this help\n"
@@ -25,7 +27,7 @@ static const char help_end[] =
        "Exit status as for certlink enroll: 0 installed, 300 [44] still waiting for\n"
        "approval or refused, 200 server unreachable, 100 no such application.\n");
 
-enum { OPT_TIMEOUT = 1, OPT_STORE };
+enum { OPT_TIMEOUT = 1, OPT_STORE, OPT_INSTALL_CA };
 
 /* Activating an installed application has nothing left to do: say so without contacting the server. */
 static bool already_installed(const char *id, enum cl_store_kind store)
@@ -54,10 +56,12 @@ int cli_cmd_activate(int argc, char **argv)
 		                                    OPT_TIMEOUT },
 		                                  { "store", required_argument, NULL, OPT_STORE },
 		                                  CLI_RESULT_OPTIONS,
+		                                  { "install-ca", required_argument, NULL, OPT_INSTALL_CA },
 		                                  CLI_NET_OPTIONS,
 		                                  { "help", no_argument, NULL, 'h' },
 		                                  { NULL, 0, NULL, 0 } };
 	struct cl_enroll_opts opts;
+	struct cli_install_ca install_ca = { 0 };
 	struct cl_enroll_result result;
 	struct cl_error err;
 	enum cl_status st;
@@ -80,6 +84,10 @@ int cli_cmd_activate(int argc, char **argv)
 			break;
 		case CLI_OPT_NO_NOTIFY:
 			cli_notify_set(false);
+			break;
+		case OPT_INSTALL_CA:
+			if ((r = cli_install_ca_option(&install_ca, &opts, argv[0], optarg)) != 0)
+				return r;
 			break;
 		case 'h':
 			fputs(_(help), stdout);

@@ -1,5 +1,6 @@
-/* certlink core: the enrollment flow's install step: the profile's CAs as trust anchors, the key and
- * certificate into the store, the certificate's record, and for a renewal the old certificate out. */
+/* certlink core: the enrollment flow's install step: the profile's CAs as trust anchors (only with a
+ * consent, anchor.h), the key and certificate (with its chain) into the store, the certificate's record,
+ * and for a renewal the old certificate out. */
 #include "enroll-private.h"
 
 #include <stdio.h>
@@ -10,66 +11,119 @@
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 
+#include "anchor.h"
 #include "certinfo.h"
 #include "fingerprint.h"
 #include "nssdb.h"
 #include "secret.h"
 #include "store.h"
 
-/* Install a profile CA without asking only when its identity is already settled: the link pinned it, the
- * person confirmed it for the connection, or this is a zero-touch run whose administrator chose the server
- * (whose identity was established). Otherwise the person sees its fingerprint and decides. */
-static enum cl_status may_trust(struct cl_flow *f, X509 *ca, bool *yes, struct cl_error *err)
+/* The question to the person (anchor.h): in the window, the terminal, the manager. A "no", a closed
+ * dialog, or nobody to ask (a terminal handler without a terminal) all mean "not installed"; only the run's
+ * own Cancel stops the run. */
+static enum cl_status ask_anchor(void *data, const char *subject, const char *fingerprint, bool *yes,
+                                 struct cl_error *err)
 {
-	unsigned char fp[32], known[32];
-	char text[96], subject[256];
+	struct cl_flow *f = data;
 	struct cl_question q;
-	bool has_ca = false;
 	enum cl_status st;
 
-	*yes = true;
-	if (!X509_digest(ca, EVP_sha256(), fp, NULL))
-		return cl_error_set_openssl(err, CL_E_LOCAL, "fingerprinting a CA");
-	cl_http_trust_source(f->http, known, &has_ca);
-	if ((has_ca && memcmp(fp, known, 32) == 0) || (f->have_pin && memcmp(fp, f->pin, 32) == 0) ||
-	    !f->opts->ask)
-		return CL_OK;
-	cl_fp_format(fp, text);
-	X509_NAME_oneline(X509_get_subject_name(ca), subject, sizeof(subject));
 	memset(&q, 0, sizeof(q));
 	q.kind = CL_ASK_TRUST_CA;
-	q.fingerprint = text;
+	q.fingerprint = fingerprint;
 	q.subject = subject;
+	q.store = f->store; /* shown: who will trust it (this person, or every user of the computer) */
 	q.trust = CL_TRUST_NO;
 	st = cl_flow_ask(f, &q, err);
 	*yes = st == CL_OK && q.trust != CL_TRUST_NO;
+	if (st != CL_OK && !cl_cancel_requested(f->opts->cancel)) {
+		cl_flow_log(f, "trust question not answered (%s): the CA is not installed", err->msg);
+		cl_error_clear(err);
+		st = CL_OK;
+	}
 	return st;
 }
 
-/* Trust the profile's CAs the person (or the rules above) accepted; an elevated install collects them for
- * the privileged helper instead. */
-static enum cl_status trust_profile(struct cl_flow *f, struct cl_locations *locs, STACK_OF(X509) * later,
-                                    struct cl_error *err)
+/* The renewed certificate's locations (its recorded anchors carry their consent over), into OUT. */
+static enum cl_status renewed_anchors(struct cl_flow *f, struct cl_locations *out, struct cl_error *err)
 {
-	enum cl_status st = CL_OK;
+	struct cl_records *rec = NULL;
+	struct cl_certificate *old;
+	enum cl_status st;
+
+	if (!f->renewal_of[0])
+		return CL_OK;
+	st = cl_records_load(f->store, &rec, err);
+	old = st == CL_OK ? cl_flow_renewed(f, rec) : NULL;
+	if (old)
+		st = cl_locations_append(out, &old->locations, err);
+	cl_records_free(rec);
+	return st;
+}
+
+void cl_flow_note_anchor_not_installed(struct cl_flow *f, X509 *ca)
+{
+	struct cl_enroll_result *r = f->result;
+	unsigned char fp[32];
+	unsigned int len = 0;
+
+	if (r->trust_not_installed < CL_ENROLL_ANCHORS_MAX && X509_digest(ca, EVP_sha256(), fp, &len) &&
+	    len == 32)
+		cl_fp_format_hex(fp, r->trust_not_installed_sha256[r->trust_not_installed]);
+	r->trust_not_installed++;
+}
+
+/* The profile's CAs that issue the new certificate, each decided by cl_anchor_decide(): installed when
+ * consented (or, for an elevated install, collected with its consent for the privileged helper), noted in
+ * the result when not. CAs that do not issue the certificate are never offered as anchors; a renewal asks
+ * no question (its consents are the renewed certificate's). */
+static enum cl_status trust_profile(struct cl_flow *f, struct cl_locations *locs,
+                                    struct cl_flow_anchor *later, size_t *n_later, struct cl_error *err)
+{
+	struct cl_locations renewed = { NULL, 0 };
+	struct cl_anchor_request req;
+	enum cl_status st = renewed_anchors(f, &renewed, err);
 	int i;
 
+	memset(&req, 0, sizeof(req));
+	req.store = f->store;
+	req.admin = f->opts->install_ca;
+	req.n_admin = f->opts->n_install_ca;
+	req.renewed = &renewed;
+	/* A renewal keeps the anchors the renewed certificate had (recorded above) and asks about no other
+	 * CA: that question belonged to the enrollment. */
+	req.ask = f->opts->ask && !f->renewal_of[0] ? ask_anchor : NULL;
+	req.ask_data = f;
 	for (i = 0; f->trust && i < sk_X509_num(f->trust) && st == CL_OK; i++) {
 		X509 *ca = sk_X509_value(f->trust, i);
-		bool yes = false;
+		enum cl_anchor_consent consent = CL_ANCHOR_NONE;
 
-		st = may_trust(f, ca, &yes, err);
-		if (st != CL_OK || !yes)
+		if (!cl_anchor_issues(ca, f->cert, f->chain)) {
+			cl_flow_log(
+			    f, "profile CA %d does not issue the certificate: not offered as a trust anchor",
+			    i + 1);
 			continue;
-		if (later) {
-			if (!X509_up_ref(ca) || !sk_X509_push(later, ca))
-				st = cl_error_set(err, CL_E_LOCAL, "out of memory");
-		} else {
-			st = cl_store_trust_ca(f->store, ca, NULL, locs, err);
 		}
-		if (st == CL_OK)
-			f->result->trust_anchors++;
+		req.ca = ca;
+		st = cl_anchor_decide(&req, &consent, err);
+		if (st != CL_OK)
+			break;
+		cl_flow_log(f, "profile CA %d as a trust anchor: consent %s", i + 1,
+		            cl_anchor_consent_name(consent));
+		if (consent == CL_ANCHOR_NONE) {
+			cl_flow_note_anchor_not_installed(f, ca);
+		} else if (later) {
+			if (*n_later < CL_ENROLL_ANCHORS_MAX && X509_up_ref(ca)) {
+				later[*n_later].ca = ca;
+				later[(*n_later)++].consent = consent;
+			}
+		} else {
+			st = cl_store_trust_ca(f->store, ca, NULL, consent, locs, err);
+			if (st == CL_OK)
+				f->result->trust_anchors++;
+		}
 	}
+	cl_locations_clear(&renewed);
 	return st;
 }
 
@@ -161,7 +215,9 @@ static const char *identity_of(struct cl_flow *f, char ca[65])
 	enum cl_http_trust how = cl_http_trust_source(f->http, fp, &has_ca);
 
 	ca[0] = '\0';
-	if (has_ca && (how == CL_HTTP_TRUST_PIN || how == CL_HTTP_TRUST_PERSON)) {
+	/* a server remembered for its host and port rests on the CA the person confirmed */
+	if (has_ca &&
+	    (how == CL_HTTP_TRUST_PIN || how == CL_HTTP_TRUST_PERSON || how == CL_HTTP_TRUST_REMEMBERED)) {
 		cl_fp_format_hex(fp, ca);
 		return how == CL_HTTP_TRUST_PIN ? "pin" : "person";
 	}
@@ -275,26 +331,28 @@ static void fill_result(struct cl_flow *f, const struct cl_certinfo *info, const
 }
 
 /* Unprivileged, computer store: the privileged helper installs and records; the person's records keep the
- * application, now installed. */
+ * application, now installed. Anchors the person agreed to go through the helper's own polkit action, one
+ * by one (cl_flow_install_elevated()). */
 static enum cl_status install_elevated(struct cl_flow *f, struct cl_error *err)
 {
-	STACK_OF(X509) *later = sk_X509_new_null();
+	struct cl_flow_anchor later[CL_ENROLL_ANCHORS_MAX];
 	struct cl_locations none = { NULL, 0 };
 	struct cl_certinfo info;
-	enum cl_status st = later ? CL_OK : cl_error_set(err, CL_E_LOCAL, "out of memory");
+	size_t n_later = 0, i;
+	enum cl_status st;
 
+	st = cl_certinfo_get(f->cert, &info, err);
 	if (st == CL_OK)
-		st = cl_certinfo_get(f->cert, &info, err);
+		st = trust_profile(f, &none, later, &n_later, err);
 	if (st == CL_OK)
-		st = trust_profile(f, &none, later, err);
-	if (st == CL_OK)
-		st = cl_flow_install_elevated(f, later, err);
+		st = cl_flow_install_elevated(f, later, n_later, err);
 	if (st == CL_OK) {
 		fill_result(f, &info, &none);
 		f->state = CL_APP_INSTALLED;
 		st = cl_flow_record_save(f, NULL, err);
 	}
-	sk_X509_pop_free(later, X509_free);
+	for (i = 0; i < n_later; i++)
+		X509_free(later[i].ca);
 	return st;
 }
 
@@ -327,7 +385,7 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 	if (st == CL_OK)
 		st = check_store(f, &info, err);
 	if (st == CL_OK)
-		st = trust_profile(f, &locs, NULL, err);
+		st = trust_profile(f, &locs, NULL, NULL, err);
 	/* a nickname of its own; NSS still files a certificate under an earlier one of the same subject,
 	 * which the record notes, and each is removed by itself (store.h) */
 	snprintf(nickname, sizeof(nickname), "certlink %.64s %s (%.8s)", f->host,

@@ -159,9 +159,14 @@ char *cl_paths_certs_dir(enum cl_store_kind kind, struct cl_error *err)
 	return in_store(kind, "certs", err);
 }
 
-char *cl_paths_trust_dir(enum cl_store_kind kind, struct cl_error *err)
+char *cl_paths_anchors_dir(enum cl_store_kind kind, struct cl_error *err)
 {
-	return in_store(kind, "trust", err);
+	return in_store(kind, "anchors", err);
+}
+
+char *cl_paths_known_servers_file(enum cl_store_kind kind, struct cl_error *err)
+{
+	return in_store(kind, "known-servers.json", err);
 }
 
 char *cl_paths_records_file(enum cl_store_kind kind, struct cl_error *err)

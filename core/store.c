@@ -495,19 +495,23 @@ static enum cl_status add_step(struct cl_locations *done, struct cl_locations *c
 	return CL_OK;
 }
 
-static enum cl_status trust_nss(const char *file, const char *nickname, struct cl_locations *done,
+static enum cl_status trust_nss(X509 *ca, const char *file, const char *nickname, struct cl_locations *done,
                                 struct cl_locations *created, struct cl_error *err)
 {
-	char *db = cl_nssdb_find();
+	char *db = cl_nssdb_find(), actual[NICKNAME_MAX + 1];
 	enum cl_status st = CL_OK;
 	bool existed;
 
 	if (!db)
 		return CL_OK;
-	existed = cl_nssdb_has(db, nickname);
+	/* A CA placed for a chain earlier (pk12util, no trust flags) is in the database under a nickname of
+	 * its own; certutil -A then only sets the trust, and the nickname that counts stays that one. */
+	existed = cl_nssdb_nickname_of(db, ca, actual, sizeof(actual)) || cl_nssdb_has(db, nickname);
 	st = cl_nssdb_add_ca(db, file, nickname, err);
+	if (st == CL_OK && !cl_nssdb_nickname_of(db, ca, actual, sizeof(actual)))
+		snprintf(actual, sizeof(actual), "%s", nickname);
 	if (st == CL_OK)
-		st = add_step(done, created, !existed, CL_LOC_NSS_CA, db, nickname, err);
+		st = add_step(done, created, !existed, CL_LOC_NSS_CA, db, actual, err);
 	free(db);
 	return st;
 }
@@ -527,13 +531,18 @@ static enum cl_status trust_system(X509 *ca, const char *file, const char *fp, s
 }
 
 enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *nickname,
-                                 struct cl_locations *locations, struct cl_error *err)
+                                 enum cl_anchor_consent consent, struct cl_locations *locations,
+                                 struct cl_error *err)
 {
 	struct cl_locations done = { 0 }, created = { 0 };
 	char fp[65], defnick[64], name[80], *store = NULL, *dir = NULL, *file = NULL;
 	enum cl_status st = CL_E_LOCAL;
 	bool is_new = false;
 
+	/* the structural guard of anchor.h: nothing becomes a trust anchor without a consent */
+	if (consent == CL_ANCHOR_NONE)
+		return cl_error_set(err, CL_E_UNEXPECTED,
+		                    "a CA was to become a trust anchor without consent");
 	if (cl_store_check_allowed(kind, err) != CL_OK)
 		return err ? err->status : CL_E_LOCAL;
 	if (!ca || cert_sha256(ca, fp, err) != CL_OK)
@@ -548,7 +557,7 @@ enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *
 		return CL_E_LOCAL;
 	snprintf(name, sizeof(name), "%s.pem", fp);
 	store = cl_paths_store_dir(kind, err);
-	dir = store ? cl_paths_trust_dir(kind, err) : NULL;
+	dir = store ? cl_paths_anchors_dir(kind, err) : NULL;
 	file = dir ? cl_paths_join(dir, name, err) : NULL;
 	if (!file || cl_fileio_mkdirs(store, dir_mode(kind), err) != CL_OK ||
 	    cl_fileio_mkdirs(dir, dir_mode(kind), err) != CL_OK ||
@@ -556,7 +565,7 @@ enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *
 	    add_step(&done, &created, is_new, CL_LOC_TRUST_FILE, file, NULL, err) != CL_OK)
 		goto out;
 	if (kind == CL_STORE_USER)
-		st = trust_nss(file, nickname, &done, &created, err);
+		st = trust_nss(ca, file, nickname, &done, &created, err);
 	else
 		st = trust_system(ca, file, fp, &done, &created, err);
 	if (st == CL_OK)

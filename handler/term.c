@@ -121,7 +121,16 @@ static enum cl_status ask_trust(struct term *t, struct cl_question *q)
 	                   _("\nThe server asks to install this certificate authority as trusted:\n"));
 	handler_tty_printf(&t->tty, _("  %s\n  SHA-256 fingerprint: %s\n"), q->subject ? q->subject : "?",
 	                   q->fingerprint ? q->fingerprint : "?");
-	st = ask_choice(t, _("Trust it? [y]es / [N]o: "), "yn", &c);
+	handler_tty_printf(
+	    &t->tty, q->store == CL_STORE_COMPUTER
+	                 ? _("Every program and every user of this computer would then trust every "
+	                     "certificate it issues, for any web site or server (an administrator's "
+	                     "password is asked).\n")
+	                 : _("Your programs, web browsers among them, would then trust every certificate "
+	                     "it issues, for any web site or server.\n"));
+	handler_tty_printf(&t->tty, _("Your certificate is installed either way. Trust it only if your "
+	                              "administrator told you to and gave you exactly this fingerprint.\n"));
+	st = ask_choice(t, _("Trust this certificate authority? [y]es / [N]o: "), "yn", &c);
 	if (st != CL_OK)
 		return st;
 	q->trust = c == 'y' ? CL_TRUST_REMEMBER : CL_TRUST_NO;
@@ -311,6 +320,18 @@ static enum cl_status on_elevate(void *user_data, const char *staging_dir, struc
 	return handler_elevate(staging_dir, &t->cancel, err);
 }
 
+static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir, const char *sha256,
+                                        const char *subject, struct cl_error *err)
+{
+	struct term *t = user_data;
+
+	fprintf(stderr,
+	        _("certlink: making the certificate authority %s trusted on this computer needs an "
+	          "administrator; pkexec will ask for a password.\n"),
+	        sha256);
+	return handler_elevate_anchor(staging_dir, sha256, subject, &t->cancel, err);
+}
+
 static void report_success(const struct cl_enroll_result *r)
 {
 	if (r->pending) {
@@ -327,6 +348,9 @@ static void report_success(const struct cl_enroll_result *r)
 		printf(_("  Also available to browsers as \"%s\".\n"), r->nss_nickname);
 	if (r->trust_anchors > 0)
 		printf(_("  Certificate authorities installed as trusted: %d\n"), r->trust_anchors);
+	for (int i = 0; i < r->trust_not_installed && i < CL_ENROLL_ANCHORS_MAX; i++)
+		printf(_("  Certificate authority not installed as trusted (nobody agreed): SHA-256 %s\n"),
+		       r->trust_not_installed_sha256[i]);
 	if (r->existing > 0) {
 		char text[512];
 
@@ -355,6 +379,7 @@ int handler_term_run(const struct cl_link *link)
 	opts.ask = on_ask;
 	opts.progress = on_progress;
 	opts.elevate = on_elevate;
+	opts.elevate_anchor = on_elevate_anchor;
 	opts.user_data = &t;
 	opts.cancel = &t.cancel;
 	cl_error_clear(&err);

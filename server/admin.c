@@ -21,6 +21,7 @@
 #include "config.h"
 #include "db.h"
 #include "invites.h"
+#include "users.h"
 
 #define SESSION_COOKIE "certlink_admin"
 #define LOGIN_COOKIE   "certlink_login"
@@ -321,14 +322,48 @@ static void invite_form(struct page *pg, const char *csrf)
 	        "</label> <button type=\"submit\">Create invitation</button></form></section>");
 }
 
+/* The computer name an administrator is offered for a computer-store application: the approved one, else
+ * what the client reported at activation, else the host in the reason's "[host]/..." prefix; "" when none
+ * is a host name. The administrator sees it in the form and approves it or types another. */
+static void suggested_name(const cJSON *a, char *out, size_t n)
+{
+	const char *reason = str_of(a, "reason"), *end;
+	const char *host = str_of(cJSON_GetObjectItemCaseSensitive(a, "device"), "hostname");
+
+	snprintf(out, n, "%s", str_of(a, "computer_name"));
+	if (!out[0])
+		snprintf(out, n, "%s", host);
+	if (!out[0] && reason[0] == '[' && (end = strchr(reason, ']')) && (size_t)(end - reason) < n)
+		snprintf(out, n, "%.*s", (int)(end - reason - 1), reason + 1);
+	if (!srv_hostname_ok(out))
+		out[0] = '\0';
+}
+
+static void approve_form(struct page *pg, const char *csrf, const cJSON *a, const char *label)
+{
+	char name[256];
+
+	suggested_name(a, name, sizeof(name));
+	raw(pg, "<form class=\"inline\" method=\"post\" action=\"/admin/approve\">");
+	csrf_field(pg, csrf);
+	raw(pg, "<input type=\"hidden\" name=\"id\" value=\"");
+	esc(pg, str_of(a, "id"));
+	raw(pg, "\"><label>Computer name <input name=\"computer_name\" maxlength=\"253\" value=\"");
+	esc(pg, name);
+	raw(pg, "\"></label><button type=\"submit\">");
+	esc(pg, label);
+	raw(pg, "</button></form>");
+}
+
 static void apps_table(struct page *pg, sqlite3 *db, const char *csrf)
 {
 	cJSON *apps = srv_apps_list(db, 500), *a;
+	int computer;
 
 	raw(pg, "<section><h2>Applications</h2><table><thead><tr><th>ID</th><th>User</th><th>Store</"
 	        "th><th>State</th>"
-	        "<th>Created</th><th>E-mail</th><th>Reason</th><th>Device "
-	        "note</th><th>Certificate</th><th></th></tr>"
+	        "<th>Created</th><th>E-mail (typed)</th><th>Reason</th><th>Device "
+	        "note</th><th>Computer name</th><th>Certificate</th><th></th></tr>"
 	        "</thead><tbody>");
 	cJSON_ArrayForEach(a, apps)
 	{
@@ -349,11 +384,18 @@ static void apps_table(struct page *pg, sqlite3 *db, const char *csrf)
 		esc(pg, str_of(a, "reason"));
 		raw(pg, "</td><td>");
 		esc(pg, str_of(a, "device_note"));
+		raw(pg, "</td><td>");
+		esc(pg, str_of(a, "computer_name"));
 		raw(pg, "</td><td><code>");
 		esc(pg, str_of(a, "certificate_serial"));
 		raw(pg, "</code></td><td>");
-		if (!strcmp(state, "pending") || !strcmp(state, "rejected"))
+		computer = !strcmp(str_of(a, "store"), "computer");
+		if (computer && (!strcmp(state, "pending") || !strcmp(state, "rejected")))
+			approve_form(pg, csrf, a, "Approve");
+		else if (!strcmp(state, "pending") || !strcmp(state, "rejected"))
 			button(pg, csrf, "approve", "id", id, "Approve");
+		else if (computer && !strcmp(state, "approved"))
+			approve_form(pg, csrf, a, "Set computer name");
 		if (!strcmp(state, "pending") || !strcmp(state, "approved"))
 			button(pg, csrf, "reject", "id", id, "Reject");
 		if (!strcmp(state, "approved") && srv_config_bool(db, "hold_issuance") &&
@@ -363,6 +405,37 @@ static void apps_table(struct page *pg, sqlite3 *db, const char *csrf)
 	}
 	raw(pg, "</tbody></table></section>");
 	cJSON_Delete(apps);
+}
+
+/* The user directory: who may enrol, and the e-mail address their certificates carry. */
+static void users_table(struct page *pg, sqlite3 *db, const char *csrf)
+{
+	cJSON *users = srv_users_list(db), *u;
+
+	raw(pg, "<section><h2>Users</h2><table><thead><tr><th>User</th><th>Password</th>"
+	        "<th>E-mail in certificates</th></tr></thead><tbody>");
+	cJSON_ArrayForEach(u, users)
+	{
+		raw(pg, "<tr><td>");
+		esc(pg, str_of(u, "name"));
+		raw(pg, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "password"))
+		            ? "</td><td>yes</td><td>"
+		            : "</td><td>no</td><td>");
+		raw(pg, "<form class=\"inline\" method=\"post\" action=\"/admin/user-email\">");
+		csrf_field(pg, csrf);
+		raw(pg, "<input type=\"hidden\" name=\"user\" value=\"");
+		esc(pg, str_of(u, "name"));
+		raw(pg, "\"><input name=\"email\" type=\"email\" maxlength=\"128\" value=\"");
+		esc(pg, str_of(u, "email"));
+		raw(pg, "\"><button type=\"submit\">Save</button></form></td></tr>");
+	}
+	raw(pg, "</tbody></table><form method=\"post\" action=\"/admin/user-add\">");
+	csrf_field(pg, csrf);
+	raw(pg, "<label>User <input name=\"user\" maxlength=\"64\" required></label> "
+	        "<label>E-mail <input name=\"email\" type=\"email\" maxlength=\"128\"></label> "
+	        "<label>Password <input name=\"password\" type=\"password\" autocomplete=\"new-password\" "
+	        "maxlength=\"256\"></label> <button type=\"submit\">Add user</button></form></section>");
+	cJSON_Delete(users);
 }
 
 static void certs_table(struct page *pg, sqlite3 *db, const char *csrf)
@@ -428,6 +501,7 @@ static void dashboard(struct srv_request *req, struct srv_response *resp, sqlite
 	invite_form(&pg, csrf);
 	apps_table(&pg, db, csrf);
 	certs_table(&pg, db, csrf);
+	users_table(&pg, db, csrf);
 	finish(resp, &pg, link ? 201 : 200);
 }
 
@@ -488,13 +562,26 @@ static void post_action(struct srv_request *req, struct srv_response *resp, sqli
 		else
 			dashboard(req, resp, db, csrf, link, NULL);
 		srv_free_secret(link);
+	} else if (!strcmp(action, "user-add") || !strcmp(action, "user-email")) {
+		const char *user = form_get(&f, "user"), *email = form_get(&f, "email"),
+		           *password = form_get(&f, "password");
+		struct cl_error cerr;
+		email = email && *email ? email : NULL;
+		if (!user ||
+		    (!strcmp(action, "user-add")
+		         ? srv_user_add(db, user, password && *password ? password : NULL, email, &cerr)
+		         : srv_user_set_email(db, user, email, &cerr)) != CL_OK)
+			dashboard(req, resp, db, csrf, NULL, user ? cerr.msg : "No user given.");
+		else
+			redirect(resp, "/admin");
 	} else if (!strcmp(action, "approve") || !strcmp(action, "reject") || !strcmp(action, "release")) {
+		const char *name = form_get(&f, "computer_name");
 		id = form_get(&f, "id");
 		if (!id || srv_apps_decide(db, id,
 		                           !strcmp(action, "approve")  ? SRV_APPROVE
 		                           : !strcmp(action, "reject") ? SRV_REJECT
 		                                                       : SRV_RELEASE,
-		                           &app, &err) != CL_OK)
+		                           name && *name ? name : NULL, &app, &err) != CL_OK)
 			dashboard(req, resp, db, csrf, NULL, id ? err.e.msg : "No application given.");
 		else
 			redirect(resp, "/admin");

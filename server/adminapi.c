@@ -13,6 +13,7 @@
 #include "config.h"
 #include "db.h"
 #include "invites.h"
+#include "login.h"
 #include "users.h"
 
 enum cl_status srv_admin_token_reset(sqlite3 *db, char **token, struct cl_error *err)
@@ -60,21 +61,33 @@ static void one_app(struct srv_response *resp, const struct srv_app *app)
 	srv_resp_json(resp, 200, doc);
 }
 
-static void decide(struct srv_response *resp, sqlite3 *db, const char *id, const char *action)
+static void decide(struct srv_request *req, struct srv_response *resp, sqlite3 *db, const char *id,
+                   const char *action)
 {
 	enum srv_decision what = !strcmp(action, "approve")  ? SRV_APPROVE
 	                         : !strcmp(action, "reject") ? SRV_REJECT
 	                                                     : SRV_RELEASE;
 	struct srv_app app = { 0 };
 	struct srv_err err = { 0 };
+	cJSON *body = srv_req_json(req, resp);
+	const char *name = NULL;
 
-	if (srv_apps_decide(db, id, what, &app, &err) != CL_OK)
+	if (!body || srv_api_string(body, "computer_name", &name, resp) < 0)
+		goto out;
+	if (name && what != SRV_APPROVE) {
+		srv_resp_error_field(resp, 400, "bad_request", "computer_name goes with approve.", "field",
+		                     "computer_name");
+		goto out;
+	}
+	if (srv_apps_decide(db, id, what, name, &app, &err) != CL_OK) {
 		srv_api_refuse(resp, &err);
-	else {
-		srv_log("admin: %s application %s", action, id);
+	} else {
+		srv_log("admin: %s application %s%s%s", action, id, name ? " as " : "", name ? name : "");
 		one_app(resp, &app);
 	}
+out:
 	srv_app_clear(&app);
+	cJSON_Delete(body);
 }
 
 static void invite(struct srv_request *req, struct srv_response *resp, sqlite3 *db)
@@ -125,31 +138,74 @@ out:
 	cJSON_Delete(body);
 }
 
+static void user_refused(struct srv_response *resp, const struct cl_error *err)
+{
+	struct srv_err e = { 0 };
+
+	if (err->status == CL_E_REFUSED) {
+		srv_resp_error(resp, strstr(err->msg, "already") ? 409 : 404,
+		               strstr(err->msg, "already") ? "wrong_state" : "not_found", err->msg, 0);
+		return;
+	}
+	srv_err_set(&e, err->status, err->status == CL_E_LOCAL ? "bad_request" : "internal", NULL, "%s",
+	            err->msg);
+	srv_api_refuse(resp, &e);
+}
+
 static void add_user(struct srv_request *req, struct srv_response *resp, sqlite3 *db)
 {
-	cJSON *body = srv_req_json(req, resp), *doc;
-	const char *user, *password;
+	cJSON *body = srv_req_json(req, resp), *doc, *u;
+	const char *user, *password, *email;
 	struct cl_error err = { 0 };
-	struct srv_err e = { 0 };
 
 	if (!body)
 		return;
 	if (srv_api_string(body, "user", &user, resp) >= 0 &&
-	    srv_api_string(body, "password", &password, resp) >= 0) {
+	    srv_api_string(body, "password", &password, resp) >= 0 &&
+	    srv_api_string(body, "email", &email, resp) >= 0) {
 		if (!user) {
 			srv_resp_error_field(resp, 400, "bad_request", "user is required.", "field", "user");
-		} else if (srv_user_add(db, user, password, &err) != CL_OK) {
-			srv_err_set(&e, err.status,
-			            err.status == CL_E_REFUSED ? "wrong_state" : "bad_request", NULL, "%s",
-			            err.msg);
-			if (err.status == CL_E_REFUSED)
-				srv_resp_error(resp, 409, "wrong_state", err.msg, 0);
-			else
-				srv_api_refuse(resp, &e);
+		} else if (srv_user_add(db, user, password, email, &err) != CL_OK) {
+			user_refused(resp, &err);
 		} else {
 			doc = cJSON_CreateObject();
-			cJSON_AddStringToObject(cJSON_AddObjectToObject(doc, "user"), "name", user);
+			u = cJSON_AddObjectToObject(doc, "user");
+			cJSON_AddStringToObject(u, "name", user);
+			if (email)
+				cJSON_AddStringToObject(u, "email", email);
+			else
+				cJSON_AddNullToObject(u, "email");
 			srv_resp_json(resp, 201, doc);
+		}
+	}
+	cJSON_Delete(body);
+}
+
+/* POST /users/{name} {"email": ADDR|null}: the user directory's e-mail address of a user. */
+static void set_user(struct srv_request *req, struct srv_response *resp, sqlite3 *db, const char *name)
+{
+	cJSON *body = srv_req_json(req, resp), *doc, *u;
+	const char *email;
+	struct cl_error err = { 0 };
+
+	if (!body)
+		return;
+	if (!cJSON_GetObjectItemCaseSensitive(body, "email")) {
+		srv_resp_error_field(resp, 400, "bad_request", "email is required (null removes it).",
+		                     "field", "email");
+	} else if (srv_api_string(body, "email", &email, resp) >= 0) {
+		if (srv_user_set_email(db, name, email, &err) != CL_OK) {
+			user_refused(resp, &err);
+		} else {
+			srv_log("admin: e-mail of %s %s", name, email ? "set" : "removed");
+			doc = cJSON_CreateObject();
+			u = cJSON_AddObjectToObject(doc, "user");
+			cJSON_AddStringToObject(u, "name", name);
+			if (email)
+				cJSON_AddStringToObject(u, "email", email);
+			else
+				cJSON_AddNullToObject(u, "email");
+			srv_resp_json(resp, 200, doc);
 		}
 	}
 	cJSON_Delete(body);
@@ -224,6 +280,22 @@ static void add_apid(struct srv_request *req, struct srv_response *resp, sqlite3
 	cJSON_Delete(body);
 }
 
+/* Counters of the login path, so that tests and administrators can see what the throttle did. */
+static void stats(struct srv_response *resp)
+{
+	struct srv_login_stats s;
+	cJSON *doc = cJSON_CreateObject(), *o = cJSON_AddObjectToObject(doc, "login");
+
+	srv_login_stats(&s);
+	cJSON_AddNumberToObject(o, "password_checks", (double)s.password_checks);
+	cJSON_AddNumberToObject(o, "failed", (double)s.failed);
+	cJSON_AddNumberToObject(o, "refused_address", (double)s.refused_address);
+	cJSON_AddNumberToObject(o, "refused_name", (double)s.refused_name);
+	cJSON_AddNumberToObject(o, "refused_user", (double)s.refused_user);
+	cJSON_AddNumberToObject(o, "refused_busy", (double)s.refused_busy);
+	srv_resp_json(resp, 200, doc);
+}
+
 static int is(struct srv_request *req, const char *method)
 {
 	return !strcmp(req->method, method);
@@ -266,7 +338,7 @@ void srv_admin_api_handle(struct srv_request *req, struct srv_response *resp)
 	} else if (!strncmp(p, "/applications/", 14) && is(req, "POST") &&
 	           split(p + 14, id, sizeof(id), &action) &&
 	           (!strcmp(action, "approve") || !strcmp(action, "reject") || !strcmp(action, "release"))) {
-		decide(resp, db, id, action);
+		decide(req, resp, db, id, action);
 	} else if (!strcmp(p, "/invitations") && is(req, "POST")) {
 		invite(req, resp, db);
 	} else if (!strcmp(p, "/certificates") && is(req, "GET")) {
@@ -286,10 +358,18 @@ void srv_admin_api_handle(struct srv_request *req, struct srv_response *resp)
 		}
 	} else if (!strcmp(p, "/users") && is(req, "POST")) {
 		add_user(req, resp, db);
+	} else if (!strcmp(p, "/users") && is(req, "GET")) {
+		doc = cJSON_CreateObject();
+		cJSON_AddItemToObject(doc, "users", srv_users_list(db));
+		srv_resp_json(resp, 200, doc);
+	} else if (!strncmp(p, "/users/", 7) && is(req, "POST") && p[7] && !strchr(p + 7, '/')) {
+		set_user(req, resp, db, p + 7);
 	} else if (!strcmp(p, "/config") && is(req, "GET")) {
 		get_config(resp, db);
 	} else if (!strcmp(p, "/config") && is(req, "POST")) {
 		set_config(req, resp, db);
+	} else if (!strcmp(p, "/stats") && is(req, "GET")) {
+		stats(resp);
 	} else if (!strcmp(p, "/apids") && is(req, "POST")) {
 		add_apid(req, resp, db);
 	} else {

@@ -217,6 +217,7 @@ static void apply(struct srv_request *req, struct srv_response *resp, sqlite3 *d
 	    srv_api_string(body, "renewal_of", &in.renewal_of, resp) < 0)
 		goto out;
 	(void)renewal;
+	in.addr = req->addr;
 	if (!in.client_request_id || !in.user || !in.store) {
 		srv_resp_error_field(resp, 400, "bad_request",
 		                     "client_request_id, user and store are required.", "field",
@@ -385,7 +386,7 @@ static void withdraw(struct srv_request *req, struct srv_response *resp, sqlite3
 	if (!body)
 		return;
 	if (srv_api_string(body, "password", &password, resp) >= 0) {
-		if (srv_apps_withdraw(db, app, password, revoked, &err) != CL_OK) {
+		if (srv_apps_withdraw(db, app, password, req->addr, revoked, &err) != CL_OK) {
 			srv_api_refuse(resp, &err);
 		} else {
 			doc = cJSON_CreateObject();

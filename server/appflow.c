@@ -11,7 +11,7 @@
 #include "apps-private.h"
 #include "config.h"
 #include "db.h"
-#include "throttle.h"
+#include "login.h"
 #include "users.h"
 
 static enum cl_status state_refusal(const struct srv_app *app, sqlite3 *db, struct srv_err *err)
@@ -53,40 +53,70 @@ static char *challenge_new(void)
 	return out;
 }
 
-static cJSON *activation_doc(sqlite3 *db, const struct srv_app *app, const cJSON *device)
+static void add_rdn(cJSON *subject, const char *type, const char *value)
 {
-	char org[SRV_CONFIG_VALUE_MAX], type[16], size[16], cn_override[16];
-	const cJSON *host = cJSON_GetObjectItemCaseSensitive(device, "hostname");
-	cJSON *doc = cJSON_CreateObject(), *subject, *rdn, *san, *key;
-	const char *cn = app->user;
+	cJSON *rdn = cJSON_CreateArray();
+
+	cJSON_AddItemToArray(rdn, cJSON_CreateString(type));
+	cJSON_AddItemToArray(rdn, cJSON_CreateString(value));
+	cJSON_AddItemToArray(subject, rdn);
+}
+
+/* The computer name of a computer-store application: the one an administrator approved, else, only when
+ * auto_approve_computer_name is on, the one the client reports now (recorded, so the administrator sees it);
+ * "" when there is none. Called inside the activation's transaction. */
+static const char *computer_name(sqlite3 *db, struct srv_app *app, const cJSON *device)
+{
+	const char *host = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(device, "hostname"));
+
+	if (strcmp(app->store, "computer") != 0)
+		return "";
+	if (!app->computer_name[0] && host && srv_config_bool(db, "auto_approve_computer_name")) {
+		if (srv_hostname_ok(host))
+			snprintf(app->computer_name, sizeof(app->computer_name), "%s", host);
+		else
+			srv_log(
+			    "application %s: reported computer name is not a host name; CN is the user ID",
+			    app->id);
+	}
+	return app->computer_name;
+}
+
+/* What activation tells the client to ask for, and what issuance holds the request to: names only from what
+ * the server knows and an administrator approved (docs/protocol.md section 5, docs/scep-server.md). The CN
+ * is the approved computer name for the computer store, else the user ID; the one e-mail SAN is the user's
+ * address in the user directory; what the person typed into the e-mail prompt is only shown to the
+ * administrator. cn_override is "allowed" only when there is a choice: the client may then put any name of
+ * cn_choices into the CN. */
+static cJSON *activation_doc(sqlite3 *db, struct srv_app *app, const cJSON *device)
+{
+	char org[SRV_CONFIG_VALUE_MAX], type[16], size[16], cn_override[16], email[SRV_EMAIL_MAX + 8];
+	cJSON *doc = cJSON_CreateObject(), *subject, *san, *key, *emails, *choices;
+	const char *host = computer_name(db, app, device);
+	int choice = host[0] && strcmp(host, app->user) != 0;
 
 	srv_config_get(db, "organization", org, sizeof(org));
 	srv_config_get(db, "key_type", type, sizeof(type));
 	srv_config_get(db, "key_size", size, sizeof(size));
 	srv_config_get(db, "cn_override", cn_override, sizeof(cn_override));
-	/* A computer certificate is named after the machine when the client said which one it is. */
-	if (!strcmp(app->store, "computer") && cJSON_IsString(host) && host->valuestring[0] &&
-	    srv_utf8_chars(host->valuestring) <= 64)
-		cn = host->valuestring;
 	subject = cJSON_AddArrayToObject(doc, "subject");
-	rdn = cJSON_CreateArray();
-	cJSON_AddItemToArray(rdn, cJSON_CreateString("CN"));
-	cJSON_AddItemToArray(rdn, cJSON_CreateString(cn));
-	cJSON_AddItemToArray(subject, rdn);
-	if (org[0]) {
-		rdn = cJSON_CreateArray();
-		cJSON_AddItemToArray(rdn, cJSON_CreateString("O"));
-		cJSON_AddItemToArray(rdn, cJSON_CreateString(org));
-		cJSON_AddItemToArray(subject, rdn);
-	}
+	add_rdn(subject, "CN", host[0] ? host : app->user);
+	if (org[0])
+		add_rdn(subject, "O", org);
 	san = cJSON_AddObjectToObject(doc, "san");
 	cJSON_AddArrayToObject(san, "dns");
-	cJSON *email = cJSON_AddArrayToObject(san, "email");
-	if (app->email[0])
-		cJSON_AddItemToArray(email, cJSON_CreateString(app->email));
+	emails = cJSON_AddArrayToObject(san, "email");
+	if (srv_user_email(db, app->user, email, sizeof(email)))
+		cJSON_AddItemToArray(emails, cJSON_CreateString(email));
 	cJSON_AddArrayToObject(san, "upn");
 	cJSON_AddArrayToObject(san, "uri");
-	cJSON_AddStringToObject(doc, "cn_override", cn_override);
+	choice = choice && !strcmp(cn_override, "allowed");
+	cJSON_AddStringToObject(doc, "cn_override", choice ? "allowed" : "forbidden");
+	if (choice) {
+		choices = cJSON_AddArrayToObject(doc, "cn_choices");
+		cJSON_AddItemToArray(choices, cJSON_CreateString(host));
+		cJSON_AddItemToArray(choices, cJSON_CreateString(app->user));
+	}
 	key = cJSON_AddObjectToObject(doc, "key");
 	cJSON_AddStringToObject(key, "type", type);
 	if (!strcmp(type, "rsa"))
@@ -111,6 +141,25 @@ static enum cl_status exec_bound(sqlite3 *db, const char *sql, const char *a, co
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? CL_OK : srv_apps_db_error(db, rc, "updating", err);
+}
+
+/* Withdrawal, rejection and re-application end every request of the application that was not answered with
+ * a certificate: its challenges go, and a SCEP request the server holds (hold_issuance) is cancelled, so
+ * that it is never issued afterwards, even when the application is approved again and released; the client
+ * needs a new challenge from a new activation. Inside the caller's transaction, which also serialises this
+ * with an issuance in flight (srv_issue runs in one BEGIN IMMEDIATE transaction too). */
+static enum cl_status end_requests(sqlite3 *db, const char *app_id, struct srv_err *err)
+{
+	enum cl_status st =
+	    exec_bound(db, "DELETE FROM challenges WHERE app_id = ?1", app_id, NULL, NULL, 0, err);
+
+	if (!st)
+		st = exec_bound(
+		    db,
+		    "UPDATE scep_transactions SET state = 'cancelled' WHERE app_id = ?1 AND state ="
+		    " 'pending'",
+		    app_id, NULL, NULL, 0, err);
+	return st;
 }
 
 /* Run body inside one transaction; reload app afterwards. */
@@ -196,6 +245,9 @@ enum cl_status srv_apps_activate(sqlite3 *db, struct srv_app *app, const cJSON *
 		                "UPDATE applications SET activation = ?1, device = COALESCE(?2, device),"
 		                " updated = ?4 WHERE id = ?3",
 		                act_text, device_text, app->id, (sqlite3_int64)now, err);
+	if (!st && app->computer_name[0])
+		st = exec_bound(db, "UPDATE applications SET computer_name = ?1 WHERE id = ?2",
+		                app->computer_name, app->id, NULL, 0, err);
 	st = commit_and_reload(db, st, app, err);
 out:
 	if (st != CL_OK) {
@@ -208,8 +260,8 @@ out:
 	return st;
 }
 
-enum cl_status srv_apps_withdraw(sqlite3 *db, struct srv_app *app, const char *password, char revoked[48],
-                                 struct srv_err *err)
+enum cl_status srv_apps_withdraw(sqlite3 *db, struct srv_app *app, const char *password, const char *addr,
+                                 char revoked[48], struct srv_err *err)
 {
 	sqlite3_int64 now = (sqlite3_int64)time(NULL);
 	enum cl_status st;
@@ -219,15 +271,8 @@ enum cl_status srv_apps_withdraw(sqlite3 *db, struct srv_app *app, const char *p
 		if (!password)
 			return srv_err_set(err, CL_E_REFUSED, "field_required", "password",
 			                   "Withdrawal needs the password.");
-		if (srv_throttle_wait(app->user) > 0) {
-			err->retry_after = srv_throttle_wait(app->user);
-			return srv_err_set(err, CL_E_RETRY_LATER, "busy", NULL, "Too many failed attempts.");
-		}
-		if (srv_user_authenticate(db, app->user, password, NULL) != CL_OK) {
-			srv_throttle_failed(app->user);
-			return srv_err_set(err, CL_E_REFUSED, "invalid_credentials", NULL,
-			                   "User ID or password is incorrect.");
-		}
+		if (srv_login_password(db, app->user, password, addr, err) != CL_OK)
+			return err->e.status;
 	}
 	if (begin(db, app, err) != CL_OK)
 		return err->e.status;
@@ -249,7 +294,7 @@ enum cl_status srv_apps_withdraw(sqlite3 *db, struct srv_app *app, const char *p
 		snprintf(revoked, 48, "%s", app->cert_serial);
 	}
 	if (!st)
-		st = exec_bound(db, "DELETE FROM challenges WHERE app_id = ?1", app->id, NULL, NULL, 0, err);
+		st = end_requests(db, app->id, err);
 	if (!st)
 		st = exec_bound(db,
 		                "UPDATE applications SET state = 'withdrawn', hold_released = 0, updated = ?4"
@@ -281,10 +326,12 @@ enum cl_status srv_apps_reapply(sqlite3 *db, struct srv_app *app, const char *em
 		    err, CL_E_REFUSED, "wrong_state", app->state,
 		    "Re-application is possible after withdrawal or rejection, not in state %s.", app->state);
 	}
-	st = exec_bound(db,
-	                "UPDATE applications SET state = ?1, cert_serial = NULL, activation = NULL,"
-	                " hold_released = 0, updated = ?4 WHERE id = ?2",
-	                state, app->id, NULL, now, err);
+	st = end_requests(db, app->id, err);
+	if (!st)
+		st = exec_bound(db,
+		                "UPDATE applications SET state = ?1, cert_serial = NULL, activation = NULL,"
+		                " hold_released = 0, computer_name = NULL, updated = ?4 WHERE id = ?2",
+		                state, app->id, NULL, now, err);
 	if (!st && email)
 		st = exec_bound(db, "UPDATE applications SET email = ?1 WHERE id = ?2",
 		                srv_apps_field_value(db, "email", email), app->id, NULL, 0, err);
@@ -297,8 +344,32 @@ enum cl_status srv_apps_reapply(sqlite3 *db, struct srv_app *app, const char *em
 	return commit_and_reload(db, st, app, err);
 }
 
-enum cl_status srv_apps_decide(sqlite3 *db, const char *id, enum srv_decision what, struct srv_app *out,
-                               struct srv_err *err)
+static enum cl_status approve(sqlite3 *db, struct srv_app *app, const char *name, sqlite3_int64 now,
+                              struct srv_err *err)
+{
+	const char *s = app->state;
+
+	if (name && strcmp(app->store, "computer") != 0)
+		return srv_err_set(err, CL_E_REFUSED, "bad_request", "computer_name",
+		                   "A computer name is approved for computer-store applications only.");
+	if (name && !srv_hostname_ok(name))
+		return srv_err_set(err, CL_E_REFUSED, "bad_request", "computer_name",
+		                   "A computer name is a host name: letters, digits, hyphens and dots.");
+	if (!strcmp(s, "pending") || !strcmp(s, "rejected") || (name && !strcmp(s, "approved")))
+		return exec_bound(db,
+		                  "UPDATE applications SET state = 'approved', computer_name = COALESCE(?2,"
+		                  " computer_name), updated = ?4 WHERE id = ?1",
+		                  app->id, name, NULL, now, err);
+	if (strcmp(s, "approved") && strcmp(s, "issued"))
+		return srv_err_set(err, CL_E_REFUSED, "wrong_state", s, "Cannot approve in state %s.", s);
+	if (name && strcmp(name, app->computer_name) != 0)
+		return srv_err_set(err, CL_E_REFUSED, "wrong_state", s,
+		                   "The certificate is issued; its computer name cannot change.");
+	return CL_OK;
+}
+
+enum cl_status srv_apps_decide(sqlite3 *db, const char *id, enum srv_decision what, const char *computer_name,
+                               struct srv_app *out, struct srv_err *err)
 {
 	sqlite3_int64 now = (sqlite3_int64)time(NULL);
 	enum cl_status st = CL_OK;
@@ -310,21 +381,16 @@ enum cl_status srv_apps_decide(sqlite3 *db, const char *id, enum srv_decision wh
 		return err->e.status;
 	s = out->state;
 	if (what == SRV_APPROVE) {
-		if (!strcmp(s, "pending") || !strcmp(s, "rejected"))
-			st = exec_bound(
-			    db, "UPDATE applications SET state = 'approved', updated = ?4 WHERE id = ?1", id,
-			    NULL, NULL, now, err);
-		else if (strcmp(s, "approved") && strcmp(s, "issued"))
-			st = srv_err_set(err, CL_E_REFUSED, "wrong_state", s, "Cannot approve in state %s.",
-			                 s);
+		st = approve(db, out, computer_name && *computer_name ? computer_name : NULL, now, err);
 	} else if (what == SRV_REJECT) {
 		if (!strcmp(s, "pending") || !strcmp(s, "approved")) {
 			st = exec_bound(
-			    db, "UPDATE applications SET state = 'rejected', updated = ?4 WHERE id = ?1", id,
-			    NULL, NULL, now, err);
+			    db,
+			    "UPDATE applications SET state = 'rejected', hold_released = 0, updated = ?4"
+			    " WHERE id = ?1",
+			    id, NULL, NULL, now, err);
 			if (!st)
-				st = exec_bound(db, "DELETE FROM challenges WHERE app_id = ?1", id, NULL,
-				                NULL, 0, err);
+				st = end_requests(db, id, err);
 		} else if (strcmp(s, "rejected")) {
 			st = srv_err_set(err, CL_E_REFUSED, "wrong_state", s,
 			                 "Cannot reject in state %s (revoke the certificate instead).", s);
@@ -374,6 +440,7 @@ cJSON *srv_app_admin_json(const struct srv_app *app)
 	add_text(o, "renewal_of", app->renewal_of);
 	add_text(o, "certificate_serial", app->cert_serial);
 	add_text(o, "invitation", app->invitation_id);
+	add_text(o, "computer_name", app->computer_name);
 	cJSON_AddBoolToObject(o, "released", app->hold_released);
 	if (dev)
 		cJSON_AddItemToObject(o, "device", dev);

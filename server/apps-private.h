@@ -6,7 +6,7 @@
 
 #define SRV_APP_COLUMNS                                                                               \
 	"id, user, store, state, client_request_id, email, reason, device_note, apid, invitation_id," \
-	" renewal_of, cert_serial, device, activation, hold_released, created, updated"
+	" renewal_of, cert_serial, device, activation, hold_released, created, updated, computer_name"
 
 /* Fill app from a row selected with SRV_APP_COLUMNS. */
 void srv_apps_row(sqlite3_stmt *st, struct srv_app *app);

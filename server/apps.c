@@ -13,7 +13,7 @@
 #include "config.h"
 #include "db.h"
 #include "invites.h"
-#include "throttle.h"
+#include "login.h"
 #include "users.h"
 #include "apps-private.h"
 
@@ -53,6 +53,7 @@ void srv_apps_row(sqlite3_stmt *st, struct srv_app *a)
 	a->hold_released = sqlite3_column_int(st, 14);
 	a->created = (time_t)sqlite3_column_int64(st, 15);
 	a->updated = (time_t)sqlite3_column_int64(st, 16);
+	srv_db_col_copy(st, 17, a->computer_name, sizeof(a->computer_name));
 }
 
 int srv_app_load(sqlite3 *db, const char *id, struct srv_app *out)
@@ -153,13 +154,6 @@ int srv_app_secret_ok(sqlite3 *db, const char *app_id, const char *presented)
 	return ok;
 }
 
-static int email_ok(const char *s)
-{
-	const char *at = strchr(s, '@');
-
-	return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t<>\"\\,;");
-}
-
 enum cl_status srv_apps_check_field(sqlite3 *db, const char *name, const char *value, long max,
                                     struct srv_err *err)
 {
@@ -182,7 +176,7 @@ enum cl_status srv_apps_check_field(sqlite3 *db, const char *name, const char *v
 	if (n > max)
 		return srv_err_set(err, CL_E_REFUSED, "field_too_long", name,
 		                   "%s is longer than %ld characters.", name, max);
-	if (!strcmp(name, "email") && !email_ok(value))
+	if (!strcmp(name, "email") && !srv_email_ok(value))
 		return srv_err_set(err, CL_E_REFUSED, "bad_request", name, "email is not an e-mail address.");
 	return CL_OK;
 }
@@ -250,27 +244,16 @@ static enum cl_status check_apply_input(sqlite3 *db, const struct srv_apply_in *
 static enum cl_status authenticate(sqlite3 *db, const struct srv_apply_in *in, const char *replay_app,
                                    struct srv_invite *inv, struct srv_err *err)
 {
-	int wait = srv_throttle_wait(in->user);
 	time_t now = time(NULL);
 
-	if (wait > 0) {
-		err->retry_after = wait;
-		return srv_err_set(err, CL_E_RETRY_LATER, "busy", NULL,
-		                   "Too many failed attempts for this user; try again later.");
-	}
-	if (in->password) {
-		if (srv_user_authenticate(db, in->user, in->password, NULL) != CL_OK) {
-			srv_throttle_failed(in->user);
-			return srv_err_set(err, CL_E_REFUSED, "invalid_credentials", NULL,
-			                   "User ID or password is incorrect.");
-		}
-		srv_throttle_succeeded(in->user);
-		return CL_OK;
-	}
+	if (in->password)
+		return srv_login_password(db, in->user, in->password, in->addr, err);
+	if (srv_login_token_check(db, in->user, in->addr, err) != CL_OK)
+		return err->e.status;
 	if (!srv_config_bool(db, "passwordless") || !srv_invite_by_token(db, in->token, inv) ||
 	    !inv->passwordless || inv->revoked || strcmp(inv->user, in->user) != 0 ||
 	    (replay_app ? strcmp(inv->app_id, replay_app) != 0 : (inv->app_id[0] || inv->expires <= now))) {
-		srv_throttle_failed(in->user);
+		srv_login_token_failed(db, in->user, in->addr);
 		return srv_err_set(err, CL_E_REFUSED, "invalid_token", NULL,
 		                   "The invitation token is unknown, used or expired.");
 	}
@@ -388,7 +371,7 @@ enum cl_status srv_apps_apply(sqlite3 *db, const struct srv_apply_in *in, struct
 	if (!in->apid && srv_config_bool(db, "apid_check"))
 		return srv_err_set(err, CL_E_REFUSED, "field_required", "apid", "apid is required.");
 	if (in->code && srv_apps_field_value(db, "invitation_code", in->code) &&
-	    srv_invite_check_code(db, in->code, in->user, inv_id, sizeof(inv_id), err) != CL_OK)
+	    srv_invite_check_code(db, in->code, in->user, in->store, inv_id, sizeof(inv_id), err) != CL_OK)
 		return err->e.status;
 	if (in->token)
 		snprintf(inv_id, sizeof(inv_id), "%s", inv.id);

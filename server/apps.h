@@ -32,8 +32,10 @@ struct srv_app {
 	char invitation_id[32];
 	char renewal_of[48];
 	char cert_serial[48];
-	char *device;     /* JSON object text or NULL */
-	char *activation; /* JSON object text or NULL: subject, san, key, cn_override */
+	char computer_name[260]; /* the computer name an administrator approved (computer store), "" for none
+	                          */
+	char *device;            /* JSON object text or NULL */
+	char *activation;        /* JSON object text or NULL: subject, san, key, cn_override */
 	int hold_released;
 	time_t created, updated;
 };
@@ -45,6 +47,7 @@ int srv_app_load(sqlite3 *db, const char *id, struct srv_app *out);
 struct srv_apply_in {
 	const char *client_request_id, *user, *password, *token, *store;
 	const char *email, *reason, *device_note, *code, *apid, *renewal_of;
+	const char *addr; /* the client's address for the login throttle (NULL: a local caller) */
 };
 
 /* Apply. *created is 1 for a new application, 0 for an idempotent replay. */
@@ -62,18 +65,21 @@ int srv_app_secret_ok(sqlite3 *db, const char *app_id, const char *presented);
 enum cl_status srv_apps_activate(sqlite3 *db, struct srv_app *app, const cJSON *device, char **challenge,
                                  time_t *expires, struct srv_err *err);
 
-/* Withdraw (revoking an issued certificate: serial into revoked[48], "" when none). */
-enum cl_status srv_apps_withdraw(sqlite3 *db, struct srv_app *app, const char *password, char revoked[48],
-                                 struct srv_err *err);
+/* Withdraw (revoking an issued certificate: serial into revoked[48], "" when none). addr is the client's
+ * address for the login throttle when the password is needed. */
+enum cl_status srv_apps_withdraw(sqlite3 *db, struct srv_app *app, const char *password, const char *addr,
+                                 char revoked[48], struct srv_err *err);
 
 /* Re-apply from withdrawn or rejected; NULL fields stay as they were. */
 enum cl_status srv_apps_reapply(sqlite3 *db, struct srv_app *app, const char *email, const char *reason,
                                 const char *device_note, struct srv_err *err);
 
 enum srv_decision { SRV_APPROVE, SRV_REJECT, SRV_RELEASE };
-/* The administrator's approve, reject or release (of a held SCEP issuance). */
-enum cl_status srv_apps_decide(sqlite3 *db, const char *id, enum srv_decision what, struct srv_app *out,
-                               struct srv_err *err);
+/* The administrator's approve, reject or release (of a held SCEP issuance). computer_name (approve of a
+ * computer-store application only, may be NULL) is the computer name the administrator approves as the
+ * certificate's CN; it may also be given to an approved application not yet issued. */
+enum cl_status srv_apps_decide(sqlite3 *db, const char *id, enum srv_decision what, const char *computer_name,
+                               struct srv_app *out, struct srv_err *err);
 
 /* The admin view of one application / of all (newest first, at most limit). */
 cJSON *srv_app_admin_json(const struct srv_app *app);

@@ -64,13 +64,17 @@ static int fail(const char *what, const char *msg)
 
 static int user_add(sqlite3 *db, int argc, char **argv)
 {
-	const char *file = opt(argc, argv, "--password-file", 1);
+	const char *file = opt(argc, argv, "--password-file", 1), *email = opt(argc, argv, "--email", 1);
 	char *password = NULL;
 	struct cl_error err;
 	int rc;
 
 	if (argc < 2 || argv[1][0] == '-')
-		return fail("user-add", "usage: user-add NAME [--password-file F|--password-stdin]"), 2;
+		return fail("user-add",
+		            "usage: user-add NAME [--password-file F|--password-stdin] [--email ADDR]"),
+		       2;
+	if (opt(argc, argv, "--email", 0) && !email)
+		return fail("user-add", "--email needs an address"), 2;
 	if (file || opt(argc, argv, "--password-stdin", 0)) {
 		password = srv_cli_read_secret(file ? file : "-");
 		if (!password || !*password) {
@@ -78,7 +82,7 @@ static int user_add(sqlite3 *db, int argc, char **argv)
 			return fail("user-add", "could not read a password");
 		}
 	}
-	rc = srv_user_add(db, argv[1], password, &err) == CL_OK ? 0 : fail("user-add", err.msg);
+	rc = srv_user_add(db, argv[1], password, email, &err) == CL_OK ? 0 : fail("user-add", err.msg);
 	srv_free_secret(password);
 	if (!rc)
 		printf("user %s added%s\n", argv[1],
@@ -86,14 +90,30 @@ static int user_add(sqlite3 *db, int argc, char **argv)
 	return rc;
 }
 
+/* user-set NAME --email ADDR | --no-email: what the user directory says about a user. */
+static int user_set(sqlite3 *db, int argc, char **argv)
+{
+	const char *email = opt(argc, argv, "--email", 1);
+	struct cl_error err;
+
+	if (argc < 2 || argv[1][0] == '-' || (!email && !opt(argc, argv, "--no-email", 0)))
+		return fail("user-set", "usage: user-set NAME --email ADDR | --no-email"), 2;
+	if (srv_user_set_email(db, argv[1], email, &err) != CL_OK)
+		return fail("user-set", err.msg);
+	printf("user %s: e-mail %s\n", argv[1], email ? email : "(none)");
+	return 0;
+}
+
 static int user_list(sqlite3 *db)
 {
 	sqlite3_stmt *st =
-	    srv_db_prepare(db, "SELECT name, pw_hash IS NOT NULL FROM users ORDER BY name", NULL);
+	    srv_db_prepare(db, "SELECT name, pw_hash IS NOT NULL, email FROM users ORDER BY name", NULL);
 
 	while (st && sqlite3_step(st) == SQLITE_ROW)
-		printf("%s\t%s\n", sqlite3_column_text(st, 0),
-		       sqlite3_column_int(st, 1) ? "password" : "no-password");
+		printf("%s\t%s\t%s\n", sqlite3_column_text(st, 0),
+		       sqlite3_column_int(st, 1) ? "password" : "no-password",
+		       sqlite3_column_type(st, 2) == SQLITE_NULL ? "-"
+		                                                 : (const char *)sqlite3_column_text(st, 2));
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -140,14 +160,20 @@ static int decide(sqlite3 *db, const char *cmd, int argc, char **argv)
 	enum srv_decision what = !strcmp(cmd, "approve")  ? SRV_APPROVE
 	                         : !strcmp(cmd, "reject") ? SRV_REJECT
 	                                                  : SRV_RELEASE;
+	const char *name = opt(argc, argv, "--computer-name", 1);
 	int rc = 0;
 
-	if (argc < 2)
-		return fail(cmd, "usage: approve|reject|release APPLICATION-ID"), 2;
-	if (srv_apps_decide(db, argv[1], what, &app, &err) != CL_OK)
+	if (argc < 2 || argv[1][0] == '-')
+		return fail(cmd, "usage: approve APPLICATION-ID [--computer-name NAME] | reject|release "
+		                 "APPLICATION-ID"),
+		       2;
+	if ((opt(argc, argv, "--computer-name", 0) && !name) || (name && what != SRV_APPROVE))
+		return fail(cmd, "--computer-name NAME goes with approve"), 2;
+	if (srv_apps_decide(db, argv[1], what, name, &app, &err) != CL_OK)
 		rc = fail(cmd, err.e.msg);
 	else
-		printf("application %s: %s\n", app.id, app.state);
+		printf("application %s: %s%s%s\n", app.id, app.state,
+		       app.computer_name[0] ? ", computer name " : "", app.computer_name);
 	srv_app_clear(&app);
 	return rc;
 }
@@ -210,6 +236,8 @@ static int dispatch(sqlite3 *db, const char *dir, int argc, char **argv)
 		return argc < 2 ? 2 : srv_user_del(db, argv[1], &err) == CL_OK ? 0 : fail(cmd, err.msg);
 	if (!strcmp(cmd, "user-list"))
 		return user_list(db);
+	if (!strcmp(cmd, "user-set"))
+		return user_set(db, argc, argv);
 	if (!strcmp(cmd, "invite"))
 		return invite(db, dir, argc, argv);
 	if (!strcmp(cmd, "app-list")) {
@@ -244,10 +272,10 @@ static int dispatch(sqlite3 *db, const char *dir, int argc, char **argv)
 
 int srv_cli_run(const char *state_dir, int argc, char **argv)
 {
-	static const char *const known[] = { "user-add",  "user-del", "user-list",  "invite",
-		                             "app-list",  "approve",  "reject",     "release",
-		                             "cert-list", "revoke",   "config-set", "config-get",
-		                             "apid-add",  "apid-del", "apid-list",  NULL };
+	static const char *const known[] = { "user-add",  "user-del",   "user-list",  "user-set", "invite",
+		                             "app-list",  "approve",    "reject",     "release",  "cert-list",
+		                             "revoke",    "config-set", "config-get", "apid-add", "apid-del",
+		                             "apid-list", NULL };
 	struct cl_error err;
 	sqlite3 *db = NULL;
 	char marker[4096];

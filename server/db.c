@@ -8,12 +8,13 @@
 #include <string.h>
 
 #define BUSY_TIMEOUT_MS 30000
-#define SCHEMA_VERSION  "1"
+#define SCHEMA_VERSION  "2"
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS config(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, pw_hash TEXT, created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, pw_hash TEXT, created INTEGER NOT NULL,"
+    " email TEXT);"
     "CREATE TABLE IF NOT EXISTS apids(apid TEXT PRIMARY KEY, created INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS invitations(id TEXT PRIMARY KEY, user TEXT, store TEXT,"
     " passwordless INTEGER NOT NULL, token_hash TEXT UNIQUE, code TEXT, created INTEGER NOT NULL,"
@@ -23,7 +24,7 @@ static const char schema[] =
     " state TEXT NOT NULL, client_request_id TEXT NOT NULL, email TEXT, reason TEXT, device_note TEXT,"
     " apid TEXT, device TEXT, invitation_id TEXT, renewal_of TEXT, activation TEXT, cert_serial TEXT,"
     " hold_released INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL,"
-    " UNIQUE(user, client_request_id));"
+    " computer_name TEXT, UNIQUE(user, client_request_id));"
     "CREATE TABLE IF NOT EXISTS challenges(hash TEXT PRIMARY KEY, app_id TEXT NOT NULL,"
     " created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS challenges_app ON challenges(app_id);"
@@ -34,7 +35,51 @@ static const char schema[] =
     " pubkey_sha256 TEXT NOT NULL, app_id TEXT NOT NULL, state TEXT NOT NULL, serial TEXT, csr BLOB,"
     " message_type INTEGER NOT NULL, created INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS sessions(id_hash TEXT PRIMARY KEY, csrf TEXT NOT NULL,"
-    " expires INTEGER NOT NULL);";
+    " expires INTEGER NOT NULL);"
+    /* Failed-login budgets of existing users and the addresses they logged in from (throttle.c). */
+    "CREATE TABLE IF NOT EXISTS login_throttle(user TEXT PRIMARY KEY, level REAL NOT NULL,"
+    " updated INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS login_known(user TEXT NOT NULL, addr TEXT NOT NULL, last_ok INTEGER NOT NULL,"
+    " PRIMARY KEY(user, addr));";
+
+/* Columns added after schema version 1, for databases created before them. */
+static const struct {
+	const char *table, *column, *decl;
+} added_columns[] = {
+	{ "users", "email", "TEXT" },                /* 2: the user's e-mail, set by an administrator */
+	{ "applications", "computer_name", "TEXT" }, /* 2: the computer name an administrator approved */
+};
+
+static int has_column(sqlite3 *db, const char *table, const char *column)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	int found = 0;
+
+	snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	while (!found && sqlite3_step(st) == SQLITE_ROW)
+		found = !strcmp((const char *)sqlite3_column_text(st, 1), column);
+	sqlite3_finalize(st);
+	return found;
+}
+
+static int upgrade(sqlite3 *db, char **msg)
+{
+	char sql[192];
+	size_t i;
+	int rc = SQLITE_OK;
+
+	for (i = 0; rc == SQLITE_OK && i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
+		if (has_column(db, added_columns[i].table, added_columns[i].column))
+			continue;
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", added_columns[i].table,
+		         added_columns[i].column, added_columns[i].decl);
+		rc = sqlite3_exec(db, sql, NULL, NULL, msg);
+	}
+	return rc;
+}
 
 static enum cl_status set_sqlite(struct cl_error *err, enum cl_status st, sqlite3 *db, const char *what)
 {
@@ -75,13 +120,15 @@ enum cl_status srv_db_open(const char *state_dir, sqlite3 **out, struct cl_error
 	                  NULL, NULL, &msg);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, schema, NULL, NULL, &msg);
+	if (rc == SQLITE_OK)
+		rc = upgrade(db, &msg);
 	if (rc != SQLITE_OK) {
 		cl_error_set(err, CL_E_LOCAL, "%s: %s", path, msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		sqlite3_close(db);
 		return CL_E_LOCAL;
 	}
-	if (!srv_db_meta_get(db, "schema_version", ver, sizeof(ver)) &&
+	if ((!srv_db_meta_get(db, "schema_version", ver, sizeof(ver)) || strcmp(ver, SCHEMA_VERSION) != 0) &&
 	    srv_db_meta_set(db, "schema_version", SCHEMA_VERSION, err) != CL_OK) {
 		sqlite3_close(db);
 		return err ? err->status : CL_E_LOCAL;

@@ -12,44 +12,8 @@
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 
-#include "admin.h"
-#include "api.h"
 #include "ca.h"
-#include "scepd.h"
 #include "util.h"
-
-#define FORM_BODY_MAX (64 * 1024)
-
-static size_t cap_for(const char *url)
-{
-	if (!strcmp(url, "/scep") || !strcmp(url, "/cgi-bin/pkiclient.exe"))
-		return SRV_SCEP_BODY_MAX;
-	if (!strncmp(url, "/admin", 6))
-		return FORM_BODY_MAX;
-	return SRV_JSON_BODY_MAX;
-}
-
-static void route(struct srv_request *req, struct srv_response *resp)
-{
-	const char *p = req->path;
-
-	if (!strcmp(p, "/scep") || !strcmp(p, "/cgi-bin/pkiclient.exe"))
-		srv_scepd_handle(req, resp);
-	else if (req->plain)
-		srv_resp_error(resp, 404, "not_found", "This listener serves SCEP only; use HTTPS.", 0);
-	else if (!strncmp(p, "/api/v1/admin/", 14) || !strcmp(p, "/api/v1/admin"))
-		srv_admin_api_handle(req, resp);
-	else if (!strncmp(p, "/api/v1/", 8))
-		srv_api_handle(req, resp);
-	else if (!strcmp(p, "/admin") || !strncmp(p, "/admin/", 7))
-		srv_admin_page_handle(req, resp);
-	else if (!strcmp(p, "/ca.crl") || !strcmp(p, "/ca.pem"))
-		srv_api_handle(req, resp);
-	else if (!strcmp(p, "/"))
-		srv_admin_page_index(req, resp);
-	else
-		srv_resp_error(resp, 404, "not_found", "No such endpoint.", 0);
-}
 
 static enum MHD_Result send_response(struct srv_request *req, struct srv_response *resp)
 {
@@ -106,7 +70,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->method = method;
 		req->path = url;
 		req->plain = lis->plain;
-		req->body_cap = cap_for(url);
+		req->body_cap = srv->routes->body_cap(url);
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		srv_addr_key(ci ? ci->client_addr : NULL, req->addr);
 		/* Shed load before reading anything: a client retries after Retry-After (docs/protocol.md).
 		 */
 		if (atomic_load(&srv->open_conns) > (int)srv->max_open) {
@@ -141,7 +108,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (req->too_large)
 		srv_resp_error(&resp, 413, "too_large", "The request body is over the limit.", 0);
 	else
-		route(req, &resp);
+		srv->routes->route(req, &resp);
 	return send_response(req, &resp);
 }
 
@@ -253,6 +220,28 @@ void srv_http_stop(struct srv_server *srv)
 	if (srv->https)
 		MHD_stop_daemon(srv->https);
 	srv->http = srv->https = NULL;
+}
+
+void srv_addr_key(const struct sockaddr *sa, char out[64])
+{
+	char text[INET6_ADDRSTRLEN];
+	struct in6_addr a6;
+
+	snprintf(out, 64, "unknown");
+	if (sa && sa->sa_family == AF_INET) {
+		if (inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, sizeof(text)))
+			snprintf(out, 64, "%s", text);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		a6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+			if (inet_ntop(AF_INET, &a6.s6_addr[12], text, sizeof(text)))
+				snprintf(out, 64, "%s", text);
+			return;
+		}
+		memset(&a6.s6_addr[8], 0, 8);
+		if (inet_ntop(AF_INET6, &a6, text, sizeof(text)))
+			snprintf(out, 64, "%s/64", text);
+	}
 }
 
 const char *srv_req_header(struct srv_request *req, const char *name)

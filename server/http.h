@@ -1,12 +1,14 @@
 /* certlink-server: the HTTP layer on libmicrohttpd: listeners (HTTPS, optional plain-HTTP SCEP), request body
- * accumulation with hard caps, overload answers, routing to the API, admin and SCEP modules, and the JSON
- * error helper every module answers with.
+ * accumulation with hard caps, overload answers, the request and response helpers and the JSON error helper
+ * every module answers with. Which module answers a path is not decided here: the server is given a
+ * struct srv_routes (routes.c), so this file imports no handler.
  */
 #ifndef SRV_HTTP_H
 #define SRV_HTTP_H
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include <cjson/cJSON.h>
 
@@ -19,6 +21,14 @@
 struct srv_ca;
 
 struct srv_server;
+struct srv_request;
+struct srv_response;
+
+/* What answers requests: route fills the response; body_cap is the largest body accepted for a path. */
+struct srv_routes {
+	void (*route)(struct srv_request *req, struct srv_response *resp);
+	size_t (*body_cap)(const char *url);
+};
 
 /* One listener's identity, handed to libmicrohttpd as the callbacks' closure. */
 struct srv_listener {
@@ -30,6 +40,7 @@ struct srv_listener {
 struct srv_server {
 	const char *state_dir;
 	struct srv_ca *ca;
+	const struct srv_routes *routes;
 	const char *listen; /* listen address as given */
 	unsigned port;      /* HTTPS port in use */
 	unsigned scep_port; /* plain-HTTP SCEP port in use, 0 when off */
@@ -46,8 +57,9 @@ struct srv_request {
 	struct MHD_Connection *conn;
 	const char *method;
 	const char *path;
-	int plain;  /* arrived on the plain-HTTP SCEP listener */
-	char *body; /* NUL-terminated, body_len bytes */
+	int plain;     /* arrived on the plain-HTTP SCEP listener */
+	char addr[64]; /* the client's address as the login throttle keys it: IPv4, or an IPv6 /64 prefix */
+	char *body;    /* NUL-terminated, body_len bytes */
 	size_t body_len;
 	size_t body_cap; /* hard cap for this route */
 	int too_large;
@@ -71,6 +83,10 @@ struct srv_response {
 enum cl_status srv_http_start(struct srv_server *srv, unsigned https_port, int scep_http, unsigned scep_port,
                               struct cl_error *err);
 void srv_http_stop(struct srv_server *srv);
+
+/* The throttle's key of a peer address into out[64]: IPv4 text (also for IPv4-mapped IPv6), IPv6 as its /64
+ * prefix ("2001:db8:1:2::/64": one site usually holds a whole /64), "unknown" otherwise. */
+void srv_addr_key(const struct sockaddr *sa, char out[64]);
 
 /* Request helpers. */
 const char *srv_req_header(struct srv_request *req, const char *name);

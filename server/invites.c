@@ -189,24 +189,28 @@ int srv_invite_by_token(sqlite3 *db, const char *token, struct srv_invite *out)
 	return found;
 }
 
-enum cl_status srv_invite_check_code(sqlite3 *db, const char *code, const char *user, char *inv_id, size_t n,
-                                     struct srv_err *err)
+enum cl_status srv_invite_check_code(sqlite3 *db, const char *code, const char *user, const char *store,
+                                     char *inv_id, size_t n, struct srv_err *err)
 {
-	char hash[65];
+	char hash[65], other[16] = "";
 	sqlite3_stmt *st;
 	int found = 0;
 
 	srv_sha256_hex(code, strlen(code), hash);
+	/* The newest live invitation with this code for this user (or anyone) and this store (or either). */
 	st = srv_db_prepare(db,
-	                    "SELECT id FROM invitations WHERE code = ? AND revoked = 0 AND expires > ?"
-	                    " AND (user IS NULL OR user = ?) ORDER BY created DESC LIMIT 1",
+	                    "SELECT id, store FROM invitations WHERE code = ? AND revoked = 0 AND expires > ?"
+	                    " AND (user IS NULL OR user = ?) ORDER BY store IS NOT NULL AND store <> ?,"
+	                    " created DESC LIMIT 1",
 	                    NULL);
 	if (st) {
 		sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
 		sqlite3_bind_text(st, 3, user, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, store, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			srv_db_col_copy(st, 0, inv_id, n);
+			srv_db_col_copy(st, 1, other, sizeof(other));
 			found = 1;
 		}
 		sqlite3_finalize(st);
@@ -214,5 +218,9 @@ enum cl_status srv_invite_check_code(sqlite3 *db, const char *code, const char *
 	if (!found)
 		return srv_err_set(err, CL_E_REFUSED, "invalid_invitation_code", NULL,
 		                   "The invitation code is wrong or has expired.");
+	/* As for passwordless tokens: an invitation for one store does not enrol the other. */
+	if (other[0] && strcmp(other, store) != 0)
+		return srv_err_set(err, CL_E_REFUSED, "forbidden", NULL,
+		                   "This invitation is for the %s store.", other);
 	return CL_OK;
 }

@@ -36,8 +36,9 @@ enum cl_status srv_invite_create(sqlite3 *db, const struct srv_ca *ca, const str
 /* Find a live passwordless invitation by token (used or not). Returns 1 when found. */
 int srv_invite_by_token(sqlite3 *db, const char *token, struct srv_invite *out);
 
-/* Check an invitation code for user: CL_OK with the invitation id, or invalid_invitation_code. */
-enum cl_status srv_invite_check_code(sqlite3 *db, const char *code, const char *user, char *inv_id, size_t n,
-                                     struct srv_err *err);
+/* Check an invitation code for user and store: CL_OK with the invitation id, invalid_invitation_code, or
+ * forbidden when the code's invitation is for the other store. */
+enum cl_status srv_invite_check_code(sqlite3 *db, const char *code, const char *user, const char *store,
+                                     char *inv_id, size_t n, struct srv_err *err);
 
 #endif

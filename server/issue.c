@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 #include <openssl/objects.h>
+#include <openssl/x509v3.h>
 
 #include "apps.h"
 #include "config.h"
@@ -103,30 +105,58 @@ static int challenge_app(sqlite3 *db, const char *challenge, char app_id[32], ch
 	return found;
 }
 
-static const char *name_value(const X509_NAME_ENTRY *e, char *buf, size_t n)
+/* An RDN or SAN value as UTF-8 text into buf; NULL when it cannot be read, is too long, or holds a NUL (a
+ * name that reads "bob" to one program and "bob\0.evil" to another is refused, never compared). */
+static const char *asn1_text(const ASN1_STRING *v, char *buf, size_t n)
 {
 	unsigned char *utf8 = NULL;
-	int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+	int len = ASN1_STRING_to_UTF8(&utf8, v);
+	const char *out = NULL;
 
-	if (len < 0)
-		return NULL;
-	snprintf(buf, n, "%.*s", len, utf8);
+	if (len >= 0 && (size_t)len < n && !memchr(utf8, '\0', (size_t)len)) {
+		memcpy(buf, utf8, (size_t)len);
+		buf[len] = '\0';
+		out = buf;
+	}
 	OPENSSL_free(utf8);
-	return (size_t)len < n ? buf : NULL;
+	return out;
 }
 
-/* The request's subject must hold exactly the activation's RDNs (any order); the CN may differ when
- * cn_override is allowed. */
-static int subject_matches(const cJSON *act, X509_REQ *csr, char *why, size_t n)
+static int in_list(const cJSON *list, const char *value, int nocase)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, list)
+	{
+		const char *v = cJSON_GetStringValue(e);
+		if (v && (nocase ? !strcasecmp(v, value) : !strcmp(v, value)))
+			return 1;
+	}
+	return 0;
+}
+
+/* The rule for names (docs/scep-server.md "Names"): the request's subject holds exactly the activation's
+ * RDNs, in any order, each value equal to the approved one; the CN may instead be one of cn_choices when the
+ * activation allowed the override. *cn gets the CN the certificate will carry. */
+static int subject_ok(const cJSON *act, X509_REQ *csr, char *cn, size_t cn_len, char *why, size_t n)
 {
 	const cJSON *subject = cJSON_GetObjectItemCaseSensitive(act, "subject"), *rdn;
+	const cJSON *choices = cJSON_GetObjectItemCaseSensitive(act, "cn_choices");
 	const char *override = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(act, "cn_override"));
 	const X509_NAME *name = X509_REQ_get_subject_name(csr);
-	char buf[1024];
+	int allowed = override && !strcmp(override, "allowed");
 	int i, count = X509_NAME_entry_count(name), matched;
+	char buf[1024];
 
+	cn[0] = '\0';
+	for (i = 0; i < count; i++)
+		if (!asn1_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)), buf, sizeof(buf))) {
+			snprintf(why, n, "subject entry %d is not text of at most 1023 bytes without NUL",
+			         i + 1);
+			return 0;
+		}
 	if (count != cJSON_GetArraySize(subject)) {
-		snprintf(why, n, "subject has %d RDNs, activation said %d", count,
+		snprintf(why, n, "subject has %d RDNs, the approved subject %d", count,
 		         cJSON_GetArraySize(subject));
 		return 0;
 	}
@@ -140,21 +170,80 @@ static int subject_matches(const cJSON *act, X509_REQ *csr, char *why, size_t n)
 			const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
 			const char *got;
 			if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) != nid ||
-			    !(got = name_value(e, buf, sizeof(buf))))
+			    !(got = asn1_text(X509_NAME_ENTRY_get_data(e), buf, sizeof(buf))))
 				continue;
-			if (!strcmp(got, want ? want : ""))
-				matched = 1;
-			else if (nid == NID_commonName && override && !strcmp(override, "allowed") && *got &&
-			         srv_utf8_chars(got) > 0 && srv_utf8_chars(got) <= 64)
-				matched = 1;
+			matched = want && (!strcmp(got, want) ||
+			                   (nid == NID_commonName && allowed && in_list(choices, got, 0)));
+			if (matched && nid == NID_commonName && strlen(got) < cn_len)
+				memcpy(cn, got, strlen(got) + 1); /* an approved name: always short */
 		}
 		if (!matched) {
-			snprintf(why, n, "subject lacks %s=%s from activation", type ? type : "?",
+			snprintf(why, n, "subject is not the approved one (%s=%s)", type ? type : "?",
 			         want ? want : "?");
 			return 0;
 		}
 	}
 	return 1;
+}
+
+/* Names the request asks for in subjectAltName must each be an approved one (the certificate gets every
+ * approved one anyway: a client that cannot know the directory's e-mail address still enrolls). */
+static int san_ok(const cJSON *act, X509_REQ *csr, char *why, size_t n)
+{
+	const cJSON *san = cJSON_GetObjectItemCaseSensitive(act, "san");
+	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(csr);
+	GENERAL_NAMES *names = NULL;
+	char buf[1024];
+	int i, crit = 0, ok = 1;
+
+	for (i = 0; exts && i < sk_X509_EXTENSION_num(exts); i++) {
+		X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, i);
+		if (OBJ_obj2nid(X509_EXTENSION_get_object(ext)) != NID_subject_alt_name)
+			continue;
+		GENERAL_NAMES_free(names);
+		names = X509V3_EXT_d2i(ext);
+		if (!names || crit++) {
+			snprintf(why, n, "subjectAltName unreadable or given twice");
+			ok = 0;
+			break;
+		}
+	}
+	for (i = 0; ok && names && i < sk_GENERAL_NAME_num(names); i++) {
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+		const char *kind = gn->type == GEN_EMAIL ? "email" : gn->type == GEN_DNS ? "dns" : NULL;
+		const char *v = kind ? asn1_text(gn->d.ia5, buf, sizeof(buf)) : NULL;
+		if (!kind || !v || !in_list(cJSON_GetObjectItemCaseSensitive(san, kind), v, 1)) {
+			snprintf(why, n, "subjectAltName asks for a name that was not approved (%s%s%.120s)",
+			         kind ? kind : "a kind of name the server never issues", v ? ":" : "",
+			         v ? v : "");
+			ok = 0;
+		}
+	}
+	GENERAL_NAMES_free(names);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return ok;
+}
+
+/* The certificate's subject: the approved RDNs in the approved order, with the chosen CN. */
+static X509_NAME *approved_subject(const cJSON *act, const char *cn)
+{
+	const cJSON *rdn;
+	X509_NAME *name = X509_NAME_new();
+
+	cJSON_ArrayForEach(rdn, cJSON_GetObjectItemCaseSensitive(act, "subject"))
+	{
+		const char *type = cJSON_GetStringValue(cJSON_GetArrayItem(rdn, 0));
+		const char *value = cJSON_GetStringValue(cJSON_GetArrayItem(rdn, 1));
+		if (type && !strcmp(type, "CN") && cn && *cn)
+			value = cn;
+		if (!name || !type || !value ||
+		    !X509_NAME_add_entry_by_txt(name, type, MBSTRING_UTF8, (const unsigned char *)value, -1,
+		                                -1, 0)) {
+			X509_NAME_free(name);
+			return NULL;
+		}
+	}
+	return name;
 }
 
 static int key_matches(const cJSON *act, EVP_PKEY *pub, char *why, size_t n)
@@ -193,8 +282,18 @@ static int step_done(sqlite3 *db, sqlite3_stmt *st)
 	return rc == SQLITE_DONE;
 }
 
+/* The request against the application's activation: subject, subjectAltName and key. 1 when it may be issued,
+ * with the CN the certificate carries in cn; 0 with the reason in why. */
+static int names_ok(const cJSON *act, X509_REQ *csr, char *cn, size_t cn_len, char *why, size_t n)
+{
+	return subject_ok(act, csr, cn, cn_len, why, n) && san_ok(act, csr, why, n) &&
+	       key_matches(act, X509_REQ_get0_pubkey(csr), why, n);
+}
+
 /* Sign the certificate and record it, the transaction and the application's new state. Inside the caller's
- * transaction. */
+ * transaction. The request is held to the activation once more (a held request meets the activation of the
+ * time it is released), and every name in the certificate comes from that activation, none from the
+ * request. */
 static enum cl_status issue_now(sqlite3 *db, const struct srv_ca *ca, const struct srv_app *app,
                                 const char *txid, X509_REQ *csr, const char *pubkey,
                                 struct srv_issue_out *out, struct cl_error *err)
@@ -206,20 +305,27 @@ static enum cl_status issue_now(sqlite3 *db, const struct srv_ca *ca, const stru
 	struct srv_san san = { email, 0, NULL, 0 };
 	EVP_PKEY *pub = X509_REQ_get0_pubkey(csr);
 	unsigned char *der = NULL;
-	char serial[48], subject[512];
+	char serial[48], subject[512], cn[260], why[256] = "";
 	const cJSON *e;
 	sqlite3_stmt *st;
 	int len, ok;
 	X509 *cert = NULL;
+	X509_NAME *name = NULL;
+	enum cl_status status;
 
+	if (!names_ok(act, csr, cn, sizeof(cn), why, sizeof(why))) {
+		cJSON_Delete(act);
+		return refuse(out, SRV_FAIL_BAD_REQUEST, "%s", why);
+	}
 	cJSON_ArrayForEach(e, emails) if (cJSON_IsString(e) && san.n_email < 16) email[san.n_email++] =
 	    e->valuestring;
-	if (srv_ca_issue(ca, X509_REQ_get_subject_name(csr), pub, &san, (int)srv_config_long(db, "cert_days"),
-	                 &cert, err) != CL_OK) {
-		cJSON_Delete(act);
-		return err->status;
-	}
+	name = approved_subject(act, cn);
+	status = name ? srv_ca_issue(ca, name, pub, &san, (int)srv_config_long(db, "cert_days"), &cert, err)
+	              : cl_error_set(err, CL_E_UNEXPECTED, "building the approved subject");
+	X509_NAME_free(name);
 	cJSON_Delete(act);
+	if (status != CL_OK)
+		return status;
 	srv_ca_serial_hex(cert, serial, sizeof(serial));
 	srv_name_text(X509_get_subject_name(cert), subject, sizeof(subject));
 	len = i2d_X509(cert, &der);
@@ -302,6 +408,11 @@ static enum cl_status existing(sqlite3 *db, const struct srv_ca *ca, const char 
 		snprintf(out->why, sizeof(out->why), "retransmission: same certificate %s", tx->serial);
 		return CL_OK;
 	}
+	if (!strcmp(tx->state, "cancelled"))
+		return refuse(
+		    out, SRV_FAIL_BAD_REQUEST,
+		    "held request was cancelled by a withdrawal, rejection or re-application; a new "
+		    "challenge is needed");
 	if (srv_app_load(db, tx->app_id, &app) != 1 || strcmp(app.state, "approved") != 0 || !tx->csr) {
 		st = refuse(out, SRV_FAIL_BAD_REQUEST, "held application is %s",
 		            app.state[0] ? app.state : "gone");
@@ -319,12 +430,11 @@ static enum cl_status check_request(sqlite3 *db, const struct srv_issue_in *in, 
                                     const char *pubkey, struct srv_issue_out *out)
 {
 	cJSON *act = cJSON_Parse(app->activation ? app->activation : "{}");
-	char why[200] = "", signer_serial[48], old_pub[65] = "", user[260] = "";
+	char why[256] = "", signer_serial[48], old_pub[65] = "", user[260] = "", cn[260];
 	int revoked = 0, ok;
 	X509 *old = NULL;
 
-	ok = subject_matches(act, in->csr, why, sizeof(why)) &&
-	     key_matches(act, X509_REQ_get0_pubkey(in->csr), why, sizeof(why));
+	ok = names_ok(act, in->csr, cn, sizeof(cn), why, sizeof(why));
 	cJSON_Delete(act);
 	if (!ok)
 		return refuse(out, SRV_FAIL_BAD_REQUEST, "%s", why);
@@ -418,11 +528,21 @@ done:
 	return status;
 }
 
+static int forget_cancelled(sqlite3 *db, const char *txid)
+{
+	sqlite3_stmt *st = srv_db_prepare(
+	    db, "DELETE FROM scep_transactions WHERE transaction_id = ? AND state = 'cancelled'", NULL);
+
+	if (st)
+		sqlite3_bind_text(st, 1, txid, -1, SQLITE_STATIC);
+	return step_done(db, st);
+}
+
 enum cl_status srv_issue(sqlite3 *db, const struct srv_ca *ca, const struct srv_issue_in *in,
                          struct srv_issue_out *out, struct cl_error *err)
 {
 	struct tx tx = { 0 };
-	char pubkey[65] = "";
+	char pubkey[65] = "", live_app[32], live_hash[65];
 	enum cl_status st;
 	int found;
 
@@ -438,6 +558,14 @@ enum cl_status srv_issue(sqlite3 *db, const struct srv_ca *ca, const struct srv_
 	if (srv_db_begin(db, err) != CL_OK)
 		return err->status;
 	found = load_tx(db, in->transaction_id, &tx);
+	/* A cancelled request's transactionID (clients derive it from the key) may come back with a new, live
+	 * challenge: then it is a new request, which that challenge must authorise like any other. */
+	if (found == 1 && !strcmp(tx.state, "cancelled") && in->message_type != 20 && in->challenge &&
+	    *in->challenge && challenge_app(db, in->challenge, live_app, live_hash) == 1) {
+		found = forget_cancelled(db, in->transaction_id) ? 0 : -1;
+		X509_REQ_free(tx.csr);
+		tx.csr = NULL;
+	}
 	if (found < 0)
 		st = srv_db_fail(db, sqlite3_errcode(db), "looking up the transaction", err);
 	else if (found && in->message_type != 20 && strcmp(tx.pubkey, pubkey) != 0)

@@ -16,6 +16,8 @@
 #include "cli.h"
 #include "db.h"
 #include "http.h"
+#include "login.h"
+#include "routes.h"
 #include "util.h"
 
 #define MAX_HOSTNAMES 16
@@ -38,9 +40,12 @@ static void usage(FILE *f)
 	    "        [--token-file F]\n"
 	    "  init [--hostname NAME]... [--ca-key rsa|ec] [--token-file F]\n"
 	    "  admin-token --reset [--token-file F]\n"
-	    "  user-add NAME [--password-file F|--password-stdin]   user-del NAME   user-list\n"
+	    "  user-add NAME [--password-file F|--password-stdin] [--email ADDR]   user-del NAME   "
+	    "user-list\n"
+	    "  user-set NAME --email ADDR|--no-email\n"
 	    "  invite [--user U] [--store user|computer] [--passwordless] [--expires DAYS] [--code [CODE]]\n"
-	    "  app-list   approve ID   reject ID   release ID   cert-list   revoke SERIAL\n"
+	    "  app-list   approve ID [--computer-name NAME]   reject ID   release ID   cert-list   revoke "
+	    "SERIAL\n"
 	    "  config-get [KEY]   config-set KEY VALUE   apid-add APID   apid-del APID   apid-list\n"
 	    "docs/server.md explains each.\n",
 	    f);
@@ -201,6 +206,18 @@ static int cmd_init(const struct args *a)
 	return rc;
 }
 
+/* Key derivations for password checks run on at most one thread per core; the other worker threads may wait
+ * for a slot (at most 2 s each), so the queue never outgrows the thread pool (docs/server.md). */
+static void login_slots(unsigned threads)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned slots = cores > 0 ? (unsigned)cores : 1;
+
+	if (slots > threads)
+		slots = threads;
+	srv_login_setup(slots, threads - slots);
+}
+
 static int record_runtime(sqlite3 *db, const struct args *a, const struct srv_server *srv)
 {
 	struct cl_error err;
@@ -237,10 +254,12 @@ static int cmd_serve(struct args *a)
 		goto out;
 	}
 	srv.state_dir = a->state_dir;
+	srv.routes = &srv_routes_default;
 	srv.listen = a->listen;
 	srv.threads = a->threads;
 	srv.max_open = a->max_open;
 	srv_db_thread_setup(a->state_dir);
+	login_slots(a->threads);
 	if (srv_http_start(&srv, a->port, a->scep_http, a->scep_port, &err) != CL_OK) {
 		fprintf(stderr, "certlink-server: %s\n", err.msg);
 		goto out;

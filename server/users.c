@@ -111,7 +111,7 @@ int srv_user_name_ok(const char *name)
 }
 
 static enum cl_status write_user(sqlite3 *db, const char *sql, const char *name, const char *password,
-                                 struct cl_error *err)
+                                 const char *email, struct cl_error *err)
 {
 	char hash[160] = "";
 	sqlite3_stmt *st;
@@ -125,8 +125,10 @@ static enum cl_status write_user(sqlite3 *db, const char *sql, const char *name,
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	srv_db_bind_text(st, 2, password ? hash : NULL);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	srv_db_bind_text(st, 4, email);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	OPENSSL_cleanse(hash, sizeof(hash));
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return cl_error_set(err, CL_E_REFUSED, "user \"%s\" already exists", name);
 	if (rc != SQLITE_DONE)
@@ -136,15 +138,28 @@ static enum cl_status write_user(sqlite3 *db, const char *sql, const char *name,
 	return CL_OK;
 }
 
-enum cl_status srv_user_add(sqlite3 *db, const char *name, const char *password, struct cl_error *err)
+static enum cl_status check_email(const char *email, struct cl_error *err)
+{
+	if (email && !srv_email_ok(email))
+		return cl_error_set(
+		    err, CL_E_LOCAL,
+		    "an e-mail address is 3-128 printable ASCII characters with one @ (no spaces, "
+		    "quotes, <>, commas or semicolons)");
+	return CL_OK;
+}
+
+enum cl_status srv_user_add(sqlite3 *db, const char *name, const char *password, const char *email,
+                            struct cl_error *err)
 {
 	if (!srv_user_name_ok(name))
 		return cl_error_set(err, CL_E_LOCAL, "a user ID is 1-%d printable characters", SRV_USER_MAX);
 	if (password && (srv_utf8_chars(password) < 1 || srv_utf8_chars(password) > SRV_PASSWORD_MAX))
 		return cl_error_set(err, CL_E_LOCAL, "a password is 1-%d printable characters",
 		                    SRV_PASSWORD_MAX);
-	return write_user(db, "INSERT INTO users(name, pw_hash, created) VALUES(?1, ?2, ?3)", name, password,
-	                  err);
+	if (check_email(email, err) != CL_OK)
+		return CL_E_LOCAL;
+	return write_user(db, "INSERT INTO users(name, pw_hash, created, email) VALUES(?1, ?2, ?3, ?4)", name,
+	                  password, email, err);
 }
 
 enum cl_status srv_user_set_password(sqlite3 *db, const char *name, const char *password,
@@ -153,8 +168,55 @@ enum cl_status srv_user_set_password(sqlite3 *db, const char *name, const char *
 	if (password && (srv_utf8_chars(password) < 1 || srv_utf8_chars(password) > SRV_PASSWORD_MAX))
 		return cl_error_set(err, CL_E_LOCAL, "a password is 1-%d printable characters",
 		                    SRV_PASSWORD_MAX);
-	return write_user(db, "UPDATE users SET pw_hash = ?2 WHERE name = ?1 AND ?3 IS NOT NULL", name,
-	                  password, err);
+	return write_user(db,
+	                  "UPDATE users SET pw_hash = ?2 WHERE name = ?1 AND ?3 IS NOT NULL AND ?4 IS NULL",
+	                  name, password, NULL, err);
+}
+
+enum cl_status srv_user_set_email(sqlite3 *db, const char *name, const char *email, struct cl_error *err)
+{
+	if (check_email(email, err) != CL_OK)
+		return CL_E_LOCAL;
+	return write_user(db, "UPDATE users SET email = ?4 WHERE name = ?1 AND ?2 IS NULL AND ?3 IS NOT NULL",
+	                  name, NULL, email, err);
+}
+
+int srv_user_email(sqlite3 *db, const char *name, char *out, size_t n)
+{
+	sqlite3_stmt *st =
+	    srv_db_prepare(db, "SELECT email FROM users WHERE name = ? AND email IS NOT NULL", NULL);
+	int found = 0;
+
+	out[0] = '\0';
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		srv_db_col_copy(st, 0, out, n);
+		found = out[0] != '\0';
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+cJSON *srv_users_list(sqlite3 *db)
+{
+	sqlite3_stmt *st =
+	    srv_db_prepare(db, "SELECT name, pw_hash IS NOT NULL, email FROM users ORDER BY name", NULL);
+	cJSON *arr = cJSON_CreateArray(), *o;
+
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddBoolToObject(o, "password", sqlite3_column_int(st, 1));
+		if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+			cJSON_AddNullToObject(o, "email");
+		else
+			cJSON_AddStringToObject(o, "email", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddItemToArray(arr, o);
+	}
+	sqlite3_finalize(st);
+	return arr;
 }
 
 enum cl_status srv_user_del(sqlite3 *db, const char *name, struct cl_error *err)
@@ -171,6 +233,14 @@ enum cl_status srv_user_del(sqlite3 *db, const char *name, struct cl_error *err)
 		return srv_db_fail(db, rc, "deleting the user", err);
 	if (sqlite3_changes(db) == 0)
 		return cl_error_set(err, CL_E_REFUSED, "no user \"%s\"", name);
+	/* The addresses this user logged in from must not exempt a later user of the same name from the login
+	 * throttle (throttle.c); the failure budget stays and drains. */
+	st = srv_db_prepare(db, "DELETE FROM login_known WHERE user = ?", NULL);
+	if (st) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
 	return CL_OK;
 }
 
@@ -196,17 +266,25 @@ int srv_user_exists(sqlite3 *db, const char *name)
 	return lookup(db, name, NULL, 0);
 }
 
-enum cl_status srv_user_authenticate(sqlite3 *db, const char *name, const char *password,
-                                     struct cl_error *err)
+int srv_user_check_password(sqlite3 *db, const char *name, const char *password, int *exists)
 {
 	/* An unknown user or one without a password costs the same KDF run, so timing tells nothing. */
 	static const char dummy[] = "pbkdf2-sha256$120000$AAAAAAAAAAAAAAAAAAAAAA$"
 	                            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 	char hash[160] = "";
-	int found = lookup(db, name, hash, sizeof(hash)) && hash[0];
+	int known = lookup(db, name, hash, sizeof(hash));
+	int found = known && hash[0];
 	int ok = srv_password_verify(found ? hash : dummy, password);
 
-	if (found && ok)
+	if (exists)
+		*exists = known;
+	return found && ok;
+}
+
+enum cl_status srv_user_authenticate(sqlite3 *db, const char *name, const char *password,
+                                     struct cl_error *err)
+{
+	if (srv_user_check_password(db, name, password, NULL))
 		return CL_OK;
 	return cl_error_set(err, CL_E_REFUSED, "User ID or password is incorrect.");
 }

@@ -284,6 +284,42 @@ void srv_log(const char *fmt, ...)
 	fprintf(stderr, "%s certlink-server: %s\n", ts, line);
 }
 
+int srv_email_ok(const char *s)
+{
+	const char *at = s ? strchr(s, '@') : NULL;
+	size_t i, n = s ? strlen(s) : 0;
+
+	/* Printable ASCII only: an rfc822Name in a certificate is an IA5String. */
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return 0;
+	return n >= 3 && n <= 128 && at && at != s && at[1] && !strchr(at + 1, '@') &&
+	       !strpbrk(s, "<>\"\\,;");
+}
+
+int srv_hostname_ok(const char *s)
+{
+	size_t i, label = 0, n = s ? strlen(s) : 0;
+
+	if (n < 1 || n > 253)
+		return 0;
+	for (i = 0; i <= n; i++) {
+		char c = s[i];
+		if (c == '.' || c == '\0') {
+			if (label == 0 || s[i - 1] == '-')
+				return 0;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		           (c == '-' && label > 0)) {
+			if (++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 enum cl_status srv_err_set(struct srv_err *err, enum cl_status status, const char *code, const char *detail,
                            const char *fmt, ...)
 {

@@ -57,6 +57,15 @@ int srv_is_token_chars(const char *s, size_t max);
 /* Number of UTF-8 characters in s, or -1 when s is not valid UTF-8 or holds a control character. */
 long srv_utf8_chars(const char *s);
 
+/* True when s looks like an e-mail address: 3-128 printable ASCII characters (it goes into certificates as an
+ * IA5String), one '@' with text on both sides, no spaces, quotes, angle brackets, backslashes, commas or
+ * semicolons. */
+int srv_email_ok(const char *s);
+
+/* True when s is a host name: dot-separated labels of 1-63 letters, digits and hyphens (no hyphen first or
+ * last), 1-253 characters in all. What a computer certificate may be named. */
+int srv_hostname_ok(const char *s);
+
 /* One log line on stderr with a UTC timestamp. Never pass secrets. */
 void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -89,7 +89,11 @@ def body():
         server.approve(app_record(acct, app_id)["server_id"])
         mg.row_menu(app, certs, f"application {app_id}", "Activate")
         flow = mg.window(app, "Activate the application")
+        # the server's CA as a trust anchor is a question of its own (issue 9: only with a yes)
+        ca_q = mg.window(app, "Trust a certificate authority", timeout=120)
+        mg.press(ca_q, "Don't Trust")
         mg.label(flow, "The certificate is installed", timeout=120)
+        mg.label_containing(flow, "not added (nobody agreed): 1")
         display.screenshot("03-activated")
         mg.press(flow, "Close")
         serial2 = wait_for("the activated application's certificate in the records",

@@ -4,9 +4,16 @@
 usage: handler_terminal.py SCENARIO --handler PATH --server PATH
 
 Scenarios:
-  passwordless  no display and no terminal: a passwordless link with a store installs with no question
+  passwordless  no display and no terminal: a passwordless link with a store installs; the CA question has
+                nobody to answer it, so the CA is not installed as trusted and the report says so
   ask           --no-gui on a terminal (a pty): the store and the password are asked on /dev/tty, the
-                password is not echoed, the certificate is installed
+                password is not echoed, the certificate is installed; the CA question is answered no (the
+                default): the CA is not trusted
+  trust-ca      a pinned passwordless link on a pty: the CA question shows the CA's subject and SHA-256;
+                yes installs it as a trust anchor (certlink's anchors, NSS "C,,")
+  server-text   a server whose service name and field label hide format characters (a right-to-left
+                override, a zero-width space): the invitation link carrying that name is refused, and without
+                it the terminal shows them as visible escapes, never raw
   pin-mismatch  a link whose pinned CA fingerprint does not match the server: refused, nothing written,
                 no application at the server
   check         --check reports the pinned identity and what would be asked, and enrolls nothing
@@ -96,6 +103,17 @@ def scenario_passwordless(a, server):
     for stage in ("Checking the link", "Connecting to the server", "Applying", "Activating", "Installing"):
         check(stage in proc.stderr, f"progress line for '{stage}'")
     check_certificate(installed_path(proc.stdout), server, "alice")
+    # nobody could be asked, so the pinned CA is not a trust anchor (a pin is not consent)
+    fp = server_ca_sha256(server)
+    check(f"not installed as trusted (nobody agreed): SHA-256 {fp}" in proc.stdout,
+          "the report names the CA that was not installed as trusted")
+    check(not os.path.exists(os.path.join(home, ".local/share/certlink/anchors")), "no trust anchor was written")
+
+
+def server_ca_sha256(server):
+    der = subprocess.run(["openssl", "x509", "-in", server.ca_pem(), "-outform", "DER"], capture_output=True,
+                         check=True).stdout
+    return hashlib.sha256(der).hexdigest()
 
 
 def pty_session(argv, env, answers, timeout=300):
@@ -136,13 +154,73 @@ def scenario_ask(a, server):
     rc, out, left = pty_session([a.handler, "--no-gui", link], env,
                                 [(r"Store \[u/c\]: $", "u"), (r"User ID \[bob\]: $", ""), (r"Password: $", ""),
                                  (r"The password cannot be empty\. Type it, or press Ctrl-C to cancel\.\r?\n"
-                                  r"Password: $", password)])
+                                  r"Password: $", password),
+                                 (r"Trust this certificate authority\? \[y\]es / \[N\]o: $", "")])
     print(out)
     check(left == [], f"every expected question was asked ({left})")
     check(rc == 0, f"exit code 0 ({rc})")
     check("Where should the certificate go?" in out, "the store was asked on the terminal")
     check(password not in out, "the password was not echoed")
     check_certificate(installed_path(out), server, "bob")
+    check("not installed as trusted" in out, "the default answer (Enter) kept the CA out of the trust anchors")
+    check(not os.path.exists(os.path.join(home, ".local/share/certlink/anchors")), "no trust anchor was written")
+
+
+def scenario_trust_ca(a, server):
+    server.add_user("erin")
+    link = server.invite("erin", store="user", passwordless=True)
+    check("ca=" in link, "the invitation pins the server's CA")
+    home, env = private_env()
+    nssdir = os.path.join(home, ".pki", "nssdb")
+    os.makedirs(nssdir)
+    subprocess.run(["certutil", "-N", "-d", "sql:" + nssdir, "--empty-password"], check=True, capture_output=True)
+    fp = server_ca_sha256(server)
+    colon = ":".join(fp[i:i + 2] for i in range(0, 64, 2)).upper()
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env,
+                                [(r"Trust this certificate authority\? \[y\]es / \[N\]o: $", "y")])
+    print(out)
+    check(left == [], f"the CA question was asked ({left})")
+    check(rc == 0, f"exit code 0 ({rc})")
+    question = out.split("Trust this certificate authority?")[0]
+    check(f"SHA-256 fingerprint: {colon}" in question, "the question shows the CA's SHA-256 fingerprint")
+    check("CN=certlink-server CA" in question, "the question shows the CA's subject")
+    check("would then trust every certificate it issues" in question, "the question says what a yes means")
+    check_certificate(installed_path(out), server, "erin")
+    anchor = os.path.join(home, ".local/share/certlink/anchors", fp + ".pem")
+    check(os.path.isfile(anchor), f"the CA is in certlink's anchors ({anchor})")
+    nss = subprocess.run(["certutil", "-L", "-d", "sql:" + nssdir], capture_output=True, text=True).stdout
+    check(any(l.rstrip().endswith("C,,") for l in nss.splitlines()), f"the CA is trusted in NSS (C,,)\n{nss}")
+    check("Certificate authorities installed as trusted: 1" in out, "the report says one CA was installed")
+
+
+RLO_NAME = "Corp\u202efdp.exe"  # reads "Corpexe.pdf" where it is shown raw
+ZWSP_LABEL = "Asset\u200btag"
+
+
+def scenario_server_text(a, server):
+    password = "Text-Secret-17"
+    server.add_user("dora", password)
+    link = server.invite("dora")  # the server will not write such a name into a link: set it afterwards
+    server.admin("config-set", "service_name", RLO_NAME)
+    server.admin("config-set", "device_note_label", ZWSP_LABEL)
+    home, env = private_env()
+    # a link that carries the name itself is refused (exit 100)
+    named = re.sub(r"&name=[^&]*", "", link) + "&name=Corp%E2%80%AEfdp.exe"
+    proc = subprocess.run([a.handler, "--no-gui", named], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=120, start_new_session=True)
+    check(proc.returncode == 100 and "bidirectional" in proc.stderr,
+          f"a link with the hidden override in `name` is refused ({proc.returncode}: {proc.stderr.strip()})")
+    # without the name, the service name comes from the server's configuration and is escaped on screen
+    bare = re.sub(r"&name=[^&]*", "", link)
+    rc, out, left = pty_session([a.handler, "--no-gui", bare], env,
+                                [(r"Store \[u/c\]: $", "u"), (r"User ID \[dora\]: $", ""),
+                                 (r"Password: $", password), (r"\(required\): $", "A-1"),
+                                 (r"Trust this certificate authority\? \[y\]es / \[N\]o: $", "")], timeout=120)
+    print(out)
+    check(left == [] and rc == 0, f"enrolled ({rc}, left {left})")
+    check("Sign in to Corp<U+202E>fdp.exe" in out, "the service name shows the override as <U+202E>")
+    check("Asset<U+200B>tag (required)" in out, "the field label shows the zero-width space as <U+200B>")
+    check("\u202e" not in out and "\u200b" not in out, "no raw format character reached the terminal")
 
 
 def scenario_pin_mismatch(a, server):
@@ -301,7 +379,7 @@ def scenario_resume_install(a, server):
     argv = [a.handler, "--no-gui", link]
     with fullstore.failing(os.path.join(store, "certs"), argv) as failing:
         failing[0] = shutil.which(failing[0])
-        rc, out, left = pty_session(failing, env, [])
+        rc, out, left = pty_session(failing, env, [CA_NO])
     print(out)
     check(rc == 100, f"the failed install ends with exit 100 ({rc})")
     check(fullstore.failure_words() in out, "the terminal says why the install failed")
@@ -314,7 +392,7 @@ def scenario_resume_install(a, server):
     check(os.path.exists(key), "the key the certificate was issued for is kept")
     issued = [c["serial"] for c in server.certificates() if c["application"] == app["server_id"]]
     check(len(issued) == 1, f"the server issued one certificate ({issued})")
-    rc, out, left = pty_session(argv, env, [])
+    rc, out, left = pty_session(argv, env, [CA_NO])
     print(out)
     check(rc == 0, f"the same link again installs it (exit {rc})")
     check(f"serial {issued[0]}" in out, f"the installed certificate is the one issued ({issued[0]})")
@@ -329,6 +407,10 @@ def scenario_resume_install(a, server):
               if loc["kind"] == "nss-certificate"), "and it is in the NSS database")
 
 
+# The server's CA as a trust anchor is asked on a terminal (a pin is not consent): Enter declines.
+CA_NO = (r"Trust this certificate authority\? \[y\]es / \[N\]o: $", "")
+
+
 def scenario_code(a, server):
     """The link's invitation code is the default of the code prompt (Enter keeps it); an empty answer to a
     required field says it is required and asks again."""
@@ -340,7 +422,7 @@ def scenario_code(a, server):
                                 [(r"Invitation code \(required\) \[WIFI-2026\]: $", ""),
                                  (r"Reason \(required\): $", ""),
                                  (r"Reason is required\. Type it, or press Ctrl-C to cancel\.\r?\n"
-                                  r"Reason \(required\): $", "new badge")])
+                                  r"Reason \(required\): $", "new badge"), CA_NO])
     print(out)
     check(left == [], f"the code was offered as the default and the empty reason asked again ({left})")
     check(rc == 0, f"installed (exit {rc})")
@@ -369,7 +451,7 @@ def scenario_pending_again(a, server):
     apps = server.applications()
     check(len(apps) == 1 and apps[0]["state"] == "pending", f"one application, still pending ({apps})")
     server.admin("approve", apps[0]["id"])
-    rc, out, left = pty_session([a.handler, "--no-gui", link], env, [], timeout=120)
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env, [CA_NO], timeout=120)
     check(rc == 0 and "Installed the certificate" in out, f"once approved, a click installs ({rc})")
 
 
@@ -379,7 +461,7 @@ def scenario_second_invitation(a, server):
     server.add_user("hank")
     home, env, cert = enrolled_home(server, "hank")
     link = server.invite("hank", store="user", passwordless=True)
-    rc, out, left = pty_session([a.handler, "--no-gui", link], env, [])
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env, [CA_NO])
     print(out)
     check(rc == 0, f"the second invitation enrolls (exit {rc})")
     check("does not need renewing" not in out, "it is not refused as not due")
@@ -403,6 +485,9 @@ SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
              "renew": (scenario_renew, {"auto_approve": "true"}),
              "hostile-renew": (scenario_hostile_renew, {"auto_approve": "true"}),
              "ask": (scenario_ask, {"auto_approve": "true"}),
+             "trust-ca": (scenario_trust_ca, {"auto_approve": "true"}),
+             "server-text": (scenario_server_text, {"auto_approve": "true", "device_note": "required",
+                                                    "invitation_code": "off", "email": "off", "reason": "off"}),
              "pin-mismatch": (scenario_pin_mismatch, {}),
              "check": (scenario_check, {})}
 

@@ -105,8 +105,13 @@ class Server:
         self.cli("config-set", key, str(value))
 
     # HTTPS
-    def request(self, method, path, body=None, token=None, headers=None, raw=None, host="localhost"):
-        conn = http.client.HTTPSConnection(host, self.port, context=self.ctx, timeout=60)
+    def request(self, method, path, body=None, token=None, headers=None, raw=None, host="localhost", source=None):
+        """One HTTPS exchange. source: the local address to connect from (any 127.x.y.z works on loopback),
+        so that tests can play many client addresses."""
+        if source and host == "localhost":
+            host = "127.0.0.1"  # an IPv4 source cannot reach ::1
+        conn = http.client.HTTPSConnection(host, self.port, context=self.ctx, timeout=60,
+                                           source_address=(source, 0) if source else None)
         h = dict(headers or {})
         data = raw
         if body is not None:
@@ -129,12 +134,18 @@ class Server:
                             ({} if method == "POST" else None), token=self.admin_token)
 
     # enrollment helpers
-    def apply(self, user="alice", password="secret pw", store="user", crid=None, **extra):
+    def apply(self, user="alice", password="secret pw", store="user", crid=None, source=None, **extra):
         body = {"client_request_id": crid or str(uuid.uuid4()), "user": user, "store": store}
         if password is not None:
             body["password"] = password
         body.update(extra)
-        return self.request("POST", "/api/v1/applications", body)
+        return self.request("POST", "/api/v1/applications", body, source=source)
+
+    def login_stats(self):
+        """The server's login counters (GET /api/v1/admin/stats): key derivations run, refusals by budget."""
+        st, doc, _, _ = self.admin("GET", "/stats")
+        assert st == 200, doc
+        return doc["login"]
 
     def activate(self, app, device=None):
         return self.request("POST", "/api/v1/applications/%s/activate" % app["id"],

@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "apps.h"
 #include "ca.h"
@@ -20,6 +21,7 @@
 #include "invites.h"
 #include "issue.h"
 #include "link.h"
+#include "throttle.h"
 #include "users.h"
 #include "util.h"
 
@@ -102,10 +104,25 @@ static void test_invite_link(sqlite3 *db, const char *dir)
 	CHECK_INT_EQ(cl_link_parse(text ? text : "", &link, &cerr), CL_OK);
 	CHECK_INT_EQ(link.store, CL_STORE_ASK);
 	CHECK(!link.pwless && strlen(link.code) == 10);
-	CHECK_INT_EQ(srv_invite_check_code(db, link.code, "alice", inv.id, sizeof(inv.id), &err), CL_OK);
-	CHECK_INT_EQ(srv_invite_check_code(db, link.code, "bob", inv.id, sizeof(inv.id), &err), CL_E_REFUSED);
+	CHECK_INT_EQ(srv_invite_check_code(db, link.code, "alice", "computer", inv.id, sizeof(inv.id), &err),
+	             CL_OK);
+	CHECK_INT_EQ(srv_invite_check_code(db, link.code, "bob", "user", inv.id, sizeof(inv.id), &err),
+	             CL_E_REFUSED);
 	cl_link_clear(&link);
 	srv_free_secret(text);
+	/* A code of an invitation for the user store does not enrol the computer store. */
+	req.store = "user";
+	req.code = "STORE-CODE-1";
+	CHECK_INT_EQ(srv_invite_create(db, ca, &req, &inv, &text, &err), CL_OK);
+	CHECK_INT_EQ(
+	    srv_invite_check_code(db, "STORE-CODE-1", "alice", "computer", inv.id, sizeof(inv.id), &err),
+	    CL_E_REFUSED);
+	CHECK_STR_EQ(err.e.code, "forbidden");
+	CHECK_INT_EQ(srv_invite_check_code(db, "STORE-CODE-1", "alice", "user", inv.id, sizeof(inv.id), &err),
+	             CL_OK);
+	srv_free_secret(text);
+	req.store = NULL;
+	req.code = "";
 	req.user = "nobody";
 	CHECK_INT_EQ(srv_invite_create(db, ca, &req, &inv, &text, &err), CL_E_LOCAL);
 	srv_ca_free(ca);
@@ -135,18 +152,90 @@ static void test_users(sqlite3 *db)
 {
 	struct cl_error err;
 
-	CHECK_INT_EQ(srv_user_add(db, "alice", "pw one", &err), CL_OK);
-	CHECK_INT_EQ(srv_user_add(db, "alice", "pw two", &err), CL_E_REFUSED);
-	CHECK_INT_EQ(srv_user_add(db, "", "pw", &err), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_user_add(db, "alice", "pw one", NULL, &err), CL_OK);
+	CHECK_INT_EQ(srv_user_add(db, "alice", "pw two", NULL, &err), CL_E_REFUSED);
+	CHECK_INT_EQ(srv_user_add(db, "", "pw", NULL, &err), CL_E_LOCAL);
 	CHECK_INT_EQ(srv_user_authenticate(db, "alice", "pw one", &err), CL_OK);
 	CHECK_INT_EQ(srv_user_authenticate(db, "alice", "pw two", &err), CL_E_REFUSED);
 	CHECK_INT_EQ(srv_user_authenticate(db, "nobody", "pw one", &err), CL_E_REFUSED);
 	CHECK_INT_EQ(srv_user_set_password(db, "alice", "pw two", &err), CL_OK);
 	CHECK_INT_EQ(srv_user_authenticate(db, "alice", "pw two", &err), CL_OK);
-	CHECK_INT_EQ(srv_user_add(db, "nopw", NULL, &err), CL_OK);
+	CHECK_INT_EQ(srv_user_add(db, "nopw", NULL, NULL, &err), CL_OK);
 	CHECK_INT_EQ(srv_user_authenticate(db, "nopw", "", &err), CL_E_REFUSED);
 	CHECK_INT_EQ(srv_user_del(db, "nopw", &err), CL_OK);
 	CHECK_INT_EQ(srv_user_del(db, "nopw", &err), CL_E_REFUSED);
+}
+
+/* The budgets with a clock of the test's own: drain, eviction resistance, the database budget, known
+ * addresses. */
+static void test_throttle(sqlite3 *db)
+{
+	struct srv_bucket b = { 0, 0 };
+	struct cl_error err;
+	time_t t = 1000000;
+	char addr[32];
+	int i, wait;
+
+	CHECK_INT_EQ(srv_bucket_wait(&b, 3, 10, t), 0);
+	for (i = 0; i < 3; i++)
+		srv_bucket_add(&b, 10, t);
+	CHECK_INT_EQ(srv_bucket_wait(&b, 3, 10, t), 10);
+	CHECK_INT_EQ(srv_bucket_wait(&b, 3, 10, t + 4), 6);
+	CHECK_INT_EQ(srv_bucket_wait(&b, 3, 10, t + 10), 0);
+	CHECK_INT_EQ(srv_bucket_wait(&b, 3, 10, t - 50), 10); /* a clock that went back drains nothing */
+
+	srv_throttle_reset();
+	CHECK_INT_EQ(srv_user_add(db, "bob", "bob pw", NULL, &err), CL_OK);
+	/* One name at one address. */
+	for (i = 0; i < SRV_THROTTLE_NAME_BURST; i++) {
+		CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.0.0.1", t, &wait), SRV_THROTTLE_OK);
+		srv_throttle_failed(db, "bob", "bob", "10.0.0.1", t);
+	}
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.0.0.1", t, &wait), SRV_THROTTLE_NAME);
+	CHECK_INT_EQ(wait, SRV_THROTTLE_NAME_DRAIN);
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.0.0.2", t, &wait), SRV_THROTTLE_OK);
+	CHECK_INT_EQ(srv_throttle_check(db, "carol", "10.0.0.1", t, &wait), SRV_THROTTLE_OK);
+	/* More failing addresses than the table holds, once each: the address that failed five times for bob
+	 * is the last to be forgotten, and is not. */
+	for (i = 0; i < SRV_THROTTLE_ADDRS + 1000; i++) {
+		snprintf(addr, sizeof(addr), "10.1.%d.%d", i / 250, i % 250);
+		srv_throttle_failed(db, "ghost", i % 2 ? "" : NULL, addr, t);
+	}
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.0.0.1", t, &wait), SRV_THROTTLE_NAME);
+	/* Many names from one address: the address budget. */
+	for (i = 0; i < SRV_THROTTLE_ADDR_BURST; i++) {
+		snprintf(addr, sizeof(addr), "name%d", i);
+		srv_throttle_failed(db, addr, NULL, "10.0.0.3", t);
+	}
+	CHECK_INT_EQ(srv_throttle_check(db, "someone", "10.0.0.3", t, &wait), SRV_THROTTLE_ADDRESS);
+	CHECK_INT_EQ(wait, SRV_THROTTLE_ADDR_DRAIN);
+	CHECK_INT_EQ(srv_throttle_check(db, "someone", "10.0.0.3", t + SRV_THROTTLE_ADDR_DRAIN, &wait),
+	             SRV_THROTTLE_OK);
+	/* A success forgets the name's failures at that address only. */
+	srv_throttle_succeeded(db, "bob", "10.0.0.1", t);
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.0.0.1", t, &wait), SRV_THROTTLE_OK);
+	/* The user's own budget, in the database: many addresses fill it, the memory going does not empty it,
+	 * and an address bob logged in from is exempt. Unknown names share one row (""), nobody's. */
+	for (i = SRV_THROTTLE_NAME_BURST; i < SRV_THROTTLE_USER_BURST; i++) {
+		snprintf(addr, sizeof(addr), "10.2.0.%d", i);
+		srv_throttle_failed(db, "bob", "bob", addr, t);
+	}
+	srv_throttle_reset();
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.3.0.1", t, &wait), SRV_THROTTLE_USER);
+	CHECK_INT_EQ(wait, SRV_THROTTLE_USER_DRAIN);
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.0.0.1", t, &wait), SRV_THROTTLE_OK);
+	CHECK_INT_EQ(srv_throttle_check(db, "bob", "10.3.0.1", t + SRV_THROTTLE_USER_DRAIN, &wait),
+	             SRV_THROTTLE_OK);
+	sqlite3_stmt *st =
+	    srv_db_prepare(db, "SELECT COUNT(*) FROM login_throttle WHERE user NOT IN ('bob', '')", NULL);
+	CHECK(st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0);
+	sqlite3_finalize(st);
+	srv_throttle_reset();
+	/* A later user of the same name inherits no exempt addresses. */
+	CHECK_INT_EQ(srv_user_del(db, "bob", &err), CL_OK);
+	st = srv_db_prepare(db, "SELECT COUNT(*) FROM login_known WHERE user = 'bob'", NULL);
+	CHECK(st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0);
+	sqlite3_finalize(st);
 }
 
 static X509_REQ *make_csr(const char *cn, EVP_PKEY **key)
@@ -316,6 +405,273 @@ static void test_issue(sqlite3 *db, const char *dir)
 	srv_ca_free(ca);
 }
 
+/* A request whose CN is cn_len bytes of cn (a NUL may be among them), with subjectAltName san ("email:..." in
+ * OpenSSL's notation) when not NULL. */
+static X509_REQ *make_named_csr(const char *cn, int cn_len, const char *san, EVP_PKEY **key)
+{
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *name = X509_NAME_new();
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+
+	*key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, cn_len, -1, 0);
+	X509_REQ_set_subject_name(req, name);
+	if (san) {
+		sk_X509_EXTENSION_push(exts, X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san));
+		X509_REQ_add_extensions(req, exts);
+	}
+	X509_REQ_set_pubkey(req, *key);
+	X509_REQ_sign(req, *key, EVP_sha256());
+	X509_NAME_free(name);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return req;
+}
+
+/* Send csr with challenge; the status, and the certificate's subject and e-mail SANs (text) on success. */
+static enum srv_issue_status send_named(sqlite3 *db, const struct srv_ca *ca, X509_REQ *csr,
+                                        const char *challenge, const char *txid, char *subject, char *emails,
+                                        char *why)
+{
+	struct srv_issue_in req = {
+		.message_type = 19, .transaction_id = txid, .csr = csr, .challenge = challenge
+	};
+	struct srv_issue_out out;
+	struct cl_error cerr;
+	GENERAL_NAMES *names;
+	int i;
+
+	subject[0] = emails[0] = '\0';
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	snprintf(why, 256, "%s", out.why);
+	if (out.cert) {
+		srv_name_text(X509_get_subject_name(out.cert), subject, 256);
+		names = X509_get_ext_d2i(out.cert, NID_subject_alt_name, NULL, NULL);
+		for (i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+			const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+			if (gn->type == GEN_EMAIL)
+				snprintf(emails + strlen(emails), 256 - strlen(emails), "%s%s",
+				         emails[0] ? "," : "",
+				         (const char *)ASN1_STRING_get0_data(gn->d.ia5));
+		}
+		GENERAL_NAMES_free(names);
+		X509_free(out.cert);
+	}
+	return out.status;
+}
+
+/* Certificates name the approved identity: the user ID, the directory's e-mail, an approved computer name. */
+static void test_names(sqlite3 *db, const char *dir)
+{
+	struct srv_ca_opts opts = { 0 };
+	struct srv_apply_in in = { .client_request_id = "names-1",
+		                   .user = "erin",
+		                   .password = "erin pw",
+		                   .store = "user",
+		                   .email = "bob@corp.example" };
+	struct srv_app app = { 0 };
+	struct srv_err err = { 0 };
+	struct cl_error cerr;
+	struct srv_ca *ca = NULL;
+	EVP_PKEY *key = NULL;
+	X509_REQ *csr;
+	char *challenge = NULL, subject[256], emails[256], why[256];
+	cJSON *device = cJSON_Parse("{\"hostname\": \"bob\"}");
+	time_t exp;
+	int created;
+
+	CHECK_INT_EQ(srv_ca_load_or_create(dir, &opts, &ca, &created, &cerr), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "auto_approve", "true", &cerr), CL_OK);
+	CHECK_INT_EQ(srv_user_add(db, "erin", "erin pw", "not an address", &cerr), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_user_add(db, "erin", "erin pw", "erin@corp.example", &cerr), CL_OK);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_STR_EQ(app.email, "bob@corp.example"); /* what she typed, for the administrator's eyes */
+	CHECK_INT_EQ(srv_apps_activate(db, &app, device, &challenge, &exp, &err), CL_OK);
+	CHECK(strstr(app.activation, "\"subject\":[[\"CN\",\"erin\"]]") != NULL);
+	CHECK(strstr(app.activation, "\"email\":[\"erin@corp.example\"]") != NULL);
+	CHECK(strstr(app.activation, "\"cn_override\":\"forbidden\"") != NULL); /* nothing to choose */
+	/* CN=bob, SAN bob@, a NUL in the CN, a URI: refused, and the challenge is not spent. */
+	csr = make_named_csr("bob", -1, NULL, &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx1", subject, emails, why),
+	             SRV_ISSUE_FAILURE);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	csr = make_named_csr("erin", -1, "email:bob@corp.example", &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx2", subject, emails, why),
+	             SRV_ISSUE_FAILURE);
+	CHECK(strstr(why, "bob@corp.example") != NULL);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	csr = make_named_csr("erin\0bob", 8, NULL, &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx3", subject, emails, why),
+	             SRV_ISSUE_FAILURE);
+	CHECK(strstr(why, "NUL") != NULL);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	csr = make_named_csr("erin", -1, "email:erin@corp.example,URI:https://bob.example", &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx4", subject, emails, why),
+	             SRV_ISSUE_FAILURE);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	/* Her own name (her directory e-mail may be asked for, or not): issued with the approved names only.
+	 */
+	csr = make_named_csr("erin", -1, "email:ERIN@corp.example", &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx5", subject, emails, why),
+	             SRV_ISSUE_SUCCESS);
+	CHECK_STR_EQ(subject, "CN=erin");
+	CHECK_STR_EQ(emails, "erin@corp.example");
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	srv_free_secret(challenge);
+
+	/* The computer store: device.hostname alone names nothing. */
+	in.client_request_id = "names-2";
+	in.store = "computer";
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, device, &challenge, &exp, &err), CL_OK);
+	CHECK(strstr(app.activation, "\"subject\":[[\"CN\",\"erin\"]]") != NULL);
+	CHECK_STR_EQ(app.computer_name, "");
+	csr = make_named_csr("bob", -1, NULL, &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx6", subject, emails, why),
+	             SRV_ISSUE_FAILURE);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	srv_free_secret(challenge);
+	/* An administrator approves a computer name: it is the CN; with cn_override allowed the user ID may
+	 * be chosen instead, and nothing else. Only computer-store applications get one, and only host names.
+	 */
+	struct srv_app decided = { 0 };
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_APPROVE, "pc 07", &decided, &err), CL_E_REFUSED);
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_APPROVE, "pc-07.corp.example", &decided, &err), CL_OK);
+	CHECK_STR_EQ(decided.computer_name, "pc-07.corp.example");
+	srv_app_clear(&decided);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, device, &challenge, &exp, &err), CL_OK);
+	CHECK(strstr(app.activation, "\"subject\":[[\"CN\",\"pc-07.corp.example\"]]") != NULL);
+	CHECK(strstr(app.activation, "\"cn_choices\":[\"pc-07.corp.example\",\"erin\"]") != NULL);
+	csr = make_named_csr("bob", -1, NULL, &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx7", subject, emails, why),
+	             SRV_ISSUE_FAILURE);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	csr = make_named_csr("erin", -1, NULL, &key);
+	CHECK_INT_EQ(send_named(db, ca, csr, challenge, "names-tx8", subject, emails, why),
+	             SRV_ISSUE_SUCCESS);
+	CHECK_STR_EQ(subject, "CN=erin");
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_apps_decide(db, "no-such-app", SRV_APPROVE, "pc-08", &decided, &err), CL_E_REFUSED);
+	in.client_request_id = "names-3";
+	in.store = "user";
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_APPROVE, "pc-08", &decided, &err), CL_E_REFUSED);
+	CHECK_STR_EQ(err.detail, "computer_name");
+	srv_app_clear(&decided);
+	/* Only an administrator's explicit auto_approve_computer_name takes the reported name. */
+	CHECK_INT_EQ(srv_config_set(db, "auto_approve_computer_name", "true", &cerr), CL_OK);
+	in.client_request_id = "names-4";
+	in.store = "computer";
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, device, &challenge, &exp, &err), CL_OK);
+	CHECK_STR_EQ(app.computer_name, "bob");
+	CHECK(strstr(app.activation, "\"subject\":[[\"CN\",\"bob\"]]") != NULL);
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_config_set(db, "auto_approve_computer_name", "false", &cerr), CL_OK);
+
+	cJSON_Delete(device);
+	srv_app_clear(&app);
+	srv_ca_free(ca);
+}
+
+static int certs_of(sqlite3 *db, const char *app_id)
+{
+	sqlite3_stmt *st = srv_db_prepare(db, "SELECT COUNT(*) FROM certificates WHERE app_id = ?", NULL);
+	int n = -1;
+
+	sqlite3_bind_text(st, 1, app_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* A request held (hold_issuance) before a withdrawal, re-application or rejection is never issued afterwards,
+ * not even once the application is approved and released again; a new challenge is needed. */
+static void test_held(sqlite3 *db, const char *dir)
+{
+	struct srv_ca_opts opts = { 0 };
+	struct srv_apply_in in = {
+		.client_request_id = "held-1", .user = "erin", .password = "erin pw", .store = "user"
+	};
+	struct srv_app app = { 0 }, decided = { 0 };
+	struct srv_err err = { 0 };
+	struct srv_issue_out out;
+	struct srv_issue_in req = { .message_type = 19, .transaction_id = "held-tx-1" };
+	struct cl_error cerr;
+	struct srv_ca *ca = NULL;
+	EVP_PKEY *key = NULL;
+	char *challenge = NULL, revoked[48];
+	time_t exp;
+	int created;
+
+	CHECK_INT_EQ(srv_ca_load_or_create(dir, &opts, &ca, &created, &cerr), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "auto_approve", "true", &cerr), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "hold_issuance", "true", &cerr), CL_OK);
+	req.csr = make_csr("erin", &key);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	req.challenge = challenge;
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_PENDING);
+	/* Withdraw, re-apply (approved again at once), release: the held request stays dead. */
+	CHECK_INT_EQ(srv_apps_withdraw(db, &app, NULL, NULL, revoked, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_reapply(db, &app, NULL, NULL, NULL, &err), CL_OK);
+	CHECK_STR_EQ(app.state, "approved");
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_RELEASE, NULL, &decided, &err), CL_OK);
+	req.message_type = 20; /* CertPoll */
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+	CHECK(strstr(out.why, "cancelled") != NULL);
+	req.message_type = 19; /* the same PKCSReq again, old challenge */
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+	CHECK_INT_EQ(certs_of(db, app.id), 0);
+	/* With a new challenge from a new activation the same key and transactionID enrol. */
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	req.challenge = challenge;
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS); /* released after the re-application */
+	X509_free(out.cert);
+	CHECK_INT_EQ(certs_of(db, app.id), 1);
+	/* Rejected while held, approved and released again: never issued either. */
+	srv_free_secret(challenge);
+	in.client_request_id = "held-2";
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	req.csr = make_csr("erin", &key);
+	req.transaction_id = "held-tx-2";
+	req.challenge = challenge;
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_PENDING);
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_REJECT, NULL, &decided, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_APPROVE, NULL, &decided, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_decide(db, app.id, SRV_RELEASE, NULL, &decided, &err), CL_OK);
+	req.message_type = 20;
+	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+	CHECK_INT_EQ(certs_of(db, app.id), 0);
+	CHECK_INT_EQ(srv_config_set(db, "hold_issuance", "false", &cerr), CL_OK);
+
+	srv_free_secret(challenge);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	srv_app_clear(&app);
+	srv_app_clear(&decided);
+	srv_ca_free(ca);
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = argc > 1 ? argv[1] : "unit-tmp";
@@ -332,7 +688,10 @@ int main(int argc, char **argv)
 	if (db) {
 		test_config(db);
 		test_users(db);
+		test_throttle(db);
 		test_issue(db, dir);
+		test_names(db, dir);
+		test_held(db, dir);
 		test_invite_link(db, dir);
 		sqlite3_close(db);
 	}

@@ -125,6 +125,43 @@ class AdminPageTest(unittest.TestCase):
         st, _, _, body = self.get("/admin", cookie)
         self.assertNotIn(b"New invitation", body)
 
+    def test_computer_name_and_users(self):
+        """A computer-store application is approved with the computer name the page offers (the reason's
+        [host]), which the administrator sees in the form; the users section sets the directory e-mail."""
+        st, doc, _, _ = self.srv.apply(store="computer", reason="[pc42]/[alice@corp]/[00:11:22:33:44:55]/[comp]: x")
+        self.assertEqual(st, 201, doc)
+        app = doc["application"]
+        cookie = self.login()
+        text, csrf, _ = self.page(cookie)
+        form = re.search(r'<form[^>]*action="/admin/approve">(?:(?!</form>).)*value="%s"(?:(?!</form>).)*</form>'
+                         % app["id"], text, re.S).group(0)
+        self.assertIn('name="computer_name" maxlength="253" value="pc42"', form)
+        st, _, _, _ = self.post("/admin/approve", {"id": app["id"], "computer_name": "pc42.corp.example",
+                                                   "csrf": csrf}, cookie)
+        self.assertEqual(st, 303)
+        st, doc, _, _ = self.srv.activate(app)
+        self.assertEqual(doc["subject"][0], ["CN", "pc42.corp.example"])
+        # A name that is no host name is refused, and shown as the page's notice.
+        st, _, _, body = self.post("/admin/approve", {"id": app["id"], "computer_name": "<pc>", "csrf": csrf}, cookie)
+        self.assertEqual(st, 200)
+        self.assertIn(b"A computer name is a host name", body)
+        # Users: add one with an e-mail address, change alice's; the API shows the directory.
+        st, _, _, _ = self.post("/admin/user-add", {"user": "frank", "email": "frank@corp.example", "csrf": csrf},
+                                cookie)
+        self.assertEqual(st, 303)
+        st, _, _, _ = self.post("/admin/user-email", {"user": "alice", "email": "alice@corp.example", "csrf": csrf},
+                                cookie)
+        self.assertEqual(st, 303)
+        st, _, _, body = self.post("/admin/user-email", {"user": "alice", "email": "not an address", "csrf": csrf},
+                                   cookie)
+        self.assertIn(b"an e-mail address is", body)
+        text, _, _ = self.page(cookie)
+        self.assertIn('value="frank@corp.example"', text)
+        st, doc, _, _ = self.srv.admin("GET", "/users")
+        users = {u["name"]: u for u in doc["users"]}
+        self.assertEqual((users["frank"]["email"], users["frank"]["password"]), ("frank@corp.example", False))
+        self.assertEqual(users["alice"]["email"], "alice@corp.example")
+
     def test_css_and_index(self):
         st, _, resp, body = self.get("/admin/admin.css")
         self.assertEqual(st, 200)

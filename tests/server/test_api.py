@@ -12,7 +12,7 @@ class ApiTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.srv = Server().start()
-        cls.srv.cli("user-add", "alice", "--password-stdin", input="secret pw\n")
+        cls.srv.cli("user-add", "alice", "--password-stdin", "--email", "alice@corp.example", input="secret pw\n")
         cls.srv.cli("user-add", "bob", "--password-stdin", input="bob pw\n")
         cls.srv.cli("user-add", "carol")  # no password: passwordless invitations only
 
@@ -85,7 +85,8 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(len(scep["ca_sha256"]), 64)
         self.assertGreaterEqual(len(scep["challenge"]), 22)
         self.assertEqual(doc["subject"][0], ["CN", "alice"])
-        self.assertEqual(doc["san"]["email"], ["alice@example.com"])
+        # The certificate's e-mail is the user directory's, not what she typed (which the administrator sees).
+        self.assertEqual(doc["san"]["email"], ["alice@corp.example"])
         self.assertEqual(doc["key"]["type"], "rsa")
         self.assertEqual(len(doc["profile"]["trust"]), 1)
         # Activating again gives a fresh challenge.
@@ -148,14 +149,18 @@ class ApiTest(unittest.TestCase):
         self.error(self.srv.apply(user="carol", password="anything"), 401, "invalid_credentials")
 
     def test_throttle(self):
+        """Five wrong passwords for one user from one address, then that address waits for that user (even with
+        the right password); another user from the same address is not affected (tests/server/test_throttle.py
+        has the attacks)."""
         self.srv.cli("user-add", "dave", "--password-stdin", input="dave pw\n")
-        for _ in range(10):
+        for _ in range(5):
             self.error(self.srv.apply(user="dave", password="guess"), 401, "invalid_credentials")
         st, doc, resp, _ = self.srv.apply(user="dave", password="dave pw")
         self.assertEqual(st, 429, doc)
         self.assertEqual(doc["error"]["code"], "busy")
         self.assertGreater(int(resp.getheader("Retry-After")), 0)
         self.assertEqual(int(resp.getheader("Retry-After")), doc["error"]["retry_after"])
+        self.new_app(user="bob", password="bob pw")
 
     def test_secret(self):
         app = self.new_app()
@@ -229,6 +234,20 @@ class ApiTest(unittest.TestCase):
         link = r.stdout.strip()
         code = [p.split("=", 1)[1] for p in link.split("?", 1)[1].split("&") if p.startswith("code=")][0]
         self.new_app(user="bob", password="bob pw", invitation_code=code)
+
+    def test_invitation_code_store(self):
+        """An invitation code for the user store does not enrol the computer store, as a passwordless token's
+        does not."""
+        self.srv.config("invitation_code", "required")
+        st, doc, _, _ = self.srv.admin("POST", "/invitations", {"user": "alice", "store": "user", "code": "USER-ONLY-1"})
+        self.assertEqual(st, 201, doc)
+        self.assertIn("store=user", doc["invitation"]["link"])
+        err = self.error(self.srv.apply(store="computer", invitation_code="USER-ONLY-1"), 403, "forbidden")
+        self.assertIn("user store", err["message"])
+        st, doc, _, _ = self.srv.admin("GET", "/applications")
+        self.assertEqual([a for a in doc["applications"] if a["store"] == "computer" and a["user"] == "alice"
+                          and a["invitation"]], [])
+        self.new_app(store="user", invitation_code="USER-ONLY-1")
 
     def test_passwordless_token(self):
         st, doc, _, _ = self.srv.admin("POST", "/invitations", {"user": "carol", "store": "computer",

@@ -33,17 +33,22 @@ class CrashTest(unittest.TestCase):
         self.srv.cleanup()
 
     def call(self, fn, deadline):
-        """Retry fn while the server is down or restarting, as a resuming client does."""
+        """Retry fn while the server is down or restarting, as a resuming client does, and after 429 and 503
+        (docs/protocol.md section 2: eight workers applying at once can find every password-check slot busy)."""
         while time.time() < deadline:
             if self.down.is_set():
                 time.sleep(0.1)
                 continue
             try:
-                return fn()
+                result = fn()
             except (OSError, ValueError):
                 with self.lock:
                     self.interrupted += 1
                 time.sleep(0.2)
+                continue
+            if result[0] not in (429, 503):
+                return result
+            time.sleep(result[1]["error"]["retry_after"])
         raise TimeoutError("server did not come back")
 
     def enroll(self, i, results, deadline):

@@ -17,7 +17,7 @@ class ScepTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.srv = Server().start()
-        cls.srv.cli("user-add", "alice", "--password-stdin", input="secret pw\n")
+        cls.srv.cli("user-add", "alice", "--password-stdin", "--email", "alice@corp.example", input="secret pw\n")
         cls.srv.config("auto_approve", "true")
         cls.work = tempfile.mkdtemp(dir=cls.srv.dir)
 
@@ -61,7 +61,8 @@ class ScepTest(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         text = openssl("x509", "-in", cert, "-noout", "-subject", "-ext", "subjectAltName,extendedKeyUsage").stdout
         self.assertIn("CN = alice", text)
-        self.assertIn("email:alice@example.com", text)
+        self.assertIn("email:alice@corp.example", text)  # the directory's address, not the typed one
+        self.assertNotIn("alice@example.com", text)
         self.assertIn("TLS Web Client Authentication", text)
         ca = os.path.join(self.srv.state, "ca.pem")
         self.assertEqual(openssl("verify", "-CAfile", ca, cert).returncode, 0)
@@ -166,6 +167,69 @@ class ScepTest(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertTrue(os.path.exists(cert))
         self.assertEqual(len([c for c in self.certs() if c["application"] == app["id"]]), 1)
+
+    def held_request(self, app, act, name):
+        """scepclient sends alice's request, the server holds it (PENDING); the client is stopped while it
+        waits to send it again. Returns the working directory, which keeps its key and request."""
+        cwd = os.path.join(self.work, name)
+        os.makedirs(cwd)
+        marker = "tx="
+        before = self.srv.log_text().count("PENDING")
+        proc = subprocess.Popen(["scepclient", "-server-url", self.srv.scep_url(), "-challenge",
+                                 act["scep"]["challenge"], "-cn", "alice", "-organization", "", "-ou", "", "-country",
+                                 "", "-private-key", os.path.join(cwd, "key.pem"), "-certificate",
+                                 os.path.join(cwd, "cert.pem")], cwd=cwd, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 60
+            while self.srv.log_text().count("PENDING") == before and time.time() < deadline:
+                time.sleep(0.2)
+            self.assertIn(marker, self.srv.log_text())
+            self.assertGreater(self.srv.log_text().count("PENDING"), before, "the request was not held")
+        finally:
+            proc.kill()
+            proc.wait()
+        return cwd
+
+    def test_held_request_after_withdraw_and_reapply(self):
+        """A request held before a withdrawal is never issued afterwards: not after withdrawal, not after
+        re-application, approval and release. A new activation's challenge enrols (a new request)."""
+        self.srv.config("hold_issuance", "true")
+        app, act = self.activated()
+        path = "/api/v1/applications/%s/" % app["id"]
+        cwd = self.held_request(app, act, "held-withdraw")
+        st, doc, _, _ = self.srv.request("POST", path + "withdraw", {}, token=app["secret"])
+        self.assertEqual((st, doc["application"]["state"]), (200, "withdrawn"))
+        rc, out, _ = scepclient(self.srv.scep_url(), act["scep"]["challenge"], self.work, os.path.basename(cwd))
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("badRequest", out)
+        # Re-apply (approved at once), release: the same request, sent again, is still refused.
+        st, doc, _, _ = self.srv.request("POST", path + "reapply", {}, token=app["secret"])
+        self.assertEqual((st, doc["application"]["state"]), (200, "approved"))
+        self.srv.cli("release", app["id"])
+        rc, out, _ = scepclient(self.srv.scep_url(), act["scep"]["challenge"], self.work, os.path.basename(cwd))
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("badRequest", out)
+        self.assertIn("cancelled by a withdrawal", self.srv.log_text())
+        self.assertEqual([c for c in self.certs() if c["application"] == app["id"]], [])
+        # A new challenge from a new activation: a new request, released, issued.
+        st, act2, _, _ = self.srv.activate(app)
+        self.assertEqual(st, 200, act2)
+        rc, out, cert = scepclient(self.srv.scep_url(), act2["scep"]["challenge"], self.work, "held-new")
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(len([c for c in self.certs() if c["application"] == app["id"]]), 1)
+
+    def test_held_request_after_reject(self):
+        """Rejected while held, then approved and released: the held request is still never issued."""
+        self.srv.config("hold_issuance", "true")
+        app, act = self.activated()
+        cwd = self.held_request(app, act, "held-reject")
+        self.srv.cli("reject", app["id"])
+        self.srv.cli("approve", app["id"])
+        self.srv.cli("release", app["id"])
+        rc, out, _ = scepclient(self.srv.scep_url(), act["scep"]["challenge"], self.work, os.path.basename(cwd))
+        self.assertNotEqual(rc, 0, out)
+        self.assertEqual([c for c in self.certs() if c["application"] == app["id"]], [])
 
     @unittest.skipUnless(os.environ.get("SCEP_ENROLL"), "SCEP_ENROLL (tests/interop/scep-enroll) not given")
     def test_ec_key_transport_signer_retransmission(self):
