@@ -1,5 +1,13 @@
-/* certlink core: NSS database operations (see nssdb.h). */
+/* certlink core: NSS database operations (see nssdb.h).
+ *
+ * Reading, importing, trusting and renaming run in this process through libnss3 (nssdb-session.c): a
+ * certificate reaches the browsers' database without a process being started. Removal still runs
+ * certutil, by key ID (cl_nssdb_remove_cert()) or nickname (cl_nssdb_remove()): it is not on a path where
+ * a person waits, and its certutil calls are what tests/integration/test_nss_entries.py watches to show
+ * that a renewal removes the old certificate only once the new one is there.
+ */
 #include "nssdb.h"
+#include "nssdb-private.h"
 #include "paths.h"
 #include "tool.h"
 
@@ -14,12 +22,17 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/sha.h>
 
 #include "fileio.h"
 
-#define LIST_OUT   (64 * 1024) /* certutil -L listings */
-#define DELETE_MAX 16          /* certificates under one nickname that cl_nssdb_remove() takes out */
+#define LIST_OUT      (64 * 1024)   /* certutil -L listings */
+#define DELETE_MAX    16            /* certificates under one nickname that cl_nssdb_remove() takes out */
+#define BUNDLE_MAX    (1024 * 1024) /* a PKCS#12 bundle */
+#define PASSWORD_MAX  1024          /* its password file */
+#define CA_PEM_MAX    (64 * 1024)   /* a CA certificate file */
+#define PUB_VALUE_MAX 1024          /* an RSA modulus or EC point */
 
 char *cl_nssdb_find(void)
 {
@@ -35,137 +48,189 @@ char *cl_nssdb_find(void)
 
 bool cl_nssdb_has(const char *db, const char *nickname)
 {
-	char *certutil = cl_paths_tool_certutil(NULL);
-	const char *argv[] = { certutil, "-L", "-d", db, "-n", nickname, NULL };
-	int code = -1;
+	struct cl_nss_cert *list = NULL;
+	struct cl_nss_db *d = NULL;
+	bool found = false;
+	size_t n = 0;
+
+	if (cl_nss_db_open(db, false, &d, NULL) != CL_OK)
+		return false;
+	if (cl_nss_db_list(d, &list, &n, NULL) == CL_OK)
+		for (size_t i = 0; i < n && !found; i++)
+			found = strcmp(list[i].nick, nickname) == 0;
+	cl_nss_certs_free(list, n);
+	cl_nss_db_close(d);
+	return found;
+}
+
+bool cl_nssdb_nickname_of(const char *db, X509 *cert, char *out, size_t size)
+{
+	struct cl_nss_db *d = NULL;
 	bool found;
 
-	found = certutil && cl_tool_run(argv, NULL, 0, &code, NULL) == CL_OK && code == 0;
-	free(certutil);
+	if (cl_nss_db_open(db, false, &d, NULL) != CL_OK)
+		return false;
+	found = cl_nss_db_nickname_of(d, cert, out, size);
+	cl_nss_db_close(d);
 	return found;
+}
+
+/* ---- importing a PKCS#12 bundle ---- */
+
+/* The public value NSS derives a key's ID from: the RSA modulus as an unsigned big-endian number without
+ * leading zeros, or the EC point as the certificate encodes it (04 || X || Y). 0 for another key type. */
+static size_t pub_value(X509 *cert, unsigned char *buf, size_t size)
+{
+	EVP_PKEY *pk = cert ? X509_get0_pubkey(cert) : NULL;
+	size_t len = 0;
+	BIGNUM *n = NULL;
+
+	if (pk && EVP_PKEY_is_a(pk, "RSA")) {
+		if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) && BN_num_bytes(n) <= (int)size)
+			len = (size_t)BN_bn2bin(n, buf);
+		BN_free(n);
+	} else if (pk && EVP_PKEY_is_a(pk, "EC")) {
+		if (!EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, size, &len))
+			len = 0;
+	}
+	ERR_clear_error();
+	return len;
+}
+
+struct bundle {
+	EVP_PKEY *key;
+	X509 *cert;
+	STACK_OF(X509) * chain;
+	char name[256]; /* the bundle's friendly name */
+};
+
+static void bundle_clear(struct bundle *b)
+{
+	EVP_PKEY_free(b->key);
+	X509_free(b->cert);
+	sk_X509_pop_free(b->chain, X509_free);
+	memset(b, 0, sizeof(*b));
+}
+
+/* The bundle P12 opened with the password on the first line of PWFILE (as pk12util -w reads it). */
+static enum cl_status bundle_read(const char *p12, const char *pwfile, struct bundle *b, struct cl_error *err)
+{
+	char *pw = NULL, *der = NULL;
+	size_t pwlen = 0, len = 0;
+	const unsigned char *p;
+	const char *alias;
+	PKCS12 *bag = NULL;
+	enum cl_status st;
+	int alias_len = 0;
+
+	memset(b, 0, sizeof(*b));
+	st = cl_fileio_read(pwfile, PASSWORD_MAX, &pw, &pwlen, err);
+	if (st == CL_OK)
+		st = cl_fileio_read(p12, BUNDLE_MAX, &der, &len, err);
+	if (st == CL_OK) {
+		pw[strcspn(pw, "\r\n")] = '\0';
+		p = (const unsigned char *)der;
+		bag = d2i_PKCS12(NULL, &p, (long)len);
+		if (!bag || !PKCS12_parse(bag, pw, &b->key, &b->cert, &b->chain) || !b->key || !b->cert)
+			st = cl_error_set_openssl(
+			    err, CL_E_LOCAL, "the PKCS#12 bundle %s does not open with the password in %s",
+			    p12, pwfile);
+	}
+	if (st == CL_OK && (alias = (const char *)X509_alias_get0(b->cert, &alias_len)) != NULL)
+		snprintf(b->name, sizeof(b->name), "%.*s", alias_len, alias);
+	PKCS12_free(bag);
+	cl_fileio_free_secret(pw, pwlen);
+	cl_fileio_free_secret(der, len); /* it holds the (encrypted) key */
+	if (st != CL_OK)
+		bundle_clear(b);
+	return st;
+}
+
+/* Key, certificate and chain of the bundle into DB, as pk12util did: the key and certificate under the
+ * bundle's friendly name (or, when it has none, NICKNAME; either way under the nickname of an earlier
+ * certificate of the same subject), the chain's CAs under nicknames of their own and without trust.
+ * ACTUAL gets the certificate's nickname. */
+static enum cl_status import_bundle(const char *db, const char *p12, const char *pwfile, const char *nickname,
+                                    X509 *expect, char *actual, size_t size, struct cl_error *err)
+{
+	unsigned char pub[PUB_VALUE_MAX];
+	struct cl_nss_db *d = NULL;
+	struct bundle b;
+	char ca_nick[256];
+	size_t publen = 0;
+	enum cl_status st = bundle_read(p12, pwfile, &b, err);
+	const char *name = b.name[0] ? b.name : nickname;
+
+	if (st == CL_OK && expect && X509_cmp(b.cert, expect) != 0)
+		st = cl_error_set(err, CL_E_LOCAL, "the PKCS#12 bundle %s holds another certificate", p12);
+	if (st == CL_OK && (publen = pub_value(b.cert, pub, sizeof(pub))) == 0)
+		st = cl_error_set(err, CL_E_LOCAL, "the certificate's key is neither RSA nor EC");
+	if (st == CL_OK)
+		st = cl_nss_db_open(db, true, &d, err);
+	if (st == CL_OK)
+		st = cl_nss_db_login(d, err);
+	if (st == CL_OK)
+		st = cl_nss_db_add_key(d, b.key, pub, publen, name, err);
+	if (st == CL_OK)
+		st = cl_nss_db_add_cert(d, b.cert, name, NULL, actual, size, err);
+	for (int i = 0; st == CL_OK && i < sk_X509_num(b.chain); i++)
+		st = cl_nss_db_add_cert(d, sk_X509_value(b.chain, i), NULL, NULL, ca_nick, sizeof(ca_nick),
+		                        err);
+	cl_nss_db_close(d);
+	bundle_clear(&b);
+	if (st != CL_OK)
+		cl_error_prefix(err, "importing into the NSS database %s", db);
+	return st;
 }
 
 enum cl_status cl_nssdb_import_pkcs12(const char *db, const char *p12, const char *pwfile,
                                       const char *nickname, struct cl_error *err)
 {
-	char *pk12util = cl_paths_tool_pk12util(err);
-	const char *argv[] = { pk12util, "-i", p12, "-d", db, "-w", pwfile, "-k", "/dev/null", NULL };
-	enum cl_status st;
+	char actual[256];
+	enum cl_status st = import_bundle(db, p12, pwfile, nickname, NULL, actual, sizeof(actual), err);
 
-	if (!pk12util)
-		return CL_E_LOCAL;
-	st = cl_tool_run_ok(argv, "importing into the NSS database", err);
-	free(pk12util);
-	if (st == CL_OK && !cl_nssdb_has(db, nickname))
+	if (st == CL_OK && strcmp(actual, nickname) != 0)
 		st = cl_error_set(err, CL_E_LOCAL,
-		                  "importing into the NSS database %s: \"%s\" is not there after pk12util",
-		                  db, nickname);
+		                  "importing into the NSS database %s: \"%s\" is not there after the import "
+		                  "(the certificate is filed as \"%s\")",
+		                  db, nickname, actual);
 	return st;
-}
-
-/* Does PEM text (one or more certificates, as cl_tool_run() captured it) hold CERT? */
-static bool pem_holds(char *pem, X509 *cert)
-{
-	bool found = false;
-	size_t i, o = 0;
-	BIO *bio;
-	X509 *x;
-
-	/* certutil ends base64 lines with CR LF; the capture shows each CR as '?', which base64 never has */
-	for (i = 0; pem[i]; i++)
-		if (pem[i] != '?')
-			pem[o++] = pem[i];
-	pem[o] = '\0';
-	bio = BIO_new_mem_buf(pem, -1);
-	while (bio && !found && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		found = X509_cmp(x, cert) == 0;
-		X509_free(x);
-	}
-	ERR_clear_error(); /* the end of the PEM text is an error for OpenSSL */
-	BIO_free(bio);
-	return found;
-}
-
-/* A line of `certutil -L` is "NICKNAME   TRUST": cut the trust attributes (the last word) off in place. */
-static char *listing_nickname(char *line)
-{
-	char *end = line + strlen(line);
-
-	while (end > line && isspace((unsigned char)end[-1]))
-		end--;
-	while (end > line && !isspace((unsigned char)end[-1]))
-		end--;
-	while (end > line && isspace((unsigned char)end[-1]))
-		end--;
-	*end = '\0';
-	return line;
-}
-
-bool cl_nssdb_nickname_of(const char *db, X509 *cert, char *out, size_t size)
-{
-	char *certutil = cl_paths_tool_certutil(NULL), *list = malloc(LIST_OUT), *pem = malloc(LIST_OUT);
-	const char *argv[] = { certutil, "-L", "-d", db, NULL };
-	char *line, *save = NULL;
-	bool found = false;
-	int code = -1;
-
-	if (!certutil || !list || !pem || cl_tool_run(argv, list, LIST_OUT, &code, NULL) != CL_OK ||
-	    code != 0)
-		goto out;
-	for (line = strtok_r(list, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
-		const char *nick = listing_nickname(line);
-		const char *show[] = { certutil, "-L", "-d", db, "-n", nick, "-a", NULL };
-
-		if (!nick[0] || nick[0] == '-' || cl_tool_run(show, pem, LIST_OUT, &code, NULL) != CL_OK ||
-		    code != 0)
-			continue; /* the header lines, or something NSS will not show */
-		if ((found = pem_holds(pem, cert)))
-			snprintf(out, size, "%s", nick);
-	}
-out:
-	free(certutil);
-	free(list);
-	free(pem);
-	return found;
 }
 
 enum cl_status cl_nssdb_import_pkcs12_cert(const char *db, const char *p12, const char *pwfile,
                                            const char *nickname, X509 *cert, char *actual, size_t size,
                                            struct cl_error *err)
 {
-	char *pk12util = cl_paths_tool_pk12util(err);
-	const char *argv[] = { pk12util, "-i", p12, "-d", db, "-w", pwfile, "-k", "/dev/null", NULL };
-	enum cl_status st;
-
-	if (!pk12util)
-		return CL_E_LOCAL;
-	st = cl_tool_run_ok(argv, "importing into the NSS database", err);
-	free(pk12util);
-	if (st != CL_OK)
-		return st;
-	if (cl_nssdb_has(db, nickname)) {
-		snprintf(actual, size, "%s", nickname);
-		return CL_OK;
-	}
-	if (cl_nssdb_nickname_of(db, cert, actual, size))
-		return CL_OK;
-	return cl_error_set(err, CL_E_LOCAL,
-	                    "importing into the NSS database %s: \"%s\" is not there after pk12util", db,
-	                    nickname);
+	return import_bundle(db, p12, pwfile, nickname, cert, actual, size, err);
 }
 
 enum cl_status cl_nssdb_add_ca(const char *db, const char *pemfile, const char *nickname,
                                struct cl_error *err)
 {
-	char *certutil = cl_paths_tool_certutil(err);
-	const char *argv[] = { certutil, "-A",  "-d", db,   "-n",    nickname,
-		               "-t",     "C,,", "-a", "-i", pemfile, NULL };
-	enum cl_status st;
+	struct cl_nss_db *d = NULL;
+	char *pem = NULL, actual[256];
+	size_t len = 0;
+	X509 *ca = NULL;
+	BIO *bio;
+	enum cl_status st = cl_fileio_read(pemfile, CA_PEM_MAX, &pem, &len, err);
 
-	if (!certutil)
-		return CL_E_LOCAL;
-	st = cl_tool_run_ok(argv, "trusting the CA in the NSS database", err);
-	free(certutil);
+	if (st == CL_OK) {
+		bio = BIO_new_mem_buf(pem, (int)len);
+		ca = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+		BIO_free(bio);
+		if (!ca)
+			st = cl_error_set_openssl(err, CL_E_LOCAL, "reading the CA certificate %s", pemfile);
+	}
+	if (st == CL_OK)
+		st = cl_nss_db_open(db, true, &d, err);
+	/* a CA already there (placed for a chain) keeps its nickname and only gets the trust */
+	if (st == CL_OK)
+		st = cl_nss_db_add_cert(d, ca, nickname, "C,,", actual, sizeof(actual), err);
+	cl_nss_db_close(d);
+	X509_free(ca);
+	free(pem);
+	if (st != CL_OK)
+		cl_error_prefix(err, "trusting the CA in the NSS database");
 	return st;
 }
 
@@ -197,31 +262,29 @@ enum cl_status cl_nssdb_remove(const char *db, const char *nickname, bool with_k
 
 bool cl_nssdb_key_id(X509 *cert, char out[41])
 {
-	EVP_PKEY *pk = cert ? X509_get0_pubkey(cert) : NULL;
-	unsigned char buf[1024], md[SHA_DIGEST_LENGTH];
-	size_t len = 0;
-	BIGNUM *n = NULL;
+	unsigned char buf[PUB_VALUE_MAX], md[SHA_DIGEST_LENGTH];
+	size_t len = pub_value(cert, buf, sizeof(buf));
 
-	if (!pk)
-		return false;
-	if (EVP_PKEY_is_a(pk, "RSA")) {
-		/* NSS: the modulus as an unsigned big-endian number, without leading zeros */
-		if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) &&
-		    BN_num_bytes(n) <= (int)sizeof(buf))
-			len = (size_t)BN_bn2bin(n, buf);
-		BN_free(n);
-	} else if (EVP_PKEY_is_a(pk, "EC")) {
-		/* NSS: the public point as the certificate encodes it (04 || X || Y) */
-		if (!EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof(buf),
-		                                     &len))
-			len = 0;
-	}
-	ERR_clear_error();
 	if (len == 0 || !SHA1(buf, len, md))
 		return false;
 	for (size_t i = 0; i < sizeof(md); i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return true;
+}
+
+/* A line of `certutil -L` is "NICKNAME   TRUST": cut the trust attributes (the last word) off in place. */
+static char *listing_nickname(char *line)
+{
+	char *end = line + strlen(line);
+
+	while (end > line && isspace((unsigned char)end[-1]))
+		end--;
+	while (end > line && !isspace((unsigned char)end[-1]))
+		end--;
+	while (end > line && isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	return line;
 }
 
 struct nss_entry {
@@ -472,34 +535,40 @@ out:
 enum cl_status cl_nssdb_rename_cert(const char *db, const char *sha256, const char *from, const char *to,
                                     bool *renamed, struct cl_error *err)
 {
-	char *certutil = cl_paths_tool_certutil(err);
-	const char *argv[] = { certutil, "-d", db, "--rename", "-n", from, "--new-n", to, NULL };
-	struct nss_entries now = { 0 };
-	const struct nss_entry *e;
-	size_t under = 0;
+	struct cl_nss_cert *list = NULL, *target = NULL;
+	struct cl_nss_db *d = NULL;
+	size_t n = 0, under = 0;
 	enum cl_status st;
 
 	*renamed = false;
-	if (!certutil)
-		return CL_E_LOCAL;
-	st = entries_list(certutil, db, &now, err);
-	for (size_t i = 0; st == CL_OK && i < now.n; i++)
-		under += strcmp(now.items[i].nick, from) == 0;
-	e = st == CL_OK ? entries_find(&now, sha256) : NULL;
-	if (e && strcmp(e->nick, from) == 0 && under == 1 && strcmp(from, to) != 0) {
-		st = cl_tool_run_ok(argv, "renaming the certificate in the NSS database", err);
-		entries_free(&now);
-		if (st == CL_OK)
-			st = entries_list(certutil, db, &now, err);
-		e = st == CL_OK ? entries_find(&now, sha256) : NULL;
-		*renamed = e && strcmp(e->nick, to) == 0;
-		if (st == CL_OK && !*renamed)
-			st = cl_error_set(err, CL_E_LOCAL,
-			                  "certificate %.16s is not called \"%s\" in the NSS database %s "
-			                  "after certutil --rename",
-			                  sha256, to, db);
+	st = cl_nss_db_open(db, true, &d, err);
+	if (st == CL_OK)
+		st = cl_nss_db_list(d, &list, &n, err);
+	for (size_t i = 0; st == CL_OK && i < n; i++) {
+		unsigned char md[32];
+		char fp[65];
+
+		under += strcmp(list[i].nick, from) == 0;
+		if (!X509_digest(list[i].cert, EVP_sha256(), md, NULL))
+			continue;
+		for (size_t j = 0; j < sizeof(md); j++)
+			snprintf(fp + 2 * j, 3, "%02x", md[j]);
+		if (strcmp(fp, sha256) == 0)
+			target = &list[i];
 	}
-	entries_free(&now);
-	free(certutil);
+	if (target && strcmp(target->nick, from) == 0 && under == 1 && strcmp(from, to) != 0) {
+		st = cl_nss_db_rename(d, target->cert, to, err);
+		*renamed = st == CL_OK &&
+		           cl_nss_db_nickname_of(d, target->cert, target->nick, sizeof(target->nick)) &&
+		           strcmp(target->nick, to) == 0;
+		if (st == CL_OK && !*renamed)
+			st = cl_error_set(
+			    err, CL_E_LOCAL,
+			    "certificate %.16s is not called \"%s\" in the NSS database %s after "
+			    "renaming it",
+			    sha256, to, db);
+	}
+	cl_nss_certs_free(list, n);
+	cl_nss_db_close(d);
 	return st;
 }

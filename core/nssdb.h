@@ -1,9 +1,11 @@
 /* certlink core: the person's NSS database (~/.pki/nssdb: Chromium and other NSS programs).
  *
- * Driven through certutil and pk12util from libnss3-tools, run with posix_spawn (tool.h), never a shell.
- * The database's own password must be empty (as Chromium creates it): every call passes /dev/null as the
- * password file, so a protected database fails with the tool's message instead of prompting. A PKCS#12
- * bundle's password is read by pk12util from its 0600 file (-w FILE), never from the command line.
+ * Reading, importing, trusting and renaming go through libnss3 in this process (nssdb-session.c); removal
+ * runs certutil from libnss3-tools with posix_spawn (tool.h), never a shell. The database's own password
+ * must be empty (as Chromium creates it): a protected database fails with a message instead of prompting
+ * (certutil gets /dev/null as the password file). A PKCS#12 bundle's password is read from its 0600 file,
+ * never from a command line. A database another program has open (Chromium, Firefox) is shared the way
+ * NSS shares its SQLite databases.
  */
 #ifndef CL_NSSDB_H
 #define CL_NSSDB_H

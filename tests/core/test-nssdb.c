@@ -1,7 +1,8 @@
-/* Tests of core/nssdb.c against real temporary NSS databases (certutil/pk12util from libnss3-tools):
+/* Tests of core/nssdb.c against real temporary NSS databases, checked with certutil from libnss3-tools:
  * finding the database, importing a bundle, trusting a CA, idempotent removal, and a password-protected
- * database failing with the tool's message instead of prompting; removing exactly one certificate (and its
- * key, unless another certificate uses it) when NSS files several of one subject under one nickname. */
+ * database failing with a clear message instead of prompting; removing exactly one certificate (and its
+ * key, unless another certificate uses it) when NSS files several of one subject under one nickname; and a
+ * database another process holds open (as Chromium does) staying usable by both. */
 #include "check.h"
 #include "fileio.h"
 #include "nssdb.h"
@@ -10,6 +11,13 @@
 #include "tool.h"
 
 #include <openssl/pkcs12.h>
+
+#include <sys/wait.h>
+
+#include <cert.h>
+#include <keyhi.h>
+#include <nss.h>
+#include <pk11pub.h>
 
 static char db[PATH_MAX], lockeddb[PATH_MAX];
 
@@ -76,7 +84,7 @@ static void test_import_and_remove(void)
 	CHECK_INT_EQ(
 	    cl_nssdb_import_pkcs12(db, tmpdir_path("b.p12"), tmpdir_path("b.pw"), "another name", &err),
 	    CL_E_LOCAL);
-	CHECK(strstr(err.msg, "is not there after pk12util") != NULL);
+	CHECK(strstr(err.msg, "\"another name\" is not there after the import") != NULL);
 
 	bio = BIO_new_file(tmpdir_path("ca.pem"), "w");
 	PEM_write_bio_X509(bio, ca);
@@ -90,13 +98,13 @@ static void test_import_and_remove(void)
 	CHECK_INT_EQ(cl_nssdb_remove(db, "certlink CA test", false, &err), CL_OK);
 	CHECK(!cl_nssdb_has(db, "certlink CA test"));
 
-	/* A password-protected database: a clear failure, no prompt (stdin is /dev/null). */
+	/* A password-protected database: a clear failure, never a prompt. */
 	tmpdir_write(tmpdir_path("db.pw"), "dbpass\n");
 	CHECK_INT_EQ(certutil_new(tmpdir_path("locked"), tmpdir_path("db.pw")), 0);
 	CHECK_INT_EQ(cl_nssdb_import_pkcs12(lockeddb, tmpdir_path("b.p12"), tmpdir_path("b.pw"),
 	                                    "certlink dave 9", &err),
 	             CL_E_LOCAL);
-	CHECK(strstr(err.msg, "exited with status") != NULL);
+	CHECK(strstr(err.msg, "is protected by a password") != NULL);
 	CHECK(!cl_nssdb_has(lockeddb, "certlink dave 9"));
 	CHECK(!cl_nssdb_has("sql:/nonexistent/db", "certlink dave 9"));
 
@@ -279,8 +287,130 @@ static void test_remove_shared_key(void)
 	EVP_PKEY_free(cakey);
 }
 
-int main(void)
+/* The other process of test_shared_database (this program run again with --hold DB NICK): opens DB with
+ * NSS as a browser does and keeps it open. Says "open" on stdout, then waits for a line on stdin; by then
+ * certlink has imported NICK: it must see that certificate and its key. Then it adds a CA certificate of
+ * its own ("held by another process", from the PEM that follows up to a line "end"), says "added", and
+ * keeps the database open until stdin ends. Exits 0 when all went well. */
+static int hold(const char *dbspec, const char *nick)
 {
+	NSSInitContext *ctx =
+	    NSS_InitContext(dbspec, "", "", "", NULL, NSS_INIT_NOMODDB | NSS_INIT_NOROOTINIT);
+	PK11SlotInfo *slot = ctx ? PK11_GetInternalKeySlot() : NULL;
+	CERTCertificate *mine = NULL, *ca = NULL;
+	SECKEYPrivateKey *key = NULL;
+	char line[256], pem[8192] = "";
+	size_t used = 0;
+	int rc = 1;
+
+	if (!slot)
+		return 2;
+	printf("open\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 3;
+	while (used < sizeof(pem) - 1 && fgets(pem + used, (int)(sizeof(pem) - used), stdin) &&
+	       strcmp(pem + used, "end\n") != 0)
+		used += strlen(pem + used);
+	pem[used] = '\0';
+	mine = PK11_FindCertFromNickname(nick, NULL);
+	key = mine ? PK11_FindKeyByAnyCert(mine, NULL) : NULL;
+	if (mine && key) {
+		BIO *bio = BIO_new_mem_buf(pem, -1);
+		X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+		unsigned char *der = NULL;
+		int len = x ? i2d_X509(x, &der) : -1;
+		SECItem item = { siBuffer, der, len > 0 ? (unsigned)len : 0 };
+
+		ca = len > 0
+		         ? CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &item, NULL, PR_FALSE, PR_TRUE)
+		         : NULL;
+		if (ca && PK11_ImportCert(slot, ca, CK_INVALID_HANDLE, "held by another process", PR_FALSE) ==
+		              SECSuccess)
+			rc = 0;
+		printf("added\n");
+		fflush(stdout);
+		while (fgets(line, sizeof(line), stdin))
+			; /* the database stays open until certlink has looked */
+		OPENSSL_free(der);
+		X509_free(x);
+		BIO_free(bio);
+	}
+	if (ca)
+		CERT_DestroyCertificate(ca);
+	if (key)
+		SECKEY_DestroyPrivateKey(key);
+	if (mine)
+		CERT_DestroyCertificate(mine);
+	PK11_FreeSlot(slot);
+	NSS_ShutdownContext(ctx);
+	return rc;
+}
+
+/* Chromium (or Firefox) keeps the database open while certlink imports into it: the other process sees the
+ * new certificate and its key, certlink sees what the other process adds meanwhile, and certutil sees
+ * both afterwards. */
+static void test_shared_database(void)
+{
+	EVP_PKEY *cakey = testpki_key("ec"), *key = testpki_key("rsa");
+	X509 *ca = testpki_ca("nssdb shared CA", cakey), *cert = testpki_leaf("kim", 61, key, ca, cakey);
+	int to_child[2], from_child[2], status = -1;
+	char actual[256], ready[16] = "";
+	struct cl_error err;
+	FILE *in, *out;
+	pid_t pid;
+
+	write_p12(tmpdir_path("k.p12"), "pw", key, cert, "certlink kim 61");
+	tmpdir_write(tmpdir_path("k.pw"), "pw\n");
+	CHECK(pipe(to_child) == 0 && pipe(from_child) == 0);
+	pid = fork();
+	if (pid == 0) {
+		const char *argv[] = { "/proc/self/exe", "--hold", db, "certlink kim 61", NULL };
+
+		dup2(to_child[0], 0);
+		dup2(from_child[1], 1);
+		close(to_child[1]);
+		close(from_child[0]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	in = fdopen(from_child[0], "r");
+	out = fdopen(to_child[1], "w");
+	CHECK(in && out && fgets(ready, sizeof(ready), in) && strcmp(ready, "open\n") == 0);
+	/* the other process has the database open now */
+	CHECK_INT_EQ(cl_nssdb_import_pkcs12_cert(db, tmpdir_path("k.p12"), tmpdir_path("k.pw"),
+	                                         "certlink kim 61", cert, actual, sizeof(actual), &err),
+	             CL_OK);
+	CHECK_STR_EQ(actual, "certlink kim 61");
+	fprintf(out, "go\n");
+	PEM_write_X509(out, ca);
+	fprintf(out, "end\n");
+	fflush(out);
+	CHECK(fgets(ready, sizeof(ready), in) && strcmp(ready, "added\n") == 0);
+	/* still open over there: what it added is here */
+	CHECK(cl_nssdb_has(db, "held by another process"));
+	CHECK(cl_nssdb_nickname_of(db, cert, actual, sizeof(actual)));
+	fclose(out);
+	fclose(in);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0); /* it saw the certificate and its key */
+	{
+		char id[41];
+
+		CHECK(cl_nssdb_key_id(cert, id) && strstr(keys_listed(), id) != NULL);
+	}
+	X509_free(cert);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(cakey);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "--hold") == 0)
+		return hold(argv[2], argv[3]);
 	tmpdir_make("nssdb");
 	snprintf(db, sizeof(db), "sql:%s", tmpdir_path("nssdb"));
 	snprintf(lockeddb, sizeof(lockeddb), "sql:%s", tmpdir_path("locked"));
@@ -290,6 +420,7 @@ int main(void)
 	test_key_id();
 	test_remove_one_of_a_subject();
 	test_remove_shared_key();
+	test_shared_database();
 	tmpdir_remove();
 	return check_done();
 }

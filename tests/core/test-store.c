@@ -1,6 +1,6 @@
-/* Tests of core/store.c with real files and a real temporary NSS database (certutil/pk12util from
- * libnss3-tools), checked the way a person would: file modes with stat, key and bundle contents with
- * OpenSSL, NSS contents with `certutil -L` and `certutil -K`.
+/* Tests of core/store.c with real files and a real temporary NSS database, checked the way a person would:
+ * file modes with stat, key and bundle contents with OpenSSL, NSS contents with `certutil -L` and
+ * `certutil -K` from libnss3-tools.
  *
  * The computer store's system trust store is never touched: CERTLINK_TRUST and
  * CERTLINK_UPDATE_CA_CERTIFICATES point at fake tools that log their arguments (proving the command lines
@@ -346,20 +346,28 @@ static void test_resume_and_rollback(void)
 	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "a\nb", &l, &err), CL_E_LOCAL);
 	CHECK_INT_EQ(l.n, 0);
 
-	/* pk12util failing: everything already written is taken back. */
-	fake_tool("bin-pk12util", tmpdir_path("log-pk12util"), tmpdir_path("pk12util-exit"), "");
-	set_exit("pk12util-exit", "13");
-	setenv("CERTLINK_PK12UTIL", tmpdir_path("bin-pk12util"), 1);
-	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l, &err),
-	             CL_E_LOCAL);
-	CHECK(strstr(err.msg, "installing certificate 77: importing into the NSS database") != NULL);
-	CHECK(strstr(err.msg, "exited with status 13") != NULL);
-	CHECK_INT_EQ(l.n, 0);
-	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 0);
-	/* The bundle password went to pk12util as a file (-w FILE), never as an argument. */
-	CHECK(contains(tmpdir_path("log-pk12util"), "-w ") &&
-	      contains(tmpdir_path("log-pk12util"), "bundle.p12.password -k /dev/null"));
-	unsetenv("CERTLINK_PK12UTIL");
+	/* The NSS import failing (the person's database has a password, which certlink never asks for):
+	 * everything already written is taken back. */
+	{
+		static char locked[PATH_MAX + 8];
+		const char *argv[] = { "/usr/bin/certutil",      "-N", "-d", locked, "-f",
+			               tmpdir_path("locked.pw"), NULL };
+		char out[1024];
+
+		snprintf(locked, sizeof(locked), "sql:%s", tmpdir_path("locked-nssdb"));
+		mkdir(tmpdir_path("locked-nssdb"), 0700);
+		tmpdir_write(tmpdir_path("locked.pw"), "dbpass\n");
+		CHECK_INT_EQ(run(out, sizeof(out), argv), 0);
+		setenv("CERTLINK_NSSDB", tmpdir_path("locked-nssdb"), 1);
+		CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l, &err),
+		             CL_E_LOCAL);
+		CHECK(strstr(err.msg, "installing certificate 77: importing into the NSS database") != NULL);
+		CHECK(strstr(err.msg, "is protected by a password") != NULL);
+		CHECK_INT_EQ(l.n, 0);
+		CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 0);
+		setenv("CERTLINK_NSSDB", tmpdir_path("nssdb"), 1);
+		CHECK(!nss_lists("certlink carol 77", NULL));
+	}
 
 	cl_locations_clear(&l);
 	X509_free(cert);
