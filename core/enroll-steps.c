@@ -329,7 +329,8 @@ enum cl_status cl_flow_apply(struct cl_flow *f, struct cl_error *err)
 		st = need_fields(f, NULL, err);
 	if (st == CL_OK && !f->user[0])
 		login_user(f->user, sizeof(f->user));
-	/* Key generation runs beside apply and approval: RSA keys take a noticeable time. */
+	/* Key generation runs beside apply and approval: RSA keys take a noticeable time. A run that has
+	 * begun an RSA 2048 key at the click keeps it when that is what the server asks for. */
 	if (st == CL_OK &&
 	    cl_key_spec_parse(f->config.key.type, f->config.key.bits, f->config.key.curve, &spec, NULL) ==
 	        CL_OK &&

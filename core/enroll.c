@@ -241,6 +241,9 @@ enum cl_status cl_enroll_run(const struct cl_enroll_opts *opts, struct cl_enroll
 	/* a renewal signs with the current key: one that cannot be read stops here, before any contact */
 	if (st == CL_OK)
 		st = cl_flow_renewal_load(&f, err);
+	/* a new application needs a new key: begin it now, while the server is reached (enroll-keygen.c) */
+	if (st == CL_OK && f.state == CL_APP_NEW && !opts->reuse_key)
+		cl_keygen_start_early(&f.keygen);
 	if (st == CL_OK)
 		st = cl_flow_connect(&f, err);
 	if (st == CL_OK)

@@ -186,9 +186,10 @@ struct cl_enroll_result {
 };
 
 /* Run the whole flow: check, connect and establish identity, apply (or resume the recorded application),
- * wait for approval, activate, generate the key (started as soon as the server's key policy is known),
- * SCEP, install certificate and CA, record. On CL_OK with result->pending set, the application waits for
- * approval and a later run (or cl_enroll_activate()) finishes it. */
+ * wait for approval, activate, generate the key (begun at the start for a new application: RSA 2048 until
+ * the server's key policy is known), SCEP, install certificate and CA, record. On CL_OK with
+ * result->pending set, the application waits for approval and a later run (or cl_enroll_activate())
+ * finishes it. */
 enum cl_status cl_enroll_run(const struct cl_enroll_opts *opts, struct cl_enroll_result *result,
                              struct cl_error *err);
 
