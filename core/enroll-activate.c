@@ -184,8 +184,11 @@ static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activati
 	EVP_PKEY *transport_key = cl_keygen_take_transport(&f->keygen);
 	enum cl_status st;
 
-	/* SCEP through the established session's trust, so an https SCEP URL is held to the same identity. */
+	/* SCEP through the established session's trust, so an https SCEP URL is held to the same identity,
+	 * and over the session's connection when it is the same server: one TLS handshake for the enrollment.
+	 */
 	http.ca_pem = cl_http_trust_pem(f->http, &http.ca_pem_len);
+	http.client = cl_http_session_client(f->http);
 	cl_scep_transport_default(&transport, &http);
 	memset(&p, 0, sizeof(p));
 	memset(&r, 0, sizeof(r));

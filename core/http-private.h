@@ -29,6 +29,12 @@ long cl_http_backoff_ms(const struct cl_http_options *opts, int attempt, long re
  * values become "[redacted]". Writes a NUL-terminated line into out. */
 void cl_http_redact_header(const char *line, size_t len, char *out, size_t out_size);
 
+/* A client (http.h): its libcurl handle, its own or a session's (borrowed: not cleaned up with it). */
+struct cl_http_client {
+	CURL *curl;
+	bool borrowed;
+};
+
 /* A server session (http.h). Shared by http-session.c (anchors, requests) and http-identity.c. */
 struct cl_http {
 	char *host;
@@ -45,6 +51,7 @@ struct cl_http {
 	struct cl_http_options opts;
 	char base_url[300];
 	CURL *curl;
+	struct cl_http_client client; /* curl, lent for requests to full URLs (cl_http_session_client()) */
 	enum cl_http_trust trust;
 	bool has_ca;
 	unsigned char ca_sha256[32];

@@ -256,6 +256,15 @@ const char *cl_http_base_url(const struct cl_http *h)
 	return h ? h->base_url : NULL;
 }
 
+struct cl_http_client *cl_http_session_client(struct cl_http *h)
+{
+	if (!h || h->trust == CL_HTTP_TRUST_NONE)
+		return NULL;
+	h->client.curl = h->curl;
+	h->client.borrowed = true;
+	return &h->client;
+}
+
 const char *cl_http_trust_pem(const struct cl_http *h, size_t *len)
 {
 	if (!h || h->trust == CL_HTTP_TRUST_NONE || !h->trust_pem)

@@ -522,10 +522,6 @@ enum cl_status cl_http_perform(CURL *curl, const struct cl_http_request *req, st
 	return st;
 }
 
-struct cl_http_client {
-	CURL *curl;
-};
-
 struct cl_http_client *cl_http_client_new(struct cl_error *err)
 {
 	struct cl_http_client *c = calloc(1, sizeof(*c));
@@ -540,7 +536,7 @@ struct cl_http_client *cl_http_client_new(struct cl_error *err)
 
 void cl_http_client_free(struct cl_http_client *client)
 {
-	if (!client)
+	if (!client || client->borrowed)
 		return;
 	curl_easy_cleanup(client->curl);
 	free(client);

@@ -178,6 +178,12 @@ enum cl_status cl_http_post_json(struct cl_http *http, const char *path, const c
 /* The established trust anchors as PEM, for cl_http_request() to other URLs of this server (SCEP over
  * https): the system bundle and the consented anchors, or only the one pinned, remembered or confirmed CA.
  * NULL before establishment. Owned by the session. */
+/* The session's own connection as a client for requests to full URLs (SCEP): a request to the session's
+ * server with the session's trust anchors (cl_http_trust_pem()) goes over the connection the session
+ * already has open (one TLS handshake for the whole enrollment); any other URL or trust gets a connection
+ * of its own, verified as cl_http_request() verifies. Owned by the session, which must outlive it;
+ * cl_http_client_free() of it does nothing. NULL before establishment. */
+struct cl_http_client *cl_http_session_client(struct cl_http *http);
 const char *cl_http_trust_pem(const struct cl_http *http, size_t *len);
 
 /* "https://host:port" (IPv6 in brackets). Owned by the session. */

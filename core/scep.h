@@ -127,7 +127,8 @@ struct cl_scep_http {
 	cl_http_debug_fn debug; /* --debug output of the HTTP layer; may be NULL */
 	void *debug_data;
 	struct cl_http_client *client; /* made by the first request and kept, so GetCACaps, GetCACert and the
-	                                  PKIOperations share one connection; cl_scep_http_clear() frees it */
+	                                  PKIOperations share one connection; cl_scep_http_clear() frees it. A
+	                                  caller may set a session's (cl_http_session_client()) */
 };
 
 /* The default transport: requests with http's settings through one cl_http_client kept in http (NULL: all
