@@ -185,8 +185,7 @@ static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activati
 	enum cl_status st;
 
 	/* SCEP through the established session's trust, so an https SCEP URL is held to the same identity,
-	 * and over the session's connection when it is the same server: one TLS handshake for the enrollment.
-	 */
+	 * and over the session's connection when it is the same server (no handshake of its own). */
 	http.ca_pem = cl_http_trust_pem(f->http, &http.ca_pem_len);
 	http.client = cl_http_session_client(f->http);
 	cl_scep_transport_default(&transport, &http);

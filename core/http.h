@@ -180,8 +180,8 @@ enum cl_status cl_http_post_json(struct cl_http *http, const char *path, const c
  * NULL before establishment. Owned by the session. */
 /* The session's own connection as a client for requests to full URLs (SCEP): a request to the session's
  * server with the session's trust anchors (cl_http_trust_pem()) goes over the connection the session
- * already has open (one TLS handshake for the whole enrollment); any other URL or trust gets a connection
- * of its own, verified as cl_http_request() verifies. Owned by the session, which must outlive it;
+ * already has open (no TLS handshake of its own); any other URL or trust gets a connection of its own,
+ * verified as cl_http_request() verifies. Owned by the session, which must outlive it;
  * cl_http_client_free() of it does nothing. NULL before establishment. */
 struct cl_http_client *cl_http_session_client(struct cl_http *http);
 const char *cl_http_trust_pem(const struct cl_http *http, size_t *len);
