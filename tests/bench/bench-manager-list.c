@@ -1,5 +1,9 @@
 /* Benchmark: how fast certlink-manager's certificate list shows 1,000 certificates.
  *
+ *   bench-manager-list            the in-process figures below
+ *   bench-manager-list --seed N   only write N certificates into the records of $XDG_DATA_HOME and exit
+ *                                 (tests/bench/window-bench.py starts the real certlink-manager on them)
+ *
  * Writes a records file with 1,000 certificates and 20 pending applications into a throwaway XDG data
  * directory, then measures, in a real window (needs a display: ctest runs it under xvfb-run):
  *   load    reading and classifying the records (what the worker thread does), certlink_manager_entries_load
@@ -13,6 +17,7 @@
 #include <gtk/gtk.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "manager-certlist.h"
 #include "manager-entry.h"
@@ -26,10 +31,10 @@
 static enum cl_status seed(struct cl_records *rec, void *data, struct cl_error *err)
 {
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	int i, n_certs = data ? *(const int *)data : N_CERTS, n_apps = data ? 0 : N_APPS;
 	char serial[41], subject[64];
-	int i;
 
-	for (i = 0; i < N_CERTS; i++) {
+	for (i = 0; i < n_certs; i++) {
 		struct cl_certificate *c;
 
 		snprintf(serial, sizeof(serial), "%x", 0x100000 + i);
@@ -44,7 +49,7 @@ static enum cl_status seed(struct cl_records *rec, void *data, struct cl_error *
 		c->not_before = now - 86400;
 		c->not_after = now + (gint64)(i % 400) * 86400 - 30 * 86400; /* some expired, some expiring */
 	}
-	for (i = 0; i < N_APPS; i++) {
+	for (i = 0; i < n_apps; i++) {
 		struct cl_application *a = cl_records_add_application(rec, err);
 
 		if (!a)
@@ -117,7 +122,24 @@ static GtkListView *find_list_view(GtkWidget *w)
 	return NULL;
 }
 
-int main(void)
+/* --seed N: the records of the real $XDG_DATA_HOME, for a benchmark that starts certlink-manager. */
+static int seed_only(const char *count)
+{
+	int n = atoi(count);
+	struct cl_error err;
+
+	if (n <= 0 || n > 100000 || !g_getenv("XDG_DATA_HOME")) {
+		fprintf(stderr, "bench-manager-list --seed N (1-100000) needs XDG_DATA_HOME\n");
+		return 2;
+	}
+	if (cl_records_update(CL_STORE_USER, seed, &n, &err) != CL_OK) {
+		fprintf(stderr, "seeding the records: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	double load[ROUNDS], show[ROUNDS], reload[ROUNDS], scroll[ROUNDS], frame[ROUNDS];
 	GtkWidget *window, *list;
@@ -129,6 +151,8 @@ int main(void)
 	guint n_items = 0;
 	int r;
 
+	if (argc == 3 && strcmp(argv[1], "--seed") == 0)
+		return seed_only(argv[2]);
 	tmpdir_make("bench-list");
 	setenv("XDG_DATA_HOME", tmpdir_path("data"), 1);
 	setenv("XDG_CONFIG_HOME", tmpdir_path("config"), 1);
