@@ -29,15 +29,19 @@ static int on_command_line(GApplication *app, GApplicationCommandLine *cmdline, 
 	GVariantDict *opts = g_application_command_line_get_options_dict(cmdline);
 	CertlinkManagerWindow *win = window_of(GTK_APPLICATION(app));
 	const char *renew = NULL, *page = NULL;
+	gboolean known = TRUE;
 
 	g_variant_dict_lookup(opts, "renew", "&s", &renew);
 	g_variant_dict_lookup(opts, "page", "&s", &page);
+	/* the page before the window shows: its first frame is that page, its list already loading */
+	if (!renew && page && g_strcmp0(page, "new") != 0)
+		known = certlink_manager_window_show_page(win, page);
 	gtk_window_present(GTK_WINDOW(win));
 	if (renew) {
 		certlink_manager_window_renew(win, renew);
 	} else if (g_strcmp0(page, "new") == 0) {
 		certlink_manager_window_new_certificate(win);
-	} else if (page && !certlink_manager_window_show_page(win, page)) {
+	} else if (!known) {
 		g_application_command_line_printerr(cmdline, _("certlink-manager: unknown page \"%s\"\n"),
 		                                    page);
 		return 100;

@@ -39,7 +39,11 @@ gboolean certlink_manager_window_show_page(CertlinkManagerWindow *self, const ch
 {
 	if (!name || !gtk_stack_get_child_by_name(self->stack, name))
 		return FALSE;
-	gtk_stack_set_visible_child_name(self->stack, name);
+	/* a window that opens on a page shows it at once, not a crossfade from the home page */
+	gtk_stack_set_visible_child_full(self->stack, name,
+	                                 gtk_widget_get_mapped(GTK_WIDGET(self))
+	                                     ? gtk_stack_get_transition_type(self->stack)
+	                                     : GTK_STACK_TRANSITION_TYPE_NONE);
 	return TRUE;
 }
 
