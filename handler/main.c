@@ -3,7 +3,12 @@
  * Thin on purpose: check the command line, parse the link (refusing it before any network contact), then
  * hand it to the GTK window when there is a display, else to the terminal. The link is never given to a
  * shell or to GApplication's own option parser.
+ *
+ * Built twice from this file: certlink-handler itself does not link GTK, so a terminal run (and a computer
+ * without a desktop) never loads it; with a display it replaces itself (execv, same process, same argv)
+ * with certlink-handler-gtk, which is this program with the window (CERTLINK_HAVE_GTK).
  */
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +23,29 @@
 #include "words.h"
 #ifdef CERTLINK_HAVE_GTK
 #include "handler-app.h"
+#endif
+
+#if !defined(CERTLINK_HAVE_GTK) && defined(CERTLINK_HANDLER_GTK)
+/* With a display, become certlink-handler-gtk: the one beside this program (the build tree), else the
+ * installed one. Returns only when neither can be started: the terminal takes over. */
+static void exec_window(char **argv)
+{
+	char self[PATH_MAX], path[PATH_MAX + 32], *slash;
+	ssize_t n;
+
+	if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY"))
+		return;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%s/certlink-handler-gtk", self);
+			execv(path, argv);
+		}
+	}
+	execv(CERTLINK_HANDLER_GTK, argv);
+}
 #endif
 
 int main(int argc, char **argv)
@@ -53,8 +81,13 @@ int main(int argc, char **argv)
 	else if (!args.no_gui && (code = certlink_handler_app_run(&link, argv[0])) >= 0)
 		; /* the window ran */
 #endif
-	else
+	else {
+#if !defined(CERTLINK_HAVE_GTK) && defined(CERTLINK_HANDLER_GTK)
+		if (!args.no_gui)
+			exec_window(argv);
+#endif
 		code = handler_term_run(&link);
+	}
 	cl_link_clear(&link);
 	return code;
 }
