@@ -24,6 +24,7 @@ struct _CertlinkManagerCertList {
 	GtkListView *list_view;
 	GListStore *store;
 	GCancellable *loading;
+	struct load_slot *slot; /* the latest load's result, until shown */
 	gboolean reload_again;
 };
 
@@ -49,15 +50,58 @@ static void loaded_free(gpointer p)
 	g_free(l);
 }
 
+/* One load's result, handed from the worker thread to whichever takes it first: the task's callback, or a
+ * window that waits for it before its first frame (certlink_manager_certlist_wait_loaded()). An atomic rc
+ * box: the task and the page each hold it, so a page disposed while the worker runs leaves nothing
+ * behind. */
+struct load_slot {
+	GMutex lock;
+	GCond done_cond;
+	gboolean done;
+	struct loaded *result;
+};
+
+static void slot_clear(gpointer p)
+{
+	struct load_slot *slot = p;
+
+	if (slot->result)
+		loaded_free(slot->result);
+	g_mutex_clear(&slot->lock);
+	g_cond_clear(&slot->done_cond);
+}
+
+static void slot_unref(gpointer p)
+{
+	g_atomic_rc_box_release_full(p, slot_clear);
+}
+
+static struct loaded *slot_take(struct load_slot *slot)
+{
+	struct loaded *l;
+
+	g_mutex_lock(&slot->lock);
+	l = slot->result;
+	slot->result = NULL;
+	g_mutex_unlock(&slot->lock);
+	return l;
+}
+
 static void load_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
+	struct load_slot *slot = data;
 	struct loaded *l = g_new0(struct loaded, 1);
 	struct cl_settings settings;
 
 	cl_settings_load(&settings, NULL); /* defaults when damaged: the settings page reports that */
 	l->entries = certlink_manager_entries_load(g_get_real_time() / G_USEC_PER_SEC, settings.notify_days,
 	                                           &l->problem);
-	g_task_return_pointer(task, l, loaded_free);
+	g_mutex_lock(&slot->lock);
+	slot->result = l;
+	slot->done = TRUE;
+	g_cond_broadcast(&slot->done_cond);
+	g_mutex_unlock(&slot->lock);
+	g_task_return_boolean(task, TRUE);
 }
 
 void certlink_manager_certlist_set_entries(CertlinkManagerCertList *self, GPtrArray *entries)
@@ -73,24 +117,31 @@ void certlink_manager_certlist_set_entries(CertlinkManagerCertList *self, GPtrAr
 	gtk_stack_set_visible_child_name(self->list_stack, entries->len ? "list" : "empty");
 }
 
-static void on_loaded(GObject *source, GAsyncResult *res, gpointer data)
+static void show_loaded(CertlinkManagerCertList *self, struct loaded *l)
 {
-	CertlinkManagerCertList *self;
-	GError *error = NULL;
-	struct loaded *l = g_task_propagate_pointer(G_TASK(res), &error);
-
-	if (!l) { /* cancelled: the page is gone */
-		g_clear_error(&error);
-		return;
-	}
-	self = CERTLINK_MANAGER_CERTLIST(source);
-	g_clear_object(&self->loading);
 	gtk_spinner_stop(self->spinner);
 	certlink_manager_certlist_set_entries(self, l->entries);
 	gtk_label_set_text(self->problem_label, l->problem ? l->problem : "");
 	gtk_widget_set_visible(GTK_WIDGET(self->problem_label), l->problem != NULL);
 	loaded_free(l);
 	g_signal_emit(self, signals[SIGNAL_LOADED], 0);
+}
+
+static void on_loaded(GObject *source, GAsyncResult *res, gpointer data)
+{
+	CertlinkManagerCertList *self;
+	GError *error = NULL;
+	struct loaded *l;
+
+	if (!g_task_propagate_boolean(G_TASK(res), &error)) { /* cancelled: the page is gone */
+		g_clear_error(&error);
+		return;
+	}
+	self = CERTLINK_MANAGER_CERTLIST(source);
+	g_clear_object(&self->loading);
+	l = slot_take(g_task_get_task_data(G_TASK(res)));
+	if (l) /* else a window shown after waiting for it has it already */
+		show_loaded(self, l);
 	if (self->reload_again) {
 		self->reload_again = FALSE;
 		certlink_manager_certlist_reload(self);
@@ -99,6 +150,7 @@ static void on_loaded(GObject *source, GAsyncResult *res, gpointer data)
 
 void certlink_manager_certlist_reload(CertlinkManagerCertList *self)
 {
+	struct load_slot *slot;
 	GTask *task;
 
 	if (self->loading) { /* one load at a time; the newest state wins */
@@ -110,10 +162,34 @@ void certlink_manager_certlist_reload(CertlinkManagerCertList *self)
 		gtk_stack_set_visible_child_name(self->list_stack, "loading");
 		gtk_spinner_start(self->spinner);
 	}
+	slot = g_atomic_rc_box_new0(struct load_slot);
+	g_mutex_init(&slot->lock);
+	g_cond_init(&slot->done_cond);
+	if (self->slot)
+		slot_unref(self->slot);
+	self->slot = g_atomic_rc_box_acquire(slot);
 	task = g_task_new(self, self->loading, on_loaded, NULL);
+	g_task_set_task_data(task, slot, slot_unref);
 	g_task_set_return_on_cancel(task, TRUE);
 	g_task_run_in_thread(task, load_in_thread);
 	g_object_unref(task);
+}
+
+void certlink_manager_certlist_wait_loaded(CertlinkManagerCertList *self, guint max_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)max_ms * 1000;
+	struct load_slot *slot = self->slot;
+	struct loaded *l;
+
+	if (!slot)
+		return;
+	g_mutex_lock(&slot->lock);
+	while (!slot->done && g_cond_wait_until(&slot->done_cond, &slot->lock, deadline))
+		;
+	g_mutex_unlock(&slot->lock);
+	l = slot_take(slot);
+	if (l)
+		show_loaded(self, l);
 }
 
 /* ---- finding the entry an action names ---- */
@@ -471,6 +547,9 @@ static void certlink_manager_certlist_dispose(GObject *object)
 	if (self->loading)
 		g_cancellable_cancel(self->loading);
 	g_clear_object(&self->loading);
+	if (self->slot)
+		slot_unref(self->slot);
+	self->slot = NULL;
 	gtk_widget_dispose_template(GTK_WIDGET(object), CERTLINK_TYPE_MANAGER_CERTLIST);
 	G_OBJECT_CLASS(certlink_manager_certlist_parent_class)->dispose(object);
 }

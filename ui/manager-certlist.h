@@ -14,6 +14,10 @@ G_DECLARE_FINAL_TYPE(CertlinkManagerCertList, certlink_manager_certlist, CERTLIN
 /* Read the records again (on a worker thread) and show them; emits "loaded" when shown. */
 void certlink_manager_certlist_reload(CertlinkManagerCertList *self);
 
+/* For a window about to show this page: wait at most MAX_MS for the load that is running and show its
+ * records now, so the window's first frame has them (a slow load shows the spinner as before). */
+void certlink_manager_certlist_wait_loaded(CertlinkManagerCertList *self, guint max_ms);
+
 /* Replace what the list shows by ENTRIES (CertlinkManagerEntry), in one model change. */
 void certlink_manager_certlist_set_entries(CertlinkManagerCertList *self, GPtrArray *entries);
 

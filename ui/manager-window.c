@@ -9,6 +9,9 @@
 #include "manager-settings.h"
 #include "manager-ui.h"
 
+/* How long a window opening on the certificate list waits for its records before its first frame. */
+#define FIRST_LIST_WAIT_MS 100
+
 struct _CertlinkManagerWindow {
 	GtkApplicationWindow parent;
 	GtkStack *stack;
@@ -37,13 +40,17 @@ static void on_page_changed(GtkStack *stack, GParamSpec *pspec, CertlinkManagerW
 
 gboolean certlink_manager_window_show_page(CertlinkManagerWindow *self, const char *name)
 {
+	gboolean shown = gtk_widget_get_mapped(GTK_WIDGET(self));
+
 	if (!name || !gtk_stack_get_child_by_name(self->stack, name))
 		return FALSE;
-	/* a window that opens on a page shows it at once, not a crossfade from the home page */
+	/* a window that opens on a page shows it at once, not a crossfade from the home page, and the
+	 * certificate list with its records in its first frame unless reading them takes long */
 	gtk_stack_set_visible_child_full(self->stack, name,
-	                                 gtk_widget_get_mapped(GTK_WIDGET(self))
-	                                     ? gtk_stack_get_transition_type(self->stack)
-	                                     : GTK_STACK_TRANSITION_TYPE_NONE);
+	                                 shown ? gtk_stack_get_transition_type(self->stack)
+	                                       : GTK_STACK_TRANSITION_TYPE_NONE);
+	if (!shown && g_strcmp0(name, "certificates") == 0)
+		certlink_manager_certlist_wait_loaded(self->certlist, FIRST_LIST_WAIT_MS);
 	return TRUE;
 }
 
