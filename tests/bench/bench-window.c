@@ -7,14 +7,17 @@
  *
  *   map MS first-frame MS settled MS frames N
  *
- * map: the first top-level window is mapped; first-frame: the first damage on it after that (its first
- * frame reached the X server); settled: the last damage before the window stayed unchanged for --settle
+ * map: the first top-level window is mapped; first-frame: the first damage on it after that which leaves
+ * it drawn (its first frame reached the X server; the X server's own black fill when the window is mapped,
+ * before the program drew anything, is not a frame); settled: the last damage before the window stayed
+ * unchanged for --settle
  * milliseconds (default 400), so a window that fills itself in after its first frame (a list loaded on a
  * worker thread) counts that frame, and a spinner keeps it from settling. --frames also prints each damage
  * time. PROGRAM is stopped with SIGTERM afterwards. Exit status 0, or 1 when no frame came within --timeout
  * seconds (default 60). Prints figures only; it asserts nothing about speed (tests/bench/README.md).
  */
 #include <X11/Xlib.h>
+#include <X11/Xutil.h>
 #include <X11/extensions/Xdamage.h>
 
 #include <errno.h>
@@ -41,6 +44,27 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Has the program drawn into WIN? A window it has not drawn yet is all black (the X server's fill at map
+ * time); a GTK frame paints its background in the theme's colours. Five points are enough to tell. */
+static bool drawn(Display *dpy, Window win)
+{
+	XWindowAttributes wa;
+
+	if (!XGetWindowAttributes(dpy, win, &wa) || wa.width < 4 || wa.height < 4)
+		return false;
+	for (int i = 1; i <= 5; i++) {
+		XImage *img =
+		    XGetImage(dpy, win, wa.width * i / 6, wa.height * (6 - i) / 6, 1, 1, AllPlanes, ZPixmap);
+		unsigned long px = img ? XGetPixel(img, 0, 0) : 0;
+
+		if (img)
+			XDestroyImage(img);
+		if (px & 0xffffff)
+			return true;
+	}
+	return false;
 }
 
 static int ignore_x_errors(Display *dpy, XErrorEvent *ev)
@@ -135,7 +159,7 @@ int main(int argc, char **argv)
 			XDamageNotifyEvent *de = (XDamageNotifyEvent *)&ev;
 
 			XDamageSubtract(dpy, de->damage, None, None);
-			if (mapped == None || de->drawable != mapped)
+			if (mapped == None || de->drawable != mapped || (t_first < 0 && !drawn(dpy, mapped)))
 				continue;
 			frames++;
 			if (t_first < 0)
