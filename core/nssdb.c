@@ -169,10 +169,11 @@ static enum cl_status import_bundle(const char *db, const char *p12, const char 
 		st = cl_nss_db_open(db, true, &d, err);
 	if (st == CL_OK)
 		st = cl_nss_db_login(d, err);
-	if (st == CL_OK)
-		st = cl_nss_db_add_key(d, b.key, pub, publen, name, err);
+	/* the certificate first: the key gets the nickname the certificate really got, as pk12util names it */
 	if (st == CL_OK)
 		st = cl_nss_db_add_cert(d, b.cert, name, NULL, actual, size, err);
+	if (st == CL_OK)
+		st = cl_nss_db_add_key(d, b.key, pub, publen, actual, err);
 	for (int i = 0; st == CL_OK && i < sk_X509_num(b.chain); i++)
 		st = cl_nss_db_add_cert(d, sk_X509_value(b.chain, i), NULL, NULL, ca_nick, sizeof(ca_nick),
 		                        err);

@@ -235,6 +235,8 @@ static void test_remove_one_of_a_subject(void)
 		import("certlink ivy 42", k2, c2, nick2, sizeof(nick2));
 		CHECK_STR_EQ(nick2, nick1); /* NSS: one subject, one nickname */
 		CHECK(strstr(keys_listed(), id1) && strstr(keys_listed(), id2));
+		/* both keys under the nickname their certificates got, as pk12util names them */
+		CHECK(!strstr(keys_listed(), "certlink ivy 42"));
 		CHECK_INT_EQ(cl_nssdb_remove_cert(db, order ? fp2 : fp1, true, &err), CL_OK);
 		CHECK(cl_nssdb_nickname_of(db, order ? c1 : c2, where, sizeof(where)));
 		CHECK(!cl_nssdb_nickname_of(db, order ? c2 : c1, where, sizeof(where)));
