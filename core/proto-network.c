@@ -341,3 +341,61 @@ enum cl_status cl_proto_parse_networks(const cJSON *profile, const struct cl_pro
 	}
 	return CL_OK;
 }
+
+/* ---- writing a profile back (staged for the privileged helper) ---- */
+
+static bool add_network(cJSON *list, const struct cl_proto_network *n)
+{
+	cJSON *o = cJSON_CreateObject(), *a;
+	char fp[65];
+	bool ok = o && cJSON_AddItemToArray(list, o);
+
+	cl_fp_format_hex(n->ca_sha256, fp);
+	ok = ok && cJSON_AddStringToObject(o, "type", cl_proto_net_kind_name(n->kind)) &&
+	     cJSON_AddStringToObject(o, "eap", "tls") && cJSON_AddStringToObject(o, "ca_sha256", fp) &&
+	     cJSON_AddBoolToObject(o, "autoconnect", n->autoconnect);
+	if (ok && n->kind == CL_PROTO_NET_WIFI) {
+		ok = cJSON_AddStringToObject(o, "security", cl_proto_net_security_name(n->security)) &&
+		     (a = cJSON_AddArrayToObject(o, "ssids")) != NULL;
+		for (size_t i = 0; ok && i < n->n_ssids; i++) {
+			cJSON *e = cJSON_CreateObject();
+
+			ok = e && cJSON_AddItemToArray(a, e) &&
+			     cJSON_AddStringToObject(e, "ssid", n->ssids[i].ssid) &&
+			     cJSON_AddBoolToObject(e, "hidden", n->ssids[i].hidden);
+		}
+	}
+	if (ok && n->identity[0])
+		ok = cJSON_AddStringToObject(o, "identity", n->identity) != NULL;
+	if (ok && n->domain_suffix_match[0])
+		ok = cJSON_AddStringToObject(o, "domain_suffix_match", n->domain_suffix_match) != NULL;
+	if (ok && n->n_altsubject) {
+		ok = (a = cJSON_AddArrayToObject(o, "altsubject_matches")) != NULL;
+		for (size_t i = 0; ok && i < n->n_altsubject; i++)
+			ok = cJSON_AddItemToArray(a, cJSON_CreateString(n->altsubject_matches[i]));
+	}
+	return ok;
+}
+
+char *cl_proto_profile_json(const struct cl_proto_profile *p)
+{
+	cJSON *doc = cJSON_CreateObject(), *trust, *nets;
+	char fp[65], *text = NULL;
+	bool ok = doc && (trust = cJSON_AddArrayToObject(doc, "trust")) &&
+	          (nets = cJSON_AddArrayToObject(doc, "networks"));
+
+	for (size_t i = 0; ok && i < p->n_trust; i++) {
+		cJSON *c = cJSON_CreateObject();
+
+		cl_fp_format_hex(p->trust[i].sha256, fp);
+		ok = c && cJSON_AddItemToArray(trust, c) &&
+		     cJSON_AddStringToObject(c, "pem", p->trust[i].pem) &&
+		     cJSON_AddStringToObject(c, "sha256", fp);
+	}
+	for (size_t i = 0; ok && i < p->networks.n; i++)
+		ok = add_network(nets, &p->networks.v[i]);
+	if (ok)
+		text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	return text;
+}

@@ -232,6 +232,10 @@ enum cl_status cl_proto_parse_activation(const char *body, size_t len, struct cl
 enum cl_status cl_proto_parse_profile(const char *body, size_t len, struct cl_proto_profile *out,
                                       struct cl_error *err);
 
+/* PROFILE as a profile document that cl_proto_parse_profile() reads back to the same struct. Caller frees
+ * with free(); NULL when out of memory. */
+char *cl_proto_profile_json(const struct cl_proto_profile *profile);
+
 /* May SCEP requests go to URL, named by the server at SERVER_URL ("https://host:port", cl_http_base_url())?
  * Only on the server's own origin: https with the same host and port, or plain http (the optional SCEP over
  * HTTP of docs/protocol.md section 7) on the same host. Hosts compare case-insensitively and otherwise

@@ -1,5 +1,6 @@
 /* certlink core: certificate stores and trust anchors (see store.h). */
 #include "store.h"
+#include "network.h"
 #include "fileio.h"
 #include "nssdb.h"
 #include "records.h"
@@ -215,7 +216,10 @@ static enum cl_status remove_one(const struct cl_location *loc, struct cl_error 
 	case CL_LOC_CERTIFICATE:
 	case CL_LOC_CHAIN:
 	case CL_LOC_TRUST_FILE:
+	case CL_LOC_NETWORK_FILE:
 		return remove_file(loc->path, err);
+	case CL_LOC_NM_CONNECTION:
+		return cl_network_remove(loc, err);
 	case CL_LOC_NSS_CERT:
 	case CL_LOC_NSS_CA:
 		return cl_nssdb_remove(loc->path, loc->nickname, loc->kind == CL_LOC_NSS_CERT, err);
@@ -226,7 +230,24 @@ static enum cl_status remove_one(const struct cl_location *loc, struct cl_error 
 	return cl_error_set(err, CL_E_UNEXPECTED, "unknown location kind %d", (int)loc->kind);
 }
 
-static enum cl_status remove_filtered(const struct cl_locations *locations, bool trust_only,
+enum which { ALL, TRUST_ONLY, CONNECTIONS_ONLY, ALL_BUT_CONNECTIONS };
+
+static bool wanted(enum cl_location_kind kind, enum which which)
+{
+	switch (which) {
+	case TRUST_ONLY:
+		return cl_location_kind_is_trust(kind);
+	case CONNECTIONS_ONLY:
+		return kind == CL_LOC_NM_CONNECTION;
+	case ALL_BUT_CONNECTIONS:
+		return kind != CL_LOC_NM_CONNECTION;
+	case ALL:
+		break;
+	}
+	return true;
+}
+
+static enum cl_status remove_filtered(const struct cl_locations *locations, enum which which,
                                       struct cl_error *err)
 {
 	struct cl_error first, one;
@@ -236,7 +257,7 @@ static enum cl_status remove_filtered(const struct cl_locations *locations, bool
 	for (size_t i = locations->n; i-- > 0;) {
 		const struct cl_location *loc = &locations->items[i];
 
-		if (trust_only && !cl_location_kind_is_trust(loc->kind))
+		if (!wanted(loc->kind, which))
 			continue;
 		cl_error_clear(&one);
 		if (remove_one(loc, &one) != CL_OK && failed++ == 0)
@@ -251,14 +272,18 @@ static enum cl_status remove_filtered(const struct cl_locations *locations, bool
 	return first.status;
 }
 
+/* Network connections first, and nothing else when one of them stays: a connection left behind must not
+ * point at a certificate and key that are gone (NetworkManager not running: delete again later). */
 enum cl_status cl_store_remove(const struct cl_locations *locations, struct cl_error *err)
 {
-	return remove_filtered(locations, false, err);
+	enum cl_status st = remove_filtered(locations, CONNECTIONS_ONLY, err);
+
+	return st == CL_OK ? remove_filtered(locations, ALL_BUT_CONNECTIONS, err) : st;
 }
 
 enum cl_status cl_store_untrust_ca(const struct cl_locations *locations, struct cl_error *err)
 {
-	return remove_filtered(locations, true, err);
+	return remove_filtered(locations, TRUST_ONLY, err);
 }
 
 /* Remove a flat directory of our own files, overwriting each first (it may hold a key). */

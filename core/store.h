@@ -82,8 +82,10 @@ enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *
                                  struct cl_error *err);
 
 /* Undo LOCATIONS in reverse order: files overwritten (secrets) or unlinked, directories removed when
- * empty, NSS entries deleted, trust anchors removed. Something already gone counts as removed. Goes on
- * after a failure and returns the first error (with the number of places that could not be cleaned). */
+ * empty, NSS entries deleted, trust anchors removed, NetworkManager connections deleted (network.h).
+ * Something already gone counts as removed. Goes on after a failure and returns the first error (with the
+ * number of places that could not be cleaned), except that connections go first and a connection that
+ * cannot be removed stops the rest: it would otherwise use a certificate and key that are gone. */
 enum cl_status cl_store_remove(const struct cl_locations *locations, struct cl_error *err);
 
 /* cl_store_remove() of only the trust locations in LOCATIONS (cl_location_kind_is_trust()). */

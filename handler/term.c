@@ -313,6 +313,15 @@ static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir
 	return handler_elevate_anchor(staging_dir, sha256, subject, &t->cancel, err);
 }
 
+static enum cl_status on_elevate_network(void *user_data, const char *staging_dir, struct cl_error *err)
+{
+	struct term *t = user_data;
+
+	fprintf(stderr, _("certlink: setting up this computer's network connections needs an administrator; "
+	                  "pkexec will ask for a password.\n"));
+	return handler_elevate_network(staging_dir, &t->cancel, err);
+}
+
 static void report_success(const struct cl_enroll_result *r)
 {
 	if (r->pending) {
@@ -355,6 +364,7 @@ int handler_term_run(const struct cl_link *link)
 	opts.progress = on_progress;
 	opts.elevate = on_elevate;
 	opts.elevate_anchor = on_elevate_anchor;
+	opts.elevate_network = on_elevate_network;
 	opts.user_data = &t;
 	opts.cancel = &t.cancel;
 	cl_error_clear(&err);

@@ -258,6 +258,12 @@ static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir
 	                              certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
 }
 
+static enum cl_status on_elevate_network(void *user_data, const char *staging_dir, struct cl_error *err)
+{
+	return handler_elevate_network(staging_dir,
+	                               certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
+}
+
 /* ---- the result ---- */
 
 static void show_result(CertlinkManagerFlow *self, const char *icon, const char *title, const char *detail)
@@ -357,6 +363,7 @@ static void start(CertlinkManagerFlow *self, struct call *c)
 	opts.confirm_apply = self->op == CERTLINK_FLOW_NEW;
 	opts.elevate = on_elevate;
 	opts.elevate_anchor = on_elevate_anchor;
+	opts.elevate_network = on_elevate_network;
 	/* the window waits for approval a short while, then the application stays on record for Activate */
 	opts.approval_timeout = 20;
 	c->op = self->op;
