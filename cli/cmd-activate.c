@@ -55,6 +55,7 @@ int cli_cmd_activate(int argc, char **argv)
 		                                    OPT_TIMEOUT },
 		                                  { "store", required_argument, NULL, OPT_STORE },
 		                                  { "install-ca", required_argument, NULL, OPT_INSTALL_CA },
+		                                  CLI_NO_NETWORK_OPTION,
 		                                  CLI_NET_OPTIONS,
 		                                  { "help", no_argument, NULL, 'h' },
 		                                  { NULL, 0, NULL, 0 } };
@@ -86,6 +87,7 @@ int cli_cmd_activate(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(_(help), stdout);
+			fputs(_(CLI_NO_NETWORK_HELP), stdout);
 			fputs(_(CLI_NET_HELP), stdout);
 			fputs(_(help_end), stdout);
 			return CLI_EXIT_OK;

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -322,6 +323,15 @@ static enum cl_status on_elevate_network(void *user_data, const char *staging_di
 	return handler_elevate_network(staging_dir, &t->cancel, err);
 }
 
+static void print_networks(const struct cl_enroll_result *r)
+{
+	char *words = handler_network_words(&r->network), *line, *save = NULL;
+
+	for (line = words ? strtok_r(words, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
+		printf("  %s\n", line);
+	free(words);
+}
+
 static void report_success(const struct cl_enroll_result *r)
 {
 	if (r->pending) {
@@ -341,6 +351,7 @@ static void report_success(const struct cl_enroll_result *r)
 	for (int i = 0; i < r->trust_not_installed && i < CL_ENROLL_ANCHORS_MAX; i++)
 		printf(_("  Certificate authority not installed as trusted (nobody agreed): SHA-256 %s\n"),
 		       r->trust_not_installed_sha256[i]);
+	print_networks(r);
 }
 
 int handler_term_run(const struct cl_link *link)

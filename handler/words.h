@@ -29,4 +29,9 @@ const char *handler_store_label(enum cl_store_kind store);
 /* A recorded key type ("rsa", "ec") as a person reads it: "RSA", "EC (elliptic curve)". */
 const char *handler_key_label(const char *key_type);
 
+/* What became of the profile's networks (core/network.h), one line each: the connections set up (by
+ * name), or why none were and where the wpa_supplicant settings went. "" when the profile has none. The
+ * caller frees with free(). */
+char *handler_network_words(const struct cl_network_report *r);
+
 #endif

@@ -1,6 +1,7 @@
 /* certlink-manager: wizard and operation window (see manager-flow.h). */
 #include "manager-flow.h"
 
+#include <stdlib.h>
 #include <glib/gi18n-lib.h>
 #include <openssl/crypto.h>
 
@@ -17,6 +18,7 @@
 #include "settings.h"
 #include "store-dialog.h"
 #include "trust-dialog.h"
+#include "words.h"
 
 /* What the worker runs: copied in, so the window may change while it runs. */
 struct call {
@@ -311,6 +313,17 @@ static void show_success(CertlinkManagerFlow *self, const struct cl_enroll_resul
 		    r->cert_path, r->nss_imported ? _("\nNSS database: ") : "",
 		    r->nss_imported ? r->nss_nickname : "", anchors ? anchors : "");
 		g_free(until);
+		{
+			char *networks = handler_network_words(&r->network);
+
+			if (networks && networks[0]) {
+				char *both = g_strdup_printf("%s\n%s", detail, networks);
+
+				g_free(detail);
+				detail = both;
+			}
+			free(networks);
+		}
 		show_result(self, "emblem-ok-symbolic",
 		            self->op == CERTLINK_FLOW_RENEW ? _("The certificate was renewed")
 		                                            : _("The certificate is installed"),
