@@ -2,6 +2,8 @@
 listener, retransmission, challenge rules, hold/release, withdrawal revoking, bad SCEP input."""
 import os
 import subprocess
+import urllib.error
+import re
 import sys
 import tempfile
 import threading
@@ -138,6 +140,25 @@ class ScepTest(unittest.TestCase):
         self.assertIn(renew["id"], apps)
         rows = self.srv.admin("GET", "/applications")[1]["applications"]
         self.assertEqual([a for a in rows if a["id"] == renew["id"]][0]["renewal_of"], serial)
+        # Every certificate names the CRL, served over plain HTTP (docs/server.md "Revocation"); the replaced
+        # certificate is on it once renewal_revoke_days are over, with the reason "superseded".
+        text = openssl("x509", "-in", cert2, "-noout", "-ext", "crlDistributionPoints").stdout
+        url = re.search(r"URI:(\S+)", text).group(1)
+        self.assertEqual(url, "http://127.0.0.1:%d/ca.crl" % self.srv.scep_port)
+        crl_text = lambda: subprocess.run(["openssl", "crl", "-inform", "DER", "-noout", "-text"],
+                                          input=urllib.request.urlopen(url, timeout=30).read(),
+                                          capture_output=True).stdout.decode()
+        self.assertNotIn(serial.upper(), crl_text().replace(":", "").upper())  # 7 days of grace
+        self.srv.config("renewal_revoke_days", "0")
+        try:
+            listed = crl_text()
+        finally:
+            self.srv.config("renewal_revoke_days", "7")
+        self.assertIn(serial.upper(), listed.replace(":", "").upper())
+        self.assertIn("Superseded", listed)
+        with self.assertRaises(urllib.error.HTTPError) as refused:  # nothing else over plain HTTP
+            urllib.request.urlopen("http://127.0.0.1:%d/api/v1/config" % self.srv.scep_port, timeout=30)
+        self.assertEqual(refused.exception.code, 404)
         # The administrator revokes the renewed certificate through the admin API; the CRL lists it.
         new_hex = new_serial.split("=")[1].lower().lstrip("0")
         st, doc, _, _ = self.srv.admin("POST", "/certificates/%s/revoke" % new_hex)
