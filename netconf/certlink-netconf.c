@@ -453,24 +453,34 @@ static int delete_all(NMClient *client, GMainLoop *loop, const cJSON *doc)
 		const char *uuid = str_of(c, "uuid");
 		NMRemoteConnection *r = uuid ? nm_client_get_connection_by_uuid(client, uuid) : NULL;
 
+		char *id;
+
 		if (!uuid)
 			continue;
 		if (!r) {
 			add_outcome(done, NULL, uuid, NULL, "gone");
-		} else if (!tag_of(NM_CONNECTION(r), TAG_CERTIFICATE)) {
+			continue;
+		}
+		/* the client drops its object when NetworkManager reports the deletion: keep what is needed */
+		g_object_ref(r);
+		id = g_strdup(nm_connection_get_id(NM_CONNECTION(r)));
+		if (!tag_of(NM_CONNECTION(r), TAG_CERTIFICATE)) {
 			/* recorded, but not certlink's: left alone */
-			add_outcome(done, NULL, uuid, nm_connection_get_id(NM_CONNECTION(r)), "not-certlink");
+			add_outcome(done, NULL, uuid, id, "not-certlink");
 		} else if (delete_one(r, loop, &error)) {
-			add_outcome(done, NULL, uuid, nm_connection_get_id(NM_CONNECTION(r)), "deleted");
+			add_outcome(done, NULL, uuid, id, "deleted");
 		} else {
-			char *msg = g_strdup_printf(_("connection \"%s\": %s"),
-			                            nm_connection_get_id(NM_CONNECTION(r)), error->message);
+			char *msg = g_strdup_printf(_("connection \"%s\": %s"), id, error->message);
 			int rc = answer_status("error", msg, done, EXIT_FAILED);
 
 			g_free(msg);
+			g_free(id);
 			g_error_free(error);
+			g_object_unref(r);
 			return rc;
 		}
+		g_free(id);
+		g_object_unref(r);
 	}
 	return answer_status("ok", NULL, done, 0);
 }
