@@ -20,6 +20,10 @@ settings.modify.own only.
                   left alone even when a tampered record names it
   computer store  root: a system connection (no permissions) with root's 0600 key; EAP-TLS on the wired one;
                   withdrawal removes it
+  elevated        certlink-handler as nobody choosing the computer store: pkexec (played by this harness,
+                  which picks the polkit action from the built policy as pkexec does) runs the privileged
+                  helper's --install, then --network under its own action org.certlink.network; the system
+                  connection uses root's key; the helper's --delete (the manager's) removes it
   without NM      nothing applied, the result says why, and the wpa_supplicant file written beside the
                   certificate authenticates as it is
 """
@@ -46,6 +50,11 @@ import clitest  # noqa: E402
 from radius import Radius, eapol_conf_from_nm, eapol_test  # noqa: E402
 
 NETCONF = os.environ.get("CERTLINK_NETCONF", "")
+# Where certlink-install-helper looks for certlink-netconf (under pkexec its environment is cleared).
+NETCONF_INSTALLED = os.environ.get("CERTLINK_NETCONF_INSTALLED", "")
+HANDLER = os.environ.get("CERTLINK_HANDLER", "")
+HELPER = os.environ.get("CERTLINK_INSTALL_HELPER", "")
+POLICY = os.environ.get("CERTLINK_POLICY", "")
 NOBODY = pwd.getpwnam(netenv.USER)
 SERVICE = "Example Corp"
 USER_NETWORKS = [
@@ -421,6 +430,140 @@ def test_computer_store():
     check(s["connection.uuid"] not in nm_uuids(), "withdrawal removed the connection")
 
 
+SHIM = r'''#!/usr/bin/python3
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(os.path.join(os.path.dirname(os.path.abspath(__file__)), "pkexec.sock"))
+s.sendall(("\0".join(sys.argv[1:]) + "\n").encode())
+reply = s.makefile().read().split("\n", 1)
+sys.stderr.write(reply[1] if len(reply) > 1 else "")
+sys.exit(int(reply[0]))
+'''
+
+
+class FakePkexec:
+    """pkexec for the handler: picks the polkit action from the built .policy file as pkexec does (the
+    helper's path, then argv1; elevate_test.py has the details) and runs the helper as root for nobody, with
+    the environment pkexec leaves (none of the test's redirections: the helper uses the real paths, which
+    are private tmpfs in this namespace)."""
+
+    def __init__(self, base):
+        import socket
+        import threading
+        sys.path.insert(0, os.path.join(HERE, "..", "handler"))
+        from elevate_test import pick_action, policy_actions
+        self.pick = pick_action
+        self.actions = policy_actions(POLICY)
+        self.policy_path = next(a["annotations"]["org.freedesktop.policykit.exec.path"] for a in self.actions)
+        self.picked = []
+        self.shim = os.path.join(base, "pkexec")
+        with open(self.shim, "w") as f:
+            f.write(SHIM)
+        os.chmod(self.shim, 0o755)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(os.path.join(base, "pkexec.sock"))
+        os.chmod(os.path.join(base, "pkexec.sock"), 0o777)
+        self.sock.listen(4)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            conn, _ = self.sock.accept()
+            argv = conn.makefile().readline().rstrip("\n").split("\0")
+            action = self.pick(self.actions, self.policy_path, argv) if argv[0] == HELPER else None
+            self.picked.append((action and action["id"], action and action["defaults"].get("allow_active"), argv))
+            if not action:
+                code, text = 127, "no polkit action of the helper matches %r\n" % argv
+            else:
+                env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PKEXEC_UID": str(NOBODY.pw_uid),
+                       "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", ""),
+                       "LSAN_OPTIONS": os.environ.get("LSAN_OPTIONS", "")}
+                proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+                code, text = proc.returncode, proc.stdout + proc.stderr
+            conn.sendall(("%d\n%s" % (code, text)).encode())
+            conn.close()
+
+
+def put_netconf_where_installed():
+    """certlink-netconf at the path the helper was built with, through an overlay on a tmpfs in this mount
+    namespace (nothing of the real file system changes). False when the kernel cannot do that here."""
+    target = os.path.dirname(NETCONF_INSTALLED)
+    lower = target
+    while not os.path.isdir(lower):
+        lower = os.path.dirname(lower)
+    layer = os.path.join(W.tmp, "overlay")
+    os.makedirs(layer)
+    if run(["mount", "-t", "tmpfs", "tmpfs", layer]).returncode != 0:
+        return False
+    os.makedirs(os.path.join(layer, "upper"))
+    os.makedirs(os.path.join(layer, "work"))
+    r = run(["mount", "-t", "overlay", "overlay", "-o", "lowerdir=%s,upperdir=%s/upper,workdir=%s/work" %
+             (lower, layer, layer), lower])
+    if r.returncode != 0:
+        log("no overlay mount here (%s)" % r.stderr.strip())
+        return False
+    os.makedirs(target, exist_ok=True)
+    shutil.copy(NETCONF, NETCONF_INSTALLED)
+    return True
+
+
+def test_elevated():
+    if not (HANDLER and HELPER and POLICY and NETCONF_INSTALLED):
+        log("SKIP test_elevated: certlink-handler or the install helper was not built")
+        return
+    if not put_netconf_where_installed():
+        log("SKIP test_elevated: certlink-netconf cannot be put where the helper looks for it")
+        return
+    base = os.path.join(W.tmp, "elevated")
+    home, runtime = os.path.join(base, "home"), os.path.join(base, "runtime")
+    for d in (base, home, runtime):
+        os.makedirs(d, 0o700 if d != base else 0o755)
+        os.chown(d, NOBODY.pw_uid, NOBODY.pw_gid)
+    os.chown(base, 0, 0)
+    polkit = FakePkexec(base)
+    W.server.user_add("pc02", "pc02 password")
+    link = W.server.invite("pc02", store="computer", passwordless=True)
+    env = {"PATH": "/usr/bin:/bin", "HOME": home, "XDG_DATA_HOME": home + "/.local/share",
+           "XDG_CONFIG_HOME": home + "/.config", "XDG_STATE_HOME": home + "/.local/state",
+           "XDG_CACHE_HOME": home + "/.cache", "XDG_RUNTIME_DIR": runtime, "LANG": "C.UTF-8",
+           "CERTLINK_PKEXEC": polkit.shim, "CERTLINK_INSTALL_HELPER": HELPER,
+           "CERTLINK_LOCALEDIR": os.environ.get("CERTLINK_LOCALEDIR", ""),
+           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", ""), "LSAN_OPTIONS": os.environ.get("LSAN_OPTIONS", "")}
+    before = nm_uuids()
+    r = run(["setpriv", "--reuid=%d" % NOBODY.pw_uid, "--regid=%d" % NOBODY.pw_gid, "--clear-groups", "--",
+             HANDLER, "--no-gui", link], env=env, stdin=subprocess.DEVNULL, timeout=300)
+    out = r.stdout + r.stderr
+    log(out)
+    eq(r.returncode, 0, "certlink-handler installs into the computer store through pkexec", out)
+    eq([(p[0], p[1], p[2][1]) for p in polkit.picked],
+       [("org.certlink.install", "auth_admin_keep", "--install"),
+        ("org.certlink.network", "auth_admin_keep", "--network")],
+       "pkexec ran the helper twice, the networks under their own action")
+    new = nm_uuids() - before
+    eq(len(new), 1, "one new connection (the computer store's wired network)")
+    uuid = new.pop()
+    s = nm_settings(uuid)
+    eq((s["connection.id"], s["connection.permissions"], s["802-1x.identity"]),
+       ("%s (wired)" % SERVICE, "", "host/pc01.corp.example"), "a system connection for the computer")
+    key = path_of(s["802-1x.private-key"])
+    st = os.stat(key)
+    check(key.startswith("/var/lib/certlink/certs/") and (st.st_mode & 0o777, st.st_uid) == (0o600, 0),
+          "it uses the computer store's own key, root's 0600", key)
+    check("Network connection: %s (wired)" % SERVICE in out, "the handler names the connection", out)
+    rec = json.loads(clitest.read("/var/lib/certlink/records.json"))
+    cert = next(c for c in rec["certificates"] if c["user"] == "pc02")
+    check(any(l["kind"] == "nm-connection" and l["path"] == uuid for l in cert["locations"]),
+          "the computer store's record names the connection")
+    ok, text = eapol_with(s, "elevated-wired")
+    check(ok, "EAP-TLS succeeds with it", text[-3000:])
+    # the manager's Delete: the helper's --delete removes the certificate and its connection
+    r = run(["setpriv", "--reuid=%d" % NOBODY.pw_uid, "--regid=%d" % NOBODY.pw_gid, "--clear-groups", "--",
+             polkit.shim, HELPER, "--delete", cert["serial"]], env=env)
+    eq(r.returncode, 0, "the helper's --delete", r.stdout + r.stderr)
+    eq(polkit.picked[-1][0], "org.certlink.delete", "under org.certlink.delete")
+    check(uuid not in nm_uuids(), "the connection is gone")
+
+
 def test_without_networkmanager():
     W.env.stop_nm()
     try:
@@ -454,7 +597,7 @@ def main():
     W = World()
     try:
         clitest.main([test_user_store, test_authentication, test_renewal, test_revocation, test_delete,
-                      test_computer_store, test_without_networkmanager])
+                      test_computer_store, test_elevated, test_without_networkmanager])
     finally:
         W.close()
 
