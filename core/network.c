@@ -218,8 +218,15 @@ char *cl_network_wpa_conf(const struct cl_proto_networks *nets, const struct cl_
 	cl_text_escape(t->service && t->service[0] ? t->service : t->host, service, sizeof(service), 0);
 	ok = ok && wpa_fmt(out, size, &used, "# certlink: the 802.1X networks of %s", service) &&
 	     wpa_fmt(out, size, &used, " for certificate %.16s (docs/network.md).\n", t->fingerprint);
-	if (ok && why)
-		ok = wpa_fmt(out, size, &used, "# Not applied through NetworkManager: %s.\n", why);
+	if (ok && why) {
+		char line[512];
+		size_t n = 0;
+
+		for (; why[n] && n + 1 < sizeof(line); n++) /* one comment line */
+			line[n] = (unsigned char)why[n] < 0x20 ? ' ' : why[n];
+		line[n] = '\0';
+		ok = wpa_fmt(out, size, &used, "# Not applied through NetworkManager: %s.\n", line);
+	}
 	if (ok && !wired)
 		ok = wpa_fmt(out, size, &used, "%s",
 		             "# Use:  wpa_supplicant -i WIRELESS-INTERFACE -c THIS-FILE\n"
