@@ -185,8 +185,8 @@ static void show_certificate(CertlinkManagerDetails *self, CertlinkManagerEntry 
 		add_row(self, _("Subject alternative names"), info.sans, FALSE);
 	}
 	add_row(self, _("Store"), certlink_manager_store_label(certlink_manager_entry_get_store(e)), FALSE);
-	show_locations(self, c);
 	show_connections(self, c);
+	show_locations(self, c);
 	server = c->server_host ? g_strdup_printf("%s:%d", c->server_host, c->server_port) : g_strdup("");
 	add_row(self, _("Enrollment server"), server, FALSE);
 	add_row(self, _("User ID"), c->user, FALSE);
