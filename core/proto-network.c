@@ -9,6 +9,7 @@
 #include "proto-private.h"
 
 #include <ctype.h>
+#include <libintl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,9 +38,11 @@ struct where {
 	char name[48];
 };
 
-static enum cl_status bad(struct cl_error *err, const struct where *w, const char *what)
+/* WHAT is translated here (po/update-pot.cmake extracts it: keyword cl_net_refuse), so the message reads as
+ * one language. */
+static enum cl_status cl_net_refuse(struct cl_error *err, const struct where *w, const char *what)
 {
-	return cl_json_bad(err, "%s: %s", w->name, what);
+	return cl_json_bad(err, "%s: %s", w->name, dgettext("certlink", what));
 }
 
 static enum cl_status get_enum(const cJSON *obj, const char *name, unsigned flags, const char *const *names,
@@ -116,20 +119,20 @@ static enum cl_status parse_ssids(const cJSON *net, struct cl_proto_network *out
 	if (cl_json_get_node(net, "ssids", REQ, true, &list, err) != CL_OK)
 		return cl_error_prefix(err, "%s", w->name), CL_E_UNREACHABLE;
 	if (cJSON_GetArraySize(list) < 1 || cJSON_GetArraySize(list) > CL_PROTO_SSIDS_MAX)
-		return bad(err, w, "\"ssids\" must name 1 to 8 networks");
+		return cl_net_refuse(err, w, "\"ssids\" must name 1 to 8 networks");
 	cJSON_ArrayForEach(e, list)
 	{
 		struct cl_proto_ssid *s = &out->ssids[out->n_ssids];
 		char buf[32 * 4 + 1];
 
 		if (!cJSON_IsObject(e))
-			return bad(err, w, "an \"ssids\" entry is not an object");
+			return cl_net_refuse(err, w, "an \"ssids\" entry is not an object");
 		if (get_text(e, "ssid", REQ, 32, 32, buf, sizeof(buf), NULL, w, err) != CL_OK ||
 		    cl_json_get_bool(e, "hidden", NULLOK, false, &s->hidden, err) != CL_OK)
 			return cl_error_prefix(err, "%s", w->name), CL_E_UNREACHABLE;
 		for (size_t i = 0; i < out->n_ssids; i++)
 			if (strcmp(out->ssids[i].ssid, buf) == 0)
-				return bad(err, w, "an SSID is listed twice");
+				return cl_net_refuse(err, w, "an SSID is listed twice");
 		memcpy(s->ssid, buf, strlen(buf) + 1);
 		out->n_ssids++;
 	}
@@ -147,19 +150,19 @@ static enum cl_status parse_matches(const cJSON *net, struct cl_proto_network *o
 	    CL_OK)
 		return CL_E_UNREACHABLE;
 	if (present && !dns_name(buf))
-		return bad(err, w, "\"domain_suffix_match\" is not a DNS name");
+		return cl_net_refuse(err, w, "\"domain_suffix_match\" is not a DNS name");
 	if (present)
 		memcpy(out->domain_suffix_match, buf, strlen(buf) + 1);
 	if (cl_json_get_node(net, "altsubject_matches", NULLOK, true, &list, err) != CL_OK)
 		return cl_error_prefix(err, "%s", w->name), CL_E_UNREACHABLE;
 	if (list && (cJSON_GetArraySize(list) < 1 || cJSON_GetArraySize(list) > CL_PROTO_MATCHES_MAX))
-		return bad(err, w, "\"altsubject_matches\" must hold 1 to 8 names");
+		return cl_net_refuse(err, w, "\"altsubject_matches\" must hold 1 to 8 names");
 	cJSON_ArrayForEach(e, list)
 	{
 		if (cl_json_check_str(e, "altsubject_matches", 0, 5, 6 + 253, err) != CL_OK)
 			return cl_error_prefix(err, "%s", w->name), CL_E_UNREACHABLE;
 		if (!altsubject_ok(e->valuestring))
-			return bad(
+			return cl_net_refuse(
 			    err, w,
 			    "an \"altsubject_matches\" entry is not DNS:name, EMAIL:address or URI:uri");
 		snprintf(out->altsubject_matches[out->n_altsubject++], sizeof(out->altsubject_matches[0]),
@@ -181,13 +184,13 @@ static enum cl_status parse_ca(const cJSON *net, const struct cl_proto_cert *tru
 		    "connection without its RADIUS CA would accept any server certificate",
 		    w->name);
 	if (!cl_fp_parse(buf, 64, out->ca_sha256))
-		return bad(err, w, "\"ca_sha256\" is not a SHA-256 fingerprint");
+		return cl_net_refuse(err, w, "\"ca_sha256\" is not a SHA-256 fingerprint");
 	for (size_t i = 0; i < n_trust; i++)
 		if (memcmp(trust[i].sha256, out->ca_sha256, 32) == 0) {
 			out->ca_index = i;
 			return CL_OK;
 		}
-	return bad(
+	return cl_net_refuse(
 	    err, w,
 	    "\"ca_sha256\" names no CA that the profile delivers (profile.trust): the RADIUS server's CA "
 	    "must come with the profile from this server");
@@ -201,7 +204,7 @@ static enum cl_status parse_one(const cJSON *net, const struct cl_proto_cert *tr
 	const cJSON *node;
 
 	if (!cJSON_IsObject(net))
-		return bad(err, w, "not an object");
+		return cl_net_refuse(err, w, "not an object");
 	if (get_enum(net, "type", REQ, kind_names, &kind, w, err) != CL_OK ||
 	    get_enum(net, "eap", REQ, eaps, &eap, w, err) != CL_OK ||
 	    get_enum(net, "security", NULLOK, security_names, &security, w, err) != CL_OK)
@@ -209,13 +212,14 @@ static enum cl_status parse_one(const cJSON *net, const struct cl_proto_cert *tr
 	out->kind = (enum cl_proto_net_kind)kind;
 	if (out->kind == CL_PROTO_NET_WIFI) {
 		if (security < 0)
-			return bad(err, w,
-			           "a Wi-Fi network needs \"security\" (wpa2-enterprise or wpa3-enterprise)");
+			return cl_net_refuse(
+			    err, w,
+			    "a Wi-Fi network needs \"security\" (wpa2-enterprise or wpa3-enterprise)");
 		out->security = (enum cl_proto_net_security)security;
 		if (parse_ssids(net, out, w, err) != CL_OK)
 			return CL_E_UNREACHABLE;
 	} else if (security >= 0 || cJSON_GetObjectItemCaseSensitive(net, "ssids")) {
-		return bad(err, w, "a wired network has no \"ssids\" or \"security\"");
+		return cl_net_refuse(err, w, "a wired network has no \"ssids\" or \"security\"");
 	}
 	if (get_text(net, "identity", NULLOK, CL_PROTO_IDENTITY_MAX, CL_PROTO_IDENTITY_MAX * 4, out->identity,
 	             sizeof(out->identity), NULL, w, err) != CL_OK ||
@@ -250,7 +254,7 @@ static enum cl_status parse_legacy_wifi(const cJSON *wifi, const struct cl_proto
 	char buf[32 * 4 + 1];
 
 	if (!cJSON_IsObject(wifi))
-		return bad(err, &w, "not an object");
+		return cl_net_refuse(err, &w, "not an object");
 	out->kind = CL_PROTO_NET_WIFI;
 	out->security = CL_PROTO_NET_WPA2;
 	out->autoconnect = true;
@@ -263,21 +267,21 @@ static enum cl_status parse_legacy_wifi(const cJSON *wifi, const struct cl_proto
 	if (cl_json_get_node(wifi, "server_names", NULLOK, true, &names, err) != CL_OK)
 		return cl_error_prefix(err, "profile.wifi"), CL_E_UNREACHABLE;
 	if (cJSON_GetArraySize(names) > CL_PROTO_WIFI_NAMES)
-		return bad(err, &w, "\"server_names\" has more than 8 entries");
+		return cl_net_refuse(err, &w, "\"server_names\" has more than 8 entries");
 	cJSON_ArrayForEach(e, names)
 	{
 		if (cl_json_check_str(e, "server_names", 0, 1, 253, err) != CL_OK)
 			return cl_error_prefix(err, "profile.wifi"), CL_E_UNREACHABLE;
 		if (!dns_name(e->valuestring))
-			return bad(err, &w, "a \"server_names\" entry is not a DNS name");
+			return cl_net_refuse(err, &w, "a \"server_names\" entry is not a DNS name");
 		snprintf(out->altsubject_matches[out->n_altsubject++], sizeof(out->altsubject_matches[0]),
 		         "DNS:%s", e->valuestring);
 	}
 	if (out->n_altsubject == 0) {
-		bad(err, &w,
-		    "no server names: a connection that does not check the RADIUS server's name "
-		    "authenticates to "
-		    "any access point using this network's name; certlink refuses such a profile");
+		cl_net_refuse(err, &w,
+		              "no server names: a connection that does not check the RADIUS server's name "
+		              "authenticates to "
+		              "any access point using this network's name; certlink refuses such a profile");
 		cl_error_set_code(err, "network_unchecked");
 		return CL_E_UNREACHABLE;
 	}
@@ -332,7 +336,7 @@ enum cl_status cl_proto_parse_networks(const cJSON *profile, const struct cl_pro
 		if (parse_one(net, trust, n_trust, n, &w, err) != CL_OK)
 			return CL_E_UNREACHABLE;
 		if (duplicate(out, n))
-			return bad(err, &w, "the same network is listed twice");
+			return cl_net_refuse(err, &w, "the same network is listed twice");
 		connections += n->kind == CL_PROTO_NET_WIFI ? n->n_ssids : 1;
 		if (connections > CL_PROTO_CONNECTIONS_MAX)
 			return cl_json_bad(err, "profile.networks make more than %d connections",
