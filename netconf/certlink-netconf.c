@@ -461,7 +461,8 @@ static int delete_all(NMClient *client, GMainLoop *loop, const cJSON *doc)
 			add_outcome(done, NULL, uuid, NULL, "gone");
 			continue;
 		}
-		/* the client drops its object when NetworkManager reports the deletion: keep what is needed */
+		/* the client drops its object when NetworkManager reports the deletion: keep what is needed
+		 */
 		g_object_ref(r);
 		id = g_strdup(nm_connection_get_id(NM_CONNECTION(r)));
 		if (!tag_of(NM_CONNECTION(r), TAG_CERTIFICATE)) {

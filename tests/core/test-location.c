@@ -21,8 +21,10 @@ static void test_kinds(void)
 	CHECK(cl_location_kind_is_trust(CL_LOC_CA_CERTIFICATES) &&
 	      !cl_location_kind_is_trust(CL_LOC_NSS_CERT));
 	/* a network's RADIUS CA file is no trust anchor, and no kind of the networks is a secret */
-	CHECK(!cl_location_kind_is_trust(CL_LOC_NETWORK_FILE) && !cl_location_kind_is_secret(CL_LOC_NETWORK_FILE));
-	CHECK(!cl_location_kind_is_trust(CL_LOC_NM_CONNECTION) && !cl_location_kind_is_nss(CL_LOC_NM_CONNECTION));
+	CHECK(!cl_location_kind_is_trust(CL_LOC_NETWORK_FILE) &&
+	      !cl_location_kind_is_secret(CL_LOC_NETWORK_FILE));
+	CHECK(!cl_location_kind_is_trust(CL_LOC_NM_CONNECTION) &&
+	      !cl_location_kind_is_nss(CL_LOC_NM_CONNECTION));
 }
 
 static void test_round_trip(void)
