@@ -34,4 +34,8 @@ const char *handler_key_label(const char *key_type);
  * caller frees with free(). */
 char *handler_network_words(const struct cl_network_report *r);
 
+/* For a run that enrolled beside valid certificates of the same server (result->existing > 0): a sentence
+ * saying the earlier one(s) stay installed and how to remove them, into OUT (SIZE bytes); "" otherwise. */
+void handler_existing_text(const struct cl_enroll_result *r, char *out, size_t size);
+
 #endif
