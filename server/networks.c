@@ -39,7 +39,12 @@ static void make_stand_in(void)
 	    X509_set_issuer_name(x, X509_get_subject_name(x)) && X509_set_pubkey(x, key) &&
 	    X509_sign(x, key, EVP_sha256()) && PEM_write_bio_X509(bio, x) &&
 	    (len = BIO_get_mem_data(bio, &data)) > 0 && (dlen = i2d_X509(x, &der)) > 0) {
-		stand_in.pem = strndup(data, (size_t)len);
+		/* a memory BIO's data has no terminating NUL: copy exactly LEN octets */
+		stand_in.pem = malloc((size_t)len + 1);
+		if (stand_in.pem) {
+			memcpy(stand_in.pem, data, (size_t)len);
+			stand_in.pem[len] = '\0';
+		}
 		srv_sha256_hex(der, (size_t)dlen, stand_in.fp);
 	}
 	OPENSSL_free(der);
