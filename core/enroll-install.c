@@ -392,7 +392,8 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 	snprintf(nickname, sizeof(nickname), "certlink %.64s %s (%.8s)", f->host,
 	         st == CL_OK ? info.serial : "", st == CL_OK ? info.sha256 : "");
 	if (st == CL_OK)
-		st = cl_flow_network_reuse(f->store, info.sha256, f->renewal_fp, &reuse, err);
+		st = cl_flow_network_reuse(f->store, info.sha256, f->renewal_fp, f->host, (int)f->port,
+		                           f->user, &reuse, err);
 	if (st == CL_OK)
 		st = cl_store_install(f->store, f->key, f->cert, f->chain, nickname, &installed, err);
 	if (st != CL_OK)

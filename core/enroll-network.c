@@ -39,17 +39,32 @@ static void add_connections(const struct cl_certificate *c, struct cl_locations 
 			                 c->locations.items[i].nickname, err);
 }
 
+/* C is of the server HOST:PORT and the user USER (neither empty). */
+static bool same_server_user(const struct cl_certificate *c, const char *host, int port, const char *user)
+{
+	return host && host[0] && user && user[0] && c->server_host && c->user &&
+	       strcmp(c->server_host, host) == 0 && c->server_port == port && strcmp(c->user, user) == 0;
+}
+
 enum cl_status cl_flow_network_reuse(enum cl_store_kind store, const char *fp, const char *renews,
-                                     struct cl_locations *out, struct cl_error *err)
+                                     const char *host, int port, const char *user, struct cl_locations *out,
+                                     struct cl_error *err)
 {
 	struct cl_records *rec = NULL;
 	enum cl_status st = cl_records_load(store, &rec, err);
+	const struct cl_certificate *own, *renewed;
 
 	if (st != CL_OK)
 		return st;
-	add_connections(fp ? cl_records_find_certificate_fp(rec, fp) : NULL, out, err);
-	if (renews && renews[0])
-		add_connections(cl_records_find_certificate_fp(rec, renews), out, err);
+	/* the likeliest first: certlink-netconf updates the first of them that fits each network */
+	own = fp ? cl_records_find_certificate_fp(rec, fp) : NULL;
+	renewed = renews && renews[0] ? cl_records_find_certificate_fp(rec, renews) : NULL;
+	add_connections(own, out, err);
+	add_connections(renewed, out, err);
+	for (size_t i = 0; i < rec->n_certs; i++)
+		if (rec->certs[i] != own && rec->certs[i] != renewed &&
+		    same_server_user(rec->certs[i], host, port, user))
+			add_connections(rec->certs[i], out, err);
 	cl_records_free(rec);
 	return CL_OK;
 }

@@ -781,7 +781,8 @@ enum cl_status cl_enroll_network_staged(const struct cl_staged *staged, struct c
 	if (st == CL_OK)
 		st = staged_renews(staged, &p, renews, err);
 	if (st == CL_OK)
-		st = cl_flow_network_reuse(CL_STORE_COMPUTER, info.sha256, renews, &reuse, err);
+		st = cl_flow_network_reuse(CL_STORE_COMPUTER, info.sha256, renews, p.host, p.port, p.user,
+		                           &reuse, err);
 	if (st == CL_OK) {
 		X509_NAME_get_text_by_NID(X509_get_subject_name(p.cert), NID_commonName, cn, sizeof(cn));
 		memset(&t, 0, sizeof(t));

@@ -374,6 +374,63 @@ static NMRemoteConnection *updatable(NMClient *client, const cJSON *plan, const 
 	return NULL;
 }
 
+/* ---- an update keeps what certlink does not set ---- */
+
+/* Copy FROM's writable properties other than OWN (NULL-terminated) into TO, a setting of the same type. */
+static void copy_properties(NMSetting *to, NMSetting *from, const char *const *own)
+{
+	guint n = 0;
+	GParamSpec **props = g_object_class_list_properties(G_OBJECT_GET_CLASS(from), &n);
+
+	for (guint i = 0; i < n; i++) {
+		const GParamSpec *p = props[i];
+		GValue v = G_VALUE_INIT;
+
+		if (!(p->flags & G_PARAM_WRITABLE) || (p->flags & G_PARAM_CONSTRUCT_ONLY) ||
+		    g_strv_contains(own, p->name))
+			continue;
+		g_value_init(&v, p->value_type);
+		g_object_get_property(G_OBJECT(from), p->name, &v);
+		g_object_set_property(G_OBJECT(to), p->name, &v);
+		g_value_unset(&v);
+	}
+	g_free(props);
+}
+
+/* FRESH, the connection as the plan makes it, with what the person (or an administrator) set on OLD that
+ * certlink does not own: whole settings certlink never sets (IPv4, IPv6, proxy, ...), and in the settings it
+ * shares the properties it does not set (say connection.zone or 802-11-wireless.cloned-mac-address). The
+ * 802.1X, wireless-security and user settings are certlink's alone. */
+static void keep_theirs(NMConnection *fresh, NMConnection *old)
+{
+	static const char *const own_connection[] = {
+		NM_SETTING_CONNECTION_ID,          NM_SETTING_CONNECTION_UUID,
+		NM_SETTING_CONNECTION_TYPE,        NM_SETTING_CONNECTION_AUTOCONNECT,
+		NM_SETTING_CONNECTION_PERMISSIONS, NULL
+	};
+	static const char *const own_wireless[] = { NM_SETTING_WIRELESS_SSID, NM_SETTING_WIRELESS_HIDDEN,
+		                                    NM_SETTING_WIRELESS_MODE, NULL };
+	guint n = 0;
+	NMSetting **all = nm_connection_get_settings(old, &n);
+
+	for (guint i = 0; i < n; i++) {
+		const char *name = nm_setting_get_name(all[i]);
+		NMSetting *mine = nm_connection_get_setting_by_name(fresh, name);
+
+		if (!strcmp(name, NM_SETTING_802_1X_SETTING_NAME) ||
+		    !strcmp(name, NM_SETTING_WIRELESS_SECURITY_SETTING_NAME) ||
+		    !strcmp(name, NM_SETTING_USER_SETTING_NAME))
+			continue;
+		if (mine && !strcmp(name, NM_SETTING_CONNECTION_SETTING_NAME))
+			copy_properties(mine, all[i], own_connection);
+		else if (mine && !strcmp(name, NM_SETTING_WIRELESS_SETTING_NAME))
+			copy_properties(mine, all[i], own_wireless);
+		else /* theirs whole (it replaces the default the plan's connection got when normalized) */
+			nm_connection_add_setting(fresh, nm_setting_duplicate(all[i]));
+	}
+	g_free(all);
+}
+
 /* Take out what this run added, after a refusal: nothing half-made stays behind. */
 static void roll_back(NMClient *client, GMainLoop *loop, GPtrArray *added)
 {
@@ -405,6 +462,8 @@ static int apply(NMClient *client, GMainLoop *loop, const cJSON *plan)
 		    build(plan, c, old ? nm_connection_get_uuid(NM_CONNECTION(old)) : NULL, &error);
 		NMRemoteConnection *made = NULL;
 
+		if (conn && old)
+			keep_theirs(conn, NM_CONNECTION(old));
 		if (conn && old && update_one(old, loop, conn, &error)) {
 			add_outcome(done, str_of(c, "key"), nm_connection_get_uuid(conn), str_of(c, "id"),
 			            "updated");

@@ -216,7 +216,7 @@ class World:
         self.server = RefServer().start()
         self.server.config(service_name=SERVICE, auto_approve=True, network_user=json.dumps(USER_NETWORKS),
                            network_computer=json.dumps(COMPUTER_NETWORKS), network_ca=clitest.read(self.radius_ca[0]))
-        for user in ("alice", "bob", "pc01"):
+        for user in ("alice", "bob", "carol", "dave", "pc01"):
             self.server.user_add(user, user + " password")
         self.radius = None
 
@@ -341,10 +341,24 @@ def test_authentication():
         W.start_radius()
 
 
+# What alice sets on her Wi-Fi connection herself: settings certlink does not own, which a renewal keeps.
+HER_OWN = {"ipv4.dns-search": "corp.example", "connection.autoconnect-priority": "5",
+           "802-11-wireless.cloned-mac-address": "stable"}
+
+
 def test_renewal():
     alice = W.alice
     before = alice.records()["certificates"][0]
     uuids = {k: s["connection.uuid"] for k, s in W.alice_conns.items()}
+    wifi = uuids["wifi:CorpWiFi"]
+    r = run(["setpriv", "--reuid=%d" % NOBODY.pw_uid, "--regid=%d" % NOBODY.pw_gid, "--clear-groups", "--",
+             "nmcli", "connection", "modify", wifi] + [x for kv in HER_OWN.items() for x in kv])
+    check(r.returncode == 0, "nobody changes her own connection's IP and MAC settings", r.stdout + r.stderr)
+    # the certificate being replaced, kept aside as a second device of hers would still hold it
+    W.replaced_serial, W.replaced = before["serial"], {}
+    for what in ("802-1x.client-cert", "802-1x.private-key"):
+        W.replaced[what] = os.path.join(W.tmp, "replaced-" + what[6:])
+        shutil.copy(path_of(W.alice_conns["wifi:CorpWiFi"][what]), W.replaced[what])
     r = alice.run("renew", before["serial"], "--password-stdin", input="alice password\n")
     clitest.expect_exit(r, 0, "certlink renew")
     after = alice.records()["certificates"]
@@ -361,12 +375,53 @@ def test_renewal():
         eq(path_of(s["802-1x.client-cert"]), os.path.join(new_dir, "cert.pem"), "%s uses the new certificate" % key)
         eq(path_of(s["802-1x.private-key"]), os.path.join(new_dir, "key.pem"), "%s uses the new key" % key)
         eq(nm_tags(uuid).get("org.certlink.certificate"), after["fingerprint"], "%s is tagged with it" % key)
+    for field, value in HER_OWN.items():
+        r = run(["nmcli", "--escape", "no", "-g", field, "connection", "show", wifi])
+        eq(r.stdout.strip(), value, "the renewal kept %s, which she set herself" % field)
     check(not os.path.exists(path_of(W.alice_conns["wifi:CorpWiFi"]["802-1x.client-cert"])),
           "the old certificate's files are gone")
     W.alice_conns = conns
     ok, out = eapol_with(conns["wifi:CorpWiFi"], "renewed")
     check(ok, "EAP-TLS succeeds with the renewed certificate", out[-3000:])
     W.alice_serial = after["serial"]
+
+
+def crl_serials(crl):
+    text = subprocess.run(["openssl", "crl", "-noout", "-text"], input=crl.encode(), capture_output=True,
+                          check=True).stdout.decode()
+    return text.replace(":", "").upper()
+
+
+def test_renewal_grace():
+    """The replaced certificate keeps authenticating until the renewal's grace ends (renewal_revoke_days,
+    7 by default), so a device still using it is not cut off at once; then the CRL lists it and FreeRADIUS
+    refuses it. Ending the grace is an administrator setting it to 0 days here; test-server-units moves the
+    clock over the 7 days."""
+    old = W.replaced
+    renewed = path_of(W.alice_conns["wifi:CorpWiFi"]["802-1x.client-cert"])
+    crl = crl_pem(renewed)
+    check(W.replaced_serial.upper() not in crl_serials(crl), "during the grace the CRL does not list the replaced one")
+    W.radius.client_ca(W.server.ca_pem, crl)
+    W.start_radius()
+    ok, out = eapol_with(W.alice_conns["wifi:CorpWiFi"], "replaced-in-grace", old)
+    check(ok, "the replaced certificate still authenticates during the grace", out[-3000:])
+    W.server.config(renewal_revoke_days=0)
+    try:
+        crl = crl_pem(renewed)
+        listed = crl_serials(crl)
+        check(W.replaced_serial.upper() in listed and "SUPERSEDED" in listed,
+              "once the grace is over the CRL lists the replaced certificate as superseded", listed)
+        check(W.alice_serial.upper() not in listed, "and not the certificate that replaced it")
+        W.radius.client_ca(W.server.ca_pem, crl)
+        W.start_radius()
+        ok, out = eapol_with(W.alice_conns["wifi:CorpWiFi"], "replaced-after-grace", old)
+        check(not ok, "the replaced certificate is refused after the grace", out[-2000:])
+        check("certificate revoked" in W.radius.log_text(), "FreeRADIUS says it is revoked",
+              W.radius.log_text()[-3000:])
+        ok, out = eapol_with(W.alice_conns["wifi:CorpWiFi"], "renewed-after-grace")
+        check(ok, "the renewed certificate still authenticates", out[-3000:])
+    finally:
+        W.server.config(renewal_revoke_days=7)
 
 
 def test_revocation():
@@ -404,6 +459,64 @@ def test_delete():
     check(not (ours & left), "certlink's connections are gone from NetworkManager", str(ours & left))
     check(mine in left, "the connection certlink did not make is still there")
     eq(alice.records()["certificates"], [], "the record is gone")
+
+
+def test_no_network():
+    """--no-network: the certificate is installed, NetworkManager is left alone, no wpa_supplicant file is
+    written, and the result says the networks were skipped as asked."""
+    carol = Person("carol")
+    before = nm_uuids()
+    r = carol.enroll(W.server, "carol", "carol password", "--no-network")
+    clitest.expect_exit(r, 0, "certlink enroll --no-network")
+    eq(nm_uuids(), before, "no connection was made or changed")
+    res = carol.result()
+    check(res["networks"] and not any(n["configured"] for n in res["networks"]),
+          "the result lists the profile's networks, none configured", json.dumps(res))
+    check("--no-network" in (res.get("network_message") or ""), "the result says why",
+          json.dumps(res.get("network_message")))
+    check(not res.get("network_files"), "no wpa_supplicant file is named", json.dumps(res))
+    cert = carol.records()["certificates"][0]
+    check(not any(l["kind"] in ("nm-connection", "network-file") for l in cert["locations"]),
+          "nothing network-related is recorded", json.dumps(cert["locations"]))
+    cert_dir = os.path.dirname(next(l["path"] for l in cert["locations"] if l["kind"] == "certificate"))
+    eq(sorted(n for n in os.listdir(cert_dir) if "wpa_supplicant" in n or "radius-ca" in n), [],
+       "no wpa_supplicant file or RADIUS CA beside the certificate")
+    check("--no-network" in r.stdout, "the command says the networks were not set up", r.stdout)
+
+
+def test_enroll_beside():
+    """A second certificate of the same server and user (enroll --force-new beside a valid one) takes over the
+    first one's connections rather than adding a second connection of the same name for each network;
+    deleting the first then leaves them, deleting the second removes them."""
+    dave = Person("dave")
+    r = dave.enroll(W.server, "dave", "dave password")
+    clitest.expect_exit(r, 0, "certlink enroll (first certificate)")
+    first = {n["network"]: n["uuid"] for n in dave.result()["networks"]}
+    count = len(nm_uuids())
+    r = dave.enroll(W.server, "dave", "dave password", "--force-new")
+    clitest.expect_exit(r, 0, "certlink enroll --force-new (second certificate beside the first)")
+    nets = dave.result()["networks"]
+    eq({n["network"]: n["uuid"] for n in nets}, first, "the same connections (UUIDs) serve the networks")
+    check(all(n["updated"] for n in nets), "the result says they now use the new certificate", json.dumps(nets))
+    eq(len(nm_uuids()), count, "no second connection for any network")
+    certs = dave.records()["certificates"]
+    eq(len(certs), 2, "two certificates recorded")
+    newest = next(c for c in certs if c["serial"].lower() == dave.result()["serial"].lower())
+    older = next(c for c in certs if c is not newest)
+    eq({l["path"] for l in newest["locations"] if l["kind"] == "nm-connection"}, set(first.values()),
+       "the new certificate's record holds the connections")
+    check(not any(l["kind"] == "nm-connection" for l in older["locations"]), "the first one's no longer does")
+    new_dir = os.path.dirname(next(l["path"] for l in newest["locations"] if l["kind"] == "certificate"))
+    for uuid in first.values():
+        s = nm_settings(uuid)
+        eq(path_of(s["802-1x.client-cert"]), os.path.join(new_dir, "cert.pem"), "%s uses the new one" % uuid)
+        eq(nm_tags(uuid).get("org.certlink.certificate"), newest["fingerprint"], "and is tagged with it")
+    r = dave.run("delete", older["serial"])
+    clitest.expect_exit(r, 0, "certlink delete of the first certificate")
+    check(set(first.values()) <= nm_uuids(), "the connections stay with the certificate that backs them")
+    r = dave.run("delete", newest["serial"])
+    clitest.expect_exit(r, 0, "certlink delete of the second certificate")
+    check(not (set(first.values()) & nm_uuids()), "then they go")
 
 
 def test_computer_store():
@@ -596,8 +709,9 @@ def main():
         netenv.skip("certlink-netconf was not built (no libnm)")
     W = World()
     try:
-        clitest.main([test_user_store, test_authentication, test_renewal, test_revocation, test_delete,
-                      test_computer_store, test_elevated, test_without_networkmanager])
+        clitest.main([test_user_store, test_authentication, test_renewal, test_renewal_grace, test_revocation,
+                      test_delete, test_no_network, test_enroll_beside, test_computer_store, test_elevated,
+                      test_without_networkmanager])
     finally:
         W.close()
 
