@@ -3,6 +3,7 @@ listener, retransmission, challenge rules, hold/release, withdrawal revoking, ba
 import os
 import subprocess
 import urllib.error
+import urllib.parse
 import re
 import sys
 import tempfile
@@ -167,6 +168,40 @@ class ScepTest(unittest.TestCase):
         text = subprocess.run(["openssl", "crl", "-inform", "DER", "-noout", "-text"], input=crl,
                               capture_output=True).stdout.decode().replace(":", "").upper()
         self.assertIn(new_hex.upper(), text)
+
+    def test_admin_page_revoke(self):
+        """The admin page's Revoke button (issue 12): with the page's CSRF token the certificate is revoked and
+        the CRL at the distribution point lists it; a forged form changes nothing."""
+        app, act = self.activated()
+        rc, out, cert = scepclient(self.srv.scep_url(), act["scep"]["challenge"], self.work, "page-revoke")
+        self.assertEqual(rc, 0, out)
+        serial = openssl("x509", "-in", cert, "-noout", "-serial").stdout.strip().split("=")[1].lower().lstrip("0")
+        url = re.search(r"URI:(\S+)", openssl("x509", "-in", cert, "-noout", "-ext",
+                                              "crlDistributionPoints").stdout).group(1)
+
+        def listed():
+            crl = urllib.request.urlopen(url, timeout=30).read()
+            text = subprocess.run(["openssl", "crl", "-inform", "DER", "-noout", "-text"], input=crl,
+                                  capture_output=True).stdout.decode()
+            return serial.upper() in text.replace(":", "").upper()
+
+        st, _, resp, _ = self.srv.request("GET", "/admin?token=" + urllib.parse.quote(self.srv.admin_token))
+        self.assertEqual(st, 303)
+        cookie = resp.getheader("Set-Cookie").split(";")[0]
+        form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+        _, _, _, page = self.srv.request("GET", "/admin", headers={"Cookie": cookie})
+        page = page.decode()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        self.assertRegex(page, r'action="/admin/revoke">(?:(?!</form>).)*value="%s"' % serial)
+        st, _, _, _ = self.srv.request("POST", "/admin/revoke", headers=form,
+                                       raw=urllib.parse.urlencode({"serial": serial, "csrf": "forged"}).encode())
+        self.assertEqual(st, 403)
+        self.assertFalse(listed())
+        st, _, _, _ = self.srv.request("POST", "/admin/revoke", headers=form,
+                                       raw=urllib.parse.urlencode({"serial": serial, "csrf": csrf}).encode())
+        self.assertEqual(st, 303)
+        self.assertTrue(listed())
+        self.assertTrue([c for c in self.certs() if c["serial"] == serial][0]["revoked"])
 
     def test_hold_and_release(self):
         self.srv.config("hold_issuance", "true")
