@@ -45,7 +45,7 @@ static void make_networks(void)
 	target.store = CL_STORE_USER;
 	target.fingerprint = "ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01ab01";
 	target.cn = "alice";
-	target.user_id = "alice";
+	target.user_id = "u-0042"; /* not the CN, so that the identity tells which one was used */
 	target.service = "Example\xe2\x80\xae"
 	                 "Corp"; /* a right-to-left override must not reach a name */
 	target.host = "eps.example.com";
@@ -109,7 +109,7 @@ static void test_plan(void)
 	doc = text ? cJSON_Parse(text) : NULL;
 	CHECK(doc && cJSON_IsNull(cJSON_GetObjectItem(doc, "owner")));
 	c = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "connections"), 0);
-	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(c, "identity")), "alice");
+	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(c, "identity")), "u-0042");
 	target.cn = "alice";
 	cJSON_Delete(doc);
 	free(text);
