@@ -14,11 +14,17 @@ settings.modify.own only.
   authentication  eapol_test with a network block built from the connection as NetworkManager reports it:
                   EAP-TLS succeeds; fails with a certificate of another CA; the supplicant refuses a RADIUS
                   server whose certificate does not match the server name
-  renewal         the same connections (same UUIDs) now use the new certificate and key; EAP-TLS succeeds
+  renewal         the same connections (same UUIDs) now use the new certificate and key, and keep what the
+                  person set herself (IP, MAC); EAP-TLS succeeds
+  grace           the replaced certificate still authenticates until the renewal's grace ends, then the CRL
+                  lists it (superseded) and FreeRADIUS refuses it
   revocation      the administrator revokes it, FreeRADIUS reads the new CRL from the distribution point: fails
   delete          certlink's connections are gone from NetworkManager; a connection certlink did not make is
                   left alone even when a tampered record names it
+  --no-network    the certificate installed, NetworkManager untouched, no wpa_supplicant file, the result says so
+  beside          a second certificate of the same server and user takes over the first one's connections
   computer store  root: a system connection (no permissions) with root's 0600 key; EAP-TLS on the wired one;
+                  root renews: the same connection on the new certificate and key;
                   withdrawal removes it
   elevated        certlink-handler as nobody choosing the computer store: pkexec (played by this harness,
                   which picks the polkit action from the built policy as pkexec does) runs the privileged
@@ -537,7 +543,21 @@ def test_computer_store():
           "root's 0600 key in the computer store")
     ok, out = eapol_with(s, "computer-wired")
     check(ok, "EAP-TLS succeeds with the system connection", out[-3000:])
+    # root renews: the same system connection now uses the new certificate and root's new key
+    old = json.loads(clitest.read(os.path.join(home.system, "records.json")))["certificates"][0]
+    r = home.run("renew", old["serial"], "--store", "computer", "--password-stdin", input="pc01 password\n")
+    clitest.expect_exit(r, 0, "certlink renew --store computer as root")
     rec = json.loads(clitest.read(os.path.join(home.system, "records.json")))
+    eq([c["serial"] != old["serial"] for c in rec["certificates"]], [True], "the renewed certificate replaced it")
+    new = nm_settings(s["connection.uuid"])
+    key_file = path_of(new["802-1x.private-key"])
+    check(key_file.startswith(os.path.join(home.system, "certs", rec["certificates"][0]["fingerprint"])) and
+          os.stat(key_file).st_mode & 0o777 == 0o600, "the system connection uses the new 0600 key", key_file)
+    eq(nm_tags(s["connection.uuid"]).get("org.certlink.certificate"), rec["certificates"][0]["fingerprint"],
+       "tagged with the new certificate")
+    eq(new["connection.permissions"], "", "still a system connection")
+    ok, out = eapol_with(new, "computer-renewed")
+    check(ok, "EAP-TLS succeeds with the renewed system connection", out[-3000:])
     r = home.run("withdraw", rec["certificates"][0]["serial"], "--store", "computer")
     clitest.expect_exit(r, 0, "certlink withdraw")
     check(s["connection.uuid"] not in nm_uuids(), "withdrawal removed the connection")
