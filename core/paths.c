@@ -297,11 +297,6 @@ char *cl_paths_tool_certutil(struct cl_error *err)
 	return override_or("CERTLINK_CERTUTIL", "/usr/bin/certutil", err);
 }
 
-char *cl_paths_tool_pk12util(struct cl_error *err)
-{
-	return override_or("CERTLINK_PK12UTIL", "/usr/bin/pk12util", err);
-}
-
 char *cl_paths_tool_trust(struct cl_error *err)
 {
 	return override_or("CERTLINK_TRUST", "/usr/bin/trust", err);

@@ -87,7 +87,6 @@ char *cl_paths_ca_certificates_dir(struct cl_error *err); /* $CERTLINK_CA_CERTIF
 
 /* External programs, run with posix_spawn (never a shell). Absolute defaults; overrides for tests. */
 char *cl_paths_tool_certutil(struct cl_error *err);  /* $CERTLINK_CERTUTIL or /usr/bin/certutil */
-char *cl_paths_tool_pk12util(struct cl_error *err);  /* $CERTLINK_PK12UTIL or /usr/bin/pk12util */
 char *cl_paths_tool_trust(struct cl_error *err);     /* $CERTLINK_TRUST or /usr/bin/trust */
 char *cl_paths_tool_update_ca(struct cl_error *err); /* $CERTLINK_UPDATE_CA_CERTIFICATES or
                                                         /usr/sbin/update-ca-certificates */

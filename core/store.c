@@ -528,8 +528,8 @@ static enum cl_status trust_nss(X509 *ca, const char *file, const char *nickname
 
 	if (!db)
 		return CL_OK;
-	/* A CA placed for a chain earlier (pk12util, no trust flags) is in the database under a nickname of
-	 * its own; certutil -A then only sets the trust, and the nickname that counts stays that one. */
+	/* A CA placed for a chain earlier (with a bundle, no trust flags) is in the database under a nickname
+	 * of its own; adding it then only sets the trust, and the nickname that counts stays that one. */
 	existed = cl_nssdb_nickname_of(db, ca, actual, sizeof(actual)) || cl_nssdb_has(db, nickname);
 	st = cl_nssdb_add_ca(db, file, nickname, err);
 	if (st == CL_OK && !cl_nssdb_nickname_of(db, ca, actual, sizeof(actual)))

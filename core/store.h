@@ -9,16 +9,16 @@
  * Two different things happen to the issuing CA, and only one of them makes it trusted:
  *  - chain placement (cl_store_install): the CA goes where the certificate needs its chain to be presented:
  *    chain.pem beside the certificate, the PKCS#12 bundle, and the NSS database without trust flags
- *    (",,": pk12util imports the bundle's CAs so). Nothing trusts anything because of it.
+ *    (",,": as pk12util imports a bundle's CAs). Nothing trusts anything because of it.
  *  - trust anchor (cl_store_trust_ca): certlink's anchors directory plus the NSS database with "C,,"
  *    (user) or the system trust store (computer: p11-kit `trust anchor`, falling back to
  *    /usr/local/share/ca-certificates + update-ca-certificates). Only with a consent (anchor.h).
  *
  * Every step reports what it wrote as locations (location.h); the caller records them with the certificate
  * and later hands them to cl_store_remove(). Install and trust are all or nothing: on failure, what was
- * already written is removed again. The NSS database is driven by nssdb.h and the system trust store by
- * systrust.h (tools run with posix_spawn, never a shell); the PKCS#12 password reaches pk12util through
- * its 0600 file, never the command line. See docs/paths.md.
+ * already written is removed again. The NSS database is driven by nssdb.h (libnss3 in process; certutil
+ * for removal) and the system trust store by systrust.h (tools run with posix_spawn, never a shell); the
+ * PKCS#12 password is read from its 0600 file, never put on a command line. See docs/paths.md.
  */
 #ifndef CL_STORE_H
 #define CL_STORE_H

@@ -75,7 +75,7 @@ static void test_import_and_remove(void)
 	CHECK_INT_EQ(
 	    cl_nssdb_import_pkcs12(db, tmpdir_path("b.p12"), tmpdir_path("b.pw"), "certlink dave 9", &err),
 	    CL_OK);
-	/* A wrong bundle password: pk12util's message, nothing imported under the other name. */
+	/* A wrong bundle password: a message, nothing imported under the other name. */
 	tmpdir_write(tmpdir_path("wrong.pw"), "nope\n");
 	CHECK_INT_EQ(cl_nssdb_import_pkcs12(db, tmpdir_path("b.p12"), tmpdir_path("wrong.pw"), "x", &err),
 	             CL_E_LOCAL);

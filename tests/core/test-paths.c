@@ -34,7 +34,6 @@ static const char *const overrides[] = {
 	"CERTLINK_APID_FILE",
 	"CERTLINK_CA_CERTIFICATES_DIR",
 	"CERTLINK_CERTUTIL",
-	"CERTLINK_PK12UTIL",
 	"CERTLINK_TRUST",
 	"CERTLINK_UPDATE_CA_CERTIFICATES",
 };
@@ -66,7 +65,6 @@ static void test_defaults(void)
 	CHECK_PATH(cl_paths_user_apid_file(&e_), "/home/alice/.local/state/certlink/apid");
 	CHECK_PATH(cl_paths_ca_certificates_dir(&e_), "/usr/local/share/ca-certificates");
 	CHECK_PATH(cl_paths_tool_certutil(&e_), "/usr/bin/certutil");
-	CHECK_PATH(cl_paths_tool_pk12util(&e_), "/usr/bin/pk12util");
 	CHECK_PATH(cl_paths_tool_trust(&e_), "/usr/bin/trust");
 	CHECK_PATH(cl_paths_tool_update_ca(&e_), "/usr/sbin/update-ca-certificates");
 
@@ -121,7 +119,6 @@ static void test_overrides(void)
 	setenv("CERTLINK_APID_FILE", "/t/apid", 1);
 	setenv("CERTLINK_CA_CERTIFICATES_DIR", "/t/cacerts", 1);
 	setenv("CERTLINK_CERTUTIL", "/t/certutil", 1);
-	setenv("CERTLINK_PK12UTIL", "/t/pk12util", 1);
 	setenv("CERTLINK_TRUST", "/t/trust", 1);
 	setenv("CERTLINK_UPDATE_CA_CERTIFICATES", "/t/update", 1);
 
@@ -142,7 +139,6 @@ static void test_overrides(void)
 	CHECK_PATH(cl_paths_user_apid_file(&e_), "/x/state/certlink/apid");
 	CHECK_PATH(cl_paths_ca_certificates_dir(&e_), "/t/cacerts");
 	CHECK_PATH(cl_paths_tool_certutil(&e_), "/t/certutil");
-	CHECK_PATH(cl_paths_tool_pk12util(&e_), "/t/pk12util");
 	CHECK_PATH(cl_paths_tool_trust(&e_), "/t/trust");
 	CHECK_PATH(cl_paths_tool_update_ca(&e_), "/t/update");
 	CHECK_PATH(cl_paths_records_file(CL_STORE_COMPUTER, &e_), "/t/sys/records.json");
