@@ -48,13 +48,9 @@ static void nss_why(char *out, size_t size)
 	         text ? text : "");
 }
 
-static enum cl_status nss_fail(struct cl_error *err, const struct cl_nss_db *d, const char *what)
-{
-	char why[256];
-
-	nss_why(why, sizeof(why));
-	return cl_error_set(err, CL_E_LOCAL, "%s in the NSS database %s: %s", what, d->name, why);
-}
+/* NSS's reason for a message of one of the formats below: "..., database %s: %s" (whole sentences, so a
+ * translation never has an English fragment inside). */
+#define NSS_WHY(why) (nss_why(why, sizeof(why)), why)
 
 /* Once per process (under nss_lock). No module database, no root certificates module: only the slots
  * this file opens. */
@@ -86,7 +82,7 @@ static const char *db_dir(const char *db)
 
 static enum cl_status open_slot(struct cl_nss_db *d, const char *dir, bool write, struct cl_error *err)
 {
-	char *escaped = NSSUTIL_Escape(dir, '\''), *spec = NULL;
+	char *escaped = NSSUTIL_Escape(dir, '\''), *spec = NULL, why[256];
 	enum cl_status st = CL_OK;
 
 	if (!escaped ||
@@ -96,7 +92,7 @@ static enum cl_status open_slot(struct cl_nss_db *d, const char *dir, bool write
 		st = cl_error_set(err, CL_E_LOCAL, "out of memory");
 	}
 	if (st == CL_OK && !(d->slot = SECMOD_OpenUserDB(spec)))
-		st = nss_fail(err, d, "opening");
+		st = cl_error_set(err, CL_E_LOCAL, "opening the NSS database %s: %s", d->name, NSS_WHY(why));
 	if (st == CL_OK && !PK11_IsPresent(d->slot))
 		st = cl_error_set(err, CL_E_LOCAL, "the NSS database %s cannot be opened", d->name);
 	if (escaped)
@@ -118,8 +114,9 @@ enum cl_status cl_nss_db_open(const char *db, bool write, struct cl_nss_db **out
 	/* an existing database only: NSS would create a new one in any directory it can write */
 	if (snprintf(probe, sizeof(probe), "%s/cert9.db", dir) >= (int)sizeof(probe) ||
 	    access(probe, write ? R_OK | W_OK : R_OK) != 0)
-		return cl_error_set(err, CL_E_LOCAL, "there is no NSS database%s in %s",
-		                    write ? " this account may change" : "", dir);
+		return write ? cl_error_set(err, CL_E_LOCAL,
+		                            "there is no NSS database this account may change in %s", dir)
+		             : cl_error_set(err, CL_E_LOCAL, "there is no NSS database in %s", dir);
 	if (!(d = calloc(1, sizeof(*d))))
 		return cl_error_set(err, CL_E_LOCAL, "out of memory");
 	snprintf(d->name, sizeof(d->name), "%s", db);
@@ -149,8 +146,11 @@ void cl_nss_db_close(struct cl_nss_db *d)
 
 enum cl_status cl_nss_db_login(struct cl_nss_db *d, struct cl_error *err)
 {
+	char why[256];
+
 	if (PK11_NeedUserInit(d->slot) && PK11_InitPin(d->slot, NULL, "") != SECSuccess)
-		return nss_fail(err, d, "setting the empty password");
+		return cl_error_set(err, CL_E_LOCAL, "setting the empty password of the NSS database %s: %s",
+		                    d->name, NSS_WHY(why));
 	if (!PK11_NeedLogin(d->slot) || PK11_IsLoggedIn(d->slot, NULL) ||
 	    PK11_CheckUserPassword(d->slot, "") == SECSuccess)
 		return CL_OK;
@@ -280,10 +280,13 @@ static enum cl_status set_trust(struct cl_nss_db *d, SECItem *der, const char *t
 	CERTCertificate *c = PK11_FindCertFromDERCertItem(d->slot, der, NULL);
 	CERTCertTrust t;
 	enum cl_status st = CL_OK;
+	char why[256];
 
 	if (!c || CERT_DecodeTrustString(&t, trust) != SECSuccess ||
 	    CERT_ChangeCertTrust(CERT_GetDefaultCertDB(), c, &t) != SECSuccess)
-		st = nss_fail(err, d, "setting the trust of a certificate");
+		st = cl_error_set(err, CL_E_LOCAL,
+		                  "setting the trust of a certificate in the NSS database %s: %s", d->name,
+		                  NSS_WHY(why));
 	if (c)
 		CERT_DestroyCertificate(c);
 	return st;
@@ -313,7 +316,7 @@ enum cl_status cl_nss_db_add_cert(struct cl_nss_db *d, X509 *cert, const char *n
 	SECItem item = { siBuffer, der, len > 0 ? (unsigned)len : 0 };
 	struct cl_nss_cert *list = NULL;
 	CERTCertificate *c = NULL;
-	char nick[256];
+	char nick[256], why[256];
 	size_t n = 0;
 	enum cl_status st;
 
@@ -327,11 +330,13 @@ enum cl_status cl_nss_db_add_cert(struct cl_nss_db *d, X509 *cert, const char *n
 	}
 	if (st == CL_OK &&
 	    !(c = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &item, NULL, PR_FALSE, PR_TRUE)))
-		st = nss_fail(err, d, "reading a certificate");
+		st = cl_error_set(err, CL_E_LOCAL, "reading a certificate for the NSS database %s: %s",
+		                  d->name, NSS_WHY(why));
 	if (st == CL_OK) {
 		choose_nickname(c, cert, nickname, list, n, nick, sizeof(nick));
 		if (PK11_ImportCert(d->slot, c, CK_INVALID_HANDLE, nick, PR_FALSE) != SECSuccess)
-			st = nss_fail(err, d, "adding a certificate");
+			st = cl_error_set(err, CL_E_LOCAL, "adding a certificate to the NSS database %s: %s",
+			                  d->name, NSS_WHY(why));
 	}
 	if (st == CL_OK && trust)
 		st = set_trust(d, &item, trust, err);
@@ -356,6 +361,7 @@ enum cl_status cl_nss_db_add_key(struct cl_nss_db *d, EVP_PKEY *key, const unsig
 	SECKEYPrivateKey *priv = NULL;
 	PKCS8_PRIV_KEY_INFO *p8;
 	enum cl_status st = CL_OK;
+	char why[256];
 	SECItem item;
 	int len;
 
@@ -373,7 +379,8 @@ enum cl_status cl_nss_db_add_key(struct cl_nss_db *d, EVP_PKEY *key, const unsig
 	if (PK11_ImportDERPrivateKeyInfoAndReturnKey(d->slot, &item, &nick, &pubitem, PR_TRUE, PR_TRUE,
 	                                             KU_ALL, &priv, NULL) != SECSuccess ||
 	    !priv)
-		st = nss_fail(err, d, "adding the private key");
+		st = cl_error_set(err, CL_E_LOCAL, "adding the private key to the NSS database %s: %s",
+		                  d->name, NSS_WHY(why));
 	OPENSSL_clear_free(der, (size_t)len);
 	if (priv)
 		SECKEY_DestroyPrivateKey(priv);
@@ -392,13 +399,16 @@ enum cl_status cl_nss_db_rename(struct cl_nss_db *d, X509 *cert, const char *to,
 	SECItem label = { siUTF8String, (unsigned char *)to, (unsigned)strlen(to) };
 	enum cl_status st = CL_OK;
 	bool found = false;
+	char why[256];
 
 	for (o = objs; o && !found; o = PK11_GetNextGenericObject(o)) {
 		X509 *x = object_cert(o);
 
 		if ((found = x && X509_cmp(x, cert) == 0) &&
 		    PK11_WriteRawAttribute(PK11_TypeGeneric, o, CKA_LABEL, &label) != SECSuccess)
-			st = nss_fail(err, d, "renaming a certificate");
+			st =
+			    cl_error_set(err, CL_E_LOCAL, "renaming a certificate in the NSS database %s: %s",
+			                 d->name, NSS_WHY(why));
 		X509_free(x);
 	}
 	if (objs)
