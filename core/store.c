@@ -1,5 +1,6 @@
 /* certlink core: certificate stores and trust anchors (see store.h). */
 #include "store.h"
+#include "certinfo.h"
 #include "fileio.h"
 #include "nssdb.h"
 #include "records.h"
@@ -203,7 +204,7 @@ static enum cl_status remove_dir(const char *path, struct cl_error *err)
 	return CL_OK;
 }
 
-static enum cl_status remove_one(const struct cl_location *loc, struct cl_error *err)
+static enum cl_status remove_one(const struct cl_location *loc, const char *cert_fp, struct cl_error *err)
 {
 	switch (loc->kind) {
 	case CL_LOC_DIRECTORY:
@@ -217,8 +218,17 @@ static enum cl_status remove_one(const struct cl_location *loc, struct cl_error 
 	case CL_LOC_TRUST_FILE:
 		return remove_file(loc->path, err);
 	case CL_LOC_NSS_CERT:
+		/* NSS files every certificate of one subject under one nickname: the entry is this
+		 * certificate, found by its fingerprint, and goes by its key ID, never by the nickname */
+		if (!cert_fp)
+			return cl_error_set(
+			    err, CL_E_LOCAL,
+			    "the NSS entry \"%s\" was left in %s: its certificate is unknown, so it "
+			    "cannot be told from other certificates filed under that nickname",
+			    loc->nickname, loc->path);
+		return cl_nssdb_remove_cert(loc->path, cert_fp, true, err);
 	case CL_LOC_NSS_CA:
-		return cl_nssdb_remove(loc->path, loc->nickname, loc->kind == CL_LOC_NSS_CERT, err);
+		return cl_nssdb_remove(loc->path, loc->nickname, false, err);
 	case CL_LOC_P11KIT_ANCHOR:
 	case CL_LOC_CA_CERTIFICATES:
 		return cl_systrust_remove(loc, err);
@@ -226,20 +236,39 @@ static enum cl_status remove_one(const struct cl_location *loc, struct cl_error 
 	return cl_error_set(err, CL_E_UNEXPECTED, "unknown location kind %d", (int)loc->kind);
 }
 
+/* The SHA-256 of the certificate file among LOCATIONS, into OUT; false when there is none to read. */
+static bool certificate_fp(const struct cl_locations *locations, char out[65])
+{
+	X509 *cert = NULL;
+	bool ok = false;
+
+	for (size_t i = 0; i < locations->n && !ok; i++)
+		if (locations->items[i].kind == CL_LOC_CERTIFICATE &&
+		    cl_certinfo_read_pem(locations->items[i].path, &cert, NULL) == CL_OK) {
+			ok = cert_sha256(cert, out, NULL) == CL_OK;
+			X509_free(cert);
+			cert = NULL;
+		}
+	return ok;
+}
+
 static enum cl_status remove_filtered(const struct cl_locations *locations, bool trust_only,
-                                      struct cl_error *err)
+                                      const char *cert_fp, struct cl_error *err)
 {
 	struct cl_error first, one;
+	char fp[65];
 	int failed = 0;
 
 	cl_error_clear(&first);
+	if (!cert_fp && certificate_fp(locations, fp))
+		cert_fp = fp;
 	for (size_t i = locations->n; i-- > 0;) {
 		const struct cl_location *loc = &locations->items[i];
 
 		if (trust_only && !cl_location_kind_is_trust(loc->kind))
 			continue;
 		cl_error_clear(&one);
-		if (remove_one(loc, &one) != CL_OK && failed++ == 0)
+		if (remove_one(loc, cert_fp, &one) != CL_OK && failed++ == 0)
 			first = one;
 	}
 	if (!failed)
@@ -253,12 +282,18 @@ static enum cl_status remove_filtered(const struct cl_locations *locations, bool
 
 enum cl_status cl_store_remove(const struct cl_locations *locations, struct cl_error *err)
 {
-	return remove_filtered(locations, false, err);
+	return remove_filtered(locations, false, NULL, err);
+}
+
+enum cl_status cl_store_remove_certificate(const struct cl_locations *locations, const char *sha256,
+                                           struct cl_error *err)
+{
+	return remove_filtered(locations, false, sha256 && strlen(sha256) == 64 ? sha256 : NULL, err);
 }
 
 enum cl_status cl_store_untrust_ca(const struct cl_locations *locations, struct cl_error *err)
 {
-	return remove_filtered(locations, true, err);
+	return remove_filtered(locations, true, NULL, err);
 }
 
 /* Remove a flat directory of our own files, overwriting each first (it may hold a key). */

@@ -83,8 +83,17 @@ enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *
 
 /* Undo LOCATIONS in reverse order: files overwritten (secrets) or unlinked, directories removed when
  * empty, NSS entries deleted, trust anchors removed. Something already gone counts as removed. Goes on
- * after a failure and returns the first error (with the number of places that could not be cleaned). */
+ * after a failure and returns the first error (with the number of places that could not be cleaned). The
+ * NSS entry of a certificate (CL_LOC_NSS_CERT) is that certificate only, found by the SHA-256 of the
+ * certificate file among LOCATIONS, and removed with its key by their ID (nssdb.h
+ * cl_nssdb_remove_cert()): other certificates under the same nickname stay, and so does a key another
+ * certificate still uses. */
 enum cl_status cl_store_remove(const struct cl_locations *locations, struct cl_error *err);
+
+/* cl_store_remove() of a recorded certificate whose SHA-256 (64 hex) the record knows, so its NSS entry is
+ * found even when its certificate file is gone. */
+enum cl_status cl_store_remove_certificate(const struct cl_locations *locations, const char *sha256,
+                                           struct cl_error *err);
 
 /* cl_store_remove() of only the trust locations in LOCATIONS (cl_location_kind_is_trust()). */
 enum cl_status cl_store_untrust_ca(const struct cl_locations *locations, struct cl_error *err);
