@@ -27,6 +27,10 @@ enum cl_location_kind {
 	CL_LOC_P11KIT_ANCHOR,   /* CA stored with `trust anchor --store PATH`; removed with --remove PATH */
 	CL_LOC_CA_CERTIFICATES, /* CA in /usr/local/share/ca-certificates; removal runs update-ca-certificates
 	                         */
+	CL_LOC_FIREFOX_CERT,    /* certificate and key in a Firefox profile (firefox.h): path = "sql:DIR" */
+	CL_LOC_FIREFOX_CA,      /* CA trusted in a Firefox profile ("C,,"), like CL_LOC_NSS_CA */
+	CL_LOC_FIREFOX_CHAIN,   /* a CA of the certificate's chain in a Firefox profile (",,"): removed when
+	                         * nothing trusts it and no certificate there needs it */
 };
 
 struct cl_location {
@@ -44,10 +48,11 @@ struct cl_locations {
 #define CL_LOCATIONS_MAX 64
 
 /* Stable JSON names: "directory", "key", "certificate", "chain", "pkcs12", "pkcs12-password",
- * "nss-certificate", "nss-ca", "trust-file", "p11-kit-anchor", "ca-certificates". */
+ * "nss-certificate", "nss-ca", "trust-file", "p11-kit-anchor", "ca-certificates", "firefox-certificate",
+ * "firefox-ca", "firefox-chain". */
 const char *cl_location_kind_name(enum cl_location_kind kind);
 bool cl_location_kind_parse(const char *name, enum cl_location_kind *out);
-/* Whether a kind holds a secret (removed by overwrite + unlink) or is an NSS entry. */
+/* Whether a kind holds a secret (removed by overwrite + unlink) or is an NSS entry (Firefox's too). */
 bool cl_location_kind_is_secret(enum cl_location_kind kind);
 bool cl_location_kind_is_nss(enum cl_location_kind kind);
 /* Kinds that make a CA trusted (cl_store_untrust_ca() removes only these). */

@@ -529,7 +529,8 @@ bool cl_records_location_in_use(const struct cl_records *rec, const struct cl_lo
 	for (size_t i = 0; i < rec->n_certs; i++) {
 		const struct cl_certificate *c = rec->certs[i];
 
-		if (c == except)
+		/* a Firefox profile's certificate entry is that certificate alone, like an NSS one */
+		if (c == except || loc->kind == CL_LOC_FIREFOX_CERT)
 			continue;
 		for (size_t j = 0; j < c->locations.n; j++)
 			if (cl_location_equal(&c->locations.items[j], loc))

@@ -103,6 +103,12 @@ static const char *location_words(enum cl_location_kind kind)
 		return _("System trust (p11-kit)");
 	case CL_LOC_CA_CERTIFICATES:
 		return _("System trust (ca-certificates)");
+	case CL_LOC_FIREFOX_CERT:
+		return _("Firefox profile");
+	case CL_LOC_FIREFOX_CA:
+		return _("Firefox profile (trusted CA)");
+	case CL_LOC_FIREFOX_CHAIN:
+		return _("Firefox profile (CA for the chain)");
 	}
 	return "?";
 }
