@@ -19,12 +19,13 @@ server's CA and notes the serial of each certificate presented to it (certsite.p
    register-scheme wrote), which starts certlink-handler; its window asks only the CA question, answered
    Don't Trust, and installs the certificate. The same running Firefox then opens the site with
    security.default_personal_cert = "Select Automatically": the site signs it in with exactly the enrolled
-   certificate (its serial, from certlink's records). In the profile the CA is there for the chain only (no
-   trust flags: no consent).
+   certificate (its serial, from certlink's records): it took the import made while it ran. In the profile
+   the CA is there for the chain only (no trust flags: no consent).
 2. Chromium with AutoSelectCertificateForUrls for the site (headless): signed in with the same serial; a
    Chromium of an account that has not enrolled is refused.
-3. `certlink delete`: the certificate leaves the Firefox profile. Firefox, started again with the Handlers
-   policy only, is refused by the site; and a click on a new invitation now shows Firefox's own question
+3. `certlink delete`, while Firefox still runs (NSS's sql: databases are SQLite, made for several processes):
+   the certificate leaves the Firefox profile, whose databases pass SQLite's integrity check once Firefox has
+   quit. Firefox, started again with the Handlers policy only, is refused by the site; and a click on a new invitation now shows Firefox's own question
    (allow this site to open the certlink link?), which a person sees the first time without
    AutoLaunchProtocolsFromOrigins: screenshot, then Cancel, and no handler starts.
 
@@ -40,6 +41,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -372,9 +374,8 @@ def main():
         by_firefox = len(site.presented)
         check("frank" in text and serial in text, f"the page says so ({text[:80]!r})")
         sess.screenshot("firefox-signed-in")
-        ff.quit()
 
-        # ---- 2. Chromium: the same certificate, and an account without it ----
+        # ---- 2. Chromium (Firefox keeps running: the delete below changes its database under it): the same certificate, and an account without it ----
         policy = "/etc/chromium/policies/managed/certlink-test.json"
         ca_cn = ca_common_name(server.ca_pem())
         dom, err = chromium_signin(a.chromium, full, site, os.path.join(sess.artifacts, "chromium-signed-in.png"),
@@ -395,9 +396,14 @@ def main():
 
         # ---- 3. delete reaches Firefox; the question a person sees without the origin policy ----
         r = subprocess.run([a.cli, "delete", serial], env=full, capture_output=True, text=True, timeout=120)
-        check(r.returncode == 0, f"certlink delete ({r.stderr.strip()})")
+        check(r.returncode == 0, f"certlink delete, while Firefox runs ({r.stderr.strip()})")
         check(entry_holding(profile, cert_pem) == (None, None), "the certificate left the Firefox profile")
         check(not any(t == "u,u,u" for t in profile_entries(profile).values()), "no key of certlink's is left")
+        ff.quit()
+        for db in ("cert9.db", "key4.db"):  # written by certlink while Firefox had them open
+            with sqlite3.connect(f"file:{os.path.join(profile, db)}?mode=ro", uri=True) as c:
+                ok = c.execute("PRAGMA integrity_check").fetchone()[0]
+            check(ok == "ok", f"the profile's {db} is intact after Firefox and certlink used it at once ({ok})")
         firefox_policies(origin, auto_launch=False)
         ff = Firefox(a.firefox, profile, full, sess)
         ff.accept_server_certificate("127.0.0.1", server.port, os.path.join(server.state, "tls.pem"))
@@ -414,7 +420,9 @@ def main():
                                 lambda: [d for d in ff.dialogs() if "certlink" in d[1]], 30)
         sess.screenshot("firefox-first-click-question")
         log(f"Firefox asks: {shown[0][1][:200]}")
-        check("certlink" in shown[0][1], f"the question names the certlink link ({shown[0][1][:120]})")
+        # the application it names is the desktop's default for the scheme: the entry register-scheme wrote
+        check("open the certlink link with certlink Certificate Enrollment" in shown[0][1],
+              f"the question names the link and the desktop's handler entry ({shown[0][1][:120]})")
         x, y = ff.dialog_button("cancel")
         log(f"pointer click on Cancel at {x},{y}")
         subprocess.run(["xdotool", "mousemove", "--sync", str(x), str(y), "click", "1"], check=True, timeout=30)
