@@ -50,6 +50,8 @@ static void usage(FILE *out)
 	        "Tell the person about certificates that expire soon (once a day inside the\n"
 	        "notification window of the settings) or have expired (at every login), with\n"
 	        "desktop notifications. Clicking one opens the renewal in certlink-manager.\n"
+	        "It also puts the person's certificates into Firefox profiles made since they\n"
+	        "were enrolled.\n"
 	        "\n"
 	        "  --login          this run is the login check: expired certificates are reported\n"
 	        "  --list           print what is due instead of notifying (nothing is marked)\n"
