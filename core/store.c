@@ -443,43 +443,8 @@ out:
 	return st;
 }
 
-/* The path of the first location of KIND in LOCS, or NULL. */
-static const char *location_path(const struct cl_locations *locs, enum cl_location_kind kind)
-{
-	for (size_t i = 0; locs && i < locs->n; i++)
-		if (locs->items[i].kind == kind)
-			return locs->items[i].path;
-	return NULL;
-}
-
-/* Take the replaced certificate's NSS entries out of the way (see cl_store_install_replacing()). */
-static void nss_unreplace(const struct cl_locations *replaces, const char *db)
-{
-	for (size_t i = 0; replaces && i < replaces->n; i++) {
-		const struct cl_location *l = &replaces->items[i];
-
-		if (l->kind == CL_LOC_NSS_CERT && strcmp(l->path, db) == 0)
-			cl_nssdb_remove(db, l->nickname, true, NULL);
-	}
-}
-
-/* Best effort: put the replaced certificate back into the NSS database from its own bundle. */
-static void nss_restore(const struct cl_locations *replaces, const char *db)
-{
-	const char *p12 = location_path(replaces, CL_LOC_PKCS12);
-	const char *pw = location_path(replaces, CL_LOC_PKCS12_PASSWORD);
-
-	for (size_t i = 0; p12 && pw && i < replaces->n; i++)
-		if (replaces->items[i].kind == CL_LOC_NSS_CERT && strcmp(replaces->items[i].path, db) == 0) {
-			cl_nssdb_import_pkcs12(db, p12, pw, replaces->items[i].nickname, NULL);
-			break;
-		}
-}
-
-enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert,
-                                          STACK_OF(X509) * chain, const char *nickname,
-                                          const struct cl_locations *replaces, struct cl_locations *locations,
-                                          struct cl_error *err)
+enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
+                                const char *nickname, struct cl_locations *locations, struct cl_error *err)
 {
 	struct cl_locations done = { 0 };
 	char serial[41], fp[65], defnick[64], actual[NICKNAME_MAX + 1], *db = NULL;
@@ -500,14 +465,15 @@ enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key
 		return cl_error_set(err, CL_E_LOCAL, "invalid certificate nickname");
 	st = install_files(kind, key, cert, chain, fp, nickname, &done, err);
 	if (st == CL_OK && kind == CL_STORE_USER && (db = cl_nssdb_find()) != NULL) {
-		nss_unreplace(replaces, db);
-		/* done.items: directory, key, certificate, [chain,] bundle, then the bundle's password. */
+		/* done.items: directory, key, certificate, [chain,] bundle, then the bundle's password. A
+		 * certificate whose subject NSS already holds lands under that one's nickname (recorded as
+		 * such); both stay, each removable by itself. */
 		st = cl_nssdb_import_pkcs12_cert(db, done.items[done.n - 2].path, done.items[done.n - 1].path,
 		                                 nickname, cert, actual, sizeof(actual), err);
 		if (st == CL_OK)
 			st = cl_locations_add(&done, CL_LOC_NSS_CERT, db, actual, err);
-		else
-			nss_restore(replaces, db);
+		else if (cl_nssdb_remove_cert(db, fp, true, NULL) != CL_OK)
+			cl_error_prefix(err, "the NSS database keeps part of the import");
 	}
 	/* Firefox profiles have databases of their own (firefox.h); one that cannot take it is left out */
 	if (st == CL_OK && kind == CL_STORE_USER)
@@ -515,29 +481,11 @@ enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key
 	if (st == CL_OK)
 		st = cl_locations_append(locations, &done, err);
 	if (st != CL_OK) {
-		cl_store_remove(&done, NULL);
+		cl_store_remove_certificate(&done, fp, NULL);
 		cl_error_prefix(err, "installing certificate %s", serial);
 	}
 	cl_locations_clear(&done);
 	free(db);
-	return st;
-}
-
-enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
-                                const char *nickname, struct cl_locations *locations, struct cl_error *err)
-{
-	return cl_store_install_replacing(kind, key, cert, chain, nickname, NULL, locations, err);
-}
-
-enum cl_status cl_store_undo_install(const struct cl_locations *installed,
-                                     const struct cl_locations *replaces, struct cl_error *err)
-{
-	enum cl_status st = cl_store_remove(installed, err);
-
-	/* the replaced certificate's NSS entries went just before the new import: back from its bundle */
-	for (size_t i = 0; replaces && i < replaces->n; i++)
-		if (replaces->items[i].kind == CL_LOC_NSS_CERT)
-			nss_restore(replaces, replaces->items[i].path);
 	return st;
 }
 
