@@ -527,7 +527,8 @@ bool cl_records_location_in_use(const struct cl_records *rec, const struct cl_lo
                                 const struct cl_certificate *except)
 {
 	/* A certificate's NSS entry (in ~/.pki/nssdb or a Firefox profile) is that certificate alone, even
-	 * when NSS files another of the same subject under the same nickname (store.h): it is never shared. */
+	 * when NSS files another of the same subject under the same nickname (store.h): it is never shared.
+	 */
 	if (loc->kind == CL_LOC_NSS_CERT || loc->kind == CL_LOC_FIREFOX_CERT)
 		return false;
 	for (size_t i = 0; i < rec->n_certs; i++) {
