@@ -2,9 +2,12 @@
 
 It requires a certificate issued by the CA it is given (the reference server's), like a VPN portal or an
 intranet site of the organisation would, and notes on its side what each connection presented: the serial
-of every accepted client certificate, and every handshake it refused. The page says whom it signed in, in
+and SHA-256 of every accepted client certificate, and every handshake it refused. Every connection is a full
+TLS 1.3 handshake (no session tickets, so nothing is resumed): what the site notes is what the browser
+presented on that connection, not what an earlier one did. The page says whom it signed in, in
 large type, so that a screenshot shows it. Its own server certificate comes from a throwaway CA.
 """
+import hashlib
 import html
 import http.server
 import os
@@ -33,21 +36,27 @@ class CertSite:
         self.web_ca_pem = ca_pem
         self.cert_pem = cert
         self.presented = []  # serials (lowercase hex, no leading zeros) of the accepted client certificates
+        self.presented_sha256 = []  # and their SHA-256 (lowercase hex), in the same order
         self.refused = []    # why handshakes failed
         self.lock = threading.Lock()
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
         ctx.load_verify_locations(client_ca_pem)
         ctx.verify_mode = ssl.CERT_REQUIRED  # no certificate, or one of another CA: the handshake fails
+        # a resumed session would carry the certificate of the handshake that made it
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        ctx.num_tickets = 0
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 peer = self.connection.getpeercert()
+                der = self.connection.getpeercert(binary_form=True)
                 serial = peer["serialNumber"].lower().lstrip("0") or "0"
                 cn = dict(x[0] for x in peer["subject"]).get("commonName", "")
                 with site.lock:
                     site.presented.append(serial)
+                    site.presented_sha256.append(hashlib.sha256(der).hexdigest())
                 body = ("<!doctype html><html><head><title>Signed in</title></head>"
                         "<body style='font:40px sans-serif;margin:40px'>"
                         f"<p>Signed in with a certificate</p><p id=who>{html.escape(cn)}</p>"
@@ -86,6 +95,11 @@ class CertSite:
         """How many handshakes failed because the browser presented no client certificate."""
         with self.lock:
             return sum(1 for r in self.refused if "PEER_DID_NOT_RETURN_A_CERTIFICATE" in r)
+
+    def since(self, n):
+        """The serials and SHA-256s presented after the first N."""
+        with self.lock:
+            return self.presented[n:], self.presented_sha256[n:]
 
     def counts(self):
         with self.lock:

@@ -230,6 +230,11 @@ def test_renewal_replaces_it_in_firefox():
         check(not any(old_pem.strip() in pems(d, n) for n in listing(d)), "the old certificate is gone from " + d)
         check(key_id(old_pem) not in keys(d), "and its key", keys(d))
         eq(ca_trust(d, srv.ca_pem), ",,", "the CA stays for the new certificate's chain in " + d)
+    # NSS filed the new one under the old one's nickname; once that is gone it gets its own, as in ~/.pki/nssdb
+    for d, nick in firefox_locations(new).items():
+        check(new["serial"] in nick and old["serial"] not in nick,
+              "the renewed certificate has a nickname of its own in " + d, nick)
+        check(new_pem.strip() in pems(d, nick), "the profile holds it under that nickname", str(listing(d)))
     expect_exit(home.run("delete", new["serial"]), 0, "delete the renewed certificate")
     for d in (p.started, p.fresh):
         eq(mine(d), {}, "nothing of certlink's left in " + d)
