@@ -14,8 +14,8 @@ NSS database Chromium makes in ~/.pki/nssdb. A test HTTPS site requires a client
 server's CA (certsite.py).
 
 Firefox gets the Preferences policy security.default_personal_cert = "Select Automatically" throughout, as an
-administrator would set it (docs/desktop-integration.md), so that it presents the certificate without a
-chooser. Every connection to the site is a full handshake, and the site notes the serial and SHA-256 of the
+administrator would set it (docs/examples/firefox-client-certificate-policy.json), so that it presents the
+certificate without a chooser. Every connection to the site is a full handshake, and the site notes the serial and SHA-256 of the
 certificate presented on it; the test compares them with certlink's records.
 
 1. The example policy (docs/examples/firefox-policies.json: Handlers, certlink to the system default without
@@ -104,11 +104,6 @@ def write_json(path, doc):
         json.dump(doc, f, indent=2)
 
 
-# What an administrator sets so that Firefox presents the certificate without a chooser
-# (docs/desktop-integration.md, "Signing in with the certificate"): the Preferences policy, not the profile.
-CLIENT_CERT_PREFERENCE = {"security.default_personal_cert": {"Value": "Select Automatically", "Status": "default"}}
-
-
 def firefox_policies(origin, handlers, auto_launch):
     """The shipped example (docs/examples/firefox-policies.json) with the test server's origin, or the part of
     it that HANDLERS and AUTO_LAUNCH ask for, plus the client certificate preference."""
@@ -118,7 +113,13 @@ def firefox_policies(origin, handlers, auto_launch):
           "the example policy makes Firefox use the desktop's handler without asking which")
     check([e["protocol"] for e in example["AutoLaunchProtocolsFromOrigins"]] == ["certlink"],
           "the example policy lets the listed origins open certlink links")
-    doc = {"Preferences": CLIENT_CERT_PREFERENCE}
+    # what an administrator sets so that Firefox presents the certificate without a chooser: the shipped
+    # docs/examples/firefox-client-certificate-policy.json, not a preference in the profile
+    with open(os.path.join(here, "..", "..", "docs", "examples", "firefox-client-certificate-policy.json")) as f:
+        client_cert = json.load(f)["policies"]["Preferences"]
+    check(client_cert["security.default_personal_cert"]["Value"] == "Select Automatically",
+          "the example policy makes Firefox present a matching certificate without asking")
+    doc = {"Preferences": client_cert}
     if handlers:
         doc["Handlers"] = example["Handlers"]
     if auto_launch:
