@@ -20,6 +20,11 @@ static void test_kinds(void)
 	CHECK(cl_location_kind_is_nss(CL_LOC_NSS_CA) && !cl_location_kind_is_nss(CL_LOC_TRUST_FILE));
 	CHECK(cl_location_kind_is_trust(CL_LOC_CA_CERTIFICATES) &&
 	      !cl_location_kind_is_trust(CL_LOC_NSS_CERT));
+	/* a network's RADIUS CA file is no trust anchor, and no kind of the networks is a secret */
+	CHECK(!cl_location_kind_is_trust(CL_LOC_NETWORK_FILE) &&
+	      !cl_location_kind_is_secret(CL_LOC_NETWORK_FILE));
+	CHECK(!cl_location_kind_is_trust(CL_LOC_NM_CONNECTION) &&
+	      !cl_location_kind_is_nss(CL_LOC_NM_CONNECTION));
 	/* Firefox profiles: NSS databases (a nickname, "sql:" paths); only the CA entry is trust */
 	CHECK_STR_EQ(cl_location_kind_name(CL_LOC_FIREFOX_CERT), "firefox-certificate");
 	CHECK_STR_EQ(cl_location_kind_name(CL_LOC_FIREFOX_CA), "firefox-ca");
