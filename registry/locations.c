@@ -104,12 +104,15 @@ enum cl_status clr_locations_resolve(enum clr_scope scope, struct clr_locations 
 	}
 	if ((st = join(p->desktop_file, sizeof(p->desktop_file), err, "%s/" CLR_DESKTOP_ID, p->apps_dir)) ||
 	    (st = join(p->mimeapps_list, sizeof(p->mimeapps_list), err, "%s/mimeapps.list", config_dir)) ||
-	    (st = join(p->autostart_file, sizeof(p->autostart_file), err, "%s/autostart/" CLR_AUTOSTART_NAME,
-	               config_dir)) ||
+	    (st = join(p->autostart_dir, sizeof(p->autostart_dir), err, "%s/autostart", config_dir)) ||
+	    (st = join(p->autostart_file, sizeof(p->autostart_file), err, "%s/" CLR_AUTOSTART_NAME,
+	               p->autostart_dir)) ||
 	    (st = join(p->service_file, sizeof(p->service_file), err, "%s/" CLR_SERVICE_NAME, p->unit_dir)) ||
 	    (st = join(p->timer_file, sizeof(p->timer_file), err, "%s/" CLR_TIMER_NAME, p->unit_dir)) ||
-	    (st = join(p->timer_wants_link, sizeof(p->timer_wants_link), err,
-	               "%s/timers.target.wants/" CLR_TIMER_NAME, p->unit_dir)))
+	    (st = join(p->timer_wants_dir, sizeof(p->timer_wants_dir), err, "%s/timers.target.wants",
+	               p->unit_dir)) ||
+	    (st = join(p->timer_wants_link, sizeof(p->timer_wants_link), err, "%s/" CLR_TIMER_NAME,
+	               p->timer_wants_dir)))
 		return st;
 	return CL_OK;
 }

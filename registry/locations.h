@@ -21,6 +21,9 @@
 #define CLR_SERVICE_NAME   "certlink-check-expiry.service"
 #define CLR_TIMER_NAME     "certlink-check-expiry.timer"
 
+/* Files the registry reads (its own entries, mimeapps.list) are capped at this size before parsing. */
+#define CLR_FILE_MAX (1024 * 1024)
+
 enum clr_scope {
 	CLR_SCOPE_USER,
 	CLR_SCOPE_SYSTEM,
@@ -32,11 +35,13 @@ struct clr_locations {
 	char apps_dir[PATH_MAX];         /* .../applications */
 	char desktop_file[PATH_MAX];     /* apps_dir/certlink-handler.desktop */
 	char mimeapps_list[PATH_MAX];    /* $XDG_CONFIG_HOME/mimeapps.list or /etc/xdg/mimeapps.list */
-	char autostart_file[PATH_MAX];   /* .../autostart/certlink-check-expiry.desktop */
+	char autostart_dir[PATH_MAX];    /* $XDG_CONFIG_HOME/autostart or /etc/xdg/autostart */
+	char autostart_file[PATH_MAX];   /* autostart_dir/certlink-check-expiry.desktop */
 	char unit_dir[PATH_MAX];         /* $XDG_CONFIG_HOME/systemd/user or /etc/systemd/user */
 	char service_file[PATH_MAX];     /* unit_dir/certlink-check-expiry.service */
 	char timer_file[PATH_MAX];       /* unit_dir/certlink-check-expiry.timer */
-	char timer_wants_link[PATH_MAX]; /* unit_dir/timers.target.wants/certlink-check-expiry.timer */
+	char timer_wants_dir[PATH_MAX];  /* unit_dir/timers.target.wants */
+	char timer_wants_link[PATH_MAX]; /* timer_wants_dir/certlink-check-expiry.timer */
 	char data_home[PATH_MAX];        /* user scope: resolved $XDG_DATA_HOME ("" in system scope) */
 	char config_home[PATH_MAX];      /* user scope: resolved $XDG_CONFIG_HOME ("" in system scope) */
 };

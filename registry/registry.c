@@ -55,7 +55,7 @@ static void helper_env(const struct clr_locations *p, char data_home[], char con
 static enum cl_status check_ours_or_missing(const char *path, struct cl_error *err)
 {
 	char *text = NULL;
-	int missing, ours;
+	int ours;
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
@@ -65,9 +65,9 @@ static enum cl_status check_ours_or_missing(const char *path, struct cl_error *e
 	if (!S_ISREG(st.st_mode))
 		return cl_error_set(err, CL_E_LOCAL, "%s exists and is not a regular file; remove it first",
 		                    path);
-	if (clr_file_read(path, CLR_FILE_MAX, &text, &missing, err) != CL_OK)
-		return err ? err->status : CL_E_LOCAL;
-	ours = clr_desktop_has_marker(text);
+	if (cl_fileio_read_text(path, CLR_FILE_MAX, &text, err) != CL_OK)
+		return CL_E_LOCAL;
+	ours = text && clr_desktop_has_marker(text);
 	free(text);
 	if (!ours)
 		return cl_error_set(
@@ -117,14 +117,16 @@ static enum cl_status set_default_user(const struct clr_locations *p, const char
 	const char *argv[] = { "xdg-mime", "default", CLR_DESKTOP_ID, CLR_SCHEME_MIME, NULL };
 	struct clr_helper_result res;
 	char *text = NULL, id[256], why[300];
-	int missing, found;
+	int found;
 
 	if (clr_helper_run(argv, env, &res, err) != CL_OK)
 		return err ? err->status : CL_E_LOCAL;
 	if (res.exit_status != 0)
 		return cl_error_set(err, CL_E_LOCAL, "xdg-mime default failed: %s",
 		                    clr_helper_describe(&res, why, sizeof(why)));
-	if (clr_file_read(p->mimeapps_list, CLR_FILE_MAX, &text, &missing, err) != CL_OK) {
+	if (cl_fileio_read_text(p->mimeapps_list, CLR_FILE_MAX, &text, err) != CL_OK || !text) {
+		if (!text)
+			cl_error_set(err, CL_E_LOCAL, "%s is missing", p->mimeapps_list);
 		cl_error_prefix(err, "after xdg-mime default");
 		return CL_E_LOCAL;
 	}
@@ -150,8 +152,8 @@ static enum cl_status write_mimeapps(const struct clr_locations *p, const char *
 			                    strerror(errno));
 		path = target;
 	}
-	return clr_file_write_atomic(path, text, strlen(text),
-	                             stat(path, &sb) == 0 ? (sb.st_mode & 07777) : 0644, err);
+	return cl_fileio_replace(path, text, strlen(text), stat(path, &sb) == 0 ? (sb.st_mode & 07777) : 0644,
+	                         err);
 }
 
 /* System scope: the default for every user lives in $XDG_CONFIG_DIRS/mimeapps.list, which xdg-mime never
@@ -159,14 +161,10 @@ static enum cl_status write_mimeapps(const struct clr_locations *p, const char *
 static enum cl_status set_default_system(const struct clr_locations *p, struct cl_error *err)
 {
 	char *text = NULL, *edited;
-	int missing;
 	enum cl_status st;
 
-	if (clr_file_read(p->mimeapps_list, CLR_FILE_MAX, &text, &missing, err) != CL_OK) {
-		if (!missing)
-			return err ? err->status : CL_E_LOCAL;
-		cl_error_clear(err);
-	}
+	if (cl_fileio_read_text(p->mimeapps_list, CLR_FILE_MAX, &text, err) != CL_OK)
+		return CL_E_LOCAL;
 	edited = clr_mimeapps_set_default(text ? text : "", CLR_SCHEME_MIME, CLR_DESKTOP_ID);
 	free(text);
 	if (!edited)
@@ -201,12 +199,9 @@ static void systemctl_user(const char *env[], struct clr_notes *notes, const cha
 /* System scope: what `systemctl --global enable` does, a link in timers.target.wants/; no manager to ask. */
 static enum cl_status enable_timer_global(const struct clr_locations *p, struct cl_error *err)
 {
-	char dir[PATH_MAX];
 	enum cl_status st;
 
-	if (clr_file_dirname(p->timer_wants_link, dir, sizeof(dir)) < 0)
-		return cl_error_set(err, CL_E_LOCAL, "path too long: %s", p->timer_wants_link);
-	if ((st = clr_file_mkdirs(dir, 0755, err)))
+	if ((st = cl_fileio_mkdirs(p->timer_wants_dir, 0755, err)))
 		return st;
 	if (unlink(p->timer_wants_link) < 0 && errno != ENOENT)
 		return cl_error_set(err, CL_E_LOCAL, "cannot replace %s: %s", p->timer_wants_link,
@@ -233,18 +228,18 @@ static enum cl_status write_files(const struct clr_locations *p, const struct co
                                   struct cl_error *err)
 {
 	mode_t dmode = p->scope == CLR_SCOPE_USER ? 0700 : 0755;
-	char autostart_dir[PATH_MAX];
 	enum cl_status st;
 
-	if (clr_file_dirname(p->autostart_file, autostart_dir, sizeof(autostart_dir)) < 0)
-		return cl_error_set(err, CL_E_LOCAL, "path too long: %s", p->autostart_file);
-	if ((st = clr_file_mkdirs(p->apps_dir, dmode, err)) ||
-	    (st = clr_file_mkdirs(autostart_dir, dmode, err)) ||
-	    (st = clr_file_mkdirs(p->unit_dir, dmode, err)) ||
-	    (st = clr_file_write_atomic(p->desktop_file, c->desktop, strlen(c->desktop), 0644, err)) ||
-	    (st = clr_file_write_atomic(p->autostart_file, c->autostart, strlen(c->autostart), 0644, err)) ||
-	    (st = clr_file_write_atomic(p->service_file, c->service, strlen(c->service), 0644, err)) ||
-	    (st = clr_file_write_atomic(p->timer_file, c->timer, strlen(c->timer), 0644, err)))
+	/* Replaced atomically (cl_fileio_replace: a dot-file temporary, fsync, rename):
+	 * update-desktop-database and systemd ignore the temporary's name, so a crash never leaves half a
+	 * handler entry behind. */
+	if ((st = cl_fileio_mkdirs(p->apps_dir, dmode, err)) ||
+	    (st = cl_fileio_mkdirs(p->autostart_dir, dmode, err)) ||
+	    (st = cl_fileio_mkdirs(p->unit_dir, dmode, err)) ||
+	    (st = cl_fileio_replace(p->desktop_file, c->desktop, strlen(c->desktop), 0644, err)) ||
+	    (st = cl_fileio_replace(p->autostart_file, c->autostart, strlen(c->autostart), 0644, err)) ||
+	    (st = cl_fileio_replace(p->service_file, c->service, strlen(c->service), 0644, err)) ||
+	    (st = cl_fileio_replace(p->timer_file, c->timer, strlen(c->timer), 0644, err)))
 		return st;
 	return CL_OK;
 }
@@ -319,37 +314,34 @@ out:
 }
 
 /* Remove `path` when certlink wrote it; a file someone else wrote is left, with a note. */
-static enum cl_status remove_ours(const char *path, struct clr_notes *notes, int *removed,
+static enum cl_status remove_ours(const char *path, struct clr_notes *notes, bool *removed,
                                   struct cl_error *err)
 {
 	char *text = NULL;
-	int missing, ours;
+	int ours;
 
-	*removed = 0;
-	if (clr_file_read(path, CLR_FILE_MAX, &text, &missing, err) != CL_OK) {
-		if (missing) {
-			cl_error_clear(err);
-			return CL_OK;
-		}
-		return err ? err->status : CL_E_LOCAL;
-	}
+	*removed = false;
+	if (cl_fileio_read_text(path, CLR_FILE_MAX, &text, err) != CL_OK)
+		return CL_E_LOCAL;
+	if (!text)
+		return CL_OK;
 	ours = clr_desktop_has_marker(text);
 	free(text);
 	if (!ours) {
 		clr_notes_add(notes, "Left %s in place: certlink did not write it.", path);
 		return CL_OK;
 	}
-	return clr_file_remove(path, removed, err);
+	return cl_fileio_remove(path, removed, err);
 }
 
 /* The enable link, when it points at a certlink-check-expiry.timer. */
-static enum cl_status remove_wants_link(const struct clr_locations *p, int *removed, struct cl_error *err)
+static enum cl_status remove_wants_link(const struct clr_locations *p, bool *removed, struct cl_error *err)
 {
 	char target[PATH_MAX];
 	const char *base;
 	ssize_t n;
 
-	*removed = 0;
+	*removed = false;
 	n = readlink(p->timer_wants_link, target, sizeof(target) - 1);
 	if (n < 0)
 		return CL_OK;
@@ -358,23 +350,20 @@ static enum cl_status remove_wants_link(const struct clr_locations *p, int *remo
 	base = base ? base + 1 : target;
 	if (strcmp(base, CLR_TIMER_NAME) != 0)
 		return CL_OK;
-	return clr_file_remove(p->timer_wants_link, removed, err);
+	return cl_fileio_remove(p->timer_wants_link, removed, err);
 }
 
-static enum cl_status remove_default(const struct clr_locations *p, int *removed, struct cl_error *err)
+static enum cl_status remove_default(const struct clr_locations *p, bool *removed, struct cl_error *err)
 {
 	char *text = NULL, *edited;
-	int missing, changed;
+	int changed;
 	enum cl_status st;
 
-	*removed = 0;
-	if (clr_file_read(p->mimeapps_list, CLR_FILE_MAX, &text, &missing, err) != CL_OK) {
-		if (missing) {
-			cl_error_clear(err);
-			return CL_OK;
-		}
-		return err ? err->status : CL_E_LOCAL;
-	}
+	*removed = false;
+	if (cl_fileio_read_text(p->mimeapps_list, CLR_FILE_MAX, &text, err) != CL_OK)
+		return CL_E_LOCAL;
+	if (!text)
+		return CL_OK;
 	edited = clr_mimeapps_remove_default(text, CLR_SCHEME_MIME, CLR_DESKTOP_ID, &changed);
 	free(text);
 	if (!edited)
@@ -391,7 +380,8 @@ static enum cl_status remove_default(const struct clr_locations *p, int *removed
 enum cl_status clr_unregister(enum clr_scope scope, struct clr_notes *notes, struct cl_error *err)
 {
 	char data_home[PATH_MAX + 16], config_home[PATH_MAX + 16];
-	int removed, any = 0, reachable = 0;
+	bool removed, any = false;
+	int reachable = 0;
 	const char *env[3];
 	struct clr_locations p;
 	enum cl_status st;

@@ -16,12 +16,11 @@
 static char *examine(const char *path, struct clr_file_status *fs)
 {
 	char *text = NULL;
-	int missing;
 
 	snprintf(fs->path, sizeof(fs->path), "%s", path);
-	if (clr_file_read(path, CLR_FILE_MAX, &text, &missing, NULL) != CL_OK) {
+	if (cl_fileio_read_text(path, CLR_FILE_MAX, &text, NULL) != CL_OK || !text) {
 		/* Present but unreadable (or too large) still counts as present, and not as ours. */
-		fs->present = !missing && access(path, F_OK) == 0;
+		fs->present = access(path, F_OK) == 0;
 		return NULL;
 	}
 	fs->present = 1;
@@ -47,7 +46,7 @@ static void examine_scope(const struct clr_locations *p, struct clr_scope_status
 	n = readlink(p->timer_wants_link, target, sizeof(target) - 1);
 	s->timer_enabled = n > 0 && stat(p->timer_wants_link, &st) == 0;
 	text = NULL;
-	if (clr_file_read(p->mimeapps_list, CLR_FILE_MAX, &text, NULL, NULL) == CL_OK)
+	if (cl_fileio_read_text(p->mimeapps_list, CLR_FILE_MAX, &text, NULL) == CL_OK && text)
 		clr_mimeapps_get_default(text, CLR_SCHEME_MIME, s->mimeapps_default,
 		                         sizeof(s->mimeapps_default));
 	free(text);
