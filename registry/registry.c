@@ -51,6 +51,26 @@ static void helper_env(const struct clr_locations *p, char data_home[], char con
 	env[n] = NULL;
 }
 
+/* Does `path` carry the package's marker? */
+static int from_package(const char *path)
+{
+	char *text = NULL;
+	int yes;
+
+	if (cl_fileio_read_text(path, CLR_FILE_MAX, &text, NULL) != CL_OK || !text)
+		return 0;
+	yes = clr_desktop_from_package(text);
+	free(text);
+	return yes;
+}
+
+int clr_packaged(void)
+{
+	struct clr_locations p;
+
+	return clr_locations_resolve(CLR_SCOPE_SYSTEM, &p, NULL) == CL_OK && from_package(p.desktop_file);
+}
+
 /* A target file may be (re)written when it is missing or certlink wrote it. */
 static enum cl_status check_ours_or_missing(const char *path, struct cl_error *err)
 {
@@ -67,7 +87,9 @@ static enum cl_status check_ours_or_missing(const char *path, struct cl_error *e
 		                    path);
 	if (cl_fileio_read_text(path, CLR_FILE_MAX, &text, err) != CL_OK)
 		return CL_E_LOCAL;
-	ours = text && clr_desktop_has_marker(text);
+	if (!text)
+		return CL_OK; /* gone since lstat: missing */
+	ours = !clr_desktop_has_marker(text) ? 0 : clr_desktop_from_package(text) ? 2 : 1;
 	free(text);
 	if (!ours)
 		return cl_error_set(
@@ -75,6 +97,9 @@ static enum cl_status check_ours_or_missing(const char *path, struct cl_error *e
 		    "%s exists and was not written by certlink; nothing was changed (remove or rename "
 		    "that file first if certlink should replace it)",
 		    path);
+	if (ours == 2)
+		return cl_error_set(err, CL_E_LOCAL,
+		                    "%s belongs to the certlink-desktop package; nothing was changed", path);
 	return CL_OK;
 }
 
@@ -253,17 +278,30 @@ enum cl_status clr_register(const struct clr_register_options *opt, struct clr_n
 	struct clr_locations p;
 	enum cl_status st;
 
-	if ((st = clr_locations_resolve(opt->scope, &p, err)) || (st = clr_check_scope_allowed(&p, err)) ||
-	    (st = check_handler(opt->handler_path, err)))
+	if ((st = clr_locations_resolve(opt->scope, &p, err)) || (st = clr_check_scope_allowed(&p, err)))
+		return st;
+	/* The package registered certlink-handler for every user, with the same files: a second, run-time
+	 * copy would either replace files the package manager owns or shadow them in /etc. */
+	if (p.scope == CLR_SCOPE_SYSTEM && from_package(p.desktop_file)) {
+		if (notes)
+			notes->by_package = 1;
+		clr_notes_add(notes,
+		              "certlink:// links already open with certlink-handler for every user: the "
+		              "certlink-desktop package installed %s, %s and the expiry check. Nothing was "
+		              "written.",
+		              p.desktop_file, p.vendor_mimeapps_list);
+		return CL_OK;
+	}
+	if ((st = check_handler(opt->handler_path, err)))
 		return st;
 	if (clr_desktop_check_path(opt->certlink_path, err) != CL_OK) {
 		cl_error_prefix(err, "certlink %s", opt->certlink_path ? opt->certlink_path : "");
 		return CL_E_LOCAL;
 	}
-	if ((st = clr_desktop_handler_entry(opt->handler_path, &c.desktop, err)) ||
-	    (st = clr_desktop_autostart_entry(opt->certlink_path, &c.autostart, err)) ||
-	    (st = clr_units_service(opt->certlink_path, &c.service, err)) ||
-	    (st = clr_units_timer(&c.timer, err)))
+	if ((st = clr_desktop_handler_entry(opt->handler_path, CLR_ORIGIN_REGISTER, &c.desktop, err)) ||
+	    (st = clr_desktop_autostart_entry(opt->certlink_path, CLR_ORIGIN_REGISTER, &c.autostart, err)) ||
+	    (st = clr_units_service(opt->certlink_path, CLR_ORIGIN_REGISTER, &c.service, err)) ||
+	    (st = clr_units_timer(CLR_ORIGIN_REGISTER, &c.timer, err)))
 		goto out;
 	/* Refuse before writing anything, so a refusal leaves the desktop exactly as it was. */
 	if ((st = check_ours_or_missing(p.desktop_file, err)) ||
@@ -318,7 +356,7 @@ static enum cl_status remove_ours(const char *path, struct clr_notes *notes, boo
                                   struct cl_error *err)
 {
 	char *text = NULL;
-	int ours;
+	int ours, packaged;
 
 	*removed = false;
 	if (cl_fileio_read_text(path, CLR_FILE_MAX, &text, err) != CL_OK)
@@ -326,9 +364,15 @@ static enum cl_status remove_ours(const char *path, struct clr_notes *notes, boo
 	if (!text)
 		return CL_OK;
 	ours = clr_desktop_has_marker(text);
+	packaged = ours && clr_desktop_from_package(text);
 	free(text);
 	if (!ours) {
 		clr_notes_add(notes, "Left %s in place: certlink did not write it.", path);
+		return CL_OK;
+	}
+	if (packaged) {
+		if (notes)
+			notes->by_package = 1;
 		return CL_OK;
 	}
 	return cl_fileio_remove(path, removed, err);
@@ -349,6 +393,10 @@ static enum cl_status remove_wants_link(const struct clr_locations *p, bool *rem
 	base = strrchr(target, '/');
 	base = base ? base + 1 : target;
 	if (strcmp(base, CLR_TIMER_NAME) != 0)
+		return CL_OK;
+	/* The package's timer is enabled through the same link (deb-systemd-helper): it stays while the
+	 * package's timer is there, whoever made the link. */
+	if (p->scope == CLR_SCOPE_SYSTEM && from_package(p->vendor_timer_file))
 		return CL_OK;
 	return cl_fileio_remove(p->timer_wants_link, removed, err);
 }
@@ -411,7 +459,17 @@ enum cl_status clr_unregister(enum clr_scope scope, struct clr_notes *notes, str
 	any |= removed;
 	if (reachable)
 		systemctl_user(env, notes, "daemon-reload", NULL, NULL);
-	if (!any)
+	if (scope == CLR_SCOPE_SYSTEM &&
+	    (from_package(p.desktop_file) || from_package(p.vendor_timer_file))) {
+		if (notes)
+			notes->by_package = 1;
+		clr_notes_add(
+		    notes,
+		    "certlink:// links still open with certlink-handler for every user: the "
+		    "certlink-desktop package installed that registration (%s). Remove the package to "
+		    "remove it: apt remove certlink-desktop.",
+		    p.desktop_file);
+	} else if (!any)
 		clr_notes_add(notes, "Nothing to remove: certlink was not registered %s.",
 		              scope == CLR_SCOPE_USER ? "for this user" : "for all users");
 	return CL_OK;
