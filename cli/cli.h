@@ -173,6 +173,39 @@ void cli_write_result(const struct cl_enroll_result *res, enum cl_status st, con
 /* Result file, then the message or the installed certificate's summary; returns the exit code. */
 int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err);
 
+/* The commands that work on one recorded certificate or application (activate, withdraw, reapply, renew,
+ * delete) share one shape (op.c): shared options, one ID, the store check, the password, the core call. */
+enum {
+	CLI_OP_PASSWORD = 1 << 0, /* takes the password options (CLI_PASSWORD_OPTIONS) */
+	CLI_OP_NET = 1 << 1,      /* talks to the server: CLI_NET_OPTIONS, cli_run_init() */
+	CLI_OP_APPROVAL = 1 << 2, /* takes --approval-timeout SEC */
+};
+struct cli_op_run;
+struct cli_op {
+	unsigned takes;           /* CLI_OP_* */
+	const struct option *own; /* the command's own options ({NULL} ends), or NULL; every command takes
+	                             --store user|computer and --help */
+	bool id_optional;         /* the ID may be left out (the command checks what else says what to do) */
+	bool password_later;      /* run() reads the password itself (cli_password_load), when it needs it */
+	const char *missing_id;   /* N_(): the message when not exactly one ID is given */
+	void (*help)(void);       /* print the command's --help */
+	/* take one of `own`: 0, or the exit code after reporting */
+	int (*option)(struct cli_op_run *run, int c, const char *arg);
+	/* do it: the exit code */
+	int (*run)(struct cli_op_run *run);
+};
+struct cli_op_run {
+	const struct cli_op *op;
+	struct cl_enroll_opts opts; /* store (--store, CL_STORE_ASK when not given), approval_timeout, the
+	                               server options and the password once read */
+	struct cli_password pw;
+	const char *id; /* the ID operand, NULL when none (id_optional) */
+	void *data;     /* the command's own state */
+};
+/* Parse ARGV for OP, check, read the password unless OP reads it later, run OP, wipe the password;
+ * returns the exit code. DATA is the command's, handed to its callbacks as run->data. */
+int cli_op_main(const struct cli_op *op, void *data, int argc, char **argv);
+
 /* Subcommands (one cmd-*.c file each). */
 int cli_cmd_register_scheme(int argc, char **argv);
 int cli_cmd_unregister_scheme(int argc, char **argv);

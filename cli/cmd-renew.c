@@ -25,74 +25,56 @@ static const char help_end[] =
        "\n"
        "Exit status as for certlink enroll; the result file is written the same way.\n");
 
-enum { OPT_REUSE = 1, OPT_NEWKEY, OPT_TIMEOUT, OPT_STORE };
+enum { OPT_REUSE = 1, OPT_NEWKEY };
 
-int cli_cmd_renew(int argc, char **argv)
+static void usage(void)
 {
-	static const struct option longopts[] = { CLI_PASSWORD_OPTIONS,
-		                                  { "reuse-key", no_argument, NULL, OPT_REUSE },
-		                                  { "new-key", no_argument, NULL, OPT_NEWKEY },
-		                                  { "approval-timeout", required_argument, NULL,
-		                                    OPT_TIMEOUT },
-		                                  { "store", required_argument, NULL, OPT_STORE },
-		                                  CLI_NET_OPTIONS,
-		                                  { "help", no_argument, NULL, 'h' },
-		                                  { NULL, 0, NULL, 0 } };
-	struct cli_password pw = { 0 };
-	struct cl_enroll_opts opts;
+	fputs(_(help), stdout);
+	fputs(_(CLI_PASSWORD_HELP), stdout);
+	fputs(_(help_tail), stdout);
+	fputs(_(CLI_NET_HELP), stdout);
+	fputs(_(help_end), stdout);
+}
+
+static int option(struct cli_op_run *r, int c, const char *arg)
+{
+	(void)arg;
+	switch (c) {
+	case OPT_REUSE:
+		r->opts.reuse_key = true;
+		return 0;
+	case OPT_NEWKEY:
+		r->opts.reuse_key = false;
+		return 0;
+	}
+	return CLI_EXIT_USAGE;
+}
+
+static int run(struct cli_op_run *r)
+{
 	struct cl_enroll_result result;
 	struct cl_error err;
 	enum cl_status st;
-	long n;
-	int c, r;
 
-	cli_run_init(&opts);
-	optind = 0;
-	while ((c = cli_next_option(argc, argv, longopts)) != -1) {
-		switch (c) {
-		case OPT_REUSE:
-			opts.reuse_key = true;
-			break;
-		case OPT_NEWKEY:
-			opts.reuse_key = false;
-			break;
-		case OPT_TIMEOUT:
-			if (cli_parse_number(optarg, 1, 86400, &n))
-				return cli_usage_error(argv[0],
-				                       _("--approval-timeout must be 1-86400 seconds"));
-			opts.approval_timeout = (int)n;
-			break;
-		case OPT_STORE:
-			if (!cl_store_kind_parse(optarg, &opts.store))
-				return cli_usage_error(argv[0], _("--store must be user or computer"));
-			break;
-		case 'h':
-			fputs(_(help), stdout);
-			fputs(_(CLI_PASSWORD_HELP), stdout);
-			fputs(_(help_tail), stdout);
-			fputs(_(CLI_NET_HELP), stdout);
-			fputs(_(help_end), stdout);
-			return CLI_EXIT_OK;
-		default:
-			if (cli_password_option(&pw, c, optarg))
-				break;
-			if ((r = cli_net_option(&opts, argv[0], c, optarg)) == 0)
-				break;
-			return r > 0 ? r : CLI_EXIT_USAGE;
-		}
-	}
-	if ((r = cli_check_store(opts.store)) != 0)
-		return r;
-	if (argc - optind != 1)
-		r = cli_usage_error(argv[0], _("name one certificate serial"));
-	else
-		r = cli_password_load(&pw, argv[0], &opts.password);
-	if (r == 0) {
-		cl_error_clear(&err);
-		memset(&result, 0, sizeof(result));
-		st = cl_enroll_renew(argv[optind], &opts, &result, &err);
-		r = cli_run_finish(&result, st, &err);
-	}
-	cli_password_clear(&pw);
-	return r;
+	cl_error_clear(&err);
+	memset(&result, 0, sizeof(result));
+	st = cl_enroll_renew(r->id, &r->opts, &result, &err);
+	return cli_run_finish(&result, st, &err);
+}
+
+int cli_cmd_renew(int argc, char **argv)
+{
+	static const struct option own[] = { { "reuse-key", no_argument, NULL, OPT_REUSE },
+		                             { "new-key", no_argument, NULL, OPT_NEWKEY },
+		                             { NULL, 0, NULL, 0 } };
+	static const struct cli_op op = {
+		.takes = CLI_OP_PASSWORD | CLI_OP_NET | CLI_OP_APPROVAL,
+		.own = own,
+		.missing_id = N_("name one certificate serial"),
+		.help = usage,
+		.option = option,
+		.run = run,
+	};
+
+	return cli_op_main(&op, NULL, argc, argv);
 }

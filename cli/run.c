@@ -41,7 +41,8 @@ void cli_run_init(struct cl_enroll_opts *opts)
 	opts->cancel = &cancel_token;
 	opts->progress = on_progress;
 	opts->log_fn = on_log;
-	/* A damaged layer leaves the ones below it (docs/paths.md): the administrator's presets still apply. */
+	/* A damaged layer leaves the ones below it (docs/paths.md): the administrator's presets still apply.
+	 */
 	cl_settings_load(&settings, NULL);
 	opts->no_proxy = settings.no_proxy;
 	opts->reuse_key = settings.reuse_key;
