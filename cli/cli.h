@@ -96,6 +96,10 @@ bool cli_password_option(struct cli_password *pw, int c, const char *arg);
 /* Read the password from the chosen source into pw->buf. *out is pw->buf, or NULL when no source was given
  * and CERTLINK_PASSWORD is not set. Returns 0, or CLI_EXIT_USAGE after reporting why for command CMD. */
 int cli_password_load(struct cli_password *pw, const char *cmd, const char **out);
+/* Read the password from PATH, a file the administrator configured (not a command-line choice): it must be
+ * a regular file (not a symbolic link) owned by this account, with no group or other permissions. 0, or
+ * the exit code (100) after reporting why. */
+int cli_password_load_protected(struct cli_password *pw, const char *cmd, const char *path, const char **out);
 /* Wipe the password. */
 void cli_password_clear(struct cli_password *pw);
 
