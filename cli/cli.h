@@ -225,5 +225,6 @@ int cli_cmd_withdraw(int argc, char **argv);
 int cli_cmd_reapply(int argc, char **argv);
 int cli_cmd_renew(int argc, char **argv);
 int cli_cmd_delete(int argc, char **argv);
+int cli_cmd_kitting(int argc, char **argv);
 
 #endif
