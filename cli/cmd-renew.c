@@ -176,12 +176,11 @@ static int run_all_due(struct cli_op_run *r)
 		             cl_store_kind_name(store), days);
 		cli_write_result(&result, CL_E_NOT_DUE, &err);
 		cli_info(
-		    ngettext("nothing to renew: the %s store holds %zu certificate, none expires within %d "
-		             "days",
-		             "nothing to renew: the %s store holds %zu certificates, none expires within %d "
-		             "days",
-		             (unsigned long)total),
-		    _(cl_store_kind_name(store)), total, days);
+		    dngettext(GETTEXT_PACKAGE,
+		              "nothing to renew: the %s holds %zu certificate, none expires within %d days",
+		              "nothing to renew: the %s holds %zu certificates, none expires within %d days",
+		              (unsigned long)total),
+		    store_words(store), total, days);
 		free(due);
 		return cl_status_exit_code(CL_E_NOT_DUE);
 	}
