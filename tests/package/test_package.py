@@ -225,6 +225,8 @@ def test_install(root, debs):
                   for d, _, fs in os.walk(root.path("/home/alice")) for f in fs]
     check(not [f for f in home_files if "certlink" in f or "mimeapps" in f or "applications" in f],
           "nothing of certlink's in the new user's home", str(home_files))
+    check("x-scheme-handler/certlink=certlink-handler.desktop;" in root.read("/usr/share/applications/mimeinfo.cache"),
+          "desktop-file-utils' trigger put the handler into mimeinfo.cache")
     r = root.ok(["dpkg", "-S", "/usr/share/applications/mimeapps.list"], "dpkg -S mimeapps.list")
     eq(r.stdout.split(":")[0], "certlink-desktop", "the distribution mimeapps.list belongs to certlink-desktop only")
 
