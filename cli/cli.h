@@ -129,6 +129,31 @@ enum {
  * -1 not one of them. */
 int cli_net_option(struct cl_enroll_opts *opts, const char *cmd, int c, const char *arg);
 
+/* The option of the commands whose result is worth telling the person (enroll, activate, renew). */
+enum { CLI_OPT_NO_NOTIFY = 0x1200 };
+// clang-format off
+#define CLI_RESULT_OPTIONS \
+	{ "no-notify", no_argument, NULL, CLI_OPT_NO_NOTIFY }
+#define CLI_RESULT_HELP \
+	N_("  --no-notify             no desktop notification of the result\n")
+// clang-format on
+
+/* Whether the run tells the people logged in at this computer its result (notify-result.c): the
+ * notify_result setting, which cli_run_init() reads, and --no-notify. */
+void cli_notify_set(bool on);
+/* Tell them: installed, waiting for approval, or failed (not for "not due" or "cancelled"). Never fails
+ * the run: what happened goes to the activity log. */
+void cli_notify_result(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err);
+/* --install-ca SHA256 (enroll, activate): the CAs an administrator allows to become trust anchors
+ * (core/anchor.h). Keep the struct alive as long as OPTS: OPTS points into it. */
+struct cli_install_ca {
+	unsigned char fp[CL_ENROLL_ANCHORS_MAX][32];
+	size_t n;
+};
+/* Take one --install-ca value: 0, or CLI_EXIT_USAGE after saying what is wrong with it. */
+int cli_install_ca_option(struct cli_install_ca *ca, struct cl_enroll_opts *opts, const char *cmd,
+                          const char *arg);
+
 /* Which stores a command looks at: --store user|computer|all. */
 enum cli_stores { CLI_STORES_ALL = 0, CLI_STORES_USER, CLI_STORES_COMPUTER };
 /* Parse a --store value; ALLOW_ALL says whether "all" is accepted. False for anything else. */
@@ -183,6 +208,8 @@ enum {
 	CLI_OP_PASSWORD = 1 << 0, /* takes the password options (CLI_PASSWORD_OPTIONS) */
 	CLI_OP_NET = 1 << 1,      /* talks to the server: CLI_NET_OPTIONS, cli_run_init() */
 	CLI_OP_APPROVAL = 1 << 2, /* takes --approval-timeout SEC */
+	CLI_OP_RESULT =
+	    1 << 3, /* ends with a result worth telling the person: CLI_RESULT_OPTIONS (--no-notify) */
 };
 struct cli_op_run;
 struct cli_op {

@@ -15,14 +15,19 @@ static const char help[] =
        "secret was recorded when it was made, so no password is needed.\n"
        "\n"
        "  --approval-timeout SEC  wait this long for an application still pending\n"
-       "                          (default: the server's)\n"
-       "  --store user|computer   where the application is recorded (default: look in both)\n");
+       "                          (default: do not wait; say at once that approval\n"
+       "                          is outstanding)\n"
+       "  --store user|computer   where the application is recorded (default: look in both)\n"
+       "  --install-ca SHA256     install the server's CA with exactly this SHA-256 as a trust\n"
+       "                          anchor (repeatable); without it no CA becomes trusted\n");
 
 static const char help_end[] =
     N_("  -h, --help              show this help\n"
        "\n"
        "Exit status as for certlink enroll: 0 installed, 300 [44] still waiting for\n"
        "approval or refused, 200 server unreachable, 100 no such application.\n");
+
+enum { OPT_INSTALL_CA = 1 };
 
 /* Activating an installed application has nothing left to do: say so without contacting the server. */
 static bool already_installed(const char *id, enum cl_store_kind store)
@@ -48,8 +53,18 @@ static bool already_installed(const char *id, enum cl_store_kind store)
 static void usage(void)
 {
 	fputs(_(help), stdout);
+	fputs(_(CLI_RESULT_HELP), stdout);
 	fputs(_(CLI_NET_HELP), stdout);
 	fputs(_(help_end), stdout);
+}
+
+/* --install-ca SHA256: the CAs an administrator allows to become trust anchors (r->data, which outlives
+ * r->opts: opts points into it). */
+static int option(struct cli_op_run *r, int c, const char *arg)
+{
+	if (c == OPT_INSTALL_CA)
+		return cli_install_ca_option(r->data, &r->opts, "activate", arg);
+	return CLI_EXIT_USAGE;
 }
 
 static int run(struct cli_op_run *r)
@@ -68,12 +83,17 @@ static int run(struct cli_op_run *r)
 
 int cli_cmd_activate(int argc, char **argv)
 {
+	static const struct option own[] = { { "install-ca", required_argument, NULL, OPT_INSTALL_CA },
+		                             { NULL, 0, NULL, 0 } };
 	static const struct cli_op op = {
-		.takes = CLI_OP_NET | CLI_OP_APPROVAL,
+		.takes = CLI_OP_NET | CLI_OP_APPROVAL | CLI_OP_RESULT,
+		.own = own,
 		.missing_id = N_("name one application id"),
 		.help = usage,
+		.option = option,
 		.run = run,
 	};
+	struct cli_install_ca install_ca = { 0 };
 
-	return cli_op_main(&op, NULL, argc, argv);
+	return cli_op_main(&op, &install_ca, argc, argv);
 }

@@ -28,6 +28,7 @@ struct enroll_args {
 	struct cli_password password;
 	const char *ca;
 	unsigned random_delay;
+	struct cli_install_ca install_ca;
 };
 
 static void usage(FILE *out)
@@ -42,6 +43,9 @@ static void usage(FILE *out)
 	      "  --port PORT             its HTTPS port (default 443)\n"
 	      "  --link LINK             take server, user, store and pinned CA from an invitation link\n"
 	      "  --ca-fingerprint SHA256 trust the server whose CA has this SHA-256 fingerprint\n"
+	      "                          (for this enrollment only: it does not install the CA)\n"
+	      "  --install-ca SHA256     install the server's CA with exactly this SHA-256 as a trust\n"
+	      "                          anchor (repeatable); without it no CA becomes trusted\n"
 	      "  --user USER             user ID at the server (default: the link's, else the login user)\n"),
 	    out);
 	fputs(_(CLI_PASSWORD_HELP), out);
@@ -57,6 +61,7 @@ static void usage(FILE *out)
 	        "  --approval-timeout SEC  how long to wait for approval (default: the server's)\n"
 	        "  --random-delay SEC      wait a random 0..SEC seconds first, to spread a fleet\n"),
 	      out);
+	fputs(_(CLI_RESULT_HELP), out);
 	fputs(_(CLI_NET_HELP), out);
 	fputs(_("  -h, --help              show this help\n"
 	        "\n"
@@ -84,6 +89,7 @@ enum {
 	OPT_NOTE,
 	OPT_APPROVAL,
 	OPT_DELAY,
+	OPT_INSTALL_CA,
 	OPT_HELP,
 };
 
@@ -105,6 +111,8 @@ static const struct option long_opts[] = {
 	{ "device-note", required_argument, NULL, OPT_NOTE },
 	{ "approval-timeout", required_argument, NULL, OPT_APPROVAL },
 	{ "random-delay", required_argument, NULL, OPT_DELAY },
+	CLI_RESULT_OPTIONS,
+	{ "install-ca", required_argument, NULL, OPT_INSTALL_CA },
 	CLI_NET_OPTIONS,
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -177,6 +185,11 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 			return cli_usage_error("enroll", _("--random-delay must be 0-86400 seconds"));
 		a->random_delay = (unsigned)n;
 		break;
+	case CLI_OPT_NO_NOTIFY:
+		cli_notify_set(false);
+		break;
+	case OPT_INSTALL_CA:
+		return cli_install_ca_option(&a->install_ca, o, "enroll", arg);
 	case OPT_HELP:
 	case 'h':
 		usage(stdout);
@@ -245,6 +258,9 @@ static int run(struct enroll_args *a)
 	cl_error_clear(&err);
 	memset(&result, 0, sizeof(result));
 	spread(a->random_delay);
+	/* a script runs the same command at every login: it enrolls once, then renews when due (docs/cli.md)
+	 */
+	a->opts.renewal_rule = true;
 	st = cl_enroll_run(&a->opts, &result, &err);
 	return cli_run_finish(&result, st, &err);
 }

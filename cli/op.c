@@ -1,19 +1,21 @@
 /* certlink command line: the shape every command on one recorded certificate or application shares (cli.h
  * cli_op_main): parse the shared options (--store, the password and server options, --approval-timeout,
- * --help) and the command's own, check the operand and the store, read the password, run, and wipe the
- * password again. The commands themselves (cmd-activate.c, cmd-withdraw.c, cmd-reapply.c, cmd-renew.c,
- * cmd-delete.c) keep only their help text, their own options and the core call. */
+ * --no-notify, --help) and the command's own, check the operand and the store, read the password, run, and
+ * wipe the password again. The commands themselves (cmd-activate.c, cmd-withdraw.c, cmd-reapply.c,
+ * cmd-renew.c, cmd-delete.c) keep only their help text, their own options and the core call. */
 #include "cli.h"
 
 #include <stdio.h>
 #include <string.h>
 
-enum { OPT_STORE = 0x1200, OPT_APPROVAL_TIMEOUT };
+/* Apart from the shared option values in cli.h (0x1000 password, 0x1100 server, 0x1200 result). */
+enum { OPT_STORE = 0x1300, OPT_APPROVAL_TIMEOUT };
 
 #define OPTIONS_MAX 32
 
 static const struct option password_options[] = { CLI_PASSWORD_OPTIONS };
 static const struct option net_options[] = { CLI_NET_OPTIONS };
+static const struct option result_options[] = { CLI_RESULT_OPTIONS };
 
 static void add(struct option *table, size_t *n, const struct option *rows, size_t count)
 {
@@ -39,6 +41,8 @@ static void options_of(const struct cli_op *op, struct option table[OPTIONS_MAX]
 		add(table, &n, net_options, sizeof(net_options) / sizeof(net_options[0]));
 	if (op->takes & CLI_OP_APPROVAL)
 		add(table, &n, &approval, 1);
+	if (op->takes & CLI_OP_RESULT)
+		add(table, &n, result_options, sizeof(result_options) / sizeof(result_options[0]));
 	add(table, &n, &help, 1);
 	memset(&table[n], 0, sizeof(table[n]));
 }
@@ -63,6 +67,10 @@ static int take(struct cli_op_run *run, const char *cmd, int c, const char *arg)
 	case 'h':
 		op->help();
 		return -1;
+	}
+	if ((op->takes & CLI_OP_RESULT) && c == CLI_OPT_NO_NOTIFY) {
+		cli_notify_set(false);
+		return 0;
 	}
 	if ((op->takes & CLI_OP_PASSWORD) && cli_password_option(&run->pw, c, arg))
 		return 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fingerprint.h"
 #include "result.h"
 #include "settings.h"
 
@@ -47,6 +48,7 @@ void cli_run_init(struct cl_enroll_opts *opts)
 	opts->no_proxy = settings.no_proxy;
 	opts->reuse_key = settings.reuse_key;
 	opts->notify_days = settings.notify_days;
+	cli_notify_set(settings.notify_result);
 	/* The flow stops at its next check point and records where it was; the next run resumes. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -80,6 +82,20 @@ int cli_net_option(struct cl_enroll_opts *opts, const char *cmd, int c, const ch
 	return -1;
 }
 
+int cli_install_ca_option(struct cli_install_ca *ca, struct cl_enroll_opts *opts, const char *cmd,
+                          const char *arg)
+{
+	if (ca->n == CL_ENROLL_ANCHORS_MAX)
+		return cli_usage_error(cmd, _("--install-ca is allowed at most %d times"),
+		                       CL_ENROLL_ANCHORS_MAX);
+	if (!cl_fp_parse(arg, strlen(arg), ca->fp[ca->n]))
+		return cli_usage_error(cmd, _("--install-ca must be a SHA-256 fingerprint (64 hex digits)"));
+	ca->n++;
+	opts->install_ca = (const unsigned char(*)[32])ca->fp;
+	opts->n_install_ca = ca->n;
+	return 0;
+}
+
 struct cl_cancel *cli_run_cancel_token(void)
 {
 	return &cancel_token;
@@ -97,6 +113,8 @@ void cli_write_result(const struct cl_enroll_result *res, enum cl_status st, con
 	static const enum cl_result_format formats[] = { CL_RESULT_FORMAT_JSON, CL_RESULT_FORMAT_TEXT };
 	struct cl_result r;
 	struct cl_error werr;
+	const char *not_installed[CL_ENROLL_ANCHORS_MAX];
+	char message[CL_ERROR_MSG_MAX + 256];
 	size_t i;
 
 	memset(&r, 0, sizeof(r));
@@ -111,6 +129,19 @@ void cli_write_result(const struct cl_enroll_result *res, enum cl_status st, con
 	r.expiry = res->not_after;
 	r.exit_code = cli_run_exit_code(res, st);
 	r.message = st != CL_OK ? err->msg : res->pending ? "waiting for approval" : "installed";
+	r.trust_anchors = res->trust_anchors;
+	for (i = 0; i < (size_t)res->trust_not_installed && i < CL_ENROLL_ANCHORS_MAX; i++)
+		not_installed[i] = res->trust_not_installed_sha256[i];
+	r.ca_not_installed = not_installed;
+	r.n_ca_not_installed = i;
+	if (st == CL_OK && !res->pending && res->trust_not_installed > 0) {
+		snprintf(
+		    message, sizeof(message),
+		    "installed; %d CA(s) offered as trust anchors were not installed as such (no one agreed: "
+		    "an administrator allows one with --install-ca SHA256)",
+		    res->trust_not_installed);
+		r.message = message;
+	}
 	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
 		if (cl_result_write(&r, formats[i], NULL, &werr) != CL_OK)
 			cli_note(_("the result file could not be written: %s"), werr.msg);
@@ -121,6 +152,22 @@ int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const 
 	char t[32];
 
 	cli_write_result(res, st, err);
+	cli_notify_result(res, st, err);
+	if (st != CL_OK && strcmp(err->code, "install_failed") == 0 && res->app_id[0]) {
+		cli_fail(err);
+		cli_error(_("the certificate was issued and application %s keeps its key: fix the problem, "
+		            "then run "
+		            "`certlink activate %s` or the same command again to install it"),
+		          res->app_id, res->app_id);
+		return cl_status_exit_code(err->status);
+	}
+	if (st == CL_E_NOT_DUE) {
+		cli_fail(err);
+		cli_error(
+		    _("nothing was done; `certlink enroll --renew` renews it now, `--force-new` enrolls a "
+		      "second certificate beside it"));
+		return cl_status_exit_code(st);
+	}
 	if (st != CL_OK)
 		return cli_fail(err);
 	if (res->pending) {
@@ -134,5 +181,20 @@ int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const 
 	       cli_time_text(res->not_after, t));
 	printf(_("  store: %s, file: %s%s%s\n"), cl_store_kind_name(res->store), res->cert_path,
 	       res->nss_imported ? _(", NSS database: ") : "", res->nss_imported ? res->nss_nickname : "");
+	if (res->trust_anchors > 0)
+		printf(_("  trust anchors installed: %d\n"), res->trust_anchors);
+	for (int i = 0; i < res->trust_not_installed && i < CL_ENROLL_ANCHORS_MAX; i++)
+		printf(
+		    _("  CA %s: not installed as a trust anchor (nobody agreed; --install-ca allows it)\n"),
+		    res->trust_not_installed_sha256[i]);
+	if (res->existing > 0)
+		printf(
+		    ngettext(
+		        "  also installed: %d earlier certificate of this server and user (the latest: %s, "
+		        "valid until %s); `certlink delete` removes it\n",
+		        "  also installed: %d earlier certificates of this server and user (the latest: %s, "
+		        "valid until %s); `certlink delete` removes them\n",
+		        (unsigned long)res->existing),
+		    res->existing, res->existing_serial, cli_time_text(res->existing_not_after, t));
 	return CLI_EXIT_OK;
 }

@@ -1,6 +1,7 @@
 /* certlink core: describing a certificate (see certinfo.h). */
 #include "certinfo.h"
 #include "fileio.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,18 +25,31 @@ static void hex(const unsigned char *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static enum cl_status name_text(const X509_NAME *name, char *out, size_t size, struct cl_error *err)
+enum cl_status cl_certinfo_name(const X509_NAME *name, char *out, size_t size, struct cl_error *err)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
-	char *data = NULL;
+	char *data = NULL, *copy;
 	long len;
 
+	if (size)
+		out[0] = '\0';
 	if (!bio || X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
 		BIO_free(bio);
 		return cl_error_set_openssl(err, CL_E_LOCAL, "printing a certificate name");
 	}
 	len = BIO_get_mem_data(bio, &data);
-	snprintf(out, size, "%.*s", (int)len, data ? data : "");
+	copy = malloc(len > 0 ? (size_t)len + 1 : 1);
+	if (!copy) {
+		BIO_free(bio);
+		return cl_error_set(err, CL_E_LOCAL, "out of memory");
+	}
+	if (len > 0)
+		memcpy(copy, data, (size_t)len);
+	copy[len > 0 ? len : 0] = '\0';
+	/* UTF-8 stays readable; what would make it read otherwise (format, bidirectional and C1 control
+	 * characters, which OpenSSL leaves alone without ESC_MSB) becomes a visible escape */
+	cl_text_escape(copy, out, size, 0);
+	free(copy);
 	BIO_free(bio);
 	return CL_OK;
 }
@@ -110,6 +124,7 @@ static void sans_of(X509 *cert, char *out, size_t size)
 		used += (size_t)n;
 	}
 	GENERAL_NAMES_free(names);
+	cl_text_escape(out, out, size, 0);
 }
 
 enum cl_status cl_certinfo_get(X509 *cert, struct cl_certinfo *info, struct cl_error *err)
@@ -121,9 +136,9 @@ enum cl_status cl_certinfo_get(X509 *cert, struct cl_certinfo *info, struct cl_e
 	memset(info, 0, sizeof(*info));
 	st = serial_of(cert, info->serial, err);
 	if (st == CL_OK)
-		st = name_text(X509_get_subject_name(cert), info->subject, sizeof(info->subject), err);
+		st = cl_certinfo_name(X509_get_subject_name(cert), info->subject, sizeof(info->subject), err);
 	if (st == CL_OK)
-		st = name_text(X509_get_issuer_name(cert), info->issuer, sizeof(info->issuer), err);
+		st = cl_certinfo_name(X509_get_issuer_name(cert), info->issuer, sizeof(info->issuer), err);
 	if (st == CL_OK)
 		st = time_of(X509_get0_notBefore(cert), &info->not_before, err);
 	if (st == CL_OK)

@@ -22,6 +22,10 @@ struct cl_certinfo {
 	char sans[1024]; /* "DNS:a, email:b, ..." or "" */
 };
 
+/* NAME as one RFC 2253 line, UTF-8 kept readable, with control, format and bidirectional characters
+ * escaped (core/text.h) so that it reads as the certificate says; cut at a character boundary to SIZE. */
+enum cl_status cl_certinfo_name(const X509_NAME *name, char *out, size_t size, struct cl_error *err);
+
 /* Fill info from cert. CL_E_LOCAL for a certificate that cannot be described (no serial, bad times). */
 enum cl_status cl_certinfo_get(X509 *cert, struct cl_certinfo *info, struct cl_error *err);
 

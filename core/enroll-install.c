@@ -1,5 +1,6 @@
-/* certlink core: the enrollment flow's install step: the profile's CAs as trust anchors, the key and
- * certificate into the store, the certificate's record, and for a renewal the old certificate out. */
+/* certlink core: the enrollment flow's install step: the profile's CAs as trust anchors (only with a
+ * consent, anchor.h), the key and certificate (with its chain) into the store, the certificate's record,
+ * and for a renewal the old certificate out. */
 #include "enroll-private.h"
 
 #include <stdio.h>
@@ -10,65 +11,119 @@
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 
+#include "anchor.h"
 #include "certinfo.h"
 #include "fingerprint.h"
+#include "nssdb.h"
 #include "secret.h"
 #include "store.h"
 
-/* Install a profile CA without asking only when its identity is already settled: the link pinned it, the
- * person confirmed it for the connection, or this is a zero-touch run whose administrator chose the server
- * (whose identity was established). Otherwise the person sees its fingerprint and decides. */
-static enum cl_status may_trust(struct cl_flow *f, X509 *ca, bool *yes, struct cl_error *err)
+/* The question to the person (anchor.h): in the window, the terminal, the manager. A "no", a closed
+ * dialog, or nobody to ask (a terminal handler without a terminal) all mean "not installed"; only the run's
+ * own Cancel stops the run. */
+static enum cl_status ask_anchor(void *data, const char *subject, const char *fingerprint, bool *yes,
+                                 struct cl_error *err)
 {
-	unsigned char fp[32], known[32];
-	char text[96], subject[256];
+	struct cl_flow *f = data;
 	struct cl_question q;
-	bool has_ca = false;
 	enum cl_status st;
 
-	*yes = true;
-	if (!X509_digest(ca, EVP_sha256(), fp, NULL))
-		return cl_error_set_openssl(err, CL_E_LOCAL, "fingerprinting a CA");
-	cl_http_trust_source(f->http, known, &has_ca);
-	if ((has_ca && memcmp(fp, known, 32) == 0) || (f->have_pin && memcmp(fp, f->pin, 32) == 0) ||
-	    !f->opts->ask)
-		return CL_OK;
-	cl_fp_format(fp, text);
-	X509_NAME_oneline(X509_get_subject_name(ca), subject, sizeof(subject));
 	memset(&q, 0, sizeof(q));
 	q.kind = CL_ASK_TRUST_CA;
-	q.fingerprint = text;
+	q.fingerprint = fingerprint;
 	q.subject = subject;
+	q.store = f->store; /* shown: who will trust it (this person, or every user of the computer) */
 	q.trust = CL_TRUST_NO;
 	st = cl_flow_ask(f, &q, err);
 	*yes = st == CL_OK && q.trust != CL_TRUST_NO;
+	if (st != CL_OK && !cl_cancel_requested(f->opts->cancel)) {
+		cl_flow_log(f, "trust question not answered (%s): the CA is not installed", err->msg);
+		cl_error_clear(err);
+		st = CL_OK;
+	}
 	return st;
 }
 
-/* Trust the profile's CAs the person (or the rules above) accepted; an elevated install collects them for
- * the privileged helper instead. */
-static enum cl_status trust_profile(struct cl_flow *f, struct cl_locations *locs, STACK_OF(X509) * later,
-                                    struct cl_error *err)
+/* The renewed certificate's locations (its recorded anchors carry their consent over), into OUT. */
+static enum cl_status renewed_anchors(struct cl_flow *f, struct cl_locations *out, struct cl_error *err)
 {
-	enum cl_status st = CL_OK;
+	struct cl_records *rec = NULL;
+	struct cl_certificate *old;
+	enum cl_status st;
+
+	if (!f->renewal_of[0])
+		return CL_OK;
+	st = cl_records_load(f->store, &rec, err);
+	old = st == CL_OK ? cl_flow_renewed(f, rec) : NULL;
+	if (old)
+		st = cl_locations_append(out, &old->locations, err);
+	cl_records_free(rec);
+	return st;
+}
+
+void cl_flow_note_anchor_not_installed(struct cl_flow *f, X509 *ca)
+{
+	struct cl_enroll_result *r = f->result;
+	unsigned char fp[32];
+	unsigned int len = 0;
+
+	if (r->trust_not_installed < CL_ENROLL_ANCHORS_MAX && X509_digest(ca, EVP_sha256(), fp, &len) &&
+	    len == 32)
+		cl_fp_format_hex(fp, r->trust_not_installed_sha256[r->trust_not_installed]);
+	r->trust_not_installed++;
+}
+
+/* The profile's CAs that issue the new certificate, each decided by cl_anchor_decide(): installed when
+ * consented (or, for an elevated install, collected with its consent for the privileged helper), noted in
+ * the result when not. CAs that do not issue the certificate are never offered as anchors; a renewal asks
+ * no question (its consents are the renewed certificate's). */
+static enum cl_status trust_profile(struct cl_flow *f, struct cl_locations *locs,
+                                    struct cl_flow_anchor *later, size_t *n_later, struct cl_error *err)
+{
+	struct cl_locations renewed = { NULL, 0 };
+	struct cl_anchor_request req;
+	enum cl_status st = renewed_anchors(f, &renewed, err);
 	int i;
 
+	memset(&req, 0, sizeof(req));
+	req.store = f->store;
+	req.admin = f->opts->install_ca;
+	req.n_admin = f->opts->n_install_ca;
+	req.renewed = &renewed;
+	/* A renewal keeps the anchors the renewed certificate had (recorded above) and asks about no other
+	 * CA: that question belonged to the enrollment. */
+	req.ask = f->opts->ask && !f->renewal_of[0] ? ask_anchor : NULL;
+	req.ask_data = f;
 	for (i = 0; f->trust && i < sk_X509_num(f->trust) && st == CL_OK; i++) {
 		X509 *ca = sk_X509_value(f->trust, i);
-		bool yes = false;
+		enum cl_anchor_consent consent = CL_ANCHOR_NONE;
 
-		st = may_trust(f, ca, &yes, err);
-		if (st != CL_OK || !yes)
+		if (!cl_anchor_issues(ca, f->cert, f->chain)) {
+			cl_flow_log(
+			    f, "profile CA %d does not issue the certificate: not offered as a trust anchor",
+			    i + 1);
 			continue;
-		if (later) {
-			if (!X509_up_ref(ca) || !sk_X509_push(later, ca))
-				st = cl_error_set(err, CL_E_LOCAL, "out of memory");
-		} else {
-			st = cl_store_trust_ca(f->store, ca, NULL, locs, err);
 		}
-		if (st == CL_OK)
-			f->result->trust_anchors++;
+		req.ca = ca;
+		st = cl_anchor_decide(&req, &consent, err);
+		if (st != CL_OK)
+			break;
+		cl_flow_log(f, "profile CA %d as a trust anchor: consent %s", i + 1,
+		            cl_anchor_consent_name(consent));
+		if (consent == CL_ANCHOR_NONE) {
+			cl_flow_note_anchor_not_installed(f, ca);
+		} else if (later) {
+			if (*n_later < CL_ENROLL_ANCHORS_MAX && X509_up_ref(ca)) {
+				later[*n_later].ca = ca;
+				later[(*n_later)++].consent = consent;
+			}
+		} else {
+			st = cl_store_trust_ca(f->store, ca, NULL, consent, locs, err);
+			if (st == CL_OK)
+				f->result->trust_anchors++;
+		}
 	}
+	cl_locations_clear(&renewed);
 	return st;
 }
 
@@ -160,41 +215,19 @@ static const char *identity_of(struct cl_flow *f, char ca[65])
 	enum cl_http_trust how = cl_http_trust_source(f->http, fp, &has_ca);
 
 	ca[0] = '\0';
-	if (has_ca && (how == CL_HTTP_TRUST_PIN || how == CL_HTTP_TRUST_PERSON)) {
+	/* a server remembered for its host and port rests on the CA the person confirmed */
+	if (has_ca &&
+	    (how == CL_HTTP_TRUST_PIN || how == CL_HTTP_TRUST_PERSON || how == CL_HTTP_TRUST_REMEMBERED)) {
 		cl_fp_format_hex(fp, ca);
 		return how == CL_HTTP_TRUST_PIN ? "pin" : "person";
 	}
 	return how == CL_HTTP_TRUST_SYSTEM ? "system" : NULL;
 }
 
-/* The places of the certificate being renewed that no other recorded certificate uses: the store takes its
- * NSS entry out of the way of the new one (cl_store_install_replacing()). Empty when nothing is renewed. */
-static enum cl_status renewed_locations(struct cl_flow *f, struct cl_locations *out, struct cl_error *err)
-{
-	struct cl_records *rec = NULL;
-	struct cl_certificate *old;
-	enum cl_status st;
-	size_t i;
-
-	if (!f->renewal_of[0])
-		return CL_OK;
-	st = cl_records_load(f->store, &rec, err);
-	old = st == CL_OK ? cl_flow_renewed(f, rec) : NULL;
-	for (i = 0; old && i < old->locations.n && st == CL_OK; i++) {
-		const struct cl_location *l = &old->locations.items[i];
-
-		if (!cl_records_location_in_use(rec, l, old))
-			st = cl_locations_add(out, l->kind, l->path, l->nickname, err);
-	}
-	cl_records_free(rec);
-	return st;
-}
-
 /* The new certificate could not be recorded: take out what its install wrote (not what another recorded
- * certificate shares, such as an NSS nickname) and put the renewed certificate's NSS entries back. The
- * renewed certificate's files, key, trust and record were never touched. */
-static void undo_install(struct cl_flow *f, const struct cl_locations *installed,
-                         const struct cl_locations *replaces)
+ * certificate shares, such as a CA). The renewed certificate's files, key, NSS entry, trust and record were
+ * never touched: NSS keeps both certificates until one is removed by itself (store.h). */
+static void undo_install(struct cl_flow *f, const struct cl_locations *installed, const char *sha256)
 {
 	struct cl_locations unused = { NULL, 0 };
 	struct cl_records *rec = NULL;
@@ -208,16 +241,48 @@ static void undo_install(struct cl_flow *f, const struct cl_locations *installed
 		if (!rec || !cl_records_location_in_use(rec, l, NULL))
 			cl_locations_add(&unused, l->kind, l->path, l->nickname, &ignored);
 	}
-	if (cl_store_undo_install(&unused, replaces, &ignored) != CL_OK)
+	if (cl_store_remove_certificate(&unused, sha256, &ignored) != CL_OK)
 		cl_flow_log(f, "undoing the install left something behind: %s", ignored.msg);
 	cl_locations_clear(&unused);
 	cl_records_free(rec);
 }
 
+struct drop_ctx {
+	struct cl_flow *f;
+	const char *nickname; /* the new certificate's own NSS nickname */
+};
+
+/* NSS filed the new certificate under the old one's nickname (one subject, one nickname); with the old one
+ * gone it can have its own. Best effort: the record keeps whichever nickname it has. */
+static void own_nickname(struct cl_flow *f, struct cl_records *rec, const char *nickname)
+{
+	struct cl_certificate *cert = cl_records_find_certificate_fp(rec, f->result_fp);
+	struct cl_error why;
+	bool renamed = false;
+
+	for (size_t i = 0; cert && i < cert->locations.n; i++) {
+		struct cl_location *l = &cert->locations.items[i];
+		char *copy;
+
+		if (l->kind != CL_LOC_NSS_CERT || !l->nickname || strcmp(l->nickname, nickname) == 0)
+			continue;
+		if (cl_nssdb_rename_cert(l->path, f->result_fp, l->nickname, nickname, &renamed, &why) !=
+		    CL_OK)
+			cl_flow_log(f, "the renewed certificate keeps the NSS nickname \"%s\": %s",
+			            l->nickname, why.msg);
+		if (renamed && (copy = strdup(nickname)) != NULL) {
+			free(l->nickname);
+			l->nickname = copy;
+			snprintf(f->result->nss_nickname, sizeof(f->result->nss_nickname), "%s", nickname);
+		}
+	}
+}
+
 /* A renewed certificate leaves every place the new one does not also use, once the new one is recorded. */
 static enum cl_status drop_old(struct cl_records *rec, void *data, struct cl_error *err)
 {
-	struct cl_flow *f = data;
+	struct drop_ctx *c = data;
+	struct cl_flow *f = c->f;
 	struct cl_certificate *old = cl_flow_renewed(f, rec);
 	struct cl_locations unused = { NULL, 0 };
 	enum cl_status st = CL_OK;
@@ -232,10 +297,12 @@ static enum cl_status drop_old(struct cl_records *rec, void *data, struct cl_err
 			st = cl_locations_add(&unused, l->kind, l->path, l->nickname, err);
 	}
 	if (st == CL_OK)
-		st = cl_store_remove(&unused, err);
+		st = cl_store_remove_certificate(&unused, old->fingerprint, err);
 	cl_locations_clear(&unused);
-	if (st == CL_OK)
+	if (st == CL_OK) {
 		cl_records_remove_certificate(rec, old);
+		own_nickname(f, rec, c->nickname);
+	}
 	return st;
 }
 
@@ -264,26 +331,28 @@ static void fill_result(struct cl_flow *f, const struct cl_certinfo *info, const
 }
 
 /* Unprivileged, computer store: the privileged helper installs and records; the person's records keep the
- * application, now installed. */
+ * application, now installed. Anchors the person agreed to go through the helper's own polkit action, one
+ * by one (cl_flow_install_elevated()). */
 static enum cl_status install_elevated(struct cl_flow *f, struct cl_error *err)
 {
-	STACK_OF(X509) *later = sk_X509_new_null();
+	struct cl_flow_anchor later[CL_ENROLL_ANCHORS_MAX];
 	struct cl_locations none = { NULL, 0 };
 	struct cl_certinfo info;
-	enum cl_status st = later ? CL_OK : cl_error_set(err, CL_E_LOCAL, "out of memory");
+	size_t n_later = 0, i;
+	enum cl_status st;
 
+	st = cl_certinfo_get(f->cert, &info, err);
 	if (st == CL_OK)
-		st = cl_certinfo_get(f->cert, &info, err);
+		st = trust_profile(f, &none, later, &n_later, err);
 	if (st == CL_OK)
-		st = trust_profile(f, &none, later, err);
-	if (st == CL_OK)
-		st = cl_flow_install_elevated(f, later, err);
+		st = cl_flow_install_elevated(f, later, n_later, err);
 	if (st == CL_OK) {
 		fill_result(f, &info, &none);
 		f->state = CL_APP_INSTALLED;
 		st = cl_flow_record_save(f, NULL, err);
 	}
-	sk_X509_pop_free(later, X509_free);
+	for (i = 0; i < n_later; i++)
+		X509_free(later[i].ca);
 	return st;
 }
 
@@ -304,7 +373,7 @@ static enum cl_status check_store(struct cl_flow *f, const struct cl_certinfo *i
  * as they were. */
 static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 {
-	struct cl_locations locs = { NULL, 0 }, installed = { NULL, 0 }, replaces = { NULL, 0 };
+	struct cl_locations locs = { NULL, 0 }, installed = { NULL, 0 };
 	struct cl_certinfo info;
 	struct add_cert_ctx c = { f, &info, &locs, NULL, NULL };
 	char nickname[160], ca[65];
@@ -316,15 +385,13 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 	if (st == CL_OK)
 		st = check_store(f, &info, err);
 	if (st == CL_OK)
-		st = trust_profile(f, &locs, NULL, err);
-	/* a nickname of its own (NSS still files a certificate under an earlier one of the same subject) */
+		st = trust_profile(f, &locs, NULL, NULL, err);
+	/* a nickname of its own; NSS still files a certificate under an earlier one of the same subject,
+	 * which the record notes, and each is removed by itself (store.h) */
 	snprintf(nickname, sizeof(nickname), "certlink %.64s %s (%.8s)", f->host,
 	         st == CL_OK ? info.serial : "", st == CL_OK ? info.sha256 : "");
 	if (st == CL_OK)
-		st = renewed_locations(f, &replaces, err);
-	if (st == CL_OK)
-		st = cl_store_install_replacing(f->store, f->key, f->cert, f->chain, nickname, &replaces,
-		                                &installed, err);
+		st = cl_store_install(f->store, f->key, f->cert, f->chain, nickname, &installed, err);
 	if (st != CL_OK)
 		goto out;
 	c.trust = identity_of(f, ca);
@@ -333,17 +400,18 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 	if (st == CL_OK)
 		st = cl_records_update(f->store, add_cert, &c, err);
 	if (st != CL_OK) {
-		undo_install(f, &installed, &replaces);
+		undo_install(f, &installed, info.sha256);
 		goto out;
 	}
 	fill_result(f, &info, &locs);
 	cl_flow_copy(f->result_fp, sizeof(f->result_fp), info.sha256);
 	/* The new certificate is installed and recorded: now the old one may go. */
 	if (f->renewal_of[0]) {
+		struct drop_ctx dc = { f, nickname };
 		struct cl_error left;
 
 		/* what could not be removed stays recorded with the old certificate, for a later delete */
-		if (cl_records_update(f->store, drop_old, f, &left) != CL_OK)
+		if (cl_records_update(f->store, drop_old, &dc, &left) != CL_OK)
 			cl_flow_progress(f, CL_STAGE_INSTALL,
 			                 "the replaced certificate %s could not be removed everywhere: %s",
 			                 f->renewal_of, left.msg);
@@ -353,7 +421,6 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 out:
 	cl_locations_clear(&locs);
 	cl_locations_clear(&installed);
-	cl_locations_clear(&replaces);
 	return st;
 }
 
@@ -369,5 +436,9 @@ enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err)
 	}
 	if (st != CL_OK)
 		cl_error_prefix(err, "installing");
+	/* The certificate is issued and the key kept (state "issued"): a later run fetches it again and
+	 * installs it, which front ends tell the person. */
+	if (st == CL_E_LOCAL && !err->code[0])
+		cl_error_set_code(err, "install_failed");
 	return st;
 }

@@ -3,12 +3,17 @@
 #ifndef CL_ENROLL_PRIVATE_H
 #define CL_ENROLL_PRIVATE_H
 
+#include "anchor.h"
 #include "enroll-flow.h"
 
 /* Steps (enroll-steps.c) */
 enum cl_status cl_flow_connect(struct cl_flow *f, struct cl_error *err);
 enum cl_status cl_flow_apply(struct cl_flow *f, struct cl_error *err);
+/* Poll until approved, for opts->approval_timeout (else the server's approval_poll.timeout): for a run that
+ * has just applied, or whose caller asked to wait. */
 enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err);
+/* One status check: an application still pending sets result->pending at once (docs/cli.md). */
+enum cl_status cl_flow_check_approval(struct cl_flow *f, struct cl_error *err);
 /* enroll-activate.c */
 enum cl_status cl_flow_activate(struct cl_flow *f, struct cl_error *err);
 /* enroll-install.c */
@@ -52,7 +57,19 @@ enum cl_status cl_flow_renewal_confirm(struct cl_flow *f, struct cl_error *err);
 /* After connecting: the server proved the identity recorded for the renewed certificate. */
 enum cl_status cl_flow_renewal_check_server(struct cl_flow *f, struct cl_error *err);
 
-/* enroll-stage.c: stage for the privileged helper and call opts->elevate. */
-enum cl_status cl_flow_install_elevated(struct cl_flow *f, STACK_OF(X509) * trusted, struct cl_error *err);
+/* A profile CA that may become a trust anchor, with the consent that allows it (anchor.h). */
+struct cl_flow_anchor {
+	X509 *ca;
+	enum cl_anchor_consent consent;
+};
+
+/* Note in the result that CA, offered as a trust anchor, was not installed as one (enroll-install.c). */
+void cl_flow_note_anchor_not_installed(struct cl_flow *f, X509 *ca);
+
+/* enroll-stage.c: stage for the privileged helper and call opts->elevate; then, for each of ANCHORS,
+ * opts->elevate_anchor (its own polkit action). An anchor that is not installed (no hook, authentication
+ * refused, the helper refused it) is noted in the result; it does not fail the install. */
+enum cl_status cl_flow_install_elevated(struct cl_flow *f, const struct cl_flow_anchor *anchors, size_t n,
+                                        struct cl_error *err);
 
 #endif

@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "anchor.h"
 #include "certinfo.h"
 #include "fileio.h"
 #include "fingerprint.h"
@@ -42,8 +43,8 @@ static enum cl_status write_bio(const char *dir, const char *name, BIO *bio, boo
 	return cl_fileio_write_new(path, data, (size_t)len, secret ? 0600 : 0644, err);
 }
 
-static enum cl_status stage_certs(struct cl_flow *f, const char *dir, STACK_OF(X509) * trusted,
-                                  struct cl_error *err)
+static enum cl_status stage_certs(struct cl_flow *f, const char *dir, const struct cl_flow_anchor *anchors,
+                                  size_t n, struct cl_error *err)
 {
 	BIO *cert = BIO_new(BIO_s_mem()), *chain = BIO_new(BIO_s_mem()), *trust = BIO_new(BIO_s_mem());
 	enum cl_status st = cert && chain && trust ? CL_OK : cl_error_set(err, CL_E_LOCAL, "out of memory");
@@ -55,8 +56,8 @@ static enum cl_status stage_certs(struct cl_flow *f, const char *dir, STACK_OF(X
 		st = pem_of(sk_X509_value(f->chain, i), chain, err);
 	if (st == CL_OK && f->ca && (!f->chain || sk_X509_num(f->chain) == 0))
 		st = pem_of(f->ca, chain, err);
-	for (i = 0; st == CL_OK && i < sk_X509_num(trusted); i++)
-		st = pem_of(sk_X509_value(trusted, i), trust, err);
+	for (i = 0; st == CL_OK && (size_t)i < n; i++)
+		st = pem_of(anchors[i].ca, trust, err);
 	if (st == CL_OK)
 		st = write_bio(dir, "cert.pem", cert, false, err);
 	if (st == CL_OK)
@@ -83,7 +84,31 @@ static enum cl_status stage_key(struct cl_flow *f, const char *dir, struct cl_er
 	return st;
 }
 
-static enum cl_status stage_meta(struct cl_flow *f, const char *dir, struct cl_error *err)
+/* meta.json's "trust_anchors": each staged anchor's SHA-256 and the consent for it (anchor.h), which the
+ * helper checks again before it makes one a trust anchor of the computer. */
+static bool add_anchor_consents(cJSON *m, const struct cl_flow_anchor *anchors, size_t n)
+{
+	cJSON *list = cJSON_AddArrayToObject(m, "trust_anchors");
+
+	for (size_t i = 0; list && i < n; i++) {
+		cJSON *e = cJSON_CreateObject();
+		unsigned char sha[32];
+		unsigned int len = 0;
+		char hex[65];
+
+		if (!e || !cJSON_AddItemToArray(list, e) ||
+		    !X509_digest(anchors[i].ca, EVP_sha256(), sha, &len))
+			return false;
+		cl_fp_format_hex(sha, hex);
+		if (!cJSON_AddStringToObject(e, "sha256", hex) ||
+		    !cJSON_AddStringToObject(e, "consent", cl_anchor_consent_name(anchors[i].consent)))
+			return false;
+	}
+	return list != NULL;
+}
+
+static enum cl_status stage_meta(struct cl_flow *f, const char *dir, const struct cl_flow_anchor *anchors,
+                                 size_t n, struct cl_error *err)
 {
 	cJSON *m = cJSON_CreateObject();
 	char path[4096 + 32], fp[65] = "";
@@ -102,10 +127,11 @@ static enum cl_status stage_meta(struct cl_flow *f, const char *dir, struct cl_e
 	    !cJSON_AddStringToObject(m, "ca_sha256", fp) ||
 	    !cJSON_AddStringToObject(m, "renewal_of", f->renewal_of) ||
 	    !cJSON_AddStringToObject(m, "server_trust",
-	                             how == CL_HTTP_TRUST_PIN      ? "pin"
-	                             : how == CL_HTTP_TRUST_PERSON ? "person"
-	                                                           : "system") ||
-	    !(text = cJSON_PrintUnformatted(m))) {
+	                             how == CL_HTTP_TRUST_PIN ? "pin"
+	                             : how == CL_HTTP_TRUST_PERSON || how == CL_HTTP_TRUST_REMEMBERED
+	                                 ? "person"
+	                                 : "system") ||
+	    !add_anchor_consents(m, anchors, n) || !(text = cJSON_PrintUnformatted(m))) {
 		cJSON_Delete(m);
 		return cl_error_set(err, CL_E_LOCAL, "out of memory");
 	}
@@ -132,7 +158,42 @@ static void unstage(const char *dir)
 	rmdir(dir);
 }
 
-enum cl_status cl_flow_install_elevated(struct cl_flow *f, STACK_OF(X509) * trusted, struct cl_error *err)
+/* The anchors the person agreed to, each through the helper's own polkit action (always an administrator,
+ * the CA named in the message). One not installed is noted and the next is tried. */
+static void elevate_anchors(struct cl_flow *f, const char *dir, const struct cl_flow_anchor *anchors,
+                            size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char fp[CL_FP_TEXT_SIZE], subject[512];
+		unsigned char sha[32];
+		unsigned int len = 0;
+		struct cl_error e;
+		enum cl_status st = CL_E_LOCAL;
+
+		cl_error_clear(&e);
+		if (f->opts->elevate_anchor && !cl_cancel_requested(f->opts->cancel) &&
+		    X509_digest(anchors[i].ca, EVP_sha256(), sha, &len)) {
+			cl_fp_format(sha, fp);
+			cl_certinfo_name(X509_get_subject_name(anchors[i].ca), subject, sizeof(subject),
+			                 NULL);
+			cl_flow_progress(
+			    f, CL_STAGE_INSTALL,
+			    "asking for permission to make a certificate authority trusted on this "
+			    "computer");
+			st = f->opts->elevate_anchor(f->opts->user_data, dir, fp, subject, &e);
+		}
+		if (st == CL_OK) {
+			f->result->trust_anchors++;
+		} else {
+			if (e.msg[0])
+				cl_flow_log(f, "trust anchor not installed: %s", e.msg);
+			cl_flow_note_anchor_not_installed(f, anchors[i].ca);
+		}
+	}
+}
+
+enum cl_status cl_flow_install_elevated(struct cl_flow *f, const struct cl_flow_anchor *anchors, size_t n,
+                                        struct cl_error *err)
 {
 	const char *base = getenv("XDG_RUNTIME_DIR");
 	char dir[4096];
@@ -144,19 +205,26 @@ enum cl_status cl_flow_install_elevated(struct cl_flow *f, STACK_OF(X509) * trus
 		                    base ? base : "/tmp");
 	st = stage_key(f, dir, err);
 	if (st == CL_OK)
-		st = stage_certs(f, dir, trusted, err);
+		st = stage_certs(f, dir, anchors, n, err);
 	if (st == CL_OK)
-		st = stage_meta(f, dir, err);
+		st = stage_meta(f, dir, anchors, n, err);
 	if (st == CL_OK) {
 		cl_flow_progress(f, CL_STAGE_INSTALL,
 		                 "asking for permission to install into the computer store");
 		st = f->opts->elevate(f->opts->user_data, dir, err);
 	}
+	if (st == CL_OK)
+		elevate_anchors(f, dir, anchors, n);
 	unstage(dir);
 	return st;
 }
 
 /* ---- the privileged side ---- */
+
+struct staged_consent {
+	unsigned char sha256[32];
+	enum cl_anchor_consent consent;
+};
 
 struct staged_parsed {
 	EVP_PKEY *key;
@@ -165,6 +233,8 @@ struct staged_parsed {
 	STACK_OF(X509) * trust;
 	char host[256], user[65], server_id[65], service[129], ca_sha256[65], renewal_of[41], server_trust[8];
 	int port;
+	struct staged_consent consents[CL_ENROLL_ANCHORS_MAX];
+	size_t n_consents;
 };
 
 static enum cl_status read_certs(const char *pem, size_t len, STACK_OF(X509) * *out, struct cl_error *err)
@@ -194,6 +264,30 @@ static enum cl_status meta_string(const cJSON *m, const char *name, size_t max, 
 	if (!cJSON_IsString(v) || strlen(v->valuestring) > max || strlen(v->valuestring) >= size)
 		return cl_error_set(err, CL_E_LOCAL, "staged meta.json: \"%s\" is missing or too long", name);
 	memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
+	return CL_OK;
+}
+
+/* "trust_anchors": [{"sha256": HEX, "consent": NAME}], optional; at most CL_ENROLL_ANCHORS_MAX. */
+static enum cl_status parse_consents(const cJSON *m, struct staged_parsed *p, struct cl_error *err)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(m, "trust_anchors"), *e;
+
+	if (!list)
+		return CL_OK;
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > CL_ENROLL_ANCHORS_MAX)
+		return cl_error_set(err, CL_E_LOCAL, "staged meta.json: bad \"trust_anchors\"");
+	cJSON_ArrayForEach(e, list)
+	{
+		const cJSON *fp = cJSON_GetObjectItemCaseSensitive(e, "sha256");
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "consent");
+		struct staged_consent *out = &p->consents[p->n_consents];
+
+		if (!cJSON_IsString(fp) || strlen(fp->valuestring) != 64 ||
+		    !cl_fp_parse(fp->valuestring, 64, out->sha256) || !cJSON_IsString(c) ||
+		    !cl_anchor_consent_parse(c->valuestring, &out->consent))
+			return cl_error_set(err, CL_E_LOCAL, "staged meta.json: bad \"trust_anchors\" entry");
+		p->n_consents++;
+	}
 	return CL_OK;
 }
 
@@ -236,6 +330,8 @@ static enum cl_status parse_meta(const struct cl_staged *s, struct staged_parsed
 	if (st == CL_OK && strcmp(p->server_trust, "system") != 0 && strcmp(p->server_trust, "pin") != 0 &&
 	    strcmp(p->server_trust, "person") != 0)
 		st = cl_error_set(err, CL_E_LOCAL, "staged meta.json: bad server_trust");
+	if (st == CL_OK)
+		st = parse_consents(m, p, err);
 	cJSON_Delete(m);
 	return st;
 }
@@ -302,6 +398,15 @@ static enum cl_status parse_staged(const struct cl_staged *s, struct staged_pars
 	return st == CL_OK ? check_staged(p, err) : st;
 }
 
+static void staged_parsed_free(struct staged_parsed *p)
+{
+	EVP_PKEY_free(p->key);
+	X509_free(p->cert);
+	sk_X509_pop_free(p->chain, X509_free);
+	sk_X509_pop_free(p->trust, X509_free);
+	memset(p, 0, sizeof(*p));
+}
+
 struct record_ctx {
 	struct staged_parsed *p;
 	const struct cl_certinfo *info;
@@ -360,8 +465,7 @@ enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct c
 	if (st == CL_OK)
 		st = cl_flow_check_clash(rec, &info, err);
 	cl_records_free(rec);
-	for (i = 0; st == CL_OK && i < sk_X509_num(p.trust); i++)
-		st = cl_store_trust_ca(CL_STORE_COMPUTER, sk_X509_value(p.trust, i), NULL, &locs, err);
+	/* never a trust anchor here: each has its own command and polkit action (cl_enroll_trust_staged()) */
 	if (st == CL_OK) {
 		snprintf(nickname, sizeof(nickname), "certlink %.64s %s (%.8s)", p.host, info.serial,
 		         info.sha256);
@@ -372,11 +476,10 @@ enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct c
 		if (st == CL_OK)
 			st = cl_records_update(CL_STORE_COMPUTER, record_staged, &c, err);
 		if (st != CL_OK) /* not recorded: nothing of this install may stay behind */
-			cl_store_undo_install(&installed, NULL, NULL);
+			cl_store_remove(&installed, NULL);
 	}
 	if (st == CL_OK) {
 		result->store = CL_STORE_COMPUTER;
-		result->trust_anchors = sk_X509_num(p.trust);
 		result->not_after = (time_t)info.not_after;
 		cl_flow_copy(result->serial, sizeof(result->serial), info.serial);
 		cl_flow_copy(result->subject, sizeof(result->subject), info.subject);
@@ -391,11 +494,154 @@ enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct c
 	}
 	cl_locations_clear(&locs);
 	cl_locations_clear(&installed);
-	EVP_PKEY_free(p.key);
-	X509_free(p.cert);
-	sk_X509_pop_free(p.chain, X509_free);
-	sk_X509_pop_free(p.trust, X509_free);
+	staged_parsed_free(&p);
 	if (st != CL_OK)
 		cl_error_prefix(err, "installing into the computer store");
+	return st;
+}
+
+/* ---- a trust anchor of the computer, for a staged and installed certificate ---- */
+
+/* The staged CA with fingerprint FP, and the consent meta.json records for it. */
+static X509 *staged_anchor(const struct staged_parsed *p, const unsigned char fp[32],
+                           enum cl_anchor_consent *consent)
+{
+	X509 *found = NULL;
+
+	*consent = CL_ANCHOR_NONE;
+	for (int i = 0; !found && i < sk_X509_num(p->trust); i++) {
+		unsigned char sha[32];
+		unsigned int len = 0;
+
+		if (X509_digest(sk_X509_value(p->trust, i), EVP_sha256(), sha, &len) &&
+		    memcmp(sha, fp, 32) == 0)
+			found = sk_X509_value(p->trust, i);
+	}
+	for (size_t i = 0; found && i < p->n_consents; i++)
+		if (memcmp(p->consents[i].sha256, fp, 32) == 0)
+			*consent = p->consents[i].consent;
+	return found;
+}
+
+/* Every check the helper makes before an anchor, each refusal saying which rule it broke. */
+static enum cl_status check_anchor(const struct staged_parsed *p, const char *sha256, const char *subject,
+                                   X509 **anchor, enum cl_anchor_consent *consent, struct cl_error *err)
+{
+	unsigned char fp[32];
+	char shown[512];
+
+	if (!sha256 || !cl_fp_parse(sha256, strlen(sha256), fp))
+		return cl_error_set(err, CL_E_LOCAL, "not a SHA-256 fingerprint: %.100s",
+		                    sha256 ? sha256 : "");
+	*anchor = staged_anchor(p, fp, consent);
+	if (!*anchor)
+		return cl_error_set(err, CL_E_LOCAL, "the CA %.100s is not among the staged trust anchors",
+		                    sha256);
+	if (*consent == CL_ANCHOR_NONE)
+		return cl_error_set(
+		    err, CL_E_LOCAL,
+		    "nobody agreed to make the CA %.100s a trust anchor (meta.json records no "
+		    "consent for it)",
+		    sha256);
+	if (!cl_anchor_issues(*anchor, p->cert, p->chain))
+		return cl_error_set(
+		    err, CL_E_LOCAL,
+		    "the CA %.100s does not issue the staged certificate: only the CA of its own "
+		    "chain can become a trust anchor",
+		    sha256);
+	cl_certinfo_name(X509_get_subject_name(*anchor), shown, sizeof(shown), NULL);
+	if (!subject || strcmp(subject, shown) != 0)
+		return cl_error_set(
+		    err, CL_E_LOCAL,
+		    "the subject on the command line is not the CA's (%.200s): the authentication "
+		    "message must name what is installed",
+		    shown);
+	return CL_OK;
+}
+
+struct anchor_record_ctx {
+	const char *fingerprint; /* the certificate's, lowercase hex */
+	const struct cl_locations *add;
+};
+
+/* Add the anchor's places to the installed certificate's record, so deleting it removes them. */
+static enum cl_status record_anchor(struct cl_records *rec, void *data, struct cl_error *err)
+{
+	struct anchor_record_ctx *c = data;
+	struct cl_certificate *cert = NULL;
+	enum cl_status st = CL_OK;
+
+	for (size_t i = 0; i < rec->n_certs && !cert; i++)
+		if (rec->certs[i]->fingerprint && strcmp(rec->certs[i]->fingerprint, c->fingerprint) == 0)
+			cert = rec->certs[i];
+	if (!cert)
+		return cl_error_set(
+		    err, CL_E_LOCAL,
+		    "the staged certificate is not installed in the computer store: install it "
+		    "first");
+	for (size_t i = 0; i < c->add->n && st == CL_OK; i++) {
+		bool have = false;
+
+		for (size_t j = 0; j < cert->locations.n && !have; j++)
+			have = cl_location_equal(&cert->locations.items[j], &c->add->items[i]);
+		if (!have)
+			st = cl_locations_add(&cert->locations, c->add->items[i].kind, c->add->items[i].path,
+			                      c->add->items[i].nickname, err);
+	}
+	return st;
+}
+
+static bool certificate_recorded(const char *fingerprint)
+{
+	struct cl_records *rec = NULL;
+	bool found = false;
+
+	if (cl_records_load(CL_STORE_COMPUTER, &rec, NULL) != CL_OK)
+		return false;
+	for (size_t i = 0; i < rec->n_certs && !found; i++)
+		found = rec->certs[i]->fingerprint && strcmp(rec->certs[i]->fingerprint, fingerprint) == 0;
+	cl_records_free(rec);
+	return found;
+}
+
+enum cl_status cl_enroll_trust_staged(const struct cl_staged *staged, const char *sha256, const char *subject,
+                                      struct cl_enroll_result *result, struct cl_error *err)
+{
+	struct staged_parsed p;
+	struct cl_locations locs = { NULL, 0 };
+	struct cl_certinfo info;
+	struct anchor_record_ctx c = { info.sha256, &locs };
+	enum cl_anchor_consent consent = CL_ANCHOR_NONE;
+	X509 *anchor = NULL;
+	enum cl_status st;
+
+	memset(&p, 0, sizeof(p));
+	memset(result, 0, sizeof(*result));
+	memset(&info, 0, sizeof(info));
+	st = cl_store_check_allowed(CL_STORE_COMPUTER, err);
+	if (st == CL_OK)
+		st = parse_staged(staged, &p, err);
+	if (st == CL_OK)
+		st = cl_certinfo_get(p.cert, &info, err);
+	if (st == CL_OK)
+		st = check_anchor(&p, sha256, subject, &anchor, &consent, err);
+	if (st == CL_OK && !certificate_recorded(info.sha256))
+		st = cl_error_set(
+		    err, CL_E_LOCAL,
+		    "the staged certificate is not installed in the computer store: install it first");
+	if (st == CL_OK)
+		st = cl_store_trust_ca(CL_STORE_COMPUTER, anchor, NULL, consent, &locs, err);
+	if (st == CL_OK && (st = cl_records_update(CL_STORE_COMPUTER, record_anchor, &c, err)) != CL_OK)
+		cl_store_untrust_ca(&locs, NULL); /* not recorded: not left behind either */
+	if (st == CL_OK) {
+		result->store = CL_STORE_COMPUTER;
+		result->trust_anchors = 1;
+		cl_flow_copy(result->serial, sizeof(result->serial), info.serial);
+		cl_certinfo_name(X509_get_subject_name(anchor), result->issuer, sizeof(result->issuer), NULL);
+	}
+	cl_locations_clear(&locs);
+	staged_parsed_free(&p);
+	if (st != CL_OK)
+		cl_error_prefix(err, "making a certificate authority trusted on this computer");
 	return st;
 }

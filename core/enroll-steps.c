@@ -58,26 +58,40 @@ static void http_retry(void *data, int attempt, int max, long delay_ms, const ch
 	cl_flow_log(f, "attempt %d of %d failed (%s); retrying in %ld ms", attempt, max, why, delay_ms);
 }
 
+/* The user's entry first, then the computer's; NULL entries (no HOME) dropped. */
+static void both_stores(char *(*path_of)(enum cl_store_kind, struct cl_error *), char *out[3])
+{
+	out[0] = path_of(CL_STORE_USER, NULL);
+	out[1] = path_of(CL_STORE_COMPUTER, NULL);
+	out[2] = NULL;
+	if (!out[0]) {
+		out[0] = out[1];
+		out[1] = NULL;
+	}
+}
+
 enum cl_status cl_flow_connect(struct cl_flow *f, struct cl_error *err)
 {
-	char *dirs[3] = { NULL, NULL, NULL };
+	char *dirs[3], *known[3], *remember;
 	struct cl_http_config cfg;
 	enum cl_status st = CL_OK;
 
 	cl_flow_progress(f, CL_STAGE_CONNECT, "connecting to %s port %u", f->host, f->port);
 	memset(&cfg, 0, sizeof(cfg));
-	dirs[0] = cl_paths_trust_dir(CL_STORE_USER, NULL);
-	dirs[1] = cl_paths_trust_dir(CL_STORE_COMPUTER, NULL);
-	if (!dirs[0]) { /* no HOME: computer trust only */
-		dirs[0] = dirs[1];
-		dirs[1] = NULL;
-	}
+	/* the anchors a person or administrator agreed to count like the system store; a server remembered
+	 * by the person counts for its own host and port only */
+	both_stores(cl_paths_anchors_dir, dirs);
+	both_stores(cl_paths_known_servers_file, known);
+	/* remembered where this process keeps its own records (the person's, for an elevated install) */
+	remember = cl_paths_known_servers_file(f->rec_store, NULL);
 	cfg.host = f->host;
 	cfg.port = f->port;
 	cfg.have_pin = f->have_pin;
 	memcpy(cfg.pin, f->pin, sizeof(cfg.pin));
-	cfg.trust_dirs = (const char *const *)dirs;
-	cfg.remember_dir = f->store == CL_STORE_USER ? dirs[0] : dirs[1];
+	cfg.anchor_dirs = (const char *const *)dirs;
+	cfg.known_servers = (const char *const *)known;
+	cfg.remember_file = remember;
+	cfg.remember_dir_mode = cl_paths_store_dir_mode(f->rec_store);
 	cfg.system_ca_file = getenv("CERTLINK_SYSTEM_CA_FILE");
 	/* A certificate enrolled with a server the system trusts is renewed only with a server the system
 	 * trusts: no question that would let a look-alike in. */
@@ -107,6 +121,9 @@ enum cl_status cl_flow_connect(struct cl_flow *f, struct cl_error *err)
 	}
 	free(dirs[0]);
 	free(dirs[1]);
+	free(known[0]);
+	free(known[1]);
+	free(remember);
 	if (st != CL_OK)
 		cl_error_prefix(err, "connecting to %s:%u", f->host, f->port);
 	return st;
@@ -361,6 +378,18 @@ static enum cl_status poll_once(struct cl_flow *f, long *retry_after, struct cl_
 	return st;
 }
 
+/* What the status said once it is no longer pending. */
+static enum cl_status approval_outcome(struct cl_flow *f, enum cl_status st, struct cl_error *err)
+{
+	if (st == CL_OK && f->state == CL_APP_REJECTED)
+		st = cl_error_set(err, CL_E_REFUSED, "the administrator rejected the application");
+	else if (st == CL_OK && f->state == CL_APP_WITHDRAWN)
+		st = cl_error_set(err, CL_E_REFUSED, "the application was withdrawn");
+	if (st != CL_OK)
+		cl_error_prefix(err, "waiting for approval");
+	return st;
+}
+
 enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err)
 {
 	long timeout = f->opts->approval_timeout > 0 ? f->opts->approval_timeout : f->config.poll_timeout;
@@ -388,11 +417,21 @@ enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err)
 		waited += interval;
 		interval = interval * 3 / 2 > 60 ? 60 : interval * 3 / 2;
 	}
-	if (st == CL_OK && f->state == CL_APP_REJECTED)
-		st = cl_error_set(err, CL_E_REFUSED, "the administrator rejected the application");
-	else if (st == CL_OK && f->state == CL_APP_WITHDRAWN)
-		st = cl_error_set(err, CL_E_REFUSED, "the application was withdrawn");
-	if (st != CL_OK)
-		cl_error_prefix(err, "waiting for approval");
-	return st;
+	return approval_outcome(f, st, err);
+}
+
+enum cl_status cl_flow_check_approval(struct cl_flow *f, struct cl_error *err)
+{
+	long retry_after = 0;
+	enum cl_status st;
+
+	cl_flow_progress(f, CL_STAGE_WAIT_APPROVAL, "checking whether the application was approved");
+	st = poll_once(f, &retry_after, err);
+	if (st == CL_OK && f->state == CL_APP_PENDING) {
+		f->result->pending = true;
+		cl_flow_progress(f, CL_STAGE_WAIT_APPROVAL,
+		                 "the application is still waiting for the administrator's approval");
+		return CL_OK;
+	}
+	return approval_outcome(f, st, err);
 }

@@ -36,7 +36,9 @@ const char *cl_stage_name(enum cl_stage stage); /* English, untranslated; front 
 
 enum cl_question_kind {
 	CL_ASK_TRUST_SERVER,  /* the server's identity is not established: show host, fingerprint, issuer */
-	CL_ASK_TRUST_CA,      /* install this CA as a trust anchor? show fingerprint and subject */
+	CL_ASK_TRUST_CA,      /* install this CA as a trust anchor (trusted for everything, by the person or,
+	                         with store = computer, by every user)? show fingerprint and subject. The
+	                         answer is trust: CL_TRUST_NO (the default) keeps it out and the run goes on */
 	CL_ASK_STORE,         /* the link names no store: user or computer */
 	CL_ASK_CREDENTIALS,   /* user ID and password (user may be pre-filled from the link) */
 	CL_ASK_FIELDS,        /* invitation code, e-mail, reason, device note, as the server asks; store and
@@ -77,7 +79,7 @@ struct cl_question {
 	const char *key_type; /* "rsa", "ec", or NULL when not recorded */
 	int key_bits;
 	bool new_key; /* a new key replaces the current one; false: the current key is kept */
-	/* answers */
+	/* answers (store is also shown, for CL_ASK_TRUST_CA: whose trust it would change) */
 	enum cl_trust_answer trust;
 	enum cl_store_kind store;
 	char user[65];
@@ -100,7 +102,15 @@ struct cl_enroll_opts {
 	const char *user;         /* NULL: the link's, else ask, else the login user */
 	const char *password;     /* NULL: ask when needed; copied and wiped by the flow */
 	const char *code, *email, *reason, *device_note;
-	bool force_new;   /* enroll even when a valid certificate exists */
+	/* The zero-touch renewal rule (docs/cli.md, `certlink enroll`): a valid certificate of this server,
+	 * user and store is renewed inside the renewal window and otherwise left alone (CL_E_NOT_DUE),
+	 * nothing enrolled. Without it (an invitation opened in the window or the terminal, the manager's
+	 * new-certificate wizard: a deliberate request for a certificate) a new certificate is enrolled
+	 * beside the existing ones, which result->existing reports. Renew links and cl_enroll_renew() renew.
+	 */
+	bool renewal_rule;
+	bool force_new;   /* enroll even when a valid certificate exists; a recorded application is not
+	                     resumed */
 	bool cn_override; /* CN = computer name (computer store) or login user (user store) */
 	bool no_proxy;
 	bool reuse_key; /* renew with the existing key */
@@ -108,8 +118,11 @@ struct cl_enroll_opts {
 	/* The certificate a renewal replaces, by SHA-256 fingerprint (64 hex), when a renew link's serial is
 	 * not enough (cl_enroll_renew() sets it: two CAs can issue one serial). NULL: the link's serial. */
 	const char *renew_fingerprint;
-	int approval_timeout; /* seconds to wait for approval; 0: the server's approval_poll.timeout */
-	int notify_days;      /* renewal window for the "not due" rule; 0: settings (default 14) */
+	/* Seconds to wait for approval. 0: a run that has just applied waits for the server's
+	 * approval_poll.timeout; a resumed application and cl_enroll_activate() check once and report a
+	 * pending application at once (result->pending). */
+	int approval_timeout;
+	int notify_days;  /* renewal window for the "not due" rule; 0: settings (default 14) */
 	int max_attempts; /* tries per request on connection failures, 429 and 503; 0: 6 (docs/protocol.md) */
 	int timeout;      /* seconds one attempt of a request may take; 0: 60 */
 	bool debug;       /* log protocol steps (never secrets) through log_fn */
@@ -125,11 +138,25 @@ struct cl_enroll_opts {
 	/* The computer store while not root. NULL: refused before any network contact (exit 100). Otherwise
 	 * the application is recorded in the person's own records, and at the install step the flow writes a
 	 * fresh 0700 staging directory (key.pem 0600, cert.pem, chain.pem, trust.pem, meta.json) and calls
-	 * this; the front end runs the privileged helper on it (pkexec certlink-install-helper DIR), which
-	 * reads and checks the files and calls cl_enroll_install_staged(). The directory is removed
-	 * afterwards. */
+	 * this; the front end runs the privileged helper on it (pkexec certlink-install-helper --install
+	 * DIR), which reads and checks the files and calls cl_enroll_install_staged(). The directory is
+	 * removed afterwards. */
 	enum cl_status (*elevate)(void *user_data, const char *staging_dir, struct cl_error *err);
+	/* Then, for each CA the person agreed to make a trust anchor of the computer: run the helper's anchor
+	 * sub-command on the same directory (pkexec certlink-install-helper --trust-anchor SHA256 SUBJECT
+	 * DIR), a polkit action of its own that always asks for an administrator and names the CA (SHA256 is
+	 * "AB:CD:...", SUBJECT as the question showed it). NULL: such anchors are not installed (the result
+	 * says so). CL_E_CANCELLED when the authentication was refused. */
+	enum cl_status (*elevate_anchor)(void *user_data, const char *staging_dir, const char *sha256,
+	                                 const char *subject, struct cl_error *err);
+	/* Zero-touch: the SHA-256 fingerprints of the CAs an administrator allows to become trust anchors
+	 * (`certlink enroll --install-ca FP`); exact matches only. Without them, and without a person to ask,
+	 * no CA becomes a trust anchor (core/anchor.h). */
+	const unsigned char (*install_ca)[32];
+	size_t n_install_ca;
 };
+
+#define CL_ENROLL_ANCHORS_MAX 8 /* profile.trust holds at most 8 CAs (docs/protocol.md section 5) */
 
 struct cl_enroll_result {
 	char app_id[65]; /* local record id */
@@ -143,8 +170,19 @@ struct cl_enroll_result {
 	char cert_path[4096]; /* where the certificate file is */
 	char nss_nickname[128];
 	bool nss_imported;
-	int trust_anchors; /* CAs installed as trust anchors */
-	bool pending;      /* stopped while waiting for approval; the application is recorded */
+	int trust_anchors; /* CAs installed as trust anchors (consented: core/anchor.h) */
+	/* CAs that issue the certificate and that the profile offered as trust anchors, but that were not
+	 * installed as such (nobody agreed, nobody could be asked, the administrator's authentication was
+	 * refused): how many, and the SHA-256 (lowercase hex) of the first CL_ENROLL_ANCHORS_MAX. They are
+	 * still in the certificate's chain (store.h). */
+	int trust_not_installed;
+	char trust_not_installed_sha256[CL_ENROLL_ANCHORS_MAX][65];
+	bool pending; /* stopped while waiting for approval; the application is recorded */
+	/* Valid certificates of the same server, user and store that stay installed beside the new one (an
+	 * enrollment that is not a renewal): how many, and the one that lasts longest. */
+	int existing;
+	char existing_serial[81];
+	time_t existing_not_after;
 };
 
 /* Run the whole flow: check, connect and establish identity, apply (or resume the recorded application),
@@ -193,5 +231,14 @@ struct cl_staged {
  * certificate, the chain issues it). result gets what was installed. */
 enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct cl_enroll_result *result,
                                         struct cl_error *err);
+/* That install never makes a CA a trust anchor. This does, for one CA, as its own step (the helper's
+ * --trust-anchor, a polkit action of its own): the CA with SHA-256 SHA256 ("AB:CD:..." or hex) must be in
+ * the staged trust.pem, meta.json must record a consent for it (core/anchor.h), it must issue the staged
+ * certificate's chain, SUBJECT must be its subject as cl_certinfo_name() writes it (what the
+ * authentication message showed), and the staged certificate must already be installed and recorded in the
+ * computer store. Its places are added to that certificate's record (delete removes them). result gets the
+ * certificate's serial, trust_anchors 1 and, in issuer, the CA's subject. */
+enum cl_status cl_enroll_trust_staged(const struct cl_staged *staged, const char *sha256, const char *subject,
+                                      struct cl_enroll_result *result, struct cl_error *err);
 
 #endif

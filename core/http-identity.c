@@ -1,9 +1,12 @@
 /* certlink core: establishing the enrollment server's identity (docs/protocol.md section 3).
  *
- * Order: system trust and certlink's trust directories (a verified probe); else the link's pin (an
- * unverified probe fetches GET /api/v1/ca; the certificate matching the pin, and the presented chain must
- * verify against it, becomes the one extra anchor); else the person's yes (the presented chain's CA is shown
- * through the question callback). A pin that does not match is refused, never turned into a question.
+ * Order: the link's pin (an unverified probe fetches GET /api/v1/ca; the certificate matching the pin, and
+ * the presented chain must verify against it, becomes the session's only anchor: a pinned link is not
+ * also allowed to pass on system trust); else system trust and the consented trust anchors (anchor.h; a
+ * verified probe); else a CA remembered for exactly this host and port (knownservers.h; checked like a
+ * pin); else the person's yes (the presented chain's CA is shown through the question callback, and
+ * becomes the only anchor). A pin that does not match is refused, never turned into a question; a
+ * remembered CA the server no longer presents leads to the question (or, with nobody to ask, a refusal).
  *
  * The unverified probe is a fixed GET without credentials or body on its own libcurl handle (so no TLS
  * session or connection of it is reused); http.c refuses anything else on an unverified transfer.
@@ -24,7 +27,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "certinfo.h"
 #include "fingerprint.h"
+#include "knownservers.h"
 #include "proto.h"
 
 #define CHAIN_DEPTH_MAX 8
@@ -197,9 +202,9 @@ static char *x509_to_pem(X509 *x)
 	return copy;
 }
 
-/* From now on verify against the system bundle, certlink's directories when with_dirs, and anchor. */
-static enum cl_status adopt(struct cl_http *h, X509 *anchor, enum cl_http_trust source, bool with_dirs,
-                            struct cl_error *err)
+/* From now on verify against ANCHOR alone: the identity rests on this one CA, so nothing the system or
+ * another anchor vouches for may stand in for it (docs/links.md, `ca=`). */
+static enum cl_status adopt(struct cl_http *h, X509 *anchor, enum cl_http_trust source, struct cl_error *err)
 {
 	char *pem = x509_to_pem(anchor);
 	enum cl_status st;
@@ -208,7 +213,7 @@ static enum cl_status adopt(struct cl_http *h, X509 *anchor, enum cl_http_trust 
 		free(pem);
 		return cl_error_set(err, CL_E_LOCAL, "out of memory");
 	}
-	st = cl_http_set_trust(h, with_dirs, pem, err);
+	st = cl_http_set_trust(h, false, pem, err);
 	free(pem);
 	if (st == CL_OK) {
 		h->has_ca = true;
@@ -223,51 +228,66 @@ static enum cl_status refuse(struct cl_error *err, const char *code, enum cl_sta
 	return status;
 }
 
-/* The pinned certificate: from the server's CA list, else from the presented chain. New reference. */
-static X509 *find_pinned(const struct cl_http *h, const struct cl_proto_ca *ca, STACK_OF(X509) * chain)
+/* The certificate with fingerprint PIN: from the server's CA list, else from the presented chain. New
+ * reference. */
+static X509 *find_pinned(const unsigned char pin[32], const struct cl_proto_ca *ca, STACK_OF(X509) * chain)
 {
 	unsigned char fp[32];
 
 	for (size_t i = 0; i < ca->n; i++)
-		if (memcmp(ca->certs[i].sha256, h->pin, 32) == 0)
+		if (memcmp(ca->certs[i].sha256, pin, 32) == 0)
 			return x509_from_pem(ca->certs[i].pem);
 	for (int i = 0; i < sk_X509_num(chain); i++) {
 		X509 *x = sk_X509_value(chain, i);
 
-		if (fingerprint(x, fp) && memcmp(fp, h->pin, 32) == 0 && X509_up_ref(x))
+		if (fingerprint(x, fp) && memcmp(fp, pin, 32) == 0 && X509_up_ref(x))
 			return x;
 	}
 	return NULL;
 }
 
-static enum cl_status establish_pinned(struct cl_http *h, struct cl_error *err)
+/* The server must present a chain to the CA with fingerprint PIN (the link's, or the one remembered for
+ * this host and port: SOURCE says which). */
+static enum cl_status establish_pinned(struct cl_http *h, const unsigned char pin[32],
+                                       enum cl_http_trust source, struct cl_error *err)
 {
+	bool link = source == CL_HTTP_TRUST_PIN;
 	STACK_OF(X509) *chain = NULL;
 	struct cl_proto_ca ca;
 	X509 *anchor = NULL;
 	enum cl_status st = probe(h, true, &chain, &ca, err);
 
-	if (st == CL_OK && !(anchor = find_pinned(h, &ca, chain))) {
-		cl_error_set(
-		    err, CL_E_UNREACHABLE,
-		    "none of the CA certificates of %s matches the fingerprint in the link: refusing to "
-		    "talk to this server",
-		    h->base_url);
+	if (st == CL_OK && !(anchor = find_pinned(pin, &ca, chain))) {
+		if (link)
+			cl_error_set(
+			    err, CL_E_UNREACHABLE,
+			    "none of the CA certificates of %s matches the fingerprint in the link: refusing "
+			    "to talk to this server",
+			    h->base_url);
+		else
+			cl_error_set(
+			    err, CL_E_UNREACHABLE,
+			    "none of the CA certificates of %s matches the CA remembered for it: not talking "
+			    "to it without asking again",
+			    h->base_url);
 		st = refuse(err, "pin_mismatch", CL_E_UNREACHABLE);
 	}
 	if (st == CL_OK && verify_chain(chain, anchor, h->host, err) != CL_OK) {
-		cl_error_prefix(err, "the link's pinned CA does not vouch for %s", h->base_url);
+		if (link)
+			cl_error_prefix(err, "the link's pinned CA does not vouch for %s", h->base_url);
+		else
+			cl_error_prefix(err, "the CA remembered for %s does not vouch for it", h->base_url);
 		st = refuse(err, "pin_mismatch", CL_E_UNREACHABLE);
 	}
 	if (st == CL_OK)
-		st = adopt(h, anchor, CL_HTTP_TRUST_PIN, false, err);
+		st = adopt(h, anchor, source, err);
 	X509_free(anchor);
 	free_chain(chain);
 	cl_proto_ca_clear(&ca);
 	return st;
 }
 
-/* A verified GET /api/v1/ca against system trust and certlink's directories; any HTTP reply will do. */
+/* A verified GET /api/v1/ca against system trust and the consented anchors; any HTTP reply will do. */
 static enum cl_status verified_probe(struct cl_http *h, struct cl_error *err)
 {
 	struct cl_http_options o = h->opts;
@@ -291,28 +311,6 @@ static enum cl_status verified_probe(struct cl_http *h, struct cl_error *err)
 
 /* ---- the person's yes ---- */
 
-/* RFC 2253 one line, UTF-8 kept readable (control characters escaped), cut at a character boundary. */
-static void name_line(const X509_NAME *name, char *out, size_t size)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
-	char *data = NULL;
-	long n = 0;
-	size_t len;
-
-	out[0] = '\0';
-	if (!bio || X509_NAME_print_ex(bio, name, 0, flags) < 0 || (n = BIO_get_mem_data(bio, &data)) <= 0) {
-		BIO_free(bio);
-		return;
-	}
-	len = (size_t)n < size - 1 ? (size_t)n : size - 1;
-	while (len > 0 && len < (size_t)n && ((unsigned char)data[len] & 0xc0) == 0x80)
-		len--;
-	memcpy(out, data, len);
-	out[len] = '\0';
-	BIO_free(bio);
-}
-
 static void describe(const struct cl_http *h, X509 *anchor, struct cl_http_peer *peer)
 {
 	unsigned char fp[32] = { 0 };
@@ -322,54 +320,16 @@ static void describe(const struct cl_http *h, X509 *anchor, struct cl_http_peer 
 	peer->port = h->port;
 	fingerprint(anchor, fp);
 	cl_fp_format(fp, peer->sha256);
-	name_line(X509_get_subject_name(anchor), peer->subject, sizeof(peer->subject));
-	name_line(X509_get_issuer_name(anchor), peer->issuer, sizeof(peer->issuer));
+	/* escaped: a hostile CA's name must read on screen as it is in the certificate */
+	cl_certinfo_name(X509_get_subject_name(anchor), peer->subject, sizeof(peer->subject), NULL);
+	cl_certinfo_name(X509_get_issuer_name(anchor), peer->issuer, sizeof(peer->issuer), NULL);
 }
 
-static bool mkdirs(const char *dir)
+/* Remember the confirmed CA for this host and port only (knownservers.h). */
+static enum cl_status remember(const struct cl_http *h, const struct cl_http_peer *peer, struct cl_error *err)
 {
-	char path[4096];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof(path))
-		return false;
-	memcpy(path, dir, n + 1);
-	for (char *p = path + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(path, 0700) != 0 && errno != EEXIST)
-				return false;
-			*p = '/';
-		}
-	return mkdir(path, 0700) == 0 || errno == EEXIST;
-}
-
-/* Write the CA into certlink's user trust directory as HEX.pem, created new (an existing one is kept). */
-static enum cl_status remember(const struct cl_http *h, X509 *anchor, struct cl_error *err)
-{
-	char path[4200], hex[CL_FP_HEX_SIZE], *pem = x509_to_pem(anchor);
-	size_t len = pem ? strlen(pem) : 0;
-	int fd = -1;
-	bool ok;
-
-	cl_fp_format_hex(h->ca_sha256, hex);
-	ok = pem && (size_t)snprintf(path, sizeof(path), "%s/%s.pem", h->remember_dir, hex) < sizeof(path) &&
-	     mkdirs(h->remember_dir);
-	if (ok)
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (ok && fd < 0)
-		ok = errno == EEXIST;
-	if (fd >= 0) {
-		ok = write(fd, pem, len) == (ssize_t)len && fsync(fd) == 0;
-		ok = close(fd) == 0 && ok;
-		if (!ok)
-			unlink(path);
-	}
-	free(pem);
-	if (!ok)
-		return cl_error_set(err, CL_E_LOCAL, "cannot remember the server's CA in %s: %s",
-		                    h->remember_dir, strerror(errno));
-	return CL_OK;
+	return cl_known_servers_remember(h->remember_file, (mode_t)h->remember_dir_mode, h->host, h->port,
+	                                 h->ca_sha256, peer->subject, err);
 }
 
 static enum cl_status ask_person(struct cl_http *h, X509 *anchor, struct cl_error *err)
@@ -388,9 +348,9 @@ static enum cl_status ask_person(struct cl_http *h, X509 *anchor, struct cl_erro
 		return refuse(err, "declined", CL_E_CANCELLED);
 	}
 	fingerprint(anchor, h->ca_sha256);
-	if (answer == CL_HTTP_ANSWER_REMEMBER && h->remember_dir && (st = remember(h, anchor, err)) != CL_OK)
+	if (answer == CL_HTTP_ANSWER_REMEMBER && h->remember_file && (st = remember(h, &peer, err)) != CL_OK)
 		return st;
-	return adopt(h, anchor, CL_HTTP_TRUST_PERSON, true, err);
+	return adopt(h, anchor, CL_HTTP_TRUST_PERSON, err);
 }
 
 static enum cl_status establish_by_person(struct cl_http *h, struct cl_error *err)
@@ -439,10 +399,33 @@ static void say(const struct cl_http *h, const char *what, const char *detail)
 
 static const char *const trust_names[] = {
 	[CL_HTTP_TRUST_NONE] = "not established",
-	[CL_HTTP_TRUST_SYSTEM] = "trusted by the system or certlink's trust",
+	[CL_HTTP_TRUST_SYSTEM] = "trusted by the system or a consented trust anchor",
 	[CL_HTTP_TRUST_PIN] = "the link's pinned CA",
 	[CL_HTTP_TRUST_PERSON] = "confirmed by the person",
+	[CL_HTTP_TRUST_REMEMBERED] = "the CA remembered for this host and port",
 };
+
+/* Not trusted by the system: the CA remembered for exactly this host and port, else the person. */
+static enum cl_status establish_untrusted(struct cl_http *h, struct cl_error *err)
+{
+	unsigned char remembered[32];
+	enum cl_status st;
+	bool found = false;
+
+	for (char **f = h->known_servers; !found && f && *f; f++)
+		found = cl_known_servers_find(*f, h->host, h->port, remembered);
+	if (!found)
+		return establish_by_person(h, err);
+	st = establish_pinned(h, remembered, CL_HTTP_TRUST_REMEMBERED, err);
+	if (st != CL_E_UNREACHABLE || strcmp(err->code, "pin_mismatch") != 0)
+		return st;
+	/* the server no longer presents the remembered CA: ask again, showing what it presents now */
+	say(h, "the remembered CA does not match", err->msg);
+	if (!h->ask)
+		return st;
+	cl_error_clear(err);
+	return establish_by_person(h, err);
+}
 
 enum cl_status cl_http_establish(struct cl_http *h, struct cl_error *err)
 {
@@ -455,14 +438,14 @@ enum cl_status cl_http_establish(struct cl_http *h, struct cl_error *err)
 	if (h->trust != CL_HTTP_TRUST_NONE)
 		return CL_OK;
 	if (h->have_pin) {
-		st = establish_pinned(h, &e);
+		st = establish_pinned(h, h->pin, CL_HTTP_TRUST_PIN, &e);
 	} else {
 		st = verified_probe(h, &e);
 		if (st == CL_OK) {
 			h->trust = CL_HTTP_TRUST_SYSTEM;
 		} else if (strcmp(e.code, "tls_verify") == 0) {
 			say(h, "not trusted", e.msg);
-			st = establish_by_person(h, &e);
+			st = establish_untrusted(h, &e);
 		}
 	}
 	if (st != CL_OK) {

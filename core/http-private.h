@@ -35,8 +35,10 @@ struct cl_http {
 	unsigned port;
 	bool have_pin;
 	unsigned char pin[32];
-	char **trust_dirs; /* NULL-terminated copy */
-	char *remember_dir;
+	char **anchor_dirs;   /* NULL-terminated copy */
+	char **known_servers; /* NULL-terminated copy */
+	char *remember_file;
+	unsigned remember_dir_mode;
 	char *system_ca_file;
 	cl_http_ask_fn ask;
 	void *ask_data;
@@ -46,14 +48,13 @@ struct cl_http {
 	enum cl_http_trust trust;
 	bool has_ca;
 	unsigned char ca_sha256[32];
-	char *trust_pem; /* anchors in force: system bundle + extras */
+	char *trust_pem; /* anchors in force */
 	size_t trust_pem_len;
 };
 
-/* Set the anchors in force: the system bundle, then certlink's trust directories when with_dirs, then
- * extra_pem (one CA) when non-NULL. */
-enum cl_status cl_http_set_trust(struct cl_http *h, bool with_dirs, const char *extra_pem,
-                                 struct cl_error *err);
+/* Set the anchors in force: with SYSTEM the system bundle and the consented anchors of anchor_dirs, then
+ * extra_pem (one CA) when non-NULL. A pinned, remembered or confirmed CA goes alone (SYSTEM false). */
+enum cl_status cl_http_set_trust(struct cl_http *h, bool system, const char *extra_pem, struct cl_error *err);
 
 /* Process-wide libcurl initialisation, once (thread-safe). */
 bool cl_http_global_init(void);

@@ -1,6 +1,6 @@
-/* certlink core: the server session (see http.h): its trust anchors (system bundle, certlink's trust
- * directories, one pinned or confirmed CA) and its requests, which are refused until the server's identity
- * is established (http-identity.c, docs/protocol.md section 3).
+/* certlink core: the server session (see http.h): its trust anchors (the system bundle and the consented
+ * anchors, or one pinned, remembered or confirmed CA alone) and its requests, which are refused until the
+ * server's identity is established (http-identity.c, docs/protocol.md section 3).
  */
 #include "http-private.h"
 
@@ -144,13 +144,13 @@ static void add_system_trust(struct cl_http *h, struct buf *b)
 	free(path);
 }
 
-enum cl_status cl_http_set_trust(struct cl_http *h, bool with_dirs, const char *extra_pem,
-                                 struct cl_error *err)
+enum cl_status cl_http_set_trust(struct cl_http *h, bool system, const char *extra_pem, struct cl_error *err)
 {
 	struct buf b = { 0 };
 
-	add_system_trust(h, &b);
-	for (char **d = h->trust_dirs; with_dirs && d && *d; d++)
+	if (system)
+		add_system_trust(h, &b);
+	for (char **d = h->anchor_dirs; system && d && *d; d++)
 		add_trust_dir(&b, *d);
 	if (extra_pem)
 		buf_add(&b, extra_pem, strlen(extra_pem));
@@ -217,8 +217,10 @@ struct cl_http *cl_http_new(const struct cl_http_config *cfg, struct cl_error *e
 	h->port = cfg->port;
 	h->have_pin = cfg->have_pin;
 	memcpy(h->pin, cfg->pin, sizeof(h->pin));
-	h->trust_dirs = copy_list(cfg->trust_dirs, &ok);
-	h->remember_dir = cfg->remember_dir ? strdup(cfg->remember_dir) : NULL;
+	h->anchor_dirs = copy_list(cfg->anchor_dirs, &ok);
+	h->known_servers = ok ? copy_list(cfg->known_servers, &ok) : NULL;
+	h->remember_file = cfg->remember_file ? strdup(cfg->remember_file) : NULL;
+	h->remember_dir_mode = cfg->remember_dir_mode ? cfg->remember_dir_mode : 0700;
 	h->system_ca_file = cfg->system_ca_file ? strdup(cfg->system_ca_file) : NULL;
 	h->ask = cfg->ask;
 	h->ask_data = cfg->ask_data;
@@ -226,7 +228,7 @@ struct cl_http *cl_http_new(const struct cl_http_config *cfg, struct cl_error *e
 	h->curl = curl_easy_init();
 	snprintf(h->base_url, sizeof(h->base_url),
 	         strchr(cfg->host, ':') ? "https://[%s]:%u" : "https://%s:%u", cfg->host, cfg->port);
-	if (!ok || !h->host || !h->curl || (cfg->remember_dir && !h->remember_dir) ||
+	if (!ok || !h->host || !h->curl || (cfg->remember_file && !h->remember_file) ||
 	    (cfg->system_ca_file && !h->system_ca_file)) {
 		cl_http_free(h);
 		cl_error_set(err, CL_E_LOCAL, "out of memory");
@@ -241,8 +243,9 @@ void cl_http_free(struct cl_http *h)
 		return;
 	curl_easy_cleanup(h->curl);
 	free(h->host);
-	free_list(h->trust_dirs);
-	free(h->remember_dir);
+	free_list(h->anchor_dirs);
+	free_list(h->known_servers);
+	free(h->remember_file);
 	free(h->system_ca_file);
 	free(h->trust_pem);
 	free(h);

@@ -6,9 +6,11 @@
  *    (system trust, or exactly the PEM trust anchors the caller passes). Used for SCEP and anything else
  *    that has a URL.
  *  - struct cl_http: a session bound to one enrollment server (host:port). It establishes the server's
- *    identity first (docs/protocol.md section 3: system trust, certlink's trust directories, a pinned CA,
- *    or the person's yes), and refuses every request until that is done. Only the session's internal
- *    probe (GET /api/v1/ca, no credentials, no body) ever talks to an unverified peer.
+ *    identity first (docs/protocol.md section 3: a pinned CA, else system trust and the trust anchors a
+ *    person or administrator agreed to, else a CA remembered for exactly this host and port, else the
+ *    person's yes), and refuses every request until that is done. A pinned, remembered or confirmed CA is
+ *    then the session's only anchor: system trust is not added to it. Only the session's internal probe
+ *    (GET /api/v1/ca, no credentials, no body) ever talks to an unverified peer.
  *
  * All calls block; front ends run them on a worker thread and cancel them through struct cl_cancel.
  * Nothing here logs bodies, passwords, tokens or Authorization headers.
@@ -105,7 +107,8 @@ void cl_http_client_free(struct cl_http_client *client);
 enum cl_http_answer {
 	CL_HTTP_ANSWER_NO = 0,   /* the default: refuse */
 	CL_HTTP_ANSWER_ONCE,     /* trust this CA for this server for this run */
-	CL_HTTP_ANSWER_REMEMBER, /* and write it into certlink's user trust directory */
+	CL_HTTP_ANSWER_REMEMBER, /* and remember it for this host and port (knownservers.h), for nothing else
+	                          */
 };
 
 /* What a front end shows when asking whether to trust a server. Valid during the callback only. */
@@ -121,21 +124,27 @@ struct cl_http_peer {
 typedef enum cl_http_answer (*cl_http_ask_fn)(void *data, const struct cl_http_peer *peer);
 
 enum cl_http_trust {
-	CL_HTTP_TRUST_NONE = 0, /* not established */
-	CL_HTTP_TRUST_SYSTEM,   /* system trust or certlink's trust directories */
-	CL_HTTP_TRUST_PIN,      /* the link's pinned CA */
-	CL_HTTP_TRUST_PERSON,   /* the person said yes */
+	CL_HTTP_TRUST_NONE = 0,   /* not established */
+	CL_HTTP_TRUST_SYSTEM,     /* system trust or the consented anchors of anchor_dirs */
+	CL_HTTP_TRUST_PIN,        /* the link's pinned CA */
+	CL_HTTP_TRUST_PERSON,     /* the person said yes */
+	CL_HTTP_TRUST_REMEMBERED, /* the CA remembered for this host and port */
 };
 
 struct cl_http_config {
 	const char *host; /* as parsed from the link: no brackets for IPv6 */
 	unsigned port;    /* 1-65535 */
 	bool have_pin;
-	unsigned char pin[32];         /* SHA-256 of the CA certificate's DER */
-	const char *const *trust_dirs; /* certlink's trust directories of *.pem files; NULL-terminated */
-	const char *remember_dir;      /* where ANSWER_REMEMBER writes; NULL: REMEMBER acts as ONCE */
-	const char *system_ca_file;    /* NULL: libcurl's default bundle; tests point it elsewhere */
-	cl_http_ask_fn ask;            /* NULL (zero-touch): no question, refuse */
+	unsigned char pin[32]; /* SHA-256 of the CA certificate's DER */
+	/* Directories of trust anchors a person or administrator agreed to (anchor.h), *.pem files, trusted
+	 * like the system store for every server; NULL-terminated, may be NULL. */
+	const char *const *anchor_dirs;
+	/* Files of servers remembered for one host and port each (knownservers.h); NULL-terminated. */
+	const char *const *known_servers;
+	const char *remember_file;  /* where ANSWER_REMEMBER writes; NULL: REMEMBER acts as ONCE */
+	unsigned remember_dir_mode; /* mode of its directory when it has to be created; 0: 0700 */
+	const char *system_ca_file; /* NULL: libcurl's default bundle; tests point it elsewhere */
+	cl_http_ask_fn ask;         /* NULL (zero-touch): no question, refuse */
 	void *ask_data;
 	struct cl_http_options opts;
 };
@@ -148,13 +157,15 @@ struct cl_http;
 struct cl_http *cl_http_new(const struct cl_http_config *cfg, struct cl_error *err);
 
 /* Establish the server's identity. Idempotent once it succeeded. Errors: CL_E_UNREACHABLE (code
- * "pin_mismatch" for a pin that does not match, "identity_unknown" when no trust and no yes is possible,
+ * "pin_mismatch" for a pin that does not match, "identity_unknown" when no trust and no yes is possible
+ * (a CA remembered for this host and port that the server no longer presents included),
  * "tls_verify" for a chain that fails checks), CL_E_CANCELLED (cancelled, or the person said no: code
  * "declined"). */
 enum cl_status cl_http_establish(struct cl_http *http, struct cl_error *err);
 
 /* How the identity was established; CL_HTTP_TRUST_NONE before. When sha256 is non-NULL and the identity
- * rests on one CA certificate (pin or person), copies its fingerprint and returns true in *has_ca. */
+ * rests on one CA certificate (pin, remembered or person), copies its fingerprint and returns true in
+ * *has_ca. */
 enum cl_http_trust cl_http_trust_source(const struct cl_http *http, unsigned char sha256[32], bool *has_ca);
 
 /* GET or POST path (starting with "/") on the session's server. Fails with CL_E_UNEXPECTED before
@@ -164,9 +175,9 @@ enum cl_status cl_http_get(struct cl_http *http, const char *path, const char *b
 enum cl_status cl_http_post_json(struct cl_http *http, const char *path, const char *bearer, const char *json,
                                  struct cl_http_response *resp, struct cl_error *err);
 
-/* The established trust anchors as PEM (system bundle plus the session's CAs), for cl_http_request() to
- * other URLs of this server (SCEP over https). NULL before establishment or when system trust alone
- * applies. Owned by the session. */
+/* The established trust anchors as PEM, for cl_http_request() to other URLs of this server (SCEP over
+ * https): the system bundle and the consented anchors, or only the one pinned, remembered or confirmed CA.
+ * NULL before establishment. Owned by the session. */
 const char *cl_http_trust_pem(const struct cl_http *http, size_t *len);
 
 /* "https://host:port" (IPv6 in brackets). Owned by the session. */

@@ -5,6 +5,7 @@
  * exactly, then path and parameters. The first broken rule refuses the whole link.
  */
 #include "link.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -418,35 +419,6 @@ static enum cl_status parse_structure(const char *text, size_t len, struct span 
 	return st;
 }
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. Returns the sequence length, or 0
- * when s does not start with a valid non-ASCII sequence. */
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	size_t n;
-	uint32_t v, min;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2, v = s[0] & 0x1fu, min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3, v = s[0] & 0x0fu, min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4, v = s[0] & 0x07u, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3fu);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return n;
-}
-
 /* Characters that reorder or break the text around them: a name shown in the window must read as sent. */
 static bool is_bidi_or_line_separator(uint32_t cp)
 {
@@ -473,7 +445,7 @@ static enum cl_status check_text(const char *name, const char *s, size_t len, bo
 			i++;
 			continue;
 		}
-		n = utf8_decode(u + i, len - i, &cp);
+		n = cl_text_utf8_decode(u + i, len - i, &cp);
 		if (n == 0)
 			return cl_error_set(err, CL_E_LOCAL, "`%s` is not valid UTF-8", name);
 		if (cp <= 0x9f)
@@ -481,6 +453,11 @@ static enum cl_status check_text(const char *name, const char *s, size_t len, bo
 		if (is_bidi_or_line_separator(cp))
 			return cl_error_set(err, CL_E_LOCAL,
 			                    "bidirectional or line-separator character in `%s`", name);
+		/* the rest of Unicode's format characters: zero-width space and joiners, soft hyphen, word
+		 * joiner, invisible operators, tag characters, ... (core/text.h) */
+		if (cl_text_is_format(cp))
+			return cl_error_set(err, CL_E_LOCAL, "invisible formatting character U+%04X in `%s`",
+			                    (unsigned)cp, name);
 		i += n;
 	}
 	*chars_out = chars;

@@ -22,7 +22,8 @@ enum cl_location_kind {
 	CL_LOC_PKCS12_PASSWORD, /* the bundle's password file (0600): overwritten, then removed */
 	CL_LOC_NSS_CERT,        /* certificate and key in an NSS database: path = "sql:DIR", nickname */
 	CL_LOC_NSS_CA,          /* CA trusted in an NSS database ("C,,"): path = "sql:DIR", nickname */
-	CL_LOC_TRUST_FILE,      /* CA in certlink's own trust directory (PEM) */
+	CL_LOC_TRUST_FILE, /* CA in the store's anchors directory (PEM): a consented trust anchor (anchor.h);
+	                    * also the kind of the old trust directory's files, which do not count as one */
 	CL_LOC_P11KIT_ANCHOR,   /* CA stored with `trust anchor --store PATH`; removed with --remove PATH */
 	CL_LOC_CA_CERTIFICATES, /* CA in /usr/local/share/ca-certificates; removal runs update-ca-certificates
 	                         */

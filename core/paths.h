@@ -27,6 +27,11 @@ char *cl_paths_system_dir(struct cl_error *err);
 bool cl_paths_system_dir_redirected(void);
 /* $CERTLINK_ETC_DIR (default /etc/certlink): system-wide configuration. */
 char *cl_paths_etc_dir(struct cl_error *err);
+/* Where the desktop sessions are found (session.h): $CERTLINK_RUN_USER_DIR (default /run/user, one
+ * directory per logged-in uid holding its session bus "bus"), and $CERTLINK_UTMP (default the system's utmp
+ * database, /var/run/utmp). */
+char *cl_paths_run_user_dir(struct cl_error *err);
+char *cl_paths_utmp(struct cl_error *err);
 
 /* The mode a store's root directory is created with: 0700 for the user store; 0755 for the computer store
  * (its records are readable by every account; keys and secrets inside are 0600). */
@@ -36,8 +41,13 @@ unsigned cl_paths_store_dir_mode(enum cl_store_kind kind);
 char *cl_paths_store_dir(enum cl_store_kind kind, struct cl_error *err);
 /* Installed certificates: STORE_DIR/certs (one subdirectory per serial). */
 char *cl_paths_certs_dir(enum cl_store_kind kind, struct cl_error *err);
-/* certlink's own trust anchors: STORE_DIR/trust (one PEM file per CA). */
-char *cl_paths_trust_dir(enum cl_store_kind kind, struct cl_error *err);
+/* Trust anchors a person or an administrator agreed to (core/anchor.h): STORE_DIR/anchors, one
+ * SHA256.pem per CA. (STORE_DIR/trust, where certlink before issue 9 put CAs without asking, is no
+ * longer read: docs/paths.md.) */
+char *cl_paths_anchors_dir(enum cl_store_kind kind, struct cl_error *err);
+/* Servers the person told certlink to remember, each bound to its host and port:
+ * STORE_DIR/known-servers.json (core/knownservers.h). */
+char *cl_paths_known_servers_file(enum cl_store_kind kind, struct cl_error *err);
 /* The records file: STORE_DIR/records.json. */
 char *cl_paths_records_file(enum cl_store_kind kind, struct cl_error *err);
 /* Per-application secrets (0700): STORE_DIR/pending. */

@@ -13,8 +13,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <uriparser/Uri.h>
 
 #include "json.h"
+#include "text.h"
 
 #define REQ    CL_JSON_REQUIRED
 #define NULLOK CL_JSON_NULLABLE
@@ -203,8 +205,13 @@ enum cl_status cl_proto_parse_error(const char *body, size_t len, struct cl_prot
 		st = get_ascii(e, "state", NULLOK, 0, sizeof(out->state) - 1, true, CODE_CHARS, out->state,
 		               sizeof(out->state), NULL, err);
 	cl_json_free(root);
-	if (st != CL_OK)
+	if (st != CL_OK) {
 		memset(out, 0, sizeof(*out));
+		return st;
+	}
+	/* shown to the person inside an error message: on one line, and reading as it was sent */
+	cl_text_escape(out->message, out->message, sizeof(out->message), 0);
+	cl_text_escape(out->field, out->field, sizeof(out->field), 0);
 	return st;
 }
 
@@ -335,8 +342,19 @@ enum cl_status cl_proto_parse_config(const char *body, size_t len, struct cl_pro
 	if (st == CL_OK)
 		st = parse_config_policy(c, out, err);
 	cl_json_free(root);
-	if (st != CL_OK)
+	if (st != CL_OK) {
 		memset(out, 0, sizeof(*out));
+		return st;
+	}
+	/* The names the window and the terminal show ("Sign in to SERVICE", a field's label) read as the
+	 * server sent them: format, bidirectional and control characters become visible escapes. */
+	cl_text_escape(out->server, out->server, sizeof(out->server), 0);
+	cl_text_escape(out->service_name, out->service_name, sizeof(out->service_name), 0);
+	cl_text_escape(out->email.label, out->email.label, sizeof(out->email.label), 0);
+	cl_text_escape(out->reason.label, out->reason.label, sizeof(out->reason.label), 0);
+	cl_text_escape(out->device_note.label, out->device_note.label, sizeof(out->device_note.label), 0);
+	cl_text_escape(out->invitation_code.label, out->invitation_code.label,
+	               sizeof(out->invitation_code.label), 0);
 	return st;
 }
 
@@ -513,7 +531,7 @@ static enum cl_status parse_scep(const cJSON *act, struct cl_proto_activation *o
 	    get_ascii(scep, "url", REQ, 8, CL_PROTO_URL_MAX, true, URL_CHARS, out->scep_url,
 	              sizeof(out->scep_url), NULL, err) != CL_OK ||
 	    get_fp(scep, "ca_sha256", REQ, out->scep_ca_sha256, &has_fp, err) != CL_OK ||
-	    get_ascii(scep, "challenge", REQ, 1, CL_PROTO_CHALLENGE_MAX, true,
+	    get_ascii(scep, "challenge", NULLOK, 1, CL_PROTO_CHALLENGE_MAX, true,
 	              "!#$%&'()*+,-./:;<=>?@[]^_`{|}~", out->challenge, sizeof(out->challenge), NULL,
 	              err) != CL_OK ||
 	    get_time(scep, "challenge_expires", out->challenge_expires, sizeof(out->challenge_expires),
@@ -664,6 +682,12 @@ enum cl_status cl_proto_parse_activation(const char *body, size_t len, struct cl
 		st = parse_profile(root, out, err);
 	if (st == CL_OK)
 		st = get_serial(root, "issued_serial", out->issued_serial, sizeof(out->issued_serial), err);
+	/* An application whose certificate was issued has no challenge left (the issuance used it): the
+	 * client fetches that certificate again by SCEP retransmission (docs/protocol.md sections 5, 8). */
+	if (st == CL_OK && !out->challenge[0] && !out->issued_serial[0]) {
+		st = cl_json_bad(err, "member \"%s\" is missing", "challenge");
+		cl_error_prefix(err, "scep");
+	}
 	out->cn_override = allowed == 1;
 	cl_json_free(root);
 	if (st != CL_OK)
@@ -690,4 +714,83 @@ void cl_proto_activation_clear(struct cl_proto_activation *act)
 	for (size_t i = 0; i < act->n_trust && i < CL_PROTO_CA_MAX; i++)
 		cert_clear(&act->trust[i]);
 	OPENSSL_cleanse(act, sizeof(*act));
+}
+
+/* ---- where SCEP may go ---- */
+
+struct origin {
+	char scheme[8];
+	char host[256];
+	unsigned port;
+};
+
+static void lower_copy(char *dst, size_t size, const char *first, const char *after)
+{
+	size_t n = (size_t)(after - first), i;
+
+	for (i = 0; i < n && i + 1 < size; i++)
+		dst[i] = (char)tolower((unsigned char)first[i]);
+	dst[i] = '\0';
+}
+
+/* Scheme, host (lowercase, IPv6 without brackets) and port (the scheme's default when absent) of an
+ * absolute http(s) URL without user information; false for anything else. */
+static bool read_origin(const char *url, struct origin *o)
+{
+	UriUriA uri;
+	const char *errpos = NULL;
+	bool ok;
+
+	memset(o, 0, sizeof(*o));
+	if (uriParseSingleUriA(&uri, url, &errpos) != URI_SUCCESS)
+		return false;
+	ok = uri.scheme.first && uri.hostText.first && !uri.userInfo.first && !uri.hostData.ipFuture.first &&
+	     uri.scheme.afterLast - uri.scheme.first < (long)sizeof(o->scheme) &&
+	     uri.hostText.afterLast - uri.hostText.first > 0 &&
+	     uri.hostText.afterLast - uri.hostText.first < (long)sizeof(o->host);
+	if (ok) {
+		lower_copy(o->scheme, sizeof(o->scheme), uri.scheme.first, uri.scheme.afterLast);
+		lower_copy(o->host, sizeof(o->host), uri.hostText.first, uri.hostText.afterLast);
+		o->port = strcmp(o->scheme, "https") == 0 ? 443 : strcmp(o->scheme, "http") == 0 ? 80 : 0;
+		ok = o->port != 0;
+	}
+	if (ok && uri.portText.first) {
+		const char *p = uri.portText.first;
+		unsigned long port = 0;
+
+		ok = p < uri.portText.afterLast && uri.portText.afterLast - p <= 5 && *p != '0';
+		for (; ok && p < uri.portText.afterLast; p++) {
+			ok = isdigit((unsigned char)*p);
+			port = port * 10 + (unsigned long)(*p - '0');
+		}
+		ok = ok && port >= 1 && port <= 65535;
+		o->port = (unsigned)port;
+	}
+	uriFreeUriMembersA(&uri);
+	return ok;
+}
+
+enum cl_status cl_proto_check_scep_url(const char *url, const char *server_url, struct cl_error *err)
+{
+	struct origin scep, server;
+	bool same;
+
+	if (!read_origin(server_url, &server))
+		return cl_error_set(err, CL_E_UNEXPECTED, "the enrollment server's own address is not a URL");
+	if (!read_origin(url, &scep))
+		same = false;
+	else if (strcmp(scep.scheme, "https") == 0)
+		same = strcmp(scep.host, server.host) == 0 && scep.port == server.port;
+	else /* plain-HTTP SCEP (docs/protocol.md section 7): the same host; its port is the server's to
+	        choose */
+		same = strcmp(scep.host, server.host) == 0;
+	if (same)
+		return CL_OK;
+	cl_error_set(
+	    err, CL_E_UNREACHABLE,
+	    "the server named a SCEP address that is not its own (%.200s is not on %.200s): certlink "
+	    "sends SCEP requests only to the enrollment server itself, so nothing was sent there",
+	    url, server_url);
+	cl_error_set_code(err, "scep_url_foreign");
+	return CL_E_UNREACHABLE;
 }

@@ -379,6 +379,11 @@ enum cl_status cl_proto_activate(struct cl_http *http, const char *id, const cha
 		return st;
 	st = cl_proto_parse_activation(resp.body, resp.body_len, out, err);
 	cl_http_response_free(&resp);
+	/* a server names where SCEP goes: never another host or port, which it could use to make this client
+	 * send requests anywhere (docs/protocol.md section 7) */
+	if (st == CL_OK &&
+	    (st = cl_proto_check_scep_url(out->scep_url, cl_http_base_url(http), err)) != CL_OK)
+		cl_proto_activation_clear(out);
 	if (st != CL_OK)
 		cl_error_prefix(err, "%s", what);
 	return st;

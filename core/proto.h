@@ -191,6 +191,13 @@ enum cl_status cl_proto_parse_application(const char *body, size_t len, struct c
 enum cl_status cl_proto_parse_activation(const char *body, size_t len, struct cl_proto_activation *out,
                                          struct cl_error *err);
 
+/* May SCEP requests go to URL, named by the server at SERVER_URL ("https://host:port", cl_http_base_url())?
+ * Only on the server's own origin: https with the same host and port, or plain http (the optional SCEP over
+ * HTTP of docs/protocol.md section 7) on the same host. Hosts compare case-insensitively and otherwise
+ * exactly (no resolving: "localhost" is not "127.0.0.1"). Anything else is CL_E_UNREACHABLE with code
+ * "scep_url_foreign". Pure. */
+enum cl_status cl_proto_check_scep_url(const char *url, const char *server_url, struct cl_error *err);
+
 void cl_proto_ca_clear(struct cl_proto_ca *ca);
 void cl_proto_application_clear(struct cl_proto_application *app);
 void cl_proto_activation_clear(struct cl_proto_activation *act);

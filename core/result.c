@@ -36,6 +36,21 @@ static void one_line(char *dst, size_t dstlen, const char *src)
 	dst[n] = '\0';
 }
 
+static bool add_not_installed(cJSON *j, const struct cl_result *r)
+{
+	cJSON *list = cJSON_AddArrayToObject(j, "trust_anchors_not_installed");
+
+	for (size_t i = 0; list && i < r->n_ca_not_installed; i++) {
+		char hex[80];
+		cJSON *s;
+
+		one_line(hex, sizeof(hex), r->ca_not_installed[i]);
+		if (!(s = cJSON_CreateString(hex)) || !cJSON_AddItemToArray(list, s))
+			return false;
+	}
+	return list != NULL;
+}
+
 static char *format_json(const struct cl_result *r, int64_t date)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -53,7 +68,8 @@ static char *format_json(const struct cl_result *r, int64_t date)
 	    cl_jsonfile_add_time(j, "expiry", r->expiry) &&
 	    cl_jsonfile_add_int(j, "exit_code", r->exit_code) &&
 	    (r->message ? cl_jsonfile_add_string(j, "message", msg)
-	                : cJSON_AddNullToObject(j, "message") != NULL))
+	                : cJSON_AddNullToObject(j, "message") != NULL) &&
+	    cl_jsonfile_add_int(j, "trust_anchors_installed", r->trust_anchors) && add_not_installed(j, r))
 		text = cJSON_Print(j);
 	cJSON_Delete(j);
 	if (text) {
@@ -71,8 +87,10 @@ static char *format_json(const struct cl_result *r, int64_t date)
 
 static char *format_text(const struct cl_result *r, int64_t date)
 {
-	char when[21], expiry[21] = "", user[256], cn[256], serial[64], msg[MESSAGE_MAX + 1], *out;
-	size_t cap = 2048 + MESSAGE_MAX;
+	char when[21], expiry[21] = "", user[256], cn[256], serial[64], msg[MESSAGE_MAX + 1],
+	               cas[8 * 81] = "";
+	size_t cap = 2048 + MESSAGE_MAX + sizeof(cas);
+	char *out;
 
 	cl_jsonfile_format_time(date, when);
 	if (r->expiry)
@@ -81,14 +99,20 @@ static char *format_text(const struct cl_result *r, int64_t date)
 	one_line(cn, sizeof(cn), r->cn);
 	one_line(serial, sizeof(serial), r->serial);
 	one_line(msg, sizeof(msg), r->message);
+	for (size_t i = 0; i < r->n_ca_not_installed && i < 8; i++) {
+		char hex[80];
+
+		one_line(hex, sizeof(hex), r->ca_not_installed[i]);
+		snprintf(cas + strlen(cas), sizeof(cas) - strlen(cas), "%s%s", i ? "," : "", hex);
+	}
 	out = malloc(cap);
 	if (out)
 		snprintf(out, cap,
 		         "date: %s\nresult: %s\nuser: %s\nstore: %s\ncn: %s\nserial: %s\nexpiry: "
 		         "%s\nexit_code: %d\n"
-		         "message: %s\n",
+		         "message: %s\ntrust_anchors_installed: %d\ntrust_anchors_not_installed: %s\n",
 		         when, cl_result_outcome_name(r->outcome), user, cl_store_kind_name(r->store), cn,
-		         serial, expiry, r->exit_code, msg);
+		         serial, expiry, r->exit_code, msg, r->trust_anchors, cas);
 	return out;
 }
 

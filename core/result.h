@@ -31,14 +31,21 @@ struct cl_result {
 	int64_t expiry;      /* its notAfter (Unix time), 0 when none */
 	int exit_code;       /* the process exit code (cl_status_exit_code) */
 	const char *message; /* what happened, for people; NULL when there is nothing to say */
+	/* CAs made trust anchors, and the SHA-256 (hex) of the CAs offered as anchors that were not: without
+	 * a person to ask, only `--install-ca FINGERPRINT` makes one an anchor (core/anchor.h). */
+	int trust_anchors;
+	const char *const *ca_not_installed;
+	size_t n_ca_not_installed;
 };
 
 /* "succeeded", "failed", "canceled", "not executed". */
 const char *cl_result_outcome_name(enum cl_result_outcome outcome);
 
 /* The file's text in FORMAT (pure: no I/O). JSON members: date, result, user, store, cn, serial, expiry
- * (RFC 3339 UTC or null), exit_code, message. Text: one "name: value" line each, in that order, with
- * control characters in values replaced. Caller frees. NULL with err set when out of memory. */
+ * (RFC 3339 UTC or null), exit_code, message, trust_anchors_installed (a number) and
+ * trust_anchors_not_installed (an array of SHA-256 hex strings). Text: one "name: value" line each, in
+ * that order (the list comma-separated), with control characters in values replaced. Caller frees. NULL
+ * with err set when out of memory. */
 char *cl_result_format(const struct cl_result *r, enum cl_result_format format, struct cl_error *err);
 
 /* Write the result atomically (mode 0644) to PATH, or when PATH is NULL to the documented file of

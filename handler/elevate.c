@@ -17,22 +17,26 @@ extern char **environ;
 #define PKEXEC_NOT_AUTHORIZED 126
 #define PKEXEC_FAILED         127
 
-enum cl_status handler_elevate(const char *staging_dir, const struct cl_cancel *cancel, struct cl_error *err)
+/* Run pkexec HELPER ARGS... and wait for it, honouring Cancel. NOT_GIVEN is the message for a refused
+ * authentication. */
+static enum cl_status run_helper(const char *const *args, const struct cl_cancel *cancel,
+                                 const char *not_given, struct cl_error *err)
 {
 	const char *pkexec = getenv("CERTLINK_PKEXEC");
 	const char *helper = getenv("CERTLINK_INSTALL_HELPER");
-	char *argv[4];
+	char *argv[8];
 	pid_t pid, done;
-	int status = 0, rc;
+	int status = 0, rc, n = 0;
 
 	if (!pkexec || pkexec[0] != '/')
 		pkexec = "/usr/bin/pkexec";
 	if (!helper || helper[0] != '/')
 		helper = CERTLINK_INSTALL_HELPER;
-	argv[0] = (char *)pkexec;
-	argv[1] = (char *)helper;
-	argv[2] = (char *)staging_dir;
-	argv[3] = NULL;
+	argv[n++] = (char *)pkexec;
+	argv[n++] = (char *)helper;
+	for (; *args && n < 7; args++)
+		argv[n++] = (char *)*args;
+	argv[n] = NULL;
 	rc = posix_spawn(&pid, pkexec, NULL, NULL, argv, environ);
 	if (rc != 0)
 		return cl_error_set(err, CL_E_LOCAL, _("cannot start %s: %s"), pkexec, strerror(rc));
@@ -55,10 +59,7 @@ enum cl_status handler_elevate(const char *staging_dir, const struct cl_cancel *
 		return CL_OK;
 	if (WIFEXITED(status) &&
 	    (WEXITSTATUS(status) == PKEXEC_NOT_AUTHORIZED || WEXITSTATUS(status) == PKEXEC_FAILED))
-		return cl_error_set(
-		    err, CL_E_CANCELLED,
-		    _("permission to install into this computer's certificate store was not given; "
-		      "choose your personal store, or ask an administrator"));
+		return cl_error_set(err, CL_E_CANCELLED, "%s", not_given);
 	if (WIFEXITED(status))
 		return cl_error_set(err, CL_E_LOCAL,
 		                    _("the install helper failed (exit status %d); its message is "
@@ -66,4 +67,25 @@ enum cl_status handler_elevate(const char *staging_dir, const struct cl_cancel *
 		                    WEXITSTATUS(status));
 	return cl_error_set(err, CL_E_LOCAL, _("the install helper was stopped by signal %d"),
 	                    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+enum cl_status handler_elevate(const char *staging_dir, const struct cl_cancel *cancel, struct cl_error *err)
+{
+	const char *args[] = { "--install", staging_dir, NULL };
+
+	return run_helper(args, cancel,
+	                  _("permission to install into this computer's certificate store was not given; "
+	                    "choose your personal store, or ask an administrator"),
+	                  err);
+}
+
+enum cl_status handler_elevate_anchor(const char *staging_dir, const char *sha256, const char *subject,
+                                      const struct cl_cancel *cancel, struct cl_error *err)
+{
+	const char *args[] = { "--trust-anchor", sha256, subject, staging_dir, NULL };
+
+	return run_helper(args, cancel,
+	                  _("permission to make the certificate authority trusted on this computer was not "
+	                    "given"),
+	                  err);
 }

@@ -3,24 +3,38 @@
  * When a person who is not root chooses the computer store, the flow (core/enroll-stage.c) writes what it
  * would install into a fresh 0700 directory and calls the front end's `elevate` hook, which runs
  *
- *     pkexec LIBEXECDIR/certlink/certlink-install-helper STAGING-DIR
+ *     pkexec LIBEXECDIR/certlink/certlink-install-helper --install STAGING-DIR
  *
- * (polkit action org.certlink.install). The directory holds key.pem (0600), cert.pem, meta.json and, possibly
+ * (polkit action org.certlink.install; every action of the helper is picked by its first argument, see the
+ * .policy file). The directory holds key.pem (0600), cert.pem, meta.json and, possibly
  * empty, chain.pem and trust.pem, all written by the caller. The helper runs as root on input from an
  * unprivileged process, so it treats all of it as hostile: the path is opened once without following a
  * symbolic link and every file is read through that descriptor; the directory and every file must be the
  * caller's own (PKEXEC_UID), the directory 0700 and the key 0600, each file a single-link regular file of at
  * most CL_STAGED_FILE_MAX octets, and nothing else may be in the directory. It takes no destination: it
  * hands the contents to cl_enroll_install_staged(), which checks them again (PEM, key against certificate,
- * chain, trust anchors are CAs) and installs and records into the computer store, whose place is the
- * core's; under pkexec the environment that could redirect it is cleared. Exit codes: 0 installed, 100
- * refused input, otherwise the core's.
+ * chain) and installs and records the certificate into the computer store, whose place is the core's;
+ * under pkexec the environment that could redirect it is cleared. It never makes a CA a trust anchor.
+ * Exit codes: 0 installed, 100 refused input, otherwise the core's.
+ *
+ * A trust anchor of the computer is a step of its own, with a polkit action of its own
+ * (org.certlink.trust-anchor: an administrator every time, no kept authorisation), picked by pkexec
+ * through the first argument:
+ *
+ *     pkexec LIBEXECDIR/certlink/certlink-install-helper --trust-anchor SHA256 SUBJECT STAGING-DIR
+ *
+ * SHA256 and SUBJECT are on the command line so that the authentication message ($(command_line) in the
+ * policy) names the CA; the helper installs exactly that CA or nothing: it must be in the staged trust.pem
+ * with that fingerprint and subject, meta.json must record that the person (or an administrator's option)
+ * agreed to it, it must issue the staged certificate's chain, and the certificate must already be installed
+ * (cl_enroll_trust_staged()). The same directory checks apply.
  *
  * certlink-manager runs it the same way to delete from the computer store:
  *
  *     pkexec LIBEXECDIR/certlink/certlink-install-helper --delete SERIAL-OR-APPLICATION-ID
  *
- * which removes that certificate from every place it was installed, or forgets that application, with
+ * (polkit action org.certlink.delete), which removes that certificate from every place it was installed,
+ * or forgets that application, with
  * cl_enroll_delete() on the computer store. The argument is only ever looked up in the computer store's
  * records; it is checked to be an id certlink writes (hex with optional ':', at most 64 characters).
  */
@@ -236,7 +250,13 @@ static enum cl_status precheck(const struct staged_files *f, struct cl_error *er
 	return CL_OK;
 }
 
-static enum cl_status run(const char *dir, uid_t owner, struct cl_error *err)
+/* The anchor sub-command's fingerprint and subject, or NULL for the install. */
+struct anchor_args {
+	const char *sha256, *subject;
+};
+
+static enum cl_status run(const char *dir, uid_t owner, const struct anchor_args *anchor,
+                          struct cl_error *err)
 {
 	struct staged_files f = { 0 };
 	struct cl_staged staged;
@@ -265,9 +285,15 @@ static enum cl_status run(const char *dir, uid_t owner, struct cl_error *err)
 		staged.chain_len = f.chain_len;
 		staged.trust_pem = f.trust;
 		staged.trust_len = f.trust_len;
-		st = cl_enroll_install_staged(&staged, &result, err);
+		if (anchor)
+			st = cl_enroll_trust_staged(&staged, anchor->sha256, anchor->subject, &result, err);
+		else
+			st = cl_enroll_install_staged(&staged, &result, err);
 	}
-	if (st == CL_OK)
+	if (st == CL_OK && anchor)
+		printf("trusted the certificate authority %s (%s) on this computer, for certificate %s\n",
+		       anchor->sha256, result.issuer, result.serial);
+	else if (st == CL_OK)
 		printf("installed %s into the computer store: %s\n", result.serial, result.cert_path);
 	free_staged(&f);
 	return st;
@@ -309,13 +335,20 @@ int main(int argc, char **argv)
 	/* Who the caller is comes from PKEXEC_UID, read before the environment is cleared. */
 	st = caller_uid(&owner, &err);
 	sanitize_environment(st == CL_OK && pkexec);
-	if (st == CL_OK && argc == 3 && strcmp(argv[1], "--delete") == 0)
+	if (st == CL_OK && argc == 3 && strcmp(argv[1], "--delete") == 0) {
 		st = delete_record(argv[2], &err);
-	else if (st == CL_OK && (argc != 2 || argv[1][0] != '/'))
-		st = cl_error_set(&err, CL_E_LOCAL,
-		                  "usage: certlink-install-helper /ABSOLUTE/STAGING-DIR | --delete ID");
-	else if (st == CL_OK)
-		st = run(argv[1], owner, &err);
+	} else if (st == CL_OK && argc == 5 && strcmp(argv[1], "--trust-anchor") == 0 && argv[4][0] == '/') {
+		struct anchor_args anchor = { argv[2], argv[3] };
+
+		st = run(argv[4], owner, &anchor, &err);
+	} else if (st == CL_OK && argc == 3 && strcmp(argv[1], "--install") == 0 && argv[2][0] == '/') {
+		st = run(argv[2], owner, NULL, &err);
+	} else if (st == CL_OK) {
+		st = cl_error_set(
+		    &err, CL_E_LOCAL,
+		    "usage: certlink-install-helper --install /ABSOLUTE/STAGING-DIR | --trust-anchor "
+		    "SHA256 SUBJECT /ABSOLUTE/STAGING-DIR | --delete ID");
+	}
 	if (st != CL_OK) {
 		fprintf(stderr, "certlink-install-helper: %s\n", err.msg);
 		return cl_status_exit_code(st);

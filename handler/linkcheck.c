@@ -19,7 +19,7 @@ struct probe {
 };
 
 /* Answer "this run only" so the public configuration can be read: nothing secret is ever sent by --check,
- * and nothing is remembered (no remember_dir). The report says the person would be asked. */
+ * and nothing is remembered (no remember_file). The report says the person would be asked. */
 static enum cl_http_answer probe_ask(void *data, const struct cl_http_peer *peer)
 {
 	struct probe *p = data;
@@ -68,7 +68,7 @@ static void report_fields(const struct cl_link *link, const struct cl_proto_conf
 /* Reach the server, establish (or fail to establish) its identity, read its public configuration. */
 static enum cl_status probe_server(const struct cl_link *link, struct cl_error *err)
 {
-	char *dirs[3] = { NULL, NULL, NULL };
+	char *dirs[3] = { NULL, NULL, NULL }, *known[3] = { NULL, NULL, NULL };
 	struct cl_http_config cfg;
 	struct cl_proto_config config;
 	struct probe probe;
@@ -80,17 +80,24 @@ static enum cl_status probe_server(const struct cl_link *link, struct cl_error *
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&probe, 0, sizeof(probe));
-	dirs[0] = cl_paths_trust_dir(CL_STORE_USER, NULL);
-	dirs[1] = cl_paths_trust_dir(CL_STORE_COMPUTER, NULL);
+	dirs[0] = cl_paths_anchors_dir(CL_STORE_USER, NULL);
+	dirs[1] = cl_paths_anchors_dir(CL_STORE_COMPUTER, NULL);
+	known[0] = cl_paths_known_servers_file(CL_STORE_USER, NULL);
+	known[1] = cl_paths_known_servers_file(CL_STORE_COMPUTER, NULL);
 	if (!dirs[0]) {
 		dirs[0] = dirs[1];
 		dirs[1] = NULL;
+	}
+	if (!known[0]) {
+		known[0] = known[1];
+		known[1] = NULL;
 	}
 	cfg.host = link->host;
 	cfg.port = link->port;
 	cfg.have_pin = link->has_ca_fp;
 	memcpy(cfg.pin, link->ca_fp, sizeof(cfg.pin));
-	cfg.trust_dirs = (const char *const *)dirs;
+	cfg.anchor_dirs = (const char *const *)dirs;
+	cfg.known_servers = (const char *const *)known;
 	cfg.system_ca_file = getenv("CERTLINK_SYSTEM_CA_FILE");
 	cfg.ask = probe_ask;
 	cfg.ask_data = &probe;
@@ -100,7 +107,12 @@ static enum cl_status probe_server(const struct cl_link *link, struct cl_error *
 	if (st == CL_OK) {
 		switch (cl_http_trust_source(http, fp, &has_ca)) {
 		case CL_HTTP_TRUST_SYSTEM:
-			printf(_("  Identity: trusted (system trust or certlink's trust)\n"));
+			printf(_("  Identity: trusted (system trust or a trust anchor you agreed to)\n"));
+			break;
+		case CL_HTTP_TRUST_REMEMBERED:
+			cl_fp_format(fp, fptext);
+			printf(_("  Identity: the CA remembered for this server and port matches (%s)\n"),
+			       fptext);
 			break;
 		case CL_HTTP_TRUST_PIN:
 			cl_fp_format(fp, fptext);
@@ -119,6 +131,8 @@ static enum cl_status probe_server(const struct cl_link *link, struct cl_error *
 	cl_http_free(http);
 	free(dirs[0]);
 	free(dirs[1]);
+	free(known[0]);
+	free(known[1]);
 	return st;
 }
 
@@ -155,7 +169,8 @@ int handler_linkcheck_run(const struct cl_link *link)
 		printf(_("  Server pinned to the CA with SHA-256 %s\n"), fp);
 	} else {
 		printf(
-		    _("  Server not pinned: system trust or certlink's trust, else the person is asked\n"));
+		    _("  Server not pinned: system trust, a trust anchor you agreed to or a server you told "
+		      "certlink to remember, else the person is asked\n"));
 	}
 	for (size_t i = 0; i < link->n_unknown; i++)
 		printf(_("  Ignored unknown parameter: %s\n"), link->unknown[i]);

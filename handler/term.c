@@ -121,7 +121,16 @@ static enum cl_status ask_trust(struct term *t, struct cl_question *q)
 	                   _("\nThe server asks to install this certificate authority as trusted:\n"));
 	handler_tty_printf(&t->tty, _("  %s\n  SHA-256 fingerprint: %s\n"), q->subject ? q->subject : "?",
 	                   q->fingerprint ? q->fingerprint : "?");
-	st = ask_choice(t, _("Trust it? [y]es / [N]o: "), "yn", &c);
+	handler_tty_printf(
+	    &t->tty, q->store == CL_STORE_COMPUTER
+	                 ? _("Every program and every user of this computer would then trust every "
+	                     "certificate it issues, for any web site or server (an administrator's "
+	                     "password is asked).\n")
+	                 : _("Your programs, web browsers among them, would then trust every certificate "
+	                     "it issues, for any web site or server.\n"));
+	handler_tty_printf(&t->tty, _("Your certificate is installed either way. Trust it only if your "
+	                              "administrator told you to and gave you exactly this fingerprint.\n"));
+	st = ask_choice(t, _("Trust this certificate authority? [y]es / [N]o: "), "yn", &c);
 	if (st != CL_OK)
 		return st;
 	q->trust = c == 'y' ? CL_TRUST_REMEMBER : CL_TRUST_NO;
@@ -156,7 +165,7 @@ static enum cl_status ask_credentials(struct term *t, struct cl_question *q)
 	                   q->service_name ? q->service_name
 	                   : q->host       ? q->host
 	                                   : "?");
-	do {
+	for (;;) {
 		if (q->user[0]) {
 			char typed[sizeof(q->user)];
 
@@ -172,32 +181,51 @@ static enum cl_status ask_credentials(struct term *t, struct cl_question *q)
 			if (st != CL_OK)
 				return st;
 		}
-	} while (!q->user[0]);
-	do {
+		if (q->user[0])
+			break;
+		handler_tty_printf(&t->tty, _("A user ID is needed. Type it, or press Ctrl-C to cancel.\n"));
+	}
+	for (;;) {
 		st = handler_tty_read_line(&t->tty, _("Password: "), q->password, sizeof(q->password), false,
 		                           &t->cancel);
 		if (st != CL_OK)
 			return st;
-	} while (!q->password[0]);
-	return CL_OK;
+		if (q->password[0])
+			return CL_OK;
+		handler_tty_printf(&t->tty,
+		                   _("The password cannot be empty. Type it, or press Ctrl-C to cancel.\n"));
+	}
 }
 
+/* One field: what BUF already holds (from the link, the options or an earlier answer) is shown as the
+ * default, which Enter keeps; a required field left empty is asked again with a reason. */
 static enum cl_status ask_field(struct term *t, enum cl_field_use use, const char *label, char *buf,
                                 size_t size)
 {
-	char prompt[160];
+	char prompt[512], typed[CL_FIELD_MAX];
 	enum cl_status st;
 
 	if (use == CL_FIELD_OFF)
 		return CL_OK;
-	snprintf(prompt, sizeof(prompt),
-	         use == CL_FIELD_REQUIRED ? _("%s (required): ") : _("%s (optional): "), label);
-	do {
-		st = handler_tty_read_line(&t->tty, prompt, buf, size, true, &t->cancel);
+	if (buf[0])
+		snprintf(prompt, sizeof(prompt),
+		         use == CL_FIELD_REQUIRED ? _("%s (required) [%s]: ") : _("%s (optional) [%s]: "),
+		         label, buf);
+	else
+		snprintf(prompt, sizeof(prompt),
+		         use == CL_FIELD_REQUIRED ? _("%s (required): ") : _("%s (optional): "), label);
+	for (;;) {
+		st = handler_tty_read_line(&t->tty, prompt, typed,
+		                           size < sizeof(typed) ? size : sizeof(typed), true, &t->cancel);
 		if (st != CL_OK)
 			return st;
-	} while (use == CL_FIELD_REQUIRED && !buf[0]);
-	return CL_OK;
+		if (typed[0])
+			snprintf(buf, size, "%s", typed);
+		if (buf[0] || use != CL_FIELD_REQUIRED)
+			return CL_OK;
+		handler_tty_printf(&t->tty, _("%s is required. Type it, or press Ctrl-C to cancel.\n"),
+		                   label);
+	}
 }
 
 static enum cl_status ask_fields(struct term *t, struct cl_question *q)
@@ -292,6 +320,18 @@ static enum cl_status on_elevate(void *user_data, const char *staging_dir, struc
 	return handler_elevate(staging_dir, &t->cancel, err);
 }
 
+static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir, const char *sha256,
+                                        const char *subject, struct cl_error *err)
+{
+	struct term *t = user_data;
+
+	fprintf(stderr,
+	        _("certlink: making the certificate authority %s trusted on this computer needs an "
+	          "administrator; pkexec will ask for a password.\n"),
+	        sha256);
+	return handler_elevate_anchor(staging_dir, sha256, subject, &t->cancel, err);
+}
+
 static void report_success(const struct cl_enroll_result *r)
 {
 	if (r->pending) {
@@ -308,6 +348,15 @@ static void report_success(const struct cl_enroll_result *r)
 		printf(_("  Also available to browsers as \"%s\".\n"), r->nss_nickname);
 	if (r->trust_anchors > 0)
 		printf(_("  Certificate authorities installed as trusted: %d\n"), r->trust_anchors);
+	for (int i = 0; i < r->trust_not_installed && i < CL_ENROLL_ANCHORS_MAX; i++)
+		printf(_("  Certificate authority not installed as trusted (nobody agreed): SHA-256 %s\n"),
+		       r->trust_not_installed_sha256[i]);
+	if (r->existing > 0) {
+		char text[512];
+
+		handler_existing_text(r, text, sizeof(text));
+		printf("%s\n", text);
+	}
 }
 
 int handler_term_run(const struct cl_link *link)
@@ -330,6 +379,7 @@ int handler_term_run(const struct cl_link *link)
 	opts.ask = on_ask;
 	opts.progress = on_progress;
 	opts.elevate = on_elevate;
+	opts.elevate_anchor = on_elevate_anchor;
 	opts.user_data = &t;
 	opts.cancel = &t.cancel;
 	cl_error_clear(&err);

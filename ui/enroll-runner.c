@@ -177,6 +177,15 @@ static enum cl_status on_elevate(void *user_data, const char *staging_dir, struc
 	return handler_elevate(staging_dir, &self->cancel, err);
 }
 
+/* Worker thread: a trust anchor of the computer the person agreed to, through its own polkit action. */
+static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir, const char *sha256,
+                                        const char *subject, struct cl_error *err)
+{
+	CertlinkEnrollRunner *self = user_data;
+
+	return handler_elevate_anchor(staging_dir, sha256, subject, &self->cancel, err);
+}
+
 static void run_in_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
 	struct run_data *run = task_data;
@@ -225,6 +234,7 @@ void certlink_enroll_runner_start(CertlinkEnrollRunner *self, const struct cl_en
 	run->opts.progress = on_progress;
 	run->opts.ask = on_ask;
 	run->opts.elevate = on_elevate;
+	run->opts.elevate_anchor = on_elevate_anchor;
 	run->opts.user_data = self;
 	run->opts.cancel = &self->cancel;
 	cl_cancel_init(&self->cancel);

@@ -7,6 +7,7 @@
 #include "expiry.h"
 #include "location.h"
 #include "manager-ui.h"
+#include "text.h"
 
 struct _CertlinkManagerDetails {
 	GtkWindow parent;
@@ -28,7 +29,15 @@ static guint signals[N_SIGNALS];
 
 static void add_row(CertlinkManagerDetails *self, const char *name, const char *value, gboolean mono)
 {
-	GtkWidget *n = gtk_label_new(name), *v = gtk_label_new(value && *value ? value : "—");
+	/* Values come from records and certificates, that is from servers (and from records an older certlink
+	 * wrote unescaped): shown so that they read as they are (core/text.h). */
+	size_t size = value ? strlen(value) * 9 + 1 : 1;
+	g_autofree char *shown = g_malloc(size);
+	GtkWidget *n, *v;
+
+	cl_text_escape(value ? value : "", shown, size, CL_TEXT_KEEP_NEWLINES);
+	n = gtk_label_new(name);
+	v = gtk_label_new(*shown ? shown : "—");
 
 	gtk_label_set_xalign(GTK_LABEL(n), 0);
 	gtk_label_set_yalign(GTK_LABEL(n), 0);

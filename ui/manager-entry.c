@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "expiry.h"
+#include "text.h"
 
 /* A loaded records document, shared by the entries that point into it. */
 typedef struct {
@@ -99,6 +100,15 @@ static CertlinkManagerEntry *entry_new(Snapshot *snap, const struct cl_certifica
 	else
 		self->title = g_strdup_printf("%s @ %s", app->user ? app->user : "?",
 		                              app->server_name ? app->server_name : app->server_host);
+	/* a title that reads as it is, whatever a server (or an older certlink's records) put there */
+	if (cl_text_needs_escape(self->title, 0)) {
+		size_t size = strlen(self->title) * 9 + 1;
+		char *shown = g_malloc(size);
+
+		cl_text_escape(self->title, shown, size, 0);
+		g_free(self->title);
+		self->title = shown;
+	}
 	return self;
 }
 

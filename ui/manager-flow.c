@@ -17,6 +17,7 @@
 #include "settings.h"
 #include "store-dialog.h"
 #include "trust-dialog.h"
+#include "words.h"
 
 /* What the worker runs: copied in, so the window may change while it runs. */
 struct call {
@@ -251,6 +252,13 @@ static enum cl_status on_elevate(void *user_data, const char *staging_dir, struc
 	                       err);
 }
 
+static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir, const char *sha256,
+                                        const char *subject, struct cl_error *err)
+{
+	return handler_elevate_anchor(staging_dir, sha256, subject,
+	                              certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
+}
+
 /* ---- the result ---- */
 
 static void show_result(CertlinkManagerFlow *self, const char *icon, const char *title, const char *detail)
@@ -284,13 +292,29 @@ static void show_success(CertlinkManagerFlow *self, const struct cl_enroll_resul
 		      "list: choose Activate there once it is approved."));
 		show_result(self, "document-send", _("Your application is waiting for approval"), detail);
 	} else {
+		g_autofree char *anchors = NULL;
+
 		until = certlink_manager_ui_format_time(r->not_after);
+		if (r->trust_anchors > 0 || r->trust_not_installed > 0)
+			anchors =
+			    g_strdup_printf(_("\nCertificate authorities added as trusted: %d, not added "
+			                      "(nobody agreed): %d"),
+			                    r->trust_anchors, r->trust_not_installed);
 		detail = g_strdup_printf(
-		    _("“%s” (serial %s) is installed in the %s, valid until %s.\nFile: %s%s%s"),
+		    _("“%s” (serial %s) is installed in the %s, valid until %s.\nFile: %s%s%s%s"),
 		    r->cn[0] ? r->cn : r->subject, r->serial, certlink_manager_store_words(r->store), until,
 		    r->cert_path, r->nss_imported ? _("\nNSS database: ") : "",
-		    r->nss_imported ? r->nss_nickname : "");
+		    r->nss_imported ? r->nss_nickname : "", anchors ? anchors : "");
 		g_free(until);
+		if (r->existing > 0) { /* a new certificate beside a valid one of the same server */
+			char text[512];
+			char *both;
+
+			handler_existing_text(r, text, sizeof(text));
+			both = g_strconcat(detail, "\n", text, NULL);
+			g_free(detail);
+			detail = both;
+		}
 		show_result(self, "emblem-ok-symbolic",
 		            self->op == CERTLINK_FLOW_RENEW ? _("The certificate was renewed")
 		                                            : _("The certificate is installed"),
@@ -342,8 +366,11 @@ static void start(CertlinkManagerFlow *self, struct call *c)
 	opts.notify_days = settings.notify_days;
 	opts.confirm_apply = self->op == CERTLINK_FLOW_NEW;
 	opts.elevate = on_elevate;
-	/* the window waits for approval a short while, then the application stays on record for Activate */
-	opts.approval_timeout = 20;
+	opts.elevate_anchor = on_elevate_anchor;
+	/* the wizard waits for approval a short while, then the application stays on record for Activate;
+	 * Activate itself answers at once whether approval is still outstanding */
+	if (self->op == CERTLINK_FLOW_NEW || self->op == CERTLINK_FLOW_RENEW)
+		opts.approval_timeout = 20;
 	c->op = self->op;
 	g_strlcpy(c->id, self->id ? self->id : "", sizeof(c->id));
 	self->ran = TRUE;

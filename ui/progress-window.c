@@ -164,8 +164,25 @@ static void show_installed(CertlinkProgressWindow *self, const struct cl_enroll_
 		    g_dngettext(GETTEXT_PACKAGE, "%d certificate authority added as trusted\n",
 		                "%d certificate authorities added as trusted\n", r->trust_anchors),
 		    r->trust_anchors);
+	if (r->trust_not_installed > 0)
+		g_string_append_printf(
+		    detail,
+		    g_dngettext(GETTEXT_PACKAGE,
+		                "%d certificate authority not added as trusted (nobody agreed)\n",
+		                "%d certificate authorities not added as trusted (nobody agreed)\n",
+		                r->trust_not_installed),
+		    r->trust_not_installed);
 	if (detail->len > 0 && detail->str[detail->len - 1] == '\n')
 		g_string_truncate(detail, detail->len - 1);
+	if (r->existing > 0) { /* an invitation enrolls beside a valid certificate: say both are there */
+		char text[512];
+		char *both;
+
+		handler_existing_text(r, text, sizeof(text));
+		both = g_strconcat(action, "\n", text, NULL);
+		g_free(action);
+		action = both;
+	}
 	show_result(self, _("Certificate installed"), action, detail->str);
 }
 

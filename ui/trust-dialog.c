@@ -13,10 +13,12 @@ struct _CertlinkTrustDialog {
 	GtkLabel *host_caption;
 	GtkLabel *host_label;
 	GtkLabel *subject_label;
+	GtkLabel *issuer_caption;
 	GtkLabel *issuer_label;
 	GtkLabel *fingerprint_label;
 	GtkCheckButton *remember_check;
 	GtkButton *cancel_button;
+	GtkButton *trust_button;
 
 	struct cl_question *question;
 	gboolean answered;
@@ -26,10 +28,12 @@ G_DEFINE_FINAL_TYPE(CertlinkTrustDialog, certlink_trust_dialog, GTK_TYPE_WINDOW)
 
 static void answer(CertlinkTrustDialog *self, gboolean ok)
 {
+	gboolean is_ca = self->question->kind == CL_ASK_TRUST_CA;
+
 	if (self->answered)
 		return;
 	self->answered = TRUE;
-	if (ok && self->question->kind == CL_ASK_TRUST_CA)
+	if (ok && is_ca)
 		self->question->trust =
 		    CL_TRUST_REMEMBER; /* installing a trust anchor is lasting by nature */
 	else if (ok)
@@ -37,7 +41,9 @@ static void answer(CertlinkTrustDialog *self, gboolean ok)
 		    gtk_check_button_get_active(self->remember_check) ? CL_TRUST_REMEMBER : CL_TRUST_ONCE;
 	else
 		self->question->trust = CL_TRUST_NO;
-	certlink_ui_emit_answered(GTK_WIDGET(self), ok);
+	/* For a CA, "Don't Trust" (or closing the dialog) is an answer, not a cancel: the certificate is
+	 * installed without the CA as a trust anchor. For a server, no means the run stops. */
+	certlink_ui_emit_answered(GTK_WIDGET(self), ok || is_ca);
 }
 
 static void trust_activated(GtkWidget *widget, const char *name, GVariant *param)
@@ -69,10 +75,12 @@ static void certlink_trust_dialog_class_init(CertlinkTrustDialogClass *klass)
 	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, host_caption);
 	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, host_label);
 	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, subject_label);
+	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, issuer_caption);
 	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, issuer_label);
 	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, fingerprint_label);
 	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, remember_check);
 	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, cancel_button);
+	gtk_widget_class_bind_template_child(widget_class, CertlinkTrustDialog, trust_button);
 	gtk_widget_class_install_action(widget_class, "dialog.trust", NULL, trust_activated);
 	gtk_widget_class_install_action(widget_class, "dialog.cancel", NULL, cancel_activated);
 	gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Escape, 0, "dialog.cancel", NULL);
@@ -103,14 +111,30 @@ GtkWidget *certlink_trust_dialog_new(GtkWindow *parent, struct cl_question *q)
 		gtk_label_set_text(self->heading_label, _("Install this certificate authority as trusted?"));
 		gtk_label_set_text(
 		    self->explain_label,
-		    _("Programs on this computer will then trust certificates it issues. Continue only if "
-		      "your administrator told you to."));
+		    q->store == CL_STORE_COMPUTER
+		        ? _("Every program and every user of this computer would then trust every "
+		            "certificate it "
+		            "issues, for any web site or server, and an administrator's password is asked. "
+		            "Your "
+		            "certificate is installed either way. Trust it only if your administrator told "
+		            "you "
+		            "to and the fingerprint is the one you were given.")
+		        : _("Your programs, web browsers among them, would then trust every certificate it "
+		            "issues, for any web site or server. Your certificate is installed either way. "
+		            "Trust "
+		            "it only if your administrator told you to and the fingerprint is the one you "
+		            "were "
+		            "given."));
+		gtk_button_set_label(self->cancel_button, _("_Don't Trust"));
+		gtk_button_set_label(self->trust_button, _("_Trust"));
 		gtk_widget_set_visible(GTK_WIDGET(self->host_caption), FALSE);
 		gtk_widget_set_visible(GTK_WIDGET(self->host_label), FALSE);
 		gtk_widget_set_visible(GTK_WIDGET(self->remember_check), FALSE);
 	}
 	gtk_label_set_text(self->subject_label, q->subject ? q->subject : "");
 	gtk_label_set_text(self->issuer_label, q->issuer ? q->issuer : "");
+	gtk_widget_set_visible(GTK_WIDGET(self->issuer_caption), q->issuer && q->issuer[0]);
+	gtk_widget_set_visible(GTK_WIDGET(self->issuer_label), q->issuer && q->issuer[0]);
 	gtk_label_set_text(self->fingerprint_label, q->fingerprint ? q->fingerprint : "");
 	gtk_widget_grab_focus(GTK_WIDGET(self->cancel_button));
 	return GTK_WIDGET(self);

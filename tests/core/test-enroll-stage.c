@@ -12,7 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
+
+#include "anchor.h"
 #include "enroll.h"
+#include "fileio.h"
 #include "records.h"
 
 static EVP_PKEY *ca_key;
@@ -101,22 +105,43 @@ static size_t computer_certs(void)
 	return n;
 }
 
+static bool cacerts_empty(void)
+{
+	DIR *d = opendir(tmpdir_path("cacerts"));
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n == 0;
+}
+
+/* the certificate test_installs_and_records() installs, for test_anchor() */
+static EVP_PKEY *installed_key;
+static X509 *installed_cert;
+
 static void test_installs_and_records(void)
 {
-	EVP_PKEY *key = testpki_key("rsa");
-	X509 *cert = testpki_leaf("build01", 0x5151, key, ca_cert, ca_key);
+	EVP_PKEY *key = installed_key = testpki_key("rsa");
+	X509 *cert = installed_cert = testpki_leaf("build01", 0x5151, key, ca_cert, ca_key);
 	struct cl_enroll_result r;
 	struct cl_records *rec = NULL;
 	struct cl_error err;
 	struct staging g;
 	struct stat st;
 
+	/* trust.pem holds the issuing CA and meta.json no consent: installing the certificate never makes a
+	 * trust anchor (before issue 9 it made every staged CA one) */
 	stage(&g, key, cert, ca_cert, ca_cert);
 	CHECK_INT_EQ(cl_enroll_install_staged(&g.s, &r, &err), CL_OK);
 	CHECK_STR_EQ(r.serial, "5151");
 	CHECK_STR_EQ(r.cn, "build01");
 	CHECK_INT_EQ(r.store, CL_STORE_COMPUTER);
-	CHECK_INT_EQ(r.trust_anchors, 1);
+	CHECK_INT_EQ(r.trust_anchors, 0);
+	CHECK(!cl_fileio_exists(tmpdir_path("sys/anchors")));
+	CHECK(cacerts_empty());
 	CHECK(strstr(r.cert_path, tmpdir_path("sys")) == r.cert_path);
 	{
 		char keypath[PATH_MAX];
@@ -141,8 +166,131 @@ static void test_installs_and_records(void)
 	}
 	cl_records_free(rec);
 	unstage(&g);
+}
+
+static char *fp_hex(X509 *x, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 32;
+
+	X509_digest(x, EVP_sha256(), md, &n);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return out;
+}
+
+/* meta.json with a consent for the CA with fingerprint HEX (NULL: none). */
+static const char *meta_with(const char *hex, const char *consent)
+{
+	static char buf[1024];
+
+	snprintf(buf, sizeof(buf),
+	         "{\"host\":\"eps.example.com\",\"port\":8443,\"user\":\"build01\",\"server_id\":\"a1\","
+	         "\"service_name\":\"Corp\",\"ca_sha256\":\"\",\"renewal_of\":\"\","
+	         "\"trust_anchors\":[{\"sha256\":\"%s\",\"consent\":\"%s\"}]}",
+	         hex, consent);
+	return buf;
+}
+
+static void set_meta(struct staging *g, const char *m)
+{
+	g->s.meta_json = m;
+	g->s.meta_len = strlen(m);
+}
+
+/* The anchor step (cl_enroll_trust_staged()): refusals first, each leaving nothing trusted. */
+static void anchor_refused(struct staging *g, const char *sha256, const char *subject, const char *why)
+{
+	struct cl_enroll_result r;
+	struct cl_error err;
+
+	CHECK_INT_EQ(cl_enroll_trust_staged(&g->s, sha256, subject, &r, &err), CL_E_LOCAL);
+	CHECK(strstr(err.msg, why) != NULL);
+	if (!strstr(err.msg, why))
+		fprintf(stderr, "  expected \"%s\" in: %s\n", why, err.msg);
+	CHECK(!cl_fileio_exists(tmpdir_path("sys/anchors")));
+	CHECK(cacerts_empty());
+}
+
+static void test_anchor(void)
+{
+	EVP_PKEY *key = installed_key, *rogue_key = testpki_key("ec"), *key2 = testpki_key("ec");
+	X509 *cert = installed_cert; /* installed by test_installs_and_records() */
+	X509 *fresh = testpki_leaf("build03", 0x5454, key2, ca_cert, ca_key); /* never installed */
+	X509 *rogue = testpki_ca("Rogue CA", rogue_key);
+	char ca_hex[65], rogue_hex[65], both[8192];
+	struct cl_enroll_result r;
+	struct cl_records *rec = NULL;
+	struct cl_error err;
+	struct staging g;
+	char *ca_pem = pem_cert(ca_cert), *rogue_pem = pem_cert(rogue);
+
+	fp_hex(ca_cert, ca_hex);
+	fp_hex(rogue, rogue_hex);
+	/* trust.pem holds the issuing CA and an unrelated one */
+	stage(&g, key, cert, ca_cert, NULL);
+	snprintf(both, sizeof(both), "%s%s", ca_pem, rogue_pem);
+	free(g.trust);
+	g.trust = strdup(both);
+	g.s.trust_pem = g.trust;
+	g.s.trust_len = strlen(g.trust);
+
+	/* an unrelated CA, even one the person "agreed" to: it does not issue the certificate */
+	set_meta(&g, meta_with(rogue_hex, "person"));
+	anchor_refused(&g, rogue_hex, "CN=Rogue CA", "does not issue the staged certificate");
+	/* the issuing CA, but no consent recorded for it */
+	anchor_refused(&g, ca_hex, "CN=Stage Test CA", "nobody agreed");
+	set_meta(&g, meta_with(ca_hex, "none"));
+	anchor_refused(&g, ca_hex, "CN=Stage Test CA", "nobody agreed");
+	set_meta(&g, meta);
+	anchor_refused(&g, ca_hex, "CN=Stage Test CA", "nobody agreed");
+	/* the message must name what is installed */
+	set_meta(&g, meta_with(ca_hex, "person"));
+	anchor_refused(&g, ca_hex, "CN=Friendly Corp CA", "subject on the command line");
+	/* a fingerprint that is not staged, or not one */
+	anchor_refused(&g, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+	               "CN=Stage Test CA", "not among the staged trust anchors");
+	anchor_refused(&g, "junk", "CN=Stage Test CA", "not a SHA-256 fingerprint");
+	unstage(&g);
+	/* a certificate that is not installed in the computer store */
+	stage(&g, key2, fresh, ca_cert, ca_cert);
+	set_meta(&g, meta_with(ca_hex, "person"));
+	anchor_refused(&g, ca_hex, "CN=Stage Test CA", "install it first");
+	unstage(&g);
+
+	/* all rules kept: the CA becomes a trust anchor of the computer, recorded with the certificate */
+	stage(&g, key, cert, ca_cert, ca_cert);
+	set_meta(&g, meta_with(ca_hex, "person"));
+	CHECK_INT_EQ(cl_enroll_trust_staged(&g.s, ca_hex, "CN=Stage Test CA", &r, &err), CL_OK);
+	if (err.msg[0])
+		fprintf(stderr, "trust: %s\n", err.msg);
+	CHECK_INT_EQ(r.trust_anchors, 1);
+	CHECK_STR_EQ(r.serial, "5151");
+	{
+		char anchor[128];
+
+		/* the p11-kit stand-in (/bin/true) takes certlink's copy in the anchors directory */
+		snprintf(anchor, sizeof(anchor), "sys/anchors/%s.pem", ca_hex);
+		CHECK(cl_fileio_exists(tmpdir_path(anchor)));
+	}
+	CHECK_INT_EQ(cl_records_load(CL_STORE_COMPUTER, &rec, &err), CL_OK);
+	if (rec && rec->n_certs >= 1) {
+		unsigned char md[32];
+		unsigned int n = 32;
+
+		X509_digest(ca_cert, EVP_sha256(), md, &n);
+		CHECK(cl_anchor_in_locations(&rec->certs[0]->locations, md));
+	}
+	cl_records_free(rec);
+	unstage(&g);
+	free(ca_pem);
+	free(rogue_pem);
 	X509_free(cert);
+	X509_free(fresh);
+	X509_free(rogue);
 	EVP_PKEY_free(key);
+	EVP_PKEY_free(key2);
+	EVP_PKEY_free(rogue_key);
 }
 
 /* Each refusal leaves the computer store's records as they were. */
@@ -253,6 +401,7 @@ int main(void)
 	ca_key = testpki_key("rsa");
 	ca_cert = testpki_ca("Stage Test CA", ca_key);
 	test_installs_and_records();
+	test_anchor();
 	test_same_serial();
 	test_refusals();
 	X509_free(ca_cert);

@@ -75,8 +75,12 @@ static void test_defaults(void)
 	CHECK_PATH(cl_paths_store_dir(CL_STORE_COMPUTER, &e_), "/var/lib/certlink");
 	CHECK_PATH(cl_paths_certs_dir(CL_STORE_USER, &e_), "/home/alice/.local/share/certlink/certs");
 	CHECK_PATH(cl_paths_certs_dir(CL_STORE_COMPUTER, &e_), "/var/lib/certlink/certs");
-	CHECK_PATH(cl_paths_trust_dir(CL_STORE_USER, &e_), "/home/alice/.local/share/certlink/trust");
-	CHECK_PATH(cl_paths_trust_dir(CL_STORE_COMPUTER, &e_), "/var/lib/certlink/trust");
+	CHECK_PATH(cl_paths_anchors_dir(CL_STORE_USER, &e_), "/home/alice/.local/share/certlink/anchors");
+	CHECK_PATH(cl_paths_anchors_dir(CL_STORE_COMPUTER, &e_), "/var/lib/certlink/anchors");
+	CHECK_PATH(cl_paths_known_servers_file(CL_STORE_USER, &e_),
+	           "/home/alice/.local/share/certlink/known-servers.json");
+	CHECK_PATH(cl_paths_known_servers_file(CL_STORE_COMPUTER, &e_),
+	           "/var/lib/certlink/known-servers.json");
 	CHECK_PATH(cl_paths_records_file(CL_STORE_USER, &e_),
 	           "/home/alice/.local/share/certlink/records.json");
 	CHECK_PATH(cl_paths_records_file(CL_STORE_COMPUTER, &e_), "/var/lib/certlink/records.json");
@@ -147,7 +151,7 @@ static void test_overrides(void)
 	CHECK_PATH(cl_paths_result_file(CL_STORE_COMPUTER, CL_RESULT_FORMAT_TEXT, &e_), "/t/sys/result.txt");
 	CHECK_PATH(cl_paths_result_file(CL_STORE_USER, CL_RESULT_FORMAT_JSON, &e_),
 	           "/x/state/certlink/result.json");
-	CHECK_PATH(cl_paths_trust_dir(CL_STORE_USER, &e_), "/x/data/certlink/trust");
+	CHECK_PATH(cl_paths_anchors_dir(CL_STORE_USER, &e_), "/x/data/certlink/anchors");
 
 	/* An NSS override may already carry the sql: prefix. */
 	setenv("CERTLINK_NSSDB", "sql:/t/nss2", 1);

@@ -69,7 +69,7 @@ static struct cl_http *session(const struct responder_step *steps, int n)
 	static char trust[300];
 	static const char *dirs[] = { trust, NULL };
 	struct cl_http_config c = { .host = "127.0.0.1",
-		                    .trust_dirs = dirs,
+		                    .anchor_dirs = dirs,
 		                    .system_ca_file = "/nonexistent" };
 	struct cl_http *h;
 
@@ -236,7 +236,15 @@ static void test_activate(void)
 	};
 	struct responder_step ok[] = {
 		{ .status = 200,
-		  .body = "{\"scep\":{\"url\":\"https://127.0.0.1/scep\",\"ca_sha256\":"
+		  .body = "{\"scep\":{\"url\":\"http://127.0.0.1/scep\",\"ca_sha256\":"
+		          "\"5f3c0d2a9b7e41c8f06d13a2b4e5c6d7e8f90123456789abcdef0123456789ab\","
+		          "\"challenge\":\"yq8Y3Yb9cQ2l7mX1vT0rNw\"},\"subject\":[[\"CN\",\"alice\"]],"
+		          "\"key\":{\"type\":\"rsa\",\"bits\":2048}}" }
+	};
+	/* a SCEP URL on another host: the reply is refused and its challenge never kept */
+	struct responder_step foreign[] = {
+		{ .status = 200,
+		  .body = "{\"scep\":{\"url\":\"https://127.0.0.2/scep\",\"ca_sha256\":"
 		          "\"5f3c0d2a9b7e41c8f06d13a2b4e5c6d7e8f90123456789abcdef0123456789ab\","
 		          "\"challenge\":\"yq8Y3Yb9cQ2l7mX1vT0rNw\"},\"subject\":[[\"CN\",\"alice\"]],"
 		          "\"key\":{\"type\":\"rsa\",\"bits\":2048}}" }
@@ -269,6 +277,14 @@ static void test_activate(void)
 	cl_proto_activation_clear(&act);
 	done(h);
 	CHECK(responder_saw(&r, "{\"device\":{}}"));
+
+	h = session(foreign, 1);
+	CHECK_INT_EQ(cl_proto_activate(h, "a7f3c29e1d", SECRET, NULL, &act, NULL, &err), CL_E_UNREACHABLE);
+	CHECK_STR_EQ(err.code, "scep_url_foreign");
+	CHECK(strstr(err.msg, "https://127.0.0.2/scep") != NULL);
+	CHECK_STR_EQ(act.challenge, "");
+	CHECK_STR_EQ(act.scep_url, "");
+	done(h);
 
 	h = session(rejected, 1);
 	CHECK_INT_EQ(cl_proto_activate(h, "a7f3c29e1d", SECRET, &dev, &act, &retry_after, &err),

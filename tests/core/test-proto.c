@@ -252,6 +252,16 @@ static void test_config(void)
 	CHECK(!c.renewal_same_key && !c.withdraw_requires_password);
 	CHECK_INT_EQ(c.poll_interval, CL_PROTO_POLL_DEFAULT);
 
+	/* Text the person reads reads as the server sent it: format, bidirectional and control characters in
+	 * the service name and a field label become visible escapes (core/text.h). */
+	CHECK_INT_EQ(
+	    config("{\"protocol\":1," KEY ",\"service_name\":\"Corp\u202efdp.exe\","
+	           "\"fields\":{\"device_note\":{\"use\":\"required\",\"label\":\"Asset\u200btag\"}}}",
+	           &c),
+	    CL_OK);
+	CHECK_STR_EQ(c.service_name, "Corp<U+202E>fdp.exe");
+	CHECK_STR_EQ(c.device_note.label, "Asset<U+200B>tag");
+
 	/* Another major version is refused, not misread. */
 	CHECK_INT_EQ(config("{\"protocol\":2," KEY "}", &c), CL_E_REFUSED);
 	CHECK_STR_EQ(err.code, "protocol_version");
@@ -325,6 +335,10 @@ static void test_error(void)
 	CHECK_STR_EQ(e.field, "reason");
 	ok = fmt("{\"error\":{\"code\":\"x\",\"message\":\"%s\"}}", msg);
 	CHECK_INT_EQ(cl_proto_parse_error(ok, strlen(ok), &e, &err), CL_E_UNREACHABLE);
+	/* a server message is shown on one line, and as it reads */
+	ok = "{\"error\":{\"code\":\"x\",\"message\":\"Denied.\\nInstalled OK \u2066\u200d\"}}";
+	CHECK_INT_EQ(cl_proto_parse_error(ok, strlen(ok), &e, &err), CL_OK);
+	CHECK_STR_EQ(e.message, "Denied.<U+000A>Installed OK <U+2066><U+200D>");
 	ok = "{\"error\":{\"code\":\"a b\"}}";
 	CHECK_INT_EQ(cl_proto_parse_error(ok, strlen(ok), &e, &err), CL_E_UNREACHABLE);
 	ok = "{\"error\":\"denied\"}";
@@ -561,6 +575,21 @@ static void test_activation(void)
 	        &a),
 	    CL_E_UNREACHABLE);
 	CHECK(strstr(err.msg, "challenge") != NULL);
+	/* An issued application's document has no challenge (the issuance used it): fine with issued_serial.
+	 */
+	CHECK_INT_EQ(act(activation("{\"url\":\"https://x/scep\",\"ca_sha256\":\"" CL_TEST_FP "\"}",
+	                            SUBJECT_OK, ",\"issued_serial\":\"0A3F\""),
+	                 &a),
+	             CL_OK);
+	CHECK_STR_EQ(a.challenge, "");
+	CHECK_STR_EQ(a.issued_serial, "a3f");
+	cl_proto_activation_clear(&a);
+	CHECK_INT_EQ(
+	    act(activation("{\"url\":\"https://x/scep\",\"ca_sha256\":\"" CL_TEST_FP "\",\"challenge\":null}",
+	                   SUBJECT_OK, ",\"issued_serial\":null"),
+	        &a),
+	    CL_E_UNREACHABLE);
+	CHECK(strstr(err.msg, "challenge") != NULL);
 	CHECK_INT_EQ(act(activation("{\"url\":\"https://x/scep\",\"ca_sha256\":\"" CL_TEST_FP
 	                            "\",\"challenge\":\"a b\"}",
 	                            SUBJECT_OK, ""),
@@ -615,6 +644,54 @@ static void test_activation(void)
 	free(long_mail);
 }
 
+/* Where SCEP may go: only the enrollment server's own origin (docs/protocol.md section 7). */
+static void test_scep_origin(void)
+{
+	static const struct {
+		const char *url, *server;
+		bool ok;
+	} cases[] = {
+		{ "https://eps.example.com:8443/scep", "https://eps.example.com:8443", true },
+		{ "HTTPS://EPS.Example.com:8443/scep?operation=GetCACaps", "https://eps.example.com:8443",
+		  true },
+		{ "https://eps.example.com/scep", "https://eps.example.com:443", true },
+		{ "http://eps.example.com:8080/scep", "https://eps.example.com:8443", true },
+		{ "http://eps.example.com/scep", "https://eps.example.com:8443", true },
+		{ "https://[::1]:8443/scep", "https://[::1]:8443", true },
+		{ "https://127.0.0.1:8443/scep", "https://127.0.0.1:8443", true },
+		/* another host, another https port, look-alikes */
+		{ "https://evil.example.net:8443/scep", "https://eps.example.com:8443", false },
+		{ "https://eps.example.com:9443/scep", "https://eps.example.com:8443", false },
+		{ "https://eps.example.com/scep", "https://eps.example.com:8443", false },
+		{ "https://eps.example.com.evil.net:8443/scep", "https://eps.example.com:8443", false },
+		{ "https://eps.example.com:8443@evil.example.net/scep", "https://eps.example.com:8443",
+		  false },
+		{ "https://user@eps.example.com:8443/scep", "https://eps.example.com:8443", false },
+		{ "https://eps.example.com:08443/scep", "https://eps.example.com:8443", false },
+		{ "https://eps.example.com:/scep", "https://eps.example.com:8443", false },
+		{ "https://localhost:8443/scep", "https://127.0.0.1:8443", false },
+		{ "http://127.0.0.1:631/scep", "https://eps.example.com:8443", false },
+		{ "http://169.254.169.254/latest", "https://eps.example.com:8443", false },
+		{ "https://[::2]:8443/scep", "https://[::1]:8443", false },
+		{ "ftp://eps.example.com:8443/scep", "https://eps.example.com:8443", false },
+		{ "/scep", "https://eps.example.com:8443", false },
+		{ "", "https://eps.example.com:8443", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum cl_status st;
+
+		cl_error_clear(&err);
+		st = cl_proto_check_scep_url(cases[i].url, cases[i].server, &err);
+		CHECK_INT_EQ(st, cases[i].ok ? CL_OK : CL_E_UNREACHABLE);
+		if (!cases[i].ok) {
+			CHECK_STR_EQ(err.code, "scep_url_foreign");
+			CHECK(strstr(err.msg, "nothing was sent there") != NULL);
+		}
+		if ((st == CL_OK) != cases[i].ok)
+			fprintf(stderr, "  SCEP URL %s for server %s\n", cases[i].url, cases[i].server);
+	}
+}
+
 int main(void)
 {
 	make_cert();
@@ -626,5 +703,6 @@ int main(void)
 	test_ca();
 	test_application();
 	test_activation();
+	test_scep_origin();
 	return check_done();
 }

@@ -18,6 +18,9 @@ static void test_names(void)
 
 static void test_formats(void)
 {
+	static const char *const not_installed[] = {
+		"5f3c0d2a9b7e41c8f06d13a2b4e5c6d7e8f90123456789abcdef0123456789ab"
+	};
 	struct cl_result r = { .date = 1795600800,
 		               .outcome = CL_RESULT_SUCCEEDED,
 		               .user = "alice",
@@ -26,15 +29,20 @@ static void test_formats(void)
 		               .serial = "4f1a22c9",
 		               .expiry = 1827136800,
 		               .exit_code = 0,
-		               .message = "certificate installed" };
+		               .message = "certificate installed",
+		               .ca_not_installed = not_installed,
+		               .n_ca_not_installed = 1 };
 	struct cl_error err;
 	char *text = cl_result_format(&r, CL_RESULT_FORMAT_TEXT, &err);
-	cJSON *j;
+	cJSON *j, *list;
 
 	CHECK_STR_EQ(
 	    text,
 	    "date: 2026-11-25T10:00:00Z\nresult: succeeded\nuser: alice\nstore: user\ncn: alice\n"
-	    "serial: 4f1a22c9\nexpiry: 2027-11-25T10:00:00Z\nexit_code: 0\nmessage: certificate installed\n");
+	    "serial: 4f1a22c9\nexpiry: 2027-11-25T10:00:00Z\nexit_code: 0\nmessage: certificate installed\n"
+	    "trust_anchors_installed: 0\n"
+	    "trust_anchors_not_installed: "
+	    "5f3c0d2a9b7e41c8f06d13a2b4e5c6d7e8f90123456789abcdef0123456789ab\n");
 	free(text);
 
 	text = cl_result_format(&r, CL_RESULT_FORMAT_JSON, &err);
@@ -46,7 +54,12 @@ static void test_formats(void)
 	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(j, "serial")), "4f1a22c9");
 	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(j, "expiry")), "2027-11-25T10:00:00Z");
 	CHECK_INT_EQ(cJSON_GetObjectItem(j, "exit_code")->valueint, 0);
-	CHECK_INT_EQ(cJSON_GetArraySize(j), 9);
+	/* the CA the profile offered as a trust anchor, not installed without consent (core/anchor.h) */
+	CHECK_INT_EQ(cJSON_GetObjectItem(j, "trust_anchors_installed")->valueint, 0);
+	list = cJSON_GetObjectItem(j, "trust_anchors_not_installed");
+	CHECK(cJSON_IsArray(list) && cJSON_GetArraySize(list) == 1);
+	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetArrayItem(list, 0)), not_installed[0]);
+	CHECK_INT_EQ(cJSON_GetArraySize(j), 11);
 	cJSON_Delete(j);
 	free(text);
 
@@ -60,7 +73,8 @@ static void test_formats(void)
 	text = cl_result_format(&r, CL_RESULT_FORMAT_TEXT, &err);
 	CHECK_STR_EQ(text,
 	             "date: 2026-11-25T10:00:00Z\nresult: failed\nuser: \nstore: computer\ncn: \nserial: \n"
-	             "expiry: \nexit_code: 200\nmessage: server unreachable result: succeeded\"}\n");
+	             "expiry: \nexit_code: 200\nmessage: server unreachable result: succeeded\"}\n"
+	             "trust_anchors_installed: 0\ntrust_anchors_not_installed: \n");
 	free(text);
 	text = cl_result_format(&r, CL_RESULT_FORMAT_JSON, &err);
 	j = text ? cJSON_Parse(text) : NULL;

@@ -8,6 +8,7 @@
  * exercised by tests/core/system-trust.sh, an opt-in run as root in a throwaway mount namespace. */
 #include "check.h"
 #include "fileio.h"
+#include "nssdb.h"
 #include "store.h"
 #include "testpki.h"
 #include "tmpdir.h"
@@ -20,6 +21,7 @@
 static EVP_PKEY *ca_key;
 static X509 *ca_cert;
 static char fp[65];
+static unsigned char ca_fp[32];
 
 static char *slurp(const char *path)
 {
@@ -127,6 +129,23 @@ static bool nss_has_key(const char *nickname)
 	snprintf(db, sizeof(db), "sql:%s", tmpdir_path("nssdb"));
 	run(out, sizeof(out), argv);
 	return strstr(out, nickname) != NULL;
+}
+
+/* Does the NSS database hold this very certificate (under whatever nickname)? */
+static bool nss_holds(X509 *cert)
+{
+	char db[PATH_MAX + 8], nick[256];
+
+	snprintf(db, sizeof(db), "sql:%s", tmpdir_path("nssdb"));
+	return cl_nssdb_nickname_of(db, cert, nick, sizeof(nick));
+}
+
+/* Does it hold the key of CERT (by the key ID NSS gives it)? */
+static bool nss_has_key_of(X509 *cert)
+{
+	char id[41];
+
+	return cl_nssdb_key_id(cert, id) && nss_has_key(id);
 }
 
 static const struct cl_location *find_kind(const struct cl_locations *l, enum cl_location_kind kind)
@@ -254,20 +273,33 @@ static void test_user_nss(void)
 	CHECK(nss_lists("certlink bob 2a", "u,u,u"));
 	CHECK(nss_has_key("certlink bob 2a"));
 
-	/* CA trust: certlink's trust directory and the NSS database with C,, */
-	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_USER, ca_cert, NULL, &t, &err), CL_OK);
+	/* No consent, no anchor: refused before anything is written (core/anchor.h). */
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_USER, ca_cert, NULL, CL_ANCHOR_NONE, &t, &err),
+	             CL_E_UNEXPECTED);
+	CHECK_INT_EQ(t.n, 0);
+	CHECK(!cl_fileio_exists(tmpdir_path("data/certlink/anchors")));
+	{
+		char name[64];
+
+		snprintf(name, sizeof(name), "certlink CA %.16s", fp);
+		CHECK(!nss_lists(name, NULL));
+	}
+
+	/* CA trust: certlink's anchors directory and the NSS database with C,, */
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_USER, ca_cert, NULL, CL_ANCHOR_PERSON, &t, &err), CL_OK);
 	CHECK_INT_EQ(t.n, 2);
 	CHECK(t.n == 2 && t.items[0].kind == CL_LOC_TRUST_FILE && t.items[1].kind == CL_LOC_NSS_CA);
 	{
 		char name[128];
 
-		snprintf(name, sizeof(name), "data/certlink/trust/%s.pem", fp);
+		snprintf(name, sizeof(name), "data/certlink/anchors/%s.pem", fp);
 		CHECK(t.n > 0 && strcmp(t.items[0].path, tmpdir_path(name)) == 0);
 		CHECK_INT_EQ(tmpdir_mode(tmpdir_path(name)), 0644);
 		snprintf(name, sizeof(name), "certlink CA %.16s", fp);
 		CHECK(nss_lists(name, "C,,"));
 		/* Trusting again is harmless and reports the same places. */
-		CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_USER, ca_cert, NULL, &t2, &err), CL_OK);
+		CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_USER, ca_cert, NULL, CL_ANCHOR_PERSON, &t2, &err),
+		             CL_OK);
 		CHECK(t2.n == 2 && cl_location_equal(&t.items[0], &t2.items[0]) &&
 		      cl_location_equal(&t.items[1], &t2.items[1]));
 		CHECK_INT_EQ(cl_store_untrust_ca(&t, &err), CL_OK);
@@ -335,6 +367,43 @@ static void test_resume_and_rollback(void)
 	EVP_PKEY_free(other);
 }
 
+/* Chain placement is not trust: the chain's CA reaches the NSS database through the bundle without trust
+ * flags; made an anchor afterwards, it keeps its nickname, gets "C,," and loses it again on untrust. */
+static void test_chain_is_not_trust(void)
+{
+	EVP_PKEY *key = testpki_key("ec");
+	X509 *cert = testpki_leaf("carol", 0x77, key, ca_cert, ca_key);
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	struct cl_locations l = { 0 }, t = { 0 };
+	const struct cl_location *nss_ca;
+	struct cl_error err;
+
+	/* the database test_user_nss() made */
+	sk_X509_push(chain, ca_cert);
+	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, chain, "certlink carol 77", &l, &err), CL_OK);
+	CHECK(nss_lists("certlink Test CA", ",,"));
+	CHECK(!nss_lists("certlink Test CA", "C,,"));
+	CHECK(find_kind(&l, CL_LOC_NSS_CA) == NULL && find_kind(&l, CL_LOC_TRUST_FILE) == NULL);
+	CHECK(find_kind(&l, CL_LOC_CHAIN) != NULL);
+
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_USER, ca_cert, NULL, CL_ANCHOR_PERSON, &t, &err), CL_OK);
+	nss_ca = find_kind(&t, CL_LOC_NSS_CA);
+	CHECK(nss_ca && strcmp(nss_ca->nickname, "certlink Test CA") == 0);
+	CHECK(nss_lists("certlink Test CA", "C,,"));
+	CHECK(cl_anchor_in_locations(&t, ca_fp));
+	CHECK(!cl_anchor_in_locations(&l, ca_fp));
+	CHECK(cl_anchor_installed(CL_STORE_USER, ca_fp));
+	CHECK_INT_EQ(cl_store_untrust_ca(&t, &err), CL_OK);
+	CHECK(!nss_lists("certlink Test CA", "C,,"));
+	CHECK(!cl_anchor_installed(CL_STORE_USER, ca_fp));
+	CHECK_INT_EQ(cl_store_remove(&l, &err), CL_OK);
+	cl_locations_clear(&l);
+	cl_locations_clear(&t);
+	sk_X509_free(chain);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+}
+
 /* Two CAs issued serial 4242 (to the same person): both install side by side, neither's files touch the
  * other's, and removing one leaves the other whole, in the files and in NSS. */
 static void test_same_serial_two_cas(void)
@@ -361,29 +430,22 @@ static void test_same_serial_two_cas(void)
 	EVP_PKEY_free(back);
 	CHECK(nss_has_key("certlink dave 4242 one") || nss_has_key("certlink dave 4242 two"));
 
-	/* The second one could not be recorded: undoing its install (less what the first shares, as the flow
-	 * filters it: NSS files both under the first one's nickname) leaves the first untouched. */
-	{
-		struct cl_locations unused = { 0 };
-
-		for (size_t i = 0; i < l2.n; i++) {
-			bool shared = false;
-
-			for (size_t j = 0; j < l1.n; j++)
-				shared |= cl_location_equal(&l2.items[i], &l1.items[j]);
-			if (!shared)
-				cl_locations_add(&unused, l2.items[i].kind, l2.items[i].path,
-				                 l2.items[i].nickname, NULL);
-		}
-		CHECK_INT_EQ(cl_store_undo_install(&unused, NULL, &err), CL_OK);
-		cl_locations_clear(&unused);
-	}
+	/* NSS files both under the first one's nickname, each with its own key. */
+	CHECK_STR_EQ(find_kind(&l2, CL_LOC_NSS_CERT)->nickname, "certlink dave 4242 one");
+	CHECK(nss_holds(c1) && nss_holds(c2));
+	CHECK(nss_has_key_of(c1) && nss_has_key_of(c2));
+	/* The second one could not be recorded: undoing its whole install, its NSS entry included (the same
+	 * nickname, another certificate), takes out exactly the second certificate and its key. */
+	CHECK_INT_EQ(cl_store_remove(&l2, &err), CL_OK);
 	CHECK(nss_lists("certlink dave 4242 one", "u,u,u"));
+	CHECK(nss_holds(c1) && !nss_holds(c2));
+	CHECK(nss_has_key_of(c1) && !nss_has_key_of(c2));
 	CHECK(!cl_fileio_exists(cert_file("data/certlink", c2, NULL)));
 	CHECK(cl_fileio_exists(key1) && cl_fileio_exists(cert_file("data/certlink", c1, "cert.pem")));
 	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 1);
 	CHECK_INT_EQ(cl_store_remove(&l1, &err), CL_OK);
 	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 0);
+	CHECK(!nss_holds(c1) && !nss_has_key_of(c1));
 	cl_locations_clear(&l1);
 	cl_locations_clear(&l2);
 	X509_free(c1);
@@ -403,7 +465,7 @@ static void test_computer(void)
 	struct cl_error err;
 
 	snprintf(log_trust, sizeof(log_trust), "%s", tmpdir_path("log-trust"));
-	snprintf(anchor, sizeof(anchor), "%s/%s.pem", tmpdir_path("sys/trust"), fp);
+	snprintf(anchor, sizeof(anchor), "%s/%s.pem", tmpdir_path("sys/anchors"), fp);
 	snprintf(crt, sizeof(crt), "%s/certlink-%.16s.crt", tmpdir_path("cacerts"), fp);
 	fake_tool("bin-trust", log_trust, tmpdir_path("trust-exit"), "");
 	fake_tool("bin-update", tmpdir_path("log-update"), tmpdir_path("update-exit"),
@@ -427,7 +489,8 @@ static void test_computer(void)
 	cl_locations_clear(&l);
 
 	/* p11-kit accepts the anchor: `trust anchor --store FILE` with certlink's copy. */
-	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &t, &err), CL_OK);
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, CL_ANCHOR_ADMINISTRATOR, &t, &err),
+	             CL_OK);
 	CHECK(t.n == 2 && t.items[1].kind == CL_LOC_P11KIT_ANCHOR && strcmp(t.items[1].path, anchor) == 0);
 	snprintf(line, sizeof(line), "anchor --store %s\n", anchor);
 	CHECK(contains(log_trust, line));
@@ -441,7 +504,8 @@ static void test_computer(void)
 	/* p11-kit has no writable location (Debian): the ca-certificates directory + update-ca-certificates.
 	 */
 	set_exit("trust-exit", "1");
-	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &t, &err), CL_OK);
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, CL_ANCHOR_ADMINISTRATOR, &t, &err),
+	             CL_OK);
 	CHECK(t.n == 2 && t.items[1].kind == CL_LOC_CA_CERTIFICATES && strcmp(t.items[1].path, crt) == 0);
 	CHECK_INT_EQ(tmpdir_mode(crt), 0644);
 	CHECK(contains(crt, "-----BEGIN CERTIFICATE-----"));
@@ -455,7 +519,8 @@ static void test_computer(void)
 
 	/* Both fail: a message naming both, and nothing left behind. */
 	set_exit("update-exit", "2");
-	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &t, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, CL_ANCHOR_ADMINISTRATOR, &t, &err),
+	             CL_E_LOCAL);
 	CHECK(strstr(err.msg, "no configured writable location") != NULL);
 	CHECK(strstr(err.msg, "updating the system trust store") != NULL);
 	CHECK_INT_EQ(t.n, 0);
@@ -466,7 +531,8 @@ static void test_computer(void)
 
 	/* Redirected store without redirected system trust: refused, so a test can never reach /etc. */
 	unsetenv("CERTLINK_UPDATE_CA_CERTIFICATES");
-	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &t, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, CL_ANCHOR_ADMINISTRATOR, &t, &err),
+	             CL_E_LOCAL);
 	CHECK(strstr(err.msg, "set CERTLINK_UPDATE_CA_CERTIFICATES too") != NULL);
 	setenv("CERTLINK_UPDATE_CA_CERTIFICATES", tmpdir_path("bin-update"), 1);
 
@@ -495,7 +561,8 @@ static void test_not_allowed(void)
 		bad |= strstr(err.msg, "administrator rights") == NULL;
 		bad |= cl_store_check_allowed(CL_STORE_USER, &err) != CL_OK;
 		bad |= cl_store_install(CL_STORE_COMPUTER, key, cert, NULL, NULL, &l, &err) != CL_E_LOCAL;
-		bad |= cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, &l, &err) != CL_E_LOCAL;
+		bad |= cl_store_trust_ca(CL_STORE_COMPUTER, ca_cert, NULL, CL_ANCHOR_PERSON, &l, &err) !=
+		       CL_E_LOCAL;
 		bad |= l.n != 0;
 		_exit(bad ? 1 : 0);
 	}
@@ -540,11 +607,13 @@ int main(void)
 		unsigned int n = 32;
 
 		X509_digest(ca_cert, EVP_sha256(), md, &n);
+		memcpy(ca_fp, md, 32);
 		for (int i = 0; i < 32; i++)
 			snprintf(fp + 2 * i, 3, "%02x", md[i]);
 	}
 	test_user_files();
 	test_user_nss();
+	test_chain_is_not_trust();
 	test_resume_and_rollback();
 	test_same_serial_two_cas();
 	test_computer();

@@ -99,7 +99,8 @@ static int in_namespace(void)
 	setenv("CERTLINK_CA_CERTIFICATES_DIR", "/usr/local/share/ca-certificates", 1);
 
 	CHECK(!bundle_has(ca));
-	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca, NULL, &l, &err), CL_OK);
+	CHECK_INT_EQ(cl_store_trust_ca(CL_STORE_COMPUTER, ca, NULL, CL_ANCHOR_ADMINISTRATOR, &l, &err),
+	             CL_OK);
 	if (l.n != 2)
 		fprintf(stderr, "trust: %s\n", err.msg);
 	CHECK_INT_EQ(l.n, 2);

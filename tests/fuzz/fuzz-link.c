@@ -6,6 +6,7 @@
  * written percent-encoded). Every broken property abort()s so libFuzzer keeps the input.
  */
 #include "link.h"
+#include "text.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,6 +28,9 @@ static void check_fields(const struct cl_link *link)
 			abort();
 	}
 	if (link->pwless != (link->token[0] != '\0'))
+		abort();
+	/* a name or user ID the window shows reads as it was sent: no format, bidi or control character */
+	if (cl_text_needs_escape(link->name, 0) || cl_text_needs_escape(link->user, 0))
 		abort();
 	if ((link->action == CL_LINK_RENEW) != (link->serial[0] != '\0'))
 		abort();

@@ -6,7 +6,9 @@
  * abort()s so libFuzzer keeps the input.
  */
 #include "proto.h"
+#include "text.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,10 @@ static void fuzz_config(const char *body, size_t len, struct cl_error *err)
 	if (c.email.max < 1 || c.email.max > 128 || c.reason.max < 1 || c.reason.max > 1024)
 		abort();
 	if (c.poll_interval < 1 || c.poll_timeout < 1)
+		abort();
+	/* what the window and terminal show reads as sent: no format, bidirectional or control characters */
+	if (cl_text_needs_escape(c.service_name, 0) || cl_text_needs_escape(c.server, 0) ||
+	    cl_text_needs_escape(c.device_note.label, 0))
 		abort();
 }
 
@@ -81,6 +87,33 @@ static void fuzz_application(const char *body, size_t len, struct cl_error *err)
 	cl_proto_application_clear(&a);
 }
 
+/* After "eps.example.com:8443" (any case) the origin must end: a path, query, fragment or nothing. */
+static bool origin_ends(const char *rest)
+{
+	return rest[0] == '\0' || rest[0] == '/' || rest[0] == '?' || rest[0] == '#';
+}
+
+/* A SCEP URL the client would use names the server's own origin: https on the same host and port, or plain
+ * http on the same host (any port). */
+static void check_scep_origin(const char *url)
+{
+	static const char https[] = "https://eps.example.com:8443", http[] = "http://eps.example.com";
+	struct cl_error err;
+	enum cl_status st = cl_proto_check_scep_url(url, "https://eps.example.com:8443", &err);
+
+	if (st != CL_OK) {
+		if (st != CL_E_UNREACHABLE || strcmp(err.code, "scep_url_foreign") != 0)
+			abort();
+		return;
+	}
+	if (strncasecmp(url, https, sizeof(https) - 1) == 0 && origin_ends(url + sizeof(https) - 1))
+		return;
+	if (strncasecmp(url, http, sizeof(http) - 1) == 0 &&
+	    (url[sizeof(http) - 1] == ':' || origin_ends(url + sizeof(http) - 1)))
+		return;
+	abort();
+}
+
 static void fuzz_activation(const char *body, size_t len, struct cl_error *err)
 {
 	static struct cl_proto_activation a; /* large: keep it off the fuzzer's stack */
@@ -92,13 +125,16 @@ static void fuzz_activation(const char *body, size_t len, struct cl_error *err)
 			abort();
 		return;
 	}
-	if (a.challenge[0] == '\0' || a.n_subject > CL_PROTO_RDN_MAX || a.n_trust > CL_PROTO_CA_MAX)
+	/* no challenge only for an application whose certificate was issued */
+	if ((a.challenge[0] == '\0' && a.issued_serial[0] == '\0') || a.n_subject > CL_PROTO_RDN_MAX ||
+	    a.n_trust > CL_PROTO_CA_MAX)
 		abort();
 	/* URL schemes are case-insensitive (RFC 3986 3.1): "HTTPS://" is as good as "https://" */
 	if (strncasecmp(a.scep_url, "http", 4) != 0 || a.san_uri.n > CL_PROTO_SAN_MAX)
 		abort();
 	if (a.has_wifi && (a.wifi.ssid[0] == '\0' || strlen(a.wifi.ssid) > 32))
 		abort();
+	check_scep_origin(a.scep_url);
 	cl_proto_activation_clear(&a);
 }
 
@@ -108,7 +144,7 @@ static void fuzz_error(const char *body, size_t len, struct cl_error *err)
 	long retry_after = -1;
 	enum cl_status st = cl_proto_parse_error(body, len, &e, err);
 
-	if (st == CL_OK && (e.code[0] == '\0' || e.retry_after < 0))
+	if (st == CL_OK && (e.code[0] == '\0' || e.retry_after < 0 || cl_text_needs_escape(e.message, 0)))
 		abort();
 	st = cl_proto_map_error(len > 0 ? 400 + (unsigned char)body[0] % 200 : 503, body, len, "fuzzing",
 	                        &retry_after, err);

@@ -4,7 +4,11 @@
 usage: handler_gui.py SCENARIO --handler PATH --server PATH --artifacts DIR   (run under dbus-run-session)
 
 Scenarios:
-  passwordless   a passwordless link with a store runs to the end page with no input
+  passwordless   a pinned passwordless link with a store runs to the end page; the only question is whether
+                 to install the server's CA as trusted (a pin is not consent), answered Don't Trust (the
+                 focused default): the end page says it was not added, nothing is a trust anchor
+  trust-ca       the same link, answered Trust in that dialog, which shows the CA's subject and SHA-256: the
+                 CA is in certlink's anchors and trusted in the NSS database ("C,,")
   ask            a link with no store and no passwordless flag, at a server that requires a reason and an
                  asset tag: answered through the real dialogs (store, sign-in, fields)
   untrusted      Cancel on the untrusted-server dialog: nothing written, no password asked or sent
@@ -20,6 +24,11 @@ Scenarios:
   second-click   a second click brings the running window forward and starts no second enrollment;
                  closing the waiting window keeps the application on record, and once approved a later
                  click on the same link finishes it
+  second-invitation a new invitation for someone with a valid certificate enrolls a second one; the end
+                 page says the earlier one stays installed
+  resume-install the install fails for real (a full store, tests/lib/fullstore.py): the error page says why;
+                 a later click on the same link fetches the certificate the server issued and installs it
+                 (exactly one certificate issued at the server)
 
 Each scenario saves screenshots of the stages in DIR/SCENARIO/ and asserts on the installed certificate
 (openssl: subject, chain to the server's CA), the exit code, the files written and the server's records.
@@ -32,9 +41,14 @@ import re
 import subprocess
 import time
 
+import sys
+
 import guienv
 from guienv import check, log, wait_for
 from refserver import RefServer
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import fullstore  # noqa: E402
 
 MAIN_TITLE = "Certificate Enrollment"
 REASON = "new laptop for the lab"
@@ -105,6 +119,43 @@ def finish(win, proc, want_rc):
     check(rc == want_rc, f"certlink-handler exited with {rc} (want {want_rc})")
 
 
+CA_DIALOG = "Trust a certificate authority"
+
+
+def ca_fingerprint(server):
+    out = subprocess.run(["openssl", "x509", "-in", server.ca_pem(), "-noout", "-fingerprint", "-sha256"],
+                         capture_output=True, text=True).stdout
+    return out.strip().split("=")[-1].upper()
+
+
+def until_end_answering_ca(sess, app, w, win, server, button="Don't Trust", shot=None):
+    """Wait for the end page; the CA question that comes first is checked (the CA's fingerprint, Don't Trust
+    focused) and answered with BUTTON. Returns how many times it was asked."""
+    asked = [0]
+
+    def step():
+        if guienv.visible_text(win, "Certificate installed") or guienv.label_starting(win, "The enrollment"):
+            return True
+        d = next((c for c in app.children if c.name == CA_DIALOG), None)
+        if d is None:
+            return False
+        asked[0] += 1
+        w.dialogs_seen.append(CA_DIALOG)
+        fp = ca_fingerprint(server)
+        check(guienv.visible_text(d, fp), f"the CA dialog shows the CA's SHA-256 fingerprint {fp[:23]}...")
+        check(guienv.label_starting(d, "CN=certlink-server CA") is not None, "the CA dialog shows the CA's subject")
+        cancel = guienv.control(d, "push button", "Don't Trust")
+        check(cancel is not None and cancel.focused, "Don't Trust has the focus, so Enter declines")
+        if shot:
+            sess.screenshot(shot)
+        guienv.press(d, button)
+        guienv.no_window(app, CA_DIALOG)
+        return False
+    w.answering = True
+    w.until("the end page", win, step)
+    return asked[0]
+
+
 def scenario_passwordless(a, sess, server, tree):
     server.add_user("alice")
     link = server.invite("alice", store="user", passwordless=True)
@@ -113,10 +164,40 @@ def scenario_passwordless(a, sess, server, tree):
     app = guienv.app_node(tree)
     win = guienv.window(app, MAIN_TITLE)
     w = Watcher(sess, app)
-    w.until("the end page", win, lambda: guienv.visible_text(win, "Certificate installed"))
+    asked = until_end_answering_ca(sess, app, w, win, server, "Don't Trust", shot="dialog-trust-ca")
     sess.screenshot("installed")
-    check(w.dialogs_seen == [], f"no question was asked ({w.dialogs_seen})")
+    check(asked == 1 and w.dialogs_seen == [CA_DIALOG],
+          f"the only question was the CA's, even for a pinned link ({w.dialogs_seen})")
+    details = guienv.label_starting(win, "Certificate: ") or ""
+    check("1 certificate authority not added as trusted (nobody agreed)" in details,
+          f"the end page says the CA was not added as trusted ({details})")
     check_installed_certificate(result_fields(win), server, "alice")
+    check(not os.path.exists(os.path.join(home, ".local/share/certlink/anchors")), "no trust anchor was written")
+    finish(win, proc, 0)
+
+
+def scenario_trust_ca(a, sess, server, tree):
+    server.add_user("iris")
+    link = server.invite("iris", store="user", passwordless=True)
+    home, env = guienv.private_home()
+    nssdir = os.path.join(home, ".pki", "nssdb")
+    os.makedirs(nssdir)
+    subprocess.run(["certutil", "-N", "-d", "sql:" + nssdir, "--empty-password"], check=True, capture_output=True)
+    proc = guienv.start_handler(a.handler, link, env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    asked = until_end_answering_ca(sess, app, w, win, server, "Trust", shot="dialog-trust-ca")
+    sess.screenshot("installed-ca-trusted")
+    check(asked == 1, "the CA question was asked once")
+    details = guienv.label_starting(win, "Certificate: ") or ""
+    check("1 certificate authority added as trusted" in details, f"the end page says so ({details})")
+    check_installed_certificate(result_fields(win), server, "iris")
+    fp = ca_fingerprint(server).replace(":", "").lower()
+    check(os.path.isfile(os.path.join(home, ".local/share/certlink/anchors", fp + ".pem")),
+          "the CA is in certlink's anchors")
+    nss = subprocess.run(["certutil", "-L", "-d", "sql:" + nssdir], capture_output=True, text=True).stdout
+    check(any(line.rstrip().endswith("C,,") for line in nss.splitlines()), f"the CA is trusted in NSS\n{nss}")
     finish(win, proc, 0)
 
 
@@ -141,6 +222,9 @@ def answer_dialogs(sess, app, w, password, win):
                 check(mine is not None and mine.checked, "the store dialog offers the personal store, chosen")
                 sess.screenshot("dialog-" + shot)
                 guienv.press(d, "Continue")
+            elif d.name == CA_DIALOG:
+                sess.screenshot("dialog-" + shot)
+                guienv.press(d, "Don't Trust")
             elif d.name == "Sign in":
                 guienv.type_into(d, "password text", password, d.name)
                 sess.screenshot("dialog-" + shot)
@@ -178,6 +262,7 @@ def scenario_ask(a, sess, server, tree):
     check("Where should the certificate go?" in w.dialogs_seen and "Sign in" in w.dialogs_seen,
           f"the store and the password were asked through the dialogs ({w.dialogs_seen})")
     check("A few details" in w.dialogs_seen, "the required fields were asked through their dialog")
+    check(CA_DIALOG in w.dialogs_seen, "the CA question came too, answered Don't Trust")
     check_installed_certificate(result_fields(win), server, "bob")
     apps = server.applications()
     check(len(apps) == 1 and REASON in (apps[0].get("reason") or "") and apps[0].get("device_note") == ASSET,
@@ -243,7 +328,7 @@ def scenario_renew(a, sess, server, tree):
     proc = guienv.start_handler(a.handler, server.invite("ivy", store="user", passwordless=True), env)
     app = guienv.app_node(tree)
     win = guienv.window(app, MAIN_TITLE)
-    Watcher(sess, app).until("the end page", win, lambda: guienv.visible_text(win, "Certificate installed"))
+    until_end_answering_ca(sess, app, Watcher(sess, app), win, server)  # the enrollment's CA question: no
     finish(win, proc, 0)
     with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
         cert = json.load(f)["certificates"][0]
@@ -301,6 +386,7 @@ def scenario_renew(a, sess, server, tree):
     sess.screenshot("renewed")
     check(guienv.visible_text(win, "Certificate installed"), "the end page says the certificate was installed")
     check("Where should the certificate go?" not in w.dialogs_seen, f"the store was not asked ({w.dialogs_seen})")
+    check(CA_DIALOG not in w.dialogs_seen, f"nor the CA: a renewal keeps the enrollment's answer ({w.dialogs_seen})")
     with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
         certs = json.load(f)["certificates"]
     check(len(certs) == 1 and certs[0]["serial"] != serial, "the new certificate replaced the old one")
@@ -340,12 +426,90 @@ def scenario_second_click(a, sess, server, tree):
     proc = guienv.start_handler(a.handler, link, env)
     win = guienv.window(app := guienv.app_node(tree), MAIN_TITLE)
     w = Watcher(sess, app)
-    w.until("the end page after approval", win, lambda: guienv.visible_text(win, "Certificate installed"))
+    until_end_answering_ca(sess, app, w, win, server)
     sess.screenshot("installed-after-approval")
-    check(w.dialogs_seen == [], f"the later click asked nothing ({w.dialogs_seen})")
+    check(w.dialogs_seen == [CA_DIALOG], f"the later click asked only the CA question ({w.dialogs_seen})")
     check_installed_certificate(result_fields(win), server, "dave")
     apps = server.applications()
     check(len(apps) == 1, f"the later click resumed the application instead of applying again ({len(apps)})")
+    finish(win, proc, 0)
+
+
+def scenario_resume_install(a, sess, server, tree):
+    server.add_user("kim")
+    link = server.invite("kim", store="user", passwordless=True)
+    home, env = guienv.private_home()
+    certs = os.path.join(home, ".local", "share", "certlink", "certs")
+    with fullstore.failing(certs, [a.handler, link]) as argv:
+        proc = guienv.start_handler(a.handler, link, env, argv=argv)
+        app = guienv.app_node(tree)
+        win = guienv.window(app, MAIN_TITLE)
+        w = Watcher(sess, app)
+
+        def failed_page():
+            d = next((c for c in app.children if c.name == CA_DIALOG), None)
+            if d is not None:  # the CA question comes before the install: declined
+                guienv.press(d, "Don't Trust")
+                guienv.no_window(app, CA_DIALOG)
+            return guienv.visible_text(win, "The certificate was issued but could not be installed.")
+        w.until("the error page", win, failed_page)
+        sess.screenshot("install-failed")
+        words = fullstore.failure_words()
+        check(guienv.find_all(win, lambda n: n.roleName == "label" and words in (n.name or "")),
+              f"the error page shows why the install failed ({words})")
+        check(guienv.label_starting(win, "Fix what the details below say") is not None,
+              "and that a later click installs the issued certificate")
+        finish(win, proc, 100)
+    with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
+        rec = json.load(f)
+    check(rec["applications"][0]["state"] == "issued" and rec["certificates"] == [],
+          "the application is recorded as issued, no certificate installed")
+    server_id = rec["applications"][0]["server_id"]
+    issued = [c["serial"] for c in server.certificates() if c["application"] == server_id]
+    check(len(issued) == 1, f"the server issued one certificate ({issued})")
+
+    proc = guienv.start_handler(a.handler, link, env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    until_end_answering_ca(sess, app, w, win, server)
+    sess.screenshot("installed-after-resume")
+    check(set(w.dialogs_seen) <= {CA_DIALOG}, f"the later click asked nothing but the CA question ({w.dialogs_seen})")
+    path = check_installed_certificate(result_fields(win), server, "kim")
+    serial = subprocess.run(["openssl", "x509", "-in", path, "-noout", "-serial"], capture_output=True,
+                            text=True).stdout.strip().split("=")[1].lower().lstrip("0")
+    check(serial == issued[0], f"the installed certificate is the one the server issued ({serial})")
+    check([c["serial"] for c in server.certificates() if c["application"] == server_id] == issued,
+          "still exactly one certificate issued for the application")
+    finish(win, proc, 0)
+
+
+def scenario_second_invitation(a, sess, server, tree):
+    server.add_user("lou")
+    home, env = guienv.private_home()
+    proc = guienv.start_handler(a.handler, server.invite("lou", store="user", passwordless=True), env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    until_end_answering_ca(sess, app, Watcher(sess, app), win, server)
+    finish(win, proc, 0)
+    with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
+        first = json.load(f)["certificates"][0]["serial"]
+    # The administrator sends a new invitation: it enrolls, the earlier certificate stays.
+    proc = guienv.start_handler(a.handler, server.invite("lou", store="user", passwordless=True), env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    until_end_answering_ca(sess, app, w, win, server)
+    sess.screenshot("second-certificate-installed")
+    check(set(w.dialogs_seen) <= {CA_DIALOG}, f"nothing was asked but the CA question ({w.dialogs_seen})")
+    note = guienv.find_all(win, lambda n: n.roleName == "label" and
+                           f"Your earlier certificate (serial {first}" in (n.name or ""))
+    check(note and "still installed as well" in note[0].name, "the end page says the earlier certificate stays")
+    path = check_installed_certificate(result_fields(win), server, "lou")
+    with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
+        serials = [c["serial"] for c in json.load(f)["certificates"]]
+    check(len(serials) == 2 and first in serials, f"both certificates are installed ({serials})")
+    check(os.path.isfile(path), "the new one's file is there")
     finish(win, proc, 0)
 
 
@@ -368,9 +532,9 @@ def scenario_dispatch(a, sess, server, tree):
     app = guienv.app_node(tree)
     win = guienv.window(app, MAIN_TITLE)
     w = Watcher(sess, app)
-    w.until("the end page", win, lambda: guienv.visible_text(win, "Certificate installed"))
+    until_end_answering_ca(sess, app, w, win, server)
     sess.screenshot("installed-via-xdg-open")
-    check(w.dialogs_seen == [], f"no question was asked ({w.dialogs_seen})")
+    check(w.dialogs_seen == [CA_DIALOG], f"the only question was the CA's ({w.dialogs_seen})")
     check_installed_certificate(result_fields(win), server, "erin")
     guienv.press(win, "Close")
     rc = opener.wait(60)
@@ -418,11 +582,14 @@ def scenario_unreachable(a, sess, server, tree):
 
 
 SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
+             "trust-ca": (scenario_trust_ca, {"auto_approve": "true"}),
              "ask": (scenario_ask, {"auto_approve": "true", "reason": "required", "device_note": "required",
                                     "device_note_label": "Asset tag", "email": "off", "invitation_code": "off"}),
              "untrusted": (scenario_untrusted, {}),
              "renew": (scenario_renew, {"auto_approve": "true"}),
              "second-click": (scenario_second_click, {"auto_approve": "false"}),
+             "resume-install": (scenario_resume_install, {"auto_approve": "true"}),
+             "second-invitation": (scenario_second_invitation, {"auto_approve": "true"}),
              "dispatch": (scenario_dispatch, {"auto_approve": "true"}),
              "pending-timeout": (scenario_pending_timeout, {"auto_approve": "false", "approval_poll_timeout": "10",
                                                             "approval_poll_interval": "2"}),

@@ -1,7 +1,7 @@
 """certlink-manager's New-certificate wizard, driven through its real widgets under Xvfb against certlink-server:
 server and port, the trust question (with the server CA's real fingerprint), store, user and password,
 invitation code / e-mail / reason / the device note under the server's own label, the confirmation summary,
-and the result. Checks the certificate is installed and recorded, and that the server received exactly what
+the question whether to install the CA as trusted (answered Trust), and the result. Checks the certificate is installed and recorded, and that the server received exactly what
 was typed.
 """
 import json
@@ -99,7 +99,16 @@ def body():
         display.screenshot("08-confirm")
         mg.press(wiz, "Apply")
 
+        # after issuance: install the server's CA as trusted? A separate consent from trusting the server
+        # for the connection above (issue 9), asked in the handler's dialog with its fingerprint
+        ca_q = mg.window(app, "Trust a certificate authority", timeout=180)
+        mg.label(ca_q, fp)
+        mg.label(ca_q, "Install this certificate authority as trusted?")
+        display.screenshot("08b-trust-ca")
+        mg.press(ca_q, "Trust")
+
         mg.label(wiz, "The certificate is installed", timeout=180)
+        mg.label_containing(wiz, "Certificate authorities added as trusted: 1")
         display.screenshot("09-result")
         mg.press(wiz, "Close")
 
@@ -113,9 +122,9 @@ def body():
         check(sent["device_note"] == asset, "the server got the asset tag as the device note")
         check(sent["reason"].endswith(": " + reason) and sent["reason"].startswith("["),
               f"the server got the reason after the device prefix ({sent['reason']})")
-        with open(os.path.join(acct.env["XDG_DATA_HOME"], "certlink", "trust",
+        with open(os.path.join(acct.env["XDG_DATA_HOME"], "certlink", "anchors",
                                fp.replace(":", "").lower() + ".pem")) as f:
-            check("BEGIN CERTIFICATE" in f.read(), "the server's CA is installed as a certlink trust anchor")
+            check("BEGIN CERTIFICATE" in f.read(), "after the yes, the server's CA is a certlink trust anchor")
 
         mg.press(home, "Certificates")
         mg.row(mg.page(app, "Certificates"), f"serial {serial}")

@@ -2,19 +2,33 @@
 """The computer store for a person who is not root: the whole flow through pkexec and the helper (label
 integration; the harness needs root).
 
-usage: elevate_test.py SCENARIO --handler PATH --helper PATH --server PATH
+usage: elevate_test.py SCENARIO --handler PATH --helper PATH --server PATH --policy PATH
 
 certlink-handler runs as `nobody` (setpriv) with a passwordless computer-store invitation. Its `elevate`
 hook runs CERTLINK_PKEXEC, here a stand-in for pkexec: it hands its arguments to this (root) harness over a
-Unix socket, and the harness plays polkit: it checks that the program is the install helper, then runs it as
-root with PKEXEC_UID set, in a private mount namespace where /var/lib/certlink is a test directory and the
-system trust directories (/etc/ssl, /etc/ca-certificates, /usr/local/share/ca-certificates) are empty tmpfs,
-so neither the real computer store nor the system's trust anchors are ever touched.
+Unix socket, and the harness plays polkit: it checks that the program is the install helper, picks the
+polkit action from the built .policy file as pkexec does (the helper's path, then the first argument against
+org.freedesktop.policykit.exec.argv1), expands the action's message with $(command_line), then runs the
+helper as root with PKEXEC_UID set, in a private mount namespace where /var/lib/certlink and
+/usr/local/share/ca-certificates are test directories and the other system trust directories (/etc/ssl,
+/etc/ca-certificates) and the rest of /var/lib are tmpfs, so neither the real computer store nor the
+system's trust anchors (nor dpkg's state, which update-ca-certificates' hooks touch) are ever changed.
 
-  install    the helper installs and records into the computer store; the handler exits 0, the person's
-             records keep the installed application, the staging directory is gone
-  dismissed  the person dismisses the authentication (pkexec exits 126): exit 120, a message saying
-             permission was not given, nothing installed
+  install          the helper installs and records into the computer store; the handler exits 0, the
+                   person's records keep the installed application, the staging directory is gone; with no
+                   terminal the CA question has no answer, so no trust anchor (one pkexec call, for the
+                   certificate, under org.certlink.install)
+  dismissed        the person dismisses the authentication (pkexec exits 126): exit 120, a message saying
+                   permission was not given, nothing installed
+  anchor           on a terminal the person says yes to the CA question: a second pkexec call, under
+                   org.certlink.trust-anchor (auth_admin, never kept), whose message shows the CA's SHA-256
+                   and subject; the CA lands in the system trust directory and the computer store's anchors,
+                   recorded with the certificate
+  anchor-refused   the same yes, but the administrator refuses the anchor's authentication: the certificate
+                   is installed (exit 0), the CA is not trusted, and the report says so
+  resume           dismissed first (the certificate is issued, the install refused: exit 120, the application
+                   kept "issued"); the same link again, now allowed, fetches the issued certificate and installs
+                   it: exactly one certificate issued at the server, the one installed
 """
 import argparse
 import json
@@ -52,12 +66,53 @@ def check(cond, what):
     print(f"ok: {what}", flush=True)
 
 
-class FakePolkit:
-    """Answers the pkexec stand-in: runs the helper as root, sandboxed, or refuses like a dismissed dialog."""
+def policy_actions(path):
+    """The actions of a polkit .policy file: id, defaults, message, annotations."""
+    import xml.etree.ElementTree as ET
+    actions = []
+    for a in ET.parse(path).getroot().findall("action"):
+        message = next((m.text for m in a.findall("message") if not m.attrib), "")
+        defaults = {d.tag: d.text for d in a.find("defaults")}
+        annotations = {n.get("key"): n.text for n in a.findall("annotate")}
+        actions.append({"id": a.get("id"), "message": message, "defaults": defaults,
+                        "annotations": annotations})
+    return actions
 
-    def __init__(self, base, helper, store, allow):
-        self.helper, self.store, self.allow = helper, store, allow
+
+def pick_action(actions, program_path, argv):
+    """pkexec's choice (src/programs/pkexec.c find_action_for_path): the first action whose exec.path is the
+    program and whose exec.argv1, when it has one, is the first argument. Every action of the helper names an
+    argv1, so the order cannot matter: checked by trying both orders."""
+    picks = []
+    for order in (actions, list(reversed(actions))):
+        found = None
+        for a in order:
+            ann = a["annotations"]
+            if ann.get("org.freedesktop.policykit.exec.path") != program_path:
+                continue
+            if "org.freedesktop.policykit.exec.argv1" in ann and \
+                    ann["org.freedesktop.policykit.exec.argv1"] != (argv[1] if len(argv) > 1 else None):
+                continue
+            found = a
+            break
+        picks.append(found)
+    if picks[0] is not picks[1]:
+        raise Failure(f"the action for {argv[:2]} depends on polkit's order: {[p and p['id'] for p in picks]}")
+    return picks[0]
+
+
+class FakePolkit:
+    """Answers the pkexec stand-in: picks the action, runs the helper as root, sandboxed, or refuses like a
+    dismissed dialog (for every action, or only for those in refuse)."""
+
+    def __init__(self, base, helper, store, cacerts, allow, policy, refuse=()):
+        self.helper, self.store, self.cacerts, self.allow = helper, store, cacerts, allow
+        self.actions = policy_actions(policy)
+        self.refuse = refuse
+        # the path the policy names (LIBEXECDIR/certlink/certlink-install-helper) stands for the build tree's
+        self.policy_path = next(a["annotations"]["org.freedesktop.policykit.exec.path"] for a in self.actions)
         self.calls = []
+        self.picked = []
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         path = os.path.join(base, "pkexec.sock")
         self.sock.bind(path)
@@ -70,21 +125,31 @@ class FakePolkit:
             conn, _ = self.sock.accept()
             argv = conn.makefile().readline().rstrip("\n").split("\0")
             self.calls.append(argv)
-            if not self.allow:
+            action = None
+            if argv and argv[0] == self.helper:
+                action = pick_action(self.actions, self.policy_path, argv)
+            self.picked.append({"action": action and action["id"], "argv": argv,
+                                "allow_active": action and action["defaults"].get("allow_active"),
+                                "message": action and action["message"].replace(
+                                    "$(command_line)", " ".join([self.policy_path] + argv[1:]))})
+            if not action:
+                code, text = 127, f"refusing to run {argv!r}: no polkit action of the helper matches\n"
+            elif not self.allow or action["id"] in self.refuse:
                 code, text = 126, "Error executing command as another user: Not authorized\n"
-            elif len(argv) != 2 or argv[0] != self.helper:
-                code, text = 127, f"refusing to run {argv!r}\n"
             else:
-                # Everything the helper may write as root (computer store, system trust anchors and the
-                # bundles update-ca-certificates rebuilds) is a tmpfs or the test directory in here.
+                # Everything the helper may write as root is a tmpfs or a test directory in here: the
+                # computer store, the system trust directory, the bundles update-ca-certificates rebuilds,
+                # and /var/lib (dpkg's state, which update-ca-certificates' hooks would touch; none run here).
                 script = ('mount -t tmpfs tmpfs /var/lib && mkdir /var/lib/certlink && '
                           'mount --bind "$0" /var/lib/certlink && '
-                          'for d in /etc/ssl /etc/ca-certificates /usr/local/share/ca-certificates; do '
-                          '[ -d "$d" ] && mount -t tmpfs tmpfs "$d"; done; exec "$@"')
+                          'for d in /etc/ssl /etc/ca-certificates; do '
+                          '[ -d "$d" ] && mount -t tmpfs tmpfs "$d"; done; '
+                          'mkdir -p /etc/ssl/certs /etc/ca-certificates/update.d && '
+                          'mount --bind "$1" /usr/local/share/ca-certificates && shift && exec "$@"')
                 env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PKEXEC_UID": str(NOBODY),
                        "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")}
-                proc = subprocess.run(["unshare", "--mount", "sh", "-c", script, self.store] + argv, env=env,
-                                      capture_output=True, text=True, timeout=120)
+                proc = subprocess.run(["unshare", "--mount", "sh", "-c", script, self.store, self.cacerts] + argv,
+                                      env=env, capture_output=True, text=True, timeout=120)
                 code, text = proc.returncode, proc.stdout + proc.stderr
             conn.sendall(f"{code}\n{text}".encode())
             conn.close()
@@ -94,77 +159,189 @@ def files_under(root):
     return sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
 
 
+def run_on_pty(argv, env, answers, timeout=300):
+    """Run argv with a new pty as its controlling terminal, answering prompts (regex, text). (rc, output)."""
+    import pty
+    import re
+    import select
+    import time
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(argv[0], argv, env)
+    out, pending = b"", list(answers)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if pending and re.search(pending[0][0], out.decode("utf-8", "replace")):
+            time.sleep(0.2)
+            os.write(fd, pending[0][1].encode() + b"\n")
+            out += b"<<answered>>"
+            pending.pop(0)
+    else:
+        os.kill(pid, 9)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace"), pending
+
+
+def ca_sha256(pem):
+    import hashlib
+    der = subprocess.run(["openssl", "x509", "-in", pem, "-outform", "DER"], capture_output=True,
+                         check=True).stdout
+    return hashlib.sha256(der).hexdigest()
+
+
+def check_installed(a, server, store, home):
+    certs = [os.path.join(d, f) for d, _, fs in os.walk(store) for f in fs if f == "cert.pem"]
+    check(len(certs) == 1, f"one certificate in the computer store ({files_under(store)})")
+    subject = subprocess.run(["openssl", "x509", "-in", certs[0], "-noout", "-subject", "-nameopt",
+                              "RFC2253"], capture_output=True, text=True).stdout
+    # A computer-store certificate names the computer (the server's cn_override for the computer
+    # store), so the check is on the chain and the records, not on CN=ivan.
+    check(subject.strip() != "", f"it is a certificate ({subject.strip()})")
+    verify = subprocess.run(["openssl", "verify", "-CAfile", server.ca_pem(), certs[0]],
+                            capture_output=True, text=True)
+    check(verify.returncode == 0, "it chains to the server's CA")
+    key = os.path.join(os.path.dirname(certs[0]), "key.pem")
+    check(os.stat(key).st_uid == 0 and os.stat(key).st_mode & 0o777 == 0o600, "its key is root's, 0600")
+    with open(os.path.join(store, "records.json")) as f:
+        check("ivan" in f.read(), "the computer store's records name the certificate")
+    mine = [os.path.join(d, f) for d, _, fs in os.walk(home) for f in fs if f == "records.json"]
+    check(mine and '"installed"' in open(mine[0]).read(),
+          "the person's records keep the application, installed")
+    apps = server.applications()
+    check(len(apps) == 1 and apps[0].get("store") == "computer" and apps[0].get("state") == "issued",
+          f"the server issued one computer-store certificate ({apps})")
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("scenario", choices=["install", "dismissed"])
+    p.add_argument("scenario", choices=["install", "dismissed", "anchor", "anchor-refused", "resume"])
     p.add_argument("--handler", required=True)
     p.add_argument("--helper", required=True)
     p.add_argument("--server", required=True)
+    p.add_argument("--policy", required=True)
     a = p.parse_args()
     if os.geteuid() != 0 or subprocess.run(["unshare", "--mount", "true"]).returncode != 0:
         print("skipped: the harness plays pkexec and needs root and a private mount namespace")
         return SKIP
     base = tempfile.mkdtemp(prefix="certlink-elevate-")
     os.chmod(base, 0o755)
-    home, runtime, store = (os.path.join(base, d) for d in ("home", "runtime", "store"))
+    home, runtime, store, cacerts = (os.path.join(base, d) for d in ("home", "runtime", "store", "cacerts"))
     for d in (home, runtime):
         os.mkdir(d, 0o700)
         os.chown(d, NOBODY, NOBODY)
     os.mkdir(store, 0o755)
+    os.mkdir(cacerts, 0o755)
     shim = os.path.join(base, "pkexec")
     with open(shim, "w") as f:
         f.write(SHIM)
     os.chmod(shim, 0o755)
     watched = ["/usr/local/share/ca-certificates", "/etc/ssl/certs", "/var/lib"]
     before = {d: sorted(os.listdir(d)) for d in watched if os.path.isdir(d)}
-    polkit = FakePolkit(base, os.path.abspath(a.helper), store, a.scenario == "install")
+    helper = os.path.abspath(a.helper)
+    polkit = FakePolkit(base, helper, store, cacerts, a.scenario not in ("dismissed", "resume"), a.policy,
+                        refuse=("org.certlink.trust-anchor",) if a.scenario == "anchor-refused" else ())
     server = RefServer(a.server)
     try:
         server.start({"auto_approve": "true"})
         server.add_user("ivan")
         link = server.invite("ivan", store="computer", passwordless=True)
+        fp = ca_sha256(server.ca_pem())
+        colon = ":".join(fp[i:i + 2] for i in range(0, 64, 2)).upper()
         env = {"PATH": "/usr/bin:/bin", "HOME": home, "XDG_DATA_HOME": f"{home}/.local/share",
                "XDG_CONFIG_HOME": f"{home}/.config", "XDG_STATE_HOME": f"{home}/.local/state",
                "XDG_CACHE_HOME": f"{home}/.cache", "XDG_RUNTIME_DIR": runtime, "LANG": "C.UTF-8",
-               "CERTLINK_PKEXEC": shim, "CERTLINK_INSTALL_HELPER": os.path.abspath(a.helper),
+               "CERTLINK_PKEXEC": shim, "CERTLINK_INSTALL_HELPER": helper,
                "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", ""),
                "LSAN_OPTIONS": os.environ.get("LSAN_OPTIONS", "")}
-        proc = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                               os.path.abspath(a.handler), "--no-gui", link], env=env, capture_output=True,
-                              text=True, timeout=300, stdin=subprocess.DEVNULL, start_new_session=True)
-        print(proc.stdout, proc.stderr)
-        check(len(polkit.calls) == 1 and polkit.calls[0] == [os.path.abspath(a.helper), polkit.calls[0][1]],
-              f"the handler ran pkexec once, on the install helper ({polkit.calls})")
-        staging = polkit.calls[0][1]
+        argv = ["/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                os.path.abspath(a.handler), "--no-gui", link]
+        if a.scenario in ("anchor", "anchor-refused"):
+            rc, out, left = run_on_pty(argv, env, [(r"Trust this certificate authority\? \[y\]es / \[N\]o: $",
+                                                    "y")])
+            print(out)
+            check(left == [], "the CA question was asked on the terminal, and answered yes")
+        else:
+            proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300,
+                                  stdin=subprocess.DEVNULL, start_new_session=True)
+            rc, out = proc.returncode, proc.stdout + proc.stderr
+            print(out)
+        if a.scenario == "resume":
+            check(rc == 120 and len(polkit.calls) == 1, f"dismissed first ({rc}, {polkit.calls})")
+            apps = server.applications()
+            check(len(apps) == 1 and apps[0].get("state") == "issued",
+                  f"the certificate was issued before the install was refused ({apps})")
+            issued = [c["serial"] for c in server.certificates()]
+            check(len(issued) == 1, f"one certificate issued ({issued})")
+            polkit.allow = True
+            polkit.calls.clear()
+            polkit.picked.clear()
+            proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300,
+                                  stdin=subprocess.DEVNULL, start_new_session=True)
+            rc, out = proc.returncode, proc.stdout + proc.stderr
+            print(out)
+        for pick in polkit.picked:
+            print(f"polkit: {pick['action']} ({pick['allow_active']}): {pick['message']}")
+        check(polkit.calls and polkit.calls[0][:2] == [helper, "--install"] and len(polkit.calls[0]) == 3,
+              f"the handler ran pkexec on the install helper with --install DIR ({polkit.calls})")
+        check(polkit.picked[0]["action"] == "org.certlink.install" and
+              polkit.picked[0]["allow_active"] == "auth_admin_keep",
+              "pkexec picks org.certlink.install for the certificate")
+        staging = polkit.calls[0][2]
         check(staging.startswith(runtime + "/"), f"the staging directory was in XDG_RUNTIME_DIR ({staging})")
         check(not os.path.exists(staging), "the staging directory is gone afterwards")
+        anchor = os.path.join(store, "anchors", fp + ".pem")
         certs = [os.path.join(d, f) for d, _, fs in os.walk(store) for f in fs if f == "cert.pem"]
         if a.scenario == "dismissed":
-            check(proc.returncode == 120, f"exit code 120 ({proc.returncode})")
-            check("permission" in proc.stderr and "not given" in proc.stderr,
-                  "the message says permission was not given")
+            check(rc == 120, f"exit code 120 ({rc})")
+            check("permission" in out and "not given" in out, "the message says permission was not given")
             check(certs == [], f"nothing was installed in the computer store ({files_under(store)})")
+        elif a.scenario in ("install", "resume"):
+            check(rc == 0, f"exit code 0 ({rc})")
+            check_installed(a, server, store, home)
+            serial = subprocess.run(["openssl", "x509", "-in", certs[0], "-noout", "-serial"], capture_output=True,
+                                    text=True).stdout.strip().split("=")[1].lower().lstrip("0")
+            check([c["serial"] for c in server.certificates()] == [serial],
+                  f"exactly one certificate issued at the server, the one installed ({serial})")
+            check(len(polkit.calls) == 1, "one pkexec call: nobody agreed to a trust anchor, none was asked for")
+            check(not os.path.exists(anchor) and os.listdir(cacerts) == [],
+                  "the server's CA is not a trust anchor of the computer (a pin is not consent)")
+            check(f"not installed as trusted (nobody agreed): SHA-256 {fp}" in out, "the report says so")
         else:
-            check(proc.returncode == 0, f"exit code 0 ({proc.returncode})")
-            check(len(certs) == 1, f"one certificate in the computer store ({files_under(store)})")
-            subject = subprocess.run(["openssl", "x509", "-in", certs[0], "-noout", "-subject", "-nameopt",
-                                      "RFC2253"], capture_output=True, text=True).stdout
-            # A computer-store certificate names the computer (the server's cn_override for the computer
-            # store), so the check is on the chain and the records, not on CN=ivan.
-            check(subject.strip() != "", f"it is a certificate ({subject.strip()})")
-            verify = subprocess.run(["openssl", "verify", "-CAfile", server.ca_pem(), certs[0]],
-                                    capture_output=True, text=True)
-            check(verify.returncode == 0, "it chains to the server's CA")
-            key = os.path.join(os.path.dirname(certs[0]), "key.pem")
-            check(os.stat(key).st_uid == 0 and os.stat(key).st_mode & 0o777 == 0o600, "its key is root's, 0600")
-            with open(os.path.join(store, "records.json")) as f:
-                check("ivan" in f.read(), "the computer store's records name the certificate")
-            mine = [os.path.join(d, f) for d, _, fs in os.walk(home) for f in fs if f == "records.json"]
-            check(mine and '"installed"' in open(mine[0]).read(),
-                  "the person's records keep the application, installed")
-            apps = server.applications()
-            check(len(apps) == 1 and apps[0].get("store") == "computer" and apps[0].get("state") == "issued",
-                  f"the server issued one computer-store certificate ({apps})")
+            check(rc == 0, f"exit code 0 ({rc})")
+            check_installed(a, server, store, home)
+            check(len(polkit.calls) == 2, f"two pkexec calls: the certificate, then the anchor ({polkit.calls})")
+            second = polkit.picked[1]
+            check(polkit.calls[1][1:3] == ["--trust-anchor", colon] and polkit.calls[1][4] == staging,
+                  f"the second runs --trust-anchor SHA256 SUBJECT DIR ({polkit.calls[1]})")
+            check(second["action"] == "org.certlink.trust-anchor" and second["allow_active"] == "auth_admin",
+                  "pkexec picks org.certlink.trust-anchor, which asks an administrator every time")
+            check(colon in second["message"] and "CN=certlink-server CA" in second["message"],
+                  "its authentication message names the CA's SHA-256 and subject")
+            if a.scenario == "anchor":
+                check(os.path.isfile(anchor), "the CA is in the computer store's anchors")
+                crts = os.listdir(cacerts)
+                check(len(crts) == 1 and crts[0].startswith("certlink-" + fp[:16]),
+                      f"the CA is in the system trust directory ({crts})")
+                with open(os.path.join(store, "records.json")) as f:
+                    recs = json.load(f)
+                kinds = [loc["kind"] for c in recs["certificates"] for loc in c["locations"]]
+                check("trust-file" in kinds and "ca-certificates" in kinds,
+                      f"the anchor is recorded with the certificate ({kinds})")
+                check("Certificate authorities installed as trusted: 1" in out, "the report says so")
+            else:
+                check(not os.path.exists(anchor) and os.listdir(cacerts) == [],
+                      "the refused authentication left the CA untrusted")
+                check(f"not installed as trusted (nobody agreed): SHA-256 {fp}" in out, "the report says so")
         after = {d: sorted(os.listdir(d)) for d in watched if os.path.isdir(d)}
         check(after == before, "the real system trust directories and /var/lib are unchanged")
     except Failure as e:

@@ -19,6 +19,24 @@ GOOD_TOKEN = "q3Vb0xZ2rT8kLmN4pQ7sW1yA"
 FP = "5f3c0d2a9b7e41c8f06d13a2b4e5c6d7e8f90123456789abcdef0123456789ab"
 
 
+def format_character_cases(h):
+    """Both ends of every range of Unicode format characters (category Cf) this Python knows (its Unicode
+    version may be older than the one certlink cites, never newer in what it lists), in `user` and in `name`:
+    each refused. The bidirectional ones have their own message."""
+    import unicodedata
+    cps = [c for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+    ends = sorted({c for i, c in enumerate(cps) if i == 0 or cps[i - 1] != c - 1 or i + 1 == len(cps) or
+                   cps[i + 1] != c + 1})
+    bidi = {0x061C, 0x200E, 0x200F} | set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+    out = []
+    for i, cp in enumerate(ends):
+        name = ("user", "name")[i % 2]
+        enc = "".join("%%%02X" % b for b in chr(cp).encode())
+        words = "bidirectional" if cp in bidi else "invisible formatting character U+%04X in `%s`" % (cp, name)
+        out.append(([f"certlink://{h}/enroll?{name}=a{enc}b"], words))
+    return out
+
+
 def cases(port):
     """(argv after the program name, words the refusal must contain). {H} is the listening host:port."""
     h = f"127.0.0.1:{port}"
@@ -58,6 +76,14 @@ def cases(port):
         ([f"certlink://{h}/enroll?name=%C2%85"], "control character"),  # C1 NEL
         ([f"certlink://{h}/enroll?user=a\x1bb"], ""),
         ([f"certlink://{h}/enroll?user=a%FFb"], "utf-8"),
+        # text that reads differently from what it is: bidirectional controls and format characters (Cf)
+        ([f"certlink://{h}/enroll?name=Corp%E2%80%AEexe.pdf"], "bidirectional"),
+        ([f"certlink://{h}/enroll?user=ad%E2%80%8Bmin"], "invisible formatting character U+200B in `user`"),
+        ([f"certlink://{h}/enroll?user=bob%C2%AD"], "invisible formatting character U+00AD in `user`"),
+        ([f"certlink://{h}/enroll?name=IT%E2%81%A0Desk"], "invisible formatting character U+2060 in `name`"),
+        ([f"certlink://{h}/enroll?name=%EF%BB%BFCorp"], "invisible formatting character U+FEFF in `name`"),
+        ([f"certlink://{h}/enroll?name=Corp%F3%A0%81%A1"], "invisible formatting character U+E0061 in `name`"),
+    ] + format_character_cases(h) + [
         # over-long fields and too many parameters
         ([f"certlink://{h}/enroll?user=" + "a" * 2100], "longer than"),
         ([f"certlink://{h}/enroll?user=" + "a" * 300], "longer than"),

@@ -4,6 +4,13 @@ installs and records one that is into the (redirected) computer store (label int
 pkexec gives). The layout is core/enroll-stage.c's: key.pem (0600), cert.pem, chain.pem, trust.pem,
 meta.json.
 
+Trust anchors (issue 9): `--install` never makes one, whatever trust.pem holds; `--trust-anchor SHA256
+SUBJECT DIR` makes exactly one, and only a staged CA that issues the certificate, that meta.json records a
+consent for, whose subject is the one on the command line, for a certificate already installed. A staging
+directory with an unrelated CA, or a CA nobody agreed to, installs no anchor: checked with the store
+redirected, and under PKEXEC_UID (real paths) inside a private mount namespace whose listing of the system
+trust directories and /var/lib/certlink is taken in the same namespace.
+
 usage: install_helper.py HELPER
 
 Runs the helper directly as root with CERTLINK_SYSTEM_DIR pointing into a temporary directory, so nothing
@@ -11,6 +18,7 @@ reaches the real /var/lib/certlink. Cases that set PKEXEC_UID make the helper cl
 the real computer store path, so they run in a private mount namespace with a tmpfs over /var/lib: even a
 helper that wrongly accepted them could not write the real store. Without unshare they are skipped.
 """
+import hashlib
 import json
 import os
 import shutil
@@ -41,16 +49,34 @@ def make_material(work):
             f"{work}/other-ca.key", "-out", f"{work}/other-ca.pem", "-subj", "/CN=Other CA", "-days", "2")
 
 
-META = json.dumps({"host": "eps.example.com", "port": 443, "user": "helper-test", "server_id": "",
-                   "service_name": "Example", "ca_sha256": "", "renewal_of": ""})
+META = {"host": "eps.example.com", "port": 443, "user": "helper-test", "server_id": "",
+        "service_name": "Example", "ca_sha256": "", "renewal_of": ""}
 
 
-def stage(work, name, key="key.pem", cert="cert.pem", chain=True, dir_mode=0o700, key_mode=0o600):
+def sha256_hex(pem_path):
+    der = subprocess.run(["openssl", "x509", "-in", pem_path, "-outform", "DER"], capture_output=True,
+                         check=True).stdout
+    return hashlib.sha256(der).hexdigest()
+
+
+def meta_with(consents=()):
+    """meta.json with "trust_anchors": [(sha256, consent), ...]."""
+    m = dict(META)
+    if consents:
+        m["trust_anchors"] = [{"sha256": fp, "consent": c} for fp, c in consents]
+    return json.dumps(m)
+
+
+def stage(work, name, key="key.pem", cert="cert.pem", chain=True, dir_mode=0o700, key_mode=0o600,
+          trust=(), consents=()):
     d = os.path.join(work, "stage-" + name)
     os.mkdir(d)
     with open(os.path.join(d, "meta.json"), "w") as f:
-        f.write(META)
-    open(os.path.join(d, "trust.pem"), "w").close()  # no trust anchors: an empty file, as the flow writes
+        f.write(meta_with(consents))
+    with open(os.path.join(d, "trust.pem"), "w") as f:  # no trust anchors: an empty file, as the flow writes
+        for t in trust:
+            with open(os.path.join(work, t)) as src:
+                f.write(src.read())
     shutil.copy(os.path.join(work, key), os.path.join(d, "key.pem"))
     os.chmod(os.path.join(d, "key.pem"), key_mode)
     shutil.copy(os.path.join(work, cert), os.path.join(d, "cert.pem"))
@@ -71,17 +97,25 @@ def main():
     os.chmod(work, 0o755)
     system = os.path.join(work, "system")
     make_material(work)
+    cacerts = os.path.join(work, "ca-certificates")
+    os.mkdir(cacerts)
+    # the redirected computer store's system trust: p11-kit "fails" so the CA would land in cacerts
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "CERTLINK_SYSTEM_DIR": system,
+           "CERTLINK_TRUST": "/bin/false", "CERTLINK_UPDATE_CA_CERTIFICATES": "/bin/true",
+           "CERTLINK_CA_CERTIFICATES_DIR": cacerts,
            "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", ""), "LANG": "C.UTF-8"}
     cases = []
 
     def refused(name, path, words, extra_env=None, argv=None):
-        cases.append((name, argv if argv is not None else [path], words, extra_env or {}))
+        cases.append((name, argv if argv is not None else ["--install", path], words, extra_env or {}))
 
+    ca_fp, other_fp = sha256_hex(os.path.join(work, "ca.pem")), sha256_hex(os.path.join(work, "other-ca.pem"))
     good = stage(work, "good")
-    refused("relative path", None, "absolute", argv=["stage-good"])
+    refused("relative path", None, "absolute", argv=["--install", "stage-good"])
     refused("no argument", None, "usage", argv=[])
-    refused("two arguments", None, "usage", argv=[good, good])
+    refused("two arguments", None, "usage", argv=["--install", good, good])
+    refused("the old form without --install", None, "usage", argv=[good])
+    refused("--trust-anchor without a subject", None, "usage", argv=["--trust-anchor", ca_fp, good])
     refused("dot-dot path", good + "/../stage-good", "plain path")
     refused("missing directory", os.path.join(work, "nope"), "staging directory")
     link = os.path.join(work, "link-to-good")
@@ -134,11 +168,40 @@ def main():
     d = stage(work, "nokey")
     os.unlink(os.path.join(d, "key.pem"))
     refused("key missing", d, "key.pem")
+    # the anchor step: an unrelated CA (even with a "consent"), the issuing CA without consent, a subject
+    # that is not the CA's, a fingerprint that is not staged
+    unrelated = stage(work, "unrelated", trust=("other-ca.pem", "ca.pem"), consents=((other_fp, "person"),))
+    refused("anchor: an unrelated CA the person agreed to", None, "does not issue",
+            argv=["--trust-anchor", other_fp, "CN=Other CA", unrelated])
+    refused("anchor: the issuing CA, no consent in meta.json", None, "nobody agreed",
+            argv=["--trust-anchor", ca_fp, "CN=Helper Test CA", unrelated])
+    declined = stage(work, "declined", trust=("ca.pem",), consents=((ca_fp, "none"),))
+    refused("anchor: consent none", None, "nobody agreed",
+            argv=["--trust-anchor", ca_fp, "CN=Helper Test CA", declined])
+    agreed = stage(work, "agreed", trust=("ca.pem",), consents=((ca_fp, "person"),))
+    refused("anchor: a subject that is not the CA's", None, "subject on the command line",
+            argv=["--trust-anchor", ca_fp, "CN=Friendly Corp Root", agreed])
+    refused("anchor: a fingerprint that is not staged", None, "not among the staged",
+            argv=["--trust-anchor", other_fp, "CN=Other CA", agreed])
+    refused("anchor: the certificate is not installed", None, "install it first",
+            argv=["--trust-anchor", ca_fp, "CN=Helper Test CA", agreed])
+    # the same under pkexec: real paths, in the namespace below
+    refused("pkexec: anchor of an unrelated CA", None, "does not issue", {"PKEXEC_UID": "0"},
+            argv=["--trust-anchor", other_fp, "CN=Other CA", unrelated])
+    refused("pkexec: anchor nobody agreed to", None, "nobody agreed", {"PKEXEC_UID": "0"},
+            argv=["--trust-anchor", ca_fp, "CN=Helper Test CA", unrelated])
 
+    # Everything the helper may write as root under its real paths is a tmpfs in here (/var/lib covers
+    # /var/lib/certlink and dpkg's state, which update-ca-certificates' hooks would otherwise touch). After
+    # the command, still inside, it lists what the store and the system trust directories hold.
     sandbox = ["unshare", "--mount", "sh", "-c",
                'mount -t tmpfs tmpfs /var/lib && for d in /etc/ssl /etc/ca-certificates '
                '/usr/local/share/ca-certificates; do [ -d "$d" ] && mount -t tmpfs tmpfs "$d"; done; '
-               'exec "$0" "$@"']
+               # what update-ca-certificates needs to run at all, with no hooks (no Java keystore, no dpkg)
+               'mkdir -p /etc/ssl/certs /etc/ca-certificates/update.d; '
+               '"$0" "$@"; rc=$?; echo "@@listing"; find /var/lib/certlink /usr/local/share/ca-certificates '
+               '-type f 2>/dev/null; ls /etc/ssl/certs | grep certlink; '
+               'exit $rc']
     can_sandbox = subprocess.run(sandbox + ["true"], capture_output=True).returncode == 0
     real_store_before = os.path.exists("/var/lib/certlink")
     passed = failed = 0
@@ -149,11 +212,15 @@ def main():
                 print(f"skip {name}: no private mount namespace to run it safely in")
                 continue
             run = sandbox + run
-        proc = subprocess.run(run, env=dict(env, **extra), capture_output=True, text=True,
-                              timeout=60, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(run, env=dict(env, **extra), capture_output=True,
+                              text=True, timeout=60, stdin=subprocess.DEVNULL)
         installed = os.path.exists(system) and any(files for _, _, files in os.walk(system))
+        installed = installed or any(files for _, _, files in os.walk(cacerts))
         if not real_store_before and os.path.exists("/var/lib/certlink"):
             installed = True
+        listing = proc.stdout.split("@@listing", 1)[1].split() if "@@listing" in proc.stdout else []
+        if any("/anchors/" in f or "ca-certificates" in f or f.startswith("certlink-") for f in listing):
+            installed = True  # inside the namespace: an anchor file, a .crt, or its link in /etc/ssl/certs
         problems = []
         if proc.returncode != 100:
             problems.append(f"exit {proc.returncode}, want 100")
@@ -168,7 +235,73 @@ def main():
             passed += 1
             print(f"ok   {name}: {proc.stderr.strip()}")
 
-    proc = subprocess.run([helper, good], env=env, capture_output=True, text=True, timeout=120)
+    def result(ok, what, detail=""):
+        nonlocal passed, failed
+        if ok:
+            passed += 1
+            print(f"ok   {what}")
+        else:
+            failed += 1
+            print(f"FAIL {what}: {detail}")
+
+    # --install of a directory whose trust.pem holds the issuing CA and an unrelated one, both "agreed to":
+    # the certificate is installed, no CA becomes an anchor
+    proc = subprocess.run([helper, "--install", unrelated], env=env, capture_output=True, text=True,
+                          timeout=120)
+    anchors = os.path.join(system, "anchors")
+    result(proc.returncode == 0 and not os.path.exists(anchors) and not os.listdir(cacerts),
+           "--install with CAs in trust.pem installs the certificate and no trust anchor",
+           f"exit {proc.returncode}: {proc.stderr.strip()}; cacerts {os.listdir(cacerts)}")
+    # now the certificate is installed, the anchor step still refuses what it must
+    for name, fp, subject, d, words in (("an unrelated CA", other_fp, "CN=Other CA", unrelated, "does not issue"),
+                                        ("the CA nobody agreed to", ca_fp, "CN=Helper Test CA", unrelated,
+                                         "nobody agreed"),
+                                        ("consent none", ca_fp, "CN=Helper Test CA", declined, "nobody agreed")):
+        proc = subprocess.run([helper, "--trust-anchor", fp, subject, d], env=env, capture_output=True, text=True,
+                              timeout=120)
+        result(proc.returncode == 100 and words in proc.stderr and not os.path.exists(anchors) and
+               not os.listdir(cacerts), f"installed certificate, anchor step with {name}: refused, no anchor",
+               f"exit {proc.returncode}: {proc.stderr.strip()}")
+    # and installs the CA that issues it, with consent and the right subject: recorded with the certificate
+    proc = subprocess.run([helper, "--trust-anchor", ca_fp, "CN=Helper Test CA", agreed], env=env,
+                          capture_output=True, text=True, timeout=120)
+    recs = json.load(open(os.path.join(system, "records.json")))
+    kinds = [loc["kind"] for c in recs["certificates"] for loc in c["locations"]]
+    result(proc.returncode == 0 and os.path.exists(os.path.join(anchors, ca_fp + ".pem")) and
+           os.listdir(cacerts) and "trust-file" in kinds and "ca-certificates" in kinds,
+           "--trust-anchor with the issuing CA, consent and its subject: installed and recorded",
+           f"exit {proc.returncode}: {proc.stderr.strip()}; kinds {kinds}")
+    shutil.rmtree(system)
+    for f in os.listdir(cacerts):
+        os.unlink(os.path.join(cacerts, f))
+
+    # under pkexec (real paths) in the namespace: install, then the anchor of the issuing CA
+    if can_sandbox:
+        both = ["sh", "-c", '"$0" --install "$1" && "$0" --trust-anchor "$2" "$3" "$1"', helper, agreed, ca_fp,
+                "CN=Helper Test CA"]
+        proc = subprocess.run(sandbox + both, env=dict(env, PKEXEC_UID="0"),
+                              capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+        listing = proc.stdout.split("@@listing", 1)[1].split() if "@@listing" in proc.stdout else []
+        result(proc.returncode == 0 and f"/var/lib/certlink/anchors/{ca_fp}.pem" in listing and
+               any(f.startswith("/usr/local/share/ca-certificates/certlink-") for f in listing) and
+               f"certlink-{ca_fp[:16]}.pem" in listing,  # update-ca-certificates took it into /etc/ssl/certs
+               "pkexec: install then --trust-anchor puts the CA into the system store (namespace)",
+               f"exit {proc.returncode}: {proc.stderr.strip()[-500:]}; listing {listing}")
+        both = ["sh", "-c", '"$0" --install "$1" && "$0" --trust-anchor "$2" "$3" "$1"', helper, unrelated, other_fp,
+                "CN=Other CA"]
+        proc = subprocess.run(sandbox + both, env=dict(env, PKEXEC_UID="0"),
+                              capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+        listing = proc.stdout.split("@@listing", 1)[1].split() if "@@listing" in proc.stdout else []
+        result(proc.returncode == 100 and any(f.endswith("/cert.pem") for f in listing) and
+               not any("/anchors/" in f or "ca-certificates" in f or f.startswith("certlink-") for f in listing),
+               "pkexec: the certificate installs, the unrelated CA does not become an anchor (namespace)",
+               f"exit {proc.returncode}: {proc.stderr.strip()[-500:]}; listing {listing}")
+    else:
+        print("skip the pkexec anchor runs: no private mount namespace to run them safely in")
+    if not real_store_before and os.path.exists("/var/lib/certlink"):
+        result(False, "the real computer store stayed untouched", "/var/lib/certlink appeared")
+
+    proc = subprocess.run([helper, "--install", good], env=env, capture_output=True, text=True, timeout=120)
     certs = [os.path.join(d, f) for d, _, fs in os.walk(system) for f in fs if f == "cert.pem"]
     records = [os.path.join(d, f) for d, _, fs in os.walk(system) for f in fs if f.endswith(".json")]
     ok = proc.returncode == 0 and len(certs) == 1 and "installed" in proc.stdout and records

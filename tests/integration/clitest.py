@@ -7,7 +7,9 @@ empty NSS database in $HOME/.pki/nssdb so the NSS import is exercised.
 """
 import hashlib
 import json
+import re
 import os
+import re
 import shutil
 import signal
 import socket
@@ -198,6 +200,10 @@ class Home:
             "CERTLINK_TRUST": "/bin/false",
             "CERTLINK_UPDATE_CA_CERTIFICATES": "/bin/true",
             "CERTLINK_CA_CERTIFICATES_DIR": os.path.join(self.dir, "ca-certificates"),
+            # the result of a run is told to the desktop (docs/cli.md): never a real desktop from a test
+            "CERTLINK_RUN_USER_DIR": os.path.join(self.dir, "no-run-user"),
+            "CERTLINK_UTMP": os.path.join(self.dir, "no-utmp"),
+            "DBUS_SESSION_BUS_ADDRESS": "",
         })
         self.store_dir = os.path.join(self.data, "certlink")
 
@@ -236,6 +242,16 @@ class Home:
         r = subprocess.run(["certutil", "-L", "-d", "sql:" + self.nssdir], capture_output=True, text=True)
         return r.stdout
 
+    def nss_trusted(self):
+        """The NSS entries that carry CA trust ("C" or "T", or "c") in any of the three fields: what would
+        make Chromium trust a CA. A chain's CA imported with a bundle has ",,"; a user certificate "u,u,u"."""
+        found = []
+        for line in self.nss_list().splitlines():
+            m = re.search(r"\s([A-Za-z]*),([A-Za-z]*),([A-Za-z]*)\s*$", line)
+            if m and any(f in "".join(m.groups()) for f in "CTc"):
+                found.append(line.strip())
+        return found
+
     def show(self, ident):
         r = self.run("show", ident, "--json")
         check(r.returncode == 0, "certlink show %s failed" % ident, r.stderr)
@@ -260,6 +276,16 @@ def public_key_of_cert(path):
 
 def public_key_of_key(path):
     return openssl("pkey", "-in", path, "-pubout").stdout
+
+
+def nss_key_id(cert_pem):
+    """The ID NSS gives a certificate's key (CKA_ID): SHA-1 of the RSA modulus or of the EC public point."""
+    text = openssl("x509", "-in", cert_pem, "-noout", "-pubkey").stdout
+    dump = subprocess.run(["openssl", "pkey", "-pubin", "-noout", "-text_pub"], input=text, capture_output=True,
+                          text=True).stdout
+    m = re.search(r"(?:Modulus|pub):\s*\n((?:\s+[0-9a-f:]+\n)+)", dump)
+    raw = bytes.fromhex(re.sub(r"[\s:]", "", m.group(1))) if m else b""
+    return hashlib.sha1(raw.lstrip(b"\0") if "Modulus" in dump else raw).hexdigest()
 
 
 def check_installed(home, server, serial, key_type="rsa", key_size=2048):
@@ -294,7 +320,8 @@ def check_installed(home, server, serial, key_type="rsa", key_size=2048):
     pems = r.stdout.replace("\r", "")
     check(read(cert).strip() in pems, "this very certificate is in the NSS database", r.stdout + r.stderr)
     r = subprocess.run(["certutil", "-K", "-d", "sql:" + home.nssdir], capture_output=True, text=True)
-    check(nick in r.stdout, "key in the NSS database", r.stdout + r.stderr)
+    check(nss_key_id(cert) in r.stdout, "its key in the NSS database (by the key ID NSS links them by)",
+          r.stdout + r.stderr)
     eq(certs[0]["key_type"], key_type, "records key type")
     apps = [a for a in rec["applications"] if a.get("serial") == serial]
     eq(len(apps), 1, "one application produced it")
@@ -341,27 +368,37 @@ class Fixture:
 class TlsSpy:
     """A TLS listener with a certificate from a CA nobody trusts. It logs every byte it receives after the
     handshake and answers like an enrollment server would (config and CA), so a client that trusts it would
-    go on to send its password."""
+    go on to send its password.
 
-    def __init__(self, workdir):
+    With ca=(CA_PEM, CA_KEY) its certificate comes from that CA instead (say, a reference server's, as an
+    attacker holding that CA's key, or another host of the same organisation, would have); with listed=PEMS
+    its GET /api/v1/ca lists those CA certificates instead of its own CA."""
+
+    def __init__(self, workdir, ca=None, listed=None, name="spy"):
         self.dir = workdir
         self.received = b""
         self.handshakes = 0
         self.lock = threading.Lock()
-        ca_key, ca, key, csr, cert = (os.path.join(workdir, n) for n in
-                                      ("spy-ca.key", "spy-ca.pem", "spy.key", "spy.csr", "spy.pem"))
+        ca_key, ca_pem, key, csr, cert = (os.path.join(workdir, n) for n in
+                                          (name + "-ca.key", name + "-ca.pem", name + ".key", name + ".csr",
+                                           name + ".pem"))
         run = lambda *a: subprocess.run(["openssl"] + list(a), check=True, capture_output=True)
-        run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", ca_key,
-            "-out", ca, "-subj", "/CN=Spy CA", "-days", "2")
+        if ca:
+            ca_pem, ca_key = ca
+        else:
+            run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                ca_key, "-out", ca_pem, "-subj", "/CN=Spy CA", "-days", "2")
+        ca = ca_pem
         run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr,
             "-subj", "/CN=127.0.0.1")
         ext = os.path.join(workdir, "ext.cnf")
         with open(ext, "w") as f:
             f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-        run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert, "-days", "2",
-            "-extfile", ext)
+        run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAserial", os.path.join(workdir, name + ".srl"),
+            "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext)
         self.ca_pem = ca
         self.ca_sha256 = sha256_of_pem(ca)
+        self.listed = listed or [ca]
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         with open(cert, "a") as out:
             out.write(read(ca))
@@ -378,8 +415,9 @@ class TlsSpy:
     def _answer(self, request):
         line = request.split(b"\r\n", 1)[0]
         if b"/api/v1/ca" in line:
-            body = json.dumps({"certificates": [{"pem": read(self.ca_pem), "sha256": self.ca_sha256,
-                                                 "subject": "CN=Spy CA", "role": "root"}]}).encode()
+            body = json.dumps({"certificates": [{"pem": read(p), "sha256": sha256_of_pem(p),
+                                                 "subject": "CN=Spy CA", "role": "root"}
+                                                for p in self.listed]}).encode()
         elif b"/api/v1/config" in line:
             body = json.dumps({"protocol": 1, "server": "spy", "service_name": "spy", "auto_approve": True,
                                "passwordless": True, "apid_check": False, "fields": {},

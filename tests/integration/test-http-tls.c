@@ -10,6 +10,7 @@
  * identity was not established.
  */
 #include "http-private.h"
+#include "knownservers.h"
 #include "proto.h"
 
 #include <errno.h>
@@ -266,7 +267,7 @@ static enum cl_http_answer ask(void *data, const struct cl_http_peer *peer)
 	return a->answer;
 }
 
-static char trust_dir[512], remember_dir[512], system_file[512], system_empty[512];
+static char trust_dir[512], remember_file[512], system_file[512], system_empty[512];
 
 static struct cl_http_config config(int port)
 {
@@ -343,8 +344,8 @@ static void test_trust(int port)
 	CHECK(strstr(err.msg, "server identity could not be established") != NULL);
 	CHECK_INT_EQ(source, CL_HTTP_TRUST_NONE);
 
-	/* certlink's trust directory holds CA A. */
-	c.trust_dirs = dirs;
+	/* An anchors directory (trust anchors someone agreed to, core/anchor.h) holds CA A. */
+	c.anchor_dirs = dirs;
 	CHECK_INT_EQ(establish(&c, &source), CL_OK);
 	CHECK_INT_EQ(source, CL_HTTP_TRUST_SYSTEM);
 
@@ -400,20 +401,22 @@ static void test_pin(int port_a, int port_liar)
 	CHECK_INT_EQ(yes.asked, 0);
 }
 
-static void test_question(int port)
+static void test_question(int port, int port_other)
 {
 	struct cl_http_config c = config(port);
 	struct asker a = { .answer = CL_HTTP_ANSWER_NO };
 	enum cl_http_trust source;
-	const char *dirs[] = { remember_dir, NULL };
-	char colon[96], path[700];
-	unsigned char fp[32];
+	const char *known[] = { remember_file, NULL };
+	char colon[96], hex[65], *text;
+	unsigned char fp[32], got[32];
 	struct stat st;
 
 	c.ask = ask;
 	c.ask_data = &a;
-	c.remember_dir = remember_dir;
+	c.remember_file = remember_file;
 	CHECK(fingerprint_of("caA.pem", fp, colon));
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", fp[i]);
 
 	/* No: cancelled, nothing trusted, nothing remembered. */
 	CHECK_INT_EQ(establish(&c, &source), CL_E_CANCELLED);
@@ -430,34 +433,82 @@ static void test_question(int port)
 	a.answer = CL_HTTP_ANSWER_ONCE;
 	CHECK_INT_EQ(establish(&c, &source), CL_OK);
 	CHECK_INT_EQ(source, CL_HTTP_TRUST_PERSON);
-	CHECK(stat(remember_dir, &st) != 0); /* nothing written */
+	CHECK(stat(remember_file, &st) != 0); /* nothing written */
 
-	/* Yes, and remember: the next run trusts it without asking. */
+	/* Yes, and remember: bound to this host and port, in the known-servers file (0600), as a fingerprint,
+	 * not as a CA file anybody would read as an anchor. */
 	a.answer = CL_HTTP_ANSWER_REMEMBER;
 	CHECK_INT_EQ(establish(&c, &source), CL_OK);
-	snprintf(path, sizeof(path), "%s/", remember_dir);
-	for (int i = 0; i < 32; i++)
-		snprintf(path + strlen(path), 3, "%02x", fp[i]);
-	strcat(path, ".pem");
-	CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode));
+	CHECK(stat(remember_file, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
+	text = slurp("remembered/known-servers.json");
+	CHECK(text && strstr(text, "\"127.0.0.1\"") && strstr(text, hex));
+	free(text);
+	CHECK(cl_known_servers_find(remember_file, "127.0.0.1", (unsigned)port, got) &&
+	      memcmp(got, fp, 32) == 0);
+	CHECK(!cl_known_servers_find(remember_file, "127.0.0.1", (unsigned)port_other, got));
+	CHECK(!cl_known_servers_find(remember_file, "localhost", (unsigned)port, got));
+
+	/* The next run to the same host and port: trusted without asking, like a pin. */
 	a.asked = 0;
-	c.trust_dirs = dirs;
+	c.known_servers = known;
 	CHECK_INT_EQ(establish(&c, &source), CL_OK);
-	CHECK_INT_EQ(source, CL_HTTP_TRUST_SYSTEM);
+	CHECK_INT_EQ(source, CL_HTTP_TRUST_REMEMBERED);
 	CHECK_INT_EQ(a.asked, 0);
 
-	/* "localhost" is not in the certificate: refused without asking, even with CA A trusted. */
-	c = config(port);
-	c.host = "localhost";
+	/* Another port of the same host, whose server chains to the same CA A: the remembered CA does not
+	 * count there. Zero-touch: refused. */
+	c = config(port_other);
+	c.known_servers = known;
+	CHECK_INT_EQ(establish(&c, &source), CL_E_UNREACHABLE);
+	CHECK_STR_EQ(err.code, "identity_unknown");
+	/* With someone to ask, it is a question, not a yes. */
+	a.asked = 0;
+	a.answer = CL_HTTP_ANSWER_NO;
 	c.ask = ask;
 	c.ask_data = &a;
+	CHECK_INT_EQ(establish(&c, &source), CL_E_CANCELLED);
+	CHECK_INT_EQ(a.asked, 1);
+
+	/* "localhost" is not in the certificate: refused without asking, even with CA A remembered. */
+	c = config(port);
+	c.host = "localhost";
+	c.known_servers = known;
+	c.ask = ask;
+	c.ask_data = &a;
+	a.asked = 0;
 	CHECK_INT_EQ(establish(&c, &source), CL_E_UNREACHABLE);
 	CHECK_STR_EQ(err.code, "tls_verify");
 	CHECK_INT_EQ(a.asked, 0);
 }
 
-/* A session pinned to A keeps system trust: its anchors also verify server C, whose CA is in the bundle. */
-static void test_pin_keeps_system(int port_a, int port_c)
+/* A CA remembered for a server it no longer presents: never silently accepted. */
+static void test_remembered_mismatch(int port_c)
+{
+	struct cl_http_config c = config(port_c);
+	struct asker a = { .answer = CL_HTTP_ANSWER_NO };
+	const char *known[] = { remember_file, NULL };
+	enum cl_http_trust source;
+	unsigned char fp[32];
+	struct cl_error e;
+
+	/* remember CA A for server C's port, whose chain is C's */
+	CHECK(fingerprint_of("caA.pem", fp, NULL));
+	CHECK_INT_EQ(
+	    cl_known_servers_remember(remember_file, 0700, "127.0.0.1", (unsigned)port_c, fp, "CN=A", &e),
+	    CL_OK);
+	c.known_servers = known;
+	CHECK_INT_EQ(establish(&c, &source), CL_E_UNREACHABLE);
+	CHECK_STR_EQ(err.code, "pin_mismatch");
+	c.ask = ask;
+	c.ask_data = &a;
+	CHECK_INT_EQ(establish(&c, &source), CL_E_CANCELLED);
+	CHECK_INT_EQ(a.asked, 1);
+	CHECK_STR_EQ(a.peer.subject, "CN=certlink test CA C");
+}
+
+/* A pinned session trusts the pinned CA alone: its anchors do not verify server C, whose CA is in the
+ * system bundle (docs/links.md: with `ca=`, only chains ending in that CA). */
+static void test_pin_is_the_only_anchor(int port_a, int port_c)
 {
 	struct cl_http_config c = config(port_a);
 	struct cl_http_request req = { .url = NULL };
@@ -475,14 +526,15 @@ static void test_pin_keeps_system(int port_a, int port_c)
 	req.url = url;
 	req.opts = &o;
 	req.ca_pem = cl_http_trust_pem(h, &req.ca_pem_len);
+	CHECK_INT_EQ(cl_http_request(&req, &resp, &err), CL_E_UNREACHABLE);
+	CHECK_STR_EQ(err.code, "tls_verify");
+	cl_http_response_free(&resp);
+	/* Control: with the system bundle as anchors, server C is trusted. */
+	req.ca_pem = slurp("system-bundle.pem");
+	req.ca_pem_len = strlen(req.ca_pem);
 	CHECK_INT_EQ(cl_http_request(&req, &resp, &err), CL_OK);
 	CHECK_INT_EQ(resp.status, 200);
 	cl_http_response_free(&resp);
-	/* Control: with no anchors but the pinned CA, server C is not trusted. */
-	req.ca_pem = slurp("caA.pem");
-	req.ca_pem_len = strlen(req.ca_pem);
-	CHECK_INT_EQ(cl_http_request(&req, &resp, &err), CL_E_UNREACHABLE);
-	CHECK_STR_EQ(err.code, "tls_verify");
 	free((void *)req.ca_pem);
 	cl_http_free(h);
 }
@@ -526,6 +578,40 @@ static enum cl_status apply_with(struct cl_http_config *c, struct asker *a, stru
 	return st;
 }
 
+/* The attack behind test_pin_is_the_only_anchor(): a server passes the pin check on its first connection
+ * and presents a certificate the system trusts (CA C) on the next, which carries the password. A pinned
+ * session must not send it. */
+static void test_pin_then_switch(void)
+{
+	static char ca_json[65536];
+	struct responder_step steps[] = { { .status = 200, .body = ca_json } };
+	struct responder r;
+	struct cl_http_config c = config(0);
+	SSL_CTX *tls_a = responder_tls("srvA"), *tls_c = responder_tls("srvC");
+	char *list = slurp("www-A/api/v1/ca");
+
+	snprintf(ca_json, sizeof(ca_json), "%s", list);
+	free(list);
+	CHECK(tls_a && tls_c);
+	c.system_ca_file = system_file; /* the system trusts CA C */
+	c.have_pin = true;
+	CHECK(fingerprint_of("caA.pem", c.pin, NULL));
+	CHECK(responder_start_switching(&r, steps, 1, tls_a, tls_c));
+	CHECK_INT_EQ(apply_with(&c, NULL, &r), CL_E_UNREACHABLE);
+	CHECK_STR_EQ(err.code, "tls_verify");
+	responder_stop(&r);
+	CHECK(responder_saw(&r, "GET /api/v1/ca HTTP/1.1")); /* the pin check passed on connection 1 */
+	CHECK(!responder_saw(&r, "POST"));
+	CHECK(!responder_saw(&r, "hunter2"));
+	/* Control: the same server keeping CA A's certificate gets the apply. */
+	CHECK(responder_start_switching(&r, steps, 1, tls_a, tls_a));
+	apply_with(&c, NULL, &r);
+	responder_stop(&r);
+	CHECK(responder_saw(&r, "\"password\":\"hunter2-never-sent\""));
+	SSL_CTX_free(tls_a);
+	SSL_CTX_free(tls_c);
+}
+
 static void test_no_secret_leaves(void)
 {
 	static char ca_json[65536];
@@ -567,7 +653,7 @@ static bool setup(void)
 	char *a, *cc, both[16384];
 
 	snprintf(trust_dir, sizeof(trust_dir), "%s/trust", dir);
-	snprintf(remember_dir, sizeof(remember_dir), "%s/remembered/trust", dir);
+	snprintf(remember_file, sizeof(remember_file), "%s/remembered/known-servers.json", dir);
 	snprintf(system_file, sizeof(system_file), "%s/system-bundle.pem", dir);
 	snprintf(system_empty, sizeof(system_empty), "%s/system-empty.pem", dir);
 	if (!make_ca("caA", "certlink test CA A") || !make_ca("caB", "certlink test CA B") ||
@@ -592,7 +678,7 @@ static bool setup(void)
 
 int main(int argc, char **argv)
 {
-	struct sserver a, liar, c;
+	struct sserver a, a2, liar, c;
 	char cmd[600];
 
 	if (argc != 2)
@@ -604,16 +690,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	CHECK(sserver_start(&a, "A", "srvA"));
+	CHECK(sserver_start(&a2, "A", "srvA")); /* another port, the same CA */
 	CHECK(sserver_start(&liar, "liar", "srvA"));
 	CHECK(sserver_start(&c, "C", "srvC"));
 	test_trust(a.port);
 	test_pin(a.port, liar.port);
-	test_question(a.port);
-	test_pin_keeps_system(a.port, c.port);
+	test_question(a.port, a2.port);
+	test_remembered_mismatch(c.port);
+	test_pin_is_the_only_anchor(a.port, c.port);
 	CHECK(sserver_requests(&a) > 10); /* s_server really served the sessions above */
 	sserver_stop(&a);
+	sserver_stop(&a2);
 	sserver_stop(&liar);
 	sserver_stop(&c);
 	test_no_secret_leaves();
+	test_pin_then_switch();
 	return check_done();
 }

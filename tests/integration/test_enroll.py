@@ -26,12 +26,14 @@ def test_link_rsa_default():
     check(serial and serial in r.stdout, "enroll prints the serial", r.stdout)
     cert, app = check_installed(home, srv, serial, "rsa", 2048)
     eq(app["server_port"], srv.port, "application's server port")
-    # The CA is a trust anchor in the NSS database and certlink's own trust directory.
+    # The link pins the CA, but a pin is not consent (issue 9): without --install-ca the CA is only in the
+    # certificate's chain (NSS without trust flags), not a trust anchor anywhere. (Before issue 9 this test
+    # asserted the old behaviour, C,, in NSS and a file in certlink's trust directory.)
     nss = home.nss_list()
-    check("certlink CA " + srv.ca_sha256[:16] in nss, "CA in the NSS database", nss)
-    ca_line = next(l for l in nss.splitlines() if "certlink CA" in l)
-    check(ca_line.split()[-1] == "C,,", "CA trusted for TLS servers in NSS", ca_line)
-    check(os.path.exists(os.path.join(home.store_dir, "trust", srv.ca_sha256 + ".pem")), "CA in certlink trust")
+    check("certlink CA" not in nss, "no certlink CA entry in the NSS database", nss)
+    eq(home.nss_trusted(), [], "no NSS entry has CA trust flags")
+    check(not os.path.exists(os.path.join(home.store_dir, "anchors")), "nothing in certlink's anchors")
+    check(not os.path.exists(os.path.join(home.store_dir, "trust")), "nothing in the old trust directory")
     # The server issued exactly this certificate for exactly this application.
     issued = [c for c in srv.certs() if c["serial"] == serial]
     eq(len(issued), 1, "server cert-list has the certificate")
@@ -45,6 +47,8 @@ def test_link_rsa_default():
     eq(res["user"], "alice", "result user")
     eq(res["cn"], "alice", "result cn")
     eq(res["expiry"], cert["not_after"], "result expiry is the certificate's notAfter")
+    eq(res["trust_anchors_installed"], 0, "result: no trust anchor installed")
+    eq(res["trust_anchors_not_installed"], [srv.ca_sha256], "result: the server's CA was not installed")
     text = home.result_text()
     check("result: succeeded" in text and "serial: " + serial in text and "exit_code: 0" in text,
           "result.txt", text)
@@ -112,17 +116,22 @@ def test_password_ec_p256():
 
 def test_delete():
     home = fx.home("carol")
-    r = home.run("enroll", "--link", srv.invite("carol"))
+    # with the administrator's --install-ca the CA is an anchor too, so delete has it to remove
+    r = home.run("enroll", "--link", srv.invite("carol"), "--install-ca", srv.ca_sha256)
     expect_exit(r, 0, "enroll")
     serial = home.records()["applications"][0]["serial"]
     d = home.cert_dir(serial)
     check(os.path.isdir(d), "installed")
+    anchor = os.path.join(home.store_dir, "anchors", srv.ca_sha256 + ".pem")
+    check(os.path.exists(anchor) and home.nss_trusted() != [], "the CA is a trust anchor before delete")
     r = home.run("delete", serial)
     expect_exit(r, 0, "delete")
     check(not os.path.exists(d), "certificate directory removed")
     nss = home.nss_list()
     check(serial not in nss, "NSS certificate removed", nss)
     check("certlink CA" not in nss, "the CA no other certificate needs is no longer trusted", nss)
+    eq(home.nss_trusted(), [], "no NSS entry keeps CA trust flags")
+    check(not os.path.exists(anchor), "the anchor file is removed")
     rec = home.records()
     eq(rec["certificates"], [], "certificate record removed")
     eq(rec["applications"], [], "application record removed")

@@ -39,6 +39,7 @@ struct responder {
 	int listen_fd;
 	int port;
 	SSL_CTX *tls;
+	SSL_CTX *tls_later; /* when set, the certificate of every connection after the first */
 	const struct responder_step *steps;
 	int nsteps;
 	atomic_int served;
@@ -128,9 +129,9 @@ static inline void responder_serve(struct responder *r, int fd)
 	const struct responder_step *s;
 	int i;
 
-	atomic_fetch_add(&r->connections, 1);
+	i = atomic_fetch_add(&r->connections, 1);
 	if (r->tls) {
-		c.ssl = SSL_new(r->tls);
+		c.ssl = SSL_new(r->tls_later && i > 0 ? r->tls_later : r->tls);
 		SSL_set_fd(c.ssl, fd);
 		if (SSL_accept(c.ssl) != 1)
 			goto out;
@@ -199,6 +200,21 @@ static inline bool responder_start(struct responder *r, const struct responder_s
 	r->steps = steps;
 	r->nsteps = nsteps;
 	r->tls = tls;
+	pthread_mutex_init(&r->lock, NULL);
+	r->listen_fd = responder_listen(&r->port);
+	return r->listen_fd >= 0 && pthread_create(&r->thread, NULL, responder_main, r) == 0;
+}
+
+/* A TLS responder that shows FIRST's certificate on its first connection and LATER's on every other: a
+ * server that passes an identity check on one connection and is someone else on the next. */
+static inline bool responder_start_switching(struct responder *r, const struct responder_step *steps,
+                                             int nsteps, SSL_CTX *first, SSL_CTX *later)
+{
+	memset(r, 0, sizeof(*r));
+	r->steps = steps;
+	r->nsteps = nsteps;
+	r->tls = first;
+	r->tls_later = later;
 	pthread_mutex_init(&r->lock, NULL);
 	r->listen_fd = responder_listen(&r->port);
 	return r->listen_fd >= 0 && pthread_create(&r->thread, NULL, responder_main, r) == 0;
