@@ -285,11 +285,16 @@ def test_enroll(root, srv):
     with open(root.path("/root/pw"), "w") as f:
         f.write("host01 pw\n")
     os.chmod(root.path("/root/pw"), 0o600)
+    # the administrator's --install-ca is the consent that makes the server's CA a system trust anchor
     r = root.ok(["certlink", "enroll", "--host", "127.0.0.1", "--port", str(srv.port), "--ca-fingerprint", fp,
-                 "--store", "computer", "--user", "host01", "--password-file", "/root/pw"],
+                 "--install-ca", fp, "--store", "computer", "--user", "host01", "--password-file", "/root/pw"],
                 "zero-touch enrollment into the computer store with the installed certlink")
     res = json.loads(root.read("/var/lib/certlink/result.json"))
-    eq((res["result"], res["store"]), ("succeeded", "computer"), "the result file")
+    eq((res["result"], res["store"], res["trust_anchors_installed"]), ("succeeded", "computer", 1),
+       "the result file: installed, one trust anchor")
+    check(root.exists("/var/lib/certlink/anchors/%s.pem" % fp.lower()), "the CA is one of the computer's anchors")
+    check(ca.strip() in root.read("/etc/ssl/certs/ca-certificates.crt"),
+          "the CA is in the system bundle (update-ca-certificates in the root)")
     certs = computer_cert_files(root)
     eq(len(certs), 1, "one certificate in the computer store")
     v = subprocess.run(["openssl", "verify", "-CAfile", os.path.join(srv.state, "ca.pem"), certs[0]],
@@ -323,6 +328,11 @@ def test_enroll(root, srv):
     check("renewed certificate" in r.stderr, "its journal lines say what it renewed", r.stderr)
     after = set(computer_serials(root))
     eq((len(before), len(after), len(before & after)), (2, 2, 1), "one of two certificates replaced")
+    res = json.loads(root.read("/var/lib/certlink/result.json"))
+    eq((res["result"], res["trust_anchors_not_installed"]), ("succeeded", []),
+       "the renewal asked no CA question and left no CA out (the anchor agreed to stays)")
+    check(root.exists("/var/lib/certlink/anchors/%s.pem" % fp.lower()) and
+          ca.strip() in root.read("/etc/ssl/certs/ca-certificates.crt"), "the CA is still a trust anchor")
     r = root.run(exec_start)
     eq(r.returncode, 110, "nothing due afterwards: 110, which the unit counts as success", r.stderr)
 
@@ -353,7 +363,8 @@ def snapshot(root, paths):
 def test_remove_purge_reinstall(root, debs):
     first = apid(root)
     check(root.exists("/var/lib/misc/certlink-apid"), "the root has no machine-id, so the APID is stored")
-    keep = ["/var/lib/certlink/certs", "/var/lib/certlink/trust", "/var/lib/misc/certlink-apid",
+    keep = ["/var/lib/certlink/certs", "/var/lib/certlink/anchors", "/usr/local/share/ca-certificates",
+            "/etc/ssl/certs/ca-certificates.crt", "/var/lib/misc/certlink-apid",
             "/home/alice/.local/share/certlink/certs"]
     kept = snapshot(root, keep)
     check(any(k.endswith("key.pem") for k in kept), "the snapshot holds keys", str(list(kept)[:6]))
