@@ -3,13 +3,15 @@
 inside its renewal window is renewed at the server that issued it, the others are left alone, and with nothing
 due it exits 110 without contacting the server. The password comes from the administrator's
 renewal_password_file (/etc/certlink/settings.json, here CERTLINK_ETC_DIR), read only when something is due and
-only when the file is owned by root and 0600. Runs as root with the computer store redirected (the suite runs
-as root on CI); skipped otherwise."""
+only when the file is owned by root and 0600. Certificates of two servers each go back to their own server
+(a dead one is not replaced by the other), with nobody to answer a question: no confirmation, no CA question,
+the trust anchor an administrator agreed to at enrollment kept, no other CA made one. Runs as root with the
+computer store redirected (the suite runs as root on CI); skipped otherwise."""
 import json
 import os
 import sys
 
-from clitest import Fixture, check, eq, expect_exit, find_cert_dir, main, read
+from clitest import Fixture, Server, check, eq, expect_exit, find_cert_dir, main, read
 
 if os.geteuid() != 0:
     print("skipped: needs root (the computer store is root's)")
@@ -127,6 +129,66 @@ def test_renews_only_what_is_due():
     eq(len(srv.apps()), before, "the server was not contacted")
 
 
+def anchors(home):
+    d = os.path.join(home.system, "anchors")
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+def test_bound_to_each_server_asks_nothing():
+    other = Server().start()
+    try:
+        other.config(auto_approve=True, approval_poll_interval=1)
+        other.user_add("host01", "host01 pw")
+        home = fx.home("all-due-two")
+        # due certificates from two servers: the first's CA made an anchor by the administrator's
+        # --install-ca, the second's not (nobody agreed)
+        srv.config(cert_days=10)
+        other.config(cert_days=10)
+        enroll_computer(home, "--install-ca", srv.ca_sha256)
+        r = home.enroll(other, "host01", "host01 pw", "--store", "computer")
+        expect_exit(r, 0, "enroll into the computer store at the second server")
+        srv.config(cert_days=365)
+        eq(anchors(home), [srv.ca_sha256 + ".pem"], "only the first server's CA is an anchor")
+        certs = {c["serial"]: c for c in computer_certs(home)}
+        mine = next(s for s, c in certs.items() if c["server_port"] == srv.port)
+        theirs = next(s for s, c in certs.items() if c["server_port"] == other.port)
+        pwfile = os.path.join(home.dir, "renewal-password")
+        with open(pwfile, "w") as f:
+            f.write("host01 pw\n")
+        os.chmod(pwfile, 0o600)
+        write_settings(home, {"renewal_password_file": pwfile})
+
+        # stdin is empty and there is no terminal: a question would fail the run
+        r = all_due(home, input="")
+        expect_exit(r, 0, "--all-due renews certificates of two servers")
+        check("2 of 2 due certificates renewed" in r.stderr, "both renewed", r.stderr)
+        for server, own, foreign in ((srv, mine, theirs), (other, theirs, mine)):
+            renewals = [a["renewal_of"] for a in server.apps() if a.get("renewal_of")]
+            check(renewals.count(own) == 1 and foreign not in renewals,
+                  "port %d saw the renewal of its own certificate, not the other's" % server.port, str(renewals))
+        now = {c["serial"]: c for c in computer_certs(home)}
+        eq(sorted((c["server_port"], c["server_trust"]) for c in now.values()),
+           sorted((c["server_port"], c["server_trust"]) for c in certs.values()),
+           "each new certificate is recorded with its server and how it was established")
+        eq(anchors(home), [srv.ca_sha256 + ".pem"], "the consented anchor stays, no other CA became one")
+        ca_dir = home.env["CERTLINK_CA_CERTIFICATES_DIR"]
+        system_cas = os.listdir(ca_dir) if os.path.isdir(ca_dir) else []
+        eq(sorted(system_cas), ["certlink-%s.crt" % srv.ca_sha256[:16]],
+           "the system trust directory holds the first server's CA only")
+
+        # the second server is gone: its certificate, due again, is not renewed anywhere else
+        other.stop()
+        before = len(srv.apps())
+        due = next(s for s, c in now.items() if c["server_port"] == other.port)
+        r = all_due(home, "--retries", "1", input="")
+        expect_exit(r, 200, "--all-due with the issuing server unreachable")
+        eq(len(srv.apps()), before, "the other server got nothing")
+        check(due in [c["serial"] for c in computer_certs(home)], "the certificate stays as it was")
+    finally:
+        other.stop()
+        srv.config(cert_days=365)
+
+
 def test_user_store_and_arguments():
     home = fx.home("all-due-user")
     expect_exit(home.run("renew", "--all-due"), 110, "--all-due in an empty user store")
@@ -137,6 +199,6 @@ def test_user_store_and_arguments():
 
 
 try:
-    main([test_renews_only_what_is_due, test_user_store_and_arguments])
+    main([test_renews_only_what_is_due, test_bound_to_each_server_asks_nothing, test_user_store_and_arguments])
 finally:
     fx.close()
