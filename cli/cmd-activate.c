@@ -53,6 +53,7 @@ static bool already_installed(const char *id, enum cl_store_kind store)
 static void usage(void)
 {
 	fputs(_(help), stdout);
+	fputs(_(CLI_NO_NETWORK_HELP), stdout);
 	fputs(_(CLI_RESULT_HELP), stdout);
 	fputs(_(CLI_NET_HELP), stdout);
 	fputs(_(help_end), stdout);
@@ -86,7 +87,7 @@ int cli_cmd_activate(int argc, char **argv)
 	static const struct option own[] = { { "install-ca", required_argument, NULL, OPT_INSTALL_CA },
 		                             { NULL, 0, NULL, 0 } };
 	static const struct cli_op op = {
-		.takes = CLI_OP_NET | CLI_OP_APPROVAL | CLI_OP_RESULT,
+		.takes = CLI_OP_NET | CLI_OP_APPROVAL | CLI_OP_RESULT | CLI_OP_NETWORKS,
 		.own = own,
 		.missing_id = N_("name one application id"),
 		.help = usage,

@@ -59,6 +59,7 @@ static void usage(void)
 	fputs(_(CLI_PASSWORD_HELP), stdout);
 	fputs(_(help_tail), stdout);
 	fputs(_(help_all_due), stdout);
+	fputs(_(CLI_NO_NETWORK_HELP), stdout);
 	fputs(_(CLI_RESULT_HELP), stdout);
 	fputs(_(CLI_NET_HELP), stdout);
 	fputs(_(help_end), stdout);
@@ -239,7 +240,7 @@ int cli_cmd_renew(int argc, char **argv)
 		                             { "all-due", no_argument, NULL, OPT_ALL_DUE },
 		                             { NULL, 0, NULL, 0 } };
 	static const struct cli_op op = {
-		.takes = CLI_OP_PASSWORD | CLI_OP_NET | CLI_OP_APPROVAL | CLI_OP_RESULT,
+		.takes = CLI_OP_PASSWORD | CLI_OP_NET | CLI_OP_APPROVAL | CLI_OP_RESULT | CLI_OP_NETWORKS,
 		.own = own,
 		.id_optional = true,    /* --all-due names none; run() checks */
 		.password_later = true, /* --all-due reads it only when a certificate is due */

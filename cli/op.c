@@ -1,8 +1,9 @@
 /* certlink command line: the shape every command on one recorded certificate or application shares (cli.h
  * cli_op_main): parse the shared options (--store, the password and server options, --approval-timeout,
- * --no-notify, --help) and the command's own, check the operand and the store, read the password, run, and
- * wipe the password again. The commands themselves (cmd-activate.c, cmd-withdraw.c, cmd-reapply.c,
- * cmd-renew.c, cmd-delete.c) keep only their help text, their own options and the core call. */
+ * --no-notify, --no-network, --help) and the command's own, check the operand and the store, read the
+ * password, run, and wipe the password again. The commands themselves (cmd-activate.c, cmd-withdraw.c,
+ * cmd-reapply.c, cmd-renew.c, cmd-delete.c) keep only their help text, their own options and the core call.
+ */
 #include "cli.h"
 
 #include <stdio.h>
@@ -16,6 +17,7 @@ enum { OPT_STORE = 0x1300, OPT_APPROVAL_TIMEOUT };
 static const struct option password_options[] = { CLI_PASSWORD_OPTIONS };
 static const struct option net_options[] = { CLI_NET_OPTIONS };
 static const struct option result_options[] = { CLI_RESULT_OPTIONS };
+static const struct option network_options[] = { CLI_NO_NETWORK_OPTION };
 
 static void add(struct option *table, size_t *n, const struct option *rows, size_t count)
 {
@@ -43,6 +45,8 @@ static void options_of(const struct cli_op *op, struct option table[OPTIONS_MAX]
 		add(table, &n, &approval, 1);
 	if (op->takes & CLI_OP_RESULT)
 		add(table, &n, result_options, sizeof(result_options) / sizeof(result_options[0]));
+	if (op->takes & CLI_OP_NETWORKS)
+		add(table, &n, network_options, sizeof(network_options) / sizeof(network_options[0]));
 	add(table, &n, &help, 1);
 	memset(&table[n], 0, sizeof(table[n]));
 }
