@@ -12,8 +12,10 @@ nothing leaks onto this machine):
     desktop-file-validate and systemd-analyze verify; the timers are enabled; certlink-server has its user,
     its state directory and a hardened unit (systemd-analyze security);
   - zero-touch enrollments with the installed binaries against the reference server, running outside the
-    root on loopback: computer store as root, user store as the new user; the renewal unit's own command
-    renews a due computer-store certificate with the administrator's password file;
+    root on loopback: computer store as root (its CA made an anchor with --install-ca; the profile's wired
+    network handed to the packaged certlink-netconf, which finds no NetworkManager, so the settings are
+    written for wpa_supplicant), user store as the new user; the renewal unit's own command renews a due
+    computer-store certificate with the administrator's password file, asking nothing;
   - apt remove, then apt purge: certificates, keys and the APID stay, settings and records go (purge);
     reinstalling shows the same APID;
   - certlink kitting, then a new machine-id (as at a clone's first boot) gives a new APID.
@@ -41,7 +43,7 @@ SUITE = "bookworm"
 # tarball is cached under this list's hash: change it and the next run builds a new root.
 ROOT_PACKAGES = sorted("""
     systemd xdg-utils desktop-file-utils libgtk-4-1 libglib2.0-0 libcurl4 liburiparser1 libcjson1 libssl3
-    libnss3-tools p11-kit pkexec polkitd ca-certificates openssl libmicrohttpd12 libsqlite3-0 passwd
+    libnss3-tools p11-kit pkexec polkitd ca-certificates openssl libmicrohttpd12 libsqlite3-0 passwd libnm0
 """.split())
 VERSION = None
 T0 = time.monotonic()
@@ -241,6 +243,10 @@ def test_install(root, debs):
     policy = root.read("/usr/share/polkit-1/actions/org.certlink.install.policy")
     check("/usr/libexec/certlink/certlink-install-helper" in policy, "the polkit action names the helper")
     check(os.access(root.path("/usr/libexec/certlink/certlink-install-helper"), os.X_OK), "the helper is installed")
+    check(os.access(root.path("/usr/libexec/certlink/certlink-netconf"), os.X_OK),
+          "certlink-netconf is installed (built against libnm)")
+    for action in ("org.certlink.install", "org.certlink.delete", "org.certlink.trust-anchor", "org.certlink.network"):
+        check('<action id="%s">' % action in policy, "the polkit policy has " + action)
     import xml.dom.minidom
     for name in os.listdir(root.path("/usr/share/polkit-1/actions")):
         if name.startswith("org.certlink"):
@@ -276,6 +282,8 @@ def test_install(root, debs):
 
 def test_enroll(root, srv):
     srv.cli("config-set", "auto_approve", "true")
+    srv.cli("config-set", "network_computer", json.dumps([{"type": "wired", "eap": "tls",
+                                                           "domain_suffix_match": "radius.example.com"}]))
     srv.cli("user-add", "host01", "--password-stdin", input="host01 pw\n")
     with open(os.path.join(srv.state, "ca.pem")) as f:
         ca = f.read()
@@ -295,6 +303,15 @@ def test_enroll(root, srv):
     check(root.exists("/var/lib/certlink/anchors/%s.pem" % fp.lower()), "the CA is one of the computer's anchors")
     check(ca.strip() in root.read("/etc/ssl/certs/ca-certificates.crt"),
           "the CA is in the system bundle (update-ca-certificates in the root)")
+    # the profile's network: the packaged certlink-netconf answers (no system bus in the root), so the
+    # settings go to a wpa_supplicant file beside the certificate
+    eq([(n["network"], n["configured"]) for n in res["networks"]], [("wired", False)], "the profile's network")
+    check(res["network_message"] and "not installed" not in res["network_message"],
+          "certlink-netconf is installed and answered", res["network_message"])
+    eq(len(res["network_files"]), 1, "one wpa_supplicant file", str(res["network_files"]))
+    wired = root.read(res["network_files"][0])
+    check("eap=TLS" in wired and 'domain_suffix_match="radius.example.com"' in wired,
+          "the wpa_supplicant file has EAP-TLS and the server name check", wired)
     certs = computer_cert_files(root)
     eq(len(certs), 1, "one certificate in the computer store")
     v = subprocess.run(["openssl", "verify", "-CAfile", os.path.join(srv.state, "ca.pem"), certs[0]],
