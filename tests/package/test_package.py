@@ -43,7 +43,7 @@ SUITE = "bookworm"
 # tarball is cached under this list's hash: change it and the next run builds a new root.
 ROOT_PACKAGES = sorted("""
     systemd xdg-utils desktop-file-utils libgtk-4-1 libglib2.0-0 libcurl4 liburiparser1 libcjson1 libssl3
-    libnss3-tools p11-kit pkexec polkitd ca-certificates openssl libmicrohttpd12 libsqlite3-0 passwd libnm0
+    libnss3 libnss3-tools p11-kit pkexec polkitd ca-certificates openssl libmicrohttpd12 libsqlite3-0 passwd libnm0
 """.split())
 VERSION = None
 T0 = time.monotonic()
@@ -245,6 +245,8 @@ def test_install(root, debs):
     check(os.access(root.path("/usr/libexec/certlink/certlink-install-helper"), os.X_OK), "the helper is installed")
     check(os.access(root.path("/usr/libexec/certlink/certlink-netconf"), os.X_OK),
           "certlink-netconf is installed (built against libnm)")
+    check(os.access(root.path("/usr/libexec/certlink/certlink-handler-gtk"), os.X_OK),
+          "certlink-handler's window (certlink-handler-gtk, which it execs with a display) is installed")
     for action in ("org.certlink.install", "org.certlink.delete", "org.certlink.trust-anchor", "org.certlink.network"):
         check('<action id="%s">' % action in policy, "the polkit policy has " + action)
     import xml.dom.minidom
