@@ -17,6 +17,7 @@
 #include "settings.h"
 #include "store-dialog.h"
 #include "trust-dialog.h"
+#include "words.h"
 
 /* What the worker runs: copied in, so the window may change while it runs. */
 struct call {
@@ -58,17 +59,6 @@ G_DEFINE_FINAL_TYPE(CertlinkManagerFlow, certlink_manager_flow, GTK_TYPE_WINDOW)
 
 enum { SIGNAL_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-/* The same English words as cl_stage_name(), marked for the catalogue. */
-static const char *const stage_names[] = {
-	[CL_STAGE_CHECK_LINK] = N_("Checking the link"),
-	[CL_STAGE_CONNECT] = N_("Connecting"),
-	[CL_STAGE_APPLY] = N_("Applying"),
-	[CL_STAGE_WAIT_APPROVAL] = N_("Waiting for approval"),
-	[CL_STAGE_ACTIVATE] = N_("Activating"),
-	[CL_STAGE_INSTALL] = N_("Installing"),
-	[CL_STAGE_DONE] = N_("Done"),
-};
 
 static const char *op_title(CertlinkFlowOp op)
 {
@@ -123,11 +113,7 @@ static enum cl_status run_call(const struct cl_enroll_opts *opts, struct cl_enro
 
 static void on_progress(CertlinkManagerJob *job, int stage, const char *detail, CertlinkManagerFlow *self)
 {
-	const char *name = (unsigned)stage < G_N_ELEMENTS(stage_names) && stage_names[stage]
-	                       ? _(stage_names[stage])
-	                       : cl_stage_name((enum cl_stage)stage);
-
-	gtk_label_set_text(self->stage_label, name);
+	gtk_label_set_text(self->stage_label, cl_words_stage((enum cl_stage)stage));
 	gtk_label_set_text(self->detail_label, detail);
 }
 
@@ -247,15 +233,15 @@ static void on_question(CertlinkManagerJob *job, gpointer data, CertlinkManagerF
 /* The computer store for a person who is not root: the handler's privileged helper through pkexec. */
 static enum cl_status on_elevate(void *user_data, const char *staging_dir, struct cl_error *err)
 {
-	return handler_elevate(staging_dir, certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)),
-	                       err);
+	return cl_elevate_install(staging_dir,
+	                          certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
 }
 
 static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir, const char *sha256,
                                         const char *subject, struct cl_error *err)
 {
-	return handler_elevate_anchor(staging_dir, sha256, subject,
-	                              certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
+	return cl_elevate_anchor(staging_dir, sha256, subject,
+	                         certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
 }
 
 /* ---- the result ---- */

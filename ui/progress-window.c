@@ -143,7 +143,7 @@ static void show_installed(CertlinkProgressWindow *self, const struct cl_enroll_
 	g_autoptr(GString) detail = g_string_new(NULL);
 	g_autofree char *action = NULL;
 
-	action = g_strdup_printf(_("Your certificate was installed in %s."), handler_store_label(r->store));
+	action = g_strdup_printf(_("Your certificate was installed in %s."), cl_words_store(r->store));
 	g_string_append_printf(detail, _("Certificate: %s\n"), r->subject);
 	g_string_append_printf(detail, _("Issued by: %s\n"), r->issuer);
 	g_string_append_printf(detail, _("Serial number: %s\n"), r->serial);
@@ -179,7 +179,7 @@ static void show_installed(CertlinkProgressWindow *self, const struct cl_enroll_
 
 static void show_failed(CertlinkProgressWindow *self, const struct cl_error *err)
 {
-	struct handler_advice advice = handler_advice_for(err);
+	struct cl_advice advice = cl_words_advice(err);
 
 	if (self->current >= 0 && self->current < N_ROWS)
 		set_row(self, self->current, "✗", "stage-failed");
@@ -336,7 +336,7 @@ static void certlink_progress_window_init(CertlinkProgressWindow *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
 	for (int i = 0; i < N_ROWS; i++)
-		gtk_label_set_text(self->stages[i], handler_stage_label((enum cl_stage)i));
+		gtk_label_set_text(self->stages[i], cl_words_stage((enum cl_stage)i));
 	self->current = -1;
 	self->runner = certlink_enroll_runner_new();
 	g_signal_connect(self->runner, "stage", G_CALLBACK(on_stage), self);

@@ -1,11 +1,13 @@
-/* certlink front ends: the words a person reads about stages and failures (see words.h). */
+/* certlink core: the words a person reads about stages, stores, keys and failures (see words.h). */
 #include "words.h"
 
+#include <libintl.h>
 #include <string.h>
 
-#include "i18n.h"
+#define _(s)  dgettext("certlink", s)
+#define N_(s) (s)
 
-const char *handler_stage_label(enum cl_stage stage)
+const char *cl_words_stage(enum cl_stage stage)
 {
 	switch (stage) {
 	case CL_STAGE_CHECK_LINK:
@@ -26,7 +28,7 @@ const char *handler_stage_label(enum cl_stage stage)
 	return "?";
 }
 
-const char *handler_store_label(enum cl_store_kind store)
+const char *cl_words_store(enum cl_store_kind store)
 {
 	switch (store) {
 	case CL_STORE_COMPUTER:
@@ -38,7 +40,7 @@ const char *handler_store_label(enum cl_store_kind store)
 	}
 }
 
-const char *handler_key_label(const char *key_type)
+const char *cl_words_key(const char *key_type)
 {
 	if (key_type && strcmp(key_type, "rsa") == 0)
 		return "RSA";
@@ -82,9 +84,9 @@ static const struct code_advice code_advice[] = {
 	     "below list them.") },
 };
 
-struct handler_advice handler_advice_for(const struct cl_error *err)
+struct cl_advice cl_words_advice(const struct cl_error *err)
 {
-	struct handler_advice a;
+	struct cl_advice a;
 
 	for (size_t i = 0; i < sizeof(code_advice) / sizeof(code_advice[0]); i++) {
 		if (err->code[0] && strcmp(err->code, code_advice[i].code) == 0) {
@@ -135,9 +137,9 @@ struct handler_advice handler_advice_for(const struct cl_error *err)
 	return a;
 }
 
-struct handler_advice handler_advice_refused_link(void)
+struct cl_advice cl_words_refused_link(void)
 {
-	struct handler_advice a = {
+	struct cl_advice a = {
 		_("This is not a valid certlink invitation link."),
 		_("Nothing was done. Do not use this link; ask your administrator for a new invitation."),
 	};

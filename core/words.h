@@ -1,0 +1,33 @@
+/* certlink core: the words a person reads about stages, stores, keys and failures.
+ *
+ * Shared by every front end (the handler's terminal, the handler's window and the manager), so that all say
+ * the same thing; here because the terminal builds without GLib. Everything returned is translated with
+ * gettext (domain "certlink") and statically allocated.
+ */
+#ifndef CL_WORDS_H
+#define CL_WORDS_H
+
+#include "enroll.h"
+#include "error.h"
+
+/* "Checking the link", "Connecting to the server", ... */
+const char *cl_words_stage(enum cl_stage stage);
+
+/* What went wrong and what to do about it, for a failed run. `err->code` refines the status (for example
+ * "invalid_token" becomes "this invitation was already used"). */
+struct cl_advice {
+	const char *title;  /* one line: what went wrong */
+	const char *action; /* one or two sentences: what the person can do */
+};
+struct cl_advice cl_words_advice(const struct cl_error *err);
+
+/* Advice for a link refused before any network contact. */
+struct cl_advice cl_words_refused_link(void);
+
+/* "your personal certificate store" / "this computer's certificate store" */
+const char *cl_words_store(enum cl_store_kind store);
+
+/* A recorded key type ("rsa", "ec") as a person reads it: "RSA", "EC (elliptic curve)". */
+const char *cl_words_key(const char *key_type);
+
+#endif
