@@ -494,11 +494,15 @@ CertlinkManagerFlow *certlink_manager_flow_new_operation(GtkWindow *parent, Cert
                                                          enum cl_store_kind store, const char *name)
 {
 	CertlinkManagerFlow *self = flow_new(parent, op);
-	char *heading = g_strdup_printf("%s: %s", op_title(op), name);
+	/* TRANSLATORS: a window title: what is done ("Renew the certificate"), and to what ("alice (Corp)")
+	 */
+	char *heading = g_strdup_printf(_("%s: %s"), op_title(op), name);
 
 	self->id = g_strdup(id);
 	self->name = g_strdup(name);
 	self->store = store;
+	/* the window names what it works on, as a task switcher shows it */
+	gtk_window_set_title(GTK_WINDOW(self), heading);
 	gtk_label_set_text(self->heading_label, heading);
 	g_free(heading);
 	start(self, g_new0(struct call, 1));

@@ -139,6 +139,16 @@ def window(app, title, timeout=60):
         raise
 
 
+def window_starting(app, prefix, timeout=60):
+    """The window whose title starts with PREFIX (an operation's window names what it works on)."""
+    try:
+        return wait_for(f"window '{prefix}...'", lambda: next(
+            (w for w in app.children if (w.name or "").startswith(prefix)), None), timeout)
+    except Failure:
+        log("windows: " + ", ".join(f"{w.roleName} {w.name!r}" for w in app.children))
+        raise
+
+
 def window_gone(app, title, timeout=60):
     wait_for(f"window '{title}' to close", lambda: not any(w.name == title for w in app.children),
              timeout)
