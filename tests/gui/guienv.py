@@ -47,7 +47,7 @@ class GuiSession:
         shutil.rmtree(self.artifacts, ignore_errors=True)
         os.makedirs(self.artifacts)
         r, w = os.pipe()
-        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1024x768x24", "-nolisten",
+        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x720x24", "-nolisten",
                                       "tcp", "-noreset"], pass_fds=(w,), stderr=subprocess.DEVNULL,
                                      preexec_fn=_die_with_parent)
         os.close(w)

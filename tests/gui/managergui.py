@@ -28,7 +28,7 @@ class Display:
         shutil.rmtree(artifacts, ignore_errors=True)  # no stale screenshot from an earlier run
         os.makedirs(artifacts)
         r, w = os.pipe()
-        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1100x800x24", "-nolisten",
+        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x720x24", "-nolisten",
                                       "tcp", "-noreset"], pass_fds=(w,), stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         os.close(w)
