@@ -125,6 +125,21 @@ enum {
  * -1 not one of them. */
 int cli_net_option(struct cl_enroll_opts *opts, const char *cmd, int c, const char *arg);
 
+/* The option of the commands whose result is worth telling the person (enroll, activate, renew). */
+enum { CLI_OPT_NO_NOTIFY = 0x1200 };
+// clang-format off
+#define CLI_RESULT_OPTIONS \
+	{ "no-notify", no_argument, NULL, CLI_OPT_NO_NOTIFY }
+#define CLI_RESULT_HELP \
+	N_("  --no-notify             no desktop notification of the result\n")
+// clang-format on
+
+/* Whether the run tells the people logged in at this computer its result (notify-result.c): the
+ * notify_result setting, which cli_run_init() reads, and --no-notify. */
+void cli_notify_set(bool on);
+/* Tell them: installed, waiting for approval, or failed (not for "not due" or "cancelled"). Never fails
+ * the run: what happened goes to the activity log. */
+void cli_notify_result(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err);
 /* --install-ca SHA256 (enroll, activate): the CAs an administrator allows to become trust anchors
  * (core/anchor.h). Keep the struct alive as long as OPTS: OPTS points into it. */
 struct cli_install_ca {

@@ -15,7 +15,8 @@ static const char help[] =
        "secret was recorded when it was made, so no password is needed.\n"
        "\n"
        "  --approval-timeout SEC  wait this long for an application still pending\n"
-       "                          (default: the server's)\n"
+       "                          (default: do not wait; say at once that approval\n"
+       "                          is outstanding)\n"
        "  --store user|computer   where the application is recorded (default: look in both)\n"
        "  --install-ca SHA256     install the server's CA with exactly this SHA-256 as a trust\n"
        "                          anchor (repeatable); without it no CA becomes trusted\n");
@@ -54,6 +55,7 @@ int cli_cmd_activate(int argc, char **argv)
 	static const struct option longopts[] = { { "approval-timeout", required_argument, NULL,
 		                                    OPT_TIMEOUT },
 		                                  { "store", required_argument, NULL, OPT_STORE },
+		                                  CLI_RESULT_OPTIONS,
 		                                  { "install-ca", required_argument, NULL, OPT_INSTALL_CA },
 		                                  CLI_NET_OPTIONS,
 		                                  { "help", no_argument, NULL, 'h' },
@@ -80,12 +82,16 @@ int cli_cmd_activate(int argc, char **argv)
 			if (!cl_store_kind_parse(optarg, &opts.store))
 				return cli_usage_error(argv[0], _("--store must be user or computer"));
 			break;
+		case CLI_OPT_NO_NOTIFY:
+			cli_notify_set(false);
+			break;
 		case OPT_INSTALL_CA:
 			if ((r = cli_install_ca_option(&install_ca, &opts, argv[0], optarg)) != 0)
 				return r;
 			break;
 		case 'h':
 			fputs(_(help), stdout);
+			fputs(_(CLI_RESULT_HELP), stdout);
 			fputs(_(CLI_NET_HELP), stdout);
 			fputs(_(help_end), stdout);
 			return CLI_EXIT_OK;

@@ -61,6 +61,7 @@ static void usage(FILE *out)
 	        "  --approval-timeout SEC  how long to wait for approval (default: the server's)\n"
 	        "  --random-delay SEC      wait a random 0..SEC seconds first, to spread a fleet\n"),
 	      out);
+	fputs(_(CLI_RESULT_HELP), out);
 	fputs(_(CLI_NET_HELP), out);
 	fputs(_("  -h, --help              show this help\n"
 	        "\n"
@@ -110,6 +111,7 @@ static const struct option long_opts[] = {
 	{ "device-note", required_argument, NULL, OPT_NOTE },
 	{ "approval-timeout", required_argument, NULL, OPT_APPROVAL },
 	{ "random-delay", required_argument, NULL, OPT_DELAY },
+	CLI_RESULT_OPTIONS,
 	{ "install-ca", required_argument, NULL, OPT_INSTALL_CA },
 	CLI_NET_OPTIONS,
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -183,6 +185,9 @@ static int parse_option(struct enroll_args *a, int c, const char *arg)
 			return cli_usage_error("enroll", _("--random-delay must be 0-86400 seconds"));
 		a->random_delay = (unsigned)n;
 		break;
+	case CLI_OPT_NO_NOTIFY:
+		cli_notify_set(false);
+		break;
 	case OPT_INSTALL_CA:
 		return cli_install_ca_option(&a->install_ca, o, "enroll", arg);
 	case OPT_HELP:
@@ -253,6 +258,9 @@ static int run(struct enroll_args *a)
 	cl_error_clear(&err);
 	memset(&result, 0, sizeof(result));
 	spread(a->random_delay);
+	/* a script runs the same command at every login: it enrolls once, then renews when due (docs/cli.md)
+	 */
+	a->opts.renewal_rule = true;
 	st = cl_enroll_run(&a->opts, &result, &err);
 	return cli_run_finish(&result, st, &err);
 }

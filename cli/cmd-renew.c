@@ -35,6 +35,7 @@ int cli_cmd_renew(int argc, char **argv)
 		                                  { "approval-timeout", required_argument, NULL,
 		                                    OPT_TIMEOUT },
 		                                  { "store", required_argument, NULL, OPT_STORE },
+		                                  CLI_RESULT_OPTIONS,
 		                                  CLI_NET_OPTIONS,
 		                                  { "help", no_argument, NULL, 'h' },
 		                                  { NULL, 0, NULL, 0 } };
@@ -66,10 +67,14 @@ int cli_cmd_renew(int argc, char **argv)
 			if (!cl_store_kind_parse(optarg, &opts.store))
 				return cli_usage_error(argv[0], _("--store must be user or computer"));
 			break;
+		case CLI_OPT_NO_NOTIFY:
+			cli_notify_set(false);
+			break;
 		case 'h':
 			fputs(_(help), stdout);
 			fputs(_(CLI_PASSWORD_HELP), stdout);
 			fputs(_(help_tail), stdout);
+			fputs(_(CLI_RESULT_HELP), stdout);
 			fputs(_(CLI_NET_HELP), stdout);
 			fputs(_(help_end), stdout);
 			return CLI_EXIT_OK;

@@ -46,6 +46,7 @@ void cli_run_init(struct cl_enroll_opts *opts)
 		opts->no_proxy = settings.no_proxy;
 		opts->reuse_key = settings.reuse_key;
 		opts->notify_days = settings.notify_days;
+		cli_notify_set(settings.notify_result);
 	}
 	/* The flow stops at its next check point and records where it was; the next run resumes. */
 	memset(&sa, 0, sizeof(sa));
@@ -150,6 +151,22 @@ int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const 
 	char t[32];
 
 	cli_write_result(res, st, err);
+	cli_notify_result(res, st, err);
+	if (st != CL_OK && strcmp(err->code, "install_failed") == 0 && res->app_id[0]) {
+		cli_fail(err);
+		cli_error(_("the certificate was issued and application %s keeps its key: fix the problem, "
+		            "then run "
+		            "`certlink activate %s` or the same command again to install it"),
+		          res->app_id, res->app_id);
+		return cl_status_exit_code(err->status);
+	}
+	if (st == CL_E_NOT_DUE) {
+		cli_fail(err);
+		cli_error(
+		    _("nothing was done; `certlink enroll --renew` renews it now, `--force-new` enrolls a "
+		      "second certificate beside it"));
+		return cl_status_exit_code(st);
+	}
 	if (st != CL_OK)
 		return cli_fail(err);
 	if (res->pending) {
@@ -169,5 +186,14 @@ int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const 
 		printf(
 		    _("  CA %s: not installed as a trust anchor (nobody agreed; --install-ca allows it)\n"),
 		    res->trust_not_installed_sha256[i]);
+	if (res->existing > 0)
+		printf(
+		    ngettext(
+		        "  also installed: %d earlier certificate of this server and user (the latest: %s, "
+		        "valid until %s); `certlink delete` removes it\n",
+		        "  also installed: %d earlier certificates of this server and user (the latest: %s, "
+		        "valid until %s); `certlink delete` removes them\n",
+		        (unsigned long)res->existing),
+		    res->existing, res->existing_serial, cli_time_text(res->existing_not_after, t));
 	return CLI_EXIT_OK;
 }

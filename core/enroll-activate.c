@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 
+#include "certinfo.h"
 #include "csr.h"
 #include "device.h"
 #include "fingerprint.h"
@@ -87,6 +88,18 @@ static enum cl_status choose_key(struct cl_flow *f, const struct cl_proto_activa
 		st = key_from_secret(f, err);
 		return st == CL_OK ? cl_key_check(f->key, &spec, err) : st;
 	}
+	/* Issued to a key this computer did not keep: a new key could only ask for a second certificate,
+	 * which the server refuses without a challenge. */
+	if (act->issued_serial[0]) {
+		cl_error_set(
+		    err, CL_E_LOCAL,
+		    "the server already issued certificate %s for application %s, but the key it was "
+		    "issued for is not recorded on this computer; withdraw the application and apply "
+		    "again",
+		    act->issued_serial, f->app_id);
+		cl_error_set_code(err, "issued_key_lost");
+		return CL_E_LOCAL;
+	}
 	if (f->opts->reuse_key && f->renewal_of[0]) {
 		st = cl_key_check(f->old_key, &spec, err);
 		if (st != CL_OK) {
@@ -151,7 +164,8 @@ static enum cl_status build_csr(struct cl_flow *f, const struct cl_proto_activat
 	p.san_upn_count = act->san_upn.n;
 	p.san_uri = (const char *const *)act->san_uri.v;
 	p.san_uri_count = act->san_uri.n;
-	p.challenge = act->challenge;
+	/* none for a certificate already issued: the server recognises the retransmission by transactionID */
+	p.challenge = act->challenge[0] ? act->challenge : NULL;
 	return cl_csr_build(&p, f->key, csr, err);
 }
 
@@ -204,6 +218,22 @@ static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activati
 	return st;
 }
 
+/* A retransmission must bring back the certificate the server recorded for the application, never
+ * another one. */
+static enum cl_status check_issued(struct cl_flow *f, const char *issued_serial, struct cl_error *err)
+{
+	struct cl_certinfo info;
+	char want[41];
+
+	if (cl_certinfo_get(f->cert, &info, err) != CL_OK)
+		return err->status;
+	if (cl_records_normalize_serial(issued_serial, want) && strcmp(info.serial, want) == 0)
+		return CL_OK;
+	return cl_error_set(err, CL_E_REFUSED,
+	                    "the server issued certificate %s for this application but sent certificate %s",
+	                    issued_serial, info.serial);
+}
+
 static enum cl_status keep_profile(struct cl_flow *f, const struct cl_proto_activation *act,
                                    struct cl_error *err)
 {
@@ -245,10 +275,16 @@ enum cl_status cl_flow_activate(struct cl_flow *f, struct cl_error *err)
 		st = choose_key(f, &act, err);
 	if (st == CL_OK)
 		st = build_csr(f, &act, &csr, err);
-	if (st == CL_OK) {
+	if (st == CL_OK && act.issued_serial[0])
+		cl_flow_progress(f, CL_STAGE_ACTIVATE,
+		                 "fetching certificate %s, which the server already issued",
+		                 act.issued_serial);
+	else if (st == CL_OK)
 		cl_flow_progress(f, CL_STAGE_ACTIVATE, "requesting the certificate");
+	if (st == CL_OK)
 		st = run_scep(f, &act, csr, err);
-	}
+	if (st == CL_OK && act.issued_serial[0])
+		st = check_issued(f, act.issued_serial, err);
 	if (st == CL_OK)
 		st = keep_profile(f, &act, err);
 	if (st == CL_OK) {

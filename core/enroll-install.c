@@ -14,6 +14,7 @@
 #include "anchor.h"
 #include "certinfo.h"
 #include "fingerprint.h"
+#include "nssdb.h"
 #include "secret.h"
 #include "store.h"
 
@@ -223,34 +224,10 @@ static const char *identity_of(struct cl_flow *f, char ca[65])
 	return how == CL_HTTP_TRUST_SYSTEM ? "system" : NULL;
 }
 
-/* The places of the certificate being renewed that no other recorded certificate uses: the store takes its
- * NSS entry out of the way of the new one (cl_store_install_replacing()). Empty when nothing is renewed. */
-static enum cl_status renewed_locations(struct cl_flow *f, struct cl_locations *out, struct cl_error *err)
-{
-	struct cl_records *rec = NULL;
-	struct cl_certificate *old;
-	enum cl_status st;
-	size_t i;
-
-	if (!f->renewal_of[0])
-		return CL_OK;
-	st = cl_records_load(f->store, &rec, err);
-	old = st == CL_OK ? cl_flow_renewed(f, rec) : NULL;
-	for (i = 0; old && i < old->locations.n && st == CL_OK; i++) {
-		const struct cl_location *l = &old->locations.items[i];
-
-		if (!cl_records_location_in_use(rec, l, old))
-			st = cl_locations_add(out, l->kind, l->path, l->nickname, err);
-	}
-	cl_records_free(rec);
-	return st;
-}
-
 /* The new certificate could not be recorded: take out what its install wrote (not what another recorded
- * certificate shares, such as an NSS nickname) and put the renewed certificate's NSS entries back. The
- * renewed certificate's files, key, trust and record were never touched. */
-static void undo_install(struct cl_flow *f, const struct cl_locations *installed,
-                         const struct cl_locations *replaces)
+ * certificate shares, such as a CA). The renewed certificate's files, key, NSS entry, trust and record were
+ * never touched: NSS keeps both certificates until one is removed by itself (store.h). */
+static void undo_install(struct cl_flow *f, const struct cl_locations *installed, const char *sha256)
 {
 	struct cl_locations unused = { NULL, 0 };
 	struct cl_records *rec = NULL;
@@ -264,16 +241,48 @@ static void undo_install(struct cl_flow *f, const struct cl_locations *installed
 		if (!rec || !cl_records_location_in_use(rec, l, NULL))
 			cl_locations_add(&unused, l->kind, l->path, l->nickname, &ignored);
 	}
-	if (cl_store_undo_install(&unused, replaces, &ignored) != CL_OK)
+	if (cl_store_remove_certificate(&unused, sha256, &ignored) != CL_OK)
 		cl_flow_log(f, "undoing the install left something behind: %s", ignored.msg);
 	cl_locations_clear(&unused);
 	cl_records_free(rec);
 }
 
+struct drop_ctx {
+	struct cl_flow *f;
+	const char *nickname; /* the new certificate's own NSS nickname */
+};
+
+/* NSS filed the new certificate under the old one's nickname (one subject, one nickname); with the old one
+ * gone it can have its own. Best effort: the record keeps whichever nickname it has. */
+static void own_nickname(struct cl_flow *f, struct cl_records *rec, const char *nickname)
+{
+	struct cl_certificate *cert = cl_records_find_certificate_fp(rec, f->result_fp);
+	struct cl_error why;
+	bool renamed = false;
+
+	for (size_t i = 0; cert && i < cert->locations.n; i++) {
+		struct cl_location *l = &cert->locations.items[i];
+		char *copy;
+
+		if (l->kind != CL_LOC_NSS_CERT || !l->nickname || strcmp(l->nickname, nickname) == 0)
+			continue;
+		if (cl_nssdb_rename_cert(l->path, f->result_fp, l->nickname, nickname, &renamed, &why) !=
+		    CL_OK)
+			cl_flow_log(f, "the renewed certificate keeps the NSS nickname \"%s\": %s",
+			            l->nickname, why.msg);
+		if (renamed && (copy = strdup(nickname)) != NULL) {
+			free(l->nickname);
+			l->nickname = copy;
+			snprintf(f->result->nss_nickname, sizeof(f->result->nss_nickname), "%s", nickname);
+		}
+	}
+}
+
 /* A renewed certificate leaves every place the new one does not also use, once the new one is recorded. */
 static enum cl_status drop_old(struct cl_records *rec, void *data, struct cl_error *err)
 {
-	struct cl_flow *f = data;
+	struct drop_ctx *c = data;
+	struct cl_flow *f = c->f;
 	struct cl_certificate *old = cl_flow_renewed(f, rec);
 	struct cl_locations unused = { NULL, 0 };
 	enum cl_status st = CL_OK;
@@ -288,10 +297,12 @@ static enum cl_status drop_old(struct cl_records *rec, void *data, struct cl_err
 			st = cl_locations_add(&unused, l->kind, l->path, l->nickname, err);
 	}
 	if (st == CL_OK)
-		st = cl_store_remove(&unused, err);
+		st = cl_store_remove_certificate(&unused, old->fingerprint, err);
 	cl_locations_clear(&unused);
-	if (st == CL_OK)
+	if (st == CL_OK) {
 		cl_records_remove_certificate(rec, old);
+		own_nickname(f, rec, c->nickname);
+	}
 	return st;
 }
 
@@ -362,7 +373,7 @@ static enum cl_status check_store(struct cl_flow *f, const struct cl_certinfo *i
  * as they were. */
 static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 {
-	struct cl_locations locs = { NULL, 0 }, installed = { NULL, 0 }, replaces = { NULL, 0 };
+	struct cl_locations locs = { NULL, 0 }, installed = { NULL, 0 };
 	struct cl_certinfo info;
 	struct add_cert_ctx c = { f, &info, &locs, NULL, NULL };
 	char nickname[160], ca[65];
@@ -375,14 +386,12 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 		st = check_store(f, &info, err);
 	if (st == CL_OK)
 		st = trust_profile(f, &locs, NULL, NULL, err);
-	/* a nickname of its own (NSS still files a certificate under an earlier one of the same subject) */
+	/* a nickname of its own; NSS still files a certificate under an earlier one of the same subject,
+	 * which the record notes, and each is removed by itself (store.h) */
 	snprintf(nickname, sizeof(nickname), "certlink %.64s %s (%.8s)", f->host,
 	         st == CL_OK ? info.serial : "", st == CL_OK ? info.sha256 : "");
 	if (st == CL_OK)
-		st = renewed_locations(f, &replaces, err);
-	if (st == CL_OK)
-		st = cl_store_install_replacing(f->store, f->key, f->cert, f->chain, nickname, &replaces,
-		                                &installed, err);
+		st = cl_store_install(f->store, f->key, f->cert, f->chain, nickname, &installed, err);
 	if (st != CL_OK)
 		goto out;
 	c.trust = identity_of(f, ca);
@@ -391,17 +400,18 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 	if (st == CL_OK)
 		st = cl_records_update(f->store, add_cert, &c, err);
 	if (st != CL_OK) {
-		undo_install(f, &installed, &replaces);
+		undo_install(f, &installed, info.sha256);
 		goto out;
 	}
 	fill_result(f, &info, &locs);
 	cl_flow_copy(f->result_fp, sizeof(f->result_fp), info.sha256);
 	/* The new certificate is installed and recorded: now the old one may go. */
 	if (f->renewal_of[0]) {
+		struct drop_ctx dc = { f, nickname };
 		struct cl_error left;
 
 		/* what could not be removed stays recorded with the old certificate, for a later delete */
-		if (cl_records_update(f->store, drop_old, f, &left) != CL_OK)
+		if (cl_records_update(f->store, drop_old, &dc, &left) != CL_OK)
 			cl_flow_progress(f, CL_STAGE_INSTALL,
 			                 "the replaced certificate %s could not be removed everywhere: %s",
 			                 f->renewal_of, left.msg);
@@ -411,7 +421,6 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 out:
 	cl_locations_clear(&locs);
 	cl_locations_clear(&installed);
-	cl_locations_clear(&replaces);
 	return st;
 }
 
@@ -427,5 +436,9 @@ enum cl_status cl_flow_install(struct cl_flow *f, struct cl_error *err)
 	}
 	if (st != CL_OK)
 		cl_error_prefix(err, "installing");
+	/* The certificate is issued and the key kept (state "issued"): a later run fetches it again and
+	 * installs it, which front ends tell the person. */
+	if (st == CL_E_LOCAL && !err->code[0])
+		cl_error_set_code(err, "install_failed");
 	return st;
 }

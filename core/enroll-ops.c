@@ -133,8 +133,10 @@ enum cl_status cl_enroll_activate(const char *id, const struct cl_enroll_opts *o
 	struct cl_flow f;
 	enum cl_status st = start(&f, id, opts, result, true, err);
 
+	/* Activating answers at once: one status check, no waiting unless the caller asked for it. */
 	if (st == CL_OK && f.state == CL_APP_PENDING)
-		st = cl_flow_wait_approval(&f, err);
+		st = opts->approval_timeout > 0 ? cl_flow_wait_approval(&f, err)
+		                                : cl_flow_check_approval(&f, err);
 	if (st == CL_OK && !result->pending &&
 	    (f.state == CL_APP_APPROVED || f.state == CL_APP_ACTIVATED || f.state == CL_APP_ISSUED))
 		st = cl_flow_activate(&f, err);
@@ -163,7 +165,7 @@ static enum cl_status forget_one(struct cl_records *rec, struct cl_certificate *
 			st = cl_locations_add(&unused, l->kind, l->path, l->nickname, err);
 	}
 	if (st == CL_OK)
-		st = cl_store_remove(&unused, err);
+		st = cl_store_remove_certificate(&unused, cert->fingerprint, err);
 	cl_locations_clear(&unused);
 	if (st == CL_OK)
 		cl_records_remove_certificate(rec, cert);

@@ -9,7 +9,11 @@
 /* Steps (enroll-steps.c) */
 enum cl_status cl_flow_connect(struct cl_flow *f, struct cl_error *err);
 enum cl_status cl_flow_apply(struct cl_flow *f, struct cl_error *err);
+/* Poll until approved, for opts->approval_timeout (else the server's approval_poll.timeout): for a run that
+ * has just applied, or whose caller asked to wait. */
 enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err);
+/* One status check: an application still pending sets result->pending at once (docs/cli.md). */
+enum cl_status cl_flow_check_approval(struct cl_flow *f, struct cl_error *err);
 /* enroll-activate.c */
 enum cl_status cl_flow_activate(struct cl_flow *f, struct cl_error *err);
 /* enroll-install.c */

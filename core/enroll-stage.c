@@ -476,7 +476,7 @@ enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct c
 		if (st == CL_OK)
 			st = cl_records_update(CL_STORE_COMPUTER, record_staged, &c, err);
 		if (st != CL_OK) /* not recorded: nothing of this install may stay behind */
-			cl_store_undo_install(&installed, NULL, NULL);
+			cl_store_remove(&installed, NULL);
 	}
 	if (st == CL_OK) {
 		result->store = CL_STORE_COMPUTER;

@@ -378,6 +378,18 @@ static enum cl_status poll_once(struct cl_flow *f, long *retry_after, struct cl_
 	return st;
 }
 
+/* What the status said once it is no longer pending. */
+static enum cl_status approval_outcome(struct cl_flow *f, enum cl_status st, struct cl_error *err)
+{
+	if (st == CL_OK && f->state == CL_APP_REJECTED)
+		st = cl_error_set(err, CL_E_REFUSED, "the administrator rejected the application");
+	else if (st == CL_OK && f->state == CL_APP_WITHDRAWN)
+		st = cl_error_set(err, CL_E_REFUSED, "the application was withdrawn");
+	if (st != CL_OK)
+		cl_error_prefix(err, "waiting for approval");
+	return st;
+}
+
 enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err)
 {
 	long timeout = f->opts->approval_timeout > 0 ? f->opts->approval_timeout : f->config.poll_timeout;
@@ -405,11 +417,21 @@ enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err)
 		waited += interval;
 		interval = interval * 3 / 2 > 60 ? 60 : interval * 3 / 2;
 	}
-	if (st == CL_OK && f->state == CL_APP_REJECTED)
-		st = cl_error_set(err, CL_E_REFUSED, "the administrator rejected the application");
-	else if (st == CL_OK && f->state == CL_APP_WITHDRAWN)
-		st = cl_error_set(err, CL_E_REFUSED, "the application was withdrawn");
-	if (st != CL_OK)
-		cl_error_prefix(err, "waiting for approval");
-	return st;
+	return approval_outcome(f, st, err);
+}
+
+enum cl_status cl_flow_check_approval(struct cl_flow *f, struct cl_error *err)
+{
+	long retry_after = 0;
+	enum cl_status st;
+
+	cl_flow_progress(f, CL_STAGE_WAIT_APPROVAL, "checking whether the application was approved");
+	st = poll_once(f, &retry_after, err);
+	if (st == CL_OK && f->state == CL_APP_PENDING) {
+		f->result->pending = true;
+		cl_flow_progress(f, CL_STAGE_WAIT_APPROVAL,
+		                 "the application is still waiting for the administrator's approval");
+		return CL_OK;
+	}
+	return approval_outcome(f, st, err);
 }

@@ -100,9 +100,10 @@ static enum cl_status flow_setup(struct cl_flow *f, struct cl_error *err)
 	return flow_choose_records(f, err);
 }
 
-/* The zero-touch renewal rule: a valid certificate for this server (host, port, and when the run pins a CA,
- * that CA), user and store is renewed inside the notification window, and otherwise left alone
- * (CL_E_NOT_DUE) without contacting the server. */
+/* The zero-touch renewal rule (opts->renewal_rule): a valid certificate for this server (host, port, and
+ * when the run pins a CA, that CA), user and store is renewed inside the notification window, and otherwise
+ * left alone (CL_E_NOT_DUE) without contacting the server. Without the rule the run enrolls, and the result
+ * says which valid certificates stay beside the new one. */
 static enum cl_status flow_renewal_rule(struct cl_flow *f, struct cl_records *rec, struct cl_error *err)
 {
 	const struct cl_enroll_opts *o = f->opts;
@@ -110,9 +111,10 @@ static enum cl_status flow_renewal_rule(struct cl_flow *f, struct cl_records *re
 	struct cl_settings settings;
 	time_t now = time(NULL);
 	long days = o->notify_days;
+	int valid = 0;
 	size_t i;
 
-	if (o->force_new || f->renewal_of[0])
+	if (f->renewal_of[0])
 		return CL_OK;
 	for (i = 0; i < rec->n_certs; i++) {
 		struct cl_certificate *c = rec->certs[i];
@@ -123,11 +125,20 @@ static enum cl_status flow_renewal_rule(struct cl_flow *f, struct cl_records *re
 			continue;
 		if (c->not_after <= now)
 			continue;
+		valid++;
 		if (!best || c->not_after > best->not_after)
 			best = c;
 	}
 	if (!best)
 		return CL_OK;
+	if (o->force_new || !(o->renewal_rule || o->renew)) {
+		f->result->existing = valid;
+		copy(f->result->existing_serial, sizeof(f->result->existing_serial), best->serial);
+		f->result->existing_not_after = best->not_after;
+		cl_flow_log(f, "enrolling beside %d valid certificate(s) of this server, the latest %s",
+		            valid, best->serial);
+		return CL_OK;
+	}
 	if (days <= 0) {
 		cl_settings_load(&settings, NULL);
 		days = settings.notify_days;
@@ -191,11 +202,15 @@ static enum cl_status flow_find_resume(struct cl_flow *f, struct cl_error *err)
 static enum cl_status flow_walk(struct cl_flow *f, struct cl_error *err)
 {
 	enum cl_status st = CL_OK;
+	bool applied = f->state == CL_APP_NEW;
 
-	if (f->state == CL_APP_NEW)
+	if (applied)
 		st = cl_flow_apply(f, err);
+	/* The run that has just applied waits for approval; a resumed application is checked once and, still
+	 * pending, reported at once, unless the caller asked to wait (opts->approval_timeout). */
 	if (st == CL_OK && f->state == CL_APP_PENDING)
-		st = cl_flow_wait_approval(f, err);
+		st = applied || f->opts->approval_timeout > 0 ? cl_flow_wait_approval(f, err)
+		                                              : cl_flow_check_approval(f, err);
 	if (st == CL_OK && f->result->pending)
 		return CL_OK;
 	/* A resumed "issued" application has its certificate on the server only: SCEP retransmission fetches

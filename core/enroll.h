@@ -102,7 +102,15 @@ struct cl_enroll_opts {
 	const char *user;         /* NULL: the link's, else ask, else the login user */
 	const char *password;     /* NULL: ask when needed; copied and wiped by the flow */
 	const char *code, *email, *reason, *device_note;
-	bool force_new;   /* enroll even when a valid certificate exists */
+	/* The zero-touch renewal rule (docs/cli.md, `certlink enroll`): a valid certificate of this server,
+	 * user and store is renewed inside the renewal window and otherwise left alone (CL_E_NOT_DUE),
+	 * nothing enrolled. Without it (an invitation opened in the window or the terminal, the manager's
+	 * new-certificate wizard: a deliberate request for a certificate) a new certificate is enrolled
+	 * beside the existing ones, which result->existing reports. Renew links and cl_enroll_renew() renew.
+	 */
+	bool renewal_rule;
+	bool force_new;   /* enroll even when a valid certificate exists; a recorded application is not
+	                     resumed */
 	bool cn_override; /* CN = computer name (computer store) or login user (user store) */
 	bool no_proxy;
 	bool reuse_key; /* renew with the existing key */
@@ -110,8 +118,11 @@ struct cl_enroll_opts {
 	/* The certificate a renewal replaces, by SHA-256 fingerprint (64 hex), when a renew link's serial is
 	 * not enough (cl_enroll_renew() sets it: two CAs can issue one serial). NULL: the link's serial. */
 	const char *renew_fingerprint;
-	int approval_timeout; /* seconds to wait for approval; 0: the server's approval_poll.timeout */
-	int notify_days;      /* renewal window for the "not due" rule; 0: settings (default 14) */
+	/* Seconds to wait for approval. 0: a run that has just applied waits for the server's
+	 * approval_poll.timeout; a resumed application and cl_enroll_activate() check once and report a
+	 * pending application at once (result->pending). */
+	int approval_timeout;
+	int notify_days;  /* renewal window for the "not due" rule; 0: settings (default 14) */
 	int max_attempts; /* tries per request on connection failures, 429 and 503; 0: 6 (docs/protocol.md) */
 	int timeout;      /* seconds one attempt of a request may take; 0: 60 */
 	bool debug;       /* log protocol steps (never secrets) through log_fn */
@@ -167,6 +178,11 @@ struct cl_enroll_result {
 	int trust_not_installed;
 	char trust_not_installed_sha256[CL_ENROLL_ANCHORS_MAX][65];
 	bool pending; /* stopped while waiting for approval; the application is recorded */
+	/* Valid certificates of the same server, user and store that stay installed beside the new one (an
+	 * enrollment that is not a renewal): how many, and the one that lasts longest. */
+	int existing;
+	char existing_serial[81];
+	time_t existing_not_after;
 };
 
 /* Run the whole flow: check, connect and establish identity, apply (or resume the recorded application),

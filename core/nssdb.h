@@ -43,8 +43,26 @@ enum cl_status cl_nssdb_add_ca(const char *db, const char *pemfile, const char *
                                struct cl_error *err);
 
 /* Remove NICKNAME: with WITH_KEY its private key too (certutil -F), else the certificate (certutil -D).
- * Every certificate under the nickname goes (several of one subject can share it). Already gone is CL_OK;
- * still there afterwards is CL_E_LOCAL. */
+ * Every certificate under the nickname goes (several of one subject share it): for CA entries, whose
+ * nicknames are their own. Already gone is CL_OK; still there afterwards is CL_E_LOCAL. */
 enum cl_status cl_nssdb_remove(const char *db, const char *nickname, bool with_key, struct cl_error *err);
+
+/* The ID NSS gives a certificate's key and the certificate (PKCS#11 CKA_ID): SHA-1 of the RSA modulus or of
+ * the EC public point, as 40 lowercase hex digits. false for another key type. */
+bool cl_nssdb_key_id(X509 *cert, char out[41]);
+
+/* Remove exactly the certificate whose SHA-256 is SHA256 (64 hex), never another filed under the same
+ * nickname, and with WITH_KEY its private key, unless another certificate in DB uses that key (a renewal
+ * that kept its key): certutil -D and -F -k on "pkcs11:id=KEY-ID", never on a nickname. Certificates that
+ * share the key ID are put back (certutil -A) if NSS took them out. Already gone is CL_OK; the certificate,
+ * or its key when it was to go, still there afterwards is CL_E_LOCAL. */
+enum cl_status cl_nssdb_remove_cert(const char *db, const char *sha256, bool with_key, struct cl_error *err);
+
+/* Give the certificate whose SHA-256 is SHA256 the nickname TO, when it is the only certificate in DB under
+ * the nickname FROM (certutil --rename): a renewed certificate that NSS filed under the nickname of the one
+ * it replaced gets its own once that one is gone. *RENAMED says whether it was done; a certificate that
+ * shares FROM with another is left as it is (CL_OK). */
+enum cl_status cl_nssdb_rename_cert(const char *db, const char *sha256, const char *from, const char *to,
+                                    bool *renamed, struct cl_error *err);
 
 #endif

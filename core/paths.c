@@ -114,6 +114,16 @@ char *cl_paths_etc_dir(struct cl_error *err)
 	return override_or("CERTLINK_ETC_DIR", "/etc/certlink", err);
 }
 
+char *cl_paths_run_user_dir(struct cl_error *err)
+{
+	return override_or("CERTLINK_RUN_USER_DIR", "/run/user", err);
+}
+
+char *cl_paths_utmp(struct cl_error *err)
+{
+	return override_or("CERTLINK_UTMP", "/var/run/utmp", err); /* glibc's _PATH_UTMP */
+}
+
 unsigned cl_paths_store_dir_mode(enum cl_store_kind kind)
 {
 	return kind == CL_STORE_COMPUTER ? 0755 : 0700;

@@ -27,6 +27,11 @@ char *cl_paths_system_dir(struct cl_error *err);
 bool cl_paths_system_dir_redirected(void);
 /* $CERTLINK_ETC_DIR (default /etc/certlink): system-wide configuration. */
 char *cl_paths_etc_dir(struct cl_error *err);
+/* Where the desktop sessions are found (session.h): $CERTLINK_RUN_USER_DIR (default /run/user, one
+ * directory per logged-in uid holding its session bus "bus"), and $CERTLINK_UTMP (default the system's utmp
+ * database, /var/run/utmp). */
+char *cl_paths_run_user_dir(struct cl_error *err);
+char *cl_paths_utmp(struct cl_error *err);
 
 /* The mode a store's root directory is created with: 0700 for the user store; 0755 for the computer store
  * (its records are readable by every account; keys and secrets inside are 0600). */

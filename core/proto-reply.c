@@ -531,7 +531,7 @@ static enum cl_status parse_scep(const cJSON *act, struct cl_proto_activation *o
 	    get_ascii(scep, "url", REQ, 8, CL_PROTO_URL_MAX, true, URL_CHARS, out->scep_url,
 	              sizeof(out->scep_url), NULL, err) != CL_OK ||
 	    get_fp(scep, "ca_sha256", REQ, out->scep_ca_sha256, &has_fp, err) != CL_OK ||
-	    get_ascii(scep, "challenge", REQ, 1, CL_PROTO_CHALLENGE_MAX, true,
+	    get_ascii(scep, "challenge", NULLOK, 1, CL_PROTO_CHALLENGE_MAX, true,
 	              "!#$%&'()*+,-./:;<=>?@[]^_`{|}~", out->challenge, sizeof(out->challenge), NULL,
 	              err) != CL_OK ||
 	    get_time(scep, "challenge_expires", out->challenge_expires, sizeof(out->challenge_expires),
@@ -682,6 +682,12 @@ enum cl_status cl_proto_parse_activation(const char *body, size_t len, struct cl
 		st = parse_profile(root, out, err);
 	if (st == CL_OK)
 		st = get_serial(root, "issued_serial", out->issued_serial, sizeof(out->issued_serial), err);
+	/* An application whose certificate was issued has no challenge left (the issuance used it): the
+	 * client fetches that certificate again by SCEP retransmission (docs/protocol.md sections 5, 8). */
+	if (st == CL_OK && !out->challenge[0] && !out->issued_serial[0]) {
+		st = cl_json_bad(err, "member \"%s\" is missing", "challenge");
+		cl_error_prefix(err, "scep");
+	}
 	out->cn_override = allowed == 1;
 	cl_json_free(root);
 	if (st != CL_OK)

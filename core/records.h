@@ -162,7 +162,8 @@ enum cl_status cl_records_ambiguous(const char *id, struct cl_certificate *const
  * the only way an enrollment finished without recording a CA. */
 const char *cl_certificate_server_ca(const struct cl_records *rec, const struct cl_certificate *cert);
 /* Does any certificate other than EXCEPT list LOC? (A CA trusted for two certificates stays trusted
- * while either is installed.) */
+ * while either is installed.) Never for a certificate's NSS entry, which is its own even when two
+ * certificates of one subject record the same nickname. */
 bool cl_records_location_in_use(const struct cl_records *rec, const struct cl_location *loc,
                                 const struct cl_certificate *except);
 

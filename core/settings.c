@@ -17,6 +17,7 @@ void cl_settings_defaults(struct cl_settings *s)
 	s->notify_days = 14;
 	s->no_proxy = false;
 	s->reuse_key = false;
+	s->notify_result = true;
 }
 
 enum cl_status cl_settings_validate(const struct cl_settings *s, struct cl_error *err)
@@ -38,7 +39,8 @@ static enum cl_status from_json(const cJSON *j, struct cl_settings *s, struct cl
 	    cl_jsonfile_get_int(j, "notify_days", CL_SETTINGS_NOTIFY_DAYS_MIN, CL_SETTINGS_NOTIFY_DAYS_MAX,
 	                        false, &days, err) != CL_OK ||
 	    cl_jsonfile_get_bool(j, "no_proxy", false, &s->no_proxy, err) != CL_OK ||
-	    cl_jsonfile_get_bool(j, "reuse_key", false, &s->reuse_key, err) != CL_OK)
+	    cl_jsonfile_get_bool(j, "reuse_key", false, &s->reuse_key, err) != CL_OK ||
+	    cl_jsonfile_get_bool(j, "notify_result", false, &s->notify_result, err) != CL_OK)
 		return CL_E_LOCAL;
 	s->notify_days = (int)days;
 	return CL_OK;
@@ -85,7 +87,8 @@ enum cl_status cl_settings_save(const struct cl_settings *s, struct cl_error *er
 	    !cl_jsonfile_add_bool(j, "notify_before", s->notify_before) ||
 	    !cl_jsonfile_add_int(j, "notify_days", s->notify_days) ||
 	    !cl_jsonfile_add_bool(j, "no_proxy", s->no_proxy) ||
-	    !cl_jsonfile_add_bool(j, "reuse_key", s->reuse_key)) {
+	    !cl_jsonfile_add_bool(j, "reuse_key", s->reuse_key) ||
+	    !cl_jsonfile_add_bool(j, "notify_result", s->notify_result)) {
 		cl_error_set(err, CL_E_LOCAL, "out of memory");
 		goto out;
 	}

@@ -19,6 +19,8 @@ struct cl_settings {
 	int notify_days;     /* how many days before (default 14, 1-120) */
 	bool no_proxy;       /* connect directly, ignoring proxy settings (default off) */
 	bool reuse_key;      /* renew with the current key when the server allows it (default off) */
+	bool notify_result;  /* a zero-touch run (certlink enroll, activate, renew) tells the people logged in
+	                        at this computer its result with a desktop notification (default on) */
 };
 
 /* The defaults above. */

@@ -1,5 +1,6 @@
 /* certlink core: certificate stores and trust anchors (see store.h). */
 #include "store.h"
+#include "certinfo.h"
 #include "fileio.h"
 #include "nssdb.h"
 #include "records.h"
@@ -203,7 +204,7 @@ static enum cl_status remove_dir(const char *path, struct cl_error *err)
 	return CL_OK;
 }
 
-static enum cl_status remove_one(const struct cl_location *loc, struct cl_error *err)
+static enum cl_status remove_one(const struct cl_location *loc, const char *cert_fp, struct cl_error *err)
 {
 	switch (loc->kind) {
 	case CL_LOC_DIRECTORY:
@@ -217,8 +218,17 @@ static enum cl_status remove_one(const struct cl_location *loc, struct cl_error 
 	case CL_LOC_TRUST_FILE:
 		return remove_file(loc->path, err);
 	case CL_LOC_NSS_CERT:
+		/* NSS files every certificate of one subject under one nickname: the entry is this
+		 * certificate, found by its fingerprint, and goes by its key ID, never by the nickname */
+		if (!cert_fp)
+			return cl_error_set(
+			    err, CL_E_LOCAL,
+			    "the NSS entry \"%s\" was left in %s: its certificate is unknown, so it "
+			    "cannot be told from other certificates filed under that nickname",
+			    loc->nickname, loc->path);
+		return cl_nssdb_remove_cert(loc->path, cert_fp, true, err);
 	case CL_LOC_NSS_CA:
-		return cl_nssdb_remove(loc->path, loc->nickname, loc->kind == CL_LOC_NSS_CERT, err);
+		return cl_nssdb_remove(loc->path, loc->nickname, false, err);
 	case CL_LOC_P11KIT_ANCHOR:
 	case CL_LOC_CA_CERTIFICATES:
 		return cl_systrust_remove(loc, err);
@@ -226,20 +236,39 @@ static enum cl_status remove_one(const struct cl_location *loc, struct cl_error 
 	return cl_error_set(err, CL_E_UNEXPECTED, "unknown location kind %d", (int)loc->kind);
 }
 
+/* The SHA-256 of the certificate file among LOCATIONS, into OUT; false when there is none to read. */
+static bool certificate_fp(const struct cl_locations *locations, char out[65])
+{
+	X509 *cert = NULL;
+	bool ok = false;
+
+	for (size_t i = 0; i < locations->n && !ok; i++)
+		if (locations->items[i].kind == CL_LOC_CERTIFICATE &&
+		    cl_certinfo_read_pem(locations->items[i].path, &cert, NULL) == CL_OK) {
+			ok = cert_sha256(cert, out, NULL) == CL_OK;
+			X509_free(cert);
+			cert = NULL;
+		}
+	return ok;
+}
+
 static enum cl_status remove_filtered(const struct cl_locations *locations, bool trust_only,
-                                      struct cl_error *err)
+                                      const char *cert_fp, struct cl_error *err)
 {
 	struct cl_error first, one;
+	char fp[65];
 	int failed = 0;
 
 	cl_error_clear(&first);
+	if (!cert_fp && certificate_fp(locations, fp))
+		cert_fp = fp;
 	for (size_t i = locations->n; i-- > 0;) {
 		const struct cl_location *loc = &locations->items[i];
 
 		if (trust_only && !cl_location_kind_is_trust(loc->kind))
 			continue;
 		cl_error_clear(&one);
-		if (remove_one(loc, &one) != CL_OK && failed++ == 0)
+		if (remove_one(loc, cert_fp, &one) != CL_OK && failed++ == 0)
 			first = one;
 	}
 	if (!failed)
@@ -253,12 +282,18 @@ static enum cl_status remove_filtered(const struct cl_locations *locations, bool
 
 enum cl_status cl_store_remove(const struct cl_locations *locations, struct cl_error *err)
 {
-	return remove_filtered(locations, false, err);
+	return remove_filtered(locations, false, NULL, err);
+}
+
+enum cl_status cl_store_remove_certificate(const struct cl_locations *locations, const char *sha256,
+                                           struct cl_error *err)
+{
+	return remove_filtered(locations, false, sha256 && strlen(sha256) == 64 ? sha256 : NULL, err);
 }
 
 enum cl_status cl_store_untrust_ca(const struct cl_locations *locations, struct cl_error *err)
 {
-	return remove_filtered(locations, true, err);
+	return remove_filtered(locations, true, NULL, err);
 }
 
 /* Remove a flat directory of our own files, overwriting each first (it may hold a key). */
@@ -403,43 +438,8 @@ out:
 	return st;
 }
 
-/* The path of the first location of KIND in LOCS, or NULL. */
-static const char *location_path(const struct cl_locations *locs, enum cl_location_kind kind)
-{
-	for (size_t i = 0; locs && i < locs->n; i++)
-		if (locs->items[i].kind == kind)
-			return locs->items[i].path;
-	return NULL;
-}
-
-/* Take the replaced certificate's NSS entries out of the way (see cl_store_install_replacing()). */
-static void nss_unreplace(const struct cl_locations *replaces, const char *db)
-{
-	for (size_t i = 0; replaces && i < replaces->n; i++) {
-		const struct cl_location *l = &replaces->items[i];
-
-		if (l->kind == CL_LOC_NSS_CERT && strcmp(l->path, db) == 0)
-			cl_nssdb_remove(db, l->nickname, true, NULL);
-	}
-}
-
-/* Best effort: put the replaced certificate back into the NSS database from its own bundle. */
-static void nss_restore(const struct cl_locations *replaces, const char *db)
-{
-	const char *p12 = location_path(replaces, CL_LOC_PKCS12);
-	const char *pw = location_path(replaces, CL_LOC_PKCS12_PASSWORD);
-
-	for (size_t i = 0; p12 && pw && i < replaces->n; i++)
-		if (replaces->items[i].kind == CL_LOC_NSS_CERT && strcmp(replaces->items[i].path, db) == 0) {
-			cl_nssdb_import_pkcs12(db, p12, pw, replaces->items[i].nickname, NULL);
-			break;
-		}
-}
-
-enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert,
-                                          STACK_OF(X509) * chain, const char *nickname,
-                                          const struct cl_locations *replaces, struct cl_locations *locations,
-                                          struct cl_error *err)
+enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
+                                const char *nickname, struct cl_locations *locations, struct cl_error *err)
 {
 	struct cl_locations done = { 0 };
 	char serial[41], fp[65], defnick[64], actual[NICKNAME_MAX + 1], *db = NULL;
@@ -460,41 +460,24 @@ enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key
 		return cl_error_set(err, CL_E_LOCAL, "invalid certificate nickname");
 	st = install_files(kind, key, cert, chain, fp, nickname, &done, err);
 	if (st == CL_OK && kind == CL_STORE_USER && (db = cl_nssdb_find()) != NULL) {
-		nss_unreplace(replaces, db);
-		/* done.items: directory, key, certificate, [chain,] bundle, then the bundle's password. */
+		/* done.items: directory, key, certificate, [chain,] bundle, then the bundle's password. A
+		 * certificate whose subject NSS already holds lands under that one's nickname (recorded as
+		 * such); both stay, each removable by itself. */
 		st = cl_nssdb_import_pkcs12_cert(db, done.items[done.n - 2].path, done.items[done.n - 1].path,
 		                                 nickname, cert, actual, sizeof(actual), err);
 		if (st == CL_OK)
 			st = cl_locations_add(&done, CL_LOC_NSS_CERT, db, actual, err);
-		else
-			nss_restore(replaces, db);
+		else if (cl_nssdb_remove_cert(db, fp, true, NULL) != CL_OK)
+			cl_error_prefix(err, "the NSS database keeps part of the import");
 	}
 	if (st == CL_OK)
 		st = cl_locations_append(locations, &done, err);
 	if (st != CL_OK) {
-		cl_store_remove(&done, NULL);
+		cl_store_remove_certificate(&done, fp, NULL);
 		cl_error_prefix(err, "installing certificate %s", serial);
 	}
 	cl_locations_clear(&done);
 	free(db);
-	return st;
-}
-
-enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
-                                const char *nickname, struct cl_locations *locations, struct cl_error *err)
-{
-	return cl_store_install_replacing(kind, key, cert, chain, nickname, NULL, locations, err);
-}
-
-enum cl_status cl_store_undo_install(const struct cl_locations *installed,
-                                     const struct cl_locations *replaces, struct cl_error *err)
-{
-	enum cl_status st = cl_store_remove(installed, err);
-
-	/* the replaced certificate's NSS entries went just before the new import: back from its bundle */
-	for (size_t i = 0; replaces && i < replaces->n; i++)
-		if (replaces->items[i].kind == CL_LOC_NSS_CERT)
-			nss_restore(replaces, replaces->items[i].path);
 	return st;
 }
 

@@ -44,30 +44,14 @@ enum cl_status cl_store_check_allowed(enum cl_store_kind kind, struct cl_error *
  *   CERTS_DIR/FP/bundle.p12.password a random password for the bundle (24 characters), 0600
  * and, for the user store when the NSS database exists, key and certificate into it under NICKNAME.
  * NICKNAME (also the bundle's friendly name) may be NULL for "certlink SERIAL"; it must be 1-200
- * printable characters and not start with '-'. An earlier installation of the same certificate is
- * replaced (a resumed install); no other certificate's files are touched. The key must match the
- * certificate. All or nothing: on failure what this call wrote is removed again. Appends the locations to
- * LOCATIONS. */
+ * printable characters and not start with '-'. NSS files a certificate whose subject it already holds under
+ * that certificate's nickname: the location records the nickname it really got, and removal goes by the
+ * certificate, never by the nickname, so the two stay side by side until one is removed. An earlier
+ * installation of the same certificate is replaced (a resumed install); no other certificate's files are
+ * touched. The key must match the certificate. All or nothing: on failure what this call wrote is removed
+ * again. Appends the locations to LOCATIONS. */
 enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert, STACK_OF(X509) * chain,
                                 const char *nickname, struct cl_locations *locations, struct cl_error *err);
-
-/* cl_store_install() for a certificate that replaces another (a renewal). NSS files a certificate with the
- * subject of one already in the database under that one's nickname, so the NSS entries among REPLACES (the
- * old certificate's locations that no other recorded certificate uses; may be NULL) are removed just
- * before the new certificate is imported, and imported again from the old bundle when that import fails.
- * The caller removes the rest of REPLACES afterwards. (cl_store_install() records the nickname a
- * certificate really got, which is an older same-subject certificate's when there is one.) */
-enum cl_status cl_store_install_replacing(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert,
-                                          STACK_OF(X509) * chain, const char *nickname,
-                                          const struct cl_locations *replaces, struct cl_locations *locations,
-                                          struct cl_error *err);
-
-/* Undo a cl_store_install_replacing() that succeeded but whose certificate could not be recorded: remove
- * INSTALLED (what it appended, less any place another recorded certificate shares) and import the NSS
- * entries among REPLACES again from the replaced certificate's own bundle, which is still in place. Goes on
- * after a failure and returns the first error. */
-enum cl_status cl_store_undo_install(const struct cl_locations *installed,
-                                     const struct cl_locations *replaces, struct cl_error *err);
 
 /* Make CA a trust anchor for store KIND: certlink's anchors directory (ANCHORS_DIR/SHA256.pem, which
  * also records that it was consented, anchor.h) and the NSS database with trust "C,," (user), or the
@@ -83,8 +67,17 @@ enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *
 
 /* Undo LOCATIONS in reverse order: files overwritten (secrets) or unlinked, directories removed when
  * empty, NSS entries deleted, trust anchors removed. Something already gone counts as removed. Goes on
- * after a failure and returns the first error (with the number of places that could not be cleaned). */
+ * after a failure and returns the first error (with the number of places that could not be cleaned). The
+ * NSS entry of a certificate (CL_LOC_NSS_CERT) is that certificate only, found by the SHA-256 of the
+ * certificate file among LOCATIONS, and removed with its key by their ID (nssdb.h
+ * cl_nssdb_remove_cert()): other certificates under the same nickname stay, and so does a key another
+ * certificate still uses. */
 enum cl_status cl_store_remove(const struct cl_locations *locations, struct cl_error *err);
+
+/* cl_store_remove() of a recorded certificate whose SHA-256 (64 hex) the record knows, so its NSS entry is
+ * found even when its certificate file is gone. */
+enum cl_status cl_store_remove_certificate(const struct cl_locations *locations, const char *sha256,
+                                           struct cl_error *err);
 
 /* cl_store_remove() of only the trust locations in LOCATIONS (cl_location_kind_is_trust()). */
 enum cl_status cl_store_untrust_ca(const struct cl_locations *locations, struct cl_error *err);

@@ -2,7 +2,9 @@
 #include "words.h"
 
 #include <libintl.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define _(s)  dgettext("certlink", s)
 #define N_(s) (s)
@@ -79,6 +81,10 @@ static const struct code_advice code_advice[] = {
 	  N_("Nothing was changed. Tell your administrator: a certificate authority must not issue one "
 	     "serial "
 	     "number twice.") },
+	{ "install_failed", N_("The certificate was issued but could not be installed."),
+	  N_("Fix what the details below say (for example, free some disk space), then click the link again "
+	     "or activate the application in Certificate Manager: the issued certificate is fetched again "
+	     "and installed.") },
 	{ "ambiguous", N_("More than one certificate matches."),
 	  N_("Nothing was changed. Name the certificate by the start of its fingerprint, as the details "
 	     "below list them.") },
@@ -144,4 +150,34 @@ struct cl_advice cl_words_refused_link(void)
 		_("Nothing was done. Do not use this link; ask your administrator for a new invitation."),
 	};
 	return a;
+}
+
+void cl_words_existing(const struct cl_enroll_result *r, char *out, size_t size)
+{
+	char until[32] = "?";
+	struct tm tm;
+
+	out[0] = '\0';
+	if (r->existing <= 0)
+		return;
+	if (r->existing_not_after && localtime_r(&r->existing_not_after, &tm))
+		strftime(until, sizeof(until), "%Y-%m-%d", &tm);
+	if (r->existing == 1)
+		snprintf(out, size,
+		         _("Your earlier certificate (serial %s, valid until %s) is still installed as well. "
+		           "Delete it in Certificate Manager when you no longer need it."),
+		         r->existing_serial, until);
+	else
+		snprintf(
+		    out, size,
+		    dngettext(
+		        "certlink",
+		        "%d earlier certificate from this server is still installed as well (the latest: "
+		        "serial %s, valid until %s). Delete it in Certificate Manager when you no longer "
+		        "need it.",
+		        "%d earlier certificates from this server are still installed as well (the "
+		        "latest: serial %s, valid until %s). Delete them in Certificate Manager when you "
+		        "no longer need them.",
+		        (unsigned long)r->existing),
+		    r->existing, r->existing_serial, until);
 }

@@ -30,4 +30,8 @@ const char *cl_words_store(enum cl_store_kind store);
 /* A recorded key type ("rsa", "ec") as a person reads it: "RSA", "EC (elliptic curve)". */
 const char *cl_words_key(const char *key_type);
 
+/* For a run that enrolled beside valid certificates of the same server (result->existing > 0): a sentence
+ * saying the earlier one(s) stay installed and how to remove them, into OUT (SIZE bytes); "" otherwise. */
+void cl_words_existing(const struct cl_enroll_result *r, char *out, size_t size);
+
 #endif

@@ -165,7 +165,7 @@ static enum cl_status ask_credentials(struct term *t, struct cl_question *q)
 	                   q->service_name ? q->service_name
 	                   : q->host       ? q->host
 	                                   : "?");
-	do {
+	for (;;) {
 		if (q->user[0]) {
 			char typed[sizeof(q->user)];
 
@@ -181,32 +181,51 @@ static enum cl_status ask_credentials(struct term *t, struct cl_question *q)
 			if (st != CL_OK)
 				return st;
 		}
-	} while (!q->user[0]);
-	do {
+		if (q->user[0])
+			break;
+		handler_tty_printf(&t->tty, _("A user ID is needed. Type it, or press Ctrl-C to cancel.\n"));
+	}
+	for (;;) {
 		st = handler_tty_read_line(&t->tty, _("Password: "), q->password, sizeof(q->password), false,
 		                           &t->cancel);
 		if (st != CL_OK)
 			return st;
-	} while (!q->password[0]);
-	return CL_OK;
+		if (q->password[0])
+			return CL_OK;
+		handler_tty_printf(&t->tty,
+		                   _("The password cannot be empty. Type it, or press Ctrl-C to cancel.\n"));
+	}
 }
 
+/* One field: what BUF already holds (from the link, the options or an earlier answer) is shown as the
+ * default, which Enter keeps; a required field left empty is asked again with a reason. */
 static enum cl_status ask_field(struct term *t, enum cl_field_use use, const char *label, char *buf,
                                 size_t size)
 {
-	char prompt[160];
+	char prompt[512], typed[CL_FIELD_MAX];
 	enum cl_status st;
 
 	if (use == CL_FIELD_OFF)
 		return CL_OK;
-	snprintf(prompt, sizeof(prompt),
-	         use == CL_FIELD_REQUIRED ? _("%s (required): ") : _("%s (optional): "), label);
-	do {
-		st = handler_tty_read_line(&t->tty, prompt, buf, size, true, &t->cancel);
+	if (buf[0])
+		snprintf(prompt, sizeof(prompt),
+		         use == CL_FIELD_REQUIRED ? _("%s (required) [%s]: ") : _("%s (optional) [%s]: "),
+		         label, buf);
+	else
+		snprintf(prompt, sizeof(prompt),
+		         use == CL_FIELD_REQUIRED ? _("%s (required): ") : _("%s (optional): "), label);
+	for (;;) {
+		st = handler_tty_read_line(&t->tty, prompt, typed,
+		                           size < sizeof(typed) ? size : sizeof(typed), true, &t->cancel);
 		if (st != CL_OK)
 			return st;
-	} while (use == CL_FIELD_REQUIRED && !buf[0]);
-	return CL_OK;
+		if (typed[0])
+			snprintf(buf, size, "%s", typed);
+		if (buf[0] || use != CL_FIELD_REQUIRED)
+			return CL_OK;
+		handler_tty_printf(&t->tty, _("%s is required. Type it, or press Ctrl-C to cancel.\n"),
+		                   label);
+	}
 }
 
 static enum cl_status ask_fields(struct term *t, struct cl_question *q)
@@ -332,6 +351,12 @@ static void report_success(const struct cl_enroll_result *r)
 	for (int i = 0; i < r->trust_not_installed && i < CL_ENROLL_ANCHORS_MAX; i++)
 		printf(_("  Certificate authority not installed as trusted (nobody agreed): SHA-256 %s\n"),
 		       r->trust_not_installed_sha256[i]);
+	if (r->existing > 0) {
+		char text[512];
+
+		cl_words_existing(r, text, sizeof(text));
+		printf("%s\n", text);
+	}
 }
 
 int handler_term_run(const struct cl_link *link)

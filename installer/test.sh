@@ -16,6 +16,9 @@ CC=clang cmake -S "$top" -B "$fuzzbuild" -DCMAKE_BUILD_TYPE=Debug -DCERTLINK_FUZ
 	-DCERTLINK_WERROR=ON >/dev/null
 cmake --build "$fuzzbuild" -j "$(nproc)" --target certlink-fuzzers
 
+# The system trust store test runs the real p11-kit/update-ca-certificates inside a private mount namespace
+# over throwaway copies and checks the real bundle is unchanged (tests/core/test-systemtrust.c); it needs root.
+export CERTLINK_TEST_SYSTEM_TRUST="${CERTLINK_TEST_SYSTEM_TRUST:-1}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 status=0

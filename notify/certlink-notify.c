@@ -1,11 +1,15 @@
-/* certlink-notify: shows desktop notifications for `certlink check-expiry` and acts on clicks.
+/* certlink-notify: shows desktop notifications for `certlink check-expiry` and acts on clicks, and the
+ * result of a zero-touch `certlink enroll`, `activate` or `renew`.
  *
  *   certlink-notify [--app-name NAME] --run PROGRAM [--wait SECONDS] -- SERIAL SUMMARY BODY ...
+ *   certlink-notify [--app-name NAME] --info -- KEY SUMMARY BODY ...
  *
  * Talks org.freedesktop.Notifications on the session bus with GDBus (no GTK). For each triple it sends one
  * notification whose default action (a click) and "Renew" button run `PROGRAM --renew SERIAL` (no shell).
  * It prints "sent SERIAL" for each notification the service accepted, then closes standard output so its
- * caller can record them, and stays until every notification is closed, or SECONDS have passed.
+ * caller can record them, and stays until every notification is closed, or SECONDS have passed. With
+ * --info the notifications have no actions and it exits as soon as they are sent (the command line runs
+ * it as the person it tells, from a root script that must not wait for a click).
  * Exit status: 0 sent (some or all), 2 bad arguments, 3 no session bus or notification service.
  * The texts come translated from check-expiry; the body is escaped for servers that read markup in it.
  */
@@ -121,7 +125,7 @@ static gboolean body_markup(GDBusConnection *bus)
 
 /* One Notify call; the id, or 0 when the service refused or is missing. */
 static guint32 send_one(GDBusConnection *bus, const char *app, const char *summary, const char *body,
-                        gboolean markup, GError **error)
+                        gboolean markup, gboolean renew, GError **error)
 {
 	GVariantBuilder actions, hints;
 	char *escaped = markup ? g_markup_escape_text(body, -1) : g_strdup(body);
@@ -129,10 +133,12 @@ static guint32 send_one(GDBusConnection *bus, const char *app, const char *summa
 	guint32 id = 0;
 
 	g_variant_builder_init(&actions, G_VARIANT_TYPE("as"));
-	g_variant_builder_add(&actions, "s", "default");
-	g_variant_builder_add(&actions, "s", _("Renew"));
-	g_variant_builder_add(&actions, "s", "renew");
-	g_variant_builder_add(&actions, "s", _("Renew"));
+	if (renew) {
+		g_variant_builder_add(&actions, "s", "default");
+		g_variant_builder_add(&actions, "s", _("Renew"));
+		g_variant_builder_add(&actions, "s", "renew");
+		g_variant_builder_add(&actions, "s", _("Renew"));
+	}
 	g_variant_builder_init(&hints, G_VARIANT_TYPE("a{sv}"));
 	g_variant_builder_add(&hints, "{sv}", "urgency", g_variant_new_byte(1));
 	g_variant_builder_add(&hints, "{sv}", "desktop-entry", g_variant_new_string("certlink-manager"));
@@ -156,7 +162,7 @@ int main(int argc, char **argv)
 	struct state st = { NULL, NULL, NULL };
 	GDBusConnection *bus;
 	GError *error = NULL;
-	gboolean markup;
+	gboolean markup, info = FALSE;
 	long wait = 3600;
 	int i, sent = 0;
 	guint sub;
@@ -172,15 +178,20 @@ int main(int argc, char **argv)
 			st.program = argv[++i];
 		else if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc)
 			wait = strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--info") == 0)
+			info = TRUE;
 		else
 			break;
 	}
-	if (i >= argc || strcmp(argv[i], "--") != 0 || !st.program || st.program[0] != '/' ||
-	    (argc - i - 1) % 3 != 0 || wait < 0) {
+	if (i >= argc || strcmp(argv[i], "--") != 0 || (info ? st.program != NULL : !st.program) ||
+	    (st.program && st.program[0] != '/') || (argc - i - 1) % 3 != 0 || wait < 0) {
 		g_printerr("usage: certlink-notify [--app-name NAME] --run /PROGRAM [--wait SECONDS] -- "
-		           "SERIAL SUMMARY BODY ...\n");
+		           "SERIAL SUMMARY BODY ...\n"
+		           "       certlink-notify [--app-name NAME] --info -- KEY SUMMARY BODY ...\n");
 		return EXIT_USAGE;
 	}
+	if (info)
+		wait = 0; /* no actions: nothing to wait for */
 	bus = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &error);
 	if (!bus) {
 		g_printerr("certlink-notify: no session bus: %s\n", error->message);
@@ -195,7 +206,7 @@ int main(int argc, char **argv)
 	                                         G_DBUS_SIGNAL_FLAGS_NONE, on_signal, &st, NULL);
 	markup = body_markup(bus);
 	for (i = i + 1; i + 2 < argc; i += 3) {
-		guint32 id = send_one(bus, app, argv[i + 1], argv[i + 2], markup, &error);
+		guint32 id = send_one(bus, app, argv[i + 1], argv[i + 2], markup, !info, &error);
 		struct shown *s;
 
 		if (!id) {

@@ -291,6 +291,15 @@ static void show_success(CertlinkManagerFlow *self, const struct cl_enroll_resul
 		    r->cert_path, r->nss_imported ? _("\nNSS database: ") : "",
 		    r->nss_imported ? r->nss_nickname : "", anchors ? anchors : "");
 		g_free(until);
+		if (r->existing > 0) { /* a new certificate beside a valid one of the same server */
+			char text[512];
+			char *both;
+
+			cl_words_existing(r, text, sizeof(text));
+			both = g_strconcat(detail, "\n", text, NULL);
+			g_free(detail);
+			detail = both;
+		}
 		show_result(self, "emblem-ok-symbolic",
 		            self->op == CERTLINK_FLOW_RENEW ? _("The certificate was renewed")
 		                                            : _("The certificate is installed"),
@@ -343,8 +352,10 @@ static void start(CertlinkManagerFlow *self, struct call *c)
 	opts.confirm_apply = self->op == CERTLINK_FLOW_NEW;
 	opts.elevate = on_elevate;
 	opts.elevate_anchor = on_elevate_anchor;
-	/* the window waits for approval a short while, then the application stays on record for Activate */
-	opts.approval_timeout = 20;
+	/* the wizard waits for approval a short while, then the application stays on record for Activate;
+	 * Activate itself answers at once whether approval is still outstanding */
+	if (self->op == CERTLINK_FLOW_NEW || self->op == CERTLINK_FLOW_RENEW)
+		opts.approval_timeout = 20;
 	c->op = self->op;
 	g_strlcpy(c->id, self->id ? self->id : "", sizeof(c->id));
 	self->ran = TRUE;

@@ -31,7 +31,8 @@ static void save(CertlinkManagerSettings *self)
 
 	if (self->loading)
 		return;
-	cl_settings_defaults(&s);
+	/* what this page does not show (notify_result) keeps its value */
+	cl_settings_load(&s, NULL);
 	s.notify_expired = gtk_switch_get_active(self->expired_switch);
 	s.notify_before = gtk_switch_get_active(self->before_switch);
 	s.notify_days = gtk_spin_button_get_value_as_int(self->days_spin);

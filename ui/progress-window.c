@@ -174,6 +174,15 @@ static void show_installed(CertlinkProgressWindow *self, const struct cl_enroll_
 		    r->trust_not_installed);
 	if (detail->len > 0 && detail->str[detail->len - 1] == '\n')
 		g_string_truncate(detail, detail->len - 1);
+	if (r->existing > 0) { /* an invitation enrolls beside a valid certificate: say both are there */
+		char text[512];
+		char *both;
+
+		cl_words_existing(r, text, sizeof(text));
+		both = g_strconcat(action, "\n", text, NULL);
+		g_free(action);
+		action = both;
+	}
 	show_result(self, _("Certificate installed"), action, detail->str);
 }
 

@@ -1,6 +1,7 @@
 /* Tests of core/nssdb.c against real temporary NSS databases (certutil/pk12util from libnss3-tools):
  * finding the database, importing a bundle, trusting a CA, idempotent removal, and a password-protected
- * database failing with the tool's message instead of prompting. */
+ * database failing with the tool's message instead of prompting; removing exactly one certificate (and its
+ * key, unless another certificate uses it) when NSS files several of one subject under one nickname. */
 #include "check.h"
 #include "fileio.h"
 #include "nssdb.h"
@@ -146,6 +147,138 @@ static void test_same_subject(void)
 	EVP_PKEY_free(cakey);
 }
 
+/* What `certutil -K` lists (key IDs and nicknames). */
+static const char *keys_listed(void)
+{
+	static char out[16384];
+	const char *argv[] = { "/usr/bin/certutil", "-K", "-d", db, "-f", "/dev/null", NULL };
+	int code = -1;
+
+	out[0] = '\0';
+	cl_tool_run(argv, out, sizeof(out), &code, NULL);
+	return out;
+}
+
+static void sha256_hex(X509 *cert, char out[65])
+{
+	unsigned char md[32];
+
+	X509_digest(cert, EVP_sha256(), md, NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static void import(const char *name, EVP_PKEY *key, X509 *cert, char *actual, size_t size)
+{
+	struct cl_error err;
+	char p12[PATH_MAX], pw[PATH_MAX + 4];
+
+	snprintf(p12, sizeof(p12), "%s", tmpdir_path(name));
+	snprintf(pw, sizeof(pw), "%s.pw", p12);
+	write_p12(p12, "pw", key, cert, name);
+	tmpdir_write(pw, "pw\n");
+	CHECK_INT_EQ(cl_nssdb_import_pkcs12_cert(db, p12, pw, name, cert, actual, size, &err), CL_OK);
+}
+
+/* The key ID certlink computes is the one NSS gives the key (certutil -K), for RSA and EC keys. */
+static void test_key_id(void)
+{
+	EVP_PKEY *cakey = testpki_key("ec"), *rsa = testpki_key("rsa"), *ec = testpki_key("ec");
+	X509 *ca = testpki_ca("nssdb test CA 3", cakey), *c1 = testpki_leaf("gus", 31, rsa, ca, cakey),
+	     *c2 = testpki_leaf("hal", 32, ec, ca, cakey);
+	char id1[41], id2[41], actual[256], fp1[65], fp2[65];
+	struct cl_error err;
+
+	CHECK(cl_nssdb_key_id(c1, id1) && cl_nssdb_key_id(c2, id2));
+	CHECK(strcmp(id1, id2) != 0);
+	CHECK(!strstr(keys_listed(), id1));
+	import("certlink gus 31", rsa, c1, actual, sizeof(actual));
+	import("certlink hal 32", ec, c2, actual, sizeof(actual));
+	CHECK(strstr(keys_listed(), id1) != NULL);
+	CHECK(strstr(keys_listed(), id2) != NULL);
+	sha256_hex(c1, fp1);
+	sha256_hex(c2, fp2);
+	CHECK_INT_EQ(cl_nssdb_remove_cert(db, fp1, true, &err), CL_OK);
+	CHECK_INT_EQ(cl_nssdb_remove_cert(db, fp2, true, &err), CL_OK);
+	CHECK(!strstr(keys_listed(), "gus 31") && !strstr(keys_listed(), "hal 32"));
+	X509_free(c1);
+	X509_free(c2);
+	X509_free(ca);
+	EVP_PKEY_free(rsa);
+	EVP_PKEY_free(ec);
+	EVP_PKEY_free(cakey);
+}
+
+/* Two certificates of one subject share a nickname; removing one by its fingerprint takes exactly that
+ * certificate and its key, in either order, and never the other. */
+static void test_remove_one_of_a_subject(void)
+{
+	EVP_PKEY *cakey = testpki_key("ec"), *k1 = testpki_key("rsa"), *k2 = testpki_key("rsa");
+	X509 *ca = testpki_ca("nssdb test CA 4", cakey), *c1 = testpki_leaf("ivy", 41, k1, ca, cakey),
+	     *c2 = testpki_leaf("ivy", 42, k2, ca, cakey);
+	char id1[41], id2[41], fp1[65], fp2[65], nick1[256], nick2[256], where[256];
+	struct cl_error err;
+
+	CHECK(cl_nssdb_key_id(c1, id1) && cl_nssdb_key_id(c2, id2));
+	sha256_hex(c1, fp1);
+	sha256_hex(c2, fp2);
+	for (int order = 0; order < 2; order++) {
+		import("certlink ivy 41", k1, c1, nick1, sizeof(nick1));
+		import("certlink ivy 42", k2, c2, nick2, sizeof(nick2));
+		CHECK_STR_EQ(nick2, nick1); /* NSS: one subject, one nickname */
+		CHECK(strstr(keys_listed(), id1) && strstr(keys_listed(), id2));
+		CHECK_INT_EQ(cl_nssdb_remove_cert(db, order ? fp2 : fp1, true, &err), CL_OK);
+		CHECK(cl_nssdb_nickname_of(db, order ? c1 : c2, where, sizeof(where)));
+		CHECK(!cl_nssdb_nickname_of(db, order ? c2 : c1, where, sizeof(where)));
+		CHECK(strstr(keys_listed(), order ? id1 : id2) != NULL);
+		CHECK(strstr(keys_listed(), order ? id2 : id1) == NULL);
+		/* already gone: nothing to do, nothing else touched */
+		CHECK_INT_EQ(cl_nssdb_remove_cert(db, order ? fp2 : fp1, true, &err), CL_OK);
+		CHECK(cl_nssdb_nickname_of(db, order ? c1 : c2, where, sizeof(where)));
+		CHECK_INT_EQ(cl_nssdb_remove_cert(db, order ? fp1 : fp2, true, &err), CL_OK);
+		CHECK(!cl_nssdb_nickname_of(db, c1, where, sizeof(where)));
+		CHECK(!cl_nssdb_nickname_of(db, c2, where, sizeof(where)));
+		CHECK(!strstr(keys_listed(), id1) && !strstr(keys_listed(), id2));
+	}
+	X509_free(c1);
+	X509_free(c2);
+	X509_free(ca);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+	EVP_PKEY_free(cakey);
+}
+
+/* A renewal that kept its key: two certificates of one subject with one key (one key ID). Removing the old
+ * one leaves the new one and the key; removing the last one takes the key. */
+static void test_remove_shared_key(void)
+{
+	EVP_PKEY *cakey = testpki_key("ec"), *k = testpki_key("ec");
+	X509 *ca = testpki_ca("nssdb test CA 5", cakey), *old = testpki_leaf("jo", 51, k, ca, cakey),
+	     *renewed = testpki_leaf("jo", 52, k, ca, cakey);
+	char id[41], fp_old[65], fp_new[65], nick[256], where[256];
+	struct cl_error err;
+
+	CHECK(cl_nssdb_key_id(old, id));
+	sha256_hex(old, fp_old);
+	sha256_hex(renewed, fp_new);
+	import("certlink jo 51", k, old, nick, sizeof(nick));
+	import("certlink jo 52", k, renewed, nick, sizeof(nick));
+	CHECK(cl_nssdb_nickname_of(db, old, where, sizeof(where)));
+	CHECK(cl_nssdb_nickname_of(db, renewed, where, sizeof(where)));
+	CHECK_INT_EQ(cl_nssdb_remove_cert(db, fp_old, true, &err), CL_OK);
+	CHECK(!cl_nssdb_nickname_of(db, old, where, sizeof(where)));
+	CHECK(cl_nssdb_nickname_of(db, renewed, where, sizeof(where)));
+	CHECK(strstr(keys_listed(), id) != NULL); /* the renewed certificate still has its key */
+	CHECK_INT_EQ(cl_nssdb_remove_cert(db, fp_new, true, &err), CL_OK);
+	CHECK(!cl_nssdb_nickname_of(db, renewed, where, sizeof(where)));
+	CHECK(strstr(keys_listed(), id) == NULL);
+	X509_free(old);
+	X509_free(renewed);
+	X509_free(ca);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(cakey);
+}
+
 int main(void)
 {
 	tmpdir_make("nssdb");
@@ -154,6 +287,9 @@ int main(void)
 	test_find();
 	test_import_and_remove();
 	test_same_subject();
+	test_key_id();
+	test_remove_one_of_a_subject();
+	test_remove_shared_key();
 	tmpdir_remove();
 	return check_done();
 }

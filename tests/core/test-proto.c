@@ -575,6 +575,21 @@ static void test_activation(void)
 	        &a),
 	    CL_E_UNREACHABLE);
 	CHECK(strstr(err.msg, "challenge") != NULL);
+	/* An issued application's document has no challenge (the issuance used it): fine with issued_serial.
+	 */
+	CHECK_INT_EQ(act(activation("{\"url\":\"https://x/scep\",\"ca_sha256\":\"" CL_TEST_FP "\"}",
+	                            SUBJECT_OK, ",\"issued_serial\":\"0A3F\""),
+	                 &a),
+	             CL_OK);
+	CHECK_STR_EQ(a.challenge, "");
+	CHECK_STR_EQ(a.issued_serial, "a3f");
+	cl_proto_activation_clear(&a);
+	CHECK_INT_EQ(
+	    act(activation("{\"url\":\"https://x/scep\",\"ca_sha256\":\"" CL_TEST_FP "\",\"challenge\":null}",
+	                   SUBJECT_OK, ",\"issued_serial\":null"),
+	        &a),
+	    CL_E_UNREACHABLE);
+	CHECK(strstr(err.msg, "challenge") != NULL);
 	CHECK_INT_EQ(act(activation("{\"url\":\"https://x/scep\",\"ca_sha256\":\"" CL_TEST_FP
 	                            "\",\"challenge\":\"a b\"}",
 	                            SUBJECT_OK, ""),

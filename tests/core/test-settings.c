@@ -12,7 +12,7 @@ static void test_defaults_and_range(void)
 	struct cl_error err;
 
 	cl_settings_defaults(&s);
-	CHECK(s.notify_expired && s.notify_before && !s.no_proxy && !s.reuse_key);
+	CHECK(s.notify_expired && s.notify_before && !s.no_proxy && !s.reuse_key && s.notify_result);
 	CHECK_INT_EQ(s.notify_days, 14);
 	CHECK_INT_EQ(cl_settings_validate(&s, &err), CL_OK);
 	s.notify_days = 1;
@@ -44,11 +44,13 @@ static void test_round_trip(void)
 	s.notify_days = 30;
 	s.no_proxy = true;
 	s.reuse_key = true;
+	s.notify_result = false;
 	CHECK_INT_EQ(cl_settings_save(&s, &err), CL_OK);
 	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("config/certlink")), 0700);
 	CHECK_INT_EQ(tmpdir_mode(tmpdir_path("config/certlink/settings.json")), 0600);
 	CHECK_INT_EQ(cl_settings_load(&back, &err), CL_OK);
-	CHECK(!back.notify_expired && back.notify_before && back.no_proxy && back.reuse_key);
+	CHECK(!back.notify_expired && back.notify_before && back.no_proxy && back.reuse_key &&
+	      !back.notify_result);
 	CHECK_INT_EQ(back.notify_days, 30);
 }
 

@@ -8,6 +8,7 @@
  * exercised by tests/core/system-trust.sh, an opt-in run as root in a throwaway mount namespace. */
 #include "check.h"
 #include "fileio.h"
+#include "nssdb.h"
 #include "store.h"
 #include "testpki.h"
 #include "tmpdir.h"
@@ -128,6 +129,23 @@ static bool nss_has_key(const char *nickname)
 	snprintf(db, sizeof(db), "sql:%s", tmpdir_path("nssdb"));
 	run(out, sizeof(out), argv);
 	return strstr(out, nickname) != NULL;
+}
+
+/* Does the NSS database hold this very certificate (under whatever nickname)? */
+static bool nss_holds(X509 *cert)
+{
+	char db[PATH_MAX + 8], nick[256];
+
+	snprintf(db, sizeof(db), "sql:%s", tmpdir_path("nssdb"));
+	return cl_nssdb_nickname_of(db, cert, nick, sizeof(nick));
+}
+
+/* Does it hold the key of CERT (by the key ID NSS gives it)? */
+static bool nss_has_key_of(X509 *cert)
+{
+	char id[41];
+
+	return cl_nssdb_key_id(cert, id) && nss_has_key(id);
 }
 
 static const struct cl_location *find_kind(const struct cl_locations *l, enum cl_location_kind kind)
@@ -412,29 +430,22 @@ static void test_same_serial_two_cas(void)
 	EVP_PKEY_free(back);
 	CHECK(nss_has_key("certlink dave 4242 one") || nss_has_key("certlink dave 4242 two"));
 
-	/* The second one could not be recorded: undoing its install (less what the first shares, as the flow
-	 * filters it: NSS files both under the first one's nickname) leaves the first untouched. */
-	{
-		struct cl_locations unused = { 0 };
-
-		for (size_t i = 0; i < l2.n; i++) {
-			bool shared = false;
-
-			for (size_t j = 0; j < l1.n; j++)
-				shared |= cl_location_equal(&l2.items[i], &l1.items[j]);
-			if (!shared)
-				cl_locations_add(&unused, l2.items[i].kind, l2.items[i].path,
-				                 l2.items[i].nickname, NULL);
-		}
-		CHECK_INT_EQ(cl_store_undo_install(&unused, NULL, &err), CL_OK);
-		cl_locations_clear(&unused);
-	}
+	/* NSS files both under the first one's nickname, each with its own key. */
+	CHECK_STR_EQ(find_kind(&l2, CL_LOC_NSS_CERT)->nickname, "certlink dave 4242 one");
+	CHECK(nss_holds(c1) && nss_holds(c2));
+	CHECK(nss_has_key_of(c1) && nss_has_key_of(c2));
+	/* The second one could not be recorded: undoing its whole install, its NSS entry included (the same
+	 * nickname, another certificate), takes out exactly the second certificate and its key. */
+	CHECK_INT_EQ(cl_store_remove(&l2, &err), CL_OK);
 	CHECK(nss_lists("certlink dave 4242 one", "u,u,u"));
+	CHECK(nss_holds(c1) && !nss_holds(c2));
+	CHECK(nss_has_key_of(c1) && !nss_has_key_of(c2));
 	CHECK(!cl_fileio_exists(cert_file("data/certlink", c2, NULL)));
 	CHECK(cl_fileio_exists(key1) && cl_fileio_exists(cert_file("data/certlink", c1, "cert.pem")));
 	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 1);
 	CHECK_INT_EQ(cl_store_remove(&l1, &err), CL_OK);
 	CHECK_INT_EQ(count_entries(tmpdir_path("data/certlink/certs")), 0);
+	CHECK(!nss_holds(c1) && !nss_has_key_of(c1));
 	cl_locations_clear(&l1);
 	cl_locations_clear(&l2);
 	X509_free(c1);

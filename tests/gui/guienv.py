@@ -125,11 +125,13 @@ def kill_started():
             proc.wait()
 
 
-def start_handler(handler, link, env_extra):
+def start_handler(handler, link, env_extra, argv=None):
+    """Start HANDLER on LINK (or ARGV, a command that runs it: a wrapper that fails its install)."""
     env = dict(os.environ)
     env.update(env_extra)
     log(f"starting {handler} with a link to {link.split('/')[2]}")
-    proc = subprocess.Popen([handler, link], env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+    proc = subprocess.Popen(argv or [handler, link], env=env, stdin=subprocess.DEVNULL,
+                            preexec_fn=_die_with_parent)
     STARTED.append(proc)
     return proc
 

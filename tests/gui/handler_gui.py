@@ -24,6 +24,11 @@ Scenarios:
   second-click   a second click brings the running window forward and starts no second enrollment;
                  closing the waiting window keeps the application on record, and once approved a later
                  click on the same link finishes it
+  second-invitation a new invitation for someone with a valid certificate enrolls a second one; the end
+                 page says the earlier one stays installed
+  resume-install the install fails for real (a full store, tests/lib/fullstore.py): the error page says why;
+                 a later click on the same link fetches the certificate the server issued and installs it
+                 (exactly one certificate issued at the server)
 
 Each scenario saves screenshots of the stages in DIR/SCENARIO/ and asserts on the installed certificate
 (openssl: subject, chain to the server's CA), the exit code, the files written and the server's records.
@@ -36,9 +41,14 @@ import re
 import subprocess
 import time
 
+import sys
+
 import guienv
 from guienv import check, log, wait_for
 from refserver import RefServer
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import fullstore  # noqa: E402
 
 MAIN_TITLE = "Certificate Enrollment"
 REASON = "new laptop for the lab"
@@ -425,6 +435,84 @@ def scenario_second_click(a, sess, server, tree):
     finish(win, proc, 0)
 
 
+def scenario_resume_install(a, sess, server, tree):
+    server.add_user("kim")
+    link = server.invite("kim", store="user", passwordless=True)
+    home, env = guienv.private_home()
+    certs = os.path.join(home, ".local", "share", "certlink", "certs")
+    with fullstore.failing(certs, [a.handler, link]) as argv:
+        proc = guienv.start_handler(a.handler, link, env, argv=argv)
+        app = guienv.app_node(tree)
+        win = guienv.window(app, MAIN_TITLE)
+        w = Watcher(sess, app)
+
+        def failed_page():
+            d = next((c for c in app.children if c.name == CA_DIALOG), None)
+            if d is not None:  # the CA question comes before the install: declined
+                guienv.press(d, "Don't Trust")
+                guienv.no_window(app, CA_DIALOG)
+            return guienv.visible_text(win, "The certificate was issued but could not be installed.")
+        w.until("the error page", win, failed_page)
+        sess.screenshot("install-failed")
+        words = fullstore.failure_words()
+        check(guienv.find_all(win, lambda n: n.roleName == "label" and words in (n.name or "")),
+              f"the error page shows why the install failed ({words})")
+        check(guienv.label_starting(win, "Fix what the details below say") is not None,
+              "and that a later click installs the issued certificate")
+        finish(win, proc, 100)
+    with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
+        rec = json.load(f)
+    check(rec["applications"][0]["state"] == "issued" and rec["certificates"] == [],
+          "the application is recorded as issued, no certificate installed")
+    server_id = rec["applications"][0]["server_id"]
+    issued = [c["serial"] for c in server.certificates() if c["application"] == server_id]
+    check(len(issued) == 1, f"the server issued one certificate ({issued})")
+
+    proc = guienv.start_handler(a.handler, link, env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    until_end_answering_ca(sess, app, w, win, server)
+    sess.screenshot("installed-after-resume")
+    check(set(w.dialogs_seen) <= {CA_DIALOG}, f"the later click asked nothing but the CA question ({w.dialogs_seen})")
+    path = check_installed_certificate(result_fields(win), server, "kim")
+    serial = subprocess.run(["openssl", "x509", "-in", path, "-noout", "-serial"], capture_output=True,
+                            text=True).stdout.strip().split("=")[1].lower().lstrip("0")
+    check(serial == issued[0], f"the installed certificate is the one the server issued ({serial})")
+    check([c["serial"] for c in server.certificates() if c["application"] == server_id] == issued,
+          "still exactly one certificate issued for the application")
+    finish(win, proc, 0)
+
+
+def scenario_second_invitation(a, sess, server, tree):
+    server.add_user("lou")
+    home, env = guienv.private_home()
+    proc = guienv.start_handler(a.handler, server.invite("lou", store="user", passwordless=True), env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    until_end_answering_ca(sess, app, Watcher(sess, app), win, server)
+    finish(win, proc, 0)
+    with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
+        first = json.load(f)["certificates"][0]["serial"]
+    # The administrator sends a new invitation: it enrolls, the earlier certificate stays.
+    proc = guienv.start_handler(a.handler, server.invite("lou", store="user", passwordless=True), env)
+    app = guienv.app_node(tree)
+    win = guienv.window(app, MAIN_TITLE)
+    w = Watcher(sess, app)
+    until_end_answering_ca(sess, app, w, win, server)
+    sess.screenshot("second-certificate-installed")
+    check(set(w.dialogs_seen) <= {CA_DIALOG}, f"nothing was asked but the CA question ({w.dialogs_seen})")
+    note = guienv.find_all(win, lambda n: n.roleName == "label" and
+                           f"Your earlier certificate (serial {first}" in (n.name or ""))
+    check(note and "still installed as well" in note[0].name, "the end page says the earlier certificate stays")
+    path = check_installed_certificate(result_fields(win), server, "lou")
+    with open(os.path.join(home, ".local", "share", "certlink", "records.json")) as f:
+        serials = [c["serial"] for c in json.load(f)["certificates"]]
+    check(len(serials) == 2 and first in serials, f"both certificates are installed ({serials})")
+    check(os.path.isfile(path), "the new one's file is there")
+    finish(win, proc, 0)
+
+
 def scenario_dispatch(a, sess, server, tree):
     if not a.cli:
         raise guienv.Failure("the dispatch scenario needs --cli (the certlink command)")
@@ -500,6 +588,8 @@ SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
              "untrusted": (scenario_untrusted, {}),
              "renew": (scenario_renew, {"auto_approve": "true"}),
              "second-click": (scenario_second_click, {"auto_approve": "false"}),
+             "resume-install": (scenario_resume_install, {"auto_approve": "true"}),
+             "second-invitation": (scenario_second_invitation, {"auto_approve": "true"}),
              "dispatch": (scenario_dispatch, {"auto_approve": "true"}),
              "pending-timeout": (scenario_pending_timeout, {"auto_approve": "false", "approval_poll_timeout": "10",
                                                             "approval_poll_interval": "2"}),

@@ -62,13 +62,15 @@ class RefServer:
     def ca_pem(self):
         return os.path.join(self.state, "ca.pem")
 
-    def invite(self, user, store=None, passwordless=False):
-        """A new invitation link for user (who must exist: add_user)."""
+    def invite(self, user, store=None, passwordless=False, code=None):
+        """A new invitation link for user (who must exist: add_user), with an invitation code when given."""
         args = ["invite", "--user", user]
         if store:
             args += ["--store", store]
         if passwordless:
             args.append("--passwordless")
+        if code:
+            args += ["--code", code]
         return self.admin(*args).strip().splitlines()[-1]
 
     def add_user(self, user, password=None):
@@ -79,6 +81,10 @@ class RefServer:
     def applications(self):
         """The applications `app-list` reports (a JSON array of objects with id, user, state, ...)."""
         return json.loads(self.admin("app-list"))
+
+    def certificates(self):
+        """The certificates `cert-list` reports (serial, subject, application, revoked, ...)."""
+        return json.loads(self.admin("cert-list"))
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

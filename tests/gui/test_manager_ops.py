@@ -74,6 +74,17 @@ def body():
         mg.press(details, "Close")
         mg.window_gone(app, "Details: alice")
 
+        # activate while it is still pending: one status check, the answer at once (the wizard's old wait
+        # was 20 s, the server polls for 900 s), the application stays in the list
+        mg.row_menu(app, certs, f"application {app_id}", "Activate")
+        flow = mg.window(app, "Activate the application")
+        mg.label(flow, "Your application is waiting for approval", timeout=15)
+        display.screenshot("03a-activate-pending")
+        mg.press(flow, "Close")
+        mg.window_gone(app, "Activate the application")
+        check(app_record(acct, app_id)["state"] == "pending", "the application is still pending, on record")
+        mg.row(certs, f"application {app_id}")
+
         # activate the pending application once the administrator approved it
         server.approve(app_record(acct, app_id)["server_id"])
         mg.row_menu(app, certs, f"application {app_id}", "Activate")

@@ -103,7 +103,7 @@ def english(display, acct, server, serial, apid):
         mg.type_text(mg.window(app, "Settings"), "30")
         mg.keys("Tab")
         want = {"notify_expired": False, "notify_before": True, "notify_days": 30, "no_proxy": True,
-                "reuse_key": True}
+                "reuse_key": True, "notify_result": True}
         wait_for("settings.json to hold the changes", lambda: acct.settings() == want)
         check(True, f"settings.json: {json.dumps(acct.settings())}")
         mg.label(page, "Settings saved.")

@@ -26,6 +26,9 @@ system's trust anchors (nor dpkg's state, which update-ca-certificates' hooks to
                    recorded with the certificate
   anchor-refused   the same yes, but the administrator refuses the anchor's authentication: the certificate
                    is installed (exit 0), the CA is not trusted, and the report says so
+  resume           dismissed first (the certificate is issued, the install refused: exit 120, the application
+                   kept "issued"); the same link again, now allowed, fetches the issued certificate and installs
+                   it: exactly one certificate issued at the server, the one installed
 """
 import argparse
 import json
@@ -221,7 +224,7 @@ def check_installed(a, server, store, home):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("scenario", choices=["install", "dismissed", "anchor", "anchor-refused"])
+    p.add_argument("scenario", choices=["install", "dismissed", "anchor", "anchor-refused", "resume"])
     p.add_argument("--handler", required=True)
     p.add_argument("--helper", required=True)
     p.add_argument("--server", required=True)
@@ -245,7 +248,7 @@ def main():
     watched = ["/usr/local/share/ca-certificates", "/etc/ssl/certs", "/var/lib"]
     before = {d: sorted(os.listdir(d)) for d in watched if os.path.isdir(d)}
     helper = os.path.abspath(a.helper)
-    polkit = FakePolkit(base, helper, store, cacerts, a.scenario != "dismissed", a.policy,
+    polkit = FakePolkit(base, helper, store, cacerts, a.scenario not in ("dismissed", "resume"), a.policy,
                         refuse=("org.certlink.trust-anchor",) if a.scenario == "anchor-refused" else ())
     server = RefServer(a.server)
     try:
@@ -272,6 +275,20 @@ def main():
                                   stdin=subprocess.DEVNULL, start_new_session=True)
             rc, out = proc.returncode, proc.stdout + proc.stderr
             print(out)
+        if a.scenario == "resume":
+            check(rc == 120 and len(polkit.calls) == 1, f"dismissed first ({rc}, {polkit.calls})")
+            apps = server.applications()
+            check(len(apps) == 1 and apps[0].get("state") == "issued",
+                  f"the certificate was issued before the install was refused ({apps})")
+            issued = [c["serial"] for c in server.certificates()]
+            check(len(issued) == 1, f"one certificate issued ({issued})")
+            polkit.allow = True
+            polkit.calls.clear()
+            polkit.picked.clear()
+            proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300,
+                                  stdin=subprocess.DEVNULL, start_new_session=True)
+            rc, out = proc.returncode, proc.stdout + proc.stderr
+            print(out)
         for pick in polkit.picked:
             print(f"polkit: {pick['action']} ({pick['allow_active']}): {pick['message']}")
         check(polkit.calls and polkit.calls[0][:2] == [helper, "--install"] and len(polkit.calls[0]) == 3,
@@ -288,9 +305,13 @@ def main():
             check(rc == 120, f"exit code 120 ({rc})")
             check("permission" in out and "not given" in out, "the message says permission was not given")
             check(certs == [], f"nothing was installed in the computer store ({files_under(store)})")
-        elif a.scenario == "install":
+        elif a.scenario in ("install", "resume"):
             check(rc == 0, f"exit code 0 ({rc})")
             check_installed(a, server, store, home)
+            serial = subprocess.run(["openssl", "x509", "-in", certs[0], "-noout", "-serial"], capture_output=True,
+                                    text=True).stdout.strip().split("=")[1].lower().lstrip("0")
+            check([c["serial"] for c in server.certificates()] == [serial],
+                  f"exactly one certificate issued at the server, the one installed ({serial})")
             check(len(polkit.calls) == 1, "one pkexec call: nobody agreed to a trust anchor, none was asked for")
             check(not os.path.exists(anchor) and os.listdir(cacerts) == [],
                   "the server's CA is not a trust anchor of the computer (a pin is not consent)")

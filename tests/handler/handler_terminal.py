@@ -22,6 +22,14 @@ Scenarios:
   hostile-renew a second, hostile certlink-server's renew link for the victim's serial: refused (exit 100) with
                 no question, in terminal mode and without a terminal; the victim's files, NSS entries and
                 records are unchanged and the hostile server saw nothing
+  code          a link with code= at a server that requires the code and a reason: the code prompt shows the
+                link's code as its default (Enter keeps it); an empty reason is answered with "required"
+  pending-again a later click on an application still pending checks once and says so at once
+  second-invitation  a new invitation for someone with a valid certificate enrolls a second one and says
+                the earlier one stays installed
+  resume-install  the install fails for real (a full store, tests/lib/fullstore.py): exit 100 with the reason,
+                the application stays issued with its key; the same link again fetches the same certificate
+                and installs it (one certificate issued at the server)
 """
 import argparse
 import hashlib
@@ -38,6 +46,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gui"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import fullstore  # noqa: E402
 from refserver import RefServer  # noqa: E402
 
 
@@ -142,8 +152,9 @@ def scenario_ask(a, server):
     link = server.invite("bob")
     home, env = private_env()
     rc, out, left = pty_session([a.handler, "--no-gui", link], env,
-                                [(r"Store \[u/c\]: $", "u"), (r"User ID \[bob\]: $", ""),
-                                 (r"Password: $", password),
+                                [(r"Store \[u/c\]: $", "u"), (r"User ID \[bob\]: $", ""), (r"Password: $", ""),
+                                 (r"The password cannot be empty\. Type it, or press Ctrl-C to cancel\.\r?\n"
+                                  r"Password: $", password),
                                  (r"Trust this certificate authority\? \[y\]es / \[N\]o: $", "")])
     print(out)
     check(left == [], f"every expected question was asked ({left})")
@@ -357,7 +368,120 @@ def scenario_hostile_renew(a, server):
         hostile.cleanup()
 
 
+def scenario_resume_install(a, server):
+    server.add_user("gail")
+    link = server.invite("gail", store="user", passwordless=True)
+    home, env = private_env()
+    nssdb = os.path.join(home, ".pki", "nssdb")
+    os.makedirs(nssdb)
+    subprocess.run(["certutil", "-N", "-d", "sql:" + nssdb, "--empty-password"], check=True, capture_output=True)
+    store = os.path.join(home, ".local", "share", "certlink")
+    argv = [a.handler, "--no-gui", link]
+    with fullstore.failing(os.path.join(store, "certs"), argv) as failing:
+        failing[0] = shutil.which(failing[0])
+        rc, out, left = pty_session(failing, env, [CA_NO])
+    print(out)
+    check(rc == 100, f"the failed install ends with exit 100 ({rc})")
+    check(fullstore.failure_words() in out, "the terminal says why the install failed")
+    check("The certificate was issued but could not be installed." in out and "click the link again" in out,
+          "and that the issued certificate is installed by a later click")
+    app = records(home)["applications"][0]
+    check(app["state"] == "issued" and records(home)["certificates"] == [],
+          f"the application is recorded as issued, no certificate ({app['state']})")
+    key = os.path.join(store, "pending", app["id"] + ".key")
+    check(os.path.exists(key), "the key the certificate was issued for is kept")
+    issued = [c["serial"] for c in server.certificates() if c["application"] == app["server_id"]]
+    check(len(issued) == 1, f"the server issued one certificate ({issued})")
+    rc, out, left = pty_session(argv, env, [CA_NO])
+    print(out)
+    check(rc == 0, f"the same link again installs it (exit {rc})")
+    check(f"serial {issued[0]}" in out, f"the installed certificate is the one issued ({issued[0]})")
+    check_certificate(installed_path(out), server, "gail")
+    check([c["serial"] for c in server.certificates() if c["application"] == app["server_id"]] == issued,
+          "still exactly one certificate issued for the application")
+    certs = records(home)["certificates"]
+    check(len(certs) == 1 and certs[0]["serial"] == issued[0], "the records hold that one certificate")
+    check(not os.path.exists(key), "the kept key is gone once installed")
+    listed = subprocess.run(["certutil", "-L", "-d", "sql:" + nssdb], capture_output=True, text=True).stdout
+    check(any(loc.get("nickname", "") in listed for loc in certs[0]["locations"]
+              if loc["kind"] == "nss-certificate"), "and it is in the NSS database")
+
+
+# The server's CA as a trust anchor is asked on a terminal (a pin is not consent): Enter declines.
+CA_NO = (r"Trust this certificate authority\? \[y\]es / \[N\]o: $", "")
+
+
+def scenario_code(a, server):
+    """The link's invitation code is the default of the code prompt (Enter keeps it); an empty answer to a
+    required field says it is required and asks again."""
+    server.add_user("ines")
+    link = server.invite("ines", store="user", passwordless=True, code="WIFI-2026")
+    check("code=WIFI-2026" in link, "the invitation link carries the code")
+    home, env = private_env()
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env,
+                                [(r"Invitation code \(required\) \[WIFI-2026\]: $", ""),
+                                 (r"Reason \(required\): $", ""),
+                                 (r"Reason is required\. Type it, or press Ctrl-C to cancel\.\r?\n"
+                                  r"Reason \(required\): $", "new badge"), CA_NO])
+    print(out)
+    check(left == [], f"the code was offered as the default and the empty reason asked again ({left})")
+    check(rc == 0, f"installed (exit {rc})")
+    apps = server.applications()
+    check(len(apps) == 1 and "new badge" in (apps[0].get("reason") or ""),
+          f"the server accepted the application with the link's code and the reason typed ({apps})")
+    check_certificate(installed_path(out), server, "ines")
+
+
+def scenario_pending_again(a, server):
+    """A click that sent the application waits (bounded) and leaves it pending; a later click on the same link
+    checks its status once and says at once that it still waits, even with a server that polls for 900 s."""
+    server.add_user("jay")
+    link = server.invite("jay", store="user", passwordless=True)
+    home, env = private_env()
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env, [], timeout=120)
+    print(out)
+    check(rc == 0 and "waiting for the administrator's approval" in out, f"the first click waits, then says so ({rc})")
+    server.admin("config-set", "approval_poll_timeout", "900")
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env, [], timeout=120)
+    print(out)
+    check(rc == 0, f"the second click ends at once with exit 0 ({rc})")
+    check("checking whether the application was approved" in out and
+          "still waiting for the administrator's approval" in out, "after one status check")
+    check("waiting for the administrator to approve" not in out, "without polling again")
+    apps = server.applications()
+    check(len(apps) == 1 and apps[0]["state"] == "pending", f"one application, still pending ({apps})")
+    server.admin("approve", apps[0]["id"])
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env, [CA_NO], timeout=120)
+    check(rc == 0 and "Installed the certificate" in out, f"once approved, a click installs ({rc})")
+
+
+def scenario_second_invitation(a, server):
+    """A new invitation for someone who holds a valid certificate enrolls a second one (the administrator's
+    deliberate act); the result says the earlier one stays installed, and both are."""
+    server.add_user("hank")
+    home, env, cert = enrolled_home(server, "hank")
+    link = server.invite("hank", store="user", passwordless=True)
+    rc, out, left = pty_session([a.handler, "--no-gui", link], env, [CA_NO])
+    print(out)
+    check(rc == 0, f"the second invitation enrolls (exit {rc})")
+    check("does not need renewing" not in out, "it is not refused as not due")
+    certs = records(home)["certificates"]
+    check(len(certs) == 2 and cert["serial"] in [c["serial"] for c in certs], "both certificates are installed")
+    check(f"Your earlier certificate (serial {cert['serial']}" in out and "still installed as well" in out,
+          "the terminal says the earlier certificate is still installed")
+    for c in certs:
+        d = [l["path"] for l in c["locations"] if l["kind"] == "certificate"][0]
+        check(os.path.isfile(d), f"certificate {c['serial']} is in the store")
+    check(len([x for x in server.applications() if x.get("user") == "hank"]) == 2, "two applications")
+
+
 SCENARIOS = {"passwordless": (scenario_passwordless, {"auto_approve": "true"}),
+             "second-invitation": (scenario_second_invitation, {"auto_approve": "true"}),
+             "pending-again": (scenario_pending_again, {"auto_approve": "false", "approval_poll_timeout": "10",
+                                                        "approval_poll_interval": "2"}),
+             "code": (scenario_code, {"auto_approve": "true", "invitation_code": "required",
+                                      "reason": "required", "email": "off", "device_note": "off"}),
+             "resume-install": (scenario_resume_install, {"auto_approve": "true"}),
              "renew": (scenario_renew, {"auto_approve": "true"}),
              "hostile-renew": (scenario_hostile_renew, {"auto_approve": "true"}),
              "ask": (scenario_ask, {"auto_approve": "true"}),

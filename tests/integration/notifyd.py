@@ -4,7 +4,8 @@ every Notify call to a JSON-lines file, and clicks on request.
 
     notifyd.py LOG [--click-file F]
 
-Each received notification is one line {"id", "app", "summary", "body", "actions", "hints"}. When the file
+Each received notification is one line {"id", "app", "summary", "body", "actions", "hints", "uid"} (uid: the
+Unix user of the connection that sent it, as the bus daemon knows it). When the file
 named by --click-file appears, holding "ID ACTION", the server emits ActionInvoked(ID, ACTION) and then
 NotificationClosed(ID, 2), as a desktop does when a person clicks a notification; the file is removed.
 Writes "ready" to stdout once the name is owned.
@@ -50,9 +51,12 @@ def main():
             app, _replaces, _icon, summary, body, actions, hints, _timeout = params.unpack()
             nid = state["next"]
             state["next"] += 1
+            uid = conn.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                 "GetConnectionUnixUser", GLib.Variant("(s)", (sender,)), GLib.VariantType("(u)"),
+                                 Gio.DBusCallFlags.NONE, -1, None).unpack()[0]
             with open(log, "a") as f:
                 f.write(json.dumps({"id": nid, "app": app, "summary": summary, "body": body, "actions": actions,
-                                    "hints": {k: str(v) for k, v in hints.items()}}) + "\n")
+                                    "hints": {k: str(v) for k, v in hints.items()}, "uid": uid}) + "\n")
             invocation.return_value(GLib.Variant("(u)", (nid,)))
         elif method == "GetCapabilities":
             invocation.return_value(GLib.Variant("(as)", (["actions", "body"],)))

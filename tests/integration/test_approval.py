@@ -2,7 +2,8 @@
 """Manual approval: a zero-touch run that is not approved in time stops with 300 (44 in the shell) and a result
 file that says the application waits; the application is recorded once, a rerun does not apply again; after
 `certlink-server approve` a rerun of the same command, or `certlink activate ID`, installs exactly one
-certificate. A rejected application ends with 300."""
+certificate. activate, and a rerun, on a still pending application answer at once after one status check. A
+rejected application ends with 300."""
 from clitest import Fixture, check, check_installed, eq, expect_exit, main
 
 fx = Fixture(auto_approve=False, approval_poll_interval=1)
@@ -73,6 +74,45 @@ def test_activate_after_approval():
     expect_exit(home.run("activate", "0123456789abcdef"), 100, "activate of an unknown id")
 
 
+def status_requests(stderr, app):
+    """How many status requests (GET /api/v1/applications/ID) a --debug run sent."""
+    return sum(1 for line in stderr.splitlines() if "> GET /api/v1/applications/%s " % app["server_id"] in line)
+
+
+def test_pending_answered_at_once():
+    """activate, and a rerun of enroll, on an application still pending check its status once and say at
+    once that approval is outstanding (300, the application kept), instead of polling for the server's
+    approval_poll.timeout (900 s here)."""
+    srv.config(approval_poll_timeout=900)
+    try:
+        home = fx.home("dora")
+        srv.user_add("dora", "dora pw")
+        app = pending_run(home, "dora")
+        r = home.run("activate", app["id"], "--debug", timeout=120)
+        expect_exit(r, 300, "activate while pending")
+        eq(status_requests(r.stderr, app), 1, "activate checked the status once")
+        check("is waiting for approval" in r.stderr and "certlink activate %s" % app["id"] in r.stderr,
+              "and says approval is outstanding", r.stderr[-2000:])
+        eq(home.records()["applications"][0]["state"], "pending", "the application stays recorded, pending")
+        res = home.result()
+        eq((res["result"], res["exit_code"], res["message"]), ("failed", 300, "waiting for approval"),
+           "the result file says it waits")
+        r = home.run("enroll", "--host", "127.0.0.1", "--port", srv.port, "--user", "dora", "--password-stdin",
+                     "--ca-fingerprint", srv.ca_sha256, "--debug", input="dora pw\n", timeout=120)
+        expect_exit(r, 300, "a rerun of enroll resumes and answers at once")
+        eq(status_requests(r.stderr, app), 1, "the rerun checked the status once")
+        check("POST /api/v1/applications " not in r.stderr, "and applied for nothing")
+        # asked to wait, it polls
+        r = home.run("activate", app["id"], "--approval-timeout", "2", "--debug", timeout=120)
+        expect_exit(r, 300, "activate --approval-timeout while pending")
+        check(status_requests(r.stderr, app) >= 2, "with --approval-timeout it polled", r.stderr[-2000:])
+        srv.cli("approve", app["server_id"])
+        expect_exit(home.run("activate", app["id"]), 0, "activate after approval")
+        eq(len(server_apps_of("dora")), 1, "one application at the server")
+    finally:
+        srv.config(approval_poll_timeout=900)
+
+
 def test_rejected():
     home = fx.home("carol")
     app = pending_run(home, "carol")
@@ -85,6 +125,6 @@ def test_rejected():
 
 
 try:
-    main([test_rerun_after_approval, test_activate_after_approval, test_rejected])
+    main([test_rerun_after_approval, test_activate_after_approval, test_pending_answered_at_once, test_rejected])
 finally:
     fx.close()

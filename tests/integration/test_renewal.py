@@ -118,7 +118,31 @@ def test_due_inside_window():
         srv.config(cert_days=365)
 
 
+def test_new_invitation():
+    """certlink enroll keeps its renewal rule for a new invitation link too (a script may run it at every
+    login); --force-new enrolls beside the valid certificate and says both are installed."""
+    srv.user_add("erin", "erin pw")
+    home = fx.home("erin")
+    expect_exit(home.run("enroll", "--link", srv.invite("erin")), 0, "enroll with an invitation")
+    first = only_cert(home)
+    link = srv.invite("erin")
+    r = home.run("enroll", "--link", link)
+    expect_exit(r, 110, "a second invitation through the zero-touch command is not due")
+    check("--force-new" in r.stderr and "--renew" in r.stderr, "the message says how to enroll or renew anyway",
+          r.stderr)
+    eq(only_cert(home), first, "nothing changed")
+    r = home.run("enroll", "--link", link, "--force-new")
+    expect_exit(r, 0, "--force-new enrolls with the invitation")
+    certs = home.records()["certificates"]
+    eq(len(certs), 2, "two certificates installed")
+    second = next(c["serial"] for c in certs if c["serial"] != first)
+    check_installed(home, srv, second)
+    check_installed(home, srv, first)
+    check("also installed: 1 earlier certificate" in r.stdout and first in r.stdout,
+          "the output says the earlier certificate stays installed", r.stdout)
+
+
 try:
-    main([test_not_due_force_new, test_renew_now_key_reuse, test_due_inside_window])
+    main([test_not_due_force_new, test_renew_now_key_reuse, test_due_inside_window, test_new_invitation])
 finally:
     fx.close()
