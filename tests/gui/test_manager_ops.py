@@ -77,11 +77,12 @@ def body():
         # activate while it is still pending: one status check, the answer at once (the wizard's old wait
         # was 20 s, the server polls for 900 s), the application stays in the list
         mg.row_menu(app, certs, f"application {app_id}", "Activate")
-        flow = mg.window(app, "Activate the application")
+        flow = mg.window_starting(app, "Activate the application: alice @ ")
         mg.label(flow, "Your application is waiting for approval", timeout=15)
         display.screenshot("03a-activate-pending")
+        title = flow.name
         mg.press(flow, "Close")
-        mg.window_gone(app, "Activate the application")
+        mg.window_gone(app, title)
         check(app_record(acct, app_id)["state"] == "pending", "the application is still pending, on record")
         mg.row(certs, f"application {app_id}")
 
