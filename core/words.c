@@ -85,6 +85,10 @@ static const struct code_advice code_advice[] = {
 	  N_("Fix what the details below say (for example, free some disk space), then click the link again "
 	     "or activate the application in Certificate Manager: the issued certificate is fetched again "
 	     "and installed.") },
+	{ "cancelled_pending", N_("Your application is waiting for approval."),
+	  N_("You stopped waiting, but the application stays at the server and on this computer. Once the "
+	     "administrator approves it, activate it in Certificate Manager's list or click the link "
+	     "again.") },
 	{ "ambiguous", N_("More than one certificate matches."),
 	  N_("Nothing was changed. Name the certificate by the start of its fingerprint, as the details "
 	     "below list them.") },

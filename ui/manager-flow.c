@@ -325,6 +325,14 @@ static void on_done(GObject *source, GAsyncResult *res, gpointer data)
 		                  : result.serial[0] ? result.serial
 		                                     : "done");
 		show_success(self, &result);
+	} else if (st == CL_E_CANCELLED && g_strcmp0(err.code, "cancelled_pending") == 0) {
+		/* the application was sent: it stays pending at the server and in the list */
+		cl_logfile_append(side, "certlink-manager", NULL, "%s %s: stopped waiting for approval",
+		                  op_log_name(self->op), self->id ? self->id : self->name);
+		show_result(
+		    self, "document-send", _("Your application is waiting for approval"),
+		    _("You stopped waiting, but the application stays at the server and in the "
+		      "certificate list. Once the administrator approves it, choose Activate there."));
 	} else if (st == CL_E_CANCELLED) {
 		show_result(self, "process-stop-symbolic", _("Cancelled"), _("Nothing more was done."));
 	} else {
@@ -333,8 +341,11 @@ static void on_done(GObject *source, GAsyncResult *res, gpointer data)
 		show_result(self, "dialog-error-symbolic", _("That did not work"), err.msg);
 	}
 	OPENSSL_cleanse(&result, sizeof(result));
-	if (self->close_when_done)
+	if (self->close_when_done) {
+		/* closed while it ran: the list shows what was done (an application sent stays pending) */
+		g_signal_emit(self, signals[SIGNAL_FINISHED], 0, self->ran);
 		gtk_window_destroy(GTK_WINDOW(self));
+	}
 	g_object_unref(self);
 }
 
