@@ -8,6 +8,15 @@
 
 #define _(s)  dgettext("certlink", s)
 #define N_(s) (s)
+/* A word with a context (msgctxt) for translators: "installed" as a state is not "installed" elsewhere. */
+#define C_(ctx, s) in_context(ctx "\004" s, s)
+
+static const char *in_context(const char *ctxt_id, const char *msgid)
+{
+	const char *t = dgettext("certlink", ctxt_id);
+
+	return t == ctxt_id ? msgid : t;
+}
 
 const char *cl_words_stage(enum cl_stage stage)
 {
@@ -40,6 +49,56 @@ const char *cl_words_store(enum cl_store_kind store)
 	default:
 		return _("the certificate store");
 	}
+}
+
+const char *cl_words_store_name(enum cl_store_kind store)
+{
+	switch (store) {
+	case CL_STORE_USER:
+		return C_("store", "user");
+	case CL_STORE_COMPUTER:
+		return C_("store", "computer");
+	default:
+		return cl_store_kind_name(store);
+	}
+}
+
+const char *cl_words_cert_state(enum cl_cert_state state)
+{
+	switch (state) {
+	case CL_CERT_INSTALLED:
+		return C_("certificate state", "installed");
+	case CL_CERT_EXPIRING:
+		return C_("certificate state", "expiring");
+	case CL_CERT_EXPIRED:
+		return C_("certificate state", "expired");
+	}
+	return cl_cert_state_name(state);
+}
+
+const char *cl_words_app_state(enum cl_app_state state)
+{
+	switch (state) {
+	case CL_APP_NEW:
+		return C_("application state", "new");
+	case CL_APP_PENDING:
+		return C_("application state", "pending");
+	case CL_APP_APPROVED:
+		return C_("application state", "approved");
+	case CL_APP_ACTIVATED:
+		return C_("application state", "activated");
+	case CL_APP_ISSUED:
+		return C_("application state", "issued");
+	case CL_APP_INSTALLED:
+		return C_("application state", "installed");
+	case CL_APP_WITHDRAWN:
+		return C_("application state", "withdrawn");
+	case CL_APP_REJECTED:
+		return C_("application state", "rejected");
+	case CL_APP_FAILED:
+		return C_("application state", "failed");
+	}
+	return cl_app_state_name(state);
 }
 
 const char *cl_words_key(const char *key_type)

@@ -9,6 +9,7 @@
 
 #include "enroll.h"
 #include "error.h"
+#include "records.h"
 
 /* "Checking the link", "Connecting to the server", ... */
 const char *cl_words_stage(enum cl_stage stage);
@@ -26,6 +27,14 @@ struct cl_advice cl_words_refused_link(void);
 
 /* "your personal certificate store" / "this computer's certificate store" */
 const char *cl_words_store(enum cl_store_kind store);
+
+/* A store's short name for a column or a field: "user", "computer" (ユーザー, コンピューター). */
+const char *cl_words_store_name(enum cl_store_kind store);
+
+/* The states `certlink list` and `certlink show` print, in the person's language: "installed", "expiring",
+ * "expired"; "pending", "approved", ... (English keeps the records' own lowercase names). */
+const char *cl_words_cert_state(enum cl_cert_state state);
+const char *cl_words_app_state(enum cl_app_state state);
 
 /* A recorded key type ("rsa", "ec") as a person reads it: "RSA", "EC (elliptic curve)". */
 const char *cl_words_key(const char *key_type);
