@@ -14,6 +14,7 @@
 #include "manager-job.h"
 #include "manager-summary.h"
 #include "manager-ui.h"
+#include "ui.h"
 #include "settings.h"
 #include "store-dialog.h"
 #include "trust-dialog.h"
@@ -251,7 +252,7 @@ static void show_result(CertlinkManagerFlow *self, const char *icon, const char 
 	gtk_spinner_stop(self->spinner);
 	gtk_image_set_from_icon_name(self->result_icon, icon);
 	gtk_label_set_text(self->result_title, title);
-	gtk_label_set_text(self->result_detail, detail);
+	certlink_ui_message_set_text(self->result_detail, detail);
 	gtk_stack_set_visible_child_name(self->stack, "result");
 	gtk_widget_grab_focus(self->close_button);
 }
@@ -495,7 +496,7 @@ static CertlinkManagerFlow *flow_new(GtkWindow *parent, CertlinkFlowOp op)
 
 	self->op = op;
 	gtk_window_set_title(GTK_WINDOW(self), op_title(op));
-	gtk_label_set_text(self->heading_label, op_title(op));
+	certlink_ui_heading_set_text(self->heading_label, op_title(op));
 	return self;
 }
 
@@ -525,7 +526,7 @@ CertlinkManagerFlow *certlink_manager_flow_new_operation(GtkWindow *parent, Cert
 	self->store = store;
 	/* the window names what it works on, as a task switcher shows it */
 	gtk_window_set_title(GTK_WINDOW(self), heading);
-	gtk_label_set_text(self->heading_label, heading);
+	certlink_ui_heading_set_text(self->heading_label, heading);
 	g_free(heading);
 	start(self, g_new0(struct call, 1));
 	return self;

@@ -126,7 +126,7 @@ static void show_result(CertlinkProgressWindow *self, const char *title, const c
                         const char *detail)
 {
 	gtk_label_set_text(self->result_title, title);
-	gtk_label_set_text(self->result_action, action);
+	certlink_ui_message_set_text(self->result_action, action);
 	gtk_label_set_text(self->result_detail, detail);
 	gtk_widget_set_visible(GTK_WIDGET(self->result_action), action[0] != '\0');
 	gtk_widget_set_visible(GTK_WIDGET(self->result_detail), detail[0] != '\0');
@@ -148,8 +148,7 @@ static void show_installed(CertlinkProgressWindow *self, const struct cl_enroll_
 	g_string_append_printf(detail, _("Issued by: %s\n"), r->issuer);
 	g_string_append_printf(detail, _("Serial number: %s\n"), r->serial);
 	if (r->not_after > 0) {
-		g_autoptr(GDateTime) until = g_date_time_new_from_unix_local(r->not_after);
-		g_autofree char *date = until ? g_date_time_format(until, "%x") : NULL;
+		g_autofree char *date = certlink_ui_format_date(r->not_after);
 
 		if (date)
 			g_string_append_printf(detail, _("Valid until: %s\n"), date);
@@ -357,6 +356,6 @@ CertlinkProgressWindow *certlink_progress_window_new(GtkApplication *app, const 
 	CertlinkProgressWindow *self = g_object_new(CERTLINK_TYPE_PROGRESS_WINDOW, "application", app, NULL);
 	g_autofree char *title = g_strdup_printf(_("Getting a certificate from %s"), service);
 
-	gtk_label_set_text(self->title_label, title);
+	certlink_ui_heading_set_text(self->title_label, title);
 	return self;
 }

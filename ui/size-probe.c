@@ -12,6 +12,60 @@
 static char *probe_path;
 static unsigned probe_count;
 
+static void json_string(GString *json, const char *s)
+{
+	g_string_append_c(json, '"');
+	for (const char *p = s ? s : ""; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			g_string_append_printf(json, "\\%c", *p);
+		else if ((unsigned char)*p < 0x20)
+			g_string_append_printf(json, "\\u%04x", (unsigned char)*p);
+		else
+			g_string_append_c(json, *p);
+	}
+	g_string_append_c(json, '"');
+}
+
+/* Does a wrapped line hold only one character a person reads (punctuation and spaces aside)? A title
+ * whose last character sits on a line of its own ("...しています" + "す") reads as broken. */
+static gboolean lone_character(const char *text, int start, int length)
+{
+	int letters = 0;
+
+	for (const char *p = text + start; p < text + start + length; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (!g_unichar_isspace(c) && !g_unichar_ispunct(c))
+			letters++;
+	}
+	return letters == 1;
+}
+
+/* Every mapped, wrapping label of W with a line (after its first) of one lone character: its text into
+ * JSON, comma-separated. */
+static void find_orphans(GtkWidget *w, GString *json)
+{
+	if (!gtk_widget_get_mapped(w))
+		return;
+	if (GTK_IS_LABEL(w) && gtk_label_get_wrap(GTK_LABEL(w))) {
+		PangoLayout *layout = gtk_label_get_layout(GTK_LABEL(w));
+		const char *text = pango_layout_get_text(layout);
+
+		for (int i = 1; i < pango_layout_get_line_count(layout); i++) {
+			PangoLayoutLine *line = pango_layout_get_line_readonly(layout, i);
+
+			if (lone_character(text, line->start_index, line->length)) {
+				if (json->len)
+					g_string_append(json, ", ");
+				json_string(json, text);
+				break;
+			}
+		}
+	}
+	for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c))
+		find_orphans(c, json);
+}
+
 static void write_window(FILE *f, GtkWindow *window)
 {
 	GtkWidget *w = GTK_WIDGET(window);
@@ -19,8 +73,7 @@ static void write_window(FILE *f, GtkWindow *window)
 	int min_w = 0, nat_w = 0, min_h = 0, nat_h = 0;
 	const char *title = gtk_window_get_title(window);
 	unsigned long xid = 0;
-	g_autofree char *quoted = NULL;
-	GString *json = g_string_new(NULL);
+	GString *json = g_string_new(NULL), *orphans = g_string_new(NULL);
 
 #ifdef GDK_WINDOWING_X11
 	GdkSurface *surface = gtk_native_get_surface(GTK_NATIVE(window));
@@ -30,24 +83,18 @@ static void write_window(FILE *f, GtkWindow *window)
 #endif
 	gtk_widget_measure(w, GTK_ORIENTATION_HORIZONTAL, -1, &min_w, &nat_w, NULL, NULL);
 	gtk_widget_measure(w, GTK_ORIENTATION_VERTICAL, width, &min_h, &nat_h, NULL, NULL);
-	/* the title as JSON: escape what JSON needs, the rest is UTF-8 already */
-	for (const char *p = title ? title : ""; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			g_string_append_printf(json, "\\%c", *p);
-		else if ((unsigned char)*p < 0x20)
-			g_string_append_printf(json, "\\u%04x", (unsigned char)*p);
-		else
-			g_string_append_c(json, *p);
-	}
+	json_string(json, title); /* escaped for JSON; the rest is UTF-8 already */
+	find_orphans(w, orphans);
 	fprintf(
 	    f,
-	    "{\"probe\": %u, \"title\": \"%s\", \"type\": \"%s\", \"resizable\": %s, \"width\": %d, "
+	    "{\"probe\": %u, \"title\": %s, \"type\": \"%s\", \"resizable\": %s, \"width\": %d, "
 	    "\"height\": %d, \"min_width\": %d, \"nat_width\": %d, \"min_height\": %d, \"nat_height\": %d, "
-	    "\"xid\": %lu}\n",
+	    "\"xid\": %lu, \"orphans\": [%s]}\n",
 	    probe_count, json->str, G_OBJECT_TYPE_NAME(window),
 	    gtk_window_get_resizable(window) ? "true" : "false", width, height, min_w, nat_w, min_h, nat_h,
-	    xid);
+	    xid, orphans->str);
 	g_string_free(json, TRUE);
+	g_string_free(orphans, TRUE);
 }
 
 static gboolean on_probe(gpointer data)

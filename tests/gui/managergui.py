@@ -158,14 +158,21 @@ def labels(node):
     return [n.name for n in find_all(node, lambda n: n.roleName == "label")]
 
 
+def unwrapped(name):
+    """A label's text without the line breaks the window put in to wrap it well (ui.h: a space before a
+    break stays, so this is the text as set)."""
+    return (name or "").replace("\n", "")
+
+
 def label(node, text, timeout=60):
     return wait_for(f"text '{text}'", lambda: next(iter(find_all(
-        node, lambda n: n.roleName == "label" and n.name == text)), None), timeout)
+        node, lambda n: n.roleName == "label" and (n.name == text or unwrapped(n.name) == text))), None), timeout)
 
 
 def label_containing(node, text, timeout=60):
     return wait_for(f"text containing '{text}'", lambda: next(iter(find_all(
-        node, lambda n: n.roleName == "label" and text in (n.name or ""))), None), timeout)
+        node, lambda n: n.roleName == "label" and (text in (n.name or "") or text in unwrapped(n.name)))), None),
+        timeout)
 
 
 def control(node, role, text):

@@ -53,7 +53,8 @@ def body():
         fp = acct.certificate(serial)["fingerprint"]
         mg.label(details, ":".join(fp[i:i + 2] for i in range(0, len(fp), 2)))
         mg.label_containing(details, os.path.join(acct.cert_dir(serial), "cert.pem"))
-        check(True, "details show the serial, the SHA-256 fingerprint and the certificate file")
+        mg.label(details, "RSA, 2048 bits")  # as a person reads the key type, not the record's "rsa"
+        check(True, "details show the serial, the SHA-256 fingerprint, the certificate file and the key")
         display.screenshot("02-details")
         mg.press(details, "Close")
         mg.window_gone(app, "Details: alice")

@@ -13,18 +13,19 @@ At each step the windows report their sizes through the size probe (ui/size-prob
 per window with its allocation and what gtk_widget_measure() says its content needs). The test fails when a
 window is wider or taller than the screen, or, for every window but the manager's main window (which keeps
 the size a person gives it), clearly larger than its content: more than SLACK_PX or SLACK_RATIO beyond its
-natural size.
+natural size. It also fails when a wrapping label (a title, a message) leaves a single character on a line of
+its own, as a Japanese title did.
 
 Each window is saved, cropped to itself, as CERTLINK_ARTIFACTS/window-sizes/LANG/KEY.png. With
-CERTLINK_DOCS_IMAGES=DIR the same pictures go to DIR/LANG/KEY.png as well (tools/update-user-guide-images.sh
-makes the user guide's pictures this way).
+CERTLINK_DOCS_IMAGES=DIR the same pictures go to DIR/LANG/KEY.png as well, reduced to 256 colours
+(tests/gui/user-guide-images.sh makes docs/images, the user guide's pictures, this way).
 """
+import datetime
 import gettext
 import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -192,7 +193,7 @@ class Walk:
     def text(self, node, msgid, timeout=120, partial=False):
         want = self.tr(msgid)
         return wait_for(f"text '{want}'", lambda: next(iter(mg.find_all(node, lambda n: n.roleName == "label" and (
-            want in (n.name or "") if partial else n.name == want))), None), timeout)
+            want in mg.unwrapped(n.name) if partial else mg.unwrapped(n.name) == want))), None), timeout)
 
     def control(self, node, msgid, role="push button"):
         want = plain(self.tr(msgid))
@@ -246,14 +247,19 @@ class Walk:
             if why:  # every window is looked at before the test fails
                 PROBLEMS.append(f"[{self.lang.code}] {key}: {w['type']} '{w['title']}': {why}")
                 log("TOO LARGE: " + PROBLEMS[-1])
+            for text in w.get("orphans", []):
+                PROBLEMS.append(f"[{self.lang.code}] {key}: {w['type']}: one character wraps onto a line of its "
+                                f"own in '{text}'")
+                log("LONE CHARACTER: " + PROBLEMS[-1])
         target = [w for w in wins if w["type"] == type_name and (title is None or w["title"] == title)]
         check(target, f"[{self.lang.code}] {key}: a {type_name} window is on show ({[w['type'] for w in wins]})")
         w = target[-1]
         path = os.path.join(self.dir, key + ".png")
         subprocess.run(["import", "-window", str(w["xid"]), path], check=False, stderr=subprocess.DEVNULL)
-        if DOCS_IMAGES:
+        if DOCS_IMAGES:  # the user guide's copy: 256 colours are plenty for a window, and far smaller
             os.makedirs(os.path.join(DOCS_IMAGES, self.lang.code), exist_ok=True)
-            shutil.copyfile(path, os.path.join(DOCS_IMAGES, self.lang.code, key + ".png"))
+            subprocess.run(["convert", path, "-strip", "-colors", "256", "PNG8:" + os.path.join(
+                DOCS_IMAGES, self.lang.code, key + ".png")], check=True, timeout=60)
         self.shots.append((key, w))
         SHOTS.append(f"{self.lang.code} {key}: {w['width']}x{w['height']} (content {w['nat_width']}x{w['nat_height']})")
         log(f"[{self.lang.code}] {key}: {w['type']} {w['width']}x{w['height']} -> {path}")
@@ -317,9 +323,16 @@ def handler_walk(wk, server, user, pending_user):
     wk.snap("handler-trust-ca", "CertlinkTrustDialog")
     wk.press(wk.window(ca["title"]), "_Don't Trust")
     wk.text(main, "Certificate installed", timeout=180)
+    cert = next(c for c in wk.acct.records()["certificates"] if c.get("user") == user)
+    # the end page gives the locale's full date, never an ambiguous 12/04/27
+    until = datetime.datetime.strptime(cert["not_after"], "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc).astimezone()
+    want = (f"{until.year}年{until.month}月{until.day}日" if wk.lang.code == "ja"
+            else f"{until.day} {until.strftime('%B')} {until.year}")
+    wait_for(f"the end page's date '{want}'", lambda: any(want in (n or "") for n in mg.labels(main)), 30)
+    check(True, f"[{wk.lang.code}] the end page says the certificate is valid until {want}")
     wk.snap("handler-installed", "CertlinkProgressWindow")
     wk.end_handler(0)
-    cert = next(c for c in wk.acct.records()["certificates"] if c.get("user") == user)
 
     # a renew link for it: the confirmation, answered Cancel
     ca_der = subprocess.run(["openssl", "x509", "-in", os.path.join(server.srv.state, "ca.pem"), "-outform", "DER"],
