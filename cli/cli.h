@@ -106,6 +106,7 @@ enum {
 	CLI_OPT_RETRIES,
 	CLI_OPT_TIMEOUT,
 	CLI_OPT_DEBUG,
+	CLI_OPT_NO_NETWORK,
 };
 // clang-format off
 #define CLI_NET_OPTIONS \
@@ -119,11 +120,19 @@ enum {
 	   "                          (1-20, default 6, with growing pauses in between)\n" \
 	   "  --timeout SEC           how long one try may take (1-3600, default 60)\n" \
 	   "  --debug                 log protocol steps to standard error (never secrets)\n")
+/* --no-network (enroll, activate, renew): leave the profile's networks alone (docs/network.md). */
+#define CLI_NO_NETWORK_OPTION { "no-network", no_argument, NULL, CLI_OPT_NO_NETWORK }
+#define CLI_NO_NETWORK_HELP \
+	N_("  --no-network            do not set up the Wi-Fi and wired connections of the server's\n" \
+	   "                          profile (no NetworkManager connection, no wpa_supplicant file)\n")
 // clang-format on
 
-/* Take option C when it is one of CLI_NET_OPTIONS: 0 taken, CLI_EXIT_USAGE after reporting a bad value,
- * -1 not one of them. */
+/* Take option C when it is one of CLI_NET_OPTIONS (or --no-network): 0 taken, CLI_EXIT_USAGE after reporting
+ * a bad value, -1 not one of them. */
 int cli_net_option(struct cl_enroll_opts *opts, const char *cmd, int c, const char *arg);
+
+/* What became of the profile's networks, on standard output (a failure as a note on standard error). */
+void cli_print_networks(const struct cl_network_report *n);
 
 /* The option of the commands whose result is worth telling the person (enroll, activate, renew). */
 enum { CLI_OPT_NO_NOTIFY = 0x1200 };

@@ -57,6 +57,7 @@ int cli_cmd_activate(int argc, char **argv)
 		                                  { "store", required_argument, NULL, OPT_STORE },
 		                                  CLI_RESULT_OPTIONS,
 		                                  { "install-ca", required_argument, NULL, OPT_INSTALL_CA },
+		                                  CLI_NO_NETWORK_OPTION,
 		                                  CLI_NET_OPTIONS,
 		                                  { "help", no_argument, NULL, 'h' },
 		                                  { NULL, 0, NULL, 0 } };
@@ -91,6 +92,7 @@ int cli_cmd_activate(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(_(help), stdout);
+			fputs(_(CLI_NO_NETWORK_HELP), stdout);
 			fputs(_(CLI_RESULT_HELP), stdout);
 			fputs(_(CLI_NET_HELP), stdout);
 			fputs(_(help_end), stdout);

@@ -35,6 +35,7 @@ int cli_cmd_renew(int argc, char **argv)
 		                                  { "approval-timeout", required_argument, NULL,
 		                                    OPT_TIMEOUT },
 		                                  { "store", required_argument, NULL, OPT_STORE },
+		                                  CLI_NO_NETWORK_OPTION,
 		                                  CLI_RESULT_OPTIONS,
 		                                  CLI_NET_OPTIONS,
 		                                  { "help", no_argument, NULL, 'h' },
@@ -74,6 +75,7 @@ int cli_cmd_renew(int argc, char **argv)
 			fputs(_(help), stdout);
 			fputs(_(CLI_PASSWORD_HELP), stdout);
 			fputs(_(help_tail), stdout);
+			fputs(_(CLI_NO_NETWORK_HELP), stdout);
 			fputs(_(CLI_RESULT_HELP), stdout);
 			fputs(_(CLI_NET_HELP), stdout);
 			fputs(_(help_end), stdout);

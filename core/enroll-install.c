@@ -374,6 +374,7 @@ static enum cl_status check_store(struct cl_flow *f, const struct cl_certinfo *i
 static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 {
 	struct cl_locations locs = { NULL, 0 }, installed = { NULL, 0 };
+	struct cl_locations reuse = { NULL, 0 }; /* connections the new certificate takes over */
 	struct cl_certinfo info;
 	struct add_cert_ctx c = { f, &info, &locs, NULL, NULL };
 	char nickname[160], ca[65];
@@ -391,6 +392,9 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 	snprintf(nickname, sizeof(nickname), "certlink %.64s %s (%.8s)", f->host,
 	         st == CL_OK ? info.serial : "", st == CL_OK ? info.sha256 : "");
 	if (st == CL_OK)
+		st = cl_flow_network_reuse(f->store, info.sha256, f->renewal_fp, f->host, (int)f->port,
+		                           f->user, &reuse, err);
+	if (st == CL_OK)
 		st = cl_store_install(f->store, f->key, f->cert, f->chain, nickname, &installed, err);
 	if (st != CL_OK)
 		goto out;
@@ -405,6 +409,9 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 	}
 	fill_result(f, &info, &locs);
 	cl_flow_copy(f->result_fp, sizeof(f->result_fp), info.sha256);
+	/* The profile's networks use the new certificate (a renewal's take over the old one's connections).
+	 */
+	cl_flow_networks(f, &reuse);
 	/* The new certificate is installed and recorded: now the old one may go. */
 	if (f->renewal_of[0]) {
 		struct drop_ctx dc = { f, nickname };
@@ -421,6 +428,7 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 out:
 	cl_locations_clear(&locs);
 	cl_locations_clear(&installed);
+	cl_locations_clear(&reuse);
 	return st;
 }
 

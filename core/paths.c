@@ -311,3 +311,8 @@ char *cl_paths_tool_update_ca(struct cl_error *err)
 {
 	return override_or("CERTLINK_UPDATE_CA_CERTIFICATES", "/usr/sbin/update-ca-certificates", err);
 }
+
+char *cl_paths_tool_netconf(struct cl_error *err)
+{
+	return override_or("CERTLINK_NETCONF", CERTLINK_LIBEXECDIR "/certlink-netconf", err);
+}

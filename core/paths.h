@@ -91,6 +91,8 @@ char *cl_paths_tool_pk12util(struct cl_error *err);  /* $CERTLINK_PK12UTIL or /u
 char *cl_paths_tool_trust(struct cl_error *err);     /* $CERTLINK_TRUST or /usr/bin/trust */
 char *cl_paths_tool_update_ca(struct cl_error *err); /* $CERTLINK_UPDATE_CA_CERTIFICATES or
                                                         /usr/sbin/update-ca-certificates */
+char *cl_paths_tool_netconf(struct cl_error *err);   /* $CERTLINK_NETCONF or LIBEXECDIR/certlink/
+                                                        certlink-netconf (NetworkManager, core/network.h) */
 
 /* dir + "/" + name, or NULL with err set when too long or out of memory. */
 char *cl_paths_join(const char *dir, const char *name, struct cl_error *err);

@@ -1,6 +1,7 @@
 /* certlink core: certificate stores and trust anchors (see store.h). */
 #include "store.h"
 #include "certinfo.h"
+#include "network.h"
 #include "fileio.h"
 #include "nssdb.h"
 #include "records.h"
@@ -216,7 +217,10 @@ static enum cl_status remove_one(const struct cl_location *loc, const char *cert
 	case CL_LOC_CERTIFICATE:
 	case CL_LOC_CHAIN:
 	case CL_LOC_TRUST_FILE:
+	case CL_LOC_NETWORK_FILE:
 		return remove_file(loc->path, err);
+	case CL_LOC_NM_CONNECTION:
+		return cl_network_remove(loc, err);
 	case CL_LOC_NSS_CERT:
 		/* NSS files every certificate of one subject under one nickname: the entry is this
 		 * certificate, found by its fingerprint, and goes by its key ID, never by the nickname */
@@ -252,7 +256,22 @@ static bool certificate_fp(const struct cl_locations *locations, char out[65])
 	return ok;
 }
 
-static enum cl_status remove_filtered(const struct cl_locations *locations, bool trust_only,
+enum which { TRUST_ONLY, CONNECTIONS_ONLY, ALL_BUT_CONNECTIONS };
+
+static bool wanted(enum cl_location_kind kind, enum which which)
+{
+	switch (which) {
+	case TRUST_ONLY:
+		return cl_location_kind_is_trust(kind);
+	case CONNECTIONS_ONLY:
+		return kind == CL_LOC_NM_CONNECTION;
+	case ALL_BUT_CONNECTIONS:
+		return kind != CL_LOC_NM_CONNECTION;
+	}
+	return true;
+}
+
+static enum cl_status remove_filtered(const struct cl_locations *locations, enum which which,
                                       const char *cert_fp, struct cl_error *err)
 {
 	struct cl_error first, one;
@@ -265,7 +284,7 @@ static enum cl_status remove_filtered(const struct cl_locations *locations, bool
 	for (size_t i = locations->n; i-- > 0;) {
 		const struct cl_location *loc = &locations->items[i];
 
-		if (trust_only && !cl_location_kind_is_trust(loc->kind))
+		if (!wanted(loc->kind, which))
 			continue;
 		cl_error_clear(&one);
 		if (remove_one(loc, cert_fp, &one) != CL_OK && failed++ == 0)
@@ -280,20 +299,25 @@ static enum cl_status remove_filtered(const struct cl_locations *locations, bool
 	return first.status;
 }
 
+/* Network connections first, and nothing else when one of them stays: a connection left behind must not
+ * point at a certificate and key that are gone (NetworkManager not running: delete again later). */
 enum cl_status cl_store_remove(const struct cl_locations *locations, struct cl_error *err)
 {
-	return remove_filtered(locations, false, NULL, err);
+	return cl_store_remove_certificate(locations, NULL, err);
 }
 
 enum cl_status cl_store_remove_certificate(const struct cl_locations *locations, const char *sha256,
                                            struct cl_error *err)
 {
-	return remove_filtered(locations, false, sha256 && strlen(sha256) == 64 ? sha256 : NULL, err);
+	const char *fp = sha256 && strlen(sha256) == 64 ? sha256 : NULL;
+	enum cl_status st = remove_filtered(locations, CONNECTIONS_ONLY, fp, err);
+
+	return st == CL_OK ? remove_filtered(locations, ALL_BUT_CONNECTIONS, fp, err) : st;
 }
 
 enum cl_status cl_store_untrust_ca(const struct cl_locations *locations, struct cl_error *err)
 {
-	return remove_filtered(locations, true, NULL, err);
+	return remove_filtered(locations, TRUST_ONLY, NULL, err);
 }
 
 /* Remove a flat directory of our own files, overwriting each first (it may hold a key). */

@@ -66,9 +66,11 @@ enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *
                                  struct cl_error *err);
 
 /* Undo LOCATIONS in reverse order: files overwritten (secrets) or unlinked, directories removed when
- * empty, NSS entries deleted, trust anchors removed. Something already gone counts as removed. Goes on
- * after a failure and returns the first error (with the number of places that could not be cleaned). The
- * NSS entry of a certificate (CL_LOC_NSS_CERT) is that certificate only, found by the SHA-256 of the
+ * empty, NSS entries deleted, trust anchors removed, NetworkManager connections deleted (network.h).
+ * Something already gone counts as removed. Goes on after a failure and returns the first error (with the
+ * number of places that could not be cleaned), except that connections go first and a connection that
+ * cannot be removed stops the rest: it would otherwise use a certificate and key that are gone. The NSS
+ * entry of a certificate (CL_LOC_NSS_CERT) is that certificate only, found by the SHA-256 of the
  * certificate file among LOCATIONS, and removed with its key by their ID (nssdb.h
  * cl_nssdb_remove_cert()): other certificates under the same nickname stay, and so does a key another
  * certificate still uses. */

@@ -3,6 +3,7 @@
 
 #include <libintl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -213,6 +214,35 @@ struct cl_advice cl_words_refused_link(void)
 		_("Nothing was done. Do not use this link; ask your administrator for a new invitation."),
 	};
 	return a;
+}
+
+char *cl_words_network(const struct cl_network_report *r)
+{
+	size_t size = 8192, used = 0;
+	char *out = malloc(size);
+
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (int i = 0; i < r->planned && i < CL_NETWORK_CONNECTIONS_MAX && used < size; i++)
+		if (r->conns[i].uuid[0] || (r->applied == r->planned && !r->skipped))
+			used += (size_t)snprintf(
+			    out + used, size - used,
+			    r->conns[i].updated ? _("Network connection (now using this certificate): %s\n")
+			                        : _("Network connection: %s\n"),
+			    r->conns[i].name);
+	if (r->planned > 0 && r->skipped && used < size)
+		used += (size_t)snprintf(out + used, size - used, "%s\n",
+		                         _("The profile's network connections were not set up, as asked."));
+	else if (r->planned > 0 && r->applied < r->planned && used < size)
+		used += (size_t)snprintf(out + used, size - used, _("Network connections not set up: %s\n"),
+		                         r->note[0] ? r->note : "?");
+	for (int w = 0; w < 2 && used < size; w++)
+		if (r->wpa_file[w][0])
+			used +=
+			    (size_t)snprintf(out + used, size - used,
+			                     _("Network settings for wpa_supplicant: %s\n"), r->wpa_file[w]);
+	return out;
 }
 
 void cl_words_existing(const struct cl_enroll_result *r, char *out, size_t size)

@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include "apps.h"
+#include "certs.h"
 #include "config.h"
 #include "db.h"
 #include "util.h"
@@ -305,7 +306,7 @@ static enum cl_status issue_now(sqlite3 *db, const struct srv_ca *ca, const stru
 	struct srv_san san = { email, 0, NULL, 0 };
 	EVP_PKEY *pub = X509_REQ_get0_pubkey(csr);
 	unsigned char *der = NULL;
-	char serial[48], subject[512], cn[260], why[256] = "";
+	char serial[48], subject[512], cn[260], why[256] = "", crl_url[300];
 	const cJSON *e;
 	sqlite3_stmt *st;
 	int len, ok;
@@ -320,7 +321,9 @@ static enum cl_status issue_now(sqlite3 *db, const struct srv_ca *ca, const stru
 	cJSON_ArrayForEach(e, emails) if (cJSON_IsString(e) && san.n_email < 16) email[san.n_email++] =
 	    e->valuestring;
 	name = approved_subject(act, cn);
-	status = name ? srv_ca_issue(ca, name, pub, &san, (int)srv_config_long(db, "cert_days"), &cert, err)
+	srv_certs_crl_url(db, crl_url, sizeof(crl_url));
+	status = name ? srv_ca_issue(ca, name, pub, &san, (int)srv_config_long(db, "cert_days"), crl_url,
+	                             &cert, err)
 	              : cl_error_set(err, CL_E_UNEXPECTED, "building the approved subject");
 	X509_NAME_free(name);
 	cJSON_Delete(act);
@@ -379,6 +382,11 @@ static enum cl_status issue_now(sqlite3 *db, const struct srv_ca *ca, const stru
 	if (!ok) {
 		X509_free(cert);
 		return srv_db_fail(db, sqlite3_errcode(db), "recording the certificate", err);
+	}
+	/* the renewed certificate goes on the CRL once renewal_revoke_days have passed */
+	if (app->renewal_of[0] && srv_certs_superseded(db, app->renewal_of, err) != CL_OK) {
+		X509_free(cert);
+		return err->status;
 	}
 	out->status = SRV_ISSUE_SUCCESS;
 	out->cert = cert;
