@@ -15,7 +15,7 @@
 #include "manager-job.h"
 #include "manager-summary.h"
 #include "manager-ui.h"
-#include "ui.h"
+#include "label-wrap.h"
 #include "settings.h"
 #include "store-dialog.h"
 #include "trust-dialog.h"
@@ -249,7 +249,7 @@ static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir
 static enum cl_status on_elevate_network(void *user_data, const char *staging_dir, struct cl_error *err)
 {
 	return cl_elevate_network(staging_dir,
-	                               certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
+	                          certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
 }
 
 /* ---- the result ---- */
@@ -259,7 +259,7 @@ static void show_result(CertlinkManagerFlow *self, const char *icon, const char 
 	gtk_spinner_stop(self->spinner);
 	gtk_image_set_from_icon_name(self->result_icon, icon);
 	gtk_label_set_text(self->result_title, title);
-	certlink_ui_message_set_text(self->result_detail, detail);
+	certlink_label_wrap_message(self->result_detail, detail);
 	gtk_stack_set_visible_child_name(self->stack, "result");
 	gtk_widget_grab_focus(self->close_button);
 }
@@ -515,7 +515,7 @@ static CertlinkManagerFlow *flow_new(GtkWindow *parent, CertlinkFlowOp op)
 
 	self->op = op;
 	gtk_window_set_title(GTK_WINDOW(self), op_title(op));
-	certlink_ui_heading_set_text(self->heading_label, op_title(op));
+	certlink_label_wrap_heading(self->heading_label, op_title(op));
 	return self;
 }
 
@@ -545,7 +545,7 @@ CertlinkManagerFlow *certlink_manager_flow_new_operation(GtkWindow *parent, Cert
 	self->store = store;
 	/* the window names what it works on, as a task switcher shows it */
 	gtk_window_set_title(GTK_WINDOW(self), heading);
-	certlink_ui_heading_set_text(self->heading_label, heading);
+	certlink_label_wrap_heading(self->heading_label, heading);
 	g_free(heading);
 	start(self, g_new0(struct call, 1));
 	return self;

@@ -10,6 +10,7 @@
 #include "renew-dialog.h"
 #include "store-dialog.h"
 #include "trust-dialog.h"
+#include "label-wrap.h"
 #include "ui.h"
 #include "words.h"
 
@@ -127,7 +128,7 @@ static void show_result(CertlinkProgressWindow *self, const char *title, const c
                         const char *detail)
 {
 	gtk_label_set_text(self->result_title, title);
-	certlink_ui_message_set_text(self->result_action, action);
+	certlink_label_wrap_message(self->result_action, action);
 	gtk_label_set_text(self->result_detail, detail);
 	gtk_widget_set_visible(GTK_WIDGET(self->result_action), action[0] != '\0');
 	gtk_widget_set_visible(GTK_WIDGET(self->result_detail), detail[0] != '\0');
@@ -364,6 +365,6 @@ CertlinkProgressWindow *certlink_progress_window_new(GtkApplication *app, const 
 	CertlinkProgressWindow *self = g_object_new(CERTLINK_TYPE_PROGRESS_WINDOW, "application", app, NULL);
 	g_autofree char *title = g_strdup_printf(_("Getting a certificate from %s"), service);
 
-	certlink_ui_heading_set_text(self->title_label, title);
+	certlink_label_wrap_heading(self->title_label, title);
 	return self;
 }

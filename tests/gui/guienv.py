@@ -207,7 +207,7 @@ def no_window(app, title, timeout=30):
 # GTK 4.8 does not set the AT-SPI "showing" state below the window, so these look at names only; the window
 # sets the texts they look for only when it shows them.
 def visible_text(node, text):
-    # a window may break a label's lines itself (ui.h), keeping the text otherwise as set
+    # a window may break a label's lines itself (ui/label-wrap.c), keeping the text otherwise as set
     return find_all(node, lambda n: n.roleName == "label" and (n.name == text or
                                                                 (n.name or "").replace("\n", "") == text))
 

@@ -159,8 +159,8 @@ def labels(node):
 
 
 def unwrapped(name):
-    """A label's text without the line breaks the window put in to wrap it well (ui.h: a space before a
-    break stays, so this is the text as set)."""
+    """A label's text without the line breaks the window put in to wrap it well (ui/label-wrap.c: a space
+    before a break stays, so this is the text as set)."""
     return (name or "").replace("\n", "")
 
 
