@@ -169,7 +169,7 @@ static enum cl_status import_bundle(const char *db, const char *p12, const char 
 		st = cl_nss_db_open(db, true, &d, err);
 	if (st == CL_OK)
 		st = cl_nss_db_login(d, err);
-	/* the certificate first: the key gets the nickname the certificate really got, as pk12util names it */
+	/* the certificate first: the key gets the nickname the certificate got, as pk12util names it */
 	if (st == CL_OK)
 		st = cl_nss_db_add_cert(d, b.cert, name, NULL, actual, size, err);
 	if (st == CL_OK)
@@ -249,8 +249,8 @@ enum cl_status cl_nssdb_remove(const char *db, const char *nickname, bool with_k
 		 */
 		for (int i = 0; i < DELETE_MAX && st == CL_OK && cl_nssdb_has(db, nickname); i++)
 			if (!with_key ||
-			    cl_tool_run_ok(del_key, "removing from the NSS database", NULL) != CL_OK)
-				st = cl_tool_run_ok(del_cert, "removing from the NSS database", err);
+			    cl_tool_run_ok(del_key, CL_N_("removing from the NSS database"), NULL) != CL_OK)
+				st = cl_tool_run_ok(del_cert, CL_N_("removing from the NSS database"), err);
 		if (st == CL_OK && cl_nssdb_has(db, nickname))
 			st = cl_error_set(err, CL_E_LOCAL, "\"%s\" is still in the NSS database %s", nickname,
 			                  db);
@@ -435,7 +435,7 @@ static enum cl_status put_back(const char *certutil, const char *db, const char 
 	snprintf(file, sizeof(file), "%s/cert.pem", dir);
 	st = cl_fileio_write_new(file, data, (size_t)len, 0600, err);
 	if (st == CL_OK)
-		st = cl_tool_run_ok(argv, "putting a certificate back into the NSS database", err);
+		st = cl_tool_run_ok(argv, CL_N_("putting a certificate back into the NSS database"), err);
 	unlink(file);
 	rmdir(dir);
 	BIO_free(bio);
@@ -467,7 +467,7 @@ static enum cl_status delete_by_id(const char *certutil, const char *db, const c
 		if (st != CL_OK || entries_with_id(&now, id) == 0)
 			break;
 		entries_free(&now);
-		st = cl_tool_run_ok(del, "removing from the NSS database", err);
+		st = cl_tool_run_ok(del, CL_N_("removing from the NSS database"), err);
 	}
 	for (size_t i = 0; i < before->n && st == CL_OK; i++) {
 		const struct nss_entry *e = &before->items[i];
@@ -510,7 +510,7 @@ enum cl_status cl_nssdb_remove_cert(const char *db, const char *sha256, bool wit
 	if (st == CL_OK && with_key && !shared && key_listed(certutil, db, id)) {
 		const char *del_key[] = { certutil, "-F", "-d", db, "-k", id, "-f", "/dev/null", NULL };
 
-		st = cl_tool_run_ok(del_key, "removing a key from the NSS database", err);
+		st = cl_tool_run_ok(del_key, CL_N_("removing a key from the NSS database"), err);
 	}
 	if (st == CL_OK)
 		st = entries_list(certutil, db, &after, err);

@@ -1,14 +1,15 @@
-/* certlink-handler: the computer store for a person who is not root (see elevate.h). */
+/* certlink core: the computer store for a person who is not root (see elevate.h). */
 #include "elevate.h"
 
 #include <errno.h>
+#include <libintl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
-#include "i18n.h"
+#define _(s) dgettext("certlink", s)
 
 extern char **environ;
 
@@ -71,7 +72,8 @@ static enum cl_status run_helper(const char *const *args, const struct cl_cancel
 	                    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-enum cl_status handler_elevate(const char *staging_dir, const struct cl_cancel *cancel, struct cl_error *err)
+enum cl_status cl_elevate_install(const char *staging_dir, const struct cl_cancel *cancel,
+                                  struct cl_error *err)
 {
 	const char *args[] = { "--install", staging_dir, NULL };
 
@@ -84,7 +86,7 @@ enum cl_status handler_elevate(const char *staging_dir, const struct cl_cancel *
 /* The helper's exit status when NetworkManager was not there or refused (it wrote wpa_supplicant files). */
 #define HELPER_NETWORK_NOT_APPLIED 3
 
-enum cl_status handler_elevate_network(const char *staging_dir, const struct cl_cancel *cancel,
+enum cl_status cl_elevate_network(const char *staging_dir, const struct cl_cancel *cancel,
                                        struct cl_error *err)
 {
 	const char *args[] = { "--network", staging_dir, NULL };
@@ -101,8 +103,8 @@ enum cl_status handler_elevate_network(const char *staging_dir, const struct cl_
 	return st;
 }
 
-enum cl_status handler_elevate_anchor(const char *staging_dir, const char *sha256, const char *subject,
-                                      const struct cl_cancel *cancel, struct cl_error *err)
+enum cl_status cl_elevate_anchor(const char *staging_dir, const char *sha256, const char *subject,
+                                 const struct cl_cancel *cancel, struct cl_error *err)
 {
 	const char *args[] = { "--trust-anchor", sha256, subject, staging_dir, NULL };
 
