@@ -288,6 +288,7 @@ static void stats(struct srv_response *resp)
 
 	srv_login_stats(&s);
 	cJSON_AddNumberToObject(o, "password_checks", (double)s.password_checks);
+	cJSON_AddNumberToObject(o, "cache_hits", (double)s.cache_hits);
 	cJSON_AddNumberToObject(o, "failed", (double)s.failed);
 	cJSON_AddNumberToObject(o, "refused_address", (double)s.refused_address);
 	cJSON_AddNumberToObject(o, "refused_name", (double)s.refused_name);
