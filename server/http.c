@@ -76,7 +76,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		srv_addr_key(ci ? ci->client_addr : NULL, req->addr);
 		/* Shed load before reading anything: a client retries after Retry-After (docs/protocol.md).
 		 */
+		atomic_fetch_add(&srv->requests_total, 1);
 		if (atomic_load(&srv->open_conns) > (int)srv->max_open) {
+			atomic_fetch_add(&srv->shed_total, 1);
 			srv_resp_error(&resp, 503, "unavailable", "The server is busy; try again shortly.",
 			               1);
 			srv_resp_header(&resp, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -133,10 +135,12 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 {
 	struct srv_server *srv = ((struct srv_listener *)cls)->srv;
 
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		atomic_fetch_add(&srv->open_conns, 1);
-	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_add(&srv->conns_total, 1);
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		atomic_fetch_sub(&srv->open_conns, 1);
+	}
 }
 
 /* libmicrohttpd hands its own format strings over; they are not ours to check. */

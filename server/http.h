@@ -47,6 +47,9 @@ struct srv_server {
 	unsigned threads;
 	unsigned max_open;     /* open connections above this get 503 */
 	atomic_int open_conns; /* connections open right now */
+	/* Since start, for the admin stats: connections accepted (each one TLS handshake on the HTTPS
+	 * listener), requests answered, and requests answered 503 because of max_open. */
+	atomic_ulong conns_total, requests_total, shed_total;
 	struct MHD_Daemon *https;
 	struct MHD_Daemon *http;
 	struct srv_listener tls_listener, plain_listener;
