@@ -8,12 +8,21 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 
 #include "ca.h"
 #include "util.h"
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static enum MHD_Result send_response(struct srv_request *req, struct srv_response *resp)
 {
@@ -80,7 +89,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (atomic_load(&srv->open_conns) > (int)srv->max_open) {
 			atomic_fetch_add(&srv->shed_total, 1);
 			srv_resp_error(&resp, 503, "unavailable", "The server is busy; try again shortly.",
-			               1);
+			               srv_overload_retry_after(&srv->overload, mono_now()));
 			srv_resp_header(&resp, MHD_HTTP_HEADER_CONNECTION, "close");
 			return send_response(req, &resp);
 		}
@@ -140,6 +149,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		atomic_fetch_add(&srv->conns_total, 1);
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		atomic_fetch_sub(&srv->open_conns, 1);
+		srv_overload_closed(&srv->overload, mono_now());
 	}
 }
 
@@ -204,6 +214,7 @@ static struct MHD_Daemon *start_one(struct srv_server *srv, unsigned port, int t
 enum cl_status srv_http_start(struct srv_server *srv, unsigned https_port, int scep_http, unsigned scep_port,
                               struct cl_error *err)
 {
+	srv_overload_init(&srv->overload, srv->max_open);
 	srv->https = start_one(srv, https_port, 1, &srv->port, err);
 	if (!srv->https)
 		return CL_E_LOCAL;
@@ -223,6 +234,8 @@ void srv_http_stop(struct srv_server *srv)
 		MHD_stop_daemon(srv->http);
 	if (srv->https)
 		MHD_stop_daemon(srv->https);
+	if (srv->http || srv->https)
+		srv_overload_destroy(&srv->overload);
 	srv->http = srv->https = NULL;
 }
 

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "error.h"
+#include "overload.h"
 
 #define SRV_JSON_BODY_MAX  (64 * 1024)
 #define SRV_SCEP_BODY_MAX  (256 * 1024)
@@ -50,6 +51,7 @@ struct srv_server {
 	/* Since start, for the admin stats: connections accepted (each one TLS handshake on the HTTPS
 	 * listener), requests answered, and requests answered 503 because of max_open. */
 	atomic_ulong conns_total, requests_total, shed_total;
+	struct srv_overload overload; /* Retry-After of the 503s above max_open */
 	struct MHD_Daemon *https;
 	struct MHD_Daemon *http;
 	struct srv_listener tls_listener, plain_listener;
