@@ -20,7 +20,7 @@
 #include "db.h"
 #include "http.h"
 #include "invites.h"
-#include "issue.h"
+#include "issue-private.h"
 #include "link.h"
 #include "login.h"
 #include "overload.h"
@@ -825,6 +825,119 @@ static void test_held(sqlite3 *db, const char *dir)
 	srv_ca_free(ca);
 }
 
+/* Signing before the write lock (issue-private.h): the certificate signed early is the one issued when
+ * nothing changed; it is dropped, and the certificate signed under the lock, when the validity changed
+ * meanwhile; and a challenge used up meanwhile refuses the request without recording anything. */
+static void test_presign(sqlite3 *db, const char *dir)
+{
+	struct srv_ca_opts opts = { 0 };
+	struct srv_apply_in in = {
+		.client_request_id = "pre-1", .user = "erin", .password = "erin pw", .store = "user"
+	};
+	struct srv_app app = { 0 };
+	struct srv_err err = { 0 };
+	struct srv_issue_out out;
+	struct srv_issue_in req = { .message_type = 19, .transaction_id = "pre-tx-1" };
+	struct srv_presigned pre = { 0 }, late = { 0 };
+	struct cl_error cerr;
+	struct srv_ca *ca = NULL;
+	EVP_PKEY *key = NULL;
+	char *challenge = NULL, s1[48], s2[48];
+	time_t exp;
+	int created, days;
+
+	CHECK_INT_EQ(srv_ca_load_or_create(dir, &opts, &ca, &created, &cerr), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "auto_approve", "true", &cerr), CL_OK);
+	req.csr = make_csr("erin", &key);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	req.challenge = challenge;
+	/* Nothing changed: the early certificate is the issued one. */
+	srv_issue_presign(db, ca, &req, &pre);
+	CHECK(pre.cert != NULL);
+	CHECK_INT_EQ(certs_of(db, app.id), 0); /* signing early records nothing */
+	srv_ca_serial_hex(pre.cert, s1, sizeof(s1));
+	CHECK_INT_EQ(srv_issue_decide(db, ca, &req, &pre, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	srv_ca_serial_hex(out.cert, s2, sizeof(s2));
+	CHECK_STR_EQ(s2, s1);
+	CHECK_INT_EQ(certs_of(db, app.id), 1);
+	X509_free(out.cert);
+	srv_presigned_clear(&pre);
+	/* The validity changes between the early signature and the decision: a new signature under the lock.
+	 */
+	in.client_request_id = "pre-2";
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	req.csr = make_csr("erin", &key);
+	req.transaction_id = "pre-tx-2";
+	req.challenge = challenge;
+	srv_issue_presign(db, ca, &req, &pre);
+	CHECK(pre.cert != NULL);
+	srv_ca_serial_hex(pre.cert, s1, sizeof(s1));
+	CHECK_INT_EQ(srv_config_set(db, "cert_days", "30", &cerr), CL_OK);
+	CHECK_INT_EQ(srv_issue_decide(db, ca, &req, &pre, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	srv_ca_serial_hex(out.cert, s2, sizeof(s2));
+	CHECK(strcmp(s1, s2) != 0);
+	CHECK(ASN1_TIME_diff(&days, &created, X509_get0_notBefore(out.cert), X509_get0_notAfter(out.cert)) &&
+	      days == 30);
+	CHECK_INT_EQ(certs_of(db, app.id), 1);
+	X509_free(out.cert);
+	srv_presigned_clear(&pre);
+	CHECK_INT_EQ(srv_config_set(db, "cert_days", "365", &cerr), CL_OK);
+	/* Two requests with one challenge, both signed early: the first decided is issued, the second
+	 * refused; one certificate in all. */
+	in.client_request_id = "pre-3";
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	req.transaction_id = "pre-tx-3";
+	req.challenge = challenge;
+	srv_issue_presign(db, ca, &req, &pre);
+	srv_issue_presign(db, ca, &req, &late);
+	CHECK(pre.cert && late.cert);
+	CHECK_INT_EQ(srv_issue_decide(db, ca, &req, &pre, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	X509_free(out.cert);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	req.csr = make_csr("erin", &key);
+	req.transaction_id = "pre-tx-4";
+	CHECK_INT_EQ(srv_issue_decide(db, ca, &req, &late, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+	CHECK(out.cert == NULL);
+	CHECK_INT_EQ(certs_of(db, app.id), 1);
+	srv_presigned_clear(&pre);
+	srv_presigned_clear(&late);
+	/* An early signature for another request's key is never issued for this one. */
+	in.client_request_id = "pre-4";
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	req.transaction_id = "pre-tx-5";
+	req.challenge = challenge;
+	srv_issue_presign(db, ca, &req, &pre);
+	CHECK(pre.cert != NULL);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	req.csr = make_csr("erin", &key);
+	CHECK_INT_EQ(srv_issue_decide(db, ca, &req, &pre, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	CHECK(out.cert && EVP_PKEY_eq(X509_get0_pubkey(out.cert), key) == 1);
+	X509_free(out.cert);
+	srv_presigned_clear(&pre);
+
+	srv_free_secret(challenge);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	srv_app_clear(&app);
+	srv_ca_free(ca);
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = argc > 1 ? argv[1] : "unit-tmp";
@@ -848,6 +961,7 @@ int main(int argc, char **argv)
 		test_issue(db, dir);
 		test_names(db, dir);
 		test_held(db, dir);
+		test_presign(db, dir);
 		test_invite_link(db, dir);
 		sqlite3_close(db);
 	}
