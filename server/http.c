@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 
@@ -139,6 +140,24 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* TLS session resumption (RFC 8446 section 2.2, RFC 5077): a client that comes back (the next connection of
+ * one enrollment, or after a 503) resumes with a ticket instead of a full handshake. The ticket key is
+ * random, made at start, kept in memory only and wiped at stop; GnuTLS derives rotating keys from it. MHD has
+ * no option for tickets, but announces each connection before its handshake starts. */
+#define TICKET_LIFETIME_S 600
+
+static void enable_tickets(struct srv_server *srv, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	gnutls_session_t session = ci ? (gnutls_session_t)ci->tls_session : NULL;
+
+	if (!session || !srv->tls_ticket_key ||
+	    gnutls_session_ticket_enable_server(session, srv->tls_ticket_key) != GNUTLS_E_SUCCESS)
+		return;
+	gnutls_db_set_cache_expiration(session, TICKET_LIFETIME_S);
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
@@ -147,6 +166,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		atomic_fetch_add(&srv->open_conns, 1);
 		atomic_fetch_add(&srv->conns_total, 1);
+		if (!((struct srv_listener *)cls)->plain)
+			enable_tickets(srv, conn);
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		atomic_fetch_sub(&srv->open_conns, 1);
 		srv_overload_closed(&srv->overload, mono_now());
@@ -199,7 +220,7 @@ static struct MHD_Daemon *start_one(struct srv_server *srv, unsigned port, int t
 	    MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE, srv->threads, MHD_OPTION_CONNECTION_LIMIT,
 	    srv->max_open * 2 + 16, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED,
 	    on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, lis,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END,
 	    srv->ca->tls_key_pem, MHD_OPTION_HTTPS_MEM_CERT, srv->ca->tls_chain_pem,
 	    MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", MHD_OPTION_END);
 	if (!d) {
@@ -215,6 +236,12 @@ enum cl_status srv_http_start(struct srv_server *srv, unsigned https_port, int s
                               struct cl_error *err)
 {
 	srv_overload_init(&srv->overload, srv->max_open);
+	srv->tls_ticket_key = calloc(1, sizeof(gnutls_datum_t));
+	if (srv->tls_ticket_key &&
+	    gnutls_session_ticket_key_generate(srv->tls_ticket_key) != GNUTLS_E_SUCCESS) {
+		free(srv->tls_ticket_key);
+		srv->tls_ticket_key = NULL; /* no resumption: every connection a full handshake */
+	}
 	srv->https = start_one(srv, https_port, 1, &srv->port, err);
 	if (!srv->https)
 		return CL_E_LOCAL;
@@ -237,6 +264,13 @@ void srv_http_stop(struct srv_server *srv)
 	if (srv->http || srv->https)
 		srv_overload_destroy(&srv->overload);
 	srv->http = srv->https = NULL;
+	if (srv->tls_ticket_key) {
+		gnutls_datum_t *key = srv->tls_ticket_key;
+		gnutls_memset(key->data, 0, key->size);
+		gnutls_free(key->data);
+		free(key);
+		srv->tls_ticket_key = NULL;
+	}
 }
 
 void srv_addr_key(const struct sockaddr *sa, char out[64])

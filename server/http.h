@@ -52,6 +52,7 @@ struct srv_server {
 	 * listener), requests answered, and requests answered 503 because of max_open. */
 	atomic_ulong conns_total, requests_total, shed_total;
 	struct srv_overload overload; /* Retry-After of the 503s above max_open */
+	void *tls_ticket_key; /* gnutls_datum_t: the TLS session ticket key (http.c); secret, wiped at stop */
 	struct MHD_Daemon *https;
 	struct MHD_Daemon *http;
 	struct srv_listener tls_listener, plain_listener;
