@@ -41,6 +41,7 @@ struct job {
 	int ok;
 	int retries;
 	char why[256];
+	char curl_error[CURL_ERROR_SIZE]; /* of the last failed connection */
 };
 
 static const char *base, *cafile, *user;
@@ -49,7 +50,7 @@ static EVP_PKEY **keys;
 static int n_keys;
 static int nid_msgtype, nid_status, nid_txid, nid_snonce, nid_rnonce, nid_fail;
 static pthread_barrier_t start_line;
-static atomic_int retries_total;
+static atomic_int retries_busy, retries_conn; /* after 429/503, after a failed connection */
 static int max_attempts = 6;
 /* The RA certificate of the first GetCACert answer, and that answer's bytes. */
 static pthread_mutex_t ra_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -139,6 +140,7 @@ static long http(CURL *c, struct job *job, const char *method, const char *path,
 		} else {
 			curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 		}
+		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, job->curl_error);
 		if (curl_easy_perform(c) == CURLE_OK) {
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 			if (status != 429 && status != 503)
@@ -150,7 +152,7 @@ static long http(CURL *c, struct job *job, const char *method, const char *path,
 		if (attempt >= max_attempts)
 			break;
 		job->retries++;
-		atomic_fetch_add(&retries_total, 1);
+		atomic_fetch_add(status ? &retries_busy : &retries_conn, 1);
 		ms = backoff_ms(attempt, (long)wait);
 		struct timespec ts = { (time_t)(ms / 1000), (ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
@@ -352,7 +354,8 @@ static void *enroll(void *arg)
 	st = http(c, job, "POST", "/api/v1/applications", NULL, "application/json", body, strlen(body), &b);
 	doc = b.p ? cJSON_Parse(b.p) : NULL;
 	if ((st != 201 && st != 200) || !doc) {
-		snprintf(job->why, sizeof(job->why), "apply: HTTP %ld %.150s", st, b.p ? b.p : "");
+		snprintf(job->why, sizeof(job->why), "apply: HTTP %ld %.150s", st,
+		         b.p ? b.p : job->curl_error);
 		goto out;
 	}
 	snprintf(id, sizeof(id), "%s",
@@ -365,20 +368,23 @@ static void *enroll(void *arg)
 	st = http(c, job, "POST", path, secret, "application/json", body, strlen(body), &b);
 	act = b.p ? cJSON_Parse(b.p) : NULL;
 	if (st != 200 || !act) {
-		snprintf(job->why, sizeof(job->why), "activate: HTTP %ld %.150s", st, b.p ? b.p : "");
+		snprintf(job->why, sizeof(job->why), "activate: HTTP %ld %.150s", st,
+		         b.p ? b.p : job->curl_error);
 		goto out;
 	}
 	challenge = cJSON_GetObjectItem(cJSON_GetObjectItem(act, "scep"), "challenge")->valuestring;
 	st = http(c, job, "GET", "/scep?operation=GetCACaps", NULL, NULL, NULL, 0, &b);
 	if (st != 200 || !strstr(b.p, "POSTPKIOperation")) {
-		snprintf(job->why, sizeof(job->why), "GetCACaps: HTTP %ld", st);
+		snprintf(job->why, sizeof(job->why), "GetCACaps: HTTP %ld %.150s", st,
+		         st ? "" : job->curl_error);
 		goto out;
 	}
 	st = http(c, job, "GET", "/scep?operation=GetCACert", NULL, NULL, NULL, 0, &b);
 	if (st == 200)
 		ra = ra_of(&b);
 	if (!ra) {
-		snprintf(job->why, sizeof(job->why), "GetCACert: HTTP %ld", st);
+		snprintf(job->why, sizeof(job->why), "GetCACert: HTTP %ld %.150s", st,
+		         st ? "" : job->curl_error);
 		goto out;
 	}
 	memset(txid, 0, sizeof(txid));
@@ -386,7 +392,8 @@ static void *enroll(void *arg)
 	st = http(c, job, "POST", "/scep?operation=PKIOperation", NULL, "application/x-pki-message", msg,
 	          (size_t)msglen, &b);
 	if (st != 200) {
-		snprintf(job->why, sizeof(job->why), "PKIOperation: HTTP %ld %.150s", st, b.p ? b.p : "");
+		snprintf(job->why, sizeof(job->why), "PKIOperation: HTTP %ld %.150s", st,
+		         b.p ? b.p : job->curl_error);
 		goto out;
 	}
 	job->ok = certrep(&b, ra, self, key, txid, job->why, sizeof(job->why));
@@ -488,8 +495,8 @@ int main(int argc, char **argv)
 		}
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_double);
-	printf("enrollments: %d, failures: %d, retries after 429/503: %d\n", n, failures,
-	       atomic_load(&retries_total));
+	printf("enrollments: %d, failures: %d, retries after 429/503: %d, after a failed connection: %d\n", n,
+	       failures, atomic_load(&retries_busy), atomic_load(&retries_conn));
 	printf("wall time: %.2f s, enrollments/second: %.1f\n", elapsed, n / elapsed);
 	printf("latency: median %.2f s, p95 %.2f s, slowest %.2f s\n", lat[n / 2], lat[(n * 95) / 100],
 	       lat[n - 1]);
