@@ -300,6 +300,7 @@ static void stats(struct srv_request *req, struct srv_response *resp)
 	cJSON_AddNumberToObject(o, "connections", (double)atomic_load(&srv->conns_total));
 	cJSON_AddNumberToObject(o, "requests", (double)atomic_load(&srv->requests_total));
 	cJSON_AddNumberToObject(o, "shed", (double)atomic_load(&srv->shed_total));
+	cJSON_AddNumberToObject(o, "abandoned", (double)atomic_load(&srv->abandoned_total));
 	srv_resp_json(resp, 200, doc);
 }
 

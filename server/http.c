@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,24 @@ static void enable_tickets(struct srv_server *srv, struct MHD_Connection *conn)
 	gnutls_db_set_cache_expiration(session, TICKET_LIFETIME_S);
 }
 
+/* 1 when the client has already closed its side: in a burst a connection can wait in the accept queue longer
+ * than its client's connect timeout, and the client is gone before the server looks at it. Its ClientHello is
+ * still in the socket, so the TLS handshake would be computed for nobody (a full ECDHE and signature each: at
+ * 10,000 clients at once, most of the server's handshakes). Such a connection is shut down before the
+ * handshake starts; libmicrohttpd then reads end-of-file and closes it. */
+static char abandoned_marker;
+
+static int client_gone(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct pollfd p = { .fd = ci ? ci->connect_fd : -1, .events = POLLRDHUP };
+
+	if (p.fd < 0 || poll(&p, 1, 0) != 1 || !(p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+		return 0;
+	shutdown(p.fd, SHUT_RDWR);
+	return 1;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
@@ -165,12 +184,19 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		atomic_fetch_add(&srv->open_conns, 1);
+		if (client_gone(conn)) {
+			atomic_fetch_add(&srv->abandoned_total, 1);
+			*socket_context =
+			    &abandoned_marker; /* frees no capacity worth measuring when it closes */
+			return;
+		}
 		atomic_fetch_add(&srv->conns_total, 1);
 		if (!((struct srv_listener *)cls)->plain)
 			enable_tickets(srv, conn);
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		atomic_fetch_sub(&srv->open_conns, 1);
-		srv_overload_closed(&srv->overload, mono_now());
+		if (*socket_context != &abandoned_marker)
+			srv_overload_closed(&srv->overload, mono_now());
 	}
 }
 

@@ -333,7 +333,7 @@ static int cmd_admin_token(const struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .listen = "127.0.0.1", .port = 8443, .threads = 8, .max_open = 512 };
+	struct args a = { .listen = "127.0.0.1", .port = 8443, .threads = 8, .max_open = 1024 };
 	char **rest = calloc((size_t)argc + 1, sizeof(char *));
 	struct rlimit rl;
 	int rest_argc = 0, rc;

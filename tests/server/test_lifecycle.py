@@ -1,7 +1,8 @@
 """certlink-server process life: first start creates CA, RA and TLS certificate; restart keeps everything; the
 TLS certificate verifies for localhost/127.0.0.1/::1 and --hostname names; SIGTERM and SIGINT stop cleanly;
 the admin token is printed once and can be reset; state files have safe modes; overload answers spread the
-crowd; TLS sessions resume with the server's tickets until it restarts."""
+crowd; a client gone before its handshake costs none; TLS sessions resume with the server's tickets until it
+restarts."""
 import hashlib
 import os
 import signal
@@ -10,6 +11,7 @@ import ssl
 import stat
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -118,6 +120,31 @@ class LifecycleTest(unittest.TestCase):
             deadline = __import__("time").time() + 30
             while srv.request("GET", "/api/v1/config")[0] != 200:
                 self.assertLess(__import__("time").time(), deadline, "server did not recover")
+        finally:
+            srv.cleanup()
+
+    def test_client_gone_before_handshake(self):
+        """A connection whose client gave up while it waited in the accept queue is closed without a TLS
+        handshake (server/http.c client_gone()), and counted as abandoned, not as a connection served."""
+        srv = Server(extra=["--max-connections", "4", "--threads", "2"]).start()
+        try:
+            before = srv.admin("GET", "/stats")[1]["http"]
+            # libmicrohttpd accepts 2 * 4 + 16 connections; these fill it, the next ones wait in the kernel.
+            idle = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(24)]
+            time.sleep(1)
+            for _ in range(3):
+                with socket.create_connection(("127.0.0.1", srv.port)) as gone:
+                    gone.sendall(b"\x16\x03\x01\x00\x05hello")  # as if a ClientHello, then the client leaves
+            for s in idle:
+                s.close()
+            deadline = time.time() + 30
+            while True:
+                st, doc, _, _ = srv.admin("GET", "/stats")
+                if st == 200 and doc["http"]["abandoned"] - before["abandoned"] >= 3:
+                    break
+                self.assertLess(time.time(), deadline, doc)
+                time.sleep(0.5)
+            self.assertEqual(doc["http"]["abandoned"] - before["abandoned"], 3, doc)
         finally:
             srv.cleanup()
 
