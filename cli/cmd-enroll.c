@@ -61,6 +61,7 @@ static void usage(FILE *out)
 	        "  --approval-timeout SEC  how long to wait for approval (default: the server's)\n"
 	        "  --random-delay SEC      wait a random 0..SEC seconds first, to spread a fleet\n"),
 	      out);
+	fputs(_(CLI_NO_NETWORK_HELP), out);
 	fputs(_(CLI_RESULT_HELP), out);
 	fputs(_(CLI_NET_HELP), out);
 	fputs(_("  -h, --help              show this help\n"
@@ -113,6 +114,7 @@ static const struct option long_opts[] = {
 	{ "random-delay", required_argument, NULL, OPT_DELAY },
 	CLI_RESULT_OPTIONS,
 	{ "install-ca", required_argument, NULL, OPT_INSTALL_CA },
+	CLI_NO_NETWORK_OPTION,
 	CLI_NET_OPTIONS,
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },

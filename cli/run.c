@@ -42,12 +42,13 @@ void cli_run_init(struct cl_enroll_opts *opts)
 	opts->cancel = &cancel_token;
 	opts->progress = on_progress;
 	opts->log_fn = on_log;
-	if (cl_settings_load(&settings, NULL) == CL_OK) {
-		opts->no_proxy = settings.no_proxy;
-		opts->reuse_key = settings.reuse_key;
-		opts->notify_days = settings.notify_days;
-		cli_notify_set(settings.notify_result);
-	}
+	/* A damaged layer leaves the ones below it (docs/paths.md): the administrator's presets still apply.
+	 */
+	cl_settings_load(&settings, NULL);
+	opts->no_proxy = settings.no_proxy;
+	opts->reuse_key = settings.reuse_key;
+	opts->notify_days = settings.notify_days;
+	cli_notify_set(settings.notify_result);
 	/* The flow stops at its next check point and records where it was; the next run resumes. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -66,6 +67,9 @@ int cli_net_option(struct cl_enroll_opts *opts, const char *cmd, int c, const ch
 		return 0;
 	case CLI_OPT_DEBUG:
 		opts->debug = true;
+		return 0;
+	case CLI_OPT_NO_NETWORK:
+		opts->no_network = true;
 		return 0;
 	case CLI_OPT_RETRIES:
 		if (cli_parse_number(arg, 1, 20, &n))
@@ -133,6 +137,7 @@ void cli_write_result(const struct cl_enroll_result *res, enum cl_status st, con
 		not_installed[i] = res->trust_not_installed_sha256[i];
 	r.ca_not_installed = not_installed;
 	r.n_ca_not_installed = i;
+	r.network = res->network.planned > 0 ? &res->network : NULL;
 	if (st == CL_OK && !res->pending && res->trust_not_installed > 0) {
 		snprintf(
 		    message, sizeof(message),
@@ -144,6 +149,27 @@ void cli_write_result(const struct cl_enroll_result *res, enum cl_status st, con
 	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
 		if (cl_result_write(&r, formats[i], NULL, &werr) != CL_OK)
 			cli_note(_("the result file could not be written: %s"), werr.msg);
+}
+
+void cli_print_networks(const struct cl_network_report *n)
+{
+	for (int i = 0; i < n->planned && i < CL_NETWORK_CONNECTIONS_MAX; i++) {
+		const struct cl_network_conn *c = &n->conns[i];
+
+		if (c->uuid[0])
+			printf(c->updated ? _("  network connection updated: %s (%s)\n")
+			                  : _("  network connection set up: %s (%s)\n"),
+			       c->name, c->uuid);
+	}
+	if (n->skipped && n->planned > 0)
+		printf(_("  network connections of the profile not set up (--no-network)\n"));
+	else if (n->planned > 0 && n->applied < n->planned)
+		cli_note(_("the network connections were not set up through NetworkManager: %s"),
+		         n->note[0] ? n->note : "?");
+	for (int w = 0; w < 2; w++)
+		if (n->wpa_file[w][0])
+			cli_note(_("the network settings were written for wpa_supplicant to %s"),
+			         n->wpa_file[w]);
 }
 
 int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err)
@@ -195,5 +221,6 @@ int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const 
 		        "valid until %s); `certlink delete` removes them\n",
 		        (unsigned long)res->existing),
 		    res->existing, res->existing_serial, cli_time_text(res->existing_not_after, t));
+	cli_print_networks(&res->network);
 	return CLI_EXIT_OK;
 }

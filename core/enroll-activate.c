@@ -251,7 +251,7 @@ static enum cl_status keep_profile(struct cl_flow *f, const struct cl_proto_acti
 			                            i + 1);
 		}
 	}
-	return f->trust ? CL_OK : cl_error_set(err, CL_E_LOCAL, "out of memory");
+	return f->trust ? cl_flow_keep_networks(f, act, err) : cl_error_set(err, CL_E_LOCAL, "out of memory");
 }
 
 enum cl_status cl_flow_activate(struct cl_flow *f, struct cl_error *err)

@@ -109,6 +109,7 @@ void cl_flow_free(struct cl_flow *f)
 	X509_free(f->ca);
 	sk_X509_pop_free(f->chain, X509_free);
 	sk_X509_pop_free(f->trust, X509_free);
+	cl_proto_profile_clear(&f->profile);
 	memset(f, 0, sizeof(*f));
 }
 

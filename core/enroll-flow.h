@@ -66,7 +66,8 @@ struct cl_flow {
 	X509 *cert;
 	X509 *ca;
 	STACK_OF(X509) * chain;
-	STACK_OF(X509) * trust; /* profile CAs to install as trust anchors */
+	STACK_OF(X509) * trust;          /* profile CAs to install as trust anchors */
+	struct cl_proto_profile profile; /* the activation's CAs and networks (network.h) */
 };
 
 /* Copy src (NULL: "") into dst, truncated to size - 1 bytes. */

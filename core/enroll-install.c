@@ -252,8 +252,10 @@ struct drop_ctx {
 	const char *nickname; /* the new certificate's own NSS nickname */
 };
 
-/* NSS filed the new certificate under the old one's nickname (one subject, one nickname); with the old one
- * gone it can have its own. Best effort: the record keeps whichever nickname it has. */
+/* NSS filed the new certificate under the old one's nickname (one subject, one nickname), in ~/.pki/nssdb and
+ * in each Firefox profile; with the old one gone it can have its own there (the name Firefox's certificate
+ * chooser shows would otherwise carry the old serial). Best effort: the record keeps whichever nickname it
+ * has. */
 static void own_nickname(struct cl_flow *f, struct cl_records *rec, const char *nickname)
 {
 	struct cl_certificate *cert = cl_records_find_certificate_fp(rec, f->result_fp);
@@ -264,7 +266,8 @@ static void own_nickname(struct cl_flow *f, struct cl_records *rec, const char *
 		struct cl_location *l = &cert->locations.items[i];
 		char *copy;
 
-		if (l->kind != CL_LOC_NSS_CERT || !l->nickname || strcmp(l->nickname, nickname) == 0)
+		if ((l->kind != CL_LOC_NSS_CERT && l->kind != CL_LOC_FIREFOX_CERT) || !l->nickname ||
+		    strcmp(l->nickname, nickname) == 0)
 			continue;
 		if (cl_nssdb_rename_cert(l->path, f->result_fp, l->nickname, nickname, &renamed, &why) !=
 		    CL_OK)
@@ -273,7 +276,9 @@ static void own_nickname(struct cl_flow *f, struct cl_records *rec, const char *
 		if (renamed && (copy = strdup(nickname)) != NULL) {
 			free(l->nickname);
 			l->nickname = copy;
-			snprintf(f->result->nss_nickname, sizeof(f->result->nss_nickname), "%s", nickname);
+			if (l->kind == CL_LOC_NSS_CERT)
+				snprintf(f->result->nss_nickname, sizeof(f->result->nss_nickname), "%s",
+				         nickname);
 		}
 	}
 }
@@ -374,6 +379,7 @@ static enum cl_status check_store(struct cl_flow *f, const struct cl_certinfo *i
 static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 {
 	struct cl_locations locs = { NULL, 0 }, installed = { NULL, 0 };
+	struct cl_locations reuse = { NULL, 0 }; /* connections the new certificate takes over */
 	struct cl_certinfo info;
 	struct add_cert_ctx c = { f, &info, &locs, NULL, NULL };
 	char nickname[160], ca[65];
@@ -391,6 +397,9 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 	snprintf(nickname, sizeof(nickname), "certlink %.64s %s (%.8s)", f->host,
 	         st == CL_OK ? info.serial : "", st == CL_OK ? info.sha256 : "");
 	if (st == CL_OK)
+		st = cl_flow_network_reuse(f->store, info.sha256, f->renewal_fp, f->host, (int)f->port,
+		                           f->user, &reuse, err);
+	if (st == CL_OK)
 		st = cl_store_install(f->store, f->key, f->cert, f->chain, nickname, &installed, err);
 	if (st != CL_OK)
 		goto out;
@@ -405,6 +414,9 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 	}
 	fill_result(f, &info, &locs);
 	cl_flow_copy(f->result_fp, sizeof(f->result_fp), info.sha256);
+	/* The profile's networks use the new certificate (a renewal's take over the old one's connections).
+	 */
+	cl_flow_networks(f, &reuse);
 	/* The new certificate is installed and recorded: now the old one may go. */
 	if (f->renewal_of[0]) {
 		struct drop_ctx dc = { f, nickname };
@@ -421,6 +433,7 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 out:
 	cl_locations_clear(&locs);
 	cl_locations_clear(&installed);
+	cl_locations_clear(&reuse);
 	return st;
 }
 

@@ -57,6 +57,31 @@ enum cl_status cl_flow_renewal_confirm(struct cl_flow *f, struct cl_error *err);
 /* After connecting: the server proved the identity recorded for the renewed certificate. */
 enum cl_status cl_flow_renewal_check_server(struct cl_flow *f, struct cl_error *err);
 
+/* enroll-network.c: the profile's networks (network.h). */
+/* Keep the activation's CAs and networks for the install step (f->profile). */
+enum cl_status cl_flow_keep_networks(struct cl_flow *f, const struct cl_proto_activation *act,
+                                     struct cl_error *err);
+/* The connections (nm-connection locations) that a new install of FP may take over, from STORE's records:
+ * FP's own (a resumed install, whose record is about to be replaced), those of RENEWS (the certificate a
+ * renewal replaces, or NULL), and those of every other certificate of the same server (HOST, PORT) and USER
+ * (an enrollment beside an earlier certificate: the newest one backs the networks, rather than two
+ * connections of one name for one network). certlink-netconf takes over only a connection of the same
+ * server and network (docs/network.md). */
+enum cl_status cl_flow_network_reuse(enum cl_store_kind store, const char *fp, const char *renews,
+                                     const char *host, int port, const char *user, struct cl_locations *out,
+                                     struct cl_error *err);
+/* Apply PROFILE's networks for the certificate FP recorded in STORE (T gives the service, server, CN and
+ * user; the paths come from the record), then record what was made with that certificate; a connection taken
+ * over from another certificate leaves that one's record. Fills REPORT. CL_OK also when NetworkManager was
+ * not there or refused (REPORT->note says so). */
+enum cl_status cl_flow_networks_for(enum cl_store_kind store, const char *fp,
+                                    const struct cl_proto_profile *profile, const struct cl_network_target *t,
+                                    const struct cl_locations *reuse, struct cl_network_report *report,
+                                    struct cl_error *err);
+/* The flow's networks for the certificate it installed (result_fp), after it is recorded. Never fails the
+ * install: what went wrong is in the result's network report. */
+void cl_flow_networks(struct cl_flow *f, const struct cl_locations *reuse);
+
 /* A profile CA that may become a trust anchor, with the consent that allows it (anchor.h). */
 struct cl_flow_anchor {
 	X509 *ca;

@@ -7,6 +7,7 @@
  */
 #include "enroll-private.h"
 
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,9 +143,74 @@ static enum cl_status stage_meta(struct cl_flow *f, const char *dir, const struc
 	return st;
 }
 
+/* network.json: the profile's CAs and networks (a profile document, proto.h) and the certificate a renewal
+ * replaces, whose connections the new one takes over; for the helper's --network. Only when there is
+ * something to apply and a hook to apply it with. */
+static bool wants_networks(const struct cl_flow *f)
+{
+	return f->profile.networks.n > 0 && !f->opts->no_network && f->opts->elevate_network;
+}
+
+static enum cl_status stage_networks(struct cl_flow *f, const char *dir, struct cl_error *err)
+{
+	char path[4096 + 32], *text = wants_networks(f) ? cl_proto_profile_json(&f->profile) : NULL;
+	cJSON *doc = text ? cJSON_Parse(text) : NULL;
+	char *out = NULL;
+	enum cl_status st = CL_OK;
+
+	if (!wants_networks(f))
+		return CL_OK;
+	if (!doc || (f->renewal_fp[0] && !cJSON_AddStringToObject(doc, "renews", f->renewal_fp)) ||
+	    !(out = cJSON_PrintUnformatted(doc)))
+		st = cl_error_set(err, CL_E_LOCAL, "out of memory");
+	snprintf(path, sizeof(path), "%s/network.json", dir);
+	if (st == CL_OK)
+		st = cl_fileio_write_new(path, out, strlen(out), 0644, err);
+	cJSON_Delete(doc);
+	free(text);
+	free(out);
+	return st;
+}
+
+/* The networks as system connections, through the helper's own polkit action; the report names the
+ * connections the profile makes (their names do not depend on who makes them). */
+static void elevate_networks(struct cl_flow *f, const char *dir)
+{
+	struct cl_network_report *r = &f->result->network;
+	struct cl_network_target t;
+	struct cl_error e;
+	enum cl_status st;
+
+	memset(&t, 0, sizeof(t));
+	t.service = f->service_name;
+	t.host = f->host;
+	cl_network_plan(&f->profile.networks, &t, r);
+	if (f->profile.networks.n == 0)
+		return;
+	if (f->opts->no_network) {
+		r->skipped = true;
+		return;
+	}
+	if (!f->opts->elevate_network || cl_cancel_requested(f->opts->cancel)) {
+		snprintf(
+		    r->note, sizeof(r->note), "%s",
+		    dgettext("certlink", "this program cannot set up the computer's network connections"));
+		return;
+	}
+	cl_error_clear(&e);
+	cl_flow_progress(f, CL_STAGE_INSTALL,
+	                 "asking for permission to set up this computer's network connections");
+	st = f->opts->elevate_network(f->opts->user_data, dir, &e);
+	if (st == CL_OK)
+		r->applied = r->planned;
+	else
+		snprintf(r->note, sizeof(r->note), "%.*s", (int)sizeof(r->note) - 1, e.msg);
+}
+
 static void unstage(const char *dir)
 {
-	static const char *const names[] = { "key.pem", "cert.pem", "chain.pem", "trust.pem", "meta.json" };
+	static const char *const names[] = { "key.pem",   "cert.pem",  "chain.pem",
+		                             "trust.pem", "meta.json", "network.json" };
 	char path[4096 + 32];
 	size_t i;
 
@@ -208,6 +274,8 @@ enum cl_status cl_flow_install_elevated(struct cl_flow *f, const struct cl_flow_
 		st = stage_certs(f, dir, anchors, n, err);
 	if (st == CL_OK)
 		st = stage_meta(f, dir, anchors, n, err);
+	if (st == CL_OK)
+		st = stage_networks(f, dir, err);
 	if (st == CL_OK) {
 		cl_flow_progress(f, CL_STAGE_INSTALL,
 		                 "asking for permission to install into the computer store");
@@ -215,6 +283,8 @@ enum cl_status cl_flow_install_elevated(struct cl_flow *f, const struct cl_flow_
 	}
 	if (st == CL_OK)
 		elevate_anchors(f, dir, anchors, n);
+	if (st == CL_OK)
+		elevate_networks(f, dir);
 	unstage(dir);
 	return st;
 }
@@ -643,5 +713,95 @@ enum cl_status cl_enroll_trust_staged(const struct cl_staged *staged, const char
 	staged_parsed_free(&p);
 	if (st != CL_OK)
 		cl_error_prefix(err, "making a certificate authority trusted on this computer");
+	return st;
+}
+
+/* ---- the profile's networks as system connections, for a staged and installed certificate ---- */
+
+/* network.json's "renews": the certificate whose connections the new one takes over. It must be a computer
+ * store certificate of the same server. */
+static enum cl_status staged_renews(const struct cl_staged *s, const struct staged_parsed *p, char out[65],
+                                    struct cl_error *err)
+{
+	cJSON *doc = cJSON_ParseWithLength(s->network_json, s->network_len);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "renews");
+	struct cl_records *rec = NULL;
+	struct cl_certificate *old;
+	enum cl_status st = CL_OK;
+	unsigned char fp[32];
+
+	out[0] = '\0';
+	if (v && (!cJSON_IsString(v) || strlen(v->valuestring) != 64 || !cl_fp_parse(v->valuestring, 64, fp)))
+		st = cl_error_set(err, CL_E_LOCAL, "staged network.json: bad \"renews\"");
+	if (st == CL_OK && v) {
+		cl_fp_format_hex(fp, out);
+		st = cl_records_load(CL_STORE_COMPUTER, &rec, err);
+		old = st == CL_OK ? cl_records_find_certificate_fp(rec, out) : NULL;
+		if (st == CL_OK && old &&
+		    (!old->server_host || strcmp(old->server_host, p->host) != 0 ||
+		     old->server_port != p->port))
+			st =
+			    cl_error_set(err, CL_E_LOCAL,
+			                 "the certificate network.json renews is not from the staged server");
+		cl_records_free(rec);
+	}
+	cJSON_Delete(doc);
+	return st;
+}
+
+enum cl_status cl_enroll_network_staged(const struct cl_staged *staged, struct cl_enroll_result *result,
+                                        struct cl_error *err)
+{
+	struct staged_parsed p;
+	struct cl_proto_profile profile;
+	struct cl_locations reuse = { NULL, 0 };
+	struct cl_network_target t;
+	struct cl_certinfo info;
+	char renews[65] = "", cn[129] = "";
+	enum cl_status st;
+
+	memset(&p, 0, sizeof(p));
+	memset(&profile, 0, sizeof(profile));
+	memset(result, 0, sizeof(*result));
+	st = cl_store_check_allowed(CL_STORE_COMPUTER, err);
+	if (st == CL_OK && (!staged->network_json || staged->network_len > CL_STAGED_FILE_MAX))
+		st = cl_error_set(err, CL_E_LOCAL, "network.json is missing or too large");
+	if (st == CL_OK)
+		st = parse_staged(staged, &p, err);
+	if (st == CL_OK)
+		st = cl_certinfo_get(p.cert, &info, err);
+	/* the same rules as an activation's profile: a checked server name, CAs the profile delivers */
+	if (st == CL_OK &&
+	    cl_proto_parse_profile(staged->network_json, staged->network_len, &profile, err) != CL_OK)
+		st = CL_E_LOCAL, cl_error_prefix(err, "staged network.json");
+	if (st == CL_OK && !certificate_recorded(info.sha256))
+		st = cl_error_set(
+		    err, CL_E_LOCAL,
+		    "the staged certificate is not installed in the computer store: install it first");
+	if (st == CL_OK)
+		st = staged_renews(staged, &p, renews, err);
+	if (st == CL_OK)
+		st = cl_flow_network_reuse(CL_STORE_COMPUTER, info.sha256, renews, p.host, p.port, p.user,
+		                           &reuse, err);
+	if (st == CL_OK) {
+		X509_NAME_get_text_by_NID(X509_get_subject_name(p.cert), NID_commonName, cn, sizeof(cn));
+		memset(&t, 0, sizeof(t));
+		t.cn = cn;
+		t.user_id = p.user;
+		t.service = p.service;
+		t.host = p.host;
+		t.port = p.port;
+		st = cl_flow_networks_for(CL_STORE_COMPUTER, info.sha256, &profile, &t, &reuse,
+		                          &result->network, err);
+	}
+	if (st == CL_OK) {
+		result->store = CL_STORE_COMPUTER;
+		cl_flow_copy(result->serial, sizeof(result->serial), info.serial);
+	}
+	cl_locations_clear(&reuse);
+	cl_proto_profile_clear(&profile);
+	staged_parsed_free(&p);
+	if (st != CL_OK)
+		cl_error_prefix(err, "setting up this computer's network connections");
 	return st;
 }

@@ -20,6 +20,7 @@
 #include "cancel.h"
 #include "error.h"
 #include "link.h"
+#include "network.h"
 
 /* The stages a progress window shows, in order. */
 enum cl_stage {
@@ -154,6 +155,13 @@ struct cl_enroll_opts {
 	 * no CA becomes a trust anchor (core/anchor.h). */
 	const unsigned char (*install_ca)[32];
 	size_t n_install_ca;
+	/* Do not apply the profile's networks (`--no-network`): no connection, no wpa_supplicant file. */
+	bool no_network;
+	/* The computer store while not root, after the install: make the profile's networks system
+	 * connections (pkexec certlink-install-helper --network DIR, a polkit action of its own), from DIR's
+	 * network.json. NULL: the networks are not applied (the result says so). CL_E_CANCELLED when the
+	 * authentication was refused. */
+	enum cl_status (*elevate_network)(void *user_data, const char *staging_dir, struct cl_error *err);
 };
 
 #define CL_ENROLL_ANCHORS_MAX 8 /* profile.trust holds at most 8 CAs (docs/protocol.md section 5) */
@@ -178,6 +186,9 @@ struct cl_enroll_result {
 	int trust_not_installed;
 	char trust_not_installed_sha256[CL_ENROLL_ANCHORS_MAX][65];
 	bool pending; /* stopped while waiting for approval; the application is recorded */
+	/* The profile's networks (network.h): which NetworkManager connections now use the certificate, or
+	 * why none do and where the wpa_supplicant configuration went instead. */
+	struct cl_network_report network;
 	/* Valid certificates of the same server, user and store that stay installed beside the new one (an
 	 * enrollment that is not a renewal): how many, and the one that lasts longest. */
 	int existing;
@@ -222,6 +233,8 @@ struct cl_staged {
 	size_t chain_len;
 	const char *trust_pem;
 	size_t trust_len;
+	const char *network_json; /* the profile's networks and CAs (network.json), or NULL */
+	size_t network_len;
 };
 
 #define CL_STAGED_FILE_MAX (256 * 1024)
@@ -230,6 +243,13 @@ struct cl_staged {
  * (the certificate, and the application as installed). Checks every buffer (caps, PEM, key matches the
  * certificate, the chain issues it). result gets what was installed. */
 enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct cl_enroll_result *result,
+                                        struct cl_error *err);
+/* For the privileged helper, as root (its --network): the staged profile's networks (network.json) as system
+ * connections for the staged certificate, which must already be installed and recorded in the computer
+ * store; the connections of the certificate it renews (network.json "renews") are taken over. result->network
+ * says what was made; without NetworkManager (or when it refuses) the wpa_supplicant files are written
+ * beside the certificate and result->network.note says why (CL_OK: the helper exits 3 then). */
+enum cl_status cl_enroll_network_staged(const struct cl_staged *staged, struct cl_enroll_result *result,
                                         struct cl_error *err);
 /* That install never makes a CA a trust anchor. This does, for one CA, as its own step (the helper's
  * --trust-anchor, a polkit action of its own): the CA with SHA-256 SHA256 ("AB:CD:..." or hex) must be in

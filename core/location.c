@@ -18,6 +18,11 @@ static const char *const kind_names[] = {
 	[CL_LOC_TRUST_FILE] = "trust-file",
 	[CL_LOC_P11KIT_ANCHOR] = "p11-kit-anchor",
 	[CL_LOC_CA_CERTIFICATES] = "ca-certificates",
+	[CL_LOC_NETWORK_FILE] = "network-file",
+	[CL_LOC_NM_CONNECTION] = "nm-connection",
+	[CL_LOC_FIREFOX_CERT] = "firefox-certificate",
+	[CL_LOC_FIREFOX_CA] = "firefox-ca",
+	[CL_LOC_FIREFOX_CHAIN] = "firefox-chain",
 };
 #define N_KINDS (sizeof(kind_names) / sizeof(kind_names[0]))
 
@@ -46,13 +51,25 @@ bool cl_location_kind_is_secret(enum cl_location_kind kind)
 
 bool cl_location_kind_is_nss(enum cl_location_kind kind)
 {
-	return kind == CL_LOC_NSS_CERT || kind == CL_LOC_NSS_CA;
+	return kind == CL_LOC_NSS_CERT || kind == CL_LOC_NSS_CA || kind == CL_LOC_FIREFOX_CERT ||
+	       kind == CL_LOC_FIREFOX_CA || kind == CL_LOC_FIREFOX_CHAIN;
+}
+
+bool cl_location_uuid_ok(const char *s)
+{
+	for (size_t i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (!s[i] || (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i])))
+			return false;
+	}
+	return s[36] == '\0';
 }
 
 bool cl_location_kind_is_trust(enum cl_location_kind kind)
 {
 	return kind == CL_LOC_NSS_CA || kind == CL_LOC_TRUST_FILE || kind == CL_LOC_P11KIT_ANCHOR ||
-	       kind == CL_LOC_CA_CERTIFICATES;
+	       kind == CL_LOC_CA_CERTIFICATES || kind == CL_LOC_FIREFOX_CA;
 }
 
 enum cl_status cl_locations_add(struct cl_locations *list, enum cl_location_kind kind, const char *path,
@@ -155,13 +172,18 @@ static enum cl_status location_from_json(const cJSON *o, size_t i, struct cl_loc
 		goto out;
 	}
 	nss = cl_location_kind_is_nss(kind);
-	if (nss ? strncmp(path, "sql:/", 5) != 0 : path[0] != '/') {
+	if (kind == CL_LOC_NM_CONNECTION ? !cl_location_uuid_ok(path)
+	    : nss                        ? strncmp(path, "sql:/", 5) != 0
+	                                 : path[0] != '/') {
 		cl_error_set(err, CL_E_LOCAL, "location %zu: path must be %s", i,
-		             nss ? "an NSS database sql:/DIR" : "absolute");
+		             kind == CL_LOC_NM_CONNECTION ? "a connection UUID"
+		             : nss                        ? "an NSS database sql:/DIR"
+		                                          : "absolute");
 		goto out;
 	}
-	if (nss != (nickname != NULL) || (nickname && !nickname[0])) {
-		cl_error_set(err, CL_E_LOCAL, "location %zu: a nickname belongs to NSS locations only", i);
+	if ((nss || kind == CL_LOC_NM_CONNECTION) != (nickname != NULL) || (nickname && !nickname[0])) {
+		cl_error_set(err, CL_E_LOCAL,
+		             "location %zu: a nickname belongs to NSS locations and connections only", i);
 		goto out;
 	}
 	st = cl_locations_add(out, kind, path, nickname, err);

@@ -62,6 +62,9 @@ enum cl_result_format {
 char *cl_paths_result_file(enum cl_store_kind kind, enum cl_result_format format, struct cl_error *err);
 /* User settings: $XDG_CONFIG_HOME/certlink/settings.json. */
 char *cl_paths_settings_file(struct cl_error *err);
+/* The administrator's presets for every user: $CERTLINK_ETC_DIR/settings.json (default
+ * /etc/certlink/settings.json). */
+char *cl_paths_system_settings_file(struct cl_error *err);
 
 /* The NSS database as certutil takes it: $CERTLINK_NSSDB (a bare directory gets "sql:" prepended), default
  * sql:$HOME/.pki/nssdb. */
@@ -91,6 +94,8 @@ char *cl_paths_tool_pk12util(struct cl_error *err);  /* $CERTLINK_PK12UTIL or /u
 char *cl_paths_tool_trust(struct cl_error *err);     /* $CERTLINK_TRUST or /usr/bin/trust */
 char *cl_paths_tool_update_ca(struct cl_error *err); /* $CERTLINK_UPDATE_CA_CERTIFICATES or
                                                         /usr/sbin/update-ca-certificates */
+char *cl_paths_tool_netconf(struct cl_error *err);   /* $CERTLINK_NETCONF or LIBEXECDIR/certlink/
+                                                        certlink-netconf (NetworkManager, core/network.h) */
 
 /* dir + "/" + name, or NULL with err set when too long or out of memory. */
 char *cl_paths_join(const char *dir, const char *name, struct cl_error *err);

@@ -16,6 +16,7 @@
 #include <uriparser/Uri.h>
 
 #include "json.h"
+#include "proto-private.h"
 #include "text.h"
 
 #define REQ    CL_JSON_REQUIRED
@@ -619,43 +620,44 @@ static enum cl_status parse_san(const cJSON *act, struct cl_proto_activation *ou
 	return CL_OK;
 }
 
-static enum cl_status parse_wifi(const cJSON *profile, struct cl_proto_activation *out, struct cl_error *err)
+/* profile.trust (the CAs the profile delivers: offered as trust anchors when they issue the certificate,
+ * enroll-install.c) and profile.networks, whose RADIUS CAs must be among them (proto-network.c). */
+static enum cl_status parse_profile_node(const cJSON *profile, struct cl_proto_cert *trust, size_t *n_trust,
+                                         struct cl_proto_networks *networks, struct cl_error *err)
 {
-	static const char *const eaps[] = { "tls", NULL };
-	struct cl_proto_wifi *w = &out->wifi;
-	char ssid[32 * 4 + 1];
-	const cJSON *wifi;
-	int eap;
+	const cJSON *list;
 
-	if (cl_json_get_node(profile, "wifi", NULLOK, false, &wifi, err) != CL_OK)
-		return CL_E_UNREACHABLE;
-	if (!wifi)
-		return CL_OK;
-	if (cl_json_get_str(wifi, "ssid", REQ, 1, 32, ssid, sizeof(ssid), NULL, err) != CL_OK ||
-	    get_enum(wifi, "eap", REQ, eaps, 0, &eap, err) != CL_OK ||
-	    parse_strings(wifi, "server_names", CL_PROTO_WIFI_NAMES, 253, &w->server_names, err) != CL_OK ||
-	    get_fp(wifi, "ca_sha256", NULLOK, w->ca_sha256, &w->has_ca_sha256, err) != CL_OK)
-		return cl_error_prefix(err, "profile.wifi"), CL_E_UNREACHABLE;
-	if (strlen(ssid) > 32) /* 1-32 octets, not characters */
-		return cl_json_bad(err, "profile.wifi.ssid is longer than 32 octets");
-	memcpy(w->ssid, ssid, strlen(ssid) + 1);
-	snprintf(w->eap, sizeof(w->eap), "%s", eaps[eap]);
-	out->has_wifi = true;
-	return CL_OK;
+	if (cl_json_get_node(profile, "trust", NULLOK, true, &list, err) != CL_OK ||
+	    parse_cert_list(list, false, trust, n_trust, err) != CL_OK)
+		return cl_error_prefix(err, "profile.trust"), CL_E_UNREACHABLE;
+	return cl_proto_parse_networks(profile, trust, *n_trust, networks, err);
 }
 
 static enum cl_status parse_profile(const cJSON *act, struct cl_proto_activation *out, struct cl_error *err)
 {
-	const cJSON *profile, *trust;
+	const cJSON *profile;
 
 	if (cl_json_get_node(act, "profile", NULLOK, false, &profile, err) != CL_OK)
 		return CL_E_UNREACHABLE;
 	if (!profile)
 		return CL_OK;
-	if (cl_json_get_node(profile, "trust", NULLOK, true, &trust, err) != CL_OK ||
-	    parse_cert_list(trust, false, out->trust, &out->n_trust, err) != CL_OK)
-		return cl_error_prefix(err, "profile.trust"), CL_E_UNREACHABLE;
-	return parse_wifi(profile, out, err);
+	return parse_profile_node(profile, out->trust, &out->n_trust, &out->networks, err);
+}
+
+enum cl_status cl_proto_parse_profile(const char *body, size_t len, struct cl_proto_profile *out,
+                                      struct cl_error *err)
+{
+	cJSON *root = NULL;
+	enum cl_status st;
+
+	memset(out, 0, sizeof(*out));
+	st = cl_json_parse(body, len, CL_HTTP_BODY_MAX, &root, err);
+	if (st == CL_OK)
+		st = parse_profile_node(root, out->trust, &out->n_trust, &out->networks, err);
+	cl_json_free(root);
+	if (st != CL_OK)
+		cl_proto_profile_clear(out);
+	return st;
 }
 
 enum cl_status cl_proto_parse_activation(const char *body, size_t len, struct cl_proto_activation *out,
@@ -710,10 +712,18 @@ void cl_proto_activation_clear(struct cl_proto_activation *act)
 	strings_clear(&act->san_email);
 	strings_clear(&act->san_upn);
 	strings_clear(&act->san_uri);
-	strings_clear(&act->wifi.server_names);
 	for (size_t i = 0; i < act->n_trust && i < CL_PROTO_CA_MAX; i++)
 		cert_clear(&act->trust[i]);
 	OPENSSL_cleanse(act, sizeof(*act));
+}
+
+void cl_proto_profile_clear(struct cl_proto_profile *profile)
+{
+	if (!profile)
+		return;
+	for (size_t i = 0; i < profile->n_trust && i < CL_PROTO_CA_MAX; i++)
+		cert_clear(&profile->trust[i]);
+	memset(profile, 0, sizeof(*profile));
 }
 
 /* ---- where SCEP may go ---- */

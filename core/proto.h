@@ -24,23 +24,28 @@
 #include "http.h"
 
 /* Limits from docs/protocol.md, in characters unless noted. */
-#define CL_PROTO_ID_MAX        64
-#define CL_PROTO_SECRET_MIN    22 /* 128 bits of base64url */
-#define CL_PROTO_SECRET_MAX    256
-#define CL_PROTO_CHALLENGE_MAX 256
-#define CL_PROTO_MESSAGE_MAX   512
-#define CL_PROTO_TIME_MAX      40
-#define CL_PROTO_SERIAL_MAX    40  /* hex digits */
-#define CL_PROTO_TEXT_MAX      128 /* server name, service name, device members */
-#define CL_PROTO_LABEL_MAX     64
-#define CL_PROTO_URL_MAX       2048
-#define CL_PROTO_PEM_MAX       (64 * 1024) /* octets of one PEM certificate */
-#define CL_PROTO_CA_MAX        8
-#define CL_PROTO_RDN_MAX       16
-#define CL_PROTO_SAN_MAX       16
-#define CL_PROTO_WIFI_NAMES    8
-#define CL_PROTO_POLL_DEFAULT  5
-#define CL_PROTO_POLL_TIMEOUT  900
+#define CL_PROTO_ID_MAX          64
+#define CL_PROTO_SECRET_MIN      22 /* 128 bits of base64url */
+#define CL_PROTO_SECRET_MAX      256
+#define CL_PROTO_CHALLENGE_MAX   256
+#define CL_PROTO_MESSAGE_MAX     512
+#define CL_PROTO_TIME_MAX        40
+#define CL_PROTO_SERIAL_MAX      40  /* hex digits */
+#define CL_PROTO_TEXT_MAX        128 /* server name, service name, device members */
+#define CL_PROTO_LABEL_MAX       64
+#define CL_PROTO_URL_MAX         2048
+#define CL_PROTO_PEM_MAX         (64 * 1024) /* octets of one PEM certificate */
+#define CL_PROTO_CA_MAX          8
+#define CL_PROTO_RDN_MAX         16
+#define CL_PROTO_SAN_MAX         16
+#define CL_PROTO_WIFI_NAMES      8  /* the older profile.wifi's server_names */
+#define CL_PROTO_NETWORKS_MAX    8  /* profile.networks entries */
+#define CL_PROTO_SSIDS_MAX       8  /* SSIDs of one Wi-Fi network */
+#define CL_PROTO_CONNECTIONS_MAX 16 /* connections of all networks together (one per SSID, one per wired) */
+#define CL_PROTO_MATCHES_MAX     8  /* altsubject_matches of one network */
+#define CL_PROTO_IDENTITY_MAX    128
+#define CL_PROTO_POLL_DEFAULT    5
+#define CL_PROTO_POLL_TIMEOUT    900
 
 /* A server error body: {"error": {"code", "message", "retry_after", "field", "state"}}. */
 struct cl_proto_error {
@@ -151,12 +156,44 @@ struct cl_proto_strings {
 	char *v[CL_PROTO_SAN_MAX]; /* owned */
 };
 
-struct cl_proto_wifi {
-	char ssid[32 + 1];                    /* 1-32 octets */
-	char eap[8];                          /* "tls" */
-	struct cl_proto_strings server_names; /* at most 8 */
-	bool has_ca_sha256;
+/* ---- the profile's 802.1X networks (docs/protocol.md section 6) ---- */
+
+enum cl_proto_net_kind { CL_PROTO_NET_WIFI = 0, CL_PROTO_NET_WIRED };
+enum cl_proto_net_security { CL_PROTO_NET_WPA2 = 0, CL_PROTO_NET_WPA3 }; /* WPA2-/WPA3-Enterprise */
+
+struct cl_proto_ssid {
+	char ssid[32 + 1]; /* 1-32 octets of UTF-8 text that reads as sent (text.h) */
+	bool hidden;       /* not broadcast: the client probes for it */
+};
+
+/* One network: EAP-TLS with the enrolled certificate, the RADIUS server checked against CA_SHA256 (one of the
+ * CAs profile.trust delivers: trust[ca_index]) and a server name. The parser refuses a network without a
+ * server-name check: such a connection would authenticate to any access point using the network's name. */
+struct cl_proto_network {
+	enum cl_proto_net_kind kind;
+	size_t n_ssids; /* Wi-Fi: 1-8; wired: 0 */
+	struct cl_proto_ssid ssids[CL_PROTO_SSIDS_MAX];
+	enum cl_proto_net_security security;          /* Wi-Fi only */
+	char identity[CL_PROTO_IDENTITY_MAX * 4 + 1]; /* "": the certificate's CN, else the user ID */
 	unsigned char ca_sha256[32];
+	size_t ca_index;
+	char domain_suffix_match[253 + 1]; /* "" when none */
+	size_t n_altsubject;
+	char altsubject_matches[CL_PROTO_MATCHES_MAX][6 + 253 + 1]; /* "DNS:name", "EMAIL:addr", "URI:uri" */
+	bool autoconnect;                                           /* absent: true */
+};
+
+struct cl_proto_networks {
+	size_t n;
+	struct cl_proto_network v[CL_PROTO_NETWORKS_MAX];
+};
+
+/* A profile on its own ({"trust": [...], "networks": [...]}): what the privileged helper is staged with and
+ * what the reference server checks its configuration with. Clear with cl_proto_profile_clear(). */
+struct cl_proto_profile {
+	size_t n_trust;
+	struct cl_proto_cert trust[CL_PROTO_CA_MAX];
+	struct cl_proto_networks networks;
 };
 
 /* The activation reply. Clear with cl_proto_activation_clear() (wipes the challenge). */
@@ -172,8 +209,7 @@ struct cl_proto_activation {
 	struct cl_proto_key key;
 	size_t n_trust;
 	struct cl_proto_cert trust[CL_PROTO_CA_MAX];
-	bool has_wifi;
-	struct cl_proto_wifi wifi;
+	struct cl_proto_networks networks;           /* profile.networks (or the older profile.wifi) */
 	char issued_serial[CL_PROTO_SERIAL_MAX + 1]; /* set when the certificate was already issued */
 };
 
@@ -191,6 +227,15 @@ enum cl_status cl_proto_parse_application(const char *body, size_t len, struct c
 enum cl_status cl_proto_parse_activation(const char *body, size_t len, struct cl_proto_activation *out,
                                          struct cl_error *err);
 
+/* A profile document {"trust": [...], "networks": [...]} with the same rules as an activation's profile.
+ * Clear out with cl_proto_profile_clear() whatever the result. */
+enum cl_status cl_proto_parse_profile(const char *body, size_t len, struct cl_proto_profile *out,
+                                      struct cl_error *err);
+
+/* PROFILE as a profile document that cl_proto_parse_profile() reads back to the same struct. Caller frees
+ * with free(); NULL when out of memory. */
+char *cl_proto_profile_json(const struct cl_proto_profile *profile);
+
 /* May SCEP requests go to URL, named by the server at SERVER_URL ("https://host:port", cl_http_base_url())?
  * Only on the server's own origin: https with the same host and port, or plain http (the optional SCEP over
  * HTTP of docs/protocol.md section 7) on the same host. Hosts compare case-insensitively and otherwise
@@ -201,6 +246,10 @@ enum cl_status cl_proto_check_scep_url(const char *url, const char *server_url, 
 void cl_proto_ca_clear(struct cl_proto_ca *ca);
 void cl_proto_application_clear(struct cl_proto_application *app);
 void cl_proto_activation_clear(struct cl_proto_activation *act);
+void cl_proto_profile_clear(struct cl_proto_profile *profile);
+/* "wifi" or "wired"; "wpa2-enterprise" or "wpa3-enterprise" (the protocol's names). */
+const char *cl_proto_net_kind_name(enum cl_proto_net_kind kind);
+const char *cl_proto_net_security_name(enum cl_proto_net_security security);
 
 /* "pending", "approved", ...; "unknown" for other values. */
 const char *cl_proto_state_name(enum cl_proto_state state);

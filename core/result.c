@@ -51,6 +51,40 @@ static bool add_not_installed(cJSON *j, const struct cl_result *r)
 	return list != NULL;
 }
 
+static bool add_networks(cJSON *j, const struct cl_result *r)
+{
+	const struct cl_network_report *n = r->network;
+	cJSON *list, *files;
+	char line[MESSAGE_MAX + 1];
+
+	if (!n || n->planned == 0)
+		return true;
+	if (!(list = cJSON_AddArrayToObject(j, "networks")) ||
+	    !(files = cJSON_AddArrayToObject(j, "network_files")))
+		return false;
+	for (int i = 0; i < n->planned && i < CL_NETWORK_CONNECTIONS_MAX; i++) {
+		const struct cl_network_conn *c = &n->conns[i];
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o || !cJSON_AddItemToArray(list, o))
+			return false;
+		one_line(line, sizeof(line), c->name);
+		if (!cl_jsonfile_add_string(o, "name", line) ||
+		    !cl_jsonfile_add_string(o, "network", c->key) ||
+		    !(c->uuid[0] ? cl_jsonfile_add_string(o, "uuid", c->uuid)
+		                 : cJSON_AddNullToObject(o, "uuid") != NULL) ||
+		    !cJSON_AddBoolToObject(o, "configured", c->uuid[0] != '\0') ||
+		    !cJSON_AddBoolToObject(o, "updated", c->updated))
+			return false;
+	}
+	for (int w = 0; w < 2; w++)
+		if (n->wpa_file[w][0] && !cJSON_AddItemToArray(files, cJSON_CreateString(n->wpa_file[w])))
+			return false;
+	one_line(line, sizeof(line), n->skipped ? "not applied (--no-network)" : n->note);
+	return line[0] ? cl_jsonfile_add_string(j, "network_message", line)
+	               : cJSON_AddNullToObject(j, "network_message") != NULL;
+}
+
 static char *format_json(const struct cl_result *r, int64_t date)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -69,7 +103,8 @@ static char *format_json(const struct cl_result *r, int64_t date)
 	    cl_jsonfile_add_int(j, "exit_code", r->exit_code) &&
 	    (r->message ? cl_jsonfile_add_string(j, "message", msg)
 	                : cJSON_AddNullToObject(j, "message") != NULL) &&
-	    cl_jsonfile_add_int(j, "trust_anchors_installed", r->trust_anchors) && add_not_installed(j, r))
+	    cl_jsonfile_add_int(j, "trust_anchors_installed", r->trust_anchors) && add_not_installed(j, r) &&
+	    add_networks(j, r))
 		text = cJSON_Print(j);
 	cJSON_Delete(j);
 	if (text) {
@@ -83,6 +118,24 @@ static char *format_json(const struct cl_result *r, int64_t date)
 		text = nl;
 	}
 	return text;
+}
+
+static void text_networks(char *out, size_t size, const struct cl_network_report *n)
+{
+	size_t used = 0;
+	char line[600];
+
+	used += (size_t)snprintf(out + used, size - used, "networks: ");
+	for (int i = 0; i < n->planned && i < CL_NETWORK_CONNECTIONS_MAX && used < size; i++) {
+		one_line(line, sizeof(line), n->conns[i].name);
+		used += (size_t)snprintf(out + used, size - used, "%s%s [%s]", i ? "," : "", line,
+		                         n->conns[i].uuid[0] ? n->conns[i].uuid : "not configured");
+	}
+	one_line(line, sizeof(line), n->skipped ? "not applied (--no-network)" : n->note);
+	if (used < size)
+		used += (size_t)snprintf(
+		    out + used, size - used, "\nnetwork_message: %s\nnetwork_files: %s%s%s\n", line,
+		    n->wpa_file[0], n->wpa_file[0][0] && n->wpa_file[1][0] ? "," : "", n->wpa_file[1]);
 }
 
 static char *format_text(const struct cl_result *r, int64_t date)
@@ -105,7 +158,7 @@ static char *format_text(const struct cl_result *r, int64_t date)
 		one_line(hex, sizeof(hex), r->ca_not_installed[i]);
 		snprintf(cas + strlen(cas), sizeof(cas) - strlen(cas), "%s%s", i ? "," : "", hex);
 	}
-	out = malloc(cap);
+	out = malloc(cap + 16 * 600);
 	if (out)
 		snprintf(out, cap,
 		         "date: %s\nresult: %s\nuser: %s\nstore: %s\ncn: %s\nserial: %s\nexpiry: "
@@ -113,6 +166,8 @@ static char *format_text(const struct cl_result *r, int64_t date)
 		         "message: %s\ntrust_anchors_installed: %d\ntrust_anchors_not_installed: %s\n",
 		         when, cl_result_outcome_name(r->outcome), user, cl_store_kind_name(r->store), cn,
 		         serial, expiry, r->exit_code, msg, r->trust_anchors, cas);
+	if (out && r->network && r->network->planned > 0)
+		text_networks(out + strlen(out), 16 * 600 + cap - strlen(out), r->network);
 	return out;
 }
 

@@ -10,6 +10,7 @@
 #define CL_RESULT_H
 
 #include "error.h"
+#include "network.h"
 #include "paths.h"
 
 #include <stdint.h>
@@ -36,15 +37,20 @@ struct cl_result {
 	int trust_anchors;
 	const char *const *ca_not_installed;
 	size_t n_ca_not_installed;
+	/* The profile's networks (network.h), or NULL when the profile has none. */
+	const struct cl_network_report *network;
 };
 
 /* "succeeded", "failed", "canceled", "not executed". */
 const char *cl_result_outcome_name(enum cl_result_outcome outcome);
 
 /* The file's text in FORMAT (pure: no I/O). JSON members: date, result, user, store, cn, serial, expiry
- * (RFC 3339 UTC or null), exit_code, message, trust_anchors_installed (a number) and
- * trust_anchors_not_installed (an array of SHA-256 hex strings). Text: one "name: value" line each, in
- * that order (the list comma-separated), with control characters in values replaced. Caller frees. NULL
+ * (RFC 3339 UTC or null), exit_code, message, trust_anchors_installed (a number),
+ * trust_anchors_not_installed (an array of SHA-256 hex strings) and, when the profile has networks,
+ * networks (an array of {"name", "network", "uuid" (or null), "configured", "updated"}), network_message
+ * (why none was configured, or null) and network_files (the wpa_supplicant files written instead). Text: one
+ * "name: value" line each, in that order (lists comma-separated; a network as "NAME [UUID]"), with control
+ * characters in values replaced. Caller frees. NULL
  * with err set when out of memory. */
 char *cl_result_format(const struct cl_result *r, enum cl_result_format format, struct cl_error *err);
 

@@ -1,7 +1,9 @@
 /* certlink core: certificate stores and trust anchors (see store.h). */
 #include "store.h"
 #include "certinfo.h"
+#include "network.h"
 #include "fileio.h"
+#include "firefox.h"
 #include "nssdb.h"
 #include "records.h"
 #include "systrust.h"
@@ -216,7 +218,10 @@ static enum cl_status remove_one(const struct cl_location *loc, const char *cert
 	case CL_LOC_CERTIFICATE:
 	case CL_LOC_CHAIN:
 	case CL_LOC_TRUST_FILE:
+	case CL_LOC_NETWORK_FILE:
 		return remove_file(loc->path, err);
+	case CL_LOC_NM_CONNECTION:
+		return cl_network_remove(loc, err);
 	case CL_LOC_NSS_CERT:
 		/* NSS files every certificate of one subject under one nickname: the entry is this
 		 * certificate, found by its fingerprint, and goes by its key ID, never by the nickname */
@@ -232,6 +237,10 @@ static enum cl_status remove_one(const struct cl_location *loc, const char *cert
 	case CL_LOC_P11KIT_ANCHOR:
 	case CL_LOC_CA_CERTIFICATES:
 		return cl_systrust_remove(loc, err);
+	case CL_LOC_FIREFOX_CERT:
+	case CL_LOC_FIREFOX_CA:
+	case CL_LOC_FIREFOX_CHAIN:
+		return cl_firefox_remove(loc, cert_fp, err);
 	}
 	return cl_error_set(err, CL_E_UNEXPECTED, "unknown location kind %d", (int)loc->kind);
 }
@@ -252,7 +261,22 @@ static bool certificate_fp(const struct cl_locations *locations, char out[65])
 	return ok;
 }
 
-static enum cl_status remove_filtered(const struct cl_locations *locations, bool trust_only,
+enum which { TRUST_ONLY, CONNECTIONS_ONLY, ALL_BUT_CONNECTIONS };
+
+static bool wanted(enum cl_location_kind kind, enum which which)
+{
+	switch (which) {
+	case TRUST_ONLY:
+		return cl_location_kind_is_trust(kind);
+	case CONNECTIONS_ONLY:
+		return kind == CL_LOC_NM_CONNECTION;
+	case ALL_BUT_CONNECTIONS:
+		return kind != CL_LOC_NM_CONNECTION;
+	}
+	return true;
+}
+
+static enum cl_status remove_filtered(const struct cl_locations *locations, enum which which,
                                       const char *cert_fp, struct cl_error *err)
 {
 	struct cl_error first, one;
@@ -265,7 +289,7 @@ static enum cl_status remove_filtered(const struct cl_locations *locations, bool
 	for (size_t i = locations->n; i-- > 0;) {
 		const struct cl_location *loc = &locations->items[i];
 
-		if (trust_only && !cl_location_kind_is_trust(loc->kind))
+		if (!wanted(loc->kind, which))
 			continue;
 		cl_error_clear(&one);
 		if (remove_one(loc, cert_fp, &one) != CL_OK && failed++ == 0)
@@ -280,20 +304,25 @@ static enum cl_status remove_filtered(const struct cl_locations *locations, bool
 	return first.status;
 }
 
+/* Network connections first, and nothing else when one of them stays: a connection left behind must not
+ * point at a certificate and key that are gone (NetworkManager not running: delete again later). */
 enum cl_status cl_store_remove(const struct cl_locations *locations, struct cl_error *err)
 {
-	return remove_filtered(locations, false, NULL, err);
+	return cl_store_remove_certificate(locations, NULL, err);
 }
 
 enum cl_status cl_store_remove_certificate(const struct cl_locations *locations, const char *sha256,
                                            struct cl_error *err)
 {
-	return remove_filtered(locations, false, sha256 && strlen(sha256) == 64 ? sha256 : NULL, err);
+	const char *fp = sha256 && strlen(sha256) == 64 ? sha256 : NULL;
+	enum cl_status st = remove_filtered(locations, CONNECTIONS_ONLY, fp, err);
+
+	return st == CL_OK ? remove_filtered(locations, ALL_BUT_CONNECTIONS, fp, err) : st;
 }
 
 enum cl_status cl_store_untrust_ca(const struct cl_locations *locations, struct cl_error *err)
 {
-	return remove_filtered(locations, true, NULL, err);
+	return remove_filtered(locations, TRUST_ONLY, NULL, err);
 }
 
 /* Remove a flat directory of our own files, overwriting each first (it may hold a key). */
@@ -470,6 +499,9 @@ enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *ce
 		else if (cl_nssdb_remove_cert(db, fp, true, NULL) != CL_OK)
 			cl_error_prefix(err, "the NSS database keeps part of the import");
 	}
+	/* Firefox profiles have databases of their own (firefox.h); one that cannot take it is left out */
+	if (st == CL_OK && kind == CL_STORE_USER)
+		cl_firefox_import_all(&done, cert, nickname, &done);
 	if (st == CL_OK)
 		st = cl_locations_append(locations, &done, err);
 	if (st != CL_OK) {
@@ -568,6 +600,9 @@ enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *
 		st = trust_nss(ca, file, nickname, &done, &created, err);
 	else
 		st = trust_system(ca, file, fp, &done, &created, err);
+	/* the same consent makes it trusted in the person's Firefox profiles (firefox.h), best effort */
+	if (st == CL_OK && kind == CL_STORE_USER)
+		cl_firefox_trust_all(ca, file, nickname, &done, &created);
 	if (st == CL_OK)
 		st = cl_locations_append(locations, &done, err);
 out:

@@ -19,6 +19,13 @@
 enum cl_status cl_tool_run(const char *const argv[], char *out, size_t outmax, int *exit_code,
                            struct cl_error *err);
 
+/* Run ARGV[0] (an absolute path) with INPUT (LEN octets, no secret) on its standard input and its standard
+ * output into OUT (NUL-terminated, at most OUTMAX - 1 octets kept, the rest drained); standard error goes
+ * to /dev/null. For certlink's own helpers, which answer in JSON (core/network.c). *exit_code as for
+ * cl_tool_run(). CL_E_LOCAL when the program could not be started. */
+enum cl_status cl_tool_run_io(const char *const argv[], const char *input, size_t len, char *out,
+                              size_t outmax, int *exit_code, struct cl_error *err);
+
 /* cl_tool_run(), then a tool that exits non-zero is CL_E_LOCAL too: "WHAT: TOOL exited with status N:
  * LAST LINE OF ITS OUTPUT". */
 enum cl_status cl_tool_run_ok(const char *const argv[], const char *what, struct cl_error *err);

@@ -20,7 +20,7 @@ extern char **environ;
 /* Run pkexec HELPER ARGS... and wait for it, honouring Cancel. NOT_GIVEN is the message for a refused
  * authentication. */
 static enum cl_status run_helper(const char *const *args, const struct cl_cancel *cancel,
-                                 const char *not_given, struct cl_error *err)
+                                 const char *not_given, int *exit_status, struct cl_error *err)
 {
 	const char *pkexec = getenv("CERTLINK_PKEXEC");
 	const char *helper = getenv("CERTLINK_INSTALL_HELPER");
@@ -55,6 +55,8 @@ static enum cl_status run_helper(const char *const *args, const struct cl_cancel
 			return cl_error_set(err, CL_E_CANCELLED, _("cancelled while asking for permission"));
 		}
 	}
+	if (exit_status && WIFEXITED(status))
+		*exit_status = WEXITSTATUS(status);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return CL_OK;
 	if (WIFEXITED(status) &&
@@ -76,7 +78,27 @@ enum cl_status handler_elevate(const char *staging_dir, const struct cl_cancel *
 	return run_helper(args, cancel,
 	                  _("permission to install into this computer's certificate store was not given; "
 	                    "choose your personal store, or ask an administrator"),
-	                  err);
+	                  NULL, err);
+}
+
+/* The helper's exit status when NetworkManager was not there or refused (it wrote wpa_supplicant files). */
+#define HELPER_NETWORK_NOT_APPLIED 3
+
+enum cl_status handler_elevate_network(const char *staging_dir, const struct cl_cancel *cancel,
+                                       struct cl_error *err)
+{
+	const char *args[] = { "--network", staging_dir, NULL };
+	int code = -1;
+	enum cl_status st = run_helper(
+	    args, cancel, _("permission to set up this computer's network connections was not given"), &code,
+	    err);
+
+	if (st == CL_E_LOCAL && code == HELPER_NETWORK_NOT_APPLIED)
+		return cl_error_set(
+		    err, CL_E_LOCAL,
+		    _("NetworkManager was not available to set up the connections; the settings were "
+		      "written for wpa_supplicant beside the certificate"));
+	return st;
 }
 
 enum cl_status handler_elevate_anchor(const char *staging_dir, const char *sha256, const char *subject,
@@ -87,5 +109,5 @@ enum cl_status handler_elevate_anchor(const char *staging_dir, const char *sha25
 	return run_helper(args, cancel,
 	                  _("permission to make the certificate authority trusted on this computer was not "
 	                    "given"),
-	                  err);
+	                  NULL, err);
 }

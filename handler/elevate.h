@@ -22,4 +22,10 @@ enum cl_status handler_elevate(const char *staging_dir, const struct cl_cancel *
 enum cl_status handler_elevate_anchor(const char *staging_dir, const char *sha256, const char *subject,
                                       const struct cl_cancel *cancel, struct cl_error *err);
 
+/* Make the profile's networks of the staged, installed certificate system connections (--network: polkit
+ * action org.certlink.network). CL_E_CANCELLED when the authentication was refused; CL_E_LOCAL with a
+ * message saying so when NetworkManager was not there (the helper wrote wpa_supplicant files instead). */
+enum cl_status handler_elevate_network(const char *staging_dir, const struct cl_cancel *cancel,
+                                       struct cl_error *err);
+
 #endif

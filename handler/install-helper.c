@@ -29,6 +29,18 @@
  * agreed to it, it must issue the staged certificate's chain, and the certificate must already be installed
  * (cl_enroll_trust_staged()). The same directory checks apply.
  *
+ * The profile's 802.1X networks become system connections in a step of its own, with a polkit action of its
+ * own (org.certlink.network), after the certificate is installed:
+ *
+ *     pkexec LIBEXECDIR/certlink/certlink-install-helper --network STAGING-DIR
+ *
+ * The same directory, now with network.json (the profile's CAs and networks as the activation delivered
+ * them, and the certificate a renewal replaces); cl_enroll_network_staged() holds it to the activation's
+ * rules again (a server-name check, the RADIUS CA among the staged profile's CAs), requires the staged
+ * certificate to be installed, and makes the connections through certlink-netconf as root (docs/network.md).
+ * Exit 3 when NetworkManager was not there or refused: the settings were written for wpa_supplicant beside
+ * the certificate instead.
+ *
  * certlink-manager runs it the same way to delete from the computer store:
  *
  *     pkexec LIBEXECDIR/certlink/certlink-install-helper --delete SERIAL-OR-APPLICATION-ID
@@ -56,12 +68,13 @@
 #include "enroll.h"
 #include "error.h"
 
-#define FILE_MAX CL_STAGED_FILE_MAX
+#define FILE_MAX                 CL_STAGED_FILE_MAX
+#define EXIT_NETWORK_NOT_APPLIED 3
 
 /* The staged files, as read; key is a secret. */
 struct staged_files {
-	char *meta, *key, *cert, *chain, *trust;
-	size_t meta_len, key_len, cert_len, chain_len, trust_len;
+	char *meta, *key, *cert, *chain, *trust, *network;
+	size_t meta_len, key_len, cert_len, chain_len, trust_len, network_len;
 };
 
 /* The user pkexec acts for (PKEXEC_UID), or root itself when started directly by root. */
@@ -162,7 +175,8 @@ static enum cl_status check_entries(int dirfd, struct cl_error *err)
 	while (st == CL_OK && (e = readdir(dir)) != NULL) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "key.pem") ||
 		    !strcmp(e->d_name, "cert.pem") || !strcmp(e->d_name, "chain.pem") ||
-		    !strcmp(e->d_name, "trust.pem") || !strcmp(e->d_name, "meta.json"))
+		    !strcmp(e->d_name, "trust.pem") || !strcmp(e->d_name, "meta.json") ||
+		    !strcmp(e->d_name, "network.json"))
 			continue;
 		st = cl_error_set(err, CL_E_LOCAL, "unexpected entry in the staging directory");
 	}
@@ -199,6 +213,7 @@ static void free_staged(struct staged_files *f)
 	free(f->cert);
 	free(f->chain);
 	free(f->trust);
+	free(f->network);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -216,6 +231,9 @@ static enum cl_status read_all(int dirfd, uid_t owner, struct staged_files *f, s
 		st = read_staged(dirfd, "chain.pem", owner, false, true, &f->chain, &f->chain_len, err);
 	if (st == CL_OK)
 		st = read_staged(dirfd, "trust.pem", owner, false, true, &f->trust, &f->trust_len, err);
+	if (st == CL_OK)
+		st =
+		    read_staged(dirfd, "network.json", owner, false, true, &f->network, &f->network_len, err);
 	return st;
 }
 
@@ -255,7 +273,23 @@ struct anchor_args {
 	const char *sha256, *subject;
 };
 
-static enum cl_status run(const char *dir, uid_t owner, const struct anchor_args *anchor,
+/* What --network made, for the person's terminal or the front end's log. */
+static void report_networks(const struct cl_network_report *r)
+{
+	for (int i = 0; i < r->planned; i++)
+		if (r->conns[i].uuid[0])
+			printf("%s the NetworkManager connection \"%s\" (%s)\n",
+			       r->conns[i].updated ? "updated" : "made", r->conns[i].name, r->conns[i].uuid);
+	if (r->note[0])
+		fprintf(stderr, "certlink-install-helper: the network connections were not set up: %s\n",
+		        r->note);
+	for (int w = 0; w < 2; w++)
+		if (r->wpa_file[w][0])
+			fprintf(stderr, "certlink-install-helper: wrote %s for wpa_supplicant instead\n",
+			        r->wpa_file[w]);
+}
+
+static enum cl_status run(const char *dir, uid_t owner, const struct anchor_args *anchor, bool network,
                           struct cl_error *err)
 {
 	struct staged_files f = { 0 };
@@ -285,12 +319,20 @@ static enum cl_status run(const char *dir, uid_t owner, const struct anchor_args
 		staged.chain_len = f.chain_len;
 		staged.trust_pem = f.trust;
 		staged.trust_len = f.trust_len;
-		if (anchor)
+		staged.network_json = f.network;
+		staged.network_len = f.network_len;
+		if (network)
+			st = cl_enroll_network_staged(&staged, &result, err);
+		else if (anchor)
 			st = cl_enroll_trust_staged(&staged, anchor->sha256, anchor->subject, &result, err);
 		else
 			st = cl_enroll_install_staged(&staged, &result, err);
 	}
-	if (st == CL_OK && anchor)
+	if (st == CL_OK && network) {
+		report_networks(&result.network);
+		if (result.network.applied < result.network.planned)
+			st = CL_E_NOT_DUE; /* mapped to EXIT_NETWORK_NOT_APPLIED by main() */
+	} else if (st == CL_OK && anchor)
 		printf("trusted the certificate authority %s (%s) on this computer, for certificate %s\n",
 		       anchor->sha256, result.issuer, result.serial);
 	else if (st == CL_OK)
@@ -340,14 +382,18 @@ int main(int argc, char **argv)
 	} else if (st == CL_OK && argc == 5 && strcmp(argv[1], "--trust-anchor") == 0 && argv[4][0] == '/') {
 		struct anchor_args anchor = { argv[2], argv[3] };
 
-		st = run(argv[4], owner, &anchor, &err);
+		st = run(argv[4], owner, &anchor, false, &err);
 	} else if (st == CL_OK && argc == 3 && strcmp(argv[1], "--install") == 0 && argv[2][0] == '/') {
-		st = run(argv[2], owner, NULL, &err);
+		st = run(argv[2], owner, NULL, false, &err);
+	} else if (st == CL_OK && argc == 3 && strcmp(argv[1], "--network") == 0 && argv[2][0] == '/') {
+		st = run(argv[2], owner, NULL, true, &err);
+		if (st == CL_E_NOT_DUE)
+			return EXIT_NETWORK_NOT_APPLIED;
 	} else if (st == CL_OK) {
 		st = cl_error_set(
 		    &err, CL_E_LOCAL,
 		    "usage: certlink-install-helper --install /ABSOLUTE/STAGING-DIR | --trust-anchor "
-		    "SHA256 SUBJECT /ABSOLUTE/STAGING-DIR | --delete ID");
+		    "SHA256 SUBJECT /ABSOLUTE/STAGING-DIR | --network /ABSOLUTE/STAGING-DIR | --delete ID");
 	}
 	if (st != CL_OK) {
 		fprintf(stderr, "certlink-install-helper: %s\n", err.msg);

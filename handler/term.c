@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -332,6 +333,24 @@ static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir
 	return handler_elevate_anchor(staging_dir, sha256, subject, &t->cancel, err);
 }
 
+static enum cl_status on_elevate_network(void *user_data, const char *staging_dir, struct cl_error *err)
+{
+	struct term *t = user_data;
+
+	fprintf(stderr, _("certlink: setting up this computer's network connections needs an administrator; "
+	                  "pkexec will ask for a password.\n"));
+	return handler_elevate_network(staging_dir, &t->cancel, err);
+}
+
+static void print_networks(const struct cl_enroll_result *r)
+{
+	char *words = handler_network_words(&r->network), *line, *save = NULL;
+
+	for (line = words ? strtok_r(words, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
+		printf("  %s\n", line);
+	free(words);
+}
+
 static void report_success(const struct cl_enroll_result *r)
 {
 	if (r->pending) {
@@ -357,6 +376,7 @@ static void report_success(const struct cl_enroll_result *r)
 		handler_existing_text(r, text, sizeof(text));
 		printf("%s\n", text);
 	}
+	print_networks(r);
 }
 
 int handler_term_run(const struct cl_link *link)
@@ -380,6 +400,7 @@ int handler_term_run(const struct cl_link *link)
 	opts.progress = on_progress;
 	opts.elevate = on_elevate;
 	opts.elevate_anchor = on_elevate_anchor;
+	opts.elevate_network = on_elevate_network;
 	opts.user_data = &t;
 	opts.cancel = &t.cancel;
 	cl_error_clear(&err);

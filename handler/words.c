@@ -2,6 +2,7 @@
 #include "words.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -148,6 +149,35 @@ struct handler_advice handler_advice_refused_link(void)
 		_("Nothing was done. Do not use this link; ask your administrator for a new invitation."),
 	};
 	return a;
+}
+
+char *handler_network_words(const struct cl_network_report *r)
+{
+	size_t size = 8192, used = 0;
+	char *out = malloc(size);
+
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (int i = 0; i < r->planned && i < CL_NETWORK_CONNECTIONS_MAX && used < size; i++)
+		if (r->conns[i].uuid[0] || (r->applied == r->planned && !r->skipped))
+			used += (size_t)snprintf(
+			    out + used, size - used,
+			    r->conns[i].updated ? _("Network connection (now using this certificate): %s\n")
+			                        : _("Network connection: %s\n"),
+			    r->conns[i].name);
+	if (r->planned > 0 && r->skipped && used < size)
+		used += (size_t)snprintf(out + used, size - used, "%s\n",
+		                         _("The profile's network connections were not set up, as asked."));
+	else if (r->planned > 0 && r->applied < r->planned && used < size)
+		used += (size_t)snprintf(out + used, size - used, _("Network connections not set up: %s\n"),
+		                         r->note[0] ? r->note : "?");
+	for (int w = 0; w < 2 && used < size; w++)
+		if (r->wpa_file[w][0])
+			used +=
+			    (size_t)snprintf(out + used, size - used,
+			                     _("Network settings for wpa_supplicant: %s\n"), r->wpa_file[w]);
+	return out;
 }
 
 void handler_existing_text(const struct cl_enroll_result *r, char *out, size_t size)

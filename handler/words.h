@@ -29,6 +29,11 @@ const char *handler_store_label(enum cl_store_kind store);
 /* A recorded key type ("rsa", "ec") as a person reads it: "RSA", "EC (elliptic curve)". */
 const char *handler_key_label(const char *key_type);
 
+/* What became of the profile's networks (core/network.h), one line each: the connections set up (by
+ * name), or why none were and where the wpa_supplicant settings went. "" when the profile has none. The
+ * caller frees with free(). */
+char *handler_network_words(const struct cl_network_report *r);
+
 /* For a run that enrolled beside valid certificates of the same server (result->existing > 0): a sentence
  * saying the earlier one(s) stay installed and how to remove them, into OUT (SIZE bytes); "" otherwise. */
 void handler_existing_text(const struct cl_enroll_result *r, char *out, size_t size);

@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 
+#include "admin-networks.h"
 #include "apps.h"
 #include "ca.h"
 #include "certs.h"
@@ -190,6 +191,12 @@ static const char *form_get(const struct form *f, const char *name)
 		if (!strcmp(f->name[i], name))
 			return f->value[i];
 	return NULL;
+}
+
+/* form_get() for admin-networks.c. */
+static const char *form_field(void *form, const char *name)
+{
+	return form_get(form, name);
 }
 
 static void form_free(struct form *f)
@@ -502,6 +509,12 @@ static void dashboard(struct srv_request *req, struct srv_response *resp, sqlite
 	apps_table(&pg, db, csrf);
 	certs_table(&pg, db, csrf);
 	users_table(&pg, db, csrf);
+	{
+		char *networks = srv_admin_networks_html(db, csrf);
+
+		raw(&pg, networks ? networks : "<p class=\"error\">out of memory</p>");
+		free(networks);
+	}
 	finish(resp, &pg, link ? 201 : 200);
 }
 
@@ -523,6 +536,8 @@ static void post_action(struct srv_request *req, struct srv_response *resp, sqli
 	const char *sent, *id;
 	struct srv_err err = { 0 };
 	struct srv_app app = { 0 };
+	struct cl_error cerr;
+	int rc;
 
 	if (form_parse(req, &f) != 0) {
 		srv_resp_error(resp, 500, "internal", "out of memory", 0);
@@ -565,7 +580,6 @@ static void post_action(struct srv_request *req, struct srv_response *resp, sqli
 	} else if (!strcmp(action, "user-add") || !strcmp(action, "user-email")) {
 		const char *user = form_get(&f, "user"), *email = form_get(&f, "email"),
 		           *password = form_get(&f, "password");
-		struct cl_error cerr;
 		email = email && *email ? email : NULL;
 		if (!user ||
 		    (!strcmp(action, "user-add")
@@ -583,6 +597,11 @@ static void post_action(struct srv_request *req, struct srv_response *resp, sqli
 		                                                       : SRV_RELEASE,
 		                           name && *name ? name : NULL, &app, &err) != CL_OK)
 			dashboard(req, resp, db, csrf, NULL, id ? err.e.msg : "No application given.");
+		else
+			redirect(resp, "/admin");
+	} else if ((rc = srv_admin_networks_post(db, action, form_field, &f, &cerr)) >= 0) {
+		if (rc)
+			dashboard(req, resp, db, csrf, NULL, cerr.msg);
 		else
 			redirect(resp, "/admin");
 	} else if (!strcmp(action, "revoke")) {

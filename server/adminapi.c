@@ -245,11 +245,12 @@ static void get_config(struct srv_response *resp, sqlite3 *db)
 {
 	const struct srv_config_key *k;
 	cJSON *doc = cJSON_CreateObject(), *cfg = cJSON_AddObjectToObject(doc, "config");
-	char v[SRV_CONFIG_VALUE_MAX];
+	char *v;
 
 	for (k = srv_config_keys(); k->name; k++) {
-		srv_config_get(db, k->name, v, sizeof(v));
-		cJSON_AddStringToObject(cfg, k->name, v);
+		v = srv_config_dup(db, k->name);
+		cJSON_AddStringToObject(cfg, k->name, v ? v : "");
+		free(v);
 	}
 	srv_resp_json(resp, 200, doc);
 }

@@ -11,6 +11,7 @@
 #include "ca.h"
 #include "certs.h"
 #include "config.h"
+#include "networks.h"
 #include "db.h"
 
 static const struct {
@@ -301,26 +302,6 @@ static int device_ok(const cJSON *device, struct srv_response *resp)
 	return 1;
 }
 
-static cJSON *profile(sqlite3 *db, const struct srv_ca *ca)
-{
-	cJSON *p = cJSON_CreateObject(), *trust = cJSON_AddArrayToObject(p, "trust"), *wifi, *names;
-	char ssid[SRV_CONFIG_VALUE_MAX], list[SRV_CONFIG_VALUE_MAX], *save = NULL, *name;
-
-	cJSON_AddItemToArray(trust, ca_entry(ca, 0));
-	srv_config_get(db, "wifi_ssid", ssid, sizeof(ssid));
-	if (ssid[0]) {
-		wifi = cJSON_AddObjectToObject(p, "wifi");
-		cJSON_AddStringToObject(wifi, "ssid", ssid);
-		cJSON_AddStringToObject(wifi, "eap", "tls");
-		names = cJSON_AddArrayToObject(wifi, "server_names");
-		srv_config_get(db, "wifi_server_names", list, sizeof(list));
-		for (name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save))
-			cJSON_AddItemToArray(names, cJSON_CreateString(name));
-		cJSON_AddStringToObject(wifi, "ca_sha256", ca->fp_hex);
-	}
-	return p;
-}
-
 static void activate(struct srv_request *req, struct srv_response *resp, sqlite3 *db, struct srv_app *app)
 {
 	struct srv_err err = { 0 };
@@ -367,7 +348,7 @@ static void activate(struct srv_request *req, struct srv_response *resp, sqlite3
 			cJSON_AddItemToObject(doc, item->string, cJSON_Duplicate(item, 1));
 	}
 	cJSON_Delete(act);
-	cJSON_AddItemToObject(doc, "profile", profile(db, req->srv->ca));
+	cJSON_AddItemToObject(doc, "profile", srv_networks_profile(db, req->srv->ca, app->store));
 	if (!strcmp(app->state, "issued"))
 		cJSON_AddStringToObject(doc, "issued_serial", app->cert_serial);
 	srv_resp_json(resp, 200, doc);

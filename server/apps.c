@@ -265,10 +265,11 @@ static enum cl_status authenticate(sqlite3 *db, const struct srv_apply_in *in, c
 
 static enum cl_status check_renewal(sqlite3 *db, const struct srv_apply_in *in, struct srv_err *err)
 {
+	/* a certificate a renewal replaced is on the CRL once its grace is over: as good as revoked */
 	sqlite3_stmt *st =
 	    srv_db_prepare(db,
 	                   "SELECT 1 FROM certificates WHERE serial = ? AND user = ? AND store = ?"
-	                   " AND revoked_at IS NULL",
+	                   " AND revoked_at IS NULL AND (superseded_at IS NULL OR superseded_at + ? > ?)",
 	                   NULL);
 	int ok;
 
@@ -277,6 +278,8 @@ static enum cl_status check_renewal(sqlite3 *db, const struct srv_apply_in *in, 
 	sqlite3_bind_text(st, 1, in->renewal_of, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, in->user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, in->store, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)srv_config_long(db, "renewal_revoke_days") * 86400);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
 	ok = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	if (!ok)

@@ -410,15 +410,19 @@ static int add_san(X509 *x, X509 *issuer, const struct srv_san *san)
 }
 
 enum cl_status srv_ca_issue(const struct srv_ca *ca, const X509_NAME *subject, EVP_PKEY *pub,
-                            const struct srv_san *san, int days, X509 **out, struct cl_error *err)
+                            const struct srv_san *san, int days, const char *crl_url, X509 **out,
+                            struct cl_error *err)
 {
 	const char *ku = EVP_PKEY_is_a(pub, "RSA") ? "critical,digitalSignature,keyEncipherment"
 	                                           : "critical,digitalSignature";
 	X509 *x = cert_new(subject, ca->cert, pub, days);
+	char cdp[300];
 
+	snprintf(cdp, sizeof(cdp), "URI:%s", crl_url ? crl_url : "");
 	if (x && add_ext(x, ca->cert, NID_basic_constraints, "critical,CA:FALSE") &&
 	    add_ext(x, ca->cert, NID_key_usage, ku) &&
 	    add_ext(x, ca->cert, NID_ext_key_usage, "clientAuth") && add_san(x, ca->cert, san) &&
+	    (!crl_url || !crl_url[0] || add_ext(x, ca->cert, NID_crl_distribution_points, cdp)) &&
 	    X509_sign(x, ca->key, EVP_sha256())) {
 		*out = x;
 		return CL_OK;
@@ -484,9 +488,17 @@ enum cl_status srv_ca_crl(const struct srv_ca *ca, const struct srv_revoked *rev
 		BIGNUM *bn = NULL;
 		ASN1_INTEGER *serial = NULL;
 		ASN1_TIME *when = ASN1_TIME_set(NULL, revoked[i].when);
+		ASN1_ENUMERATED *reason = NULL;
+
 		ok = r && when && BN_hex2bn(&bn, revoked[i].serial) &&
 		     (serial = BN_to_ASN1_INTEGER(bn, NULL)) && X509_REVOKED_set_serialNumber(r, serial) &&
-		     X509_REVOKED_set_revocationDate(r, when) && X509_CRL_add0_revoked(crl, r);
+		     X509_REVOKED_set_revocationDate(r, when);
+		if (ok && revoked[i].reason >= 0)
+			ok = (reason = ASN1_ENUMERATED_new()) &&
+			     ASN1_ENUMERATED_set(reason, revoked[i].reason) &&
+			     X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, reason, 0, 0) == 1;
+		ASN1_ENUMERATED_free(reason);
+		ok = ok && X509_CRL_add0_revoked(crl, r);
 		if (ok)
 			r = NULL;
 		X509_REVOKED_free(r);

@@ -48,9 +48,11 @@ struct srv_san {
 	size_t n_dns;
 };
 
-/* Issue an end-entity certificate (clientAuth) for pub with subject and san, valid for days. Caller frees. */
+/* Issue an end-entity certificate (clientAuth) for pub with subject and san, valid for days, with a CRL
+ * distribution point at crl_url (NULL or "": none). Caller frees. */
 enum cl_status srv_ca_issue(const struct srv_ca *ca, const X509_NAME *subject, EVP_PKEY *pub,
-                            const struct srv_san *san, int days, X509 **out, struct cl_error *err);
+                            const struct srv_san *san, int days, const char *crl_url, X509 **out,
+                            struct cl_error *err);
 
 /* Serial as lowercase hex without leading zeros into out (at least 41 bytes). */
 void srv_ca_serial_hex(const X509 *cert, char *out, size_t n);
@@ -58,11 +60,14 @@ void srv_ca_serial_hex(const X509 *cert, char *out, size_t n);
 /* SHA-256 of the DER SubjectPublicKeyInfo, 64 hex digits. Returns 0 or -1. */
 int srv_pubkey_sha256(EVP_PKEY *pub, char out[65]);
 
-/* One revoked certificate for the CRL. */
+/* One revoked certificate for the CRL; reason is a CRLReason (RFC 5280 5.3.1), -1 for none. */
 struct srv_revoked {
 	char serial[48];
 	time_t when;
+	int reason;
 };
+
+#define SRV_CRL_REASON_SUPERSEDED 4
 
 /* A DER CRL signed by the CA listing revoked, valid for 7 days. Caller frees *der with OPENSSL_free. */
 enum cl_status srv_ca_crl(const struct srv_ca *ca, const struct srv_revoked *revoked, size_t n,

@@ -4,10 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "config.h"
 #include "db.h"
 
-#define CERT_COLUMNS "serial, subject, not_after, app_id, user, store, revoked_at, not_before"
+#define CERT_COLUMNS "serial, subject, not_after, app_id, user, store, revoked_at, not_before, superseded_at"
+#define SRV_STR_(x)  #x
+#define SRV_STR(x)   SRV_STR_(x)
 
 static cJSON *row_json(sqlite3_stmt *st)
 {
@@ -30,6 +34,10 @@ static cJSON *row_json(sqlite3_stmt *st)
 	if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
 		srv_time_fmt((time_t)sqlite3_column_int64(st, 6), ts);
 		cJSON_AddStringToObject(o, "revoked_at", ts);
+	}
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+		srv_time_fmt((time_t)sqlite3_column_int64(st, 8), ts);
+		cJSON_AddStringToObject(o, "superseded_at", ts);
 	}
 	return o;
 }
@@ -91,10 +99,18 @@ enum cl_status srv_certs_revoke(sqlite3 *db, const char *serial, struct srv_err 
 	return CL_OK;
 }
 
+/* Revoked by an administrator or a withdrawal (no reason given), or replaced by a renewal more than
+ * renewal_revoke_days ago (reason superseded, dated when the grace ended). */
 enum cl_status srv_certs_revoked(sqlite3 *db, struct srv_revoked **out, size_t *n, struct cl_error *err)
 {
+	sqlite3_int64 grace = (sqlite3_int64)srv_config_long(db, "renewal_revoke_days") * 86400;
 	sqlite3_stmt *st = srv_db_prepare(
-	    db, "SELECT serial, revoked_at FROM certificates WHERE revoked_at IS NOT NULL", err);
+	    db,
+	    "SELECT serial, revoked_at, -1 FROM certificates WHERE revoked_at IS NOT NULL"
+	    " UNION ALL SELECT serial, superseded_at + ?1, " SRV_STR(
+	        SRV_CRL_REASON_SUPERSEDED) " FROM certificates WHERE revoked_at IS NULL AND superseded_at IS "
+	                                   "NOT NULL AND superseded_at + ?1 <= ?2",
+	    err);
 	struct srv_revoked *list = NULL, *grown;
 	size_t count = 0, cap = 0;
 	int rc;
@@ -103,6 +119,8 @@ enum cl_status srv_certs_revoked(sqlite3 *db, struct srv_revoked **out, size_t *
 	*n = 0;
 	if (!st)
 		return err->status;
+	sqlite3_bind_int64(st, 1, grace);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (count == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -116,6 +134,7 @@ enum cl_status srv_certs_revoked(sqlite3 *db, struct srv_revoked **out, size_t *
 		}
 		srv_db_col_copy(st, 0, list[count].serial, sizeof(list[count].serial));
 		list[count].when = (time_t)sqlite3_column_int64(st, 1);
+		list[count].reason = sqlite3_column_int(st, 2);
 		count++;
 	}
 	sqlite3_finalize(st);
@@ -126,4 +145,46 @@ enum cl_status srv_certs_revoked(sqlite3 *db, struct srv_revoked **out, size_t *
 	*out = list;
 	*n = count;
 	return CL_OK;
+}
+
+enum cl_status srv_certs_superseded(sqlite3 *db, const char *serial, struct cl_error *err)
+{
+	sqlite3_stmt *st = srv_db_prepare(
+	    db, "UPDATE certificates SET superseded_at = ? WHERE serial = ? AND superseded_at IS NULL", err);
+	int rc;
+
+	if (!st)
+		return err->status;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+	sqlite3_bind_text(st, 2, serial, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? CL_OK : srv_db_fail(db, rc, "marking a renewed certificate", err);
+}
+
+void srv_certs_crl_url(sqlite3 *db, char *out, size_t n)
+{
+	struct srv_public pub;
+	char v[SRV_CONFIG_VALUE_MAX];
+	int v6;
+
+	srv_config_get(db, "crl_url", v, sizeof(v));
+	if (!strcmp(v, "off")) {
+		out[0] = '\0';
+		return;
+	}
+	if (v[0]) {
+		snprintf(out, n, "%s", v);
+		return;
+	}
+	srv_config_public(db, &pub);
+	v6 = strchr(pub.host, ':') != NULL;
+	/* plain HTTP where the server offers it: a CRL is signed, and a relying party fetching it over TLS
+	 * would need this very CA's revocation state to trust the connection (RFC 5280 4.2.1.13) */
+	if (pub.scep_http_port)
+		snprintf(out, n, "http://%s%s%s:%u/ca.crl", v6 ? "[" : "", pub.host, v6 ? "]" : "",
+		         pub.scep_http_port);
+	else
+		snprintf(out, n, "https://%s%s%s:%u/ca.crl", v6 ? "[" : "", pub.host, v6 ? "]" : "",
+		         pub.port);
 }

@@ -181,17 +181,19 @@ static int decide(sqlite3 *db, const char *cmd, int argc, char **argv)
 static int config_get(sqlite3 *db, int argc, char **argv)
 {
 	const struct srv_config_key *k;
-	char v[SRV_CONFIG_VALUE_MAX];
+	char *v;
 
 	if (argc >= 2 && argv[1][0] != '-') {
-		if (srv_config_get(db, argv[1], v, sizeof(v)) != 0)
+		if (!(v = srv_config_dup(db, argv[1])))
 			return fail("config-get", "unknown key");
 		printf("%s\n", v);
+		free(v);
 		return 0;
 	}
 	for (k = srv_config_keys(); k->name; k++) {
-		srv_config_get(db, k->name, v, sizeof(v));
-		printf("%s = %s\t# %s\n", k->name, v, k->help);
+		v = srv_config_dup(db, k->name);
+		printf("%s = %s\t# %s\n", k->name, v ? v : "", k->help);
+		free(v);
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "networks.h"
 #include "util.h"
 
 static const struct srv_config_key keys[] = {
@@ -33,8 +34,18 @@ static const struct srv_config_key keys[] = {
 	{ "cert_days", "365", "validity of issued certificates in days (1-3650)" },
 	{ "approval_poll_interval", "5", "seconds between approval polls (1-3600)" },
 	{ "approval_poll_timeout", "900", "seconds a front end waits for approval (10-86400)" },
-	{ "wifi_ssid", "", "Wi-Fi 802.1X EAP-TLS profile SSID, empty for none (0-32 octets)" },
-	{ "wifi_server_names", "", "RADIUS server names, comma separated (at most 8)" },
+	{ "network_user", "",
+	  "802.1X networks for user certificates: a JSON array (docs/server.md \"Networks\"), empty for "
+	  "none" },
+	{ "network_computer", "",
+	  "802.1X networks for computer certificates: a JSON array (docs/server.md \"Networks\"), empty for "
+	  "none" },
+	{ "network_ca", "", "the RADIUS servers' CA certificate (PEM), empty: this server's CA" },
+	{ "crl_url", "",
+	  "CRL distribution point put into certificates: an http(s) URL, empty: this server's /ca.crl, off: "
+	  "none" },
+	{ "renewal_revoke_days", "7",
+	  "days after a renewal that the replaced certificate is revoked (0-365)" },
 	{ "public_host", "", "host name in links and SCEP URLs, empty: the listen address" },
 	{ "public_port", "0", "port in links and SCEP URLs, 0: the HTTPS port in use" },
 	{ "scep_transport", "https", "SCEP URL handed out at activation (https|http)" },
@@ -72,6 +83,24 @@ int srv_config_get(sqlite3 *db, const char *key, char *out, size_t n)
 		srv_db_col_copy(st, 0, out, n);
 	sqlite3_finalize(st);
 	return 0;
+}
+
+char *srv_config_dup(sqlite3 *db, const char *key)
+{
+	const struct srv_config_key *k = find(key);
+	sqlite3_stmt *st;
+	char *out = NULL;
+
+	if (!k)
+		return NULL;
+	st = srv_db_prepare(db, "SELECT value FROM config WHERE key = ?", NULL);
+	if (st) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			out = strdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	return out ? out : strdup(k->def);
 }
 
 long srv_config_long(sqlite3 *db, const char *key)
@@ -130,21 +159,18 @@ static int host_ok(const char *v)
 	return 1;
 }
 
-static int names_ok(const char *v)
+/* "", "off", or an http(s) URL of printable ASCII without spaces, quotes or commas (it goes into
+ * certificates' CRL distribution points as it is). */
+static int url_ok(const char *v)
 {
-	char buf[SRV_CONFIG_VALUE_MAX], *save = NULL, *name;
-	int count = 0;
-
-	if (!*v)
+	if (!*v || !strcmp(v, "off"))
 		return 1;
-	/* strtok_r below skips empty names: refuse them first. */
-	if (strlen(v) >= sizeof(buf) || v[0] == ',' || v[strlen(v) - 1] == ',' || strstr(v, ",,"))
+	if (strlen(v) > 256 || (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0))
 		return 0;
-	snprintf(buf, sizeof(buf), "%s", v);
-	for (name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save))
-		if (!*name || !host_ok(name) || ++count > 8)
+	for (; *v; v++)
+		if (*v <= ' ' || *v >= 0x7f || strchr("\"',<>\\", *v))
 			return 0;
-	return count > 0;
+	return 1;
 }
 
 enum cl_status srv_config_check(const char *key, const char *value, struct cl_error *err)
@@ -186,10 +212,18 @@ enum cl_status srv_config_check(const char *key, const char *value, struct cl_er
 		ok = long_in(value, 1, 3600);
 	else if (!strcmp(key, "approval_poll_timeout"))
 		ok = long_in(value, 10, 86400);
-	else if (!strcmp(key, "wifi_ssid"))
-		ok = strlen(value) <= 32 && text_ok(value, 0, 32);
-	else if (!strcmp(key, "wifi_server_names"))
-		ok = names_ok(value);
+	else if (!strcmp(key, "network_user") || !strcmp(key, "network_computer"))
+		return srv_networks_check(value, err) == CL_OK
+		           ? CL_OK
+		           : (cl_error_prefix(err, "bad value for %s", key), CL_E_LOCAL);
+	else if (!strcmp(key, "network_ca"))
+		return srv_networks_check_ca(value, err) == CL_OK
+		           ? CL_OK
+		           : (cl_error_prefix(err, "bad value for %s", key), CL_E_LOCAL);
+	else if (!strcmp(key, "crl_url"))
+		ok = url_ok(value);
+	else if (!strcmp(key, "renewal_revoke_days"))
+		ok = long_in(value, 0, 365);
 	else if (!strcmp(key, "public_host"))
 		ok = host_ok(value);
 	else if (!strcmp(key, "public_port"))

@@ -24,6 +24,9 @@ const struct srv_config_key *srv_config_keys(void);
 
 /* Current value (stored or default) into out; returns 0, or -1 for an unknown key. */
 int srv_config_get(sqlite3 *db, const char *key, char *out, size_t n);
+/* Current value (stored or default) in a new buffer, however long (network_user, network_ca, ...); NULL
+ * for an unknown key or out of memory. Caller frees. */
+char *srv_config_dup(sqlite3 *db, const char *key);
 /* Convenience readers; unknown keys or unparsable values give def/0. */
 long srv_config_long(sqlite3 *db, const char *key);
 int srv_config_bool(sqlite3 *db, const char *key);

@@ -11,7 +11,7 @@
 
 #define BUSY_TIMEOUT_MS 30000
 #define BUSY_POLL_US    2000 /* longest wait for a lock released by another process or an autocommit write */
-#define SCHEMA_VERSION  "2"
+#define SCHEMA_VERSION  "3"
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -49,8 +49,9 @@ static const char schema[] =
 static const struct {
 	const char *table, *column, *decl;
 } added_columns[] = {
-	{ "users", "email", "TEXT" },                /* 2: the user's e-mail, set by an administrator */
-	{ "applications", "computer_name", "TEXT" }, /* 2: the computer name an administrator approved */
+	{ "users", "email", "TEXT" },                   /* 2: the user's e-mail, set by an administrator */
+	{ "applications", "computer_name", "TEXT" },    /* 2: the computer name an administrator approved */
+	{ "certificates", "superseded_at", "INTEGER" }, /* 3: when a renewal replaced it (the CRL's grace) */
 };
 
 static int has_column(sqlite3 *db, const char *table, const char *column)

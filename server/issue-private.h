@@ -6,6 +6,8 @@
 
 #include "issue.h"
 
+#define SRV_PRESIGNED_CRL_URL_MAX 300
+
 /* A certificate signed before the write lock was taken, and what it was made from. */
 struct srv_presigned {
 	char app_id[32];
@@ -13,6 +15,7 @@ struct srv_presigned {
 	char pubkey[65];  /* SHA-256 of the request's key */
 	char cn[260];     /* the CN chosen from the request */
 	long days;
+	char crl_url[SRV_PRESIGNED_CRL_URL_MAX]; /* the distribution point, "" for none */
 	X509 *cert;
 };
 
@@ -21,7 +24,8 @@ struct srv_presigned {
 void srv_issue_presign(sqlite3 *db, const struct srv_ca *ca, const struct srv_issue_in *in,
                        struct srv_presigned *pre);
 /* Decide and record in one write transaction, as srv_issue(). The certificate in pre (may be NULL) is issued
- * only when the transaction finds the application, activation, request key, CN and validity it was made from;
+ * only when the transaction finds the application, activation, request key, CN, validity and CRL distribution
+ * point it was made from;
  * otherwise it is dropped and the certificate is signed under the lock. */
 enum cl_status srv_issue_decide(sqlite3 *db, const struct srv_ca *ca, const struct srv_issue_in *in,
                                 struct srv_presigned *pre, struct srv_issue_out *out, struct cl_error *err);

@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include "apps.h"
+#include "certs.h"
 #include "config.h"
 #include "db.h"
 #include "util.h"
@@ -291,9 +292,9 @@ static int names_ok(const cJSON *act, X509_REQ *csr, char *cn, size_t cn_len, ch
 }
 
 /* The certificate for csr as the activation act approves it: the approved subject with the chosen CN, the
- * approved e-mail addresses, valid for days. */
+ * approved e-mail addresses, valid for days, with crl_url as its CRL distribution point ("" for none). */
 static enum cl_status sign(const struct srv_ca *ca, const cJSON *act, const char *cn, X509_REQ *csr,
-                           long days, X509 **cert, struct cl_error *err)
+                           long days, const char *crl_url, X509 **cert, struct cl_error *err)
 {
 	const cJSON *emails =
 	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(act, "san"), "email");
@@ -305,7 +306,7 @@ static enum cl_status sign(const struct srv_ca *ca, const cJSON *act, const char
 
 	cJSON_ArrayForEach(e, emails) if (cJSON_IsString(e) && san.n_email < 16) email[san.n_email++] =
 	    e->valuestring;
-	status = name ? srv_ca_issue(ca, name, X509_REQ_get0_pubkey(csr), &san, (int)days, cert, err)
+	status = name ? srv_ca_issue(ca, name, X509_REQ_get0_pubkey(csr), &san, (int)days, crl_url, cert, err)
 	              : cl_error_set(err, CL_E_UNEXPECTED, "building the approved subject");
 	X509_NAME_free(name);
 	return status;
@@ -318,16 +319,16 @@ void srv_presigned_clear(struct srv_presigned *pre)
 	memset(pre, 0, sizeof(*pre));
 }
 
-/* The presigned certificate when it was made for exactly this application, activation, key, CN and validity.
- */
+/* The presigned certificate when it was made for exactly this application, activation, key, CN, validity and
+ * CRL distribution point. */
 static X509 *take_presigned(struct srv_presigned *pre, const struct srv_app *app, const char *pubkey,
-                            const char *cn, long days)
+                            const char *cn, long days, const char *crl_url)
 {
 	X509 *cert = NULL;
 
 	if (pre && pre->cert && !strcmp(pre->app_id, app->id) && app->activation &&
 	    !strcmp(pre->activation, app->activation) && !strcmp(pre->pubkey, pubkey) &&
-	    !strcmp(pre->cn, cn) && pre->days == days) {
+	    !strcmp(pre->cn, cn) && pre->days == days && !strcmp(pre->crl_url, crl_url)) {
 		cert = pre->cert;
 		pre->cert = NULL;
 	}
@@ -345,7 +346,7 @@ static enum cl_status issue_now(sqlite3 *db, const struct srv_ca *ca, const stru
 	cJSON *act = cJSON_Parse(app->activation ? app->activation : "{}");
 	long days = srv_config_long(db, "cert_days");
 	unsigned char *der = NULL;
-	char serial[48], subject[512], cn[260], why[256] = "";
+	char serial[48], subject[512], cn[260], why[256] = "", crl_url[SRV_PRESIGNED_CRL_URL_MAX];
 	sqlite3_stmt *st;
 	int len, ok;
 	X509 *cert = NULL;
@@ -355,9 +356,10 @@ static enum cl_status issue_now(sqlite3 *db, const struct srv_ca *ca, const stru
 		cJSON_Delete(act);
 		return refuse(out, SRV_FAIL_BAD_REQUEST, "%s", why);
 	}
-	cert = take_presigned(pre, app, pubkey, cn, days);
+	srv_certs_crl_url(db, crl_url, sizeof(crl_url));
+	cert = take_presigned(pre, app, pubkey, cn, days, crl_url);
 	if (!cert)
-		status = sign(ca, act, cn, csr, days, &cert, err);
+		status = sign(ca, act, cn, csr, days, crl_url, &cert, err);
 	cJSON_Delete(act);
 	if (status != CL_OK)
 		return status;
@@ -414,6 +416,11 @@ static enum cl_status issue_now(sqlite3 *db, const struct srv_ca *ca, const stru
 	if (!ok) {
 		X509_free(cert);
 		return srv_db_fail(db, sqlite3_errcode(db), "recording the certificate", err);
+	}
+	/* the renewed certificate goes on the CRL once renewal_revoke_days have passed */
+	if (app->renewal_of[0] && srv_certs_superseded(db, app->renewal_of, err) != CL_OK) {
+		X509_free(cert);
+		return err->status;
 	}
 	out->status = SRV_ISSUE_SUCCESS;
 	out->cert = cert;
@@ -598,10 +605,11 @@ void srv_issue_presign(sqlite3 *db, const struct srv_ca *ca, const struct srv_is
 		goto out;
 	act = cJSON_Parse(app.activation);
 	days = srv_config_long(db, "cert_days");
+	srv_certs_crl_url(db, pre->crl_url, sizeof(pre->crl_url));
 	if (act && names_ok(act, in->csr, cn, sizeof(cn), why, sizeof(why)) &&
 	    srv_pubkey_sha256(X509_REQ_get0_pubkey(in->csr), pre->pubkey) == 0 &&
 	    (pre->activation = strdup(app.activation)) &&
-	    sign(ca, act, cn, in->csr, days, &pre->cert, &err) == CL_OK) {
+	    sign(ca, act, cn, in->csr, days, pre->crl_url, &pre->cert, &err) == CL_OK) {
 		snprintf(pre->app_id, sizeof(pre->app_id), "%s", app.id);
 		snprintf(pre->cn, sizeof(pre->cn), "%s", cn);
 		pre->days = days;

@@ -35,7 +35,7 @@ static void usage(FILE *f)
 {
 	fputs(
 	    "usage: certlink-server COMMAND --state-dir DIR [options]\n"
-	    "  serve [--listen ADDR] [--port N] [--port-file F] [--scep-http-port N] [--scep-port-file F]\n"
+	    "  serve [--listen ADDR] [--port N] [--port-file F] [--http-port N] [--http-port-file F]\n"
 	    "        [--hostname NAME]... [--threads N] [--max-connections N] [--pid-file F] [--ca-key "
 	    "rsa|ec]\n"
 	    "        [--token-file F]\n"
@@ -94,11 +94,11 @@ static int parse(int argc, char **argv, struct args *a, int *rest_argc, char **r
 		} else if (!strcmp(o, "--port-file")) {
 			VALUE();
 			a->port_file = v;
-		} else if (!strcmp(o, "--scep-http-port")) {
+		} else if (!strcmp(o, "--scep-http-port") || !strcmp(o, "--http-port")) {
 			VALUE();
 			bad = parse_uint(v, 65535, &a->scep_port);
 			a->scep_http = 1;
-		} else if (!strcmp(o, "--scep-port-file")) {
+		} else if (!strcmp(o, "--scep-port-file") || !strcmp(o, "--http-port-file")) {
 			VALUE();
 			a->scep_port_file = v;
 		} else if (!strcmp(o, "--threads")) {
@@ -272,7 +272,7 @@ static int cmd_serve(struct args *a)
 	snprintf(url, sizeof(url), "https://%s%s%s:%u", v6 ? "[" : "", a->listen, v6 ? "]" : "", srv.port);
 	printf("certlink-server %s listening on %s (CA SHA-256 %s)\n", CERTLINK_VERSION, url, srv.ca->fp_hex);
 	if (srv.http)
-		printf("plain-HTTP SCEP on port %u\n", srv.scep_port);
+		printf("plain HTTP (the CRL at /ca.crl, SCEP) on port %u\n", srv.scep_port);
 	if (!srv_admin_token_exists(db)) {
 		if (new_admin_token(db, a, url) != 0)
 			goto out;

@@ -29,8 +29,11 @@ static void route(struct srv_request *req, struct srv_response *resp)
 
 	if (is_scep(p))
 		srv_scepd_handle(req, resp);
+	else if (req->plain && !strcmp(p, "/ca.crl")) /* the CRL distribution point (docs/server.md) */
+		srv_api_handle(req, resp);
 	else if (req->plain)
-		srv_resp_error(resp, 404, "not_found", "This listener serves SCEP only; use HTTPS.", 0);
+		srv_resp_error(resp, 404, "not_found",
+		               "This listener serves SCEP and the CRL only; use HTTPS.", 0);
 	else if (!strncmp(p, "/api/v1/admin/", 14) || !strcmp(p, "/api/v1/admin"))
 		srv_admin_api_handle(req, resp);
 	else if (!strncmp(p, "/api/v1/", 8))

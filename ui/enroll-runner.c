@@ -186,6 +186,14 @@ static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir
 	return handler_elevate_anchor(staging_dir, sha256, subject, &self->cancel, err);
 }
 
+/* Worker thread: the profile's networks as the computer's connections, through their own polkit action. */
+static enum cl_status on_elevate_network(void *user_data, const char *staging_dir, struct cl_error *err)
+{
+	CertlinkEnrollRunner *self = user_data;
+
+	return handler_elevate_network(staging_dir, &self->cancel, err);
+}
+
 static void run_in_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
 	struct run_data *run = task_data;
@@ -235,6 +243,7 @@ void certlink_enroll_runner_start(CertlinkEnrollRunner *self, const struct cl_en
 	run->opts.ask = on_ask;
 	run->opts.elevate = on_elevate;
 	run->opts.elevate_anchor = on_elevate_anchor;
+	run->opts.elevate_network = on_elevate_network;
 	run->opts.user_data = self;
 	run->opts.cancel = &self->cancel;
 	cl_cancel_init(&self->cancel);

@@ -103,6 +103,16 @@ static const char *location_words(enum cl_location_kind kind)
 		return _("System trust (p11-kit)");
 	case CL_LOC_CA_CERTIFICATES:
 		return _("System trust (ca-certificates)");
+	case CL_LOC_NETWORK_FILE:
+		return _("Network settings file");
+	case CL_LOC_NM_CONNECTION:
+		return _("NetworkManager connection");
+	case CL_LOC_FIREFOX_CERT:
+		return _("Firefox profile");
+	case CL_LOC_FIREFOX_CA:
+		return _("Firefox profile (trusted CA)");
+	case CL_LOC_FIREFOX_CHAIN:
+		return _("Firefox profile (CA for the chain)");
 	}
 	return "?";
 }
@@ -114,13 +124,30 @@ static void show_locations(CertlinkManagerDetails *self, const struct cl_certifi
 	for (size_t i = 0; i < c->locations.n; i++) {
 		const struct cl_location *l = &c->locations.items[i];
 
-		if (l->kind == CL_LOC_DIRECTORY)
+		if (l->kind == CL_LOC_DIRECTORY || l->kind == CL_LOC_NM_CONNECTION)
 			continue;
 		g_string_append_printf(s, "%s%s: %s%s%s%s", s->len ? "\n" : "", location_words(l->kind),
 		                       l->path, l->nickname ? " (“" : "", l->nickname ? l->nickname : "",
 		                       l->nickname ? "”)" : "");
 	}
 	add_row(self, _("Stored in"), s->str, FALSE);
+	g_string_free(s, TRUE);
+}
+
+/* The NetworkManager connections this certificate backs (core/network.h), by name. */
+static void show_connections(CertlinkManagerDetails *self, const struct cl_certificate *c)
+{
+	GString *s = g_string_new(NULL);
+
+	for (size_t i = 0; i < c->locations.n; i++) {
+		const struct cl_location *l = &c->locations.items[i];
+
+		if (l->kind == CL_LOC_NM_CONNECTION)
+			g_string_append_printf(s, "%s%s", s->len ? "\n" : "",
+			                       l->nickname ? l->nickname : l->path);
+	}
+	if (s->len)
+		add_row(self, _("Network connections"), s->str, FALSE);
 	g_string_free(s, TRUE);
 }
 
@@ -164,6 +191,7 @@ static void show_certificate(CertlinkManagerDetails *self, CertlinkManagerEntry 
 		add_row(self, _("Subject alternative names"), info.sans, FALSE);
 	}
 	add_row(self, _("Store"), certlink_manager_store_label(certlink_manager_entry_get_store(e)), FALSE);
+	show_connections(self, c);
 	show_locations(self, c);
 	server = c->server_host ? g_strdup_printf("%s:%d", c->server_host, c->server_port) : g_strdup("");
 	add_row(self, _("Enrollment server"), server, FALSE);

@@ -1,6 +1,7 @@
 /* certlink-manager: wizard and operation window (see manager-flow.h). */
 #include "manager-flow.h"
 
+#include <stdlib.h>
 #include <glib/gi18n-lib.h>
 #include <openssl/crypto.h>
 
@@ -259,6 +260,12 @@ static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir
 	                              certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
 }
 
+static enum cl_status on_elevate_network(void *user_data, const char *staging_dir, struct cl_error *err)
+{
+	return handler_elevate_network(staging_dir,
+	                               certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
+}
+
 /* ---- the result ---- */
 
 static void show_result(CertlinkManagerFlow *self, const char *icon, const char *title, const char *detail)
@@ -315,6 +322,17 @@ static void show_success(CertlinkManagerFlow *self, const struct cl_enroll_resul
 			g_free(detail);
 			detail = both;
 		}
+		{
+			char *networks = handler_network_words(&r->network);
+
+			if (networks && networks[0]) {
+				char *both = g_strdup_printf("%s\n%s", detail, networks);
+
+				g_free(detail);
+				detail = both;
+			}
+			free(networks);
+		}
 		show_result(self, "emblem-ok-symbolic",
 		            self->op == CERTLINK_FLOW_RENEW ? _("The certificate was renewed")
 		                                            : _("The certificate is installed"),
@@ -367,6 +385,7 @@ static void start(CertlinkManagerFlow *self, struct call *c)
 	opts.confirm_apply = self->op == CERTLINK_FLOW_NEW;
 	opts.elevate = on_elevate;
 	opts.elevate_anchor = on_elevate_anchor;
+	opts.elevate_network = on_elevate_network;
 	/* the wizard waits for approval a short while, then the application stays on record for Activate;
 	 * Activate itself answers at once whether approval is still outstanding */
 	if (self->op == CERTLINK_FLOW_NEW || self->op == CERTLINK_FLOW_RENEW)

@@ -1,6 +1,7 @@
 /* certlink ui: the handler's progress window (see progress-window.h). */
 #include "progress-window.h"
 
+#include <stdlib.h>
 #include <glib/gi18n-lib.h>
 
 #include "credentials-dialog.h"
@@ -172,6 +173,13 @@ static void show_installed(CertlinkProgressWindow *self, const struct cl_enroll_
 		                "%d certificate authorities not added as trusted (nobody agreed)\n",
 		                r->trust_not_installed),
 		    r->trust_not_installed);
+	{
+		char *networks = handler_network_words(&r->network);
+
+		if (networks)
+			g_string_append(detail, networks);
+		free(networks);
+	}
 	if (detail->len > 0 && detail->str[detail->len - 1] == '\n')
 		g_string_truncate(detail, detail->len - 1);
 	if (r->existing > 0) { /* an invitation enrolls beside a valid certificate: say both are there */

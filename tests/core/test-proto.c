@@ -544,11 +544,12 @@ static void test_activation(void)
 	CHECK_STR_EQ(a.key.type, "rsa");
 	CHECK_INT_EQ(a.n_trust, 1);
 	CHECK_STR_EQ(a.trust[0].pem, pem);
-	CHECK(a.has_wifi);
-	CHECK_STR_EQ(a.wifi.ssid, "CorpWiFi");
-	CHECK_STR_EQ(a.wifi.eap, "tls");
-	CHECK_STR_EQ(a.wifi.server_names.v[0], "radius.example.com");
-	CHECK(a.wifi.has_ca_sha256);
+	/* the older profile.wifi is read as one WPA2-Enterprise network checking exact names */
+	CHECK_INT_EQ(a.networks.n, 1);
+	CHECK_STR_EQ(a.networks.v[0].ssids[0].ssid, "CorpWiFi");
+	CHECK(a.networks.v[0].kind == CL_PROTO_NET_WIFI && a.networks.v[0].security == CL_PROTO_NET_WPA2);
+	CHECK_STR_EQ(a.networks.v[0].altsubject_matches[0], "DNS:radius.example.com");
+	CHECK(a.networks.v[0].ca_index == 0 && a.networks.v[0].autoconnect);
 	CHECK_STR_EQ(a.issued_serial, "4f1a22c9");
 	cl_proto_activation_clear(&a);
 	CHECK(a.challenge[0] == '\0' && a.n_trust == 0 && a.san_email.n == 0);
@@ -557,7 +558,7 @@ static void test_activation(void)
 	CHECK_INT_EQ(
 	    act("{\"scep\":" SCEP_OK ",\"subject\":[],\"key\":{\"type\":\"ec\",\"curve\":\"P-256\"}}", &a),
 	    CL_OK);
-	CHECK(!a.cn_override && !a.has_wifi && a.n_trust == 0);
+	CHECK(!a.cn_override && a.networks.n == 0 && a.n_trust == 0);
 	cl_proto_activation_clear(&a);
 
 	/* The SCEP part. */
@@ -692,6 +693,138 @@ static void test_scep_origin(void)
 	}
 }
 
+/* profile.networks (docs/protocol.md section 6): WPA2/WPA3-Enterprise Wi-Fi with several SSIDs, wired
+ * 802.1X, EAP-TLS with the RADIUS server's CA from the profile and a server name check. */
+static const char *with_networks(const char *networks)
+{
+	return activation(
+	    SCEP_OK, SUBJECT_OK,
+	    fmt(",\"profile\":{\"trust\":[{\"pem\":\"%s\"}],\"networks\":%s}", pem_json, networks));
+}
+
+static enum cl_status net(const char *one)
+{
+	struct cl_proto_activation a;
+	enum cl_status st = act(with_networks(fmt("[%s]", one)), &a);
+
+	cl_proto_activation_clear(&a);
+	return st;
+}
+
+#define WIFI                                                                                                 \
+	"{\"type\":\"wifi\",\"eap\":\"tls\",\"security\":\"wpa2-enterprise\",\"ssids\":[{\"ssid\":\"Corp\"}" \
+	"],"
+
+static void test_networks(void)
+{
+	struct cl_proto_activation a;
+	struct cl_proto_profile p;
+	const char *ca = fmt("\"ca_sha256\":\"%s\"", pem_hex);
+	char ca_field[128];
+	const char *doc;
+
+	snprintf(ca_field, sizeof(ca_field), "%s", ca);
+	CHECK_INT_EQ(
+	    act(with_networks(fmt(
+	            "[{\"type\":\"wifi\",\"eap\":\"tls\",\"security\":\"wpa3-enterprise\","
+	            "\"ssids\":[{\"ssid\":\"CorpWiFi\"},{\"ssid\":\"Corp Hidden\",\"hidden\":true}],%s,"
+	            "\"domain_suffix_match\":\"radius.example.com\"},"
+	            "{\"type\":\"wired\",\"eap\":\"tls\",\"identity\":\"host/pc01\",%s,\"autoconnect\":false,"
+	            "\"altsubject_matches\":[\"DNS:radius.example.com\",\"EMAIL:radius@example.com\"]}]",
+	            ca_field, ca_field)),
+	        &a),
+	    CL_OK);
+	CHECK_INT_EQ(a.networks.n, 2);
+	CHECK(a.networks.v[0].kind == CL_PROTO_NET_WIFI && a.networks.v[0].security == CL_PROTO_NET_WPA3);
+	CHECK_INT_EQ(a.networks.v[0].n_ssids, 2);
+	CHECK_STR_EQ(a.networks.v[0].ssids[1].ssid, "Corp Hidden");
+	CHECK(!a.networks.v[0].ssids[0].hidden && a.networks.v[0].ssids[1].hidden);
+	CHECK_STR_EQ(a.networks.v[0].domain_suffix_match, "radius.example.com");
+	CHECK(a.networks.v[0].autoconnect && a.networks.v[0].identity[0] == '\0');
+	CHECK(a.networks.v[1].kind == CL_PROTO_NET_WIRED && a.networks.v[1].n_ssids == 0);
+	CHECK_STR_EQ(a.networks.v[1].identity, "host/pc01");
+	CHECK_INT_EQ(a.networks.v[1].n_altsubject, 2);
+	CHECK_STR_EQ(a.networks.v[1].altsubject_matches[1], "EMAIL:radius@example.com");
+	CHECK(!a.networks.v[1].autoconnect);
+	CHECK(a.networks.v[1].ca_index == 0 && a.networks.v[1].ca_sha256[0] == a.trust[0].sha256[0]);
+	cl_proto_activation_clear(&a);
+
+	/* No server certificate check: refused, saying why. */
+	CHECK_INT_EQ(net(fmt(WIFI "%s}", ca_field)), CL_E_UNREACHABLE);
+	CHECK_STR_EQ(err.code, "network_unchecked");
+	CHECK(strstr(err.msg, "no server certificate check") && strstr(err.msg, "(Corp)") &&
+	      strstr(err.msg, "any access point"));
+	CHECK_INT_EQ(net(fmt(WIFI "%s,\"altsubject_matches\":[]}", ca_field)), CL_E_UNREACHABLE);
+	/* The RADIUS CA must be one the profile delivers, and there must be one. */
+	CHECK_INT_EQ(net(WIFI "\"domain_suffix_match\":\"example.com\"}"), CL_E_UNREACHABLE);
+	CHECK(strstr(err.msg, "ca_sha256") != NULL);
+	CHECK_INT_EQ(net(WIFI "\"ca_sha256\":\"" CL_TEST_FP "\",\"domain_suffix_match\":\"example.com\"}"),
+	             CL_E_UNREACHABLE);
+	CHECK(strstr(err.msg, "names no CA that the profile delivers") != NULL);
+	/* Member rules. */
+	CHECK_INT_EQ(net(fmt(WIFI "%s,\"domain_suffix_match\":\"example.com\"}", ca_field)), CL_OK);
+	CHECK_INT_EQ(net(fmt(WIFI "%s,\"domain_suffix_match\":\".example.com\"}", ca_field)),
+	             CL_E_UNREACHABLE);
+	CHECK_INT_EQ(net(fmt(WIFI "%s,\"altsubject_matches\":[\"DNS:a.example;DNS:evil\"]}", ca_field)),
+	             CL_E_UNREACHABLE);
+	CHECK_INT_EQ(net(fmt(WIFI "%s,\"altsubject_matches\":[\"CN:radius\"]}", ca_field)), CL_E_UNREACHABLE);
+	CHECK_INT_EQ(net(fmt("{\"type\":\"wifi\",\"eap\":\"tls\",\"ssids\":[{\"ssid\":\"C\"}],%s,"
+	                     "\"domain_suffix_match\":\"example.com\"}",
+	                     ca_field)),
+	             CL_E_UNREACHABLE); /* no security */
+	CHECK(strstr(err.msg, "security") != NULL);
+	CHECK_INT_EQ(net(fmt("{\"type\":\"wifi\",\"eap\":\"peap\",\"security\":\"wpa2-enterprise\","
+	                     "\"ssids\":[{\"ssid\":\"C\"}],%s,\"domain_suffix_match\":\"example.com\"}",
+	                     ca_field)),
+	             CL_E_UNREACHABLE);
+	CHECK_INT_EQ(net(fmt("{\"type\":\"wired\",\"eap\":\"tls\",\"ssids\":[{\"ssid\":\"C\"}],%s,"
+	                     "\"domain_suffix_match\":\"example.com\"}",
+	                     ca_field)),
+	             CL_E_UNREACHABLE);
+	CHECK_INT_EQ(
+	    net(fmt("{\"type\":\"wifi\",\"eap\":\"tls\",\"security\":\"wpa2-enterprise\","
+	            "\"ssids\":[{\"ssid\":\"" CL_TEST_33 "\"}],%s,\"domain_suffix_match\":\"e.com\"}",
+	            ca_field)),
+	    CL_E_UNREACHABLE);
+	CHECK_INT_EQ(
+	    net(fmt("{\"type\":\"wifi\",\"eap\":\"tls\",\"security\":\"wpa2-enterprise\","
+	            "\"ssids\":[{\"ssid\":\"Corp\\u202eiFW\"}],%s,\"domain_suffix_match\":\"e.com\"}",
+	            ca_field)),
+	    CL_E_UNREACHABLE); /* an SSID that does not read as sent */
+	CHECK_INT_EQ(
+	    net(fmt("{\"type\":\"wifi\",\"eap\":\"tls\",\"security\":\"wpa2-enterprise\","
+	            "\"ssids\":[{\"ssid\":\"C\"},{\"ssid\":\"C\"}],%s,\"domain_suffix_match\":\"e.com\"}",
+	            ca_field)),
+	    CL_E_UNREACHABLE);
+	/* Two wired networks are one connection twice. */
+	doc = fmt("{\"type\":\"wired\",\"eap\":\"tls\",%s,\"domain_suffix_match\":\"e.com\"}", ca_field);
+	CHECK_INT_EQ(act(with_networks(fmt("[%s,%s]", doc, doc)), &a), CL_E_UNREACHABLE);
+	cl_proto_activation_clear(&a);
+
+	/* A profile on its own (staged for the privileged helper; the reference server's own check). */
+	doc = fmt("{\"trust\":[{\"pem\":\"%s\"}],\"networks\":[{\"type\":\"wired\",\"eap\":\"tls\",%s,"
+	          "\"domain_suffix_match\":\"example.com\"}]}",
+	          pem_json, ca_field);
+	CHECK_INT_EQ(cl_proto_parse_profile(doc, strlen(doc), &p, &err), CL_OK);
+	CHECK(p.n_trust == 1 && p.networks.n == 1 && p.networks.v[0].kind == CL_PROTO_NET_WIRED);
+	cl_proto_profile_clear(&p);
+	CHECK(p.n_trust == 0 && p.networks.n == 0);
+	doc =
+	    fmt("{\"networks\":[{\"type\":\"wired\",\"eap\":\"tls\",%s,\"domain_suffix_match\":\"e.com\"}]}",
+	        ca_field);
+	CHECK_INT_EQ(cl_proto_parse_profile(doc, strlen(doc), &p, &err), CL_E_UNREACHABLE);
+	CHECK(p.n_trust == 0 && p.networks.n == 0);
+	/* The older profile.wifi without server names is refused too. */
+	CHECK_INT_EQ(act(activation(SCEP_OK, SUBJECT_OK,
+	                            fmt(",\"profile\":{\"trust\":[{\"pem\":\"%s\"}],\"wifi\":{\"ssid\":\"W\","
+	                                "\"eap\":\"tls\",%s}}",
+	                                pem_json, ca_field)),
+	                 &a),
+	             CL_E_UNREACHABLE);
+	CHECK_STR_EQ(err.code, "network_unchecked");
+	cl_proto_activation_clear(&a);
+}
+
 int main(void)
 {
 	make_cert();
@@ -703,6 +836,7 @@ int main(void)
 	test_ca();
 	test_application();
 	test_activation();
+	test_networks();
 	test_scep_origin();
 	return check_done();
 }

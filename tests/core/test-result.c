@@ -124,9 +124,74 @@ static void test_write(void)
 	CHECK(strstr(err.msg, "writing the result file") != NULL);
 }
 
+/* The networks of the profile: each connection, configured or not, why not, and the files written instead. */
+static void test_networks(void)
+{
+	struct cl_network_report n;
+	struct cl_result r = { .outcome = CL_RESULT_SUCCEEDED, .store = CL_STORE_USER, .network = &n };
+	struct cl_error err;
+	char *json, *text;
+	cJSON *doc;
+	const cJSON *list;
+
+	memset(&n, 0, sizeof(n));
+	n.planned = n.applied = 2;
+	snprintf(n.conns[0].key, sizeof(n.conns[0].key), "wifi:CorpWiFi");
+	snprintf(n.conns[0].name, sizeof(n.conns[0].name), "Example Corp (CorpWiFi)");
+	snprintf(n.conns[0].uuid, sizeof(n.conns[0].uuid), "0e7c5f0a-1111-4a2b-9c3d-0123456789ab");
+	snprintf(n.conns[1].key, sizeof(n.conns[1].key), "wired");
+	snprintf(n.conns[1].name, sizeof(n.conns[1].name), "Example Corp (wired)\nsecond line");
+	snprintf(n.conns[1].uuid, sizeof(n.conns[1].uuid), "0e7c5f0a-2222-4a2b-9c3d-0123456789ab");
+	n.conns[1].updated = true;
+	json = cl_result_format(&r, CL_RESULT_FORMAT_JSON, &err);
+	text = cl_result_format(&r, CL_RESULT_FORMAT_TEXT, &err);
+	doc = json ? cJSON_Parse(json) : NULL;
+	list = cJSON_GetObjectItem(doc, "networks");
+	CHECK(cJSON_GetArraySize(list) == 2);
+	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "network")),
+	             "wifi:CorpWiFi");
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "configured")));
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 1), "updated")));
+	CHECK(cJSON_IsNull(cJSON_GetObjectItem(doc, "network_message")));
+	cJSON_Delete(doc);
+	CHECK(text &&
+	      strstr(text, "\nnetworks: Example Corp (CorpWiFi) [0e7c5f0a-1111-4a2b-9c3d-0123456789ab],"
+	                   "Example Corp (wired) second line [0e7c5f0a-2222-4a2b-9c3d-0123456789ab]\n"));
+	free(json);
+	free(text);
+	/* nothing applied: why, and where the settings went */
+	n.applied = 0;
+	n.conns[0].uuid[0] = n.conns[1].uuid[0] = '\0';
+	snprintf(n.note, sizeof(n.note), "NetworkManager is not running");
+	snprintf(n.wpa_file[0], sizeof(n.wpa_file[0]), "/s/wpa_supplicant.conf");
+	json = cl_result_format(&r, CL_RESULT_FORMAT_JSON, &err);
+	text = cl_result_format(&r, CL_RESULT_FORMAT_TEXT, &err);
+	doc = json ? cJSON_Parse(json) : NULL;
+	list = cJSON_GetObjectItem(doc, "networks");
+	CHECK(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "uuid")));
+	CHECK(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 1), "configured")));
+	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "network_message")),
+	             "NetworkManager is not running");
+	CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "network_files"), 0)),
+	             "/s/wpa_supplicant.conf");
+	cJSON_Delete(doc);
+	CHECK(text && strstr(text, "[not configured]") &&
+	      strstr(
+	          text,
+	          "network_message: NetworkManager is not running\nnetwork_files: /s/wpa_supplicant.conf\n"));
+	free(json);
+	free(text);
+	/* a profile without networks: no members at all */
+	r.network = NULL;
+	json = cl_result_format(&r, CL_RESULT_FORMAT_JSON, &err);
+	CHECK(json && !strstr(json, "networks"));
+	free(json);
+}
+
 int main(void)
 {
 	tmpdir_make("result");
+	test_networks();
 	setenv("XDG_STATE_HOME", tmpdir_path("state"), 1);
 	setenv("CERTLINK_SYSTEM_DIR", tmpdir_path("sys"), 1);
 	test_names();

@@ -1,7 +1,8 @@
 /* libFuzzer target for the enrollment server's replies (core/proto-reply.c, core/json.c).
  *
  * The first byte chooses the parser (config, CA list, application, activation, error body, or the section 2
- * error mapping with an HTTP status); the rest is the reply body. A refusal must leave the struct cleared
+ * error mapping with an HTTP status; 'P' a profile document as the privileged helper and the reference server
+ * read one); the rest is the reply body. A refusal must leave the struct cleared
  * and the error set; an accepted reply must hold the limits of docs/protocol.md. Every broken property
  * abort()s so libFuzzer keeps the input.
  */
@@ -114,6 +115,30 @@ static void check_scep_origin(const char *url)
 	abort();
 }
 
+/* What an accepted profile promises the network code (core/network.c): every network checks the server's
+ * name and names a delivered CA; SSIDs and identities read as sent. */
+static void check_networks(const struct cl_proto_networks *nets, size_t n_trust)
+{
+	if (nets->n > CL_PROTO_NETWORKS_MAX)
+		abort();
+	for (size_t i = 0; i < nets->n; i++) {
+		const struct cl_proto_network *n = &nets->v[i];
+
+		if (n->ca_index >= n_trust || (!n->domain_suffix_match[0] && n->n_altsubject == 0) ||
+		    cl_text_needs_escape(n->identity, 0))
+			abort();
+		if ((n->kind == CL_PROTO_NET_WIFI) != (n->n_ssids > 0) || n->n_ssids > CL_PROTO_SSIDS_MAX)
+			abort();
+		for (size_t s = 0; s < n->n_ssids; s++)
+			if (!n->ssids[s].ssid[0] || strlen(n->ssids[s].ssid) > 32 ||
+			    cl_text_needs_escape(n->ssids[s].ssid, 0))
+				abort();
+		for (size_t m = 0; m < n->n_altsubject; m++)
+			if (strchr(n->altsubject_matches[m], ';') || strchr(n->altsubject_matches[m], '"'))
+				abort();
+	}
+}
+
 static void fuzz_activation(const char *body, size_t len, struct cl_error *err)
 {
 	static struct cl_proto_activation a; /* large: keep it off the fuzzer's stack */
@@ -132,10 +157,26 @@ static void fuzz_activation(const char *body, size_t len, struct cl_error *err)
 	/* URL schemes are case-insensitive (RFC 3986 3.1): "HTTPS://" is as good as "https://" */
 	if (strncasecmp(a.scep_url, "http", 4) != 0 || a.san_uri.n > CL_PROTO_SAN_MAX)
 		abort();
-	if (a.has_wifi && (a.wifi.ssid[0] == '\0' || strlen(a.wifi.ssid) > 32))
-		abort();
+	check_networks(&a.networks, a.n_trust);
 	check_scep_origin(a.scep_url);
 	cl_proto_activation_clear(&a);
+}
+
+static void fuzz_profile(const char *body, size_t len, struct cl_error *err)
+{
+	static struct cl_proto_profile p;
+	enum cl_status st = cl_proto_parse_profile(body, len, &p, err);
+
+	if (st != CL_OK) {
+		check_error(st, err);
+		if (p.n_trust || p.networks.n)
+			abort();
+		return;
+	}
+	if (p.n_trust > CL_PROTO_CA_MAX)
+		abort();
+	check_networks(&p.networks, p.n_trust);
+	cl_proto_profile_clear(&p);
 }
 
 static void fuzz_error(const char *body, size_t len, struct cl_error *err)
@@ -161,6 +202,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	cl_error_clear(&err);
+	if (data[0] == 'P') {
+		fuzz_profile(body, len, &err);
+		return 0;
+	}
 	switch (data[0] % 5) {
 	case 0:
 		fuzz_config(body, len, &err);

@@ -4,6 +4,10 @@ installs and records one that is into the (redirected) computer store (label int
 pkexec gives). The layout is core/enroll-stage.c's: key.pem (0600), cert.pem, chain.pem, trust.pem,
 meta.json.
 
+Networks (issue 12): `--network DIR` refuses a staged network.json that an activation would not pass (no
+server name check, a RADIUS CA the staged profile does not deliver, not JSON) and a certificate that is not
+installed; the network label's test applies a good one through NetworkManager.
+
 Trust anchors (issue 9): `--install` never makes one, whatever trust.pem holds; `--trust-anchor SHA256
 SUBJECT DIR` makes exactly one, and only a staged CA that issues the certificate, that meta.json records a
 consent for, whose subject is the one on the command line, for a certificate already installed. A staging
@@ -67,10 +71,19 @@ def meta_with(consents=()):
     return json.dumps(m)
 
 
+def network_json(work, networks, ca="ca.pem"):
+    """network.json as the flow stages it: the profile's CAs and networks (docs/network.md)."""
+    with open(os.path.join(work, ca)) as f:
+        return json.dumps({"trust": [{"pem": f.read()}], "networks": networks})
+
+
 def stage(work, name, key="key.pem", cert="cert.pem", chain=True, dir_mode=0o700, key_mode=0o600,
-          trust=(), consents=()):
+          trust=(), consents=(), network=None):
     d = os.path.join(work, "stage-" + name)
     os.mkdir(d)
+    if network is not None:
+        with open(os.path.join(d, "network.json"), "w") as f:
+            f.write(network)
     with open(os.path.join(d, "meta.json"), "w") as f:
         f.write(meta_with(consents))
     with open(os.path.join(d, "trust.pem"), "w") as f:  # no trust anchors: an empty file, as the flow writes
@@ -185,6 +198,20 @@ def main():
             argv=["--trust-anchor", other_fp, "CN=Other CA", agreed])
     refused("anchor: the certificate is not installed", None, "install it first",
             argv=["--trust-anchor", ca_fp, "CN=Helper Test CA", agreed])
+    # the networks step (issue 12): the staged profile is held to the activation's rules again, as root
+    wired = {"type": "wired", "eap": "tls", "ca_sha256": ca_fp, "domain_suffix_match": "radius.example.com"}
+    refused("network: no network.json", None, "network.json is missing", argv=["--network", good])
+    unchecked = dict(wired)
+    del unchecked["domain_suffix_match"]
+    refused("network: a network without a server name check", None, "no server certificate check",
+            argv=["--network", stage(work, "net-unchecked", network=network_json(work, [unchecked]))])
+    foreign = dict(wired, ca_sha256=other_fp)
+    refused("network: a RADIUS CA the staged profile does not deliver", None, "names no CA",
+            argv=["--network", stage(work, "net-foreign", network=network_json(work, [foreign]))])
+    refused("network: not JSON", None, "network.json",
+            argv=["--network", stage(work, "net-garbage", network="{")])
+    refused("network: the certificate is not installed", None, "install it first",
+            argv=["--network", stage(work, "net-good", network=network_json(work, [wired]))])
     # the same under pkexec: real paths, in the namespace below
     refused("pkexec: anchor of an unrelated CA", None, "does not issue", {"PKEXEC_UID": "0"},
             argv=["--trust-anchor", other_fp, "CN=Other CA", unrelated])

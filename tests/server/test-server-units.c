@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -21,6 +22,9 @@
 #include "http.h"
 #include "invites.h"
 #include "issue-private.h"
+#include "networks.h"
+#include "proto.h"
+#include "fingerprint.h"
 #include "link.h"
 #include "login.h"
 #include "overload.h"
@@ -144,9 +148,32 @@ static void test_config(sqlite3 *db)
 	CHECK_INT_EQ(srv_config_set(db, "email", "required", &err), CL_OK);
 	CHECK_INT_EQ(srv_config_set(db, "challenge_lifetime", "10", &err), CL_E_LOCAL);
 	CHECK_INT_EQ(srv_config_set(db, "key_size", "P-384", &err), CL_E_LOCAL); /* rsa takes bits */
-	CHECK_INT_EQ(srv_config_set(db, "wifi_server_names", "radius1.example.com,radius2.example.com", &err),
-	             CL_OK);
-	CHECK_INT_EQ(srv_config_set(db, "wifi_server_names", "a,,b", &err), CL_E_LOCAL);
+	/* Networks are checked by the client's own rules when they are set (the old wifi_* keys are gone:
+	 * they made a profile with no security type and no choice of server check). */
+	CHECK_INT_EQ(
+	    srv_config_set(
+	        db, "network_user",
+	        "[{\"type\":\"wifi\",\"eap\":\"tls\",\"security\":\"wpa2-enterprise\","
+	        "\"ssids\":[{\"ssid\":\"CorpWiFi\"}],\"domain_suffix_match\":\"radius.example.com\"}]",
+	        &err),
+	    CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "network_user",
+	                            "[{\"type\":\"wifi\",\"eap\":\"tls\",\"security\":\"wpa2-enterprise\","
+	                            "\"ssids\":[{\"ssid\":\"CorpWiFi\"}]}]",
+	                            &err),
+	             CL_E_LOCAL);
+	CHECK(strstr(err.msg, "network_user") && strstr(err.msg, "no server certificate check") &&
+	      !strstr(err.msg, "server's reply"));
+	CHECK_INT_EQ(srv_config_set(db, "network_computer", "{\"type\":\"wired\"}", &err), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_config_set(db, "network_ca", "not a certificate", &err), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_config_set(db, "network_user", "", &err), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "wifi_ssid", "x", &err), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_config_set(db, "crl_url", "http://crl.example.com/ca.crl", &err), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "crl_url", "ldap://crl.example.com", &err), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_config_set(db, "crl_url", "http://a b", &err), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_config_set(db, "crl_url", "", &err), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "renewal_revoke_days", "366", &err), CL_E_LOCAL);
+	CHECK_INT_EQ(srv_config_long(db, "renewal_revoke_days"), 7);
 	CHECK_INT_EQ(srv_config_set(db, "email", "optional", &err), CL_OK);
 	CHECK_INT_EQ(srv_config_bool(db, "passwordless"), 1);
 	CHECK_INT_EQ(srv_config_long(db, "challenge_lifetime"), 3600);
@@ -425,6 +452,61 @@ static X509 *make_signer(void)
 }
 
 /* The issuance policy straight on the database: challenge one-time and bound, retransmission idempotent. */
+/* Is SERIAL on the CRL the server would publish now, and with which reason (-2: not listed)? */
+static int crl_reason(sqlite3 *db, const char *serial)
+{
+	struct srv_revoked *list = NULL;
+	struct cl_error err;
+	size_t n = 0;
+	int reason = -2;
+
+	CHECK_INT_EQ(srv_certs_revoked(db, &list, &n, &err), CL_OK);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i].serial, serial))
+			reason = list[i].reason;
+	free(list);
+	return reason;
+}
+
+/* SERIAL was just replaced by a renewal: on the CRL (reason superseded) once renewal_revoke_days have passed,
+ * not before; and no longer renewable then. */
+static void check_superseded(sqlite3 *db, const char *serial)
+{
+	struct cl_error err;
+
+	CHECK_INT_EQ(crl_reason(db, serial), -2); /* 7 days of grace by default */
+	CHECK_INT_EQ(srv_config_set(db, "renewal_revoke_days", "0", &err), CL_OK);
+	CHECK_INT_EQ(crl_reason(db, serial), SRV_CRL_REASON_SUPERSEDED);
+	CHECK_INT_EQ(srv_config_set(db, "renewal_revoke_days", "7", &err), CL_OK);
+	CHECK_INT_EQ(sqlite3_exec(db, "UPDATE certificates SET superseded_at = superseded_at - 8 * 86400",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK);
+	CHECK_INT_EQ(crl_reason(db, serial), SRV_CRL_REASON_SUPERSEDED);
+}
+
+/* Every issued certificate names the CRL: this server's, over plain HTTP when that listener runs. */
+static void check_crl_point(sqlite3 *db, X509 *cert)
+{
+	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+	const DIST_POINT *dp = dps && sk_DIST_POINT_num(dps) == 1 ? sk_DIST_POINT_value(dps, 0) : NULL;
+	const GENERAL_NAME *gn = dp && dp->distpoint && dp->distpoint->type == 0
+	                             ? sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0)
+	                             : NULL;
+	char url[300];
+	struct cl_error err;
+
+	srv_certs_crl_url(db, url, sizeof(url));
+	CHECK(gn && gn->type == GEN_URI);
+	if (gn && gn->type == GEN_URI)
+		CHECK_STR_EQ((const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier), url);
+	CHECK(strncmp(url, "https://", 8) == 0 && strstr(url, "/ca.crl"));
+	CHECK_INT_EQ(srv_db_meta_set(db, "scep_http_port", "8080", &err), CL_OK);
+	srv_certs_crl_url(db, url, sizeof(url));
+	CHECK(strncmp(url, "http://", 7) == 0 && strstr(url, ":8080/ca.crl"));
+	CHECK_INT_EQ(srv_db_meta_set(db, "scep_http_port", "0", &err), CL_OK);
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+}
+
 static void test_issue(sqlite3 *db, const char *dir)
 {
 	struct srv_ca_opts opts = { 0 };
@@ -466,6 +548,7 @@ static void test_issue(sqlite3 *db, const char *dir)
 	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
 	CHECK(out.cert != NULL);
 	X509 *first = out.cert;
+	check_crl_point(db, first);
 	/* Retransmission: the same certificate. */
 	CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
 	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
@@ -531,6 +614,7 @@ static void test_issue(sqlite3 *db, const char *dir)
 		CHECK_INT_EQ(srv_issue(db, ca, &req, &out, &cerr), CL_OK);
 		CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
 		X509_free(out.cert);
+		check_superseded(db, serial);
 		/* A renewal of a revoked certificate cannot be applied for. */
 		struct srv_err rerr = { 0 };
 		CHECK_INT_EQ(srv_certs_revoke(db, serial, &rerr), CL_OK);
@@ -555,6 +639,77 @@ static void test_issue(sqlite3 *db, const char *dir)
 	X509_REQ_free(csr2);
 	EVP_PKEY_free(k1);
 	EVP_PKEY_free(k2);
+	srv_ca_free(ca);
+}
+
+/* The activation profile of each store: its networks name the RADIUS CA, which the profile delivers; a client
+ * reads it back with the same rules. */
+static void test_profile(sqlite3 *db, const char *dir)
+{
+	struct srv_ca_opts opts = { 0 };
+	struct srv_ca *ca = NULL;
+	struct cl_proto_profile p;
+	struct cl_error err;
+	cJSON *doc;
+	char *text, fp[65];
+	int created;
+
+	CHECK_INT_EQ(srv_ca_load_or_create(dir, &opts, &ca, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "network_computer",
+	                            "[{\"type\":\"wired\",\"eap\":\"tls\",\"altsubject_matches\":"
+	                            "[\"DNS:radius.example.com\"]}]",
+	                            &err),
+	             CL_OK);
+	/* the user store has none: no "networks" member */
+	doc = srv_networks_profile(db, ca, "user");
+	CHECK(cJSON_GetObjectItemCaseSensitive(doc, "networks") == NULL);
+	CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "trust")), 1);
+	cJSON_Delete(doc);
+	/* the computer store's, with this server's CA as the RADIUS CA */
+	doc = srv_networks_profile(db, ca, "computer");
+	text = cJSON_PrintUnformatted(doc);
+	CHECK_INT_EQ(cl_proto_parse_profile(text, strlen(text), &p, &err), CL_OK);
+	CHECK(p.n_trust == 1 && p.networks.n == 1 && p.networks.v[0].kind == CL_PROTO_NET_WIRED);
+	cl_fp_format_hex(p.networks.v[0].ca_sha256, fp);
+	CHECK_STR_EQ(fp, ca->fp_hex);
+	cl_proto_profile_clear(&p);
+	free(text);
+	cJSON_Delete(doc);
+	/* another CA for the RADIUS servers: delivered too, and named */
+	{
+		struct srv_ca *radius = NULL;
+		char rdir[4200];
+
+		snprintf(rdir, sizeof(rdir), "%s/radius-ca", dir);
+		mkdir(rdir, 0700);
+		CHECK_INT_EQ(srv_ca_load_or_create(rdir, &opts, &radius, &created, &err), CL_OK);
+		CHECK_INT_EQ(srv_config_set(db, "network_ca", radius->cert_pem, &err), CL_OK);
+		doc = srv_networks_profile(db, ca, "computer");
+		text = cJSON_PrintUnformatted(doc);
+		CHECK_INT_EQ(cl_proto_parse_profile(text, strlen(text), &p, &err), CL_OK);
+		CHECK(p.n_trust == 2 && p.networks.n == 1 && p.networks.v[0].ca_index == 1);
+		cl_fp_format_hex(p.networks.v[0].ca_sha256, fp);
+		CHECK_STR_EQ(fp, radius->fp_hex);
+		cl_proto_profile_clear(&p);
+		free(text);
+		cJSON_Delete(doc);
+		srv_ca_free(radius);
+	}
+	CHECK_INT_EQ(srv_config_set(db, "network_ca", "", &err), CL_OK);
+	{
+		char ra[16384];
+		BIO *b = BIO_new(BIO_s_mem());
+		char *data;
+		long len;
+
+		/* the RA certificate is no CA: refused as a network CA */
+		PEM_write_bio_X509(b, ca->ra_cert);
+		len = BIO_get_mem_data(b, &data);
+		snprintf(ra, sizeof(ra), "%.*s", (int)len, data);
+		BIO_free(b);
+		CHECK_INT_EQ(srv_config_set(db, "network_ca", ra, &err), CL_E_LOCAL);
+	}
+	CHECK_INT_EQ(srv_config_set(db, "network_computer", "", &err), CL_OK);
 	srv_ca_free(ca);
 }
 
@@ -889,6 +1044,40 @@ static void test_presign(sqlite3 *db, const char *dir)
 	X509_free(out.cert);
 	srv_presigned_clear(&pre);
 	CHECK_INT_EQ(srv_config_set(db, "cert_days", "365", &cerr), CL_OK);
+	/* So does the CRL distribution point. */
+	in.client_request_id = "pre-2b";
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	req.csr = make_csr("erin", &key);
+	req.transaction_id = "pre-tx-2b";
+	req.challenge = challenge;
+	srv_issue_presign(db, ca, &req, &pre);
+	CHECK(pre.cert != NULL);
+	srv_ca_serial_hex(pre.cert, s1, sizeof(s1));
+	CHECK_INT_EQ(srv_config_set(db, "crl_url", "http://crl.example.test/ca.crl", &cerr), CL_OK);
+	CHECK_INT_EQ(srv_issue_decide(db, ca, &req, &pre, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	srv_ca_serial_hex(out.cert, s2, sizeof(s2));
+	CHECK(strcmp(s1, s2) != 0);
+	{
+		STACK_OF(DIST_POINT) *dps =
+		    X509_get_ext_d2i(out.cert, NID_crl_distribution_points, NULL, NULL);
+		const DIST_POINT *dp =
+		    dps && sk_DIST_POINT_num(dps) == 1 ? sk_DIST_POINT_value(dps, 0) : NULL;
+		const GENERAL_NAME *gn = dp && dp->distpoint && dp->distpoint->type == 0
+		                             ? sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0)
+		                             : NULL;
+		CHECK(gn && gn->type == GEN_URI &&
+		      !strcmp((const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier),
+		              "http://crl.example.test/ca.crl"));
+		sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	}
+	X509_free(out.cert);
+	srv_presigned_clear(&pre);
+	CHECK_INT_EQ(srv_config_set(db, "crl_url", "", &cerr), CL_OK);
 	/* Two requests with one challenge, both signed early: the first decided is issued, the second
 	 * refused; one certificate in all. */
 	in.client_request_id = "pre-3";
@@ -959,6 +1148,7 @@ int main(int argc, char **argv)
 		test_throttle(db);
 		test_login_cache(db, dir);
 		test_issue(db, dir);
+		test_profile(db, dir);
 		test_names(db, dir);
 		test_held(db, dir);
 		test_presign(db, dir);

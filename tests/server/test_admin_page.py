@@ -1,6 +1,7 @@
 """certlink-server admin page: token login (URL and form), session cookie flags, CSRF on every form, escaping,
 security headers, invitation link shown as a link and as text, approve/reject/revoke buttons."""
 import html
+import json
 import os
 import re
 import sys
@@ -161,6 +162,57 @@ class AdminPageTest(unittest.TestCase):
         users = {u["name"]: u for u in doc["users"]}
         self.assertEqual((users["frank"]["email"], users["frank"]["password"]), ("frank@corp.example", False))
         self.assertEqual(users["alice"]["email"], "alice@corp.example")
+
+    def test_networks(self):
+        """The administrator defines a store's 802.1X networks on the page; what a client would refuse is
+        refused with the client's reason; activation sends them with the RADIUS CA."""
+        cookie = self.login()
+        text, csrf, _ = self.page(cookie)
+        self.assertIn("Networks and revocation", text)
+        wifi = {"store": "user", "type": "wifi", "ssids": "CorpWiFi, Corp <Lab>", "security": "wpa3-enterprise",
+                "check": "suffix", "names": "radius.example.com", "autoconnect": "1", "csrf": csrf}
+        st, _, _, body = self.post("/admin/network-add", dict(wifi, csrf="wrong"), cookie)
+        self.assertEqual(st, 403)
+        st, _, resp, _ = self.post("/admin/network-add", wifi, cookie)
+        self.assertEqual((st, resp.getheader("Location")), (303, "/admin"))
+        # No server-name check: refused, saying why, and nothing stored.
+        st, _, _, body = self.post("/admin/network-add", dict(wifi, ssids="Open", names=""), cookie)
+        self.assertIn("no server certificate check", body.decode())
+        st, _, _, body = self.post("/admin/network-add", {"store": "computer", "type": "wired", "check": "exact",
+                                                          "names": "radius1.example.com radius2.example.com",
+                                                          "identity": "host/pc01", "csrf": csrf}, cookie)
+        self.assertEqual(st, 303, body)
+        text, _, _ = self.page(cookie)
+        self.assertIn("Corp &lt;Lab&gt;", text)  # escaped
+        self.assertNotIn("Corp <Lab>", text)
+        self.assertIn("DNS:radius2.example.com", text)
+        stored = json.loads(self.srv.cli("config-get", "network_user").stdout)
+        self.assertEqual([n["ssids"] for n in stored], [[{"ssid": "CorpWiFi", "hidden": False},
+                                                         {"ssid": "Corp <Lab>", "hidden": False}]])
+        # Activation sends the store's networks with this server's CA as the RADIUS CA.
+        self.srv.config("auto_approve", "true")
+        try:
+            st, doc, _, _ = self.srv.apply()
+            st, act, _, _ = self.srv.activate(doc["application"])
+        finally:
+            self.srv.config("auto_approve", "false")
+        ca = act["profile"]["trust"][0]["sha256"]
+        self.assertEqual([(n["type"], n["security"], n["domain_suffix_match"], n["ca_sha256"])
+                          for n in act["profile"]["networks"]],
+                         [("wifi", "wpa3-enterprise", "radius.example.com", ca)])
+        # A RADIUS CA that is not a CA certificate is refused; the revocation settings are saved.
+        st, _, _, body = self.post("/admin/network-ca", {"pem": "-----BEGIN CERTIFICATE-----\nAAAA\n"
+                                                                "-----END CERTIFICATE-----", "csrf": csrf}, cookie)
+        self.assertIn("bad value for network_ca", body.decode())
+        st, _, _, _ = self.post("/admin/revocation", {"days": "3", "crl_url": "", "csrf": csrf}, cookie)
+        self.assertEqual(st, 303)
+        self.assertEqual(self.srv.cli("config-get", "renewal_revoke_days").stdout.strip(), "3")
+        # Remove both networks.
+        for store in ("user", "computer"):
+            st, _, _, _ = self.post("/admin/network-remove", {"store": store, "index": "0", "csrf": csrf}, cookie)
+            self.assertEqual(st, 303)
+        self.assertEqual(self.srv.cli("config-get", "network_user").stdout.strip(), "")
+        self.assertEqual(self.srv.cli("config-get", "network_computer").stdout.strip(), "")
 
     def test_css_and_index(self):
         st, _, resp, body = self.get("/admin/admin.css")

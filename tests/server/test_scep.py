@@ -2,6 +2,9 @@
 listener, retransmission, challenge rules, hold/release, withdrawal revoking, bad SCEP input."""
 import os
 import subprocess
+import urllib.error
+import urllib.parse
+import re
 import sys
 import tempfile
 import threading
@@ -138,6 +141,25 @@ class ScepTest(unittest.TestCase):
         self.assertIn(renew["id"], apps)
         rows = self.srv.admin("GET", "/applications")[1]["applications"]
         self.assertEqual([a for a in rows if a["id"] == renew["id"]][0]["renewal_of"], serial)
+        # Every certificate names the CRL, served over plain HTTP (docs/server.md "Revocation"); the replaced
+        # certificate is on it once renewal_revoke_days are over, with the reason "superseded".
+        text = openssl("x509", "-in", cert2, "-noout", "-ext", "crlDistributionPoints").stdout
+        url = re.search(r"URI:(\S+)", text).group(1)
+        self.assertEqual(url, "http://127.0.0.1:%d/ca.crl" % self.srv.scep_port)
+        crl_text = lambda: subprocess.run(["openssl", "crl", "-inform", "DER", "-noout", "-text"],
+                                          input=urllib.request.urlopen(url, timeout=30).read(),
+                                          capture_output=True).stdout.decode()
+        self.assertNotIn(serial.upper(), crl_text().replace(":", "").upper())  # 7 days of grace
+        self.srv.config("renewal_revoke_days", "0")
+        try:
+            listed = crl_text()
+        finally:
+            self.srv.config("renewal_revoke_days", "7")
+        self.assertIn(serial.upper(), listed.replace(":", "").upper())
+        self.assertIn("Superseded", listed)
+        with self.assertRaises(urllib.error.HTTPError) as refused:  # nothing else over plain HTTP
+            urllib.request.urlopen("http://127.0.0.1:%d/api/v1/config" % self.srv.scep_port, timeout=30)
+        self.assertEqual(refused.exception.code, 404)
         # The administrator revokes the renewed certificate through the admin API; the CRL lists it.
         new_hex = new_serial.split("=")[1].lower().lstrip("0")
         st, doc, _, _ = self.srv.admin("POST", "/certificates/%s/revoke" % new_hex)
@@ -146,6 +168,40 @@ class ScepTest(unittest.TestCase):
         text = subprocess.run(["openssl", "crl", "-inform", "DER", "-noout", "-text"], input=crl,
                               capture_output=True).stdout.decode().replace(":", "").upper()
         self.assertIn(new_hex.upper(), text)
+
+    def test_admin_page_revoke(self):
+        """The admin page's Revoke button (issue 12): with the page's CSRF token the certificate is revoked and
+        the CRL at the distribution point lists it; a forged form changes nothing."""
+        app, act = self.activated()
+        rc, out, cert = scepclient(self.srv.scep_url(), act["scep"]["challenge"], self.work, "page-revoke")
+        self.assertEqual(rc, 0, out)
+        serial = openssl("x509", "-in", cert, "-noout", "-serial").stdout.strip().split("=")[1].lower().lstrip("0")
+        url = re.search(r"URI:(\S+)", openssl("x509", "-in", cert, "-noout", "-ext",
+                                              "crlDistributionPoints").stdout).group(1)
+
+        def listed():
+            crl = urllib.request.urlopen(url, timeout=30).read()
+            text = subprocess.run(["openssl", "crl", "-inform", "DER", "-noout", "-text"], input=crl,
+                                  capture_output=True).stdout.decode()
+            return serial.upper() in text.replace(":", "").upper()
+
+        st, _, resp, _ = self.srv.request("GET", "/admin?token=" + urllib.parse.quote(self.srv.admin_token))
+        self.assertEqual(st, 303)
+        cookie = resp.getheader("Set-Cookie").split(";")[0]
+        form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+        _, _, _, page = self.srv.request("GET", "/admin", headers={"Cookie": cookie})
+        page = page.decode()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        self.assertRegex(page, r'action="/admin/revoke">(?:(?!</form>).)*value="%s"' % serial)
+        st, _, _, _ = self.srv.request("POST", "/admin/revoke", headers=form,
+                                       raw=urllib.parse.urlencode({"serial": serial, "csrf": "forged"}).encode())
+        self.assertEqual(st, 403)
+        self.assertFalse(listed())
+        st, _, _, _ = self.srv.request("POST", "/admin/revoke", headers=form,
+                                       raw=urllib.parse.urlencode({"serial": serial, "csrf": csrf}).encode())
+        self.assertEqual(st, 303)
+        self.assertTrue(listed())
+        self.assertTrue([c for c in self.certs() if c["serial"] == serial][0]["revoked"])
 
     def test_hold_and_release(self):
         self.srv.config("hold_issuance", "true")
