@@ -281,19 +281,27 @@ static void add_apid(struct srv_request *req, struct srv_response *resp, sqlite3
 	cJSON_Delete(body);
 }
 
-/* Counters of the login path, so that tests and administrators can see what the throttle did. */
-static void stats(struct srv_response *resp)
+/* Counters of the login path and of the HTTP layer, so that tests, benchmarks and administrators can see what
+ * the throttle and the overload answers did. */
+static void stats(struct srv_request *req, struct srv_response *resp)
 {
 	struct srv_login_stats s;
 	cJSON *doc = cJSON_CreateObject(), *o = cJSON_AddObjectToObject(doc, "login");
+	const struct srv_server *srv = req->srv;
 
 	srv_login_stats(&s);
 	cJSON_AddNumberToObject(o, "password_checks", (double)s.password_checks);
+	cJSON_AddNumberToObject(o, "cache_hits", (double)s.cache_hits);
 	cJSON_AddNumberToObject(o, "failed", (double)s.failed);
 	cJSON_AddNumberToObject(o, "refused_address", (double)s.refused_address);
 	cJSON_AddNumberToObject(o, "refused_name", (double)s.refused_name);
 	cJSON_AddNumberToObject(o, "refused_user", (double)s.refused_user);
 	cJSON_AddNumberToObject(o, "refused_busy", (double)s.refused_busy);
+	o = cJSON_AddObjectToObject(doc, "http");
+	cJSON_AddNumberToObject(o, "connections", (double)atomic_load(&srv->conns_total));
+	cJSON_AddNumberToObject(o, "requests", (double)atomic_load(&srv->requests_total));
+	cJSON_AddNumberToObject(o, "shed", (double)atomic_load(&srv->shed_total));
+	cJSON_AddNumberToObject(o, "abandoned", (double)atomic_load(&srv->abandoned_total));
 	srv_resp_json(resp, 200, doc);
 }
 
@@ -370,7 +378,7 @@ void srv_admin_api_handle(struct srv_request *req, struct srv_response *resp)
 	} else if (!strcmp(p, "/config") && is(req, "POST")) {
 		set_config(req, resp, db);
 	} else if (!strcmp(p, "/stats") && is(req, "GET")) {
-		stats(resp);
+		stats(req, resp);
 	} else if (!strcmp(p, "/apids") && is(req, "POST")) {
 		add_apid(req, resp, db);
 	} else {

@@ -1,13 +1,16 @@
 /* certlink-server: the SQLite state database (see db.h). */
 #include "db.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BUSY_TIMEOUT_MS 30000
+#define BUSY_POLL_US    2000 /* longest wait for a lock released by another process or an autocommit write */
 #define SCHEMA_VERSION  "3"
 
 static const char schema[] =
@@ -96,6 +99,70 @@ enum cl_status srv_db_fail(sqlite3 *db, int rc, const char *what, struct cl_erro
 	return set_sqlite(err, CL_E_UNEXPECTED, db, what);
 }
 
+/* Waiting for the write lock. SQLite's own busy timeout sleeps 1, 2, 5, 10 ... 100 ms between tries and is
+ * not woken when the lock is released: with a few threads queueing for the write lock, most of their time
+ * went to sleeping past the moment it was free (issue 14). Instead a waiter sleeps on a condition that every
+ * transaction of this process signals when it ends (srv_db_commit, srv_db_rollback), and at most
+ * BUSY_POLL_US, so that a lock held by another process (the admin command line) or by an autocommit statement
+ * is still noticed soon. The total wait stays BUSY_TIMEOUT_MS. */
+static pthread_mutex_t busy_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t busy_cond;
+static pthread_once_t busy_once = PTHREAD_ONCE_INIT;
+static unsigned long busy_generation;
+static _Thread_local struct timespec busy_since;
+
+static void busy_init(void)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&busy_cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+static long ms_since(const struct timespec *t0, const struct timespec *now)
+{
+	return (long)(now->tv_sec - t0->tv_sec) * 1000L + (now->tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+static int busy_wait(void *unused, int count)
+{
+	struct timespec now, deadline;
+	unsigned long gen;
+
+	(void)unused;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (count == 0)
+		busy_since = now;
+	else if (ms_since(&busy_since, &now) >= BUSY_TIMEOUT_MS)
+		return 0;
+	deadline = now;
+	deadline.tv_nsec += BUSY_POLL_US * 1000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_once(&busy_once, busy_init);
+	pthread_mutex_lock(&busy_lock);
+	gen = busy_generation;
+	while (gen == busy_generation)
+		if (pthread_cond_timedwait(&busy_cond, &busy_lock, &deadline) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&busy_lock);
+	return 1;
+}
+
+/* A transaction of this process ended: the threads waiting for the write lock may try again. */
+static void busy_wake(void)
+{
+	pthread_once(&busy_once, busy_init);
+	pthread_mutex_lock(&busy_lock);
+	busy_generation++;
+	pthread_cond_broadcast(&busy_cond);
+	pthread_mutex_unlock(&busy_lock);
+}
+
 enum cl_status srv_db_open(const char *state_dir, sqlite3 **out, struct cl_error *err)
 {
 	char path[PATH_MAX], ver[16];
@@ -112,7 +179,7 @@ enum cl_status srv_db_open(const char *state_dir, sqlite3 **out, struct cl_error
 		sqlite3_close(db);
 		return CL_E_LOCAL;
 	}
-	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(db, busy_wait, NULL);
 	/* WAL lets the admin command line and many server threads read while one writes; FULL makes every
 	 * committed issuance survive a power cut, not only a crash of the process. */
 	rc = sqlite3_exec(db,
@@ -186,8 +253,10 @@ enum cl_status srv_db_commit(sqlite3 *db, struct cl_error *err)
 {
 	int rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
+		busy_wake();
 		return CL_OK;
+	}
 	srv_db_fail(db, rc, "committing", err);
 	srv_db_rollback(db);
 	return err ? err->status : CL_E_UNEXPECTED;
@@ -195,8 +264,10 @@ enum cl_status srv_db_commit(sqlite3 *db, struct cl_error *err)
 
 void srv_db_rollback(sqlite3 *db)
 {
-	if (!sqlite3_get_autocommit(db))
+	if (!sqlite3_get_autocommit(db)) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		busy_wake();
+	}
 }
 
 sqlite3_stmt *srv_db_prepare(sqlite3 *db, const char *sql, struct cl_error *err)

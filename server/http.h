@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "error.h"
+#include "overload.h"
 
 #define SRV_JSON_BODY_MAX  (64 * 1024)
 #define SRV_SCEP_BODY_MAX  (256 * 1024)
@@ -47,6 +48,12 @@ struct srv_server {
 	unsigned threads;
 	unsigned max_open;     /* open connections above this get 503 */
 	atomic_int open_conns; /* connections open right now */
+	/* Since start, for the admin stats: connections accepted (each one TLS handshake on the HTTPS
+	 * listener), requests answered, requests answered 503 because of max_open, and connections closed
+	 * unanswered because their client had already given up. */
+	atomic_ulong conns_total, requests_total, shed_total, abandoned_total;
+	struct srv_overload overload; /* Retry-After of the 503s above max_open */
+	void *tls_ticket_key; /* gnutls_datum_t: the TLS session ticket key (http.c); secret, wiped at stop */
 	struct MHD_Daemon *https;
 	struct MHD_Daemon *http;
 	struct srv_listener tls_listener, plain_listener;

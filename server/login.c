@@ -1,9 +1,13 @@
 /* certlink-server: password checks under the throttle and the key-derivation cap (see login.h).
  *
- * Order matters: the budgets are asked before a key-derivation slot is taken, and again once it is held, so
- * that requests that queued while other failures were counted do not derive anyway; the budgets can be
- * overrun by at most the number of slots. A cache of recently verified passwords (issue 14) belongs between
- * the second budget check and the derivation: a wrong password must still pay the derivation and count.
+ * Order matters: the budgets are asked before anything else, so that an address or user whose budget is spent
+ * learns nothing, not even from the cache of verified passwords. Then the cache (pwcache.h): a password the
+ * key derivation accepted within the last minute is accepted again without a derivation slot, which is what
+ * lets a fleet enroll through one shared account. Everything else takes a slot and asks the budgets again
+ * once it is held, so that requests that queued while other failures were counted do not derive anyway (the
+ * budgets can be overrun by at most the number of slots), and looks at the cache once more (the request
+ * before it in the queue may have verified the same password). A wrong password never matches the cache: it
+ * pays the derivation and counts against the budgets.
  */
 #include "login.h"
 
@@ -12,6 +16,9 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
+#include "pwcache.h"
 #include "throttle.h"
 #include "users.h"
 
@@ -20,7 +27,7 @@ static pthread_cond_t gate_free;
 static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
 static unsigned slots_max = 2, queue_max = 4, slots_busy, waiting;
 
-static atomic_ulong n_checks, n_failed, n_addr, n_name, n_user, n_busy;
+static atomic_ulong n_checks, n_cached, n_failed, n_addr, n_name, n_user, n_busy;
 
 static void gate_init(void)
 {
@@ -100,6 +107,34 @@ static enum cl_status budget(sqlite3 *db, const char *user, const char *addr, st
 	                       : "Too many failed attempts for this user; try again later.");
 }
 
+/* 1 when the cache vouches for user's password as the database holds it now. */
+static int cached(sqlite3 *db, const char *user, const char *password)
+{
+	char stored[SRV_PW_HASH_MAX];
+	int hit = srv_user_password_hash(db, user, stored, sizeof(stored)) &&
+	          srv_pwcache_hit(user, password, stored, time(NULL));
+
+	OPENSSL_cleanse(stored, sizeof(stored));
+	if (hit)
+		atomic_fetch_add(&n_cached, 1);
+	return hit;
+}
+
+/* The key derivation, under a slot. 1 when the password matches; *exists says whether the user does. */
+static int derive_and_check(sqlite3 *db, const char *user, const char *password, int *exists)
+{
+	char stored[SRV_PW_HASH_MAX];
+	int ok;
+
+	*exists = srv_user_password_hash(db, user, stored, sizeof(stored));
+	ok = srv_user_verify_stored(*exists ? stored : "", password);
+	atomic_fetch_add(&n_checks, 1);
+	if (ok)
+		srv_pwcache_add(user, password, stored, time(NULL));
+	OPENSSL_cleanse(stored, sizeof(stored));
+	return ok;
+}
+
 enum cl_status srv_login_password(sqlite3 *db, const char *user, const char *password, const char *addr,
                                   struct srv_err *err)
 {
@@ -108,6 +143,10 @@ enum cl_status srv_login_password(sqlite3 *db, const char *user, const char *pas
 	addr = addr_or_local(addr);
 	if (budget(db, user, addr, err) != CL_OK)
 		return err->e.status;
+	if (cached(db, user, password)) {
+		srv_throttle_succeeded(db, user, addr, time(NULL));
+		return CL_OK;
+	}
 	if (!gate_enter()) {
 		atomic_fetch_add(&n_busy, 1);
 		err->retry_after = 1;
@@ -118,8 +157,7 @@ enum cl_status srv_login_password(sqlite3 *db, const char *user, const char *pas
 		gate_leave();
 		return err->e.status;
 	}
-	ok = srv_user_check_password(db, user, password, &exists);
-	atomic_fetch_add(&n_checks, 1);
+	ok = cached(db, user, password) || derive_and_check(db, user, password, &exists);
 	gate_leave();
 	if (ok) {
 		srv_throttle_succeeded(db, user, addr, time(NULL));
@@ -145,6 +183,7 @@ void srv_login_token_failed(sqlite3 *db, const char *user, const char *addr)
 void srv_login_stats(struct srv_login_stats *out)
 {
 	out->password_checks = atomic_load(&n_checks);
+	out->cache_hits = atomic_load(&n_cached);
 	out->failed = atomic_load(&n_failed);
 	out->refused_address = atomic_load(&n_addr);
 	out->refused_name = atomic_load(&n_name);

@@ -1,7 +1,8 @@
 /* certlink-server: checking a user's password, the one expensive thing an unauthenticated client can make the
  * server do. Every password check goes through srv_login_password(): the failed-login budgets (throttle.h)
- * first, then a cap on concurrent key derivations (PBKDF2, about 20 ms of one core each), then the check,
- * then the budgets learn the result. Counters of what happened are kept for the admin stats endpoint.
+ * first, then the memory of recently verified passwords (pwcache.h), then a cap on concurrent key derivations
+ * (PBKDF2, about 20-35 ms of one core each), then the check, then the budgets learn the result. Counters of
+ * what happened are kept for the admin stats endpoint.
  */
 #ifndef SRV_LOGIN_H
 #define SRV_LOGIN_H
@@ -30,6 +31,7 @@ void srv_login_token_failed(sqlite3 *db, const char *user, const char *addr);
 
 struct srv_login_stats {
 	unsigned long password_checks; /* key derivations run */
+	unsigned long cache_hits;      /* correct passwords accepted from the cache, without a derivation */
 	unsigned long failed;          /* wrong passwords and tokens */
 	unsigned long refused_address; /* 429: the address budget */
 	unsigned long refused_name;    /* 429: the budget of one name at one address */

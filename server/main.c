@@ -17,6 +17,7 @@
 #include "db.h"
 #include "http.h"
 #include "login.h"
+#include "pwcache.h"
 #include "routes.h"
 #include "util.h"
 
@@ -297,6 +298,8 @@ static int cmd_serve(struct args *a)
 	rc = 0;
 out:
 	srv_http_stop(&srv);
+	/* No worker thread runs any more: nothing of a verified password stays in memory. */
+	srv_pwcache_wipe();
 	if (a->pid_file && rc == 0)
 		unlink(a->pid_file);
 	srv_ca_free(srv.ca);
@@ -330,7 +333,7 @@ static int cmd_admin_token(const struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .listen = "127.0.0.1", .port = 8443, .threads = 8, .max_open = 512 };
+	struct args a = { .listen = "127.0.0.1", .port = 8443, .threads = 8, .max_open = 1024 };
 	char **rest = calloc((size_t)argc + 1, sizeof(char *));
 	struct rlimit rl;
 	int rest_argc = 0, rc;

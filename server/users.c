@@ -266,19 +266,33 @@ int srv_user_exists(sqlite3 *db, const char *name)
 	return lookup(db, name, NULL, 0);
 }
 
-int srv_user_check_password(sqlite3 *db, const char *name, const char *password, int *exists)
+int srv_user_password_hash(sqlite3 *db, const char *name, char *out, size_t n)
+{
+	out[0] = '\0';
+	return lookup(db, name, out, n);
+}
+
+int srv_user_verify_stored(const char *stored, const char *password)
 {
 	/* An unknown user or one without a password costs the same KDF run, so timing tells nothing. */
 	static const char dummy[] = "pbkdf2-sha256$120000$AAAAAAAAAAAAAAAAAAAAAA$"
 	                            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-	char hash[160] = "";
-	int known = lookup(db, name, hash, sizeof(hash));
-	int found = known && hash[0];
-	int ok = srv_password_verify(found ? hash : dummy, password);
+	int found = stored && stored[0];
+	int ok = srv_password_verify(found ? stored : dummy, password);
+
+	return found && ok;
+}
+
+int srv_user_check_password(sqlite3 *db, const char *name, const char *password, int *exists)
+{
+	char hash[SRV_PW_HASH_MAX];
+	int known = srv_user_password_hash(db, name, hash, sizeof(hash));
+	int ok = srv_user_verify_stored(known ? hash : "", password);
 
 	if (exists)
 		*exists = known;
-	return found && ok;
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return ok;
 }
 
 enum cl_status srv_user_authenticate(sqlite3 *db, const char *name, const char *password,

@@ -17,6 +17,7 @@
 #define SRV_PBKDF2_ITERATIONS 120000
 #define SRV_USER_MAX          64  /* characters */
 #define SRV_PASSWORD_MAX      256 /* characters */
+#define SRV_PW_HASH_MAX       160 /* bytes of a stored hash, with its NUL */
 
 /* Hash a password into out (at least 128 bytes). Returns 0 or -1. */
 int srv_password_hash(const char *password, char *out, size_t n);
@@ -44,6 +45,12 @@ enum cl_status srv_user_set_password(sqlite3 *db, const char *name, const char *
 enum cl_status srv_user_del(sqlite3 *db, const char *name, struct cl_error *err);
 /* 1 when the user exists. */
 int srv_user_exists(sqlite3 *db, const char *name);
+/* The user's stored password hash into out (SRV_PW_HASH_MAX bytes; "" for a user without a password). 1 when
+ * the user exists, else 0. */
+int srv_user_password_hash(sqlite3 *db, const char *name, char *out, size_t n);
+/* 1 when password matches stored, a hash from srv_user_password_hash(); an empty stored hash (unknown user,
+ * no password) costs the same key derivation and never matches. */
+int srv_user_verify_stored(const char *stored, const char *password);
 /* 1 when name and password match, else 0; the same key derivation runs for unknown users and users without a
  * password. *exists (may be NULL) says whether the user exists. Callers that serve clients use
  * srv_login_password() (login.h), which adds the throttle and the cap on concurrent derivations. */

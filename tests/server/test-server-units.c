@@ -1,5 +1,6 @@
 /* Unit tests of certlink-server modules that need no running server: password hashing, input checks, JSON
- * depth, link formatting, configuration validation, users and the issuance policy on a scratch database. */
+ * depth, link formatting, configuration validation, users, the login path with its cache of verified
+ * passwords, the Retry-After of overload answers and the issuance policy on a scratch database. */
 #include "check.h"
 
 #include <stdio.h>
@@ -20,11 +21,14 @@
 #include "db.h"
 #include "http.h"
 #include "invites.h"
-#include "issue.h"
+#include "issue-private.h"
 #include "networks.h"
 #include "proto.h"
 #include "fingerprint.h"
 #include "link.h"
+#include "login.h"
+#include "overload.h"
+#include "pwcache.h"
 #include "throttle.h"
 #include "users.h"
 #include "util.h"
@@ -263,6 +267,155 @@ static void test_throttle(sqlite3 *db)
 	st = srv_db_prepare(db, "SELECT COUNT(*) FROM login_known WHERE user = 'bob'", NULL);
 	CHECK(st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0);
 	sqlite3_finalize(st);
+}
+
+/* The memory of verified passwords on its own, with a clock of the test's own. */
+static void test_pwcache(void)
+{
+	char stored[160], again[160];
+	char user[16];
+	time_t t = 2000000;
+	int i;
+
+	srv_pwcache_wipe();
+	CHECK_INT_EQ(srv_password_hash("fleet pw", stored, sizeof(stored)), 0);
+	CHECK_INT_EQ(srv_password_hash("fleet pw", again, sizeof(again)), 0);
+	CHECK(!srv_pwcache_hit("fleet", "fleet pw", stored, t));
+	srv_pwcache_add("fleet", "fleet pw", stored, t);
+	CHECK(srv_pwcache_hit("fleet", "fleet pw", stored, t));
+	/* Only that user, that password, that stored hash. */
+	CHECK(!srv_pwcache_hit("fleet", "fleet pW", stored, t));
+	CHECK(!srv_pwcache_hit("fleet", "", stored, t));
+	CHECK(!srv_pwcache_hit("fleet2", "fleet pw", stored, t));
+	CHECK(!srv_pwcache_hit("fleet", "fleet pw", again, t)); /* the same password set anew: a new salt */
+	CHECK(!srv_pwcache_hit("fleet", "fleet pw", "", t));    /* no stored hash: a deleted user */
+	/* The parts cannot run into each other. */
+	srv_pwcache_add("ab", "c", stored, t);
+	CHECK(!srv_pwcache_hit("a", "bc", stored, t));
+	/* Expiry, and a clock that went back believes nothing. */
+	CHECK(srv_pwcache_hit("fleet", "fleet pw", stored, t + SRV_PWCACHE_TTL - 1));
+	CHECK(!srv_pwcache_hit("fleet", "fleet pw", stored, t + SRV_PWCACHE_TTL));
+	CHECK(!srv_pwcache_hit("fleet", "fleet pw", stored, t - 1));
+	/* Verified again: its time starts anew. */
+	srv_pwcache_add("fleet", "fleet pw", stored, t + 30);
+	CHECK(srv_pwcache_hit("fleet", "fleet pw", stored, t + 30 + SRV_PWCACHE_TTL - 1));
+	/* A full table gives up its oldest entry. */
+	srv_pwcache_wipe();
+	srv_pwcache_add("first", "pw", stored, t);
+	for (i = 0; i < SRV_PWCACHE_SLOTS; i++) {
+		snprintf(user, sizeof(user), "u%d", i);
+		srv_pwcache_add(user, "pw", stored, t + 1);
+	}
+	CHECK(!srv_pwcache_hit("first", "pw", stored, t + 1));
+	CHECK(srv_pwcache_hit("u0", "pw", stored, t + 1));
+	CHECK(srv_pwcache_hit("u63", "pw", stored, t + 1));
+	/* Wiped: nothing is believed, and a new key makes old MACs meaningless anyway. */
+	srv_pwcache_wipe();
+	CHECK(!srv_pwcache_hit("u0", "pw", stored, t + 1));
+}
+
+/* The login path: a correct password is verified once and then served from the cache; a wrong one always
+ * pays the key derivation and counts; a throttled address is refused before the cache; a changed password
+ * (also from another connection, as the admin command line is) or a deleted user is never served from it. */
+static void test_login_cache(sqlite3 *db, const char *dir)
+{
+	struct srv_login_stats s0, s1;
+	struct srv_err err;
+	struct cl_error e;
+	sqlite3 *other = NULL;
+	int i;
+
+	srv_throttle_reset();
+	srv_pwcache_wipe();
+	CHECK_INT_EQ(srv_user_add(db, "fleet", "fleet pw", NULL, &e), CL_OK);
+	srv_login_stats(&s0);
+	memset(&err, 0, sizeof(err));
+	CHECK_INT_EQ(srv_login_password(db, "fleet", "fleet pw", "10.9.0.1", &err), CL_OK);
+	srv_login_stats(&s1);
+	CHECK_INT_EQ(s1.password_checks - s0.password_checks, 1);
+	CHECK_INT_EQ(s1.cache_hits - s0.cache_hits, 0);
+	for (i = 0; i < 3; i++)
+		CHECK_INT_EQ(srv_login_password(db, "fleet", "fleet pw", i ? "10.9.0.3" : "10.9.0.1", &err),
+		             CL_OK);
+	srv_login_stats(&s0);
+	CHECK_INT_EQ(s0.password_checks - s1.password_checks, 0);
+	CHECK_INT_EQ(s0.cache_hits - s1.cache_hits, 3);
+	/* Wrong passwords: each one a key derivation and a failure, until the name's budget at that address
+	 * is spent; then even the right password is refused there, without a cache hit. */
+	for (i = 0; i < SRV_THROTTLE_NAME_BURST; i++) {
+		memset(&err, 0, sizeof(err));
+		CHECK_INT_EQ(srv_login_password(db, "fleet", "fleet pW", "10.9.0.2", &err), CL_E_REFUSED);
+		CHECK_STR_EQ(err.e.code, "invalid_credentials");
+	}
+	srv_login_stats(&s1);
+	CHECK_INT_EQ(s1.password_checks - s0.password_checks, SRV_THROTTLE_NAME_BURST);
+	CHECK_INT_EQ(s1.failed - s0.failed, SRV_THROTTLE_NAME_BURST);
+	memset(&err, 0, sizeof(err));
+	CHECK_INT_EQ(srv_login_password(db, "fleet", "fleet pw", "10.9.0.2", &err), CL_E_RETRY_LATER);
+	CHECK_STR_EQ(err.e.code, "busy");
+	srv_login_stats(&s0);
+	CHECK_INT_EQ(s0.cache_hits - s1.cache_hits, 0);
+	CHECK_INT_EQ(s0.password_checks - s1.password_checks, 0);
+	CHECK_INT_EQ(srv_login_password(db, "fleet", "fleet pw", "10.9.0.1", &err), CL_OK);
+	/* The administrator changes the password from the command line (another connection, another process):
+	 * the old password is checked again, and refused. */
+	CHECK_INT_EQ(srv_db_open(dir, &other, &e), CL_OK);
+	CHECK_INT_EQ(srv_user_set_password(other, "fleet", "new fleet pw", &e), CL_OK);
+	sqlite3_close(other);
+	srv_login_stats(&s0);
+	memset(&err, 0, sizeof(err));
+	CHECK_INT_EQ(srv_login_password(db, "fleet", "fleet pw", "10.9.0.1", &err), CL_E_REFUSED);
+	CHECK_INT_EQ(srv_login_password(db, "fleet", "new fleet pw", "10.9.0.1", &err), CL_OK);
+	CHECK_INT_EQ(srv_login_password(db, "fleet", "new fleet pw", "10.9.0.1", &err), CL_OK);
+	srv_login_stats(&s1);
+	CHECK_INT_EQ(s1.password_checks - s0.password_checks, 2);
+	CHECK_INT_EQ(s1.cache_hits - s0.cache_hits, 1);
+	/* A deleted user: the right password of a moment ago is refused after a full key derivation. */
+	CHECK_INT_EQ(srv_user_del(db, "fleet", &e), CL_OK);
+	memset(&err, 0, sizeof(err));
+	CHECK_INT_EQ(srv_login_password(db, "fleet", "new fleet pw", "10.9.0.4", &err), CL_E_REFUSED);
+	srv_login_stats(&s0);
+	CHECK_INT_EQ(s0.password_checks - s1.password_checks, 1);
+	CHECK_INT_EQ(s0.cache_hits - s1.cache_hits, 0);
+	srv_throttle_reset();
+	srv_pwcache_wipe();
+}
+
+/* Retry-After for the clients the connection cap turns away: spread at the rate connections are freed. */
+static void test_overload(void)
+{
+	struct srv_overload o;
+	double t = 5000.0;
+	int i, w, prev = 0, ok = 1;
+
+	/* Nothing measured yet: max_open per two seconds (here 50 a second), from 1 s on, never decreasing.
+	 */
+	srv_overload_init(&o, 100);
+	for (i = 0; i < 500; i++) {
+		w = srv_overload_retry_after(&o, t);
+		ok &= w >= 1 && w >= prev;
+		prev = w;
+	}
+	CHECK(ok);
+	CHECK_INT_EQ(prev, 11); /* ceil(1 + 499 / 50) */
+	srv_overload_destroy(&o);
+	/* A measured rate: 30 connections served and closed in two seconds (and one turned away). */
+	srv_overload_init(&o, 100);
+	CHECK_INT_EQ(srv_overload_retry_after(&o, t), 1);
+	srv_overload_closed(&o, t + 0.1);
+	for (i = 0; i < 30; i++)
+		srv_overload_closed(&o, t + 1);
+	for (i = 0; i < 150; i++)
+		w = srv_overload_retry_after(&o, t + 2);
+	CHECK(w >= 10 && w <= 12); /* 150 clients at 15 a second, from t + 3 */
+	/* Quiet for long: the old measurement is forgotten. */
+	w = srv_overload_retry_after(&o, t + 100);
+	CHECK_INT_EQ(w, 1);
+	/* Never beyond what a client honours. */
+	for (i = 0; i < 100000; i++)
+		w = srv_overload_retry_after(&o, t + 100);
+	CHECK_INT_EQ(w, SRV_OVERLOAD_MAX_WAIT);
+	srv_overload_destroy(&o);
 }
 
 static X509_REQ *make_csr(const char *cn, EVP_PKEY **key)
@@ -827,6 +980,153 @@ static void test_held(sqlite3 *db, const char *dir)
 	srv_ca_free(ca);
 }
 
+/* Signing before the write lock (issue-private.h): the certificate signed early is the one issued when
+ * nothing changed; it is dropped, and the certificate signed under the lock, when the validity changed
+ * meanwhile; and a challenge used up meanwhile refuses the request without recording anything. */
+static void test_presign(sqlite3 *db, const char *dir)
+{
+	struct srv_ca_opts opts = { 0 };
+	struct srv_apply_in in = {
+		.client_request_id = "pre-1", .user = "erin", .password = "erin pw", .store = "user"
+	};
+	struct srv_app app = { 0 };
+	struct srv_err err = { 0 };
+	struct srv_issue_out out;
+	struct srv_issue_in req = { .message_type = 19, .transaction_id = "pre-tx-1" };
+	struct srv_presigned pre = { 0 }, late = { 0 };
+	struct cl_error cerr;
+	struct srv_ca *ca = NULL;
+	EVP_PKEY *key = NULL;
+	char *challenge = NULL, s1[48], s2[48];
+	time_t exp;
+	int created, days;
+
+	CHECK_INT_EQ(srv_ca_load_or_create(dir, &opts, &ca, &created, &cerr), CL_OK);
+	CHECK_INT_EQ(srv_config_set(db, "auto_approve", "true", &cerr), CL_OK);
+	req.csr = make_csr("erin", &key);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	req.challenge = challenge;
+	/* Nothing changed: the early certificate is the issued one. */
+	srv_issue_presign(db, ca, &req, &pre);
+	CHECK(pre.cert != NULL);
+	CHECK_INT_EQ(certs_of(db, app.id), 0); /* signing early records nothing */
+	srv_ca_serial_hex(pre.cert, s1, sizeof(s1));
+	CHECK_INT_EQ(srv_issue_decide(db, ca, &req, &pre, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	srv_ca_serial_hex(out.cert, s2, sizeof(s2));
+	CHECK_STR_EQ(s2, s1);
+	CHECK_INT_EQ(certs_of(db, app.id), 1);
+	X509_free(out.cert);
+	srv_presigned_clear(&pre);
+	/* The validity changes between the early signature and the decision: a new signature under the lock.
+	 */
+	in.client_request_id = "pre-2";
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	req.csr = make_csr("erin", &key);
+	req.transaction_id = "pre-tx-2";
+	req.challenge = challenge;
+	srv_issue_presign(db, ca, &req, &pre);
+	CHECK(pre.cert != NULL);
+	srv_ca_serial_hex(pre.cert, s1, sizeof(s1));
+	CHECK_INT_EQ(srv_config_set(db, "cert_days", "30", &cerr), CL_OK);
+	CHECK_INT_EQ(srv_issue_decide(db, ca, &req, &pre, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	srv_ca_serial_hex(out.cert, s2, sizeof(s2));
+	CHECK(strcmp(s1, s2) != 0);
+	CHECK(ASN1_TIME_diff(&days, &created, X509_get0_notBefore(out.cert), X509_get0_notAfter(out.cert)) &&
+	      days == 30);
+	CHECK_INT_EQ(certs_of(db, app.id), 1);
+	X509_free(out.cert);
+	srv_presigned_clear(&pre);
+	CHECK_INT_EQ(srv_config_set(db, "cert_days", "365", &cerr), CL_OK);
+	/* So does the CRL distribution point. */
+	in.client_request_id = "pre-2b";
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	req.csr = make_csr("erin", &key);
+	req.transaction_id = "pre-tx-2b";
+	req.challenge = challenge;
+	srv_issue_presign(db, ca, &req, &pre);
+	CHECK(pre.cert != NULL);
+	srv_ca_serial_hex(pre.cert, s1, sizeof(s1));
+	CHECK_INT_EQ(srv_config_set(db, "crl_url", "http://crl.example.test/ca.crl", &cerr), CL_OK);
+	CHECK_INT_EQ(srv_issue_decide(db, ca, &req, &pre, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	srv_ca_serial_hex(out.cert, s2, sizeof(s2));
+	CHECK(strcmp(s1, s2) != 0);
+	{
+		STACK_OF(DIST_POINT) *dps =
+		    X509_get_ext_d2i(out.cert, NID_crl_distribution_points, NULL, NULL);
+		const DIST_POINT *dp =
+		    dps && sk_DIST_POINT_num(dps) == 1 ? sk_DIST_POINT_value(dps, 0) : NULL;
+		const GENERAL_NAME *gn = dp && dp->distpoint && dp->distpoint->type == 0
+		                             ? sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0)
+		                             : NULL;
+		CHECK(gn && gn->type == GEN_URI &&
+		      !strcmp((const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier),
+		              "http://crl.example.test/ca.crl"));
+		sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	}
+	X509_free(out.cert);
+	srv_presigned_clear(&pre);
+	CHECK_INT_EQ(srv_config_set(db, "crl_url", "", &cerr), CL_OK);
+	/* Two requests with one challenge, both signed early: the first decided is issued, the second
+	 * refused; one certificate in all. */
+	in.client_request_id = "pre-3";
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	req.transaction_id = "pre-tx-3";
+	req.challenge = challenge;
+	srv_issue_presign(db, ca, &req, &pre);
+	srv_issue_presign(db, ca, &req, &late);
+	CHECK(pre.cert && late.cert);
+	CHECK_INT_EQ(srv_issue_decide(db, ca, &req, &pre, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	X509_free(out.cert);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	req.csr = make_csr("erin", &key);
+	req.transaction_id = "pre-tx-4";
+	CHECK_INT_EQ(srv_issue_decide(db, ca, &req, &late, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_FAILURE);
+	CHECK(out.cert == NULL);
+	CHECK_INT_EQ(certs_of(db, app.id), 1);
+	srv_presigned_clear(&pre);
+	srv_presigned_clear(&late);
+	/* An early signature for another request's key is never issued for this one. */
+	in.client_request_id = "pre-4";
+	srv_free_secret(challenge);
+	CHECK_INT_EQ(srv_apps_apply(db, &in, &app, &created, &err), CL_OK);
+	CHECK_INT_EQ(srv_apps_activate(db, &app, NULL, &challenge, &exp, &err), CL_OK);
+	req.transaction_id = "pre-tx-5";
+	req.challenge = challenge;
+	srv_issue_presign(db, ca, &req, &pre);
+	CHECK(pre.cert != NULL);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	req.csr = make_csr("erin", &key);
+	CHECK_INT_EQ(srv_issue_decide(db, ca, &req, &pre, &out, &cerr), CL_OK);
+	CHECK_INT_EQ(out.status, SRV_ISSUE_SUCCESS);
+	CHECK(out.cert && EVP_PKEY_eq(X509_get0_pubkey(out.cert), key) == 1);
+	X509_free(out.cert);
+	srv_presigned_clear(&pre);
+
+	srv_free_secret(challenge);
+	X509_REQ_free(req.csr);
+	EVP_PKEY_free(key);
+	srv_app_clear(&app);
+	srv_ca_free(ca);
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = argc > 1 ? argv[1] : "unit-tmp";
@@ -839,15 +1139,19 @@ int main(int argc, char **argv)
 	mkdir(dir, 0700);
 	test_passwords();
 	test_text_checks();
+	test_pwcache();
+	test_overload();
 	CHECK_INT_EQ(srv_db_open(dir, &db, &err), CL_OK);
 	if (db) {
 		test_config(db);
 		test_users(db);
 		test_throttle(db);
+		test_login_cache(db, dir);
 		test_issue(db, dir);
 		test_profile(db, dir);
 		test_names(db, dir);
 		test_held(db, dir);
+		test_presign(db, dir);
 		test_invite_link(db, dir);
 		sqlite3_close(db);
 	}

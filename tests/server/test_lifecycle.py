@@ -1,6 +1,8 @@
 """certlink-server process life: first start creates CA, RA and TLS certificate; restart keeps everything; the
 TLS certificate verifies for localhost/127.0.0.1/::1 and --hostname names; SIGTERM and SIGINT stop cleanly;
-the admin token is printed once and can be reset; state files have safe modes."""
+the admin token is printed once and can be reset; state files have safe modes; overload answers spread the
+crowd; a client gone before its handshake costs none; TLS sessions resume with the server's tickets until it
+restarts."""
 import hashlib
 import os
 import signal
@@ -9,6 +11,7 @@ import ssl
 import stat
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -101,6 +104,17 @@ class LifecycleTest(unittest.TestCase):
             st, doc, resp, _ = srv.request("GET", "/api/v1/config")
             self.assertEqual((st, doc["error"]["code"]), (503, "unavailable"))
             self.assertGreaterEqual(int(resp.getheader("Retry-After")), 1)
+            # The crowd is told to come back one after the other, not all in the same second (server/overload.c:
+            # with nothing measured, 4 connections per 2 s).
+            waits = [int(resp.getheader("Retry-After"))]
+            for _ in range(11):
+                st, doc, resp, _ = srv.request("GET", "/api/v1/config")
+                self.assertEqual(st, 503)
+                self.assertEqual(doc["error"]["retry_after"], int(resp.getheader("Retry-After")))
+                waits.append(doc["error"]["retry_after"])
+            self.assertEqual(waits, sorted(waits), waits)
+            self.assertGreaterEqual(waits[-1] - waits[0], 3, waits)
+            self.assertLessEqual(waits[-1], 300, waits)
             for s in idle:
                 s.close()
             deadline = __import__("time").time() + 30
@@ -108,6 +122,62 @@ class LifecycleTest(unittest.TestCase):
                 self.assertLess(__import__("time").time(), deadline, "server did not recover")
         finally:
             srv.cleanup()
+
+    def test_client_gone_before_handshake(self):
+        """A connection whose client gave up while it waited in the accept queue is closed without a TLS
+        handshake (server/http.c client_gone()), and counted as abandoned, not as a connection served."""
+        srv = Server(extra=["--max-connections", "4", "--threads", "2"]).start()
+        try:
+            before = srv.admin("GET", "/stats")[1]["http"]
+            # libmicrohttpd accepts 2 * 4 + 16 connections; these fill it, the next ones wait in the kernel.
+            idle = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(24)]
+            time.sleep(1)
+            for _ in range(3):
+                with socket.create_connection(("127.0.0.1", srv.port)) as gone:
+                    gone.sendall(b"\x16\x03\x01\x00\x05hello")  # as if a ClientHello, then the client leaves
+            for s in idle:
+                s.close()
+            deadline = time.time() + 30
+            while True:
+                st, doc, _, _ = srv.admin("GET", "/stats")
+                if st == 200 and doc["http"]["abandoned"] - before["abandoned"] >= 3:
+                    break
+                self.assertLess(time.time(), deadline, doc)
+                time.sleep(0.5)
+            self.assertEqual(doc["http"]["abandoned"] - before["abandoned"], 3, doc)
+        finally:
+            srv.cleanup()
+
+    def test_tls_session_resumption(self):
+        """A client that comes back resumes its TLS session with the ticket it was given (no full handshake);
+        a restarted server has a new ticket key and makes it do a full handshake again."""
+        srv = self.srv.start()
+        ctx = ssl.create_default_context(cafile=os.path.join(srv.state, "ca.pem"))  # the CA outlives restarts
+
+        def get(session=None):
+            with socket.create_connection(("127.0.0.1", srv.port)) as sock:
+                with ctx.wrap_socket(sock, server_hostname="localhost", session=session) as tls:
+                    tls.sendall(b"GET /api/v1/config HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    data = b""
+                    while True:
+                        chunk = tls.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                    return tls.session, tls.session_reused, data.split(b"\r\n", 1)[0]
+
+        first, reused, status = get()
+        self.assertFalse(reused)
+        self.assertIn(b" 200 ", status)
+        self.assertTrue(first is not None and first.has_ticket)
+        _, reused, status = get(first)
+        self.assertTrue(reused)
+        self.assertIn(b" 200 ", status)
+        srv.stop()
+        srv.start()
+        _, reused, status = get(first)
+        self.assertFalse(reused)
+        self.assertIn(b" 200 ", status)
 
     def test_users_cli(self):
         srv = self.srv.start()

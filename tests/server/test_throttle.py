@@ -10,7 +10,8 @@ database, never from timings.
   from an address he logged in from before.
 - A flood of unauthenticated logins from one address runs a bounded number of key derivations.
 - A fleet behind one address enrolls through one shared account in parallel, with a misconfigured machine
-  among it, and is never refused by the throttle.
+  among it, and is never refused by the throttle; its password is derived a few times, not once per machine.
+- The memory of verified passwords: never answers a wrong password, forgets a deleted user at once.
 """
 import os
 import sqlite3
@@ -194,6 +195,37 @@ class ThrottleTest(unittest.TestCase):
         st, doc, _, _ = self.srv.admin("GET", "/applications")
         self.assertEqual(len([a for a in doc["applications"] if a["user"] == "shared"]), 80)
         self.assertEqual(len({a["id"] for a in doc["applications"]}), 80)
+        # The fleet's password was derived a few times at most (machines that took a derivation slot before
+        # the first derivation ended, and again after the cache's minute), not once per machine; each of the
+        # misconfigured machine's wrong passwords was derived.
+        self.assertEqual(stats["failed"], 3, stats)
+        self.assertEqual(stats["password_checks"] - 3 + stats["cache_hits"], 80, stats)
+        self.assertGreaterEqual(stats["cache_hits"], 60, stats)
+
+    def test_verified_password_cache(self):
+        """A correct password is derived once and then answered from the server's memory of verified
+        passwords; a wrong one is derived every time and counts; a user deleted while the server runs is
+        refused at once, and re-added with the same password is derived anew (docs/server.md)."""
+        source = "127.80.0.1"
+
+        def delta(before, key):
+            return self.srv.login_stats()[key] - before[key]
+
+        before = self.srv.login_stats()
+        self.assertEqual(self.login("shared", "fleet pw", source)[0], 201)
+        self.assertEqual(self.login("shared", "fleet pw", source)[0], 201)
+        self.assertEqual((delta(before, "password_checks"), delta(before, "cache_hits")), (1, 1))
+        for _ in range(2):
+            self.assertEqual(self.login("shared", "fleet pW", source)[0], 401)
+        self.assertEqual((delta(before, "password_checks"), delta(before, "cache_hits"), delta(before, "failed")),
+                         (3, 1, 2))
+        self.srv.cli("user-del", "shared")
+        self.assertEqual(self.login("shared", "fleet pw", source)[0], 401)
+        self.assertEqual((delta(before, "password_checks"), delta(before, "cache_hits")), (4, 1))
+        self.srv.cli("user-add", "shared", "--password-stdin", input="fleet pw\n")
+        self.assertEqual(self.login("shared", "fleet pw", source)[0], 201)
+        self.assertEqual(self.login("shared", "fleet pw", source)[0], 201)
+        self.assertEqual((delta(before, "password_checks"), delta(before, "cache_hits")), (5, 2))
 
 
 if __name__ == "__main__":
