@@ -4,14 +4,18 @@
  * client keeps one). Connection failures, 429 and 503 are retried the way certlink's client does
  * (docs/protocol.md, core/http.c): Retry-After honoured up to 300 s, otherwise exponential backoff with full
  * jitter (base 1 s, cap 60 s), at most ATTEMPTS attempts per request (6, the client's default); connect
- * timeout 15 s, 60 s per request. Anything else is a failure. RSA keys come from a pool generated before the
- * clock starts (key generation is client work, not server work).
+ * timeout CONNECT-TIMEOUT-S (15 s, the client's, TLS handshake included), 60 s per request. Anything else is
+ * a failure. RSA keys come from a pool generated before the clock starts (key generation is client work, not
+ * server work).
+ *
+ * Each machine is a thread; when one process may not hold the descriptors of all (three each), the fleet is
+ * split over several processes that start together.
  *
  * The simulation's own costs are kept out of the server's way where that changes nothing the server sees:
  * the RA certificate of identical GetCACert answers is parsed once, and libcurl installs no signal
  * handlers. Its CPU time during the run is printed, so that the share of the two cores it took is known.
  *
- * usage: certlink-server-load URL CA-PEM USER PASSWORD-FILE N [KEYPOOL [ATTEMPTS]]
+ * usage: certlink-server-load URL CA-PEM USER PASSWORD-FILE N [KEYPOOL [ATTEMPTS [CONNECT-TIMEOUT-S]]]
  */
 #include <pthread.h>
 #include <signal.h>
@@ -20,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -51,7 +57,9 @@ static int n_keys;
 static int nid_msgtype, nid_status, nid_txid, nid_snonce, nid_rnonce, nid_fail;
 static pthread_barrier_t start_line;
 static atomic_int retries_busy, retries_conn; /* after 429/503, after a failed connection */
+static atomic_int conn_errors[CURL_LAST];     /* failed attempts by libcurl's code */
 static int max_attempts = 6;
+static long connect_timeout_ms = 15000; /* certlink's client: 15 s, TLS handshake included */
 /* The RA certificate of the first GetCACert answer, and that answer's bytes. */
 static pthread_mutex_t ra_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char *ra_body;
@@ -141,7 +149,10 @@ static long http(CURL *c, struct job *job, const char *method, const char *path,
 			curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 		}
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, job->curl_error);
-		if (curl_easy_perform(c) == CURLE_OK) {
+		CURLcode rc = curl_easy_perform(c);
+		if (rc != CURLE_OK && rc < CURL_LAST)
+			atomic_fetch_add(&conn_errors[rc], 1);
+		if (rc == CURLE_OK) {
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 			if (status != 429 && status != 503)
 				break;
@@ -342,7 +353,7 @@ static void *enroll(void *arg)
 
 	curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 15000L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
 	snprintf(crid, sizeof(crid), "bench-%d-%ld", job->index, (long)time(NULL));
 	pthread_barrier_wait(&start_line);
@@ -416,19 +427,103 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* What a process of the load client reports to the first one. */
+struct totals {
+	int busy, conn;
+	int errors[CURL_LAST];
+	double cpu; /* seconds of CPU during the run */
+};
+
+static int write_all(int fd, const void *p, size_t len)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (len) {
+		w = write(fd, c, len);
+		if (w <= 0)
+			return -1;
+		c += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *p, size_t len)
+{
+	char *c = p;
+	ssize_t r;
+
+	while (len) {
+		r = read(fd, c, len);
+		if (r <= 0)
+			return -1;
+		c += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* One process's share of the fleet: jobs[0..count), one thread each, started together when the first process
+ * says go; the results go back over out. */
+static void run_share(struct job *jobs, int count, int ready, int go, int out)
+{
+	pthread_t *threads = calloc((size_t)count, sizeof(*threads));
+	struct totals t = { 0 };
+	pthread_attr_t attr;
+	double cpu0;
+	char c = 'r';
+	int i;
+
+	pthread_barrier_init(&start_line, NULL, (unsigned)count + 1);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	for (i = 0; i < count; i++)
+		if (pthread_create(&threads[i], &attr, enroll, &jobs[i]) != 0) {
+			fprintf(stderr, "cannot start thread %d\n", jobs[i].index);
+			_exit(1);
+		}
+	if (write_all(ready, &c, 1) != 0 || read_all(go, &c, 1) != 0)
+		_exit(1);
+	cpu0 = cpu_seconds();
+	pthread_barrier_wait(&start_line);
+	for (i = 0; i < count; i++)
+		pthread_join(threads[i], NULL);
+	t.cpu = cpu_seconds() - cpu0;
+	t.busy = atomic_load(&retries_busy);
+	t.conn = atomic_load(&retries_conn);
+	for (i = 0; i < CURL_LAST; i++)
+		t.errors[i] = atomic_load(&conn_errors[i]);
+	if (write_all(out, &t, sizeof(t)) != 0 || write_all(out, jobs, sizeof(*jobs) * (size_t)count) != 0)
+		_exit(1);
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
-	pthread_attr_t attr;
-	pthread_t *threads;
 	struct job *jobs;
-	double t0, elapsed, *lat, cpu;
-	struct rusage ru0, ru1;
+	struct totals all = { 0 }, t;
+	double t0, elapsed, *lat;
 	struct rlimit rl;
-	int n, i, failures = 0;
+	int n, i, p, procs, per_proc, failures = 0, (*pipes)[3];
+	pid_t *pids;
 	FILE *f;
+	char c;
 
 	if (argc < 6) {
-		fprintf(stderr, "usage: %s URL CA-PEM USER PASSWORD-FILE N [KEYPOOL [ATTEMPTS]]\n", argv[0]);
+		fprintf(
+		    stderr,
+		    "usage: %s URL CA-PEM USER PASSWORD-FILE N [KEYPOOL [ATTEMPTS [CONNECT-TIMEOUT-S]]]\n",
+		    argv[0]);
 		return 2;
 	}
 	base = argv[1];
@@ -442,14 +537,21 @@ int main(int argc, char **argv)
 	n = atoi(argv[5]);
 	n_keys = argc > 6 ? atoi(argv[6]) : 64;
 	max_attempts = argc > 7 ? atoi(argv[7]) : 6;
+	connect_timeout_ms = argc > 8 ? 1000L * atol(argv[8]) : 15000L;
 	if (n < 1 || n_keys < 1 || max_attempts < 1)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
-	/* One socket per machine. */
+	/* Each machine holds three descriptors: its connection, and the socket pair libcurl's easy interface
+	 * keeps in its internal multi handle to be woken. When one process may not hold that many (the hard
+	 * limit here is 20,000), the fleet is split over as many processes as it takes; running out showed as
+	 * failed connections. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	per_proc =
+	    getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 1024 ? (int)((rl.rlim_cur - 512) / 3) : 300;
+	procs = (n + per_proc - 1) / per_proc;
 	nid_msgtype = OBJ_create("2.16.840.1.113733.1.9.2", "messageType", "messageType");
 	nid_status = OBJ_create("2.16.840.1.113733.1.9.3", "pkiStatus", "pkiStatus");
 	nid_fail = OBJ_create("2.16.840.1.113733.1.9.4", "failInfo", "failInfo");
@@ -462,31 +564,53 @@ int main(int argc, char **argv)
 	for (i = 0; i < n_keys; i++)
 		keys[i] = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	jobs = calloc((size_t)n, sizeof(*jobs));
-	threads = calloc((size_t)n, sizeof(*threads));
 	lat = calloc((size_t)n, sizeof(*lat));
-	pthread_barrier_init(&start_line, NULL, (unsigned)n + 1);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	for (i = 0; i < n; i++) {
+	pids = calloc((size_t)procs, sizeof(*pids));
+	pipes = calloc((size_t)procs, sizeof(*pipes));
+	for (i = 0; i < n; i++)
 		jobs[i].index = i;
-		if (pthread_create(&threads[i], &attr, enroll, &jobs[i]) != 0) {
-			fprintf(stderr, "cannot start thread %d\n", i);
+	for (p = 0; p < procs; p++) {
+		int ready[2], go[2], out[2], first = p * n / procs, count = (p + 1) * n / procs - first;
+		if (pipe(ready) || pipe(go) || pipe(out) || (pids[p] = fork()) < 0) {
+			fprintf(stderr, "cannot start load process %d\n", p);
 			return 1;
 		}
+		if (pids[p] == 0) {
+			close(ready[0]);
+			close(go[1]);
+			close(out[0]);
+			run_share(jobs + first, count, ready[1], go[0], out[1]);
+		}
+		close(ready[1]);
+		close(go[0]);
+		close(out[1]);
+		pipes[p][0] = ready[0];
+		pipes[p][1] = go[1];
+		pipes[p][2] = out[0];
 	}
-	fprintf(stderr, "%d enrollments start now\n", n);
-	getrusage(RUSAGE_SELF, &ru0);
+	for (p = 0; p < procs; p++)
+		if (read_all(pipes[p][0], &c, 1) != 0)
+			return 1;
+	fprintf(stderr, "%d enrollments start now (%d process%s)\n", n, procs, procs > 1 ? "es" : "");
 	t0 = now();
-	pthread_barrier_wait(&start_line);
-	for (i = 0; i < n; i++)
-		pthread_join(threads[i], NULL);
+	for (p = 0; p < procs; p++)
+		write_all(pipes[p][1], "g", 1);
+	for (p = 0; p < procs; p++) {
+		int first = p * n / procs, count = (p + 1) * n / procs - first;
+		if (read_all(pipes[p][2], &t, sizeof(t)) != 0 ||
+		    read_all(pipes[p][2], jobs + first, sizeof(*jobs) * (size_t)count) != 0) {
+			fprintf(stderr, "load process %d failed\n", p);
+			return 1;
+		}
+		all.busy += t.busy;
+		all.conn += t.conn;
+		all.cpu += t.cpu;
+		for (i = 0; i < CURL_LAST; i++)
+			all.errors[i] += t.errors[i];
+	}
 	elapsed = now() - t0;
-	getrusage(RUSAGE_SELF, &ru1);
-	cpu =
-	    (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
-	    (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec -
-	             ru0.ru_stime.tv_usec) /
-	        1e6;
+	for (p = 0; p < procs; p++)
+		waitpid(pids[p], NULL, 0);
 	for (i = 0; i < n; i++) {
 		lat[i] = jobs[i].seconds;
 		if (!jobs[i].ok) {
@@ -496,13 +620,18 @@ int main(int argc, char **argv)
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_double);
 	printf("enrollments: %d, failures: %d, retries after 429/503: %d, after a failed connection: %d\n", n,
-	       failures, atomic_load(&retries_busy), atomic_load(&retries_conn));
+	       failures, all.busy, all.conn);
 	printf("wall time: %.2f s, enrollments/second: %.1f\n", elapsed, n / elapsed);
 	printf("latency: median %.2f s, p95 %.2f s, slowest %.2f s\n", lat[n / 2], lat[(n * 95) / 100],
 	       lat[n - 1]);
+	for (i = 0; i < CURL_LAST; i++)
+		if (all.errors[i])
+			printf("failed connection attempts: %d x %s\n", all.errors[i],
+			       curl_easy_strerror((CURLcode)i));
 	printf("load client CPU during the run: %.2f s (%.2f ms per enrollment), at most %d attempts per "
-	       "request\n",
-	       cpu, cpu * 1000 / n, max_attempts);
+	       "request, connect timeout %ld s, %d process%s\n",
+	       all.cpu, all.cpu * 1000 / n, max_attempts, connect_timeout_ms / 1000, procs,
+	       procs > 1 ? "es" : "");
 	fflush(stdout);
 	(void)nid_fail;
 	(void)nid_rnonce;
@@ -510,8 +639,9 @@ int main(int argc, char **argv)
 		EVP_PKEY_free(keys[i]);
 	free(keys);
 	free(jobs);
-	free(threads);
 	free(lat);
+	free(pids);
+	free(pipes);
 	X509_free(ra_cert);
 	free(ra_body);
 	curl_global_cleanup();
