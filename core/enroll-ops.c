@@ -149,33 +149,10 @@ enum cl_status cl_enroll_activate(const char *id, const struct cl_enroll_opts *o
 	return st;
 }
 
-/* Remove a certificate's installation (the places no other certificate uses) and its record. */
-static enum cl_status forget_one(struct cl_records *rec, struct cl_certificate *cert, struct cl_error *err)
-{
-	struct cl_locations unused = { NULL, 0 };
-	enum cl_status st = CL_OK;
-	size_t i;
-
-	if (!cert)
-		return CL_OK;
-	for (i = 0; i < cert->locations.n && st == CL_OK; i++) {
-		const struct cl_location *l = &cert->locations.items[i];
-
-		if (!cl_records_location_in_use(rec, l, cert))
-			st = cl_locations_add(&unused, l->kind, l->path, l->nickname, err);
-	}
-	if (st == CL_OK)
-		st = cl_store_remove_certificate(&unused, cert->fingerprint, err);
-	cl_locations_clear(&unused);
-	if (st == CL_OK)
-		cl_records_remove_certificate(rec, cert);
-	return st;
-}
-
 /* The certificate application DATA (its local id) produced, found by the application: serials repeat. */
 static enum cl_status forget_cert(struct cl_records *rec, void *data, struct cl_error *err)
 {
-	return forget_one(rec, cl_records_find_certificate_of(rec, data), err);
+	return cl_flow_forget_certificate(rec, cl_records_find_certificate_of(rec, data), err);
 }
 
 static enum cl_status server_state(struct cl_flow *f, const struct cl_proto_application *app,
@@ -298,7 +275,7 @@ static enum cl_status delete_records(struct cl_records *rec, void *data, struct 
 	enum cl_status st = cl_records_resolve(rec, c->id, &app, &cert, err);
 
 	if (st == CL_OK && cert)
-		st = forget_one(rec, cert, err);
+		st = cl_flow_forget_certificate(rec, cert, err);
 	if (st == CL_OK && app) {
 		snprintf(c->app_id, sizeof(c->app_id), "%s", app->id);
 		cl_records_remove_application(rec, app->id);

@@ -199,10 +199,20 @@ enum cl_status cl_flow_renewal_load(struct cl_flow *f, struct cl_error *err)
 	struct cl_records *rec = NULL;
 	struct cl_certificate *c;
 	enum cl_status st;
+	/* the computer store's key is root's: the person's process never opens it (enroll-sign.c) */
+	bool elevated = cl_flow_elevated(f);
 	size_t i;
 
 	if (!f->renewal_of[0] || f->old_cert)
 		return CL_OK;
+	if (elevated && f->opts->reuse_key && !f->opts->elevate_sign) {
+		cl_error_set(
+		    err, CL_E_LOCAL,
+		    "renewing a computer-store certificate with the same key needs this computer's "
+		    "key, which this program cannot ask an administrator to use: renew with a new key");
+		cl_error_set_code(err, "reuse_key_unavailable");
+		return CL_E_LOCAL;
+	}
 	st = cl_records_load(f->store, &rec, err);
 	if (st != CL_OK)
 		return st;
@@ -210,14 +220,22 @@ enum cl_status cl_flow_renewal_load(struct cl_flow *f, struct cl_error *err)
 	for (i = 0; c && i < c->locations.n && st == CL_OK; i++) {
 		const struct cl_location *l = &c->locations.items[i];
 
-		if (l->kind == CL_LOC_KEY && !f->old_key)
+		if (l->kind == CL_LOC_KEY && !f->old_key && !elevated)
 			st = cl_key_load(l->path, &f->old_key, err);
 		/* the same capped reader the manager uses, not a second uncapped one */
 		if (l->kind == CL_LOC_CERTIFICATE && !f->old_cert)
 			st = cl_certinfo_read_pem(l->path, &f->old_cert, err);
 	}
 	cl_records_free(rec);
-	if (st == CL_OK && (!f->old_cert || !f->old_key))
+	/* A resumed application whose key is recorded needs nothing of the old certificate: its request goes
+	 * as a PKCSReq (or the retransmission of one), and an install that stopped after removing the old
+	 * certificate is finished this way. */
+	if (st == CL_OK && !c && (f->state == CL_APP_ACTIVATED || f->state == CL_APP_ISSUED)) {
+		cl_flow_log(f, "the renewed certificate %s is no longer installed: finishing the application",
+		            f->renewal_of);
+		return CL_OK;
+	}
+	if (st == CL_OK && (!f->old_cert || (!f->old_key && !elevated)))
 		st = cl_error_set(err, CL_E_LOCAL, "certificate %s to renew is not installed in the %s store",
 		                  f->renewal_of, cl_store_kind_name(f->store));
 	return st;
