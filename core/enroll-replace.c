@@ -62,12 +62,19 @@ static enum cl_status retire(struct cl_records *rec, void *data, struct cl_error
 {
 	struct retire_ctx *c = data;
 	struct cl_certificate *old = cl_records_find_certificate_fp(rec, c->old_fp);
+	struct cl_certificate *new = cl_records_find_certificate_fp(rec, c->new_fp);
+	enum cl_status st;
 
-	if (!cl_records_find_certificate_fp(rec, c->new_fp))
+	if (!new)
 		return cl_error_set(err, CL_E_LOCAL,
 		                    "the new certificate %.16s is not recorded: the one it replaces stays",
 		                    c->new_fp);
-	return cl_flow_forget_certificate(rec, old, err);
+	st = cl_flow_forget_certificate(rec, old, err);
+	if (st == CL_OK && new->replaces) { /* done: nothing is being replaced any more */
+		free(new->replaces);
+		new->replaces = NULL;
+	}
+	return st;
 }
 
 enum cl_status cl_flow_retire(enum cl_store_kind store, const char *old_fp, const char *new_fp,
@@ -123,7 +130,9 @@ enum cl_status cl_flow_replaced(const struct cl_records *rec, const char *old_fp
                                 const char *new_fp, const char *host, int port, const char *user,
                                 struct cl_certificate **old, struct cl_error *err)
 {
+	const struct cl_certificate *new_rec;
 	struct cl_certificate *c;
+	bool verified;
 
 	*old = NULL;
 	if (!old_fp || !old_fp[0] || strcmp(old_fp, new_fp) == 0)
@@ -137,7 +146,11 @@ enum cl_status cl_flow_replaced(const struct cl_records *rec, const char *old_fp
 		                    "the certificate %.16s the staged renewal replaces is not of the same "
 		                    "server and user: nothing is replaced",
 		                    old_fp);
-	if (!same_issuing_ca(c, cert))
+	/* checked when the new certificate was recorded (cl_certificate replaces), before any of the old one's
+	 * files went: an interrupted removal is finished without them */
+	new_rec = cl_records_find_certificate_fp(rec, new_fp);
+	verified = new_rec && new_rec->replaces && strcmp(new_rec->replaces, old_fp) == 0;
+	if (!verified && !same_issuing_ca(c, cert))
 		return cl_error_set(
 		    err, CL_E_LOCAL,
 		    "the staged certificate is not issued by the CA of the certificate %.16s it "

@@ -189,8 +189,8 @@ static bool carries_key(const struct cl_certificate *c, EVP_PKEY *key)
 }
 
 /* The computer-store certificate whose key signs: the one this run renews, or, when a run that stopped after
- * the helper installed the new certificate and removed the old one resumes, a certificate of the same server
- * and user with this key (the new certificate itself). */
+ * the helper installed the new certificate and removed the old one (or part of it) resumes, a certificate of
+ * the same server and user with this key (the new certificate itself). */
 static enum cl_status signer_of(struct cl_flow *f, char fp[CL_FP_TEXT_SIZE], struct cl_error *err)
 {
 	struct cl_records *rec = NULL;
@@ -201,6 +201,8 @@ static enum cl_status signer_of(struct cl_flow *f, char fp[CL_FP_TEXT_SIZE], str
 	if (st != CL_OK)
 		return st;
 	c = cl_flow_renewed(f, rec);
+	if (c && !carries_key(c, f->key)) /* part way through its removal */
+		c = NULL;
 	for (size_t i = 0; !c && i < rec->n_certs; i++) {
 		const struct cl_certificate *o = rec->certs[i];
 

@@ -545,6 +545,7 @@ struct record_ctx {
 	struct staged_parsed *p;
 	const struct cl_certinfo *info;
 	const struct cl_locations *locs;
+	const char *replaces; /* the certificate it replaces (checked), or "" */
 };
 
 static enum cl_status record_staged(struct cl_records *rec, void *data, struct cl_error *err)
@@ -571,6 +572,10 @@ static enum cl_status record_staged(struct cl_records *rec, void *data, struct c
 		st = cl_flow_record_certificate(rec, c->info, c->p->host, c->p->port, c->p->user, app->id,
 		                                c->p->server_trust,
 		                                c->p->ca_sha256[0] ? c->p->ca_sha256 : NULL, c->locs, err);
+	/* the replacement was checked now, while the old certificate's files are whole */
+	if (st == CL_OK && c->replaces[0])
+		st = cl_records_set_string(&cl_records_find_certificate_fp(rec, c->info->sha256)->replaces,
+		                           c->replaces, err);
 	return st;
 }
 
@@ -604,10 +609,10 @@ enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct c
 	struct staged_parsed p;
 	struct cl_locations locs = { NULL, 0 }, installed = { NULL, 0 };
 	struct cl_certinfo info;
-	struct record_ctx c = { &p, &info, &locs };
+	char nickname[160], old_fp[65] = "", old_serial[41] = "";
+	struct record_ctx c = { &p, &info, &locs, old_fp };
 	struct cl_records *rec = NULL;
 	struct cl_certificate *old = NULL;
-	char nickname[160], old_fp[65] = "", old_serial[41] = "";
 	bool later = false;
 	enum cl_status st;
 	int i;
