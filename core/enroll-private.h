@@ -76,8 +76,9 @@ enum cl_status cl_flow_retire(enum cl_store_kind store, const char *old_fp, cons
                               struct cl_error *err);
 /* As root, for a staged renewal: the recorded certificate OLD_FP that CERT (SHA-256 NEW_FP) replaces, into
  * *OLD (NULL when there is none: no OLD_FP, CERT itself, or already gone). Refused unless it is of the same
- * server (HOST, PORT) and USER and the CA that issued it, in its own chain file, signed CERT; a new certificate
- * recorded as replacing it (cl_certificate replaces) passed that check before anything of it was removed. */
+ * server (HOST, PORT) and USER and the CA that issued it, in its own chain file, signed CERT; a new
+ * certificate recorded as replacing it (cl_certificate replaces) passed that check before anything of it was
+ * removed. */
 enum cl_status cl_flow_replaced(const struct cl_records *rec, const char *old_fp, X509 *cert,
                                 const char *new_fp, const char *host, int port, const char *user,
                                 struct cl_certificate **old, struct cl_error *err);

@@ -109,7 +109,8 @@ static size_t candidates(const struct cl_records *rec, const char *serial, const
  * before the run stopped (a crash, a kill): the renewal's own application, still open, of the link's server
  * (and pinned CA), is resumed instead. It carries the identity it was made with. RECS: the person's records
  * and the computer store's (or NULL). */
-static bool unfinished(struct cl_flow *f, const char *serial, const char *fingerprint, enum cl_store_kind store)
+static bool unfinished(struct cl_flow *f, const char *serial, const char *fingerprint,
+                       enum cl_store_kind store)
 {
 	struct cl_records *recs[2] = { NULL, NULL };
 	char want[41], have[41];
@@ -117,7 +118,8 @@ static bool unfinished(struct cl_flow *f, const char *serial, const char *finger
 	bool found = false;
 
 	/* the application is the person's, or root's when root ran the renewal */
-	if (!cl_records_normalize_serial(serial, want) || cl_records_load(CL_STORE_USER, &recs[0], NULL) != CL_OK)
+	if (!cl_records_normalize_serial(serial, want) ||
+	    cl_records_load(CL_STORE_USER, &recs[0], NULL) != CL_OK)
 		return false;
 	if (cl_records_load(CL_STORE_COMPUTER, &recs[1], NULL) != CL_OK)
 		recs[1] = NULL;
@@ -145,8 +147,9 @@ static bool unfinished(struct cl_flow *f, const char *serial, const char *finger
 				memcpy(f->pin, fp, sizeof(fp));
 			f->renewal_system = ca == NULL;
 			f->store = a->store;
-			cl_flow_log(f, "certificate %s is already replaced: resuming its renewal, application %s",
-			            serial, a->id);
+			cl_flow_log(
+			    f, "certificate %s is already replaced: resuming its renewal, application %s",
+			    serial, a->id);
 			found = true;
 			break;
 		}
@@ -282,12 +285,13 @@ enum cl_status cl_flow_renewal_load(struct cl_flow *f, struct cl_error *err)
 	cl_records_free(rec);
 	/* A resumed application needs nothing of a certificate that is gone, or part way through its removal
 	 * (an install that stopped while removing it, a delete): its request goes as a PKCSReq (or the
-	 * retransmission of one), with the recorded key or a new one; only keeping the key needs it before the
-	 * key is recorded. */
+	 * retransmission of one), with the recorded key or a new one; only keeping the key needs it before
+	 * the key is recorded. */
 	if ((st != CL_OK || !c || !f->old_cert || (!f->old_key && !elevated)) && f->app_id[0] &&
 	    (f->state == CL_APP_ACTIVATED || f->state == CL_APP_ISSUED || !f->opts->reuse_key)) {
-		cl_flow_log(f, "the renewed certificate %s is no longer installed whole: finishing the application",
-		            f->renewal_of);
+		cl_flow_log(
+		    f, "the renewed certificate %s is no longer installed whole: finishing the application",
+		    f->renewal_of);
 		X509_free(f->old_cert);
 		EVP_PKEY_free(f->old_key);
 		f->old_cert = NULL;

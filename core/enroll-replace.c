@@ -146,8 +146,8 @@ enum cl_status cl_flow_replaced(const struct cl_records *rec, const char *old_fp
 		                    "the certificate %.16s the staged renewal replaces is not of the same "
 		                    "server and user: nothing is replaced",
 		                    old_fp);
-	/* checked when the new certificate was recorded (cl_certificate replaces), before any of the old one's
-	 * files went: an interrupted removal is finished without them */
+	/* checked when the new certificate was recorded (cl_certificate replaces), before any of the old
+	 * one's files went: an interrupted removal is finished without them */
 	new_rec = cl_records_find_certificate_fp(rec, new_fp);
 	verified = new_rec && new_rec->replaces && strcmp(new_rec->replaces, old_fp) == 0;
 	if (!verified && !same_issuing_ca(c, cert))

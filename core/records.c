@@ -589,7 +589,8 @@ static cJSON *cert_to_json(const struct cl_certificate *c)
 	    cl_jsonfile_add_string(o, "user", c->user) &&
 	    cl_jsonfile_add_string(o, "server_trust", c->server_trust) &&
 	    cl_jsonfile_add_string(o, "server_ca_fingerprint", c->server_ca_fingerprint) &&
-	    cl_jsonfile_add_string(o, "replaces", c->replaces) && cJSON_AddItemToObject(o, "locations", locs) && cl_jsonfile_add_bool(o, "notify", c->notify) &&
+	    cl_jsonfile_add_string(o, "replaces", c->replaces) &&
+	    cJSON_AddItemToObject(o, "locations", locs) && cl_jsonfile_add_bool(o, "notify", c->notify) &&
 	    cl_jsonfile_add_time(o, "last_notified", c->last_notified))
 		return o;
 	if (!o || !cJSON_GetObjectItem(o, "locations"))
