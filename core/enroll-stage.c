@@ -3,7 +3,9 @@
  * The flow runs as the person; only installing needs root. So the flow stages what it would install in a
  * fresh 0700 directory, the front end runs the privileged helper on it through pkexec, and the helper calls
  * cl_enroll_install_staged(), which checks everything again (it runs as root on input from an unprivileged
- * process) and installs and records into the computer store.
+ * process) and installs and records into the computer store. For a renewal it also removes the certificate
+ * the new one replaces (enroll-replace.c), at the end of the install or, when that certificate's network
+ * connections are to be taken over, at the end of the network step.
  */
 #include "enroll-private.h"
 

@@ -41,6 +41,19 @@
  * Exit 3 when NetworkManager was not there or refused: the settings were written for wpa_supplicant beside
  * the certificate instead.
  *
+ * A renewal installs the same way; meta.json names the certificate it replaces, which the install removes
+ * once the new one is recorded (or --network does, once it has moved that certificate's connections), and
+ * only when it is a computer-store certificate of the same server and user whose own issuing CA signed the
+ * new one (core/enroll-replace.c). A renewal that keeps its key stages no key.pem: the computer store's own
+ * is used. Its request is signed, before it is sent, by a step with a polkit action of its own
+ * (org.certlink.sign-request: an administrator every time):
+ *
+ *     pkexec LIBEXECDIR/certlink/certlink-install-helper --sign-request SHA256 SUBJECT DIR
+ *
+ * DIR holds request.json alone (0600: the request's names and challenge); cl_enroll_sign_staged() builds the
+ * request, signs it with the key of the computer-store certificate SHA256 if its subject is SUBJECT, and the
+ * signed request goes to standard output (a pipe to the caller). Nothing is written, nothing else is signed.
+ *
  * certlink-manager runs it the same way to delete from the computer store:
  *
  *     pkexec LIBEXECDIR/certlink/certlink-install-helper --delete SERIAL-OR-APPLICATION-ID
