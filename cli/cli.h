@@ -96,6 +96,10 @@ bool cli_password_option(struct cli_password *pw, int c, const char *arg);
 /* Read the password from the chosen source into pw->buf. *out is pw->buf, or NULL when no source was given
  * and CERTLINK_PASSWORD is not set. Returns 0, or CLI_EXIT_USAGE after reporting why for command CMD. */
 int cli_password_load(struct cli_password *pw, const char *cmd, const char **out);
+/* Read the password from PATH, a file the administrator configured (not a command-line choice): it must be
+ * a regular file (not a symbolic link) owned by this account, with no group or other permissions. 0, or
+ * the exit code (100) after reporting why. */
+int cli_password_load_protected(struct cli_password *pw, const char *cmd, const char *path, const char **out);
 /* Wipe the password. */
 void cli_password_clear(struct cli_password *pw);
 
@@ -207,6 +211,41 @@ void cli_write_result(const struct cl_enroll_result *res, enum cl_status st, con
 /* Result file, then the message or the installed certificate's summary; returns the exit code. */
 int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err);
 
+/* The commands that work on one recorded certificate or application (activate, withdraw, reapply, renew,
+ * delete) share one shape (op.c): shared options, one ID, the store check, the password, the core call. */
+enum {
+	CLI_OP_PASSWORD = 1 << 0, /* takes the password options (CLI_PASSWORD_OPTIONS) */
+	CLI_OP_NET = 1 << 1,      /* talks to the server: CLI_NET_OPTIONS, cli_run_init() */
+	CLI_OP_APPROVAL = 1 << 2, /* takes --approval-timeout SEC */
+	CLI_OP_RESULT = 1 << 3, /* ends with a result to tell the person: --no-notify (CLI_RESULT_OPTIONS) */
+	CLI_OP_NETWORKS = 1 << 4, /* installs a certificate with the profile's networks: --no-network */
+};
+struct cli_op_run;
+struct cli_op {
+	unsigned takes;           /* CLI_OP_* */
+	const struct option *own; /* the command's own options ({NULL} ends), or NULL; every command takes
+	                             --store user|computer and --help */
+	bool id_optional;         /* the ID may be left out (the command checks what else says what to do) */
+	bool password_later;      /* run() reads the password itself (cli_password_load), when it needs it */
+	const char *missing_id;   /* N_(): the message when not exactly one ID is given */
+	void (*help)(void);       /* print the command's --help */
+	/* take one of `own`: 0, or the exit code after reporting */
+	int (*option)(struct cli_op_run *run, int c, const char *arg);
+	/* do it: the exit code */
+	int (*run)(struct cli_op_run *run);
+};
+struct cli_op_run {
+	const struct cli_op *op;
+	struct cl_enroll_opts opts; /* store (--store, CL_STORE_ASK when not given), approval_timeout, the
+	                               server options and the password once read */
+	struct cli_password pw;
+	const char *id; /* the ID operand, NULL when none (id_optional) */
+	void *data;     /* the command's own state */
+};
+/* Parse ARGV for OP, check, read the password unless OP reads it later, run OP, wipe the password;
+ * returns the exit code. DATA is the command's, handed to its callbacks as run->data. */
+int cli_op_main(const struct cli_op *op, void *data, int argc, char **argv);
+
 /* Subcommands (one cmd-*.c file each). */
 int cli_cmd_register_scheme(int argc, char **argv);
 int cli_cmd_unregister_scheme(int argc, char **argv);
@@ -222,5 +261,6 @@ int cli_cmd_withdraw(int argc, char **argv);
 int cli_cmd_reapply(int argc, char **argv);
 int cli_cmd_renew(int argc, char **argv);
 int cli_cmd_delete(int argc, char **argv);
+int cli_cmd_kitting(int argc, char **argv);
 
 #endif

@@ -27,7 +27,7 @@ static const char help_end[] =
        "Exit status as for certlink enroll: 0 installed, 300 [44] still waiting for\n"
        "approval or refused, 200 server unreachable, 100 no such application.\n");
 
-enum { OPT_TIMEOUT = 1, OPT_STORE, OPT_INSTALL_CA };
+enum { OPT_INSTALL_CA = 1 };
 
 /* Activating an installed application has nothing left to do: say so without contacting the server. */
 static bool already_installed(const char *id, enum cl_store_kind store)
@@ -50,67 +50,51 @@ static bool already_installed(const char *id, enum cl_store_kind store)
 	return done;
 }
 
-int cli_cmd_activate(int argc, char **argv)
+static void usage(void)
 {
-	static const struct option longopts[] = { { "approval-timeout", required_argument, NULL,
-		                                    OPT_TIMEOUT },
-		                                  { "store", required_argument, NULL, OPT_STORE },
-		                                  CLI_RESULT_OPTIONS,
-		                                  { "install-ca", required_argument, NULL, OPT_INSTALL_CA },
-		                                  CLI_NO_NETWORK_OPTION,
-		                                  CLI_NET_OPTIONS,
-		                                  { "help", no_argument, NULL, 'h' },
-		                                  { NULL, 0, NULL, 0 } };
-	struct cl_enroll_opts opts;
-	struct cli_install_ca install_ca = { 0 };
+	fputs(_(help), stdout);
+	fputs(_(CLI_NO_NETWORK_HELP), stdout);
+	fputs(_(CLI_RESULT_HELP), stdout);
+	fputs(_(CLI_NET_HELP), stdout);
+	fputs(_(help_end), stdout);
+}
+
+/* --install-ca SHA256: the CAs an administrator allows to become trust anchors (r->data, which outlives
+ * r->opts: opts points into it). */
+static int option(struct cli_op_run *r, int c, const char *arg)
+{
+	if (c == OPT_INSTALL_CA)
+		return cli_install_ca_option(r->data, &r->opts, "activate", arg);
+	return CLI_EXIT_USAGE;
+}
+
+static int run(struct cli_op_run *r)
+{
 	struct cl_enroll_result result;
 	struct cl_error err;
 	enum cl_status st;
-	long n;
-	int c, r;
 
-	cli_run_init(&opts);
-	optind = 0;
-	while ((c = cli_next_option(argc, argv, longopts)) != -1) {
-		switch (c) {
-		case OPT_TIMEOUT:
-			if (cli_parse_number(optarg, 1, 86400, &n))
-				return cli_usage_error(argv[0],
-				                       _("--approval-timeout must be 1-86400 seconds"));
-			opts.approval_timeout = (int)n;
-			break;
-		case OPT_STORE:
-			if (!cl_store_kind_parse(optarg, &opts.store))
-				return cli_usage_error(argv[0], _("--store must be user or computer"));
-			break;
-		case CLI_OPT_NO_NOTIFY:
-			cli_notify_set(false);
-			break;
-		case OPT_INSTALL_CA:
-			if ((r = cli_install_ca_option(&install_ca, &opts, argv[0], optarg)) != 0)
-				return r;
-			break;
-		case 'h':
-			fputs(_(help), stdout);
-			fputs(_(CLI_NO_NETWORK_HELP), stdout);
-			fputs(_(CLI_RESULT_HELP), stdout);
-			fputs(_(CLI_NET_HELP), stdout);
-			fputs(_(help_end), stdout);
-			return CLI_EXIT_OK;
-		default:
-			if ((r = cli_net_option(&opts, argv[0], c, optarg)) == 0)
-				break;
-			return r > 0 ? r : CLI_EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage_error(argv[0], _("name one application id"));
-	if ((r = cli_check_store(opts.store)) != 0)
-		return r;
-	if (already_installed(argv[optind], opts.store))
+	if (already_installed(r->id, r->opts.store))
 		return CLI_EXIT_OK;
 	cl_error_clear(&err);
 	memset(&result, 0, sizeof(result));
-	st = cl_enroll_activate(argv[optind], &opts, &result, &err);
+	st = cl_enroll_activate(r->id, &r->opts, &result, &err);
 	return cli_run_finish(&result, st, &err);
+}
+
+int cli_cmd_activate(int argc, char **argv)
+{
+	static const struct option own[] = { { "install-ca", required_argument, NULL, OPT_INSTALL_CA },
+		                             { NULL, 0, NULL, 0 } };
+	static const struct cli_op op = {
+		.takes = CLI_OP_NET | CLI_OP_APPROVAL | CLI_OP_RESULT | CLI_OP_NETWORKS,
+		.own = own,
+		.missing_id = N_("name one application id"),
+		.help = usage,
+		.option = option,
+		.run = run,
+	};
+	struct cli_install_ca install_ca = { 0 };
+
+	return cli_op_main(&op, &install_ca, argc, argv);
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "expiry.h"
+#include "firefox-sync.h"
 #include "logfile.h"
 #include "settings.h"
 
@@ -49,6 +50,8 @@ static void usage(FILE *out)
 	        "Tell the person about certificates that expire soon (once a day inside the\n"
 	        "notification window of the settings) or have expired (at every login), with\n"
 	        "desktop notifications. Clicking one opens the renewal in certlink-manager.\n"
+	        "It also puts the person's certificates into Firefox profiles made since they\n"
+	        "were enrolled.\n"
 	        "\n"
 	        "  --login          this run is the login check: expired certificates are reported\n"
 	        "  --list           print what is due instead of notifying (nothing is marked)\n"
@@ -237,6 +240,21 @@ static int notify(const struct cl_expiry_item *items, size_t n, const char *wait
 	return CLI_EXIT_OK;
 }
 
+/* Firefox profiles made since an enrollment get its certificate now (core/firefox-sync.h): this command
+ * runs at every login and daily, so that is where a new profile is noticed. */
+static void sync_firefox(void)
+{
+	struct cl_firefox_sync_report r;
+	struct cl_error err;
+
+	if (cl_firefox_sync(&r, &err) != CL_OK)
+		cli_note(_("Firefox profiles could not be brought up to date: %s"), err.msg);
+	else if (r.added || r.left_out)
+		cl_logfile_append(CL_STORE_USER, "certlink check-expiry", NULL,
+		                  "Firefox profiles: %zu certificate(s) added, %zu left out", r.added,
+		                  r.left_out);
+}
+
 int cli_cmd_check_expiry(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -282,6 +300,8 @@ int cli_cmd_check_expiry(int argc, char **argv)
 		return cli_usage_error("check-expiry", _("unexpected argument \"%s\""), argv[optind]);
 	if (cl_settings_load(&settings, &err) != CL_OK)
 		cli_note(_("the settings could not be read (%s); using the defaults"), err.msg);
+	if (!list)
+		sync_firefox();
 	st = cl_expiry_collect(&settings, (int64_t)now, login, &items, &n, &cerr);
 	if (st != CL_OK)
 		cli_error("%s", cerr.msg);

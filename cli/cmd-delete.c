@@ -17,38 +17,29 @@ static const char help[] =
        "  --store user|computer   which store (default: look in both, the user store first)\n"
        "  -h, --help              show this help\n");
 
-enum { OPT_STORE = 1 };
+static void usage(void)
+{
+	fputs(_(help), stdout);
+}
+
+static int run(struct cli_op_run *r)
+{
+	struct cl_error err;
+
+	cl_error_clear(&err);
+	if (cl_enroll_delete(r->id, r->opts.store, &err) != CL_OK)
+		return cli_fail(&err);
+	cli_info(_("%s deleted"), r->id);
+	return CLI_EXIT_OK;
+}
 
 int cli_cmd_delete(int argc, char **argv)
 {
-	static const struct option longopts[] = { { "store", required_argument, NULL, OPT_STORE },
-		                                  { "help", no_argument, NULL, 'h' },
-		                                  { NULL, 0, NULL, 0 } };
-	enum cl_store_kind store = CL_STORE_ASK;
-	struct cl_error err;
-	int c, r;
+	static const struct cli_op op = {
+		.missing_id = N_("name one certificate serial"),
+		.help = usage,
+		.run = run,
+	};
 
-	optind = 0;
-	while ((c = cli_next_option(argc, argv, longopts)) != -1) {
-		switch (c) {
-		case OPT_STORE:
-			if (!cl_store_kind_parse(optarg, &store))
-				return cli_usage_error(argv[0], _("--store must be user or computer"));
-			break;
-		case 'h':
-			fputs(_(help), stdout);
-			return CLI_EXIT_OK;
-		default:
-			return CLI_EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage_error(argv[0], _("name one certificate serial"));
-	if ((r = cli_check_store(store)) != 0)
-		return r;
-	cl_error_clear(&err);
-	if (cl_enroll_delete(argv[optind], store, &err) != CL_OK)
-		return cli_fail(&err);
-	cli_info(_("%s deleted"), argv[optind]);
-	return CLI_EXIT_OK;
+	return cli_op_main(&op, NULL, argc, argv);
 }

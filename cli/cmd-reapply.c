@@ -19,7 +19,7 @@ static const char help[] =
 
 static const char help_end[] = N_("  -h, --help              show this help\n");
 
-enum { OPT_REASON = 1, OPT_EMAIL, OPT_NOTE, OPT_STORE };
+enum { OPT_REASON = 1, OPT_EMAIL, OPT_NOTE };
 
 /* The application's recorded state after the operation, for the message. */
 static const char *state_now(const char *id)
@@ -35,59 +35,59 @@ static const char *state_now(const char *id)
 	return name;
 }
 
-int cli_cmd_reapply(int argc, char **argv)
+static void usage(void)
 {
-	static const struct option longopts[] = { { "reason", required_argument, NULL, OPT_REASON },
-		                                  { "email", required_argument, NULL, OPT_EMAIL },
-		                                  { "device-note", required_argument, NULL, OPT_NOTE },
-		                                  { "store", required_argument, NULL, OPT_STORE },
-		                                  CLI_NET_OPTIONS,
-		                                  { "help", no_argument, NULL, 'h' },
-		                                  { NULL, 0, NULL, 0 } };
-	struct cl_enroll_opts opts;
+	fputs(_(help), stdout);
+	fputs(_(CLI_NET_HELP), stdout);
+	fputs(_(help_end), stdout);
+}
+
+static int option(struct cli_op_run *r, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_REASON:
+		r->opts.reason = arg;
+		return 0;
+	case OPT_EMAIL:
+		if (strlen(arg) > 128)
+			return cli_usage_error("reapply", _("--email is at most 128 characters"));
+		r->opts.email = arg;
+		return 0;
+	case OPT_NOTE:
+		r->opts.device_note = arg;
+		return 0;
+	}
+	return CLI_EXIT_USAGE;
+}
+
+static int run(struct cli_op_run *r)
+{
 	struct cl_error err;
 	const char *state;
-	int c, r;
 
-	cli_run_init(&opts);
-	optind = 0;
-	while ((c = cli_next_option(argc, argv, longopts)) != -1) {
-		switch (c) {
-		case OPT_REASON:
-			opts.reason = optarg;
-			break;
-		case OPT_EMAIL:
-			if (strlen(optarg) > 128)
-				return cli_usage_error(argv[0], _("--email is at most 128 characters"));
-			opts.email = optarg;
-			break;
-		case OPT_NOTE:
-			opts.device_note = optarg;
-			break;
-		case OPT_STORE:
-			if (!cl_store_kind_parse(optarg, &opts.store))
-				return cli_usage_error(argv[0], _("--store must be user or computer"));
-			break;
-		case 'h':
-			fputs(_(help), stdout);
-			fputs(_(CLI_NET_HELP), stdout);
-			fputs(_(help_end), stdout);
-			return CLI_EXIT_OK;
-		default:
-			if ((r = cli_net_option(&opts, argv[0], c, optarg)) == 0)
-				break;
-			return r > 0 ? r : CLI_EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage_error(argv[0], _("name one application id"));
-	if ((r = cli_check_store(opts.store)) != 0)
-		return r;
 	cl_error_clear(&err);
-	if (cl_enroll_reapply(argv[optind], &opts, &err) != CL_OK)
+	if (cl_enroll_reapply(r->id, &r->opts, &err) != CL_OK)
 		return cli_fail(&err);
-	state = state_now(argv[optind]);
-	cli_info(_("application %s is %s again; when it is approved, run `certlink activate %s`"),
-	         argv[optind], state ? _(state) : _("recorded"), argv[optind]);
+	state = state_now(r->id);
+	cli_info(_("application %s is %s again; when it is approved, run `certlink activate %s`"), r->id,
+	         state ? _(state) : _("recorded"), r->id);
 	return CLI_EXIT_OK;
+}
+
+int cli_cmd_reapply(int argc, char **argv)
+{
+	static const struct option own[] = { { "reason", required_argument, NULL, OPT_REASON },
+		                             { "email", required_argument, NULL, OPT_EMAIL },
+		                             { "device-note", required_argument, NULL, OPT_NOTE },
+		                             { NULL, 0, NULL, 0 } };
+	static const struct cli_op op = {
+		.takes = CLI_OP_NET,
+		.own = own,
+		.missing_id = N_("name one application id"),
+		.help = usage,
+		.option = option,
+		.run = run,
+	};
+
+	return cli_op_main(&op, NULL, argc, argv);
 }

@@ -152,6 +152,8 @@ int cli_cmd_register_scheme(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	print_notes(&notes);
+	if (notes.by_package)
+		return CLI_EXIT_OK; /* the note says the package registered it and nothing was written */
 	cli_info(opt.scope == CLR_SCOPE_SYSTEM ? _("certlink:// links now open with %s for every user.")
 	                                       : _("certlink:// links now open with %s for this user."),
 	         handler);
@@ -201,9 +203,10 @@ static const char *yes_no(int v)
 static void print_file(const char *label, const struct clr_file_status *f)
 {
 	printf("  %-22s %s: %s", label, f->path,
-	       !f->present ? _("absent")
-	       : f->ours   ? _("present")
-	                   : _("present, not written by certlink"));
+	       !f->present  ? _("absent")
+	       : f->package ? _("present, installed by the certlink-desktop package")
+	       : f->ours    ? _("present")
+	                    : _("present, not written by certlink"));
 	putchar('\n');
 }
 
@@ -221,8 +224,11 @@ static void print_scope(const char *title, const struct clr_scope_status *s)
 		       !s->exec_exists      ? _("missing")
 		       : s->exec_executable ? _("executable")
 		                            : _("not executable"));
-	printf("  %-22s %s\n", _("mimeapps.list default"),
-	       s->mimeapps_default[0] ? s->mimeapps_default : _("none"));
+	if (s->mimeapps_default[0])
+		printf("  %-22s %s (%s)\n", _("mimeapps.list default"), s->mimeapps_default,
+		       s->mimeapps_file);
+	else
+		printf("  %-22s %s\n", _("mimeapps.list default"), _("none"));
 	print_file(_("login check"), &s->autostart);
 	print_file(_("daily check service"), &s->service);
 	print_file(_("daily check timer"), &s->timer);
@@ -236,6 +242,7 @@ static cJSON *json_file(const struct clr_file_status *f)
 	cJSON_AddStringToObject(o, "path", f->path);
 	cJSON_AddBoolToObject(o, "present", f->present);
 	cJSON_AddBoolToObject(o, "ours", f->ours);
+	cJSON_AddBoolToObject(o, "package", f->package);
 	return o;
 }
 
@@ -255,10 +262,14 @@ static cJSON *json_scope(const struct clr_scope_status *s)
 		cJSON_AddNullToObject(exec, "path");
 	cJSON_AddBoolToObject(exec, "exists", s->exec_exists);
 	cJSON_AddBoolToObject(exec, "executable", s->exec_executable);
-	if (s->mimeapps_default[0])
+	if (s->mimeapps_default[0]) {
 		cJSON_AddStringToObject(o, "mimeapps_default", s->mimeapps_default);
-	else
+		cJSON_AddStringToObject(o, "mimeapps_file", s->mimeapps_file);
+	} else {
 		cJSON_AddNullToObject(o, "mimeapps_default");
+		cJSON_AddNullToObject(o, "mimeapps_file");
+	}
+	cJSON_AddBoolToObject(o, "package", s->packaged);
 	cJSON_AddItemToObject(o, "autostart_file", json_file(&s->autostart));
 	cJSON_AddItemToObject(o, "service_file", json_file(&s->service));
 	cJSON_AddItemToObject(o, "timer_file", json_file(&s->timer));

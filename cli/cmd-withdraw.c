@@ -19,55 +19,34 @@ static const char help_tail[] =
 
 static const char help_end[] = N_("  -h, --help              show this help\n");
 
-enum { OPT_STORE = 1 };
+static void usage(void)
+{
+	fputs(_(help), stdout);
+	fputs(_(CLI_PASSWORD_HELP), stdout);
+	fputs(_(help_tail), stdout);
+	fputs(_(CLI_NET_HELP), stdout);
+	fputs(_(help_end), stdout);
+}
+
+static int run(struct cli_op_run *r)
+{
+	struct cl_error err;
+
+	cl_error_clear(&err);
+	if (cl_enroll_withdraw(r->id, &r->opts, &err) != CL_OK)
+		return cli_fail(&err);
+	cli_info(_("%s withdrawn"), r->id);
+	return CLI_EXIT_OK;
+}
 
 int cli_cmd_withdraw(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_PASSWORD_OPTIONS,
-		                                  { "store", required_argument, NULL, OPT_STORE },
-		                                  CLI_NET_OPTIONS,
-		                                  { "help", no_argument, NULL, 'h' },
-		                                  { NULL, 0, NULL, 0 } };
-	struct cli_password pw = { 0 };
-	struct cl_enroll_opts opts;
-	struct cl_error err;
-	int c, r;
+	static const struct cli_op op = {
+		.takes = CLI_OP_PASSWORD | CLI_OP_NET,
+		.missing_id = N_("name one application id or certificate serial"),
+		.help = usage,
+		.run = run,
+	};
 
-	cli_run_init(&opts);
-	optind = 0;
-	while ((c = cli_next_option(argc, argv, longopts)) != -1) {
-		switch (c) {
-		case OPT_STORE:
-			if (!cl_store_kind_parse(optarg, &opts.store))
-				return cli_usage_error(argv[0], _("--store must be user or computer"));
-			break;
-		case 'h':
-			fputs(_(help), stdout);
-			fputs(_(CLI_PASSWORD_HELP), stdout);
-			fputs(_(help_tail), stdout);
-			fputs(_(CLI_NET_HELP), stdout);
-			fputs(_(help_end), stdout);
-			return CLI_EXIT_OK;
-		default:
-			if (cli_password_option(&pw, c, optarg))
-				break;
-			if ((r = cli_net_option(&opts, argv[0], c, optarg)) == 0)
-				break;
-			return r > 0 ? r : CLI_EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage_error(argv[0], _("name one application id or certificate serial"));
-	if ((r = cli_check_store(opts.store)) != 0)
-		return r;
-	r = cli_password_load(&pw, argv[0], &opts.password);
-	if (r == 0) {
-		cl_error_clear(&err);
-		if (cl_enroll_withdraw(argv[optind], &opts, &err) != CL_OK)
-			r = cli_fail(&err);
-		else
-			cli_info(_("%s withdrawn"), argv[optind]);
-	}
-	cli_password_clear(&pw);
-	return r;
+	return cli_op_main(&op, NULL, argc, argv);
 }

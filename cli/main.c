@@ -25,6 +25,8 @@ static const struct cli_command commands[] = {
 	{ "renew", cli_cmd_renew, N_("renew a certificate now") },
 	{ "delete", cli_cmd_delete, N_("remove a certificate from this computer") },
 	{ "apid", cli_cmd_apid, N_("show this device's APID and the details sent to the server") },
+	{ "kitting", cli_cmd_kitting,
+	  N_("prepare this system as a master image (every clone its own APID)") },
 	{ "check-expiry", cli_cmd_check_expiry,
 	  N_("notify about certificates that expire soon or have expired") },
 	{ "diagnostics", cli_cmd_diagnostics, N_("write an archive for support, without any secret") },

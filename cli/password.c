@@ -3,9 +3,13 @@
  * of a child process, and a value longer than the protocol's 256 characters is refused, not cut short. */
 #include "cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -89,6 +93,42 @@ int cli_password_load(struct cli_password *pw, const char *cmd, const char **out
 	} else {
 		return 0;
 	}
+	if (r < 0 || pw->buf[0] == '\0') {
+		cli_password_clear(pw);
+		return cli_usage_error(cmd, _("no password could be read (1-%d characters)"), PASSWORD_MAX);
+	}
+	*out = pw->buf;
+	return 0;
+}
+
+int cli_password_load_protected(struct cli_password *pw, const char *cmd, const char *path, const char **out)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	FILE *fp;
+	int r;
+
+	*out = NULL;
+	if (fd < 0) {
+		cli_error(_("cannot open the password file %s: %s"), path, strerror(errno));
+		return CLI_EXIT_USAGE;
+	}
+	/* Whoever can change or read the file holds the password of the computer's certificates. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		close(fd);
+		cli_error(_("the password file %s must be a regular file owned by this account (root) and "
+		            "readable by nobody else (chmod 600)"),
+		          path);
+		return CLI_EXIT_USAGE;
+	}
+	fp = fdopen(fd, "r");
+	if (!fp) {
+		close(fd);
+		cli_error(_("cannot open the password file %s: %s"), path, strerror(errno));
+		return CLI_EXIT_USAGE;
+	}
+	r = read_line(fp, pw->buf, sizeof(pw->buf));
+	fclose(fp);
 	if (r < 0 || pw->buf[0] == '\0') {
 		cli_password_clear(pw);
 		return cli_usage_error(cmd, _("no password could be read (1-%d characters)"), PASSWORD_MAX);

@@ -42,12 +42,13 @@ void cli_run_init(struct cl_enroll_opts *opts)
 	opts->cancel = &cancel_token;
 	opts->progress = on_progress;
 	opts->log_fn = on_log;
-	if (cl_settings_load(&settings, NULL) == CL_OK) {
-		opts->no_proxy = settings.no_proxy;
-		opts->reuse_key = settings.reuse_key;
-		opts->notify_days = settings.notify_days;
-		cli_notify_set(settings.notify_result);
-	}
+	/* A damaged layer leaves the ones below it (docs/paths.md): the administrator's presets still apply.
+	 */
+	cl_settings_load(&settings, NULL);
+	opts->no_proxy = settings.no_proxy;
+	opts->reuse_key = settings.reuse_key;
+	opts->notify_days = settings.notify_days;
+	cli_notify_set(settings.notify_result);
 	/* The flow stops at its next check point and records where it was; the next run resumes. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

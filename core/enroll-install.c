@@ -281,8 +281,10 @@ struct drop_ctx {
 	const char *nickname; /* the new certificate's own NSS nickname */
 };
 
-/* NSS filed the new certificate under the old one's nickname (one subject, one nickname); with the old one
- * gone it can have its own. Best effort: the record keeps whichever nickname it has. */
+/* NSS filed the new certificate under the old one's nickname (one subject, one nickname), in ~/.pki/nssdb and
+ * in each Firefox profile; with the old one gone it can have its own there (the name Firefox's certificate
+ * chooser shows would otherwise carry the old serial). Best effort: the record keeps whichever nickname it
+ * has. */
 static void own_nickname(struct cl_flow *f, struct cl_records *rec, const char *nickname)
 {
 	struct cl_certificate *cert = cl_records_find_certificate_fp(rec, f->result_fp);
@@ -293,7 +295,8 @@ static void own_nickname(struct cl_flow *f, struct cl_records *rec, const char *
 		struct cl_location *l = &cert->locations.items[i];
 		char *copy;
 
-		if (l->kind != CL_LOC_NSS_CERT || !l->nickname || strcmp(l->nickname, nickname) == 0)
+		if ((l->kind != CL_LOC_NSS_CERT && l->kind != CL_LOC_FIREFOX_CERT) || !l->nickname ||
+		    strcmp(l->nickname, nickname) == 0)
 			continue;
 		if (cl_nssdb_rename_cert(l->path, f->result_fp, l->nickname, nickname, &renamed, &why) !=
 		    CL_OK)
@@ -302,7 +305,9 @@ static void own_nickname(struct cl_flow *f, struct cl_records *rec, const char *
 		if (renamed && (copy = strdup(nickname)) != NULL) {
 			free(l->nickname);
 			l->nickname = copy;
-			snprintf(f->result->nss_nickname, sizeof(f->result->nss_nickname), "%s", nickname);
+			if (l->kind == CL_LOC_NSS_CERT)
+				snprintf(f->result->nss_nickname, sizeof(f->result->nss_nickname), "%s",
+				         nickname);
 		}
 	}
 }

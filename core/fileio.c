@@ -375,6 +375,25 @@ enum cl_status cl_fileio_read_optional(const char *path, size_t max, char **out,
 	return read_common(path, max, out, len, true, err);
 }
 
+enum cl_status cl_fileio_read_text(const char *path, size_t max, char **out, struct cl_error *err)
+{
+	struct stat st;
+	size_t len = 0;
+
+	*out = NULL;
+	/* A FIFO would block the open; anything but a regular file is not a text file we edit. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return cl_error_set(err, CL_E_LOCAL, "%s is not a regular file", path);
+	if (cl_fileio_read_optional(path, max, out, &len, err) != CL_OK)
+		return CL_E_LOCAL;
+	if (*out && memchr(*out, '\0', len)) {
+		free(*out);
+		*out = NULL;
+		return cl_error_set(err, CL_E_LOCAL, "%s contains a NUL byte", path);
+	}
+	return CL_OK;
+}
+
 void cl_fileio_free_secret(char *buf, size_t len)
 {
 	if (!buf)
@@ -478,6 +497,20 @@ enum cl_status cl_fileio_delete_secret(const char *path, struct cl_error *err)
 		return CL_E_LOCAL;
 	if (unlink(path) != 0 && errno != ENOENT)
 		return sys_error(err, "removing", path);
+	split_path(path, dir);
+	return cl_fileio_fsync_dir(dir, err);
+}
+
+enum cl_status cl_fileio_remove(const char *path, bool *removed, struct cl_error *err)
+{
+	char dir[PATH_MAX];
+
+	if (removed)
+		*removed = false;
+	if (unlink(path) != 0)
+		return errno == ENOENT ? CL_OK : sys_error(err, "removing", path);
+	if (removed)
+		*removed = true;
 	split_path(path, dir);
 	return cl_fileio_fsync_dir(dir, err);
 }

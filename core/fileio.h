@@ -59,6 +59,11 @@ enum cl_status cl_fileio_read(const char *path, size_t max, char **out, size_t *
 enum cl_status cl_fileio_read_optional(const char *path, size_t max, char **out, size_t *len,
                                        struct cl_error *err);
 
+/* Like cl_fileio_read_optional(), for a text file a parser and an editor work on (desktop entries,
+ * mimeapps.list): it must be a regular file, and one holding a NUL byte is refused, since a parser would stop
+ * there and a rewrite would lose the rest. */
+enum cl_status cl_fileio_read_text(const char *path, size_t max, char **out, struct cl_error *err);
+
 /* Wipe (OPENSSL_cleanse) and free LEN bytes (plus the NUL of cl_fileio_read()). Accepts NULL. */
 void cl_fileio_free_secret(char *buf, size_t len);
 
@@ -74,6 +79,11 @@ void cl_fileio_unlock(int fd);
  * symbolic link is unlinked without touching its target. Best effort against later recovery: journaling
  * file systems and SSDs may keep old blocks. */
 enum cl_status cl_fileio_delete_secret(const char *path, struct cl_error *err);
+
+/* Unlink PATH (a symbolic link itself, never its target), then fsync its directory so the removal is
+ * durable. A missing PATH is CL_OK. *removed (may be NULL) says whether something was removed. For files
+ * that hold no secret; see cl_fileio_delete_secret() for those. */
+enum cl_status cl_fileio_remove(const char *path, bool *removed, struct cl_error *err);
 
 /* Does PATH exist (without following a final symlink)? */
 bool cl_fileio_exists(const char *path);

@@ -20,6 +20,9 @@ static const char *const kind_names[] = {
 	[CL_LOC_CA_CERTIFICATES] = "ca-certificates",
 	[CL_LOC_NETWORK_FILE] = "network-file",
 	[CL_LOC_NM_CONNECTION] = "nm-connection",
+	[CL_LOC_FIREFOX_CERT] = "firefox-certificate",
+	[CL_LOC_FIREFOX_CA] = "firefox-ca",
+	[CL_LOC_FIREFOX_CHAIN] = "firefox-chain",
 };
 #define N_KINDS (sizeof(kind_names) / sizeof(kind_names[0]))
 
@@ -48,7 +51,8 @@ bool cl_location_kind_is_secret(enum cl_location_kind kind)
 
 bool cl_location_kind_is_nss(enum cl_location_kind kind)
 {
-	return kind == CL_LOC_NSS_CERT || kind == CL_LOC_NSS_CA;
+	return kind == CL_LOC_NSS_CERT || kind == CL_LOC_NSS_CA || kind == CL_LOC_FIREFOX_CERT ||
+	       kind == CL_LOC_FIREFOX_CA || kind == CL_LOC_FIREFOX_CHAIN;
 }
 
 bool cl_location_uuid_ok(const char *s)
@@ -65,7 +69,7 @@ bool cl_location_uuid_ok(const char *s)
 bool cl_location_kind_is_trust(enum cl_location_kind kind)
 {
 	return kind == CL_LOC_NSS_CA || kind == CL_LOC_TRUST_FILE || kind == CL_LOC_P11KIT_ANCHOR ||
-	       kind == CL_LOC_CA_CERTIFICATES;
+	       kind == CL_LOC_CA_CERTIFICATES || kind == CL_LOC_FIREFOX_CA;
 }
 
 enum cl_status cl_locations_add(struct cl_locations *list, enum cl_location_kind kind, const char *path,

@@ -32,6 +32,10 @@ enum cl_location_kind {
 	CL_LOC_NM_CONNECTION, /* a NetworkManager connection certlink made (core/network.h): path = its UUID,
 	                       * nickname = its name; removed through certlink-netconf, only while tagged as
 	                       * certlink's */
+	CL_LOC_FIREFOX_CERT,  /* certificate and key in a Firefox profile (firefox.h): path = "sql:DIR" */
+	CL_LOC_FIREFOX_CA,    /* CA trusted in a Firefox profile ("C,,"), like CL_LOC_NSS_CA */
+	CL_LOC_FIREFOX_CHAIN, /* a CA of the certificate's chain in a Firefox profile (",,"): removed when
+	                       * nothing trusts it and no certificate there needs it */
 };
 
 struct cl_location {
@@ -51,10 +55,10 @@ struct cl_locations {
 
 /* Stable JSON names: "directory", "key", "certificate", "chain", "pkcs12", "pkcs12-password",
  * "nss-certificate", "nss-ca", "trust-file", "p11-kit-anchor", "ca-certificates", "network-file",
- * "nm-connection". */
+ * "nm-connection", "firefox-certificate", "firefox-ca", "firefox-chain". */
 const char *cl_location_kind_name(enum cl_location_kind kind);
 bool cl_location_kind_parse(const char *name, enum cl_location_kind *out);
-/* Whether a kind holds a secret (removed by overwrite + unlink) or is an NSS entry. */
+/* Whether a kind holds a secret (removed by overwrite + unlink) or is an NSS entry (Firefox's too). */
 bool cl_location_kind_is_secret(enum cl_location_kind kind);
 bool cl_location_kind_is_nss(enum cl_location_kind kind);
 /* A UUID as NetworkManager writes one: 8-4-4-4-12 hex digits. */

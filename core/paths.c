@@ -206,6 +206,17 @@ char *cl_paths_settings_file(struct cl_error *err)
 	return out;
 }
 
+char *cl_paths_system_settings_file(struct cl_error *err)
+{
+	char *dir = cl_paths_etc_dir(err), *out;
+
+	if (!dir)
+		return NULL;
+	out = cl_paths_join(dir, "settings.json", err);
+	free(dir);
+	return out;
+}
+
 char *cl_paths_nssdb(struct cl_error *err)
 {
 	const char *v = env_value("CERTLINK_NSSDB"), *home;

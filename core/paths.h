@@ -62,6 +62,9 @@ enum cl_result_format {
 char *cl_paths_result_file(enum cl_store_kind kind, enum cl_result_format format, struct cl_error *err);
 /* User settings: $XDG_CONFIG_HOME/certlink/settings.json. */
 char *cl_paths_settings_file(struct cl_error *err);
+/* The administrator's presets for every user: $CERTLINK_ETC_DIR/settings.json (default
+ * /etc/certlink/settings.json). */
+char *cl_paths_system_settings_file(struct cl_error *err);
 
 /* The NSS database as certutil takes it: $CERTLINK_NSSDB (a bare directory gets "sql:" prepended), default
  * sql:$HOME/.pki/nssdb. */

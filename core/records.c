@@ -527,9 +527,10 @@ const char *cl_certificate_server_ca(const struct cl_records *rec, const struct 
 bool cl_records_location_in_use(const struct cl_records *rec, const struct cl_location *loc,
                                 const struct cl_certificate *except)
 {
-	/* A certificate's NSS entry is that certificate alone, even when NSS files another of the same
-	 * subject under the same nickname (store.h): it is never shared. */
-	if (loc->kind == CL_LOC_NSS_CERT)
+	/* A certificate's NSS entry (in ~/.pki/nssdb or a Firefox profile) is that certificate alone, even
+	 * when NSS files another of the same subject under the same nickname (store.h): it is never shared.
+	 */
+	if (loc->kind == CL_LOC_NSS_CERT || loc->kind == CL_LOC_FIREFOX_CERT)
 		return false;
 	for (size_t i = 0; i < rec->n_certs; i++) {
 		const struct cl_certificate *c = rec->certs[i];

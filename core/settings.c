@@ -46,25 +46,91 @@ static enum cl_status from_json(const cJSON *j, struct cl_settings *s, struct cl
 	return CL_OK;
 }
 
-enum cl_status cl_settings_load(struct cl_settings *s, struct cl_error *err)
+/* Apply the members of the file at PATH on top of S; S is unchanged when the file is damaged. */
+static enum cl_status apply_file(const char *path, struct cl_settings *s, struct cl_error *err)
 {
-	char *path = cl_paths_settings_file(err);
-	struct cl_settings loaded;
+	struct cl_settings loaded = *s;
 	enum cl_status st;
 	cJSON *j = NULL;
 
-	cl_settings_defaults(s);
-	if (!path)
-		return CL_E_LOCAL;
 	st = cl_jsonfile_load(path, SETTINGS_MAX_BYTES, SETTINGS_MAX_DEPTH, &j, err);
 	if (st == CL_OK && j) {
-		loaded = *s;
 		st = from_json(j, &loaded, err);
 		if (st == CL_OK)
 			*s = loaded;
 		else
 			cl_error_prefix(err, "%s", path);
 	}
+	cJSON_Delete(j);
+	return st;
+}
+
+enum cl_status cl_settings_load_system(struct cl_settings *s, struct cl_error *err)
+{
+	char *path = cl_paths_system_settings_file(err);
+	enum cl_status st;
+
+	cl_settings_defaults(s);
+	if (!path)
+		return CL_E_LOCAL;
+	st = apply_file(path, s, err);
+	free(path);
+	return st;
+}
+
+/* Can this process have a settings file of its own? A system service runs without HOME; then only the
+ * administrator's presets apply, and that is not an error. */
+static bool has_user_config(void)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+
+	return (xdg && xdg[0] == '/') || (home && home[0] == '/');
+}
+
+enum cl_status cl_settings_load(struct cl_settings *s, struct cl_error *err)
+{
+	enum cl_status st = cl_settings_load_system(s, err), ust;
+	struct cl_error uerr;
+	char *path;
+
+	if (!has_user_config())
+		return st;
+	cl_error_clear(&uerr);
+	path = cl_paths_settings_file(&uerr);
+	ust = path ? apply_file(path, s, &uerr) : CL_E_LOCAL;
+	free(path);
+	/* Report the first damaged layer; the other still applies. */
+	if (st == CL_OK && ust != CL_OK) {
+		if (err)
+			*err = uerr;
+		st = ust;
+	}
+	return st;
+}
+
+enum cl_status cl_settings_renewal_password_file(char **out, struct cl_error *err)
+{
+	char *path = cl_paths_system_settings_file(err), *value = NULL;
+	enum cl_status st;
+	cJSON *j = NULL;
+
+	*out = NULL;
+	if (!path)
+		return CL_E_LOCAL;
+	st = cl_jsonfile_load(path, SETTINGS_MAX_BYTES, SETTINGS_MAX_DEPTH, &j, err);
+	if (st == CL_OK && j &&
+	    cl_jsonfile_get_string(j, "renewal_password_file", 4095, false, &value, err) != CL_OK)
+		st = CL_E_LOCAL;
+	if (st == CL_OK && value && value[0] != '/')
+		st = cl_error_set(err, CL_E_LOCAL,
+		                  "renewal_password_file must be an absolute path, not \"%.64s\"", value);
+	if (st == CL_OK) {
+		*out = value;
+		value = NULL;
+	} else {
+		cl_error_prefix(err, "%s", path);
+	}
+	free(value);
 	cJSON_Delete(j);
 	free(path);
 	return st;

@@ -3,6 +3,7 @@
 #include "certinfo.h"
 #include "network.h"
 #include "fileio.h"
+#include "firefox.h"
 #include "nssdb.h"
 #include "records.h"
 #include "systrust.h"
@@ -236,6 +237,10 @@ static enum cl_status remove_one(const struct cl_location *loc, const char *cert
 	case CL_LOC_P11KIT_ANCHOR:
 	case CL_LOC_CA_CERTIFICATES:
 		return cl_systrust_remove(loc, err);
+	case CL_LOC_FIREFOX_CERT:
+	case CL_LOC_FIREFOX_CA:
+	case CL_LOC_FIREFOX_CHAIN:
+		return cl_firefox_remove(loc, cert_fp, err);
 	}
 	return cl_error_set(err, CL_E_UNEXPECTED, "unknown location kind %d", (int)loc->kind);
 }
@@ -517,6 +522,9 @@ enum cl_status cl_store_install(enum cl_store_kind kind, EVP_PKEY *key, X509 *ce
 		else if (cl_nssdb_remove_cert(db, fp, true, NULL) != CL_OK)
 			cl_error_prefix(err, "the NSS database keeps part of the import");
 	}
+	/* Firefox profiles have databases of their own (firefox.h); one that cannot take it is left out */
+	if (st == CL_OK && kind == CL_STORE_USER)
+		cl_firefox_import_all(&done, cert, nickname, &done);
 	if (st == CL_OK)
 		st = cl_locations_append(locations, &done, err);
 	if (st != CL_OK) {
@@ -615,6 +623,9 @@ enum cl_status cl_store_trust_ca(enum cl_store_kind kind, X509 *ca, const char *
 		st = trust_nss(ca, file, nickname, &done, &created, err);
 	else
 		st = trust_system(ca, file, fp, &done, &created, err);
+	/* the same consent makes it trusted in the person's Firefox profiles (firefox.h), best effort */
+	if (st == CL_OK && kind == CL_STORE_USER)
+		cl_firefox_trust_all(ca, file, nickname, &done, &created);
 	if (st == CL_OK)
 		st = cl_locations_append(locations, &done, err);
 out:

@@ -1,18 +1,20 @@
 /* certlink core: installing and removing certificates, keys and trust anchors.
  *
  * User store: files under $XDG_DATA_HOME/certlink/certs/FINGERPRINT/ and, when the person has one, the NSS
- * database (~/.pki/nssdb, used by Chromium and other NSS programs). Computer store: files under
+ * database (~/.pki/nssdb, used by Chromium and other NSS programs), and each Firefox profile's own NSS
+ * database (firefox.h: best effort, a profile that cannot take it is left out). Computer store: files under
  * /var/lib/certlink/certs/FINGERPRINT/, root only. FINGERPRINT is the certificate's SHA-256 in 64 lowercase
  * hex digits: two CAs can issue the same serial, so a serial would let one certificate's files overwrite
  * another's. (Certificates installed before keep the SERIAL directory their records name.)
  *
  * Two different things happen to the issuing CA, and only one of them makes it trusted:
  *  - chain placement (cl_store_install): the CA goes where the certificate needs its chain to be presented:
- *    chain.pem beside the certificate, the PKCS#12 bundle, and the NSS database without trust flags
+ *    chain.pem beside the certificate, the PKCS#12 bundle, and the NSS databases without trust flags
  *    (",,": pk12util imports the bundle's CAs so). Nothing trusts anything because of it.
- *  - trust anchor (cl_store_trust_ca): certlink's anchors directory plus the NSS database with "C,,"
- *    (user) or the system trust store (computer: p11-kit `trust anchor`, falling back to
- *    /usr/local/share/ca-certificates + update-ca-certificates). Only with a consent (anchor.h).
+ *  - trust anchor (cl_store_trust_ca): certlink's anchors directory plus the NSS databases (~/.pki/nssdb
+ *    and the Firefox profiles) with "C,," (user) or the system trust store (computer: p11-kit
+ *    `trust anchor`, falling back to /usr/local/share/ca-certificates + update-ca-certificates). Only with
+ *    a consent (anchor.h).
  *
  * Every step reports what it wrote as locations (location.h); the caller records them with the certificate
  * and later hands them to cl_store_remove(). Install and trust are all or nothing: on failure, what was

@@ -235,7 +235,14 @@ static enum cl_status alloc_failed(char **out, int rc, struct cl_error *err)
 	return cl_error_set(err, CL_E_LOCAL, "out of memory");
 }
 
-enum cl_status clr_desktop_handler_entry(const char *handler_path, char **out, struct cl_error *err)
+const char *clr_desktop_marker_line(enum clr_origin origin)
+{
+	return origin == CLR_ORIGIN_PACKAGE ? CLR_MARKER_KEY "=" CLR_MARKER_PACKAGE "\n"
+	                                    : CLR_MARKER_KEY "=" CLR_MARKER_REGISTER "\n";
+}
+
+enum cl_status clr_desktop_handler_entry(const char *handler_path, enum clr_origin origin, char **out,
+                                         struct cl_error *err)
 {
 	char exec[EXEC_MAX];
 	enum cl_status st;
@@ -259,12 +266,14 @@ enum cl_status clr_desktop_handler_entry(const char *handler_path, char **out, s
 	              "Terminal=false\n"
 	              "NoDisplay=true\n"
 	              "MimeType=" CLR_SCHEME_MIME ";\n"
-	              "Categories=Settings;Security;\n" CLR_MARKER_LINE,
-	              exec);
+	              "Categories=Settings;Security;\n"
+	              "%s",
+	              exec, clr_desktop_marker_line(origin));
 	return alloc_failed(out, rc, err);
 }
 
-enum cl_status clr_desktop_autostart_entry(const char *certlink_path, char **out, struct cl_error *err)
+enum cl_status clr_desktop_autostart_entry(const char *certlink_path, enum clr_origin origin, char **out,
+                                           struct cl_error *err)
 {
 	char exec[EXEC_MAX];
 	enum cl_status st;
@@ -285,17 +294,33 @@ enum cl_status clr_desktop_autostart_entry(const char *certlink_path, char **out
 	              "Comment[ja]=ログイン時に期限が近い証明書を知らせます\n"
 	              "Exec=%s check-expiry --login\n"
 	              "Icon=certlink\n"
-	              "Terminal=false\n" CLR_MARKER_LINE,
-	              exec);
+	              "Terminal=false\n"
+	              "%s",
+	              exec, clr_desktop_marker_line(origin));
 	return alloc_failed(out, rc, err);
 }
 
-int clr_desktop_has_marker(const char *contents)
+/* The value of the first marker line, or NULL. */
+static const char *marker_value(const char *contents)
 {
 	static const char key[] = CLR_MARKER_KEY "=";
 
 	for (const char *line = contents; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
 		if (strncmp(line, key, sizeof(key) - 1) == 0)
-			return 1;
-	return 0;
+			return line + sizeof(key) - 1;
+	return NULL;
+}
+
+int clr_desktop_has_marker(const char *contents)
+{
+	return marker_value(contents) != NULL;
+}
+
+int clr_desktop_from_package(const char *contents)
+{
+	const char *v = marker_value(contents);
+	size_t len = strlen(CLR_MARKER_PACKAGE);
+
+	return v && strncmp(v, CLR_MARKER_PACKAGE, len) == 0 &&
+	       (v[len] == '\n' || v[len] == '\r' || v[len] == '\0');
 }

@@ -14,8 +14,17 @@
 
 /* Every file the registry writes carries this key (ignored by desktops and by systemd, which skip X- keys);
  * unregister removes a file only when the key is there, so it never deletes what someone else wrote. */
-#define CLR_MARKER_KEY  "X-Certlink-Registered-By"
-#define CLR_MARKER_LINE CLR_MARKER_KEY "=certlink register-scheme\n"
+#define CLR_MARKER_KEY      "X-Certlink-Registered-By"
+#define CLR_MARKER_REGISTER "certlink register-scheme"
+/* The same files built into the certlink-desktop package (registry/gen-entries.c) say so, so that
+ * register-scheme and unregister-scheme leave them to the package manager. */
+#define CLR_MARKER_PACKAGE "package"
+
+/* Who writes a file: certlink register-scheme at run time, or the build for the package. */
+enum clr_origin {
+	CLR_ORIGIN_REGISTER,
+	CLR_ORIGIN_PACKAGE,
+};
 
 /* Checks that `path` can go into an Exec line: absolute, valid UTF-8, no control characters. */
 enum cl_status clr_desktop_check_path(const char *path, struct cl_error *err);
@@ -30,13 +39,24 @@ enum cl_status clr_desktop_exec_quote(const char *arg, char *out, size_t size, s
  * CL_E_LOCAL when there is no Exec key or it cannot be parsed. */
 enum cl_status clr_desktop_exec_program(const char *entry, char *out, size_t size, struct cl_error *err);
 
-/* Contents of certlink-handler.desktop for the handler at `handler_path` (caller frees with free()). */
-enum cl_status clr_desktop_handler_entry(const char *handler_path, char **out, struct cl_error *err);
+/* Contents of certlink-handler.desktop for the handler at `handler_path`, marked as written by `origin`
+ * (caller frees with free()). */
+enum cl_status clr_desktop_handler_entry(const char *handler_path, enum clr_origin origin, char **out,
+                                         struct cl_error *err);
 
 /* Contents of the autostart entry that runs `certlink check-expiry --login` (caller frees with free()). */
-enum cl_status clr_desktop_autostart_entry(const char *certlink_path, char **out, struct cl_error *err);
+enum cl_status clr_desktop_autostart_entry(const char *certlink_path, enum clr_origin origin, char **out,
+                                           struct cl_error *err);
 
-/* Nonzero when `contents` has a line starting with CLR_MARKER_KEY "=" (a file certlink wrote). */
+/* The marker line for `origin`: CLR_MARKER_KEY "=" value "\n". */
+const char *clr_desktop_marker_line(enum clr_origin origin);
+
+/* Nonzero when `contents` has a line starting with CLR_MARKER_KEY "=" (a file certlink wrote, at run time
+ * or in the package). */
 int clr_desktop_has_marker(const char *contents);
+
+/* Nonzero when `contents` carries the package's marker (CLR_MARKER_KEY "=" CLR_MARKER_PACKAGE): a file the
+ * package manager owns, which register-scheme and unregister-scheme never replace or remove. */
+int clr_desktop_from_package(const char *contents);
 
 #endif

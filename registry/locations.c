@@ -11,6 +11,9 @@
 #ifndef CERTLINK_DATADIR
 #define CERTLINK_DATADIR "/usr/local/share"
 #endif
+#ifndef CERTLINK_USER_UNIT_DIR
+#define CERTLINK_USER_UNIT_DIR "/usr/local/lib/systemd/user"
+#endif
 
 const char *clr_locations_default_system_apps_dir(void)
 {
@@ -79,7 +82,8 @@ static enum cl_status system_dir(const char *var, const char *def, char *out, si
 
 enum cl_status clr_locations_resolve(enum clr_scope scope, struct clr_locations *p, struct cl_error *err)
 {
-	char config_dir[PATH_MAX];
+	char config_dir[PATH_MAX], vendor_units[PATH_MAX];
+	int ignored = 0;
 	enum cl_status st;
 
 	memset(p, 0, sizeof(*p));
@@ -99,17 +103,29 @@ enum cl_status clr_locations_resolve(enum clr_scope scope, struct clr_locations 
 		    (st = system_dir("CERTLINK_SYSTEM_CONFIG_DIR", "/etc/xdg", config_dir, sizeof(config_dir),
 		                     &p->overridden, err)) ||
 		    (st = system_dir("CERTLINK_SYSTEM_UNIT_DIR", "/etc/systemd/user", p->unit_dir,
-		                     sizeof(p->unit_dir), &p->overridden, err)))
+		                     sizeof(p->unit_dir), &p->overridden, err)) ||
+		    /* only read, so it does not count as redirecting where --system writes */
+		    (st = system_dir("CERTLINK_SYSTEM_VENDOR_UNIT_DIR", CERTLINK_USER_UNIT_DIR, vendor_units,
+		                     sizeof(vendor_units), &ignored, err)) ||
+		    (st = join(p->vendor_mimeapps_list, sizeof(p->vendor_mimeapps_list), err,
+		               "%s/mimeapps.list", p->apps_dir)) ||
+		    (st = join(p->vendor_service_file, sizeof(p->vendor_service_file), err,
+		               "%s/" CLR_SERVICE_NAME, vendor_units)) ||
+		    (st = join(p->vendor_timer_file, sizeof(p->vendor_timer_file), err, "%s/" CLR_TIMER_NAME,
+		               vendor_units)))
 			return st;
 	}
 	if ((st = join(p->desktop_file, sizeof(p->desktop_file), err, "%s/" CLR_DESKTOP_ID, p->apps_dir)) ||
 	    (st = join(p->mimeapps_list, sizeof(p->mimeapps_list), err, "%s/mimeapps.list", config_dir)) ||
-	    (st = join(p->autostart_file, sizeof(p->autostart_file), err, "%s/autostart/" CLR_AUTOSTART_NAME,
-	               config_dir)) ||
+	    (st = join(p->autostart_dir, sizeof(p->autostart_dir), err, "%s/autostart", config_dir)) ||
+	    (st = join(p->autostart_file, sizeof(p->autostart_file), err, "%s/" CLR_AUTOSTART_NAME,
+	               p->autostart_dir)) ||
 	    (st = join(p->service_file, sizeof(p->service_file), err, "%s/" CLR_SERVICE_NAME, p->unit_dir)) ||
 	    (st = join(p->timer_file, sizeof(p->timer_file), err, "%s/" CLR_TIMER_NAME, p->unit_dir)) ||
-	    (st = join(p->timer_wants_link, sizeof(p->timer_wants_link), err,
-	               "%s/timers.target.wants/" CLR_TIMER_NAME, p->unit_dir)))
+	    (st = join(p->timer_wants_dir, sizeof(p->timer_wants_dir), err, "%s/timers.target.wants",
+	               p->unit_dir)) ||
+	    (st = join(p->timer_wants_link, sizeof(p->timer_wants_link), err, "%s/" CLR_TIMER_NAME,
+	               p->timer_wants_dir)))
 		return st;
 	return CL_OK;
 }

@@ -7,6 +7,13 @@
  *   CERTLINK_SYSTEM_APPS_DIR    certlink-handler.desktop        default <datadir>/applications
  *   CERTLINK_SYSTEM_CONFIG_DIR  mimeapps.list, autostart/       default /etc/xdg
  *   CERTLINK_SYSTEM_UNIT_DIR    systemd user units (global)     default /etc/systemd/user
+ *
+ * The certlink-desktop package installs the same files where a distribution puts them: the handler entry and
+ * a mimeapps.list in <datadir>/applications, the autostart entry in /etc/xdg/autostart, and the units in
+ * the systemd user unit directory of the install prefix (<prefix>/lib/systemd/user), enabled for every user
+ * by the same timers.target.wants link. Those are read (never written) to report system-wide registration:
+ *
+ *   CERTLINK_SYSTEM_VENDOR_UNIT_DIR  the package's systemd user units  default <prefix>/lib/systemd/user
  */
 #ifndef CLR_LOCATIONS_H
 #define CLR_LOCATIONS_H
@@ -21,6 +28,9 @@
 #define CLR_SERVICE_NAME   "certlink-check-expiry.service"
 #define CLR_TIMER_NAME     "certlink-check-expiry.timer"
 
+/* Files the registry reads (its own entries, mimeapps.list) are capped at this size before parsing. */
+#define CLR_FILE_MAX (1024 * 1024)
+
 enum clr_scope {
 	CLR_SCOPE_USER,
 	CLR_SCOPE_SYSTEM,
@@ -32,13 +42,19 @@ struct clr_locations {
 	char apps_dir[PATH_MAX];         /* .../applications */
 	char desktop_file[PATH_MAX];     /* apps_dir/certlink-handler.desktop */
 	char mimeapps_list[PATH_MAX];    /* $XDG_CONFIG_HOME/mimeapps.list or /etc/xdg/mimeapps.list */
-	char autostart_file[PATH_MAX];   /* .../autostart/certlink-check-expiry.desktop */
+	char autostart_dir[PATH_MAX];    /* $XDG_CONFIG_HOME/autostart or /etc/xdg/autostart */
+	char autostart_file[PATH_MAX];   /* autostart_dir/certlink-check-expiry.desktop */
 	char unit_dir[PATH_MAX];         /* $XDG_CONFIG_HOME/systemd/user or /etc/systemd/user */
 	char service_file[PATH_MAX];     /* unit_dir/certlink-check-expiry.service */
 	char timer_file[PATH_MAX];       /* unit_dir/certlink-check-expiry.timer */
-	char timer_wants_link[PATH_MAX]; /* unit_dir/timers.target.wants/certlink-check-expiry.timer */
-	char data_home[PATH_MAX];        /* user scope: resolved $XDG_DATA_HOME ("" in system scope) */
-	char config_home[PATH_MAX];      /* user scope: resolved $XDG_CONFIG_HOME ("" in system scope) */
+	char timer_wants_dir[PATH_MAX];  /* unit_dir/timers.target.wants */
+	char timer_wants_link[PATH_MAX]; /* timer_wants_dir/certlink-check-expiry.timer */
+	/* system scope only ("" in user scope): where the package's files are */
+	char vendor_mimeapps_list[PATH_MAX]; /* apps_dir/mimeapps.list, the distribution's defaults */
+	char vendor_service_file[PATH_MAX];  /* <prefix>/lib/systemd/user/certlink-check-expiry.service */
+	char vendor_timer_file[PATH_MAX];    /* <prefix>/lib/systemd/user/certlink-check-expiry.timer */
+	char data_home[PATH_MAX];            /* user scope: resolved $XDG_DATA_HOME ("" in system scope) */
+	char config_home[PATH_MAX];          /* user scope: resolved $XDG_CONFIG_HOME ("" in system scope) */
 };
 
 /* Resolve every path for `scope` from the environment. Relative XDG values are ignored, as the spec says;

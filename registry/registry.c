@@ -51,11 +51,31 @@ static void helper_env(const struct clr_locations *p, char data_home[], char con
 	env[n] = NULL;
 }
 
+/* Does `path` carry the package's marker? */
+static int from_package(const char *path)
+{
+	char *text = NULL;
+	int yes;
+
+	if (cl_fileio_read_text(path, CLR_FILE_MAX, &text, NULL) != CL_OK || !text)
+		return 0;
+	yes = clr_desktop_from_package(text);
+	free(text);
+	return yes;
+}
+
+int clr_packaged(void)
+{
+	struct clr_locations p;
+
+	return clr_locations_resolve(CLR_SCOPE_SYSTEM, &p, NULL) == CL_OK && from_package(p.desktop_file);
+}
+
 /* A target file may be (re)written when it is missing or certlink wrote it. */
 static enum cl_status check_ours_or_missing(const char *path, struct cl_error *err)
 {
 	char *text = NULL;
-	int missing, ours;
+	int ours;
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
@@ -65,9 +85,11 @@ static enum cl_status check_ours_or_missing(const char *path, struct cl_error *e
 	if (!S_ISREG(st.st_mode))
 		return cl_error_set(err, CL_E_LOCAL, "%s exists and is not a regular file; remove it first",
 		                    path);
-	if (clr_file_read(path, CLR_FILE_MAX, &text, &missing, err) != CL_OK)
-		return err ? err->status : CL_E_LOCAL;
-	ours = clr_desktop_has_marker(text);
+	if (cl_fileio_read_text(path, CLR_FILE_MAX, &text, err) != CL_OK)
+		return CL_E_LOCAL;
+	if (!text)
+		return CL_OK; /* gone since lstat: missing */
+	ours = !clr_desktop_has_marker(text) ? 0 : clr_desktop_from_package(text) ? 2 : 1;
 	free(text);
 	if (!ours)
 		return cl_error_set(
@@ -75,6 +97,9 @@ static enum cl_status check_ours_or_missing(const char *path, struct cl_error *e
 		    "%s exists and was not written by certlink; nothing was changed (remove or rename "
 		    "that file first if certlink should replace it)",
 		    path);
+	if (ours == 2)
+		return cl_error_set(err, CL_E_LOCAL,
+		                    "%s belongs to the certlink-desktop package; nothing was changed", path);
 	return CL_OK;
 }
 
@@ -117,14 +142,16 @@ static enum cl_status set_default_user(const struct clr_locations *p, const char
 	const char *argv[] = { "xdg-mime", "default", CLR_DESKTOP_ID, CLR_SCHEME_MIME, NULL };
 	struct clr_helper_result res;
 	char *text = NULL, id[256], why[300];
-	int missing, found;
+	int found;
 
 	if (clr_helper_run(argv, env, &res, err) != CL_OK)
 		return err ? err->status : CL_E_LOCAL;
 	if (res.exit_status != 0)
 		return cl_error_set(err, CL_E_LOCAL, "xdg-mime default failed: %s",
 		                    clr_helper_describe(&res, why, sizeof(why)));
-	if (clr_file_read(p->mimeapps_list, CLR_FILE_MAX, &text, &missing, err) != CL_OK) {
+	if (cl_fileio_read_text(p->mimeapps_list, CLR_FILE_MAX, &text, err) != CL_OK || !text) {
+		if (!text)
+			cl_error_set(err, CL_E_LOCAL, "%s is missing", p->mimeapps_list);
 		cl_error_prefix(err, "after xdg-mime default");
 		return CL_E_LOCAL;
 	}
@@ -150,8 +177,8 @@ static enum cl_status write_mimeapps(const struct clr_locations *p, const char *
 			                    strerror(errno));
 		path = target;
 	}
-	return clr_file_write_atomic(path, text, strlen(text),
-	                             stat(path, &sb) == 0 ? (sb.st_mode & 07777) : 0644, err);
+	return cl_fileio_replace(path, text, strlen(text), stat(path, &sb) == 0 ? (sb.st_mode & 07777) : 0644,
+	                         err);
 }
 
 /* System scope: the default for every user lives in $XDG_CONFIG_DIRS/mimeapps.list, which xdg-mime never
@@ -159,14 +186,10 @@ static enum cl_status write_mimeapps(const struct clr_locations *p, const char *
 static enum cl_status set_default_system(const struct clr_locations *p, struct cl_error *err)
 {
 	char *text = NULL, *edited;
-	int missing;
 	enum cl_status st;
 
-	if (clr_file_read(p->mimeapps_list, CLR_FILE_MAX, &text, &missing, err) != CL_OK) {
-		if (!missing)
-			return err ? err->status : CL_E_LOCAL;
-		cl_error_clear(err);
-	}
+	if (cl_fileio_read_text(p->mimeapps_list, CLR_FILE_MAX, &text, err) != CL_OK)
+		return CL_E_LOCAL;
 	edited = clr_mimeapps_set_default(text ? text : "", CLR_SCHEME_MIME, CLR_DESKTOP_ID);
 	free(text);
 	if (!edited)
@@ -201,12 +224,9 @@ static void systemctl_user(const char *env[], struct clr_notes *notes, const cha
 /* System scope: what `systemctl --global enable` does, a link in timers.target.wants/; no manager to ask. */
 static enum cl_status enable_timer_global(const struct clr_locations *p, struct cl_error *err)
 {
-	char dir[PATH_MAX];
 	enum cl_status st;
 
-	if (clr_file_dirname(p->timer_wants_link, dir, sizeof(dir)) < 0)
-		return cl_error_set(err, CL_E_LOCAL, "path too long: %s", p->timer_wants_link);
-	if ((st = clr_file_mkdirs(dir, 0755, err)))
+	if ((st = cl_fileio_mkdirs(p->timer_wants_dir, 0755, err)))
 		return st;
 	if (unlink(p->timer_wants_link) < 0 && errno != ENOENT)
 		return cl_error_set(err, CL_E_LOCAL, "cannot replace %s: %s", p->timer_wants_link,
@@ -233,18 +253,18 @@ static enum cl_status write_files(const struct clr_locations *p, const struct co
                                   struct cl_error *err)
 {
 	mode_t dmode = p->scope == CLR_SCOPE_USER ? 0700 : 0755;
-	char autostart_dir[PATH_MAX];
 	enum cl_status st;
 
-	if (clr_file_dirname(p->autostart_file, autostart_dir, sizeof(autostart_dir)) < 0)
-		return cl_error_set(err, CL_E_LOCAL, "path too long: %s", p->autostart_file);
-	if ((st = clr_file_mkdirs(p->apps_dir, dmode, err)) ||
-	    (st = clr_file_mkdirs(autostart_dir, dmode, err)) ||
-	    (st = clr_file_mkdirs(p->unit_dir, dmode, err)) ||
-	    (st = clr_file_write_atomic(p->desktop_file, c->desktop, strlen(c->desktop), 0644, err)) ||
-	    (st = clr_file_write_atomic(p->autostart_file, c->autostart, strlen(c->autostart), 0644, err)) ||
-	    (st = clr_file_write_atomic(p->service_file, c->service, strlen(c->service), 0644, err)) ||
-	    (st = clr_file_write_atomic(p->timer_file, c->timer, strlen(c->timer), 0644, err)))
+	/* Replaced atomically (cl_fileio_replace: a dot-file temporary, fsync, rename):
+	 * update-desktop-database and systemd ignore the temporary's name, so a crash never leaves half a
+	 * handler entry behind. */
+	if ((st = cl_fileio_mkdirs(p->apps_dir, dmode, err)) ||
+	    (st = cl_fileio_mkdirs(p->autostart_dir, dmode, err)) ||
+	    (st = cl_fileio_mkdirs(p->unit_dir, dmode, err)) ||
+	    (st = cl_fileio_replace(p->desktop_file, c->desktop, strlen(c->desktop), 0644, err)) ||
+	    (st = cl_fileio_replace(p->autostart_file, c->autostart, strlen(c->autostart), 0644, err)) ||
+	    (st = cl_fileio_replace(p->service_file, c->service, strlen(c->service), 0644, err)) ||
+	    (st = cl_fileio_replace(p->timer_file, c->timer, strlen(c->timer), 0644, err)))
 		return st;
 	return CL_OK;
 }
@@ -258,17 +278,30 @@ enum cl_status clr_register(const struct clr_register_options *opt, struct clr_n
 	struct clr_locations p;
 	enum cl_status st;
 
-	if ((st = clr_locations_resolve(opt->scope, &p, err)) || (st = clr_check_scope_allowed(&p, err)) ||
-	    (st = check_handler(opt->handler_path, err)))
+	if ((st = clr_locations_resolve(opt->scope, &p, err)) || (st = clr_check_scope_allowed(&p, err)))
+		return st;
+	/* The package registered certlink-handler for every user, with the same files: a second, run-time
+	 * copy would either replace files the package manager owns or shadow them in /etc. */
+	if (p.scope == CLR_SCOPE_SYSTEM && from_package(p.desktop_file)) {
+		if (notes)
+			notes->by_package = 1;
+		clr_notes_add(notes,
+		              "certlink:// links already open with certlink-handler for every user: the "
+		              "certlink-desktop package installed %s, %s and the expiry check. Nothing was "
+		              "written.",
+		              p.desktop_file, p.vendor_mimeapps_list);
+		return CL_OK;
+	}
+	if ((st = check_handler(opt->handler_path, err)))
 		return st;
 	if (clr_desktop_check_path(opt->certlink_path, err) != CL_OK) {
 		cl_error_prefix(err, "certlink %s", opt->certlink_path ? opt->certlink_path : "");
 		return CL_E_LOCAL;
 	}
-	if ((st = clr_desktop_handler_entry(opt->handler_path, &c.desktop, err)) ||
-	    (st = clr_desktop_autostart_entry(opt->certlink_path, &c.autostart, err)) ||
-	    (st = clr_units_service(opt->certlink_path, &c.service, err)) ||
-	    (st = clr_units_timer(&c.timer, err)))
+	if ((st = clr_desktop_handler_entry(opt->handler_path, CLR_ORIGIN_REGISTER, &c.desktop, err)) ||
+	    (st = clr_desktop_autostart_entry(opt->certlink_path, CLR_ORIGIN_REGISTER, &c.autostart, err)) ||
+	    (st = clr_units_service(opt->certlink_path, CLR_ORIGIN_REGISTER, &c.service, err)) ||
+	    (st = clr_units_timer(CLR_ORIGIN_REGISTER, &c.timer, err)))
 		goto out;
 	/* Refuse before writing anything, so a refusal leaves the desktop exactly as it was. */
 	if ((st = check_ours_or_missing(p.desktop_file, err)) ||
@@ -319,37 +352,40 @@ out:
 }
 
 /* Remove `path` when certlink wrote it; a file someone else wrote is left, with a note. */
-static enum cl_status remove_ours(const char *path, struct clr_notes *notes, int *removed,
+static enum cl_status remove_ours(const char *path, struct clr_notes *notes, bool *removed,
                                   struct cl_error *err)
 {
 	char *text = NULL;
-	int missing, ours;
+	int ours, packaged;
 
-	*removed = 0;
-	if (clr_file_read(path, CLR_FILE_MAX, &text, &missing, err) != CL_OK) {
-		if (missing) {
-			cl_error_clear(err);
-			return CL_OK;
-		}
-		return err ? err->status : CL_E_LOCAL;
-	}
+	*removed = false;
+	if (cl_fileio_read_text(path, CLR_FILE_MAX, &text, err) != CL_OK)
+		return CL_E_LOCAL;
+	if (!text)
+		return CL_OK;
 	ours = clr_desktop_has_marker(text);
+	packaged = ours && clr_desktop_from_package(text);
 	free(text);
 	if (!ours) {
 		clr_notes_add(notes, "Left %s in place: certlink did not write it.", path);
 		return CL_OK;
 	}
-	return clr_file_remove(path, removed, err);
+	if (packaged) {
+		if (notes)
+			notes->by_package = 1;
+		return CL_OK;
+	}
+	return cl_fileio_remove(path, removed, err);
 }
 
 /* The enable link, when it points at a certlink-check-expiry.timer. */
-static enum cl_status remove_wants_link(const struct clr_locations *p, int *removed, struct cl_error *err)
+static enum cl_status remove_wants_link(const struct clr_locations *p, bool *removed, struct cl_error *err)
 {
 	char target[PATH_MAX];
 	const char *base;
 	ssize_t n;
 
-	*removed = 0;
+	*removed = false;
 	n = readlink(p->timer_wants_link, target, sizeof(target) - 1);
 	if (n < 0)
 		return CL_OK;
@@ -358,23 +394,24 @@ static enum cl_status remove_wants_link(const struct clr_locations *p, int *remo
 	base = base ? base + 1 : target;
 	if (strcmp(base, CLR_TIMER_NAME) != 0)
 		return CL_OK;
-	return clr_file_remove(p->timer_wants_link, removed, err);
+	/* The package's timer is enabled through the same link (deb-systemd-helper): it stays while the
+	 * package's timer is there, whoever made the link. */
+	if (p->scope == CLR_SCOPE_SYSTEM && from_package(p->vendor_timer_file))
+		return CL_OK;
+	return cl_fileio_remove(p->timer_wants_link, removed, err);
 }
 
-static enum cl_status remove_default(const struct clr_locations *p, int *removed, struct cl_error *err)
+static enum cl_status remove_default(const struct clr_locations *p, bool *removed, struct cl_error *err)
 {
 	char *text = NULL, *edited;
-	int missing, changed;
+	int changed;
 	enum cl_status st;
 
-	*removed = 0;
-	if (clr_file_read(p->mimeapps_list, CLR_FILE_MAX, &text, &missing, err) != CL_OK) {
-		if (missing) {
-			cl_error_clear(err);
-			return CL_OK;
-		}
-		return err ? err->status : CL_E_LOCAL;
-	}
+	*removed = false;
+	if (cl_fileio_read_text(p->mimeapps_list, CLR_FILE_MAX, &text, err) != CL_OK)
+		return CL_E_LOCAL;
+	if (!text)
+		return CL_OK;
 	edited = clr_mimeapps_remove_default(text, CLR_SCHEME_MIME, CLR_DESKTOP_ID, &changed);
 	free(text);
 	if (!edited)
@@ -391,7 +428,8 @@ static enum cl_status remove_default(const struct clr_locations *p, int *removed
 enum cl_status clr_unregister(enum clr_scope scope, struct clr_notes *notes, struct cl_error *err)
 {
 	char data_home[PATH_MAX + 16], config_home[PATH_MAX + 16];
-	int removed, any = 0, reachable = 0;
+	bool removed, any = false;
+	int reachable = 0;
 	const char *env[3];
 	struct clr_locations p;
 	enum cl_status st;
@@ -421,7 +459,17 @@ enum cl_status clr_unregister(enum clr_scope scope, struct clr_notes *notes, str
 	any |= removed;
 	if (reachable)
 		systemctl_user(env, notes, "daemon-reload", NULL, NULL);
-	if (!any)
+	if (scope == CLR_SCOPE_SYSTEM &&
+	    (from_package(p.desktop_file) || from_package(p.vendor_timer_file))) {
+		if (notes)
+			notes->by_package = 1;
+		clr_notes_add(
+		    notes,
+		    "certlink:// links still open with certlink-handler for every user: the "
+		    "certlink-desktop package installed that registration (%s). Remove the package to "
+		    "remove it: apt remove certlink-desktop.",
+		    p.desktop_file);
+	} else if (!any)
 		clr_notes_add(notes, "Nothing to remove: certlink was not registered %s.",
 		              scope == CLR_SCOPE_USER ? "for this user" : "for all users");
 	return CL_OK;

@@ -11,6 +11,10 @@
  * Unregister removes exactly those files (each carries a marker key; a file without it is left alone) and
  * the default association when it names certlink-handler.desktop.
  *
+ * The certlink-desktop package installs the same registration for every user (its files carry the marker
+ * with the value "package"). Those belong to the package manager: register --system then writes nothing
+ * and says so, and unregister --system leaves them and says how to remove the package.
+ *
  * Library code: nothing is printed. What a person should know but is not an error (a helper that is not
  * installed, a timer that could not be enabled) comes back as notes.
  */
@@ -26,6 +30,9 @@
 struct clr_notes {
 	int count;
 	char text[CLR_NOTES_MAX][CLR_NOTE_LEN];
+	/* system scope: the certlink-desktop package provides the registration for every user, so register
+	 * wrote nothing and unregister left the package's files (a note says so) */
+	int by_package;
 };
 
 /* Append a note (dropped when the list is full). notes may be NULL. */
@@ -45,6 +52,10 @@ enum cl_status clr_check_scope_allowed(const struct clr_locations *paths, struct
  * when a target file exists that certlink did not write. */
 enum cl_status clr_register(const struct clr_register_options *opt, struct clr_notes *notes,
                             struct cl_error *err);
+
+/* Nonzero when the certlink-desktop package's handler entry is installed for every user (the system
+ * scope's certlink-handler.desktop carries the package's marker). */
+int clr_packaged(void);
 
 /* Remove what clr_register() wrote in `scope`. Nothing registered is not an error. */
 enum cl_status clr_unregister(enum clr_scope scope, struct clr_notes *notes, struct cl_error *err);

@@ -16,17 +16,44 @@
 static char *examine(const char *path, struct clr_file_status *fs)
 {
 	char *text = NULL;
-	int missing;
 
 	snprintf(fs->path, sizeof(fs->path), "%s", path);
-	if (clr_file_read(path, CLR_FILE_MAX, &text, &missing, NULL) != CL_OK) {
+	if (cl_fileio_read_text(path, CLR_FILE_MAX, &text, NULL) != CL_OK || !text) {
 		/* Present but unreadable (or too large) still counts as present, and not as ours. */
-		fs->present = !missing && access(path, F_OK) == 0;
+		fs->present = access(path, F_OK) == 0;
 		return NULL;
 	}
 	fs->present = 1;
 	fs->ours = clr_desktop_has_marker(text);
+	fs->package = fs->ours && clr_desktop_from_package(text);
 	return text;
+}
+
+/* The administrator's file when there is one, else the package's (system scope; the same in user scope). */
+static void examine_either(const char *path, const char *vendor, struct clr_file_status *fs)
+{
+	free(examine(path, fs));
+	if (!fs->present && vendor[0]) {
+		memset(fs, 0, sizeof(*fs));
+		free(examine(vendor, fs));
+		if (!fs->present)
+			snprintf(fs->path, sizeof(fs->path), "%s", path);
+	}
+}
+
+/* The first default for the scheme in PATH into the scope status; nonzero when there is one. */
+static int mimeapps_default(const char *path, struct clr_scope_status *s)
+{
+	char *text = NULL;
+	int found = 0;
+
+	if (cl_fileio_read_text(path, CLR_FILE_MAX, &text, NULL) == CL_OK && text)
+		found = clr_mimeapps_get_default(text, CLR_SCHEME_MIME, s->mimeapps_default,
+		                                 sizeof(s->mimeapps_default)) == 1;
+	free(text);
+	if (found)
+		snprintf(s->mimeapps_file, sizeof(s->mimeapps_file), "%s", path);
+	return found;
 }
 
 static void examine_scope(const struct clr_locations *p, struct clr_scope_status *s)
@@ -41,16 +68,16 @@ static void examine_scope(const struct clr_locations *p, struct clr_scope_status
 		s->exec_executable = s->exec_exists && S_ISREG(st.st_mode) && access(s->exec_path, X_OK) == 0;
 	}
 	free(text);
+	s->packaged = s->desktop.package;
 	free(examine(p->autostart_file, &s->autostart));
-	free(examine(p->service_file, &s->service));
-	free(examine(p->timer_file, &s->timer));
+	examine_either(p->service_file, p->vendor_service_file, &s->service);
+	examine_either(p->timer_file, p->vendor_timer_file, &s->timer);
 	n = readlink(p->timer_wants_link, target, sizeof(target) - 1);
 	s->timer_enabled = n > 0 && stat(p->timer_wants_link, &st) == 0;
-	text = NULL;
-	if (clr_file_read(p->mimeapps_list, CLR_FILE_MAX, &text, NULL, NULL) == CL_OK)
-		clr_mimeapps_get_default(text, CLR_SCHEME_MIME, s->mimeapps_default,
-		                         sizeof(s->mimeapps_default));
-	free(text);
+	/* The spec's order: the administrator's $XDG_CONFIG_DIRS/mimeapps.list, then the distribution's
+	 * $XDG_DATA_DIRS/applications/mimeapps.list (where the package puts its default). */
+	if (!mimeapps_default(p->mimeapps_list, s) && p->vendor_mimeapps_list[0])
+		mimeapps_default(p->vendor_mimeapps_list, s);
 }
 
 static void query_xdg_mime(struct clr_status *st)

@@ -10,7 +10,8 @@
 struct clr_file_status {
 	char path[PATH_MAX];
 	int present;
-	int ours; /* carries certlink's marker key */
+	int ours;    /* carries certlink's marker key */
+	int package; /* ... with the value of the certlink-desktop package: the package manager owns it */
 };
 
 struct clr_scope_status {
@@ -20,7 +21,9 @@ struct clr_scope_status {
 	int exec_exists;              /* exec_path exists */
 	int exec_executable;          /* exec_path is a regular file this user may execute */
 	char mimeapps_default[256];   /* first default for x-scheme-handler/certlink in this scope's
-	                                 mimeapps.list */
+	                                 mimeapps.list (system scope: /etc/xdg's, else the package's) */
+	char mimeapps_file[PATH_MAX]; /* the mimeapps.list that default came from, "" when none */
+	int packaged;                 /* system scope: the handler entry is the certlink-desktop package's */
 	char error[CL_ERROR_MSG_MAX]; /* why this scope could not be examined, "" when it could */
 };
 
@@ -33,7 +36,9 @@ struct clr_status {
 };
 
 /* Examine both scopes and ask xdg-mime which handler it would pick. Fails only when the user paths cannot
- * be resolved; a system scope that cannot be examined says why in system.error. */
+ * be resolved; a system scope that cannot be examined says why in system.error. For every user, a file
+ * register-scheme --system wrote in /etc is reported where there is one, else the package's (its units in
+ * <prefix>/lib/systemd/user, its mimeapps.list in the applications directory). */
 enum cl_status clr_status_query(struct clr_status *st, struct cl_error *err);
 
 #endif

@@ -42,7 +42,16 @@ enum cl_status clr_units_quote_executable(const char *path, char *out, size_t si
 	return CL_OK;
 }
 
-enum cl_status clr_units_service(const char *certlink_path, char **out, struct cl_error *err)
+/* The first line of a unit: who wrote it and how it goes away again. */
+static const char *origin_comment(enum clr_origin origin)
+{
+	return origin == CLR_ORIGIN_PACKAGE
+	           ? "# Installed by the certlink-desktop package; removing the package removes it.\n"
+	           : "# Written by certlink register-scheme; certlink unregister-scheme removes it.\n";
+}
+
+enum cl_status clr_units_service(const char *certlink_path, enum clr_origin origin, char **out,
+                                 struct cl_error *err)
 {
 	char word[WORD_MAX];
 	enum cl_status st;
@@ -53,13 +62,14 @@ enum cl_status clr_units_service(const char *certlink_path, char **out, struct c
 	    (st = clr_units_quote_executable(certlink_path, word, sizeof(word), err)))
 		return st;
 	rc = asprintf(out,
-	              "# Written by certlink register-scheme; certlink unregister-scheme removes it.\n"
+	              "%s"
 	              "[Unit]\n"
-	              "Description=certlink certificate expiry check\n" CLR_MARKER_LINE "\n"
+	              "Description=certlink certificate expiry check\n"
+	              "%s\n"
 	              "[Service]\n"
 	              "Type=oneshot\n"
 	              "ExecStart=%s check-expiry\n",
-	              word);
+	              origin_comment(origin), clr_desktop_marker_line(origin), word);
 	if (rc < 0) {
 		*out = NULL;
 		return cl_error_set(err, CL_E_LOCAL, "out of memory");
@@ -67,24 +77,27 @@ enum cl_status clr_units_service(const char *certlink_path, char **out, struct c
 	return CL_OK;
 }
 
-enum cl_status clr_units_timer(char **out, struct cl_error *err)
+enum cl_status clr_units_timer(enum clr_origin origin, char **out, struct cl_error *err)
 {
 	/* Persistent: a machine that was off at the scheduled time checks at the next boot or login.
 	 * RandomizedDelaySec spreads a fleet's checks so they do not all reach the server at midnight. */
-	static const char timer[] =
-	    "# Written by certlink register-scheme; certlink unregister-scheme removes it.\n"
-	    "[Unit]\n"
-	    "Description=Daily certlink certificate expiry check\n" CLR_MARKER_LINE "\n"
-	    "[Timer]\n"
-	    "OnCalendar=daily\n"
-	    "Persistent=true\n"
-	    "RandomizedDelaySec=1h\n"
-	    "\n"
-	    "[Install]\n"
-	    "WantedBy=timers.target\n";
+	int rc = asprintf(out,
+	                  "%s"
+	                  "[Unit]\n"
+	                  "Description=Daily certlink certificate expiry check\n"
+	                  "%s\n"
+	                  "[Timer]\n"
+	                  "OnCalendar=daily\n"
+	                  "Persistent=true\n"
+	                  "RandomizedDelaySec=1h\n"
+	                  "\n"
+	                  "[Install]\n"
+	                  "WantedBy=timers.target\n",
+	                  origin_comment(origin), clr_desktop_marker_line(origin));
 
-	*out = strdup(timer);
-	if (!*out)
+	if (rc < 0) {
+		*out = NULL;
 		return cl_error_set(err, CL_E_LOCAL, "out of memory");
+	}
 	return CL_OK;
 }

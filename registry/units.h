@@ -10,16 +10,19 @@
 
 #include <stddef.h>
 
+#include "desktop.h"
 #include "error.h"
 
 /* Write `path` as the executable word of ExecStart into out[size]. `path` must pass
  * clr_desktop_check_path(); CL_E_LOCAL when systemd cannot run it (quote or backslash). */
 enum cl_status clr_units_quote_executable(const char *path, char *out, size_t size, struct cl_error *err);
 
-/* Contents of certlink-check-expiry.service running `certlink_path check-expiry` (caller frees). */
-enum cl_status clr_units_service(const char *certlink_path, char **out, struct cl_error *err);
+/* Contents of certlink-check-expiry.service running `certlink_path check-expiry`, marked as written by
+ * `origin` (caller frees). */
+enum cl_status clr_units_service(const char *certlink_path, enum clr_origin origin, char **out,
+                                 struct cl_error *err);
 
 /* Contents of certlink-check-expiry.timer: daily, Persistent=true, wanted by timers.target (caller frees). */
-enum cl_status clr_units_timer(char **out, struct cl_error *err);
+enum cl_status clr_units_timer(enum clr_origin origin, char **out, struct cl_error *err);
 
 #endif

@@ -107,6 +107,12 @@ static const char *location_words(enum cl_location_kind kind)
 		return _("Network settings file");
 	case CL_LOC_NM_CONNECTION:
 		return _("NetworkManager connection");
+	case CL_LOC_FIREFOX_CERT:
+		return _("Firefox profile");
+	case CL_LOC_FIREFOX_CA:
+		return _("Firefox profile (trusted CA)");
+	case CL_LOC_FIREFOX_CHAIN:
+		return _("Firefox profile (CA for the chain)");
 	}
 	return "?";
 }

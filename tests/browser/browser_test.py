@@ -109,9 +109,7 @@ def main():
                                         "--password-store=basic", origin + "/"], env=full,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             guienv.STARTED.append(browser)
-            wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "certlink invitation"],
-                                 capture_output=True, text=True, timeout=120).stdout.split()
-            check(bool(wid), "Chromium shows the invitation page")
+            wid = guienv.x_windows("Chromium showing the invitation page", "--name", "certlink invitation")
             sess.screenshot("page")
             subprocess.run(["xdotool", "windowfocus", "--sync", wid[0]], check=True, timeout=30)
             subprocess.run(["xdotool", "mousemove", "--window", wid[0], "300", "300", "click", "1"], check=True,

@@ -218,6 +218,40 @@ static void test_read(void)
 	free(buf);
 }
 
+/* Text files certlink edits for the desktop (registry/): regular files without NUL; removal is durable. */
+static void test_text_and_remove(void)
+{
+	const char *p = tmpdir_path("list.txt");
+	struct cl_error err;
+	char *text = (char *)1;
+	bool removed = true;
+
+	CHECK_INT_EQ(cl_fileio_read_text(tmpdir_path("missing"), 100, &text, &err), CL_OK);
+	CHECK(text == NULL);
+	CHECK_INT_EQ(cl_fileio_replace(p, "[Default Applications]\n", 23, 0644, &err), CL_OK);
+	CHECK_INT_EQ(cl_fileio_read_text(p, 100, &text, &err), CL_OK);
+	CHECK_STR_EQ(text, "[Default Applications]\n");
+	free(text);
+	CHECK_INT_EQ(cl_fileio_read_text(p, 10, &text, &err), CL_E_LOCAL);
+	CHECK(text == NULL && strstr(err.msg, "too large") != NULL);
+	CHECK_INT_EQ(cl_fileio_replace(p, "a\0b", 3, 0644, &err), CL_OK);
+	CHECK_INT_EQ(cl_fileio_read_text(p, 100, &text, &err), CL_E_LOCAL);
+	CHECK(text == NULL && strstr(err.msg, "NUL") != NULL);
+	CHECK_INT_EQ(cl_fileio_read_text(tmpdir_path("a"), 100, &text, &err), CL_E_LOCAL); /* a directory */
+	CHECK(strstr(err.msg, "not a regular file") != NULL);
+
+	CHECK_INT_EQ(cl_fileio_remove(p, &removed, &err), CL_OK);
+	CHECK(removed && !cl_fileio_exists(p));
+	CHECK_INT_EQ(cl_fileio_remove(p, &removed, &err), CL_OK);
+	CHECK(!removed);
+	/* a symbolic link goes, its target stays */
+	tmpdir_write(tmpdir_path("target"), "x");
+	CHECK(symlink(tmpdir_path("target"), p) == 0);
+	CHECK_INT_EQ(cl_fileio_remove(p, &removed, &err), CL_OK);
+	CHECK(removed && !cl_fileio_exists(p) && cl_fileio_exists(tmpdir_path("target")));
+	CHECK_INT_EQ(cl_fileio_remove(tmpdir_path("a"), NULL, &err), CL_E_LOCAL); /* a directory */
+}
+
 static void test_lock(void)
 {
 	const char *lp = tmpdir_path("records.lock");
@@ -303,6 +337,7 @@ int main(void)
 	test_crash();
 	test_mkdirs();
 	test_read();
+	test_text_and_remove();
 	test_lock();
 	test_delete_secret();
 	tmpdir_remove();

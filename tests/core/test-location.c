@@ -6,7 +6,7 @@ static void test_kinds(void)
 {
 	enum cl_location_kind k;
 
-	for (int i = CL_LOC_DIRECTORY; i <= CL_LOC_NM_CONNECTION; i++) {
+	for (int i = CL_LOC_DIRECTORY; i <= CL_LOC_FIREFOX_CHAIN; i++) {
 		CHECK(cl_location_kind_parse(cl_location_kind_name((enum cl_location_kind)i), &k));
 		CHECK_INT_EQ(k, i);
 	}
@@ -25,6 +25,14 @@ static void test_kinds(void)
 	      !cl_location_kind_is_secret(CL_LOC_NETWORK_FILE));
 	CHECK(!cl_location_kind_is_trust(CL_LOC_NM_CONNECTION) &&
 	      !cl_location_kind_is_nss(CL_LOC_NM_CONNECTION));
+	/* Firefox profiles: NSS databases (a nickname, "sql:" paths); only the CA entry is trust */
+	CHECK_STR_EQ(cl_location_kind_name(CL_LOC_FIREFOX_CERT), "firefox-certificate");
+	CHECK_STR_EQ(cl_location_kind_name(CL_LOC_FIREFOX_CA), "firefox-ca");
+	CHECK(cl_location_kind_is_nss(CL_LOC_FIREFOX_CERT) && cl_location_kind_is_nss(CL_LOC_FIREFOX_CA));
+	CHECK(cl_location_kind_is_trust(CL_LOC_FIREFOX_CA) &&
+	      !cl_location_kind_is_trust(CL_LOC_FIREFOX_CERT));
+	CHECK(cl_location_kind_is_nss(CL_LOC_FIREFOX_CHAIN) &&
+	      !cl_location_kind_is_trust(CL_LOC_FIREFOX_CHAIN));
 }
 
 static void test_round_trip(void)

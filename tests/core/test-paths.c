@@ -55,6 +55,7 @@ static void test_defaults(void)
 	CHECK_PATH(cl_paths_system_dir(&e_), "/var/lib/certlink");
 	CHECK(!cl_paths_system_dir_redirected());
 	CHECK_PATH(cl_paths_etc_dir(&e_), "/etc/certlink");
+	CHECK_PATH(cl_paths_system_settings_file(&e_), "/etc/certlink/settings.json");
 	CHECK_PATH(cl_paths_nssdb(&e_), "sql:/home/alice/.pki/nssdb");
 	CHECK_PATH(cl_paths_nssdb_dir(&e_), "/home/alice/.pki/nssdb");
 	CHECK_PATH(cl_paths_machine_id_file(&e_), "/etc/machine-id");
@@ -131,6 +132,7 @@ static void test_overrides(void)
 	CHECK_PATH(cl_paths_system_dir(&e_), "/t/sys");
 	CHECK(cl_paths_system_dir_redirected());
 	CHECK_PATH(cl_paths_etc_dir(&e_), "/t/etc");
+	CHECK_PATH(cl_paths_system_settings_file(&e_), "/t/etc/settings.json");
 	CHECK_PATH(cl_paths_nssdb(&e_), "sql:/t/nss");
 	CHECK_PATH(cl_paths_nssdb_dir(&e_), "/t/nss");
 	CHECK_PATH(cl_paths_machine_id_file(&e_), "/t/machine-id");

@@ -244,6 +244,16 @@ def entry(node, role, index=0):
     return hits[index] if len(hits) > index else None
 
 
+def x_windows(what, *criteria, timeout=120):
+    """The visible X windows `xdotool search` finds for CRITERIA ("--name", "RE" or "--pid", "N"), waiting up to
+    TIMEOUT seconds for one. (xdotool's own --sync gives up at once when a window it looks at goes away while it
+    searches, which a browser starting up does.)"""
+    def found():
+        return subprocess.run(["xdotool", "search", "--onlyvisible", *criteria], capture_output=True, text=True,
+                              timeout=30).stdout.split()
+    return wait_for(what, found, timeout)
+
+
 def focus_window(title):
     """Give an X window the keyboard focus (there is no window manager under Xvfb to do it)."""
     wid = subprocess.run(["xdotool", "search", "--sync", "--limit", "1", "--name", f"^{title}$"],

@@ -93,7 +93,10 @@ def body(sess, server):
 def main():
     if not (HANDLER and SERVER and NETCONF and os.access(NETCONF, os.X_OK)):
         netenv.skip("certlink-handler, certlink-server or certlink-netconf was not built")
-    workdir = tempfile.mkdtemp(prefix="certlink-netgui-", dir=os.environ.get("CERTLINK_TEST_TMP"))
+    tmp_root = os.environ.get("CERTLINK_TEST_TMP") or None
+    if tmp_root:  # a fresh build tree has none until a test makes it; network-nm-radius may not have run yet
+        os.makedirs(tmp_root, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix="certlink-netgui-", dir=tmp_root)
     env = netenv.NetEnv(workdir).start()
     os.makedirs(ARTIFACTS, exist_ok=True)
     sess = guienv.GuiSession(ARTIFACTS, "network-gui")

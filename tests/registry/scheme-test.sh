@@ -54,7 +54,8 @@ E() {
 	env -i PATH="$TPATH" HOME="$H" XDG_DATA_HOME="$H/.local/share" XDG_CONFIG_HOME="$H/.config" \
 		XDG_DATA_DIRS="$SYS/share" XDG_CONFIG_DIRS="$SYS/etc/xdg" XDG_RUNTIME_DIR="$work/run" \
 		CERTLINK_SYSTEM_APPS_DIR="$SYS/share/applications" CERTLINK_SYSTEM_CONFIG_DIR="$SYS/etc/xdg" \
-		CERTLINK_SYSTEM_UNIT_DIR="$SYS/etc/systemd/user" ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
+		CERTLINK_SYSTEM_UNIT_DIR="$SYS/etc/systemd/user" \
+		CERTLINK_SYSTEM_VENDOR_UNIT_DIR="$SYS/lib/systemd/user" ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
 		UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" "$@"
 }
 
@@ -309,6 +310,74 @@ case_system() {
 	check "the distribution default is back" is_default zz-other.desktop
 }
 
+# The certlink-desktop package's registration (the files the build makes with certlink-registry-gen, laid
+# out as the package installs them, the timer enabled as deb-systemd-helper does): links reach the handler
+# for a user without any file of their own, scheme-status reports it as the package's, and
+# register-scheme/unregister-scheme --system leave the package manager's files alone.
+case_package() {
+	make_handler "$HANDLER"
+	ln -s "$CL" "$work/bin/certlink"
+	gen=${CERTLINK_REGISTRY_GEN:?CERTLINK_REGISTRY_GEN names certlink-registry-gen}
+	"$gen" "$work/pkg" "$work/bin"
+	SA=$SYS/share/applications
+	VU=$SYS/lib/systemd/user
+	SU=$SYS/etc/systemd/user
+	mkdir -p "$SA" "$VU" "$SU/timers.target.wants" "$SYS/etc/xdg/autostart"
+	cp "$work/pkg/certlink-handler.desktop" "$work/pkg/mimeapps.list" "$SA/"
+	cp "$work/pkg/certlink-check-expiry.desktop" "$SYS/etc/xdg/autostart/"
+	cp "$work/pkg/certlink-check-expiry.service" "$work/pkg/certlink-check-expiry.timer" "$VU/"
+	ln -s "$VU/certlink-check-expiry.timer" "$SU/timers.target.wants/certlink-check-expiry.timer"
+	# another application claiming the scheme, first in mimeinfo.cache: only the default picks ours
+	cat >"$SA/aaa-other.desktop" <<EOS
+[Desktop Entry]
+Type=Application
+Name=Other
+Exec=/bin/false %u
+MimeType=$MIME;
+NoDisplay=true
+EOS
+	E update-desktop-database "$SA"
+	cp -r "$SYS" "$work/sys.before"
+
+	check "package handler entry validates" validates "$SA/certlink-handler.desktop"
+	check "package autostart entry validates" validates "$SYS/etc/xdg/autostart/certlink-check-expiry.desktop"
+	check "package user units verify" units_verify "$VU/certlink-check-expiry.service" "$VU/certlink-check-expiry.timer"
+	check "xdg-mime query default returns ours" is_default certlink-handler.desktop
+	rc=0
+	E WAYLAND_DISPLAY=certlink-test xdg-open "$LINK" >"$work/open.out" 2>&1 || rc=$?
+	check "xdg-open ran the package's handler with exactly the link" recorded_exactly "$LINK"
+
+	run json "$CL" scheme-status --json
+	check "status --json: registered" [ "$(json_field "$work/json.out" "['registered']")" = True ]
+	check "status --json: the system entry is the package's" [ "$(json_field "$work/json.out" "['system']['package']")" = True ]
+	check "status --json: default from the package's mimeapps.list" \
+		[ "$(json_field "$work/json.out" "['system']['mimeapps_file']")" = "$SA/mimeapps.list" ]
+	check "status --json: the package's units" \
+		[ "$(json_field "$work/json.out" "['system']['timer_file']['path']")" = "$VU/certlink-check-expiry.timer" ] && \
+		[ "$(json_field "$work/json.out" "['system']['timer_file']['package']")" = True ]
+	check "status --json: timer enabled for every user" [ "$(json_field "$work/json.out" "['system']['timer_enabled']")" = True ]
+	run text "$CL" scheme-status
+	check "status names the package" grep -q "installed by the certlink-desktop package" "$work/text.out"
+
+	run register "$CL" register-scheme --system --handler "$HANDLER"
+	check "register --system exits 0" [ "$rc" = 0 ]
+	check "register --system says the package did it" grep -q "certlink-desktop package" "$work/register.err"
+	check "register --system wrote nothing" diff -r "$work/sys.before" "$SYS"
+	run unregister "$CL" unregister-scheme --system
+	check "unregister --system exits 0" [ "$rc" = 0 ]
+	check "unregister --system says how to remove the package" grep -q "apt remove certlink-desktop" "$work/unregister.err"
+	check "unregister --system removed nothing" diff -r "$work/sys.before" "$SYS"
+	check "still the default after unregister --system" is_default certlink-handler.desktop
+
+	# A person's own registration still works beside the package's, and goes again on its own.
+	run user "$CL" register-scheme --handler "$HANDLER"
+	check "register for the user exits 0" [ "$rc" = 0 ]
+	check "user entry written" [ -f "$APPS/certlink-handler.desktop" ]
+	run unuser "$CL" unregister-scheme
+	check "user unregister removed the user entry" [ ! -e "$APPS/certlink-handler.desktop" ]
+	check "user unregister left the package's files" diff -r "$work/sys.before" "$SYS"
+}
+
 case_spaces() {
 	# certlink itself in a directory with a space, $ and %, the handler in one with every character the
 	# Exec quoting rules treat specially (but %, which GLib cannot read back; see the notes).
@@ -460,7 +529,7 @@ case_cli() {
 }
 
 case "$case_name" in
-user | xdg_open | system | spaces | not_ours | root | systemctl | cli) "case_$case_name" ;;
+user | xdg_open | system | package | spaces | not_ours | root | systemctl | cli) "case_$case_name" ;;
 *)
 	echo "unknown case $case_name" >&2
 	exit 2

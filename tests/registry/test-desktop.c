@@ -11,7 +11,7 @@ static void round_trip(const char *path)
 	struct cl_error err;
 
 	cl_error_clear(&err);
-	CHECK_INT_EQ(clr_desktop_handler_entry(path, &entry, &err), CL_OK);
+	CHECK_INT_EQ(clr_desktop_handler_entry(path, CLR_ORIGIN_REGISTER, &entry, &err), CL_OK);
 	CHECK_INT_EQ(clr_desktop_exec_program(entry ? entry : "", back, sizeof(back), &err), CL_OK);
 	CHECK_STR_EQ(back, path);
 	free(entry);
@@ -67,25 +67,28 @@ static void test_refused_paths(void)
 	struct cl_error err;
 
 	cl_error_clear(&err);
-	CHECK_INT_EQ(clr_desktop_handler_entry("certlink-handler", &entry, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(clr_desktop_handler_entry("certlink-handler", CLR_ORIGIN_REGISTER, &entry, &err),
+	             CL_E_LOCAL);
 	CHECK(entry == NULL);
 	CHECK(strstr(err.msg, "absolute") != NULL);
-	CHECK_INT_EQ(clr_desktop_handler_entry("/tmp/a\nb", &entry, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(clr_desktop_handler_entry("/tmp/a\nb", CLR_ORIGIN_REGISTER, &entry, &err), CL_E_LOCAL);
 	CHECK(strstr(err.msg, "control") != NULL);
-	CHECK_INT_EQ(clr_desktop_handler_entry("/tmp/a\tb", &entry, &err), CL_E_LOCAL);
-	CHECK_INT_EQ(clr_desktop_handler_entry("/tmp/\xff", &entry, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(clr_desktop_handler_entry("/tmp/a\tb", CLR_ORIGIN_REGISTER, &entry, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(clr_desktop_handler_entry("/tmp/\xff", CLR_ORIGIN_REGISTER, &entry, &err), CL_E_LOCAL);
 	CHECK(strstr(err.msg, "UTF-8") != NULL);
-	CHECK_INT_EQ(clr_desktop_handler_entry("/tmp/\xc0\xaf", &entry, &err), CL_E_LOCAL); /* overlong "/" */
-	CHECK_INT_EQ(clr_desktop_handler_entry("/tmp/\xed\xa0\x80", &entry, &err),
+	CHECK_INT_EQ(clr_desktop_handler_entry("/tmp/\xc0\xaf", CLR_ORIGIN_REGISTER, &entry, &err),
+	             CL_E_LOCAL); /* overlong "/" */
+	CHECK_INT_EQ(clr_desktop_handler_entry("/tmp/\xed\xa0\x80", CLR_ORIGIN_REGISTER, &entry, &err),
 	             CL_E_LOCAL); /* surrogate */
-	CHECK_INT_EQ(clr_desktop_autostart_entry("", &entry, &err), CL_E_LOCAL);
+	CHECK_INT_EQ(clr_desktop_autostart_entry("", CLR_ORIGIN_REGISTER, &entry, &err), CL_E_LOCAL);
 }
 
 static void test_handler_entry(void)
 {
 	char *e = NULL;
 
-	CHECK_INT_EQ(clr_desktop_handler_entry("/usr/bin/certlink-handler", &e, NULL), CL_OK);
+	CHECK_INT_EQ(clr_desktop_handler_entry("/usr/bin/certlink-handler", CLR_ORIGIN_REGISTER, &e, NULL),
+	             CL_OK);
 	if (!e)
 		return;
 	CHECK(strncmp(e, "[Desktop Entry]\n", 16) == 0);
@@ -100,12 +103,36 @@ static void test_handler_entry(void)
 	CHECK(clr_desktop_has_marker(e));
 	free(e);
 
-	CHECK_INT_EQ(clr_desktop_autostart_entry("/usr/bin/certlink", &e, NULL), CL_OK);
+	CHECK_INT_EQ(clr_desktop_autostart_entry("/usr/bin/certlink", CLR_ORIGIN_REGISTER, &e, NULL), CL_OK);
 	if (!e)
 		return;
 	CHECK(strstr(e, "\nExec=/usr/bin/certlink check-expiry --login\n") != NULL);
 	CHECK(clr_desktop_has_marker(e));
+	CHECK(!clr_desktop_from_package(e));
 	free(e);
+}
+
+/* The package's files are the same entries with the package's marker, which register-scheme leaves alone. */
+static void test_package_origin(void)
+{
+	char *reg = NULL, *pkg = NULL, *at;
+
+	CHECK_INT_EQ(clr_desktop_handler_entry("/usr/bin/certlink-handler", CLR_ORIGIN_REGISTER, &reg, NULL),
+	             CL_OK);
+	CHECK_INT_EQ(clr_desktop_handler_entry("/usr/bin/certlink-handler", CLR_ORIGIN_PACKAGE, &pkg, NULL),
+	             CL_OK);
+	if (!reg || !pkg)
+		goto out;
+	CHECK(clr_desktop_has_marker(pkg) && clr_desktop_from_package(pkg));
+	CHECK(strstr(pkg, "\nX-Certlink-Registered-By=package\n") != NULL);
+	/* everything before the marker is the same */
+	at = strstr(pkg, "X-Certlink-Registered-By=");
+	CHECK(at && strncmp(reg, pkg, (size_t)(at - pkg)) == 0);
+	CHECK(!clr_desktop_from_package("[Desktop Entry]\nX-Certlink-Registered-By=packaged\n"));
+	CHECK(clr_desktop_from_package("[Desktop Entry]\nX-Certlink-Registered-By=package"));
+out:
+	free(reg);
+	free(pkg);
 }
 
 static void test_exec_program(void)
@@ -142,6 +169,7 @@ int main(void)
 	test_round_trip();
 	test_refused_paths();
 	test_handler_entry();
+	test_package_origin();
 	test_exec_program();
 	return check_done();
 }

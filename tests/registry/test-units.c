@@ -30,17 +30,17 @@ int main(void)
 	CHECK_INT_EQ(clr_units_quote_executable("/opt/a'b/certlink", out, sizeof(out), NULL), CL_E_LOCAL);
 	CHECK_INT_EQ(clr_units_quote_executable("/opt/a\\b/certlink", out, sizeof(out), NULL), CL_E_LOCAL);
 
-	CHECK_INT_EQ(clr_units_service("/usr/bin/certlink", &text, NULL), CL_OK);
+	CHECK_INT_EQ(clr_units_service("/usr/bin/certlink", CLR_ORIGIN_REGISTER, &text, NULL), CL_OK);
 	if (text) {
 		CHECK(strstr(text, "\n[Service]\nType=oneshot\nExecStart=/usr/bin/certlink check-expiry\n") !=
 		      NULL);
 		CHECK(clr_desktop_has_marker(text));
 		free(text);
 	}
-	CHECK_INT_EQ(clr_units_service("relative/certlink", &text, NULL), CL_E_LOCAL);
+	CHECK_INT_EQ(clr_units_service("relative/certlink", CLR_ORIGIN_REGISTER, &text, NULL), CL_E_LOCAL);
 	CHECK(text == NULL);
 
-	CHECK_INT_EQ(clr_units_timer(&text, NULL), CL_OK);
+	CHECK_INT_EQ(clr_units_timer(CLR_ORIGIN_REGISTER, &text, NULL), CL_OK);
 	if (text) {
 		CHECK(strstr(text, "\nOnCalendar=daily\n") != NULL);
 		CHECK(strstr(text, "\nPersistent=true\n") != NULL);
