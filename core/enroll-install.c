@@ -181,10 +181,12 @@ enum cl_status cl_flow_record_certificate(struct cl_records *rec, const struct c
 	if (st != CL_OK)
 		return st;
 	/* A resumed install of the same certificate: its new places replace the old record's, and what later
-	 * steps recorded with it (connections, trust anchors) stays with it, so a delete still finds them. */
+	 * steps recorded with it (trust anchors, connections and their files: the helper's --trust-anchor and
+	 * --network) stays with it, so a delete still finds them. */
 	for (size_t i = 0; cert && i < cert->locations.n && st == CL_OK; i++) {
 		const struct cl_location *l = &cert->locations.items[i];
-		bool again = false;
+		bool again = !cl_location_kind_is_trust(l->kind) && l->kind != CL_LOC_NM_CONNECTION &&
+		             l->kind != CL_LOC_NETWORK_FILE;
 
 		for (size_t j = 0; j < locs->n && !again; j++)
 			again = cl_location_equal(l, &locs->items[j]);

@@ -32,7 +32,9 @@ system's trust anchors (nor dpkg's state, which update-ca-certificates' hooks to
   renew            the person renews that computer-store certificate with a renew link on a terminal, seeing
                    the test store at /var/lib/certlink (a mount namespace of its own): one pkexec call
                    (--install), the new certificate the store's only one, its key root's 0600, the old one's
-                   directory and record gone, the server's renewal and the person's application right; strace
+                   directory and record gone, the CA the person made a trust anchor at enrollment still one
+                   (system trust, anchors directory), now recorded with the new certificate and asked of
+                   nobody, the server's renewal and the person's application right; strace
                    shows the person's process never tried to open a key of the computer store (and cat as the
                    person shows it could not); the new certificate renews in turn
   renew-reuse-key  the same with the reuse_key setting: the request's signature under its own action
@@ -306,13 +308,20 @@ def store_path(store, path):
     return os.path.join(store, os.path.relpath(path, "/var/lib/certlink"))
 
 
-def enroll_computer(a, server, store, env):
-    """The person enrolls a computer-store certificate (a passwordless invitation, no terminal)."""
+def enroll_computer(a, server, store, env, trust_ca=False):
+    """The person enrolls a computer-store certificate (a passwordless invitation; without a terminal, or on
+    one saying yes to the CA question, which makes the CA a trust anchor of the computer)."""
     link = server.invite("ivan", store="computer", passwordless=True)
-    proc = subprocess.run(as_person(store, [os.path.abspath(a.handler), "--no-gui", link]), env=env,
-                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
-                          start_new_session=True)
-    check(proc.returncode == 0, f"the person enrolled a computer-store certificate ({proc.stdout + proc.stderr})")
+    argv = as_person(store, [os.path.abspath(a.handler), "--no-gui", link])
+    if trust_ca:
+        rc, out, left = run_on_pty(argv, env, [(r"Trust this certificate authority\? \[y\]es / \[N\]o: $", "y")])
+        check(left == [] and "Certificate authorities installed as trusted: 1" in out,
+              "the person made the CA a trust anchor of the computer")
+    else:
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+                              start_new_session=True)
+        rc, out = proc.returncode, proc.stdout + proc.stderr
+    check(rc == 0, f"the person enrolled a computer-store certificate ({out})")
     certs = computer_records(store)["certificates"]
     check(len(certs) == 1, "one certificate in the computer store")
     return certs[0]
@@ -373,7 +382,9 @@ def with_pubkey(store, cert):
 
 def scenario_renew(a, server, polkit, env, store, home, reuse):
     server.add_user("ivan", PASSWORD)
-    old = with_pubkey(store, enroll_computer(a, server, store, env))
+    old = with_pubkey(store, enroll_computer(a, server, store, env, trust_ca=not reuse))
+    anchors = sorted(l["path"] for l in old["locations"] if l["kind"] in ("trust-file", "ca-certificates"))
+    check(len(anchors) == (0 if reuse else 2), f"the CA's anchor is recorded with the certificate ({anchors})")
     old_key = location(old, "key")
     # the person cannot read the computer store's key at all: it is root's, 0600
     proc = subprocess.run(as_person(store, ["/bin/cat", old_key]), capture_output=True, text=True)
@@ -419,6 +430,14 @@ def scenario_renew(a, server, polkit, env, store, home, reuse):
     else:
         check(actions == ["org.certlink.install"], f"pkexec: the install only, nothing signed as root ({actions})")
     new = with_pubkey(store, check_renewed(store, home, server, old, reuse, out))
+    if anchors:
+        kept = sorted(l["path"] for l in new["locations"] if l["kind"] in ("trust-file", "ca-certificates"))
+        check(kept == anchors, f"the renewal kept the CA as an anchor, now recorded with the new certificate ({kept})")
+        cacerts = os.path.join(os.path.dirname(store), "cacerts")
+        check(os.path.isfile(store_path(store, next(p for p in anchors if "/anchors/" in p))) and
+              len(os.listdir(cacerts)) == 1, "the CA is still in the computer's anchors and its system trust")
+        check("Certificate authorities installed as trusted: 1" in out,
+              "the report counts the anchor the renewal kept, asked of nobody")
     # the renewed certificate renews again (its record is right for a renewal: server, user, identity)
     rc, out, left = renew_as_person(a, server, store, env, new)
     check(left == [] and rc == 0, f"the new certificate renews in turn (exit {rc})")
