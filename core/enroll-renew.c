@@ -107,8 +107,8 @@ static size_t candidates(const struct cl_records *rec, const char *serial, const
 
 /* A renew link for a certificate that is gone because its renewal got as far as installing the new one
  * before the run stopped (a crash, a kill): the renewal's own application, still open, of the link's server
- * (and pinned CA), is resumed instead. It carries the identity it was made with. RECS: the person's records
- * and the computer store's (or NULL). */
+ * (and pinned CA), is resumed instead, from the person's records or root's. It carries the identity it was
+ * made with. */
 static bool unfinished(struct cl_flow *f, const char *serial, const char *fingerprint,
                        enum cl_store_kind store)
 {

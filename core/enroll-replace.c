@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -132,6 +133,7 @@ enum cl_status cl_flow_replaced(const struct cl_records *rec, const char *old_fp
 {
 	const struct cl_certificate *new_rec;
 	struct cl_certificate *c;
+	time_t old_from;
 	bool verified;
 
 	*old = NULL;
@@ -146,6 +148,14 @@ enum cl_status cl_flow_replaced(const struct cl_records *rec, const char *old_fp
 		                    "the certificate %.16s the staged renewal replaces is not of the same "
 		                    "server and user: nothing is replaced",
 		                    old_fp);
+	/* a renewal is not older than what it replaces (X509_cmp_time(): -1 earlier or equal, 0 error) */
+	old_from = (time_t)c->not_before - 1;
+	if (X509_cmp_time(X509_get0_notBefore(cert), &old_from) <= 0)
+		return cl_error_set(
+		    err, CL_E_LOCAL,
+		    "the staged certificate is older than the certificate %.16s it would replace: "
+		    "nothing is replaced",
+		    old_fp);
 	/* checked when the new certificate was recorded (cl_certificate replaces), before any of the old
 	 * one's files went: an interrupted removal is finished without them */
 	new_rec = cl_records_find_certificate_fp(rec, new_fp);

@@ -471,7 +471,7 @@ static enum cl_status check_staged(struct staged_parsed *p, struct cl_error *err
 static enum cl_status reused_key(struct staged_parsed *p, struct cl_error *err)
 {
 	struct cl_records *rec = NULL;
-	struct cl_certificate *old = NULL;
+	struct cl_certificate *old = NULL, *mine;
 	unsigned char sha[32];
 	unsigned int len = 0;
 	char own[65];
@@ -483,9 +483,15 @@ static enum cl_status reused_key(struct staged_parsed *p, struct cl_error *err)
 		return cl_error_set_openssl(err, CL_E_LOCAL, "fingerprinting the staged certificate");
 	cl_fp_format_hex(sha, own);
 	st = cl_records_load(CL_STORE_COMPUTER, &rec, err);
-	if (st == CL_OK && cl_records_find_certificate_fp(rec, own)) {
+	mine = st == CL_OK ? cl_records_find_certificate_fp(rec, own) : NULL;
+	/* installed already: its own key, and its record must not change hands (server, user) on the way */
+	if (mine && (!mine->server_host || strcmp(mine->server_host, p->host) != 0 ||
+	             mine->server_port != p->port || !mine->user || strcmp(mine->user, p->user) != 0))
+		st = cl_error_set(err, CL_E_LOCAL,
+		                  "the staged certificate is installed for another server or user");
+	if (mine) {
 		cl_records_free(rec);
-		return cl_flow_computer_key(own, &p->key, NULL, err);
+		return st == CL_OK ? cl_flow_computer_key(own, &p->key, NULL, err) : st;
 	}
 	if (st == CL_OK)
 		st = cl_flow_replaced(rec, p->renewal_fp, p->cert, own, p->host, p->port, p->user, &old, err);

@@ -41,12 +41,13 @@ system's trust anchors (nor dpkg's state, which update-ca-certificates' hooks to
                    (org.certlink.sign-request, auth_admin, the certificate's fingerprint and the subject in the
                    message), then --install; the new certificate has the old key
   renew-crash      the handler killed before and after the helper's --install, and the helper killed (strace
-                   injects SIGKILL) at every fsync, rename, unlink and rmdir of --install: each time the computer
+                   injects SIGKILL) at every fsync of --install, which fall between each two of its steps (each
+                   file and directory written, each key overwritten before removal, each records update before
+                   and after its rename): each time the computer
                    store keeps a whole certificate and key, only the replaced one may be recorded part way
                    through its removal, the renewal application stays open; the same link again resumes it
                    (no second application, no password) and ends as `renew` does
-  renew-reuse-crash  the same keeping the key: the handler killed around --sign-request and --install, the
-                   helper at every fsync of --install
+  renew-reuse-crash  the same keeping the key: the handler killed around --sign-request and --install too
 """
 import argparse
 import json
@@ -473,6 +474,21 @@ def kill_caller(polkit, option):
     return hook
 
 
+def activate_without_helper(a, store, env, home, cur):
+    """`certlink activate` of the person's open computer-store renewal: the command line has no pkexec, so it
+    is refused (exit 100) before anything is sent, and nothing lands in the person's own store instead."""
+    app = next(x for x in person_records(home)["applications"] if x.get("renewal_of") == cur["serial"])
+    before = computer_records(store)
+    proc = subprocess.run(as_person(store, [os.path.abspath(a.cli), "activate", app["id"]]), env=env,
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    mine = os.path.join(home, ".local", "share", "certlink", "certs")
+    check(proc.returncode == 100 and "administrator" in proc.stderr,
+          f"certlink activate of the computer-store renewal is refused without pkexec ({proc.returncode}: "
+          f"{proc.stderr.strip()[-300:]})")
+    check(not os.path.isdir(mine) or os.listdir(mine) == [], "nothing was installed into the person's own store")
+    check(computer_records(store) == before, "the computer store is unchanged")
+
+
 def renew_killed(a, server, polkit, env, store, home, cur, reuse, label):
     """Renew CUR while POLKIT's hooks kill the handler or the helper; check what is left; run the same renew
     link again, which resumes and finishes. Returns the new certificate, or None when nothing was killed
@@ -484,6 +500,9 @@ def renew_killed(a, server, polkit, env, store, home, cur, reuse, label):
         return None
     check(rc != 0, f"{label}: the run was stopped ({rc})")
     check_consistent(store, home, cur, label)
+    if getattr(polkit, "activate_check", False):
+        polkit.activate_check = False
+        activate_without_helper(a, store, env, home, cur)
     still = any(c["fingerprint"] == cur["fingerprint"] for c in computer_records(store)["certificates"])
     # the same link again: a certificate still there is confirmed again; one already replaced is not asked
     # about (its renewal was confirmed), and the open application is resumed without a password
@@ -512,14 +531,16 @@ def scenario_renew_crash(a, server, polkit, env, store, home, reuse):
     for option in steps:
         for when in ("before", "after"):
             setattr(polkit, when, kill_caller(polkit, option))
+            if a.cli and not reuse and (option, when) == ("--install", "before"):
+                polkit.activate_check = True
             new = renew_killed(a, server, polkit, env, store, home, cur, reuse,
                                f"handler killed {when} the helper's {option}")
             check(new is not None, f"the handler was killed {when} {option}")
             cur = new
-    # the helper killed at each step that writes: every fsync (each file and directory written, each key
-    # overwritten before it is removed, each records update), rename, unlink and rmdir of --install (keeping
-    # the key, whose install differs only in where the key comes from: every fsync)
-    for syscall in ("fsync",) if reuse else ("fsync", "rename", "unlink", "rmdir"):
+    # the helper killed at each step that writes: --install syncs every file and directory it writes, every
+    # key it overwrites before removing it and every records update before and after its rename, so a kill at
+    # each of its fsync calls falls between each two of its steps
+    for syscall in ("fsync",):
         n = 1
         while True:
             polkit.wrap = ["strace", "-f", "-qq", "-o", "/dev/null", "-e",
@@ -543,6 +564,7 @@ def main():
     p.add_argument("--helper", required=True)
     p.add_argument("--server", required=True)
     p.add_argument("--policy", required=True)
+    p.add_argument("--cli", help="certlink (renew-crash: `certlink activate` of the person's open renewal)")
     a = p.parse_args()
     if os.geteuid() != 0 or subprocess.run(["unshare", "--mount", "true"]).returncode != 0:
         print("skipped: the harness plays pkexec and needs root and a private mount namespace")

@@ -21,7 +21,8 @@ the request's; it refuses an unknown certificate, another subject, a request.jso
 core/csr.c would refuse, and writes nothing. An install that replaces a certificate (meta.json
 "renewal_of_fingerprint") is refused for another user's certificate, for a certificate another CA issued,
 and, keeping the key (no key.pem, "reuse_key"), for a certificate another CA made for the computer's key;
-a genuine renewal replaces the old certificate, with a new key and keeping it.
+and for a certificate older than the one it would replace; a genuine renewal replaces the old certificate, with a
+new key and keeping it.
 
 usage: install_helper.py HELPER
 
@@ -114,6 +115,22 @@ def issue_leaf(work, name, key, ca="ca"):
     openssl("req", "-new", "-key", f"{work}/{key}", "-out", f"{work}/{name}.csr", "-subj", "/CN=helper-test")
     openssl("x509", "-req", "-in", f"{work}/{name}.csr", "-CA", f"{work}/{ca}.pem", "-CAkey", f"{work}/{ca}.key",
             "-CAcreateserial", "-out", f"{work}/{name}.pem", "-days", "2", "-extfile", f"{work}/ext")
+
+
+def issue_backdated(work, name, key):
+    """A certificate for KEY from the test CA whose notBefore lies in 2020: older than any the test installs."""
+    ca = os.path.join(work, "ca-backdated")
+    os.makedirs(os.path.join(ca, "new"))
+    open(os.path.join(ca, "index.txt"), "w").close()
+    with open(os.path.join(ca, "serial"), "w") as f:
+        f.write("5eed\n")
+    with open(os.path.join(ca, "cnf"), "w") as f:
+        f.write(f"[ca]\ndefault_ca = d\n[d]\ndatabase = {ca}/index.txt\nnew_certs_dir = {ca}/new\n"
+                f"serial = {ca}/serial\ndefault_md = sha256\npolicy = p\n[p]\ncommonName = supplied\n")
+    openssl("req", "-new", "-key", f"{work}/{key}", "-out", f"{work}/{name}.csr", "-subj", "/CN=helper-test")
+    openssl("ca", "-batch", "-config", f"{ca}/cnf", "-cert", f"{work}/ca.pem", "-keyfile", f"{work}/ca.key",
+            "-in", f"{work}/{name}.csr", "-out", f"{work}/{name}.pem", "-startdate", "200101000000Z",
+            "-enddate", "300101000000Z", "-extfile", f"{work}/ext", "-notext")
 
 
 def stage_renewal(work, name, cert, key, renews, chain="ca.pem", reuse=False, user="helper-test"):
@@ -228,9 +245,15 @@ def renewal_cases(helper, work, env, system, good):
     issue_leaf(work, "cert2", "key2.pem")
     issue_leaf(work, "cert2-other-ca", "key2.pem", ca="other-ca")
     issue_leaf(work, "cert-same-key-other-ca", "key.pem", ca="other-ca")
+    issue_backdated(work, "cert2-older", "key2.pem")
     for name, d, words in (
             ("of another user", stage_renewal(work, "n-user", "cert2.pem", "key2.pem", good_fp, user="mallory"),
              "same server and user"),
+            ("with an older certificate", stage_renewal(work, "n-older", "cert2-older.pem", "key2.pem", good_fp),
+             "older than"),
+            ("keeping the key of an installed certificate, recorded for another user",
+             stage_renewal(work, "n-relabel", "cert.pem", None, sha256_hex(os.path.join(work, "ca.pem")),
+                           reuse=True, user="mallory"), "another server or user"),
             ("issued by another CA", stage_renewal(work, "n-ca", "cert2-other-ca.pem", "key2.pem", good_fp,
                                                    chain="other-ca.pem"), "not issued by the CA"),
             ("keeping the key with a certificate another CA made for it",
