@@ -15,6 +15,8 @@
 #include <cjson/cJSON.h>
 
 #include "settings.h"
+#include "table.h"
+#include "words.h"
 
 static const char help[] =
     N_("Usage: certlink list [--json] [--store user|computer|all]\n"
@@ -47,41 +49,54 @@ static void date_text(int64_t t, char out[16])
 static int print_table(const struct store_view *v, size_t n, int notify_days)
 {
 	int64_t now = (int64_t)time(NULL);
+	const char *header[6] = { _("STORE"), _("TYPE"),    _("ID"),
+		                  _("STATE"), _("EXPIRES"), _("SUBJECT / SERVER") };
 	char date[16], what[600];
-	size_t i, j, rows = 0;
+	struct cli_table table;
+	bool ok;
+	size_t i, j;
 
-	for (i = 0; i < n; i++) {
+	cli_table_init(&table, 6);
+	ok = cli_table_add(&table, header);
+	for (i = 0; ok && i < n; i++) {
 		const struct cl_records *rec = v[i].rec;
-		const char *store = cl_store_kind_name(v[i].kind);
+		const char *store = cl_words_store_name(v[i].kind);
 
-		for (j = 0; j < rec->n_certs; j++) {
+		for (j = 0; ok && j < rec->n_certs; j++) {
 			const struct cl_certificate *c = rec->certs[j];
+			const char *row[6] = {
+				store,     _("certificate"),
+				c->serial, cl_words_cert_state(cl_certificate_state(c, now, notify_days)),
+				date,      c->subject
+			};
 
-			if (!rows++)
-				printf("%-9s %-12s %-40s %-10s %-10s %s\n", _("STORE"), _("TYPE"), _("ID"),
-				       _("STATE"), _("EXPIRES"), _("SUBJECT / SERVER"));
 			date_text(c->not_after, date);
-			printf("%-9s %-12s %-40s %-10s %-10s %s\n", store, _("certificate"), c->serial,
-			       _(cl_cert_state_name(cl_certificate_state(c, now, notify_days))), date,
-			       c->subject ? c->subject : "-");
+			ok = cli_table_add(&table, row);
 		}
-		for (j = 0; j < rec->n_apps; j++) {
+		for (j = 0; ok && j < rec->n_apps; j++) {
 			const struct cl_application *a = rec->apps[j];
+			const char *row[6] = { store, _("application"),
+				               a->id, cl_words_app_state(a->state),
+				               "-",   what };
 
 			if (a->state == CL_APP_INSTALLED)
 				continue; /* shown as its certificate */
-			if (!rows++)
-				printf("%-9s %-12s %-40s %-10s %-10s %s\n", _("STORE"), _("TYPE"), _("ID"),
-				       _("STATE"), _("EXPIRES"), _("SUBJECT / SERVER"));
 			snprintf(what, sizeof(what), _("%s at %s:%d%s%s"), a->user, a->server_host,
 			         a->server_port, a->renewal_of ? _(", renewing ") : "",
 			         a->renewal_of ? a->renewal_of : "");
-			printf("%-9s %-12s %-40s %-10s %-10s %s\n", store, _("application"), a->id,
-			       _(cl_app_state_name(a->state)), "-", what);
+			ok = cli_table_add(&table, row);
 		}
 	}
-	if (!rows)
+	if (!ok) {
+		cli_table_free(&table);
+		cli_error(_("out of memory"));
+		return cl_status_exit_code(CL_E_LOCAL);
+	}
+	if (table.rows > 1)
+		cli_table_print(&table, stdout);
+	else
 		cli_info(_("no certificates or applications are recorded"));
+	cli_table_free(&table);
 	return CLI_EXIT_OK;
 }
 

@@ -16,6 +16,7 @@
 
 #include "certinfo.h"
 #include "settings.h"
+#include "words.h"
 
 static const char help[] =
     N_("Usage: certlink show ID|SERIAL [--json] [--pem] [--store user|computer|all]\n"
@@ -35,7 +36,7 @@ struct shown {
 	const struct cli_found *found;
 	X509 *x509;
 	struct cl_certinfo info;
-	const char *state;
+	enum cl_cert_state state;
 	const char *cert_path;
 };
 
@@ -68,7 +69,7 @@ static void print_app_text(const struct cl_application *a)
 	char t[32];
 
 	printf(_("Application %s\n"), a->id);
-	printf(_("  State:        %s\n"), _(cl_app_state_name(a->state)));
+	printf(_("  State:        %s\n"), cl_words_app_state(a->state));
 	printf(_("  Server:       %s:%d%s%s%s\n"), a->server_host, a->server_port, a->server_name ? " (" : "",
 	       a->server_name ? a->server_name : "", a->server_name ? ")" : "");
 	printf(_("  User:         %s\n"), a->user);
@@ -95,24 +96,20 @@ static void print_cert_text(const struct shown *s)
 	printf(_("  Issuer:       %s\n"), i->issuer);
 	printf(_("  Serial:       %s\n"), i->serial);
 	printf(_("  Valid from:   %s\n"), cli_time_text(i->not_before, t));
-	printf(_("  Valid until:  %s (%s)\n"), cli_time_text(i->not_after, t), _(s->state));
-	printf(_("  Key:          %s %d bits\n"),
-	       strcmp(i->key_type, "ec") == 0    ? "EC"
-	       : strcmp(i->key_type, "rsa") == 0 ? "RSA"
-	                                         : i->key_type,
-	       i->key_bits);
+	printf(_("  Valid until:  %s (%s)\n"), cli_time_text(i->not_after, t), cl_words_cert_state(s->state));
+	printf(_("  Key:          %s %d bits\n"), cl_words_key(i->key_type), i->key_bits);
 	colon_hex(i->sha256, fp, sizeof(fp));
 	printf(_("  SHA-256:      %s\n"), fp);
 	colon_hex(i->sha1, fp, sizeof(fp));
 	printf(_("  SHA-1:        %s\n"), fp);
 	printf(_("  Alt. names:   %s\n"), i->sans[0] ? i->sans : "-");
-	printf(_("  Store:        %s\n"), cl_store_kind_name(s->found->store));
+	printf(_("  Store:        %s\n"), cl_words_store_name(s->found->store));
 	if (c->server_host)
 		printf(_("  Server:       %s:%d (user %s)\n"), c->server_host, c->server_port,
 		       c->user ? c->user : "-");
 	if (s->found->app)
 		printf(_("  Application:  %s (%s)\n"), s->found->app->id,
-		       _(cl_app_state_name(s->found->app->state)));
+		       cl_words_app_state(s->found->app->state));
 	else
 		printf(_("  Application:  %s\n"), c->application ? c->application : "-");
 	printf(_("  Stored in:\n"));
@@ -166,7 +163,7 @@ static cJSON *cert_json(const struct shown *s, bool pem)
 	cJSON_AddStringToObject(o, "issuer", i->issuer);
 	cJSON_AddStringToObject(o, "not_before", cli_time_text(i->not_before, t));
 	cJSON_AddStringToObject(o, "not_after", cli_time_text(i->not_after, t));
-	cJSON_AddStringToObject(o, "state", s->state);
+	cJSON_AddStringToObject(o, "state", cl_cert_state_name(s->state));
 	cJSON_AddStringToObject(o, "key_type", i->key_type);
 	cJSON_AddNumberToObject(o, "key_bits", i->key_bits);
 	cJSON_AddStringToObject(o, "sha256", i->sha256);
@@ -239,7 +236,7 @@ static int describe(struct shown *s)
 		return cli_fail(&err);
 	}
 	cl_settings_load(&settings, NULL);
-	s->state = cl_cert_state_name(cl_certificate_state(c, (int64_t)time(NULL), settings.notify_days));
+	s->state = cl_certificate_state(c, (int64_t)time(NULL), settings.notify_days);
 	return CLI_EXIT_OK;
 }
 

@@ -390,6 +390,17 @@ static enum cl_status approval_outcome(struct cl_flow *f, enum cl_status st, str
 	return st;
 }
 
+/* The person stopped waiting: the application stays pending at the server and on record, so say that
+ * (front ends tell the person it can be activated later), not that nothing happened. */
+static enum cl_status cancelled_pending(struct cl_error *err)
+{
+	cl_error_set(err, CL_E_CANCELLED,
+	             "stopped waiting for approval: the application stays on record and can be activated "
+	             "once it is approved");
+	cl_error_set_code(err, "cancelled_pending");
+	return CL_E_CANCELLED;
+}
+
 enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err)
 {
 	long timeout = f->opts->approval_timeout > 0 ? f->opts->approval_timeout : f->config.poll_timeout;
@@ -401,6 +412,8 @@ enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err)
 	                 "waiting for the administrator to approve the application");
 	for (;;) {
 		st = poll_once(f, &retry_after, err);
+		if (st == CL_E_CANCELLED)
+			return cancelled_pending(err);
 		if (st != CL_OK || f->state != CL_APP_PENDING)
 			break;
 		if (waited >= timeout) {
@@ -413,7 +426,7 @@ enum cl_status cl_flow_wait_approval(struct cl_flow *f, struct cl_error *err)
 		if (retry_after > interval)
 			interval = retry_after;
 		if (cl_cancel_sleep(f->opts->cancel, (unsigned long)interval * 1000))
-			return cl_error_set(err, CL_E_CANCELLED, "cancelled while waiting for approval");
+			return cancelled_pending(err);
 		waited += interval;
 		interval = interval * 3 / 2 > 60 ? 60 : interval * 3 / 2;
 	}

@@ -42,6 +42,12 @@ enum cl_status cl_error_set_openssl(struct cl_error *err, enum cl_status status,
 /* Prepend context: "activating application 42: " + existing message. Keeps the status. */
 void cl_error_prefix(struct cl_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Marks a literal that is passed on as context ("applying", "importing into the NSS database") and used in
+ * a message later: xgettext extracts it (keyword CL_N_, po/update-pot.cmake), and the function that puts it
+ * into the message translates it (dgettext, domain "certlink"), so a Japanese message has a Japanese prefix.
+ */
+#define CL_N_(s) (s)
+
 /* Set the machine-readable code (copied, truncated to fit). */
 void cl_error_set_code(struct cl_error *err, const char *code);
 

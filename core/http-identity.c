@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,7 +142,7 @@ static enum cl_status verify_chain(STACK_OF(X509) * chain, X509 *anchor, const c
 static enum cl_status probe(struct cl_http *h, bool need_ca, STACK_OF(X509) * *chain, struct cl_proto_ca *ca,
                             struct cl_error *err)
 {
-	static const char what[] = "fetching the server's CA certificates";
+	const char *what = dgettext("certlink", "fetching the server's CA certificates");
 	struct cl_http_options o = h->opts;
 	struct cl_http_request req = { .method = "GET", .accept = "application/json", .opts = &o };
 	struct cl_http_tls tls = { .unverified_probe = true, .want_chain = true };

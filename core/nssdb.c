@@ -54,7 +54,7 @@ enum cl_status cl_nssdb_import_pkcs12(const char *db, const char *p12, const cha
 
 	if (!pk12util)
 		return CL_E_LOCAL;
-	st = cl_tool_run_ok(argv, "importing into the NSS database", err);
+	st = cl_tool_run_ok(argv, CL_N_("importing into the NSS database"), err);
 	free(pk12util);
 	if (st == CL_OK && !cl_nssdb_has(db, nickname))
 		st = cl_error_set(err, CL_E_LOCAL,
@@ -139,7 +139,7 @@ enum cl_status cl_nssdb_import_pkcs12_cert(const char *db, const char *p12, cons
 
 	if (!pk12util)
 		return CL_E_LOCAL;
-	st = cl_tool_run_ok(argv, "importing into the NSS database", err);
+	st = cl_tool_run_ok(argv, CL_N_("importing into the NSS database"), err);
 	free(pk12util);
 	if (st != CL_OK)
 		return st;
@@ -164,7 +164,7 @@ enum cl_status cl_nssdb_add_ca(const char *db, const char *pemfile, const char *
 
 	if (!certutil)
 		return CL_E_LOCAL;
-	st = cl_tool_run_ok(argv, "trusting the CA in the NSS database", err);
+	st = cl_tool_run_ok(argv, CL_N_("trusting the CA in the NSS database"), err);
 	free(certutil);
 	return st;
 }
@@ -183,8 +183,8 @@ enum cl_status cl_nssdb_remove(const char *db, const char *nickname, bool with_k
 		 */
 		for (int i = 0; i < DELETE_MAX && st == CL_OK && cl_nssdb_has(db, nickname); i++)
 			if (!with_key ||
-			    cl_tool_run_ok(del_key, "removing from the NSS database", NULL) != CL_OK)
-				st = cl_tool_run_ok(del_cert, "removing from the NSS database", err);
+			    cl_tool_run_ok(del_key, CL_N_("removing from the NSS database"), NULL) != CL_OK)
+				st = cl_tool_run_ok(del_cert, CL_N_("removing from the NSS database"), err);
 		if (st == CL_OK && cl_nssdb_has(db, nickname))
 			st = cl_error_set(err, CL_E_LOCAL, "\"%s\" is still in the NSS database %s", nickname,
 			                  db);
@@ -371,7 +371,7 @@ static enum cl_status put_back(const char *certutil, const char *db, const char 
 	snprintf(file, sizeof(file), "%s/cert.pem", dir);
 	st = cl_fileio_write_new(file, data, (size_t)len, 0600, err);
 	if (st == CL_OK)
-		st = cl_tool_run_ok(argv, "putting a certificate back into the NSS database", err);
+		st = cl_tool_run_ok(argv, CL_N_("putting a certificate back into the NSS database"), err);
 	unlink(file);
 	rmdir(dir);
 	BIO_free(bio);
@@ -403,7 +403,7 @@ static enum cl_status delete_by_id(const char *certutil, const char *db, const c
 		if (st != CL_OK || entries_with_id(&now, id) == 0)
 			break;
 		entries_free(&now);
-		st = cl_tool_run_ok(del, "removing from the NSS database", err);
+		st = cl_tool_run_ok(del, CL_N_("removing from the NSS database"), err);
 	}
 	for (size_t i = 0; i < before->n && st == CL_OK; i++) {
 		const struct nss_entry *e = &before->items[i];
@@ -446,7 +446,7 @@ enum cl_status cl_nssdb_remove_cert(const char *db, const char *sha256, bool wit
 	if (st == CL_OK && with_key && !shared && key_listed(certutil, db, id)) {
 		const char *del_key[] = { certutil, "-F", "-d", db, "-k", id, "-f", "/dev/null", NULL };
 
-		st = cl_tool_run_ok(del_key, "removing a key from the NSS database", err);
+		st = cl_tool_run_ok(del_key, CL_N_("removing a key from the NSS database"), err);
 	}
 	if (st == CL_OK)
 		st = entries_list(certutil, db, &after, err);
@@ -487,7 +487,7 @@ enum cl_status cl_nssdb_rename_cert(const char *db, const char *sha256, const ch
 		under += strcmp(now.items[i].nick, from) == 0;
 	e = st == CL_OK ? entries_find(&now, sha256) : NULL;
 	if (e && strcmp(e->nick, from) == 0 && under == 1 && strcmp(from, to) != 0) {
-		st = cl_tool_run_ok(argv, "renaming the certificate in the NSS database", err);
+		st = cl_tool_run_ok(argv, CL_N_("renaming the certificate in the NSS database"), err);
 		entries_free(&now);
 		if (st == CL_OK)
 			st = entries_list(certutil, db, &now, err);

@@ -58,6 +58,7 @@ enum cl_status cl_proto_map_error(long http_status, const char *body, size_t len
 	bool parsed = body && cl_proto_parse_error(body, len, &e, &perr) == CL_OK;
 	enum cl_status st = status_for(http_status, parsed ? e.code : "");
 
+	what = dgettext("certlink", what); /* a CL_N_ literal, or a message already translated */
 	if (retry_after)
 		*retry_after = parsed ? e.retry_after : 0;
 	if (parsed && e.message[0])
@@ -80,6 +81,7 @@ static enum cl_status call(struct cl_http *http, const char *path, const char *b
 {
 	enum cl_status st;
 
+	what = dgettext("certlink", what); /* a CL_N_ literal, or a message already translated */
 	if (json)
 		st = cl_http_post_json(http, path, bearer, json, resp, err);
 	else
@@ -125,6 +127,7 @@ static enum cl_status app_reply(struct cl_http_response *resp, const char *id, c
 {
 	enum cl_status st = cl_proto_parse_application(resp->body, resp->body_len, out, err);
 
+	what = dgettext("certlink", what);
 	cl_http_response_free(resp);
 	if (st == CL_OK && id && strcmp(out->id, id) != 0) {
 		cl_proto_application_clear(out);
@@ -151,8 +154,8 @@ enum cl_status cl_proto_get_config(struct cl_http *http, struct cl_proto_config 
 		return CL_E_REFUSED;
 	}
 	if (st == CL_OK && (resp.status < 200 || resp.status > 299)) {
-		st = cl_proto_map_error(resp.status, resp.body, resp.body_len, "reading the configuration",
-		                        NULL, err);
+		st = cl_proto_map_error(resp.status, resp.body, resp.body_len,
+		                        CL_N_("reading the configuration"), NULL, err);
 		cl_http_response_free(&resp);
 		return st;
 	}
@@ -171,14 +174,14 @@ enum cl_status cl_proto_get_ca(struct cl_http *http, struct cl_proto_ca *out, st
 	enum cl_status st;
 
 	memset(out, 0, sizeof(*out));
-	st = call(http, "/api/v1/ca", NULL, NULL, CL_HTTP_CA_BODY_MAX, "reading the CA certificates", &resp,
-	          NULL, err);
+	st = call(http, "/api/v1/ca", NULL, NULL, CL_HTTP_CA_BODY_MAX, CL_N_("reading the CA certificates"),
+	          &resp, NULL, err);
 	if (st != CL_OK)
 		return st;
 	st = cl_proto_parse_ca(resp.body, resp.body_len, out, err);
 	cl_http_response_free(&resp);
 	if (st != CL_OK)
-		cl_error_prefix(err, "reading the CA certificates");
+		cl_error_prefix(err, CL_N_("reading the CA certificates"));
 	return st;
 }
 
@@ -244,11 +247,11 @@ enum cl_status cl_proto_apply(struct cl_http *http, const struct cl_proto_apply 
 		cl_json_writer_free(&w);
 		return CL_E_LOCAL;
 	}
-	st = call(http, "/api/v1/applications", NULL, body, 0, "applying", &resp, NULL, err);
+	st = call(http, "/api/v1/applications", NULL, body, 0, CL_N_("applying"), &resp, NULL, err);
 	cl_json_writer_free(&w);
 	if (st != CL_OK)
 		return st;
-	st = app_reply(&resp, NULL, "applying", out, err);
+	st = app_reply(&resp, NULL, CL_N_("applying"), out, err);
 	if (st == CL_OK && !out->secret[0]) {
 		cl_proto_application_clear(out);
 		st = cl_json_bad(err, "the apply reply has no application secret");
@@ -275,17 +278,17 @@ enum cl_status cl_proto_status(struct cl_http *http, const char *id, const char 
 	return app_reply(&resp, id, what, out, err);
 }
 
-/* POST a small body about one application and parse the {"application"} reply. */
+/* POST a small body about one application to its ACTION and parse the {"application"} reply. WHAT is the
+ * context of an error ("withdrawing application 42"), translated. */
 static enum cl_status app_post(struct cl_http *http, const char *id, const char *secret, const char *action,
-                               struct cl_json_writer *w, struct cl_proto_application *out,
+                               const char *what, struct cl_json_writer *w, struct cl_proto_application *out,
                                struct cl_error *err)
 {
 	struct cl_http_response resp;
-	char path[128], what[128];
+	char path[128];
 	const char *body = cl_json_writer_done(w, err);
 	enum cl_status st;
 
-	snprintf(what, sizeof(what), "%s application %s", action, id ? id : "");
 	if (!body)
 		return cl_error_prefix(err, "%s", what), CL_E_LOCAL;
 	if ((st = app_path(id, secret, action, path, sizeof(path), err)) != CL_OK)
@@ -299,12 +302,14 @@ enum cl_status cl_proto_withdraw(struct cl_http *http, const char *id, const cha
                                  const char *password, struct cl_proto_application *out, struct cl_error *err)
 {
 	struct cl_json_writer w;
+	char what[128];
 	enum cl_status st;
 
 	memset(out, 0, sizeof(*out));
 	cl_json_writer_init(&w, 4096);
 	cl_json_write_str(&w, "password", password);
-	st = app_post(http, id, secret, "withdraw", &w, out, err);
+	snprintf(what, sizeof(what), dgettext("certlink", "withdrawing application %s"), id ? id : "");
+	st = app_post(http, id, secret, "withdraw", what, &w, out, err);
 	cl_json_writer_free(&w);
 	return st;
 }
@@ -314,6 +319,7 @@ enum cl_status cl_proto_reapply(struct cl_http *http, const char *id, const char
                                 struct cl_error *err)
 {
 	struct cl_json_writer w;
+	char what[128];
 	enum cl_status st;
 
 	memset(out, 0, sizeof(*out));
@@ -323,7 +329,8 @@ enum cl_status cl_proto_reapply(struct cl_http *http, const char *id, const char
 		cl_json_write_str(&w, "email", changes->email);
 		cl_json_write_str(&w, "device_note", changes->device_note);
 	}
-	st = app_post(http, id, secret, "reapply", &w, out, err);
+	snprintf(what, sizeof(what), dgettext("certlink", "re-applying application %s"), id ? id : "");
+	st = app_post(http, id, secret, "reapply", what, &w, out, err);
 	cl_json_writer_free(&w);
 	return st;
 }

@@ -63,7 +63,7 @@ static enum cl_status update_ca_certificates(struct cl_error *err)
 
 	if (!tool)
 		return CL_E_LOCAL;
-	st = cl_tool_run_ok(argv, "updating the system trust store", err);
+	st = cl_tool_run_ok(argv, CL_N_("updating the system trust store"), err);
 	free(tool);
 	return st;
 }
@@ -140,7 +140,7 @@ enum cl_status cl_systrust_remove(const struct cl_location *loc, struct cl_error
 	{
 		const char *argv[] = { trust, "anchor", "--remove", loc->path, NULL };
 
-		st = cl_tool_run_ok(argv, "removing the trust anchor", err);
+		st = cl_tool_run_ok(argv, CL_N_("removing the trust anchor"), err);
 	}
 	free(trust);
 	return st;

@@ -36,4 +36,11 @@ void cl_text_escape(const char *in, char *out, size_t size, unsigned flags);
 /* Does S need cl_text_escape() (any hidden character, invalid UTF-8, a tab or a newline)? */
 bool cl_text_needs_escape(const char *s, unsigned flags);
 
+/* How many terminal columns UTF-8 text S takes: 2 for an East Asian wide or fullwidth character (CJK,
+ * kana, hangul, fullwidth forms: Japanese takes two columns a character), 0 for a combining mark, a format
+ * character or a control, 1 for the rest (an invalid octet counts 1). The C library's wcwidth() decides
+ * what it knows in the current locale; the built-in East Asian Width table when it does not (a C locale).
+ * Columns of a table line up when padded by this width, never by bytes. */
+size_t cl_text_width(const char *s);
+
 #endif

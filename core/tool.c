@@ -2,6 +2,7 @@
 #include "tool.h"
 
 #include <errno.h>
+#include <libintl.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -187,6 +188,7 @@ enum cl_status cl_tool_run_ok(const char *const argv[], const char *what, struct
 	char out[2048];
 	int code;
 
+	what = dgettext("certlink", what); /* a CL_N_ literal */
 	if (cl_tool_run(argv, out, sizeof(out), &code, err) != CL_OK) {
 		cl_error_prefix(err, "%s", what);
 		return CL_E_LOCAL;

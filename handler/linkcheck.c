@@ -180,7 +180,7 @@ int handler_linkcheck_run(const struct cl_link *link)
 	cl_error_clear(&err);
 	st = probe_server(link, &err);
 	if (st != CL_OK) {
-		struct handler_advice a = handler_advice_for(&err);
+		struct cl_advice a = cl_words_advice(&err);
 
 		printf(_("  Problem: %s\n  %s\n"), err.msg, a.title);
 		return cl_status_exit_code(st);

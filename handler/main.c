@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 		return cl_status_exit_code(CL_E_LOCAL);
 	}
 	if (cl_link_parse(args.link, &link, &err) != CL_OK) {
-		struct handler_advice a = handler_advice_refused_link();
+		struct cl_advice a = cl_words_refused_link();
 
 		fprintf(stderr, _("certlink-handler: refused link: %s\n  %s\n  %s\n"), err.msg, a.title,
 		        a.action);

@@ -56,10 +56,10 @@ static void on_progress(void *user_data, enum cl_stage stage, const char *detail
 		return;
 	if (detail && detail[0])
 		fprintf(stderr, "certlink: [%d/%d] %s: %s\n", (int)stage + 1, (int)CL_STAGE_DONE,
-		        handler_stage_label(stage), detail);
+		        cl_words_stage(stage), detail);
 	else
 		fprintf(stderr, "certlink: [%d/%d] %s\n", (int)stage + 1, (int)CL_STAGE_DONE,
-		        handler_stage_label(stage));
+		        cl_words_stage(stage));
 	t->last_stage = stage;
 	snprintf(t->last_detail, sizeof(t->last_detail), "%s", detail ? detail : "");
 }
@@ -267,14 +267,14 @@ static enum cl_status ask_renew(struct term *t, struct cl_question *q)
 		handler_tty_printf(&t->tty, _("  SHA-256:     %s\n"), q->fingerprint);
 	handler_tty_printf(&t->tty, _("  Expires:     %s\n"), until);
 	if (q->key_bits > 0)
-		handler_tty_printf(&t->tty, _("  Key:         %s, %d bits\n"), handler_key_label(q->key_type),
+		handler_tty_printf(&t->tty, _("  Key:         %s, %d bits\n"), cl_words_key(q->key_type),
 		                   q->key_bits);
 	else
-		handler_tty_printf(&t->tty, _("  Key:         %s\n"), handler_key_label(q->key_type));
+		handler_tty_printf(&t->tty, _("  Key:         %s\n"), cl_words_key(q->key_type));
 	handler_tty_printf(&t->tty, "               %s\n",
 	                   q->new_key ? _("the renewed certificate gets a new key")
 	                              : _("the renewed certificate keeps this key"));
-	handler_tty_printf(&t->tty, _("  Store:       %s\n"), handler_store_label(q->store));
+	handler_tty_printf(&t->tty, _("  Store:       %s\n"), cl_words_store(q->store));
 	if (q->service_name && q->host && strcmp(q->service_name, q->host) != 0)
 		handler_tty_printf(&t->tty, _("  Server:      %s (%s:%d)\n"), q->service_name, q->host,
 		                   q->port);
@@ -319,7 +319,7 @@ static enum cl_status on_elevate(void *user_data, const char *staging_dir, struc
 	fprintf(stderr,
 	        _("certlink: installing into this computer's certificate store needs an administrator; "
 	          "pkexec will ask for a password.\n"));
-	return handler_elevate(staging_dir, &t->cancel, err);
+	return cl_elevate_install(staging_dir, &t->cancel, err);
 }
 
 static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir, const char *sha256,
@@ -331,7 +331,7 @@ static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir
 	        _("certlink: making the certificate authority %s trusted on this computer needs an "
 	          "administrator; pkexec will ask for a password.\n"),
 	        sha256);
-	return handler_elevate_anchor(staging_dir, sha256, subject, &t->cancel, err);
+	return cl_elevate_anchor(staging_dir, sha256, subject, &t->cancel, err);
 }
 
 static enum cl_status on_elevate_network(void *user_data, const char *staging_dir, struct cl_error *err)
@@ -340,7 +340,7 @@ static enum cl_status on_elevate_network(void *user_data, const char *staging_di
 
 	fprintf(stderr, _("certlink: setting up this computer's network connections needs an administrator; "
 	                  "pkexec will ask for a password.\n"));
-	return handler_elevate_network(staging_dir, &t->cancel, err);
+	return cl_elevate_network(staging_dir, &t->cancel, err);
 }
 
 static enum cl_status on_elevate_sign(void *user_data, const char *staging_dir, const char *sha256,
@@ -352,12 +352,12 @@ static enum cl_status on_elevate_sign(void *user_data, const char *staging_dir, 
 	        _("certlink: renewing with the same key needs this computer's key (certificate %s); "
 	          "pkexec will ask for an administrator's password.\n"),
 	        sha256);
-	return handler_elevate_sign(staging_dir, sha256, subject, &t->cancel, request, len, err);
+	return cl_elevate_sign(staging_dir, sha256, subject, &t->cancel, request, len, err);
 }
 
 static void print_networks(const struct cl_enroll_result *r)
 {
-	char *words = handler_network_words(&r->network), *line, *save = NULL;
+	char *words = cl_words_network(&r->network), *line, *save = NULL;
 
 	for (line = words ? strtok_r(words, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
 		printf("  %s\n", line);
@@ -373,7 +373,7 @@ static void report_success(const struct cl_enroll_result *r)
 		return;
 	}
 	printf(_("Installed the certificate %s (serial %s) in %s.\n"), r->subject, r->serial,
-	       handler_store_label(r->store));
+	       cl_words_store(r->store));
 	if (r->cert_path[0])
 		printf(_("  Certificate file: %s\n"), r->cert_path);
 	if (r->nss_imported)
@@ -386,7 +386,7 @@ static void report_success(const struct cl_enroll_result *r)
 	if (r->existing > 0) {
 		char text[512];
 
-		handler_existing_text(r, text, sizeof(text));
+		cl_words_existing(r, text, sizeof(text));
 		printf("%s\n", text);
 	}
 	print_networks(r);
@@ -431,7 +431,7 @@ int handler_term_run(const struct cl_link *link)
 		return 0;
 	}
 	{
-		struct handler_advice a = handler_advice_for(&err);
+		struct cl_advice a = cl_words_advice(&err);
 
 		if (t.no_tty)
 			fprintf(

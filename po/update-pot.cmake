@@ -15,7 +15,7 @@ execute_process(COMMAND ${XGETTEXT} --from-code=UTF-8 --language=C --keyword=_ -
 		--keyword=g_dngettext:2,3
 		# core/ formats these through dgettext("certlink", fmt) centrally (core/error.c, core/enroll.c, core/json.c)
 		--keyword=cl_error_set:3 --keyword=cl_error_set_openssl:3 --keyword=cl_error_prefix:2
-		--keyword=cl_flow_progress:3 --keyword=cl_json_bad:2 --keyword=cl_net_refuse:3 --add-comments=TRANSLATORS: --package-name=certlink
+		--keyword=cl_flow_progress:3 --keyword=cl_json_bad:2 --keyword=cl_net_refuse:3 --keyword=CL_N_ --add-comments=TRANSLATORS: --package-name=certlink
 		--msgid-bugs-address=certlink --sort-by-file -o ${POT}.c ${c_files}
 	WORKING_DIRECTORY ${SRC} RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)

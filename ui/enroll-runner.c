@@ -174,7 +174,7 @@ static enum cl_status on_elevate(void *user_data, const char *staging_dir, struc
 {
 	CertlinkEnrollRunner *self = user_data;
 
-	return handler_elevate(staging_dir, &self->cancel, err);
+	return cl_elevate_install(staging_dir, &self->cancel, err);
 }
 
 /* Worker thread: a trust anchor of the computer the person agreed to, through its own polkit action. */
@@ -183,7 +183,7 @@ static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir
 {
 	CertlinkEnrollRunner *self = user_data;
 
-	return handler_elevate_anchor(staging_dir, sha256, subject, &self->cancel, err);
+	return cl_elevate_anchor(staging_dir, sha256, subject, &self->cancel, err);
 }
 
 /* Worker thread: the profile's networks as the computer's connections, through their own polkit action. */
@@ -191,7 +191,7 @@ static enum cl_status on_elevate_network(void *user_data, const char *staging_di
 {
 	CertlinkEnrollRunner *self = user_data;
 
-	return handler_elevate_network(staging_dir, &self->cancel, err);
+	return cl_elevate_network(staging_dir, &self->cancel, err);
 }
 
 /* Worker thread: a renewal that keeps the computer store's key, whose request the helper signs. */
@@ -200,7 +200,7 @@ static enum cl_status on_elevate_sign(void *user_data, const char *staging_dir, 
 {
 	CertlinkEnrollRunner *self = user_data;
 
-	return handler_elevate_sign(staging_dir, sha256, subject, &self->cancel, request, len, err);
+	return cl_elevate_sign(staging_dir, sha256, subject, &self->cancel, request, len, err);
 }
 
 static void run_in_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)

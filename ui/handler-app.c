@@ -8,6 +8,7 @@
 #include "enroll.h"
 #include "settings.h"
 #include "progress-window.h"
+#include "size-probe.h"
 #include "ui.h"
 
 #define HANDLER_APP_ID "org.certlink.Handler"
@@ -56,6 +57,7 @@ int certlink_handler_app_run(const struct cl_link *link, const char *argv0)
 		return -1;
 	if (!gtk_init_check())
 		return -1;
+	certlink_ui_size_probe_install();
 
 	h.link = link;
 	h.exit_code = cl_status_exit_code(CL_E_CANCELLED);

@@ -53,9 +53,13 @@ void certlink_manager_apid_refresh(CertlinkManagerApid *self)
 
 char *certlink_manager_apid_mailto(const char *apid, const char *host)
 {
-	char *subject = g_strdup_printf(_("APID of %s"), host && *host ? host : _("my computer"));
+	const char *name = host && *host ? host : _("my computer");
+	/* TRANSLATORS: the subject of the mail that sends this computer's APID to the administrator */
+	char *subject = g_strdup_printf(_("certlink APID for %s"), name);
 	char *body =
-	    g_strdup_printf(_("Hello,\n\nthe APID of my computer %s is:\n\n%s\n"), host ? host : "", apid);
+	    g_strdup_printf(_("Hello,\n\nthis is the certlink APID of %s, the identifier my administrator "
+	                      "registers so that this computer can get certificates:\n\n%s\n"),
+	                    name, apid);
 	char *s = g_uri_escape_string(subject, NULL, FALSE), *b = g_uri_escape_string(body, NULL, FALSE);
 	char *uri = g_strdup_printf("mailto:?subject=%s&body=%s", s, b);
 

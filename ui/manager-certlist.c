@@ -157,9 +157,10 @@ static void on_flow_finished(CertlinkManagerFlow *flow, gboolean changed, Certli
 
 static void start_flow(CertlinkManagerCertList *self, CertlinkFlowOp op, CertlinkManagerEntry *e)
 {
-	CertlinkManagerFlow *flow = certlink_manager_flow_new_operation(
-	    window_of(self), op, certlink_manager_entry_get_ref(e), certlink_manager_entry_get_store(e),
-	    certlink_manager_entry_get_title(e));
+	g_autofree char *name = certlink_manager_entry_describe(e);
+	CertlinkManagerFlow *flow =
+	    certlink_manager_flow_new_operation(window_of(self), op, certlink_manager_entry_get_ref(e),
+	                                        certlink_manager_entry_get_store(e), name);
 
 	g_signal_connect_object(flow, "finished", G_CALLBACK(on_flow_finished), self, 0);
 	gtk_window_present(GTK_WINDOW(flow));
@@ -195,17 +196,40 @@ static void renew_activated(GtkWidget *w, const char *action, GVariant *param)
 	g_clear_object(&e);
 }
 
+/* What a person calls the certificate with SERIAL ("alice (Example Corp enrollment)"), for a window opened
+ * from outside the list (a notification names only the serial); the serial when none is recorded. */
+static char *describe_serial(const char *serial)
+{
+	struct cl_settings settings;
+	g_autoptr(GPtrArray) entries = NULL;
+	char *name = NULL;
+
+	cl_settings_load(&settings, NULL);
+	entries =
+	    certlink_manager_entries_load(g_get_real_time() / G_USEC_PER_SEC, settings.notify_days, NULL);
+	for (guint i = 0; i < entries->len && !name; i++) {
+		CertlinkManagerEntry *e = entries->pdata[i];
+
+		if (certlink_manager_entry_get_kind(e) == CERTLINK_ENTRY_CERTIFICATE &&
+		    g_strcmp0(certlink_manager_entry_get_id(e), serial) == 0)
+			name = certlink_manager_entry_describe(e);
+	}
+	return name ? name : g_strdup(serial);
+}
+
 void certlink_manager_certlist_renew(CertlinkManagerCertList *self, const char *serial)
 {
 	CertlinkManagerFlow *flow;
+	g_autofree char *name = NULL;
 	char norm[41];
 
 	if (!cl_records_normalize_serial(serial, norm)) {
 		show_error(self, _("Cannot renew"), _("That is not a certificate serial number."));
 		return;
 	}
+	name = describe_serial(norm);
 	flow = certlink_manager_flow_new_operation(window_of(self), CERTLINK_FLOW_RENEW, norm, CL_STORE_ASK,
-	                                           norm);
+	                                           name);
 	g_signal_connect_object(flow, "finished", G_CALLBACK(on_flow_finished), self, 0);
 	gtk_window_present(GTK_WINDOW(flow));
 }

@@ -8,6 +8,7 @@
 #include "location.h"
 #include "manager-ui.h"
 #include "text.h"
+#include "words.h"
 
 struct _CertlinkManagerDetails {
 	GtkWindow parent;
@@ -178,7 +179,8 @@ static void show_certificate(CertlinkManagerDetails *self, CertlinkManagerEntry 
 	add_time(self, _("Valid from"), have ? info.not_before : c->not_before);
 	add_time(self, _("Valid until"), have ? info.not_after : c->not_after);
 	add_row(self, _("State"), certlink_manager_entry_state_label(e), FALSE);
-	key = g_strdup_printf(_("%s, %d bits"), have ? info.key_type : (c->key_type ? c->key_type : "?"),
+	/* "RSA, 2048 bits", as a person reads the key type (not the record's "rsa") */
+	key = g_strdup_printf(_("%s, %d bits"), cl_words_key(have ? info.key_type : c->key_type),
 	                      have ? info.key_bits : c->key_bits);
 	add_row(self, _("Key"), key, FALSE);
 	fp = colons(have ? info.sha256 : c->fingerprint);

@@ -84,6 +84,20 @@ static CertlinkEntryState app_state(enum cl_app_state s)
 	return CERTLINK_ENTRY_IN_PROGRESS;
 }
 
+/* S as it reads (what a server put in its name may hide characters); caller frees */
+static char *shown(const char *s)
+{
+	size_t size;
+	char *out;
+
+	if (!cl_text_needs_escape(s, 0))
+		return g_strdup(s);
+	size = strlen(s) * 9 + 1;
+	out = g_malloc(size);
+	cl_text_escape(s, out, size, 0);
+	return out;
+}
+
 static CertlinkManagerEntry *entry_new(Snapshot *snap, const struct cl_certificate *cert,
                                        const struct cl_application *app)
 {
@@ -102,12 +116,10 @@ static CertlinkManagerEntry *entry_new(Snapshot *snap, const struct cl_certifica
 		                              app->server_name ? app->server_name : app->server_host);
 	/* a title that reads as it is, whatever a server (or an older certlink's records) put there */
 	if (cl_text_needs_escape(self->title, 0)) {
-		size_t size = strlen(self->title) * 9 + 1;
-		char *shown = g_malloc(size);
+		char *escaped = shown(self->title);
 
-		cl_text_escape(self->title, shown, size, 0);
 		g_free(self->title);
-		self->title = shown;
+		self->title = escaped;
 	}
 	return self;
 }
@@ -222,6 +234,26 @@ const char *certlink_manager_entry_get_key(CertlinkManagerEntry *self)
 const char *certlink_manager_entry_get_title(CertlinkManagerEntry *self)
 {
 	return self->title;
+}
+
+char *certlink_manager_entry_describe(CertlinkManagerEntry *self)
+{
+	const struct cl_application *a = self->app;
+	g_autofree char *service = NULL;
+
+	if (!a && self->cert && self->cert->application)
+		a = cl_records_find_application(self->snapshot->rec, self->cert->application);
+	if (a && a->server_name && a->server_name[0])
+		service = shown(a->server_name);
+	else if (a && a->server_host)
+		service = g_strdup_printf("%s:%d", a->server_host, a->server_port);
+	else if (self->cert && self->cert->server_host)
+		service = g_strdup_printf("%s:%d", self->cert->server_host, self->cert->server_port);
+	if (!service || self->cert == NULL)
+		return g_strdup(self->title); /* an application's title names user and service already */
+	/* TRANSLATORS: a certificate in a window title: its name (common name) and the service that issued it
+	 */
+	return g_strdup_printf(_("%s (%s)"), self->title, service);
 }
 
 const struct cl_certificate *certlink_manager_entry_get_certificate(CertlinkManagerEntry *self)

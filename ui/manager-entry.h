@@ -51,6 +51,9 @@ const char *certlink_manager_entry_get_ref(CertlinkManagerEntry *self);
 const char *certlink_manager_entry_get_key(CertlinkManagerEntry *self);
 /* The subject's CN (certificate), "user @ host" (application). */
 const char *certlink_manager_entry_get_title(CertlinkManagerEntry *self);
+/* What a window about the entry is called: its title and the service it came from, "alice (Example Corp
+ * enrollment)", the server's host and port when the service gave no name. Caller frees. */
+char *certlink_manager_entry_describe(CertlinkManagerEntry *self);
 /* A copy of the record it came from: exactly one of these is non-NULL. Owned by the entry. */
 const struct cl_certificate *certlink_manager_entry_get_certificate(CertlinkManagerEntry *self);
 const struct cl_application *certlink_manager_entry_get_application(CertlinkManagerEntry *self);

@@ -15,6 +15,7 @@
 #include "manager-job.h"
 #include "manager-summary.h"
 #include "manager-ui.h"
+#include "label-wrap.h"
 #include "settings.h"
 #include "store-dialog.h"
 #include "trust-dialog.h"
@@ -60,17 +61,6 @@ G_DEFINE_FINAL_TYPE(CertlinkManagerFlow, certlink_manager_flow, GTK_TYPE_WINDOW)
 
 enum { SIGNAL_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-/* The same English words as cl_stage_name(), marked for the catalogue. */
-static const char *const stage_names[] = {
-	[CL_STAGE_CHECK_LINK] = N_("Checking the link"),
-	[CL_STAGE_CONNECT] = N_("Connecting"),
-	[CL_STAGE_APPLY] = N_("Applying"),
-	[CL_STAGE_WAIT_APPROVAL] = N_("Waiting for approval"),
-	[CL_STAGE_ACTIVATE] = N_("Activating"),
-	[CL_STAGE_INSTALL] = N_("Installing"),
-	[CL_STAGE_DONE] = N_("Done"),
-};
 
 static const char *op_title(CertlinkFlowOp op)
 {
@@ -125,11 +115,7 @@ static enum cl_status run_call(const struct cl_enroll_opts *opts, struct cl_enro
 
 static void on_progress(CertlinkManagerJob *job, int stage, const char *detail, CertlinkManagerFlow *self)
 {
-	const char *name = (unsigned)stage < G_N_ELEMENTS(stage_names) && stage_names[stage]
-	                       ? _(stage_names[stage])
-	                       : cl_stage_name((enum cl_stage)stage);
-
-	gtk_label_set_text(self->stage_label, name);
+	gtk_label_set_text(self->stage_label, cl_words_stage((enum cl_stage)stage));
 	gtk_label_set_text(self->detail_label, detail);
 }
 
@@ -249,27 +235,27 @@ static void on_question(CertlinkManagerJob *job, gpointer data, CertlinkManagerF
 /* The computer store for a person who is not root: the handler's privileged helper through pkexec. */
 static enum cl_status on_elevate(void *user_data, const char *staging_dir, struct cl_error *err)
 {
-	return handler_elevate(staging_dir, certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)),
-	                       err);
+	return cl_elevate_install(staging_dir,
+	                          certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
 }
 
 static enum cl_status on_elevate_anchor(void *user_data, const char *staging_dir, const char *sha256,
                                         const char *subject, struct cl_error *err)
 {
-	return handler_elevate_anchor(staging_dir, sha256, subject,
-	                              certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
+	return cl_elevate_anchor(staging_dir, sha256, subject,
+	                         certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
 }
 
 static enum cl_status on_elevate_network(void *user_data, const char *staging_dir, struct cl_error *err)
 {
-	return handler_elevate_network(staging_dir,
-	                               certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
+	return cl_elevate_network(staging_dir,
+	                          certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
 }
 
 static enum cl_status on_elevate_sign(void *user_data, const char *staging_dir, const char *sha256,
                                       const char *subject, char **request, size_t *len, struct cl_error *err)
 {
-	return handler_elevate_sign(staging_dir, sha256, subject,
+	return cl_elevate_sign(staging_dir, sha256, subject,
 	                            certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), request,
 	                            len, err);
 }
@@ -281,7 +267,7 @@ static void show_result(CertlinkManagerFlow *self, const char *icon, const char 
 	gtk_spinner_stop(self->spinner);
 	gtk_image_set_from_icon_name(self->result_icon, icon);
 	gtk_label_set_text(self->result_title, title);
-	gtk_label_set_text(self->result_detail, detail);
+	certlink_label_wrap_message(self->result_detail, detail);
 	gtk_stack_set_visible_child_name(self->stack, "result");
 	gtk_widget_grab_focus(self->close_button);
 }
@@ -325,13 +311,13 @@ static void show_success(CertlinkManagerFlow *self, const struct cl_enroll_resul
 			char text[512];
 			char *both;
 
-			handler_existing_text(r, text, sizeof(text));
+			cl_words_existing(r, text, sizeof(text));
 			both = g_strconcat(detail, "\n", text, NULL);
 			g_free(detail);
 			detail = both;
 		}
 		{
-			char *networks = handler_network_words(&r->network);
+			char *networks = cl_words_network(&r->network);
 
 			if (networks && networks[0]) {
 				char *both = g_strdup_printf("%s\n%s", detail, networks);
@@ -366,6 +352,14 @@ static void on_done(GObject *source, GAsyncResult *res, gpointer data)
 		                  : result.serial[0] ? result.serial
 		                                     : "done");
 		show_success(self, &result);
+	} else if (st == CL_E_CANCELLED && g_strcmp0(err.code, "cancelled_pending") == 0) {
+		/* the application was sent: it stays pending at the server and in the list */
+		cl_logfile_append(side, "certlink-manager", NULL, "%s %s: stopped waiting for approval",
+		                  op_log_name(self->op), self->id ? self->id : self->name);
+		show_result(
+		    self, "document-send", _("Your application is waiting for approval"),
+		    _("You stopped waiting, but the application stays at the server and in the "
+		      "certificate list. Once the administrator approves it, choose Activate there."));
 	} else if (st == CL_E_CANCELLED) {
 		show_result(self, "process-stop-symbolic", _("Cancelled"), _("Nothing more was done."));
 	} else {
@@ -374,8 +368,11 @@ static void on_done(GObject *source, GAsyncResult *res, gpointer data)
 		show_result(self, "dialog-error-symbolic", _("That did not work"), err.msg);
 	}
 	OPENSSL_cleanse(&result, sizeof(result));
-	if (self->close_when_done)
+	if (self->close_when_done) {
+		/* closed while it ran: the list shows what was done (an application sent stays pending) */
+		g_signal_emit(self, signals[SIGNAL_FINISHED], 0, self->ran);
 		gtk_window_destroy(GTK_WINDOW(self));
+	}
 	g_object_unref(self);
 }
 
@@ -527,7 +524,7 @@ static CertlinkManagerFlow *flow_new(GtkWindow *parent, CertlinkFlowOp op)
 
 	self->op = op;
 	gtk_window_set_title(GTK_WINDOW(self), op_title(op));
-	gtk_label_set_text(self->heading_label, op_title(op));
+	certlink_label_wrap_heading(self->heading_label, op_title(op));
 	return self;
 }
 
@@ -548,12 +545,16 @@ CertlinkManagerFlow *certlink_manager_flow_new_operation(GtkWindow *parent, Cert
                                                          enum cl_store_kind store, const char *name)
 {
 	CertlinkManagerFlow *self = flow_new(parent, op);
-	char *heading = g_strdup_printf("%s: %s", op_title(op), name);
+	/* TRANSLATORS: a window title: what is done ("Renew the certificate"), and to what ("alice (Corp)")
+	 */
+	char *heading = g_strdup_printf(_("%s: %s"), op_title(op), name);
 
 	self->id = g_strdup(id);
 	self->name = g_strdup(name);
 	self->store = store;
-	gtk_label_set_text(self->heading_label, heading);
+	/* the window names what it works on, as a task switcher shows it */
+	gtk_window_set_title(GTK_WINDOW(self), heading);
+	certlink_label_wrap_heading(self->heading_label, heading);
 	g_free(heading);
 	start(self, g_new0(struct call, 1));
 	return self;

@@ -10,6 +10,7 @@
 #include <locale.h>
 
 #include "manager-window.h"
+#include "size-probe.h"
 
 static CertlinkManagerWindow *window_of(GtkApplication *app)
 {
@@ -69,6 +70,7 @@ int main(int argc, char **argv)
 	g_application_set_option_context_summary(
 	    G_APPLICATION(app), _("Apply for, renew and manage certificates with certlink."));
 	g_signal_connect(app, "command-line", G_CALLBACK(on_command_line), NULL);
+	certlink_ui_size_probe_install();
 	status = g_application_run(G_APPLICATION(app), argc, argv);
 	g_object_unref(app);
 	return status;

@@ -10,6 +10,7 @@
 #include "renew-dialog.h"
 #include "store-dialog.h"
 #include "trust-dialog.h"
+#include "label-wrap.h"
 #include "ui.h"
 #include "words.h"
 
@@ -127,7 +128,7 @@ static void show_result(CertlinkProgressWindow *self, const char *title, const c
                         const char *detail)
 {
 	gtk_label_set_text(self->result_title, title);
-	gtk_label_set_text(self->result_action, action);
+	certlink_label_wrap_message(self->result_action, action);
 	gtk_label_set_text(self->result_detail, detail);
 	gtk_widget_set_visible(GTK_WIDGET(self->result_action), action[0] != '\0');
 	gtk_widget_set_visible(GTK_WIDGET(self->result_detail), detail[0] != '\0');
@@ -144,13 +145,12 @@ static void show_installed(CertlinkProgressWindow *self, const struct cl_enroll_
 	g_autoptr(GString) detail = g_string_new(NULL);
 	g_autofree char *action = NULL;
 
-	action = g_strdup_printf(_("Your certificate was installed in %s."), handler_store_label(r->store));
+	action = g_strdup_printf(_("Your certificate was installed in %s."), cl_words_store(r->store));
 	g_string_append_printf(detail, _("Certificate: %s\n"), r->subject);
 	g_string_append_printf(detail, _("Issued by: %s\n"), r->issuer);
 	g_string_append_printf(detail, _("Serial number: %s\n"), r->serial);
 	if (r->not_after > 0) {
-		g_autoptr(GDateTime) until = g_date_time_new_from_unix_local(r->not_after);
-		g_autofree char *date = until ? g_date_time_format(until, "%x") : NULL;
+		g_autofree char *date = certlink_ui_format_date(r->not_after);
 
 		if (date)
 			g_string_append_printf(detail, _("Valid until: %s\n"), date);
@@ -174,7 +174,7 @@ static void show_installed(CertlinkProgressWindow *self, const struct cl_enroll_
 		                r->trust_not_installed),
 		    r->trust_not_installed);
 	{
-		char *networks = handler_network_words(&r->network);
+		char *networks = cl_words_network(&r->network);
 
 		if (networks)
 			g_string_append(detail, networks);
@@ -186,7 +186,7 @@ static void show_installed(CertlinkProgressWindow *self, const struct cl_enroll_
 		char text[512];
 		char *both;
 
-		handler_existing_text(r, text, sizeof(text));
+		cl_words_existing(r, text, sizeof(text));
 		both = g_strconcat(action, "\n", text, NULL);
 		g_free(action);
 		action = both;
@@ -196,7 +196,7 @@ static void show_installed(CertlinkProgressWindow *self, const struct cl_enroll_
 
 static void show_failed(CertlinkProgressWindow *self, const struct cl_error *err)
 {
-	struct handler_advice advice = handler_advice_for(err);
+	struct cl_advice advice = cl_words_advice(err);
 
 	if (self->current >= 0 && self->current < N_ROWS)
 		set_row(self, self->current, "✗", "stage-failed");
@@ -353,7 +353,7 @@ static void certlink_progress_window_init(CertlinkProgressWindow *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
 	for (int i = 0; i < N_ROWS; i++)
-		gtk_label_set_text(self->stages[i], handler_stage_label((enum cl_stage)i));
+		gtk_label_set_text(self->stages[i], cl_words_stage((enum cl_stage)i));
 	self->current = -1;
 	self->runner = certlink_enroll_runner_new();
 	g_signal_connect(self->runner, "stage", G_CALLBACK(on_stage), self);
@@ -365,6 +365,6 @@ CertlinkProgressWindow *certlink_progress_window_new(GtkApplication *app, const 
 	CertlinkProgressWindow *self = g_object_new(CERTLINK_TYPE_PROGRESS_WINDOW, "application", app, NULL);
 	g_autofree char *title = g_strdup_printf(_("Getting a certificate from %s"), service);
 
-	gtk_label_set_text(self->title_label, title);
+	certlink_label_wrap_heading(self->title_label, title);
 	return self;
 }

@@ -95,9 +95,9 @@ static char *expiry_text(time_t not_after)
 
 static char *key_text(const struct cl_question *q)
 {
-	g_autofree char *key =
-	    q->key_bits > 0 ? g_strdup_printf(_("%s, %d bits"), handler_key_label(q->key_type), q->key_bits)
-	                    : g_strdup(handler_key_label(q->key_type));
+	g_autofree char *key = q->key_bits > 0
+	                           ? g_strdup_printf(_("%s, %d bits"), cl_words_key(q->key_type), q->key_bits)
+	                           : g_strdup(cl_words_key(q->key_type));
 
 	return g_strdup_printf("%s\n%s", key,
 	                       q->new_key ? _("The renewed certificate gets a new key.")
@@ -119,7 +119,7 @@ GtkWidget *certlink_renew_dialog_new(GtkWindow *parent, struct cl_question *q)
 	gtk_label_set_text(self->fingerprint_label, q->fingerprint ? q->fingerprint : "?");
 	gtk_label_set_text(self->expiry_label, expiry);
 	gtk_label_set_text(self->key_label, key);
-	gtk_label_set_text(self->store_label, handler_store_label(q->store));
+	gtk_label_set_text(self->store_label, cl_words_store(q->store));
 	gtk_label_set_text(self->server_label, server);
 	gtk_label_set_text(self->user_label, q->user[0] ? q->user : "?");
 	gtk_widget_grab_focus(GTK_WIDGET(self->cancel_button));

@@ -1,6 +1,8 @@
 /* certlink ui: shared setup of the ui library (see ui.h). */
 #include "ui.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "certlink-ui-resources.h"
 
 void certlink_ui_ensure_resources(void)
@@ -39,4 +41,16 @@ void certlink_ui_add_answered_signal(GType type)
 void certlink_ui_emit_answered(GtkWidget *dialog, gboolean ok)
 {
 	g_signal_emit_by_name(dialog, "answered", ok);
+}
+
+char *certlink_ui_format_date(gint64 unix_time)
+{
+	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local(unix_time);
+
+	if (!dt)
+		return NULL;
+	/* TRANSLATORS: a full date in g_date_time_format() codes: "4 December 2027"; Japanese writes
+	 * "%Y年%-m月%-d日". %B is the month's name in the locale. */
+	/* xgettext:no-c-format */
+	return g_date_time_format(dt, _("%-d %B %Y"));
 }

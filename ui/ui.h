@@ -18,4 +18,8 @@ void certlink_ui_load_css(void);
 void certlink_ui_add_answered_signal(GType type);
 void certlink_ui_emit_answered(GtkWidget *dialog, gboolean ok);
 
+/* UNIX_TIME as the locale's full date ("4 December 2027", 「2027年12月4日」), never an ambiguous short form
+ * such as 12/04/27. NULL for a time GLib cannot represent; caller frees. */
+char *certlink_ui_format_date(gint64 unix_time);
+
 #endif

@@ -1,6 +1,8 @@
 /* Unit tests for core/text.c: the Cf list (Unicode 15.1) and the escaping of server text for display. */
 #include "text.h"
 
+#include <locale.h>
+
 #include "check.h"
 
 /* Every range of Unicode 15.1's "; Cf" lines: both ends are format characters, the code points just
@@ -81,9 +83,36 @@ static void test_escape(void)
 	CHECK_STR_EQ(buf, "x<U+200B>y");
 }
 
+/* Display width: what `certlink list` pads its columns by (issue 10: Japanese columns lined up by bytes). */
+static void test_width(const char *locale)
+{
+	printf("display width in the %s locale\n", locale);
+	CHECK_INT_EQ(cl_text_width(""), 0);
+	CHECK_INT_EQ(cl_text_width(NULL), 0);
+	CHECK_INT_EQ(cl_text_width("installed"), 9);
+	/* kana and kanji take two columns each: 3 characters, 9 bytes, 6 columns */
+	CHECK_INT_EQ(cl_text_width("ストア"), 6);
+	CHECK_INT_EQ(cl_text_width("インストール済み"), 16);
+	CHECK_INT_EQ(cl_text_width("承認待ち"), 8);
+	CHECK_INT_EQ(cl_text_width("CN=山田 太郎"), 12);
+	CHECK_INT_EQ(cl_text_width("サブジェクト / サーバー"), 23);
+	/* fullwidth forms are wide, halfwidth katakana is not */
+	CHECK_INT_EQ(cl_text_width("ＡＢ"), 4);
+	CHECK_INT_EQ(cl_text_width("ｱｲｳ"), 3);
+	/* a combining accent and a zero-width space take no column; an invalid octet one */
+	CHECK_INT_EQ(cl_text_width("e\xcc\x81"), 1);
+	CHECK_INT_EQ(cl_text_width("a\xe2\x80\x8b" "b"), 2);
+	CHECK_INT_EQ(cl_text_width("a\xff" "b"), 3);
+}
+
 int main(void)
 {
 	test_format_list();
 	test_escape();
+	/* the built-in table (a C locale: wcwidth() knows nothing beyond ASCII) and the C library's */
+	setlocale(LC_CTYPE, "C");
+	test_width("C");
+	if (setlocale(LC_CTYPE, "C.UTF-8"))
+		test_width("C.UTF-8");
 	return check_done();
 }

@@ -47,7 +47,7 @@ class GuiSession:
         shutil.rmtree(self.artifacts, ignore_errors=True)
         os.makedirs(self.artifacts)
         r, w = os.pipe()
-        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1024x768x24", "-nolisten",
+        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x720x24", "-nolisten",
                                       "tcp", "-noreset"], pass_fds=(w,), stderr=subprocess.DEVNULL,
                                      preexec_fn=_die_with_parent)
         os.close(w)
@@ -207,11 +207,14 @@ def no_window(app, title, timeout=30):
 # GTK 4.8 does not set the AT-SPI "showing" state below the window, so these look at names only; the window
 # sets the texts they look for only when it shows them.
 def visible_text(node, text):
-    return find_all(node, lambda n: n.roleName == "label" and n.name == text)
+    # a window may break a label's lines itself (ui/label-wrap.c), keeping the text otherwise as set
+    return find_all(node, lambda n: n.roleName == "label" and (n.name == text or
+                                                                (n.name or "").replace("\n", "") == text))
 
 
 def label_starting(node, prefix):
-    hits = find_all(node, lambda n: n.roleName == "label" and (n.name or "").startswith(prefix))
+    hits = find_all(node, lambda n: n.roleName == "label" and (
+        (n.name or "").startswith(prefix) or (n.name or "").replace("\n", "").startswith(prefix)))
     return hits[0].name if hits else None
 
 

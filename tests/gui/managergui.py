@@ -28,7 +28,7 @@ class Display:
         shutil.rmtree(artifacts, ignore_errors=True)  # no stale screenshot from an earlier run
         os.makedirs(artifacts)
         r, w = os.pipe()
-        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1100x800x24", "-nolisten",
+        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x720x24", "-nolisten",
                                       "tcp", "-noreset"], pass_fds=(w,), stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         os.close(w)
@@ -139,6 +139,16 @@ def window(app, title, timeout=60):
         raise
 
 
+def window_starting(app, prefix, timeout=60):
+    """The window whose title starts with PREFIX (an operation's window names what it works on)."""
+    try:
+        return wait_for(f"window '{prefix}...'", lambda: next(
+            (w for w in app.children if (w.name or "").startswith(prefix)), None), timeout)
+    except Failure:
+        log("windows: " + ", ".join(f"{w.roleName} {w.name!r}" for w in app.children))
+        raise
+
+
 def window_gone(app, title, timeout=60):
     wait_for(f"window '{title}' to close", lambda: not any(w.name == title for w in app.children),
              timeout)
@@ -148,14 +158,21 @@ def labels(node):
     return [n.name for n in find_all(node, lambda n: n.roleName == "label")]
 
 
+def unwrapped(name):
+    """A label's text without the line breaks the window put in to wrap it well (ui/label-wrap.c: a space
+    before a break stays, so this is the text as set)."""
+    return (name or "").replace("\n", "")
+
+
 def label(node, text, timeout=60):
     return wait_for(f"text '{text}'", lambda: next(iter(find_all(
-        node, lambda n: n.roleName == "label" and n.name == text)), None), timeout)
+        node, lambda n: n.roleName == "label" and (n.name == text or unwrapped(n.name) == text))), None), timeout)
 
 
 def label_containing(node, text, timeout=60):
     return wait_for(f"text containing '{text}'", lambda: next(iter(find_all(
-        node, lambda n: n.roleName == "label" and text in (n.name or ""))), None), timeout)
+        node, lambda n: n.roleName == "label" and (text in (n.name or "") or text in unwrapped(n.name)))), None),
+        timeout)
 
 
 def control(node, role, text):

@@ -53,7 +53,8 @@ def body():
         fp = acct.certificate(serial)["fingerprint"]
         mg.label(details, ":".join(fp[i:i + 2] for i in range(0, len(fp), 2)))
         mg.label_containing(details, os.path.join(acct.cert_dir(serial), "cert.pem"))
-        check(True, "details show the serial, the SHA-256 fingerprint and the certificate file")
+        mg.label(details, "RSA, 2048 bits")  # as a person reads the key type, not the record's "rsa"
+        check(True, "details show the serial, the SHA-256 fingerprint, the certificate file and the key")
         display.screenshot("02-details")
         mg.press(details, "Close")
         mg.window_gone(app, "Details: alice")
@@ -77,18 +78,19 @@ def body():
         # activate while it is still pending: one status check, the answer at once (the wizard's old wait
         # was 20 s, the server polls for 900 s), the application stays in the list
         mg.row_menu(app, certs, f"application {app_id}", "Activate")
-        flow = mg.window(app, "Activate the application")
+        flow = mg.window_starting(app, "Activate the application: alice @ ")
         mg.label(flow, "Your application is waiting for approval", timeout=15)
         display.screenshot("03a-activate-pending")
+        title = flow.name
         mg.press(flow, "Close")
-        mg.window_gone(app, "Activate the application")
+        mg.window_gone(app, title)
         check(app_record(acct, app_id)["state"] == "pending", "the application is still pending, on record")
         mg.row(certs, f"application {app_id}")
 
         # activate the pending application once the administrator approved it
         server.approve(app_record(acct, app_id)["server_id"])
         mg.row_menu(app, certs, f"application {app_id}", "Activate")
-        flow = mg.window(app, "Activate the application")
+        flow = mg.window_starting(app, "Activate the application: alice @ ")
         # the server's CA as a trust anchor is a question of its own (issue 9: only with a yes)
         ca_q = mg.window(app, "Trust a certificate authority", timeout=120)
         mg.press(ca_q, "Don't Trust")
@@ -131,7 +133,7 @@ def body():
         server.config("withdraw_requires_password", "true")
         mg.row_menu(app, certs, f"serial {serial2}", "Withdraw")
         mg.press(mg.window(app, "Withdraw?"), "Withdraw")
-        flow = mg.window(app, "Withdraw")
+        flow = mg.window_starting(app, "Withdraw: alice (")
         sign_in = mg.window(app, "Sign in", timeout=120)
         wait_for("the password entry to have the focus",
                  lambda: (mg.focused(sign_in) or None) and mg.focused(sign_in).name == "Password")
@@ -150,7 +152,7 @@ def body():
 
         # re-apply: the application goes back to the server (approved at once: auto-approve is on)
         mg.row_menu(app, certs, f"application {app_id}", "Re-apply")
-        flow = mg.window(app, "Re-apply")
+        flow = mg.window_starting(app, "Re-apply: alice @ ")
         mg.label(flow, "Re-applied", timeout=120)
         display.screenshot("07-reapplied")
         mg.press(flow, "Close")
@@ -167,7 +169,7 @@ def body():
         check("Expiring soon" in mg.row_texts(r3), "a certificate valid for 3 days shows as Expiring soon")
         display.screenshot("08-expiring")
         mg.press(r3, "Renew")
-        flow = mg.window(app, "Renew the certificate")
+        flow = mg.window_starting(app, "Renew the certificate: alice (")
         # what will be replaced, asked before anything is sent (issue 10 point 7)
         confirm = mg.window(app, "Confirm the renewal", timeout=120)
         mg.label(confirm, serial3)
@@ -196,8 +198,9 @@ def body():
         # a click on an expiry notification runs `certlink-manager --renew SERIAL`: the running window
         # takes it over and opens the renewal (confirmed, then cancelled here at the password)
         second = mg.Manager(acct, ["--renew", new[0]["serial"]])
-        flow = mg.window(app, "Renew the certificate")
-        mg.label(flow, "Renew the certificate: " + new[0]["serial"])
+        flow = mg.window_starting(app, "Renew the certificate: ")
+        check(flow.name.startswith("Renew the certificate: alice (") and new[0]["serial"] not in flow.name,
+              f"the renewal window's title names the certificate and its service, not the serial ({flow.name})")
         wait_for("the second start to hand over and exit", lambda: second.proc.poll() is not None)
         check(second.proc.returncode == 0, "a second certlink-manager hands --renew to the running one")
         mg.press(mg.window(app, "Confirm the renewal", timeout=120), "Renew")

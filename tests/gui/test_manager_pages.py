@@ -5,6 +5,7 @@ Japanese session (ja_JP.UTF-8 generated into the build tree). Screenshots of eve
 """
 import json
 import os
+import socket
 import subprocess
 import sys
 import tarfile
@@ -81,8 +82,10 @@ def english(display, acct, server, serial, apid):
         parts = urllib.parse.urlsplit(uri)
         query = urllib.parse.parse_qs(parts.query)
         check(parts.scheme == "mailto", f"a mailto: link went to the mail program ({uri[:60]}...)")
-        check(query["subject"][0].startswith("APID of "), f"with a subject ({query['subject'][0]})")
-        check(apid in query["body"][0], "and the APID in the body")
+        host = socket.gethostname().split(".")[0]
+        check(query["subject"][0] == f"certlink APID for {host}",
+              f"the subject names the product, what is sent and the computer ({query['subject'][0]})")
+        check(apid in query["body"][0] and "certlink APID" in query["body"][0], "and the APID in the body")
         mg.label(page, "A new message with the APID was opened in your mail program.")
 
         # settings: changed through the switches and the spin button, saved at once
@@ -154,8 +157,18 @@ def japanese(display, acct, serial):
         display.screenshot("12-ja-list")
         mg.press(app, "戻る")
         mg.press(home, "APID")
-        mg.label(mg.page(app, "APID"), "このデバイスの APID")
+        apid_page = mg.page(app, "APID")
+        mg.label(apid_page, "このデバイスの APID")
         display.screenshot("13-ja-apid")
+        record = acct.path("mailto-uri")
+        if os.path.exists(record):
+            os.unlink(record)
+        mg.press(apid_page, "メールで送る")
+        uri = wait_for("the mail program to be started", lambda: os.path.exists(record) and open(record).read())
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(uri).query)
+        host = socket.gethostname().split(".")[0]
+        check(query["subject"][0] == f"{host} の certlink APID",
+              f"the subject is Japanese and names the product and the computer ({query['subject'][0]})")
         mg.press(app, "戻る")
         mg.press(home, "設定")
         mg.label(mg.page(app, "設定"), "有効期限の通知")

@@ -2,7 +2,8 @@
 server and port, the trust question (with the server CA's real fingerprint), store, user and password,
 invitation code / e-mail / reason / the device note under the server's own label, the confirmation summary,
 the question whether to install the CA as trusted (answered Trust), and the result. Checks the certificate is installed and recorded, and that the server received exactly what
-was typed.
+was typed. Then a second application, cancelled while it waits for approval: the result says it stays
+pending and can be activated later, and it does (records, server, list).
 """
 import json
 import os
@@ -20,6 +21,64 @@ def ca_fingerprint(server):
     out = subprocess.run(["openssl", "x509", "-in", os.path.join(server.srv.state, "ca.pem"), "-noout",
                           "-fingerprint", "-sha256"], capture_output=True, text=True, check=True).stdout
     return out.strip().split("=", 1)[1].upper()
+
+
+def cancel_while_waiting(display, app, home, acct, server, reason):
+    """Issue 10 point 5: Cancel while the application waits for approval says what is true: it was sent, it
+    stays pending at the server and in the list, and it can be activated later."""
+    server.config("auto_approve", "false")
+    server.config("device_note", "off")
+    mg.press(home, "New certificate")
+    wiz = mg.window(app, "New certificate")
+    mg.type_text(wiz, "127.0.0.1")
+    mg.keys("Tab")
+    mg.type_text(wiz, str(server.srv.port))
+    mg.keys("Tab")
+    mg.press(wiz, "Next")
+    mg.press(mg.window(app, "Where should the certificate go?", timeout=120), "Continue")
+
+    def next_question():
+        names = [w.name for w in app.children]
+        return next((n for n in ("Confirm the server", "Sign in") if n in names), None)
+    if wait_for("the next question", next_question, 120) == "Confirm the server":
+        mg.press(mg.window(app, "Confirm the server"), "Trust and Continue")
+    sign_in = mg.window(app, "Sign in", timeout=120)
+    wait_for("the user entry to have the focus", lambda: (mg.focused(sign_in) or None) and
+             mg.focused(sign_in).name == "User ID")
+    mg.type_text(sign_in, "alice")
+    mg.keys("Tab")
+    mg.type_text(sign_in, server.password)
+    mg.press(sign_in, "Sign In")
+    fields = mg.window(app, "A few details", timeout=120)
+    wait_for("the first field to have the focus", lambda: (mg.focused(fields) or None) and
+             mg.focused(fields).name.startswith("Invitation code"))
+    mg.keys("Tab", "Tab")
+    mg.type_text(fields, reason)
+    mg.press(fields, "Continue")
+    mg.label(wiz, "Check and apply", timeout=60)
+    mg.press(wiz, "Apply")
+
+    stage = mg.label(wiz, "Waiting for approval", timeout=120)
+    pending = wait_for("the application on record", lambda: next(
+        (a for a in acct.records()["applications"] if a.get("state") == "pending"), None), 60)
+    display.screenshot("11-waiting")
+    # the progress page's Cancel (the server page, still in the tree, has one that closes the window)
+    mg.press(stage.parent.parent, "Cancel")
+    mg.label(wiz, "Your application is waiting for approval", timeout=60)
+    mg.label(wiz, "You stopped waiting, but the application stays at the server and in the certificate "
+             "list. Once the administrator approves it, choose Activate there.")
+    check(not any(n == "Cancelled" or n == "Nothing more was done." for n in mg.labels(wiz)),
+          "the result does not claim that nothing was done")
+    display.screenshot("12-cancelled-waiting")
+    check(next(a for a in acct.records()["applications"] if a["id"] == pending["id"])["state"] == "pending",
+          "the application is still pending on record")
+    at_server = next(a for a in json.loads(server.app_list()) if a["id"] == pending["server_id"])
+    check(at_server["state"] == "pending", f"and at the server ({at_server['state']})")
+    mg.press(wiz, "Close")
+    mg.window_gone(app, "New certificate")
+    r = mg.row(mg.page(app, "Certificates"), f"application {pending['id']}")
+    check("Pending approval" in mg.row_texts(r), "the list shows it as Pending approval, to activate later")
+    display.screenshot("13-list-pending")
 
 
 def body():
@@ -130,6 +189,8 @@ def body():
         mg.row(mg.page(app, "Certificates"), f"serial {serial}")
         display.screenshot("10-list")
         log(f"wizard enrolled {serial}")
+
+        cancel_while_waiting(display, app, home, acct, server, reason)
     except Exception:
         display.screenshot("failure")
         if mgr:

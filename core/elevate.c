@@ -1,8 +1,9 @@
-/* certlink-handler: the computer store for a person who is not root (see elevate.h). */
+/* certlink core: the computer store for a person who is not root (see elevate.h). */
 #include "elevate.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libintl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <spawn.h>
@@ -13,7 +14,7 @@
 
 #include <openssl/crypto.h>
 
-#include "i18n.h"
+#define _(s) dgettext("certlink", s)
 
 extern char **environ;
 
@@ -134,7 +135,8 @@ static enum cl_status run_helper(const char *const *args, const struct cl_cancel
 	                    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-enum cl_status handler_elevate(const char *staging_dir, const struct cl_cancel *cancel, struct cl_error *err)
+enum cl_status cl_elevate_install(const char *staging_dir, const struct cl_cancel *cancel,
+                                  struct cl_error *err)
 {
 	const char *args[] = { "--install", staging_dir, NULL };
 
@@ -147,8 +149,8 @@ enum cl_status handler_elevate(const char *staging_dir, const struct cl_cancel *
 /* The helper's exit status when NetworkManager was not there or refused (it wrote wpa_supplicant files). */
 #define HELPER_NETWORK_NOT_APPLIED 3
 
-enum cl_status handler_elevate_network(const char *staging_dir, const struct cl_cancel *cancel,
-                                       struct cl_error *err)
+enum cl_status cl_elevate_network(const char *staging_dir, const struct cl_cancel *cancel,
+                                  struct cl_error *err)
 {
 	const char *args[] = { "--network", staging_dir, NULL };
 	int code = -1;
@@ -164,8 +166,8 @@ enum cl_status handler_elevate_network(const char *staging_dir, const struct cl_
 	return st;
 }
 
-enum cl_status handler_elevate_anchor(const char *staging_dir, const char *sha256, const char *subject,
-                                      const struct cl_cancel *cancel, struct cl_error *err)
+enum cl_status cl_elevate_anchor(const char *staging_dir, const char *sha256, const char *subject,
+                                 const struct cl_cancel *cancel, struct cl_error *err)
 {
 	const char *args[] = { "--trust-anchor", sha256, subject, staging_dir, NULL };
 
@@ -175,9 +177,9 @@ enum cl_status handler_elevate_anchor(const char *staging_dir, const char *sha25
 	                  NULL, NULL, err);
 }
 
-enum cl_status handler_elevate_sign(const char *staging_dir, const char *sha256, const char *subject,
-                                    const struct cl_cancel *cancel, char **request, size_t *len,
-                                    struct cl_error *err)
+enum cl_status cl_elevate_sign(const char *staging_dir, const char *sha256, const char *subject,
+                               const struct cl_cancel *cancel, char **request, size_t *len,
+                               struct cl_error *err)
 {
 	const char *args[] = { "--sign-request", sha256, subject, staging_dir, NULL };
 	struct output out = { -1, NULL, 0, false };

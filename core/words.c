@@ -1,14 +1,25 @@
-/* certlink front ends: the words a person reads about stages and failures (see words.h). */
+/* certlink core: the words a person reads about stages, stores, keys and failures (see words.h). */
 #include "words.h"
 
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "i18n.h"
+#define _(s)  dgettext("certlink", s)
+#define N_(s) (s)
+/* A word with a context (msgctxt) for translators: "installed" as a state is not "installed" elsewhere. */
+#define C_(ctx, s) in_context(ctx "\004" s, s)
 
-const char *handler_stage_label(enum cl_stage stage)
+static const char *in_context(const char *ctxt_id, const char *msgid)
+{
+	const char *t = dgettext("certlink", ctxt_id);
+
+	return t == ctxt_id ? msgid : t;
+}
+
+const char *cl_words_stage(enum cl_stage stage)
 {
 	switch (stage) {
 	case CL_STAGE_CHECK_LINK:
@@ -29,7 +40,7 @@ const char *handler_stage_label(enum cl_stage stage)
 	return "?";
 }
 
-const char *handler_store_label(enum cl_store_kind store)
+const char *cl_words_store(enum cl_store_kind store)
 {
 	switch (store) {
 	case CL_STORE_COMPUTER:
@@ -41,7 +52,57 @@ const char *handler_store_label(enum cl_store_kind store)
 	}
 }
 
-const char *handler_key_label(const char *key_type)
+const char *cl_words_store_name(enum cl_store_kind store)
+{
+	switch (store) {
+	case CL_STORE_USER:
+		return C_("store", "user");
+	case CL_STORE_COMPUTER:
+		return C_("store", "computer");
+	default:
+		return cl_store_kind_name(store);
+	}
+}
+
+const char *cl_words_cert_state(enum cl_cert_state state)
+{
+	switch (state) {
+	case CL_CERT_INSTALLED:
+		return C_("certificate state", "installed");
+	case CL_CERT_EXPIRING:
+		return C_("certificate state", "expiring");
+	case CL_CERT_EXPIRED:
+		return C_("certificate state", "expired");
+	}
+	return cl_cert_state_name(state);
+}
+
+const char *cl_words_app_state(enum cl_app_state state)
+{
+	switch (state) {
+	case CL_APP_NEW:
+		return C_("application state", "new");
+	case CL_APP_PENDING:
+		return C_("application state", "pending");
+	case CL_APP_APPROVED:
+		return C_("application state", "approved");
+	case CL_APP_ACTIVATED:
+		return C_("application state", "activated");
+	case CL_APP_ISSUED:
+		return C_("application state", "issued");
+	case CL_APP_INSTALLED:
+		return C_("application state", "installed");
+	case CL_APP_WITHDRAWN:
+		return C_("application state", "withdrawn");
+	case CL_APP_REJECTED:
+		return C_("application state", "rejected");
+	case CL_APP_FAILED:
+		return C_("application state", "failed");
+	}
+	return cl_app_state_name(state);
+}
+
+const char *cl_words_key(const char *key_type)
 {
 	if (key_type && strcmp(key_type, "rsa") == 0)
 		return "RSA";
@@ -84,14 +145,18 @@ static const struct code_advice code_advice[] = {
 	  N_("Fix what the details below say (for example, free some disk space), then click the link again "
 	     "or activate the application in Certificate Manager: the issued certificate is fetched again "
 	     "and installed.") },
+	{ "cancelled_pending", N_("Your application is waiting for approval."),
+	  N_("You stopped waiting, but the application stays at the server and on this computer. Once the "
+	     "administrator approves it, activate it in Certificate Manager's list or click the link "
+	     "again.") },
 	{ "ambiguous", N_("More than one certificate matches."),
 	  N_("Nothing was changed. Name the certificate by the start of its fingerprint, as the details "
 	     "below list them.") },
 };
 
-struct handler_advice handler_advice_for(const struct cl_error *err)
+struct cl_advice cl_words_advice(const struct cl_error *err)
 {
-	struct handler_advice a;
+	struct cl_advice a;
 
 	for (size_t i = 0; i < sizeof(code_advice) / sizeof(code_advice[0]); i++) {
 		if (err->code[0] && strcmp(err->code, code_advice[i].code) == 0) {
@@ -142,16 +207,16 @@ struct handler_advice handler_advice_for(const struct cl_error *err)
 	return a;
 }
 
-struct handler_advice handler_advice_refused_link(void)
+struct cl_advice cl_words_refused_link(void)
 {
-	struct handler_advice a = {
+	struct cl_advice a = {
 		_("This is not a valid certlink invitation link."),
 		_("Nothing was done. Do not use this link; ask your administrator for a new invitation."),
 	};
 	return a;
 }
 
-char *handler_network_words(const struct cl_network_report *r)
+char *cl_words_network(const struct cl_network_report *r)
 {
 	size_t size = 8192, used = 0;
 	char *out = malloc(size);
@@ -180,7 +245,7 @@ char *handler_network_words(const struct cl_network_report *r)
 	return out;
 }
 
-void handler_existing_text(const struct cl_enroll_result *r, char *out, size_t size)
+void cl_words_existing(const struct cl_enroll_result *r, char *out, size_t size)
 {
 	char until[32] = "?";
 	struct tm tm;
@@ -199,7 +264,7 @@ void handler_existing_text(const struct cl_enroll_result *r, char *out, size_t s
 		snprintf(
 		    out, size,
 		    dngettext(
-		        GETTEXT_PACKAGE,
+		        "certlink",
 		        "%d earlier certificate from this server is still installed as well (the latest: "
 		        "serial %s, valid until %s). Delete it in Certificate Manager when you no longer "
 		        "need it.",
