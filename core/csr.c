@@ -241,8 +241,8 @@ static enum cl_status add_challenge(X509_REQ *req, const char *challenge, struct
 	return CL_OK;
 }
 
-enum cl_status cl_csr_build(const struct cl_csr_params *params, EVP_PKEY *key, X509_REQ **out,
-                            struct cl_error *err)
+enum cl_status cl_csr_make(const struct cl_csr_params *params, EVP_PKEY *key, X509_REQ **out,
+                           struct cl_error *err)
 {
 	X509_REQ *req = X509_REQ_new();
 	enum cl_status st;
@@ -255,16 +255,31 @@ enum cl_status cl_csr_build(const struct cl_csr_params *params, EVP_PKEY *key, X
 	if ((st = add_subject(req, params, err)) != CL_OK || (st = add_sans(req, params, err)) != CL_OK ||
 	    (st = add_challenge(req, params->challenge, err)) != CL_OK)
 		goto fail;
-	if (X509_REQ_sign(req, key, EVP_sha256()) <= 0) {
-		st = cl_error_set_openssl(err, CL_E_LOCAL, "signing the certificate request");
-		goto fail;
-	}
 	*out = req;
 	return CL_OK;
 fail:
 	cl_error_prefix(err, "certificate request");
 	cl_csr_free(req);
 	return st;
+}
+
+enum cl_status cl_csr_build(const struct cl_csr_params *params, EVP_PKEY *key, X509_REQ **out,
+                            struct cl_error *err)
+{
+	X509_REQ *req = NULL;
+	enum cl_status st = cl_csr_make(params, key, &req, err);
+
+	*out = NULL;
+	if (st != CL_OK)
+		return st;
+	if (X509_REQ_sign(req, key, EVP_sha256()) <= 0) {
+		st = cl_error_set_openssl(err, CL_E_LOCAL, "signing the certificate request");
+		cl_error_prefix(err, "certificate request");
+		cl_csr_free(req);
+		return st;
+	}
+	*out = req;
+	return CL_OK;
 }
 
 void cl_csr_free(X509_REQ *req)

@@ -45,6 +45,12 @@ struct cl_csr_params {
 enum cl_status cl_csr_build(const struct cl_csr_params *params, EVP_PKEY *key, X509_REQ **out,
                             struct cl_error *err);
 
+/* The same request, not signed: KEY may be a public key (the privileged helper signs a renewal's request
+ * with the computer store's key, which the person's process never holds). For its subject and for
+ * comparison only; it is not a request a server accepts. Free with cl_csr_free(). */
+enum cl_status cl_csr_make(const struct cl_csr_params *params, EVP_PKEY *key, X509_REQ **out,
+                           struct cl_error *err);
+
 /* Wipes the challengePassword attribute, then frees. Accepts NULL. */
 void cl_csr_free(X509_REQ *req);
 

@@ -30,4 +30,13 @@ enum cl_status cl_elevate_anchor(const char *staging_dir, const char *sha256, co
 enum cl_status cl_elevate_network(const char *staging_dir, const struct cl_cancel *cancel,
                                   struct cl_error *err);
 
+/* Have the helper sign a renewal's request with the key of the computer store's certificate SHA256
+ * ("AB:CD:...") (--sign-request: polkit action org.certlink.sign-request, an administrator every time, its
+ * message naming the certificate and SUBJECT). On CL_OK *REQUEST is what the helper wrote on its standard
+ * output (PEM), *LEN octets, allocated with OPENSSL_malloc(): the caller checks it, wipes and frees it.
+ * CL_E_CANCELLED when the authentication was refused. */
+enum cl_status cl_elevate_sign(const char *staging_dir, const char *sha256, const char *subject,
+                               const struct cl_cancel *cancel, char **request, size_t *len,
+                               struct cl_error *err);
+
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "certinfo.h"
@@ -37,6 +38,8 @@ static void device_for_proto(const struct cl_device *d, struct cl_proto_device *
 	p->client = "certlink " CERTLINK_VERSION;
 }
 
+/* The application's key, recorded before the first SCEP message. A computer-store renewal that keeps its
+ * key while not root records the public key only (f->key_elsewhere): the private one stays root's. */
 static enum cl_status key_to_secret(struct cl_flow *f, struct cl_error *err)
 {
 	BIO *bio = BIO_new(BIO_s_secmem());
@@ -44,7 +47,9 @@ static enum cl_status key_to_secret(struct cl_flow *f, struct cl_error *err)
 	long len;
 	enum cl_status st;
 
-	if (!bio || !PEM_write_bio_PKCS8PrivateKey(bio, f->key, NULL, NULL, 0, NULL, NULL)) {
+	if (!bio ||
+	    !(f->key_elsewhere ? PEM_write_bio_PUBKEY(bio, f->key)
+	                       : PEM_write_bio_PKCS8PrivateKey(bio, f->key, NULL, NULL, 0, NULL, NULL))) {
 		BIO_free(bio);
 		return cl_error_set_openssl(err, CL_E_LOCAL, "encoding the new key");
 	}
@@ -65,6 +70,12 @@ static enum cl_status key_from_secret(struct cl_flow *f, struct cl_error *err)
 		return st;
 	bio = BIO_new_mem_buf(pem, (int)len);
 	f->key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	/* only the public key: the computer store's key of a renewal that keeps it (key_to_secret()) */
+	if (!f->key && bio && cl_flow_elevated(f) && BIO_reset(bio) == 1 &&
+	    (f->key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) != NULL) {
+		ERR_clear_error();
+		f->key_elsewhere = true;
+	}
 	BIO_free(bio);
 	cl_secret_free(pem, len);
 	if (!f->key)
@@ -100,14 +111,19 @@ static enum cl_status choose_key(struct cl_flow *f, const struct cl_proto_activa
 		cl_error_set_code(err, "issued_key_lost");
 		return CL_E_LOCAL;
 	}
-	if (f->opts->reuse_key && f->renewal_of[0]) {
-		st = cl_key_check(f->old_key, &spec, err);
+	if (f->opts->reuse_key && f->renewal_of[0] && (f->old_key || f->old_cert)) {
+		/* not root: the computer store's key stays root's, the certificate says which it is */
+		EVP_PKEY *existing = f->old_key ? f->old_key : X509_get0_pubkey(f->old_cert);
+
+		st = existing ? cl_key_check(existing, &spec, err)
+		              : cl_error_set_openssl(err, CL_E_LOCAL, "reading the certificate's key");
 		if (st != CL_OK) {
 			cl_error_prefix(err, "renewing with the existing key");
 			return st;
 		}
-		EVP_PKEY_up_ref(f->old_key);
-		f->key = f->old_key;
+		EVP_PKEY_up_ref(existing);
+		f->key = existing;
+		f->key_elsewhere = !f->old_key;
 		/* the old transactionID belongs to the old certificate: a fresh one for the renewal */
 		st = cl_scep_transaction_id_random(f->transaction_id, err);
 	} else {
@@ -166,6 +182,8 @@ static enum cl_status build_csr(struct cl_flow *f, const struct cl_proto_activat
 	p.san_uri_count = act->san_uri.n;
 	/* none for a certificate already issued: the server recognises the retransmission by transactionID */
 	p.challenge = act->challenge[0] ? act->challenge : NULL;
+	if (f->key_elsewhere)
+		return cl_flow_sign_elevated(f, &p, csr, err);
 	return cl_csr_build(&p, f->key, csr, err);
 }
 
@@ -194,10 +212,14 @@ static enum cl_status run_scep(struct cl_flow *f, const struct cl_proto_activati
 	p.url = act->scep_url;
 	p.ca_sha256 = act->scep_ca_sha256;
 	p.key = f->key;
+	p.key_elsewhere = f->key_elsewhere;
 	p.csr = csr;
 	p.transaction_id = f->transaction_id;
-	p.renew_cert = f->renewal_of[0] ? f->old_cert : NULL;
-	p.renew_key = f->renewal_of[0] ? f->old_key : NULL;
+	/* A RenewalReq is signed with the current key, and its CertRep is encrypted to it: only where this
+	 * process holds that key. A computer-store renewal while not root goes as a PKCSReq that the renewal
+	 * application's challenge authorises (docs/security.md). */
+	p.renew_cert = f->renewal_of[0] && f->old_key ? f->old_cert : NULL;
+	p.renew_key = f->renewal_of[0] && f->old_cert ? f->old_key : NULL;
 	p.transport_key = transport_key; /* NULL (resume, kept key): cl_scep_enroll() makes one if needed */
 	p.poll_timeout = (unsigned)(f->config.poll_timeout > 0 ? f->config.poll_timeout : 0);
 	p.transport = &transport;

@@ -86,6 +86,11 @@ enum cl_status cl_flow_ask(struct cl_flow *f, struct cl_question *q, struct cl_e
 	return CL_OK;
 }
 
+bool cl_flow_elevated(const struct cl_flow *f)
+{
+	return f->store != f->rec_store;
+}
+
 void cl_flow_init(struct cl_flow *f, const struct cl_enroll_opts *opts, struct cl_enroll_result *result)
 {
 	memset(f, 0, sizeof(*f));

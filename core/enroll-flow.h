@@ -61,6 +61,10 @@ struct cl_flow {
 
 	struct cl_keygen keygen;
 	EVP_PKEY *key;
+	/* key is only the public half: a computer-store renewal that keeps its key while not root, whose
+	 * private key is root's and stays in the computer store (the privileged helper signs the request:
+	 * enroll-sign.c) */
+	bool key_elsewhere;
 	X509 *old_cert;
 	EVP_PKEY *old_key;
 	X509 *cert;
@@ -91,6 +95,10 @@ enum cl_status cl_flow_record_drop(struct cl_flow *f, const char *app_id, struct
 
 /* The client_request_id recorded for the flow's application (for an idempotent apply). */
 enum cl_status cl_flow_record_request_id(struct cl_flow *f, char out[64], struct cl_error *err);
+
+/* Does this run install into the computer store through the privileged helper (not root)? Its records are
+ * the person's, the store root's. */
+bool cl_flow_elevated(const struct cl_flow *f);
 
 void cl_flow_init(struct cl_flow *f, const struct cl_enroll_opts *opts, struct cl_enroll_result *result);
 /* Wipe the run's secrets and free what it holds. */

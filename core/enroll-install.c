@@ -73,6 +73,14 @@ void cl_flow_note_anchor_not_installed(struct cl_flow *f, X509 *ca)
 	r->trust_not_installed++;
 }
 
+static bool renewed_anchor(const struct cl_locations *renewed, X509 *ca)
+{
+	unsigned char fp[32];
+	unsigned int len = 0;
+
+	return X509_digest(ca, EVP_sha256(), fp, &len) && len == 32 && cl_anchor_in_locations(renewed, fp);
+}
+
 /* The profile's CAs that issue the new certificate, each decided by cl_anchor_decide(): installed when
  * consented (or, for an elevated install, collected with its consent for the privileged helper), noted in
  * the result when not. CAs that do not issue the certificate are never offered as anchors; a renewal asks
@@ -112,6 +120,10 @@ static enum cl_status trust_profile(struct cl_flow *f, struct cl_locations *locs
 		            cl_anchor_consent_name(consent));
 		if (consent == CL_ANCHOR_NONE) {
 			cl_flow_note_anchor_not_installed(f, ca);
+		} else if (later && renewed_anchor(&renewed, ca)) {
+			/* the helper's install keeps the renewed certificate's anchors
+			 * (cl_flow_keep_anchors()): nothing to ask an administrator for */
+			f->result->trust_anchors++;
 		} else if (later) {
 			if (*n_later < CL_ENROLL_ANCHORS_MAX && X509_up_ref(ca)) {
 				later[*n_later].ca = ca;
@@ -163,15 +175,31 @@ enum cl_status cl_flow_record_certificate(struct cl_records *rec, const struct c
                                           const struct cl_locations *locs, struct cl_error *err)
 {
 	struct cl_certificate *cert = cl_records_find_certificate_fp(rec, info->sha256);
+	struct cl_locations kept = { NULL, 0 };
 	enum cl_status st = cl_flow_check_clash(rec, info, err);
 
 	if (st != CL_OK)
 		return st;
-	if (cert) /* a resumed install of the same certificate: its new places replace the old record */
+	/* A resumed install of the same certificate: its new places replace the old record's, and what later
+	 * steps recorded with it (trust anchors, connections and their files: the helper's --trust-anchor and
+	 * --network) stays with it, so a delete still finds them. */
+	for (size_t i = 0; cert && i < cert->locations.n && st == CL_OK; i++) {
+		const struct cl_location *l = &cert->locations.items[i];
+		bool again = !cl_location_kind_is_trust(l->kind) && l->kind != CL_LOC_NM_CONNECTION &&
+		             l->kind != CL_LOC_NETWORK_FILE;
+
+		for (size_t j = 0; j < locs->n && !again; j++)
+			again = cl_location_equal(l, &locs->items[j]);
+		if (!again)
+			st = cl_locations_add(&kept, l->kind, l->path, l->nickname, err);
+	}
+	if (cert)
 		cl_records_remove_certificate(rec, cert);
-	cert = cl_records_add_certificate(rec, info->serial, info->sha256, err);
-	if (!cert)
-		return err->status;
+	cert = st == CL_OK ? cl_records_add_certificate(rec, info->serial, info->sha256, err) : NULL;
+	if (st != CL_OK || !cert) {
+		cl_locations_clear(&kept);
+		return st != CL_OK ? st : err->status;
+	}
 	cert->not_before = info->not_before;
 	cert->not_after = info->not_after;
 	cert->key_bits = info->key_bits;
@@ -194,6 +222,9 @@ enum cl_status cl_flow_record_certificate(struct cl_records *rec, const struct c
 		st = cl_records_set_string(&cert->server_ca_fingerprint, server_ca, err);
 	if (st == CL_OK)
 		st = cl_locations_append(&cert->locations, locs, err);
+	if (st == CL_OK)
+		st = cl_locations_append(&cert->locations, &kept, err);
+	cl_locations_clear(&kept);
 	return st;
 }
 
@@ -289,25 +320,13 @@ static enum cl_status drop_old(struct cl_records *rec, void *data, struct cl_err
 	struct drop_ctx *c = data;
 	struct cl_flow *f = c->f;
 	struct cl_certificate *old = cl_flow_renewed(f, rec);
-	struct cl_locations unused = { NULL, 0 };
-	enum cl_status st = CL_OK;
-	size_t i;
+	enum cl_status st;
 
 	if (!old || (old->fingerprint && strcmp(old->fingerprint, f->result_fp) == 0))
 		return CL_OK;
-	for (i = 0; i < old->locations.n && st == CL_OK; i++) {
-		const struct cl_location *l = &old->locations.items[i];
-
-		if (!cl_records_location_in_use(rec, l, old))
-			st = cl_locations_add(&unused, l->kind, l->path, l->nickname, err);
-	}
+	st = cl_flow_forget_certificate(rec, old, err);
 	if (st == CL_OK)
-		st = cl_store_remove_certificate(&unused, old->fingerprint, err);
-	cl_locations_clear(&unused);
-	if (st == CL_OK) {
-		cl_records_remove_certificate(rec, old);
 		own_nickname(f, rec, c->nickname);
-	}
 	return st;
 }
 
@@ -335,6 +354,23 @@ static void fill_result(struct cl_flow *f, const struct cl_certinfo *info, const
 	}
 }
 
+/* The helper removes the certificate a renewal replaces once the new one is installed and has taken over
+ * its connections; what it could not remove stays recorded with it, for a later delete (as here). */
+static void note_replaced_left(struct cl_flow *f)
+{
+	struct cl_records *rec = NULL;
+
+	if (!f->renewal_fp[0] || cl_records_load(f->store, &rec, NULL) != CL_OK)
+		return;
+	if (cl_records_find_certificate_fp(rec, f->renewal_fp))
+		cl_flow_progress(
+		    f, CL_STAGE_INSTALL,
+		    "the replaced certificate %s is still installed in the computer store: delete "
+		    "it once its network connections use the new one",
+		    f->renewal_of);
+	cl_records_free(rec);
+}
+
 /* Unprivileged, computer store: the privileged helper installs and records; the person's records keep the
  * application, now installed. Anchors the person agreed to go through the helper's own polkit action, one
  * by one (cl_flow_install_elevated()). */
@@ -351,6 +387,8 @@ static enum cl_status install_elevated(struct cl_flow *f, struct cl_error *err)
 		st = trust_profile(f, &none, later, &n_later, err);
 	if (st == CL_OK)
 		st = cl_flow_install_elevated(f, later, n_later, err);
+	if (st == CL_OK)
+		note_replaced_left(f);
 	if (st == CL_OK) {
 		fill_result(f, &info, &none);
 		f->state = CL_APP_INSTALLED;

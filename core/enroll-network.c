@@ -74,6 +74,14 @@ struct record_ctx {
 	const struct cl_locations *added;
 };
 
+static void drop_location(struct cl_locations *list, size_t j)
+{
+	free(list->items[j].path);
+	free(list->items[j].nickname);
+	memmove(&list->items[j], &list->items[j + 1], (list->n - j - 1) * sizeof(list->items[0]));
+	list->n--;
+}
+
 /* Record the network's places with the certificate FP; a connection it took over (same UUID) leaves every
  * other certificate's record, so deleting that one no longer removes it and deleting this one does. */
 static enum cl_status record_networks(struct cl_records *rec, void *data, struct cl_error *err)
@@ -92,14 +100,14 @@ static enum cl_status record_networks(struct cl_records *rec, void *data, struct
 
 			for (size_t j = other->n; rec->certs[k] != cert && j-- > 0;)
 				if (other->items[j].kind == CL_LOC_NM_CONNECTION &&
-				    strcmp(other->items[j].path, l->path) == 0) {
-					free(other->items[j].path);
-					free(other->items[j].nickname);
-					memmove(&other->items[j], &other->items[j + 1],
-					        (other->n - j - 1) * sizeof(other->items[0]));
-					other->n--;
-				}
+				    strcmp(other->items[j].path, l->path) == 0)
+					drop_location(other, j);
 		}
+		/* a resumed install re-applies what its record already names: one entry each */
+		for (size_t j = cert->locations.n; j-- > 0;)
+			if (cert->locations.items[j].kind == l->kind &&
+			    strcmp(cert->locations.items[j].path, l->path) == 0)
+				drop_location(&cert->locations, j);
 		st = cl_locations_add(&cert->locations, l->kind, l->path, l->nickname, err);
 	}
 	return st;

@@ -108,19 +108,37 @@ static enum cl_status flow_from(struct cl_flow *f, const struct found *fd, struc
 	return CL_OK;
 }
 
+/* An application that installs (activate): one the person recorded for the computer store while not root
+ * installs there through the privileged helper, as the run that made it would have (not into the person's
+ * store, where its record is); a renewal's application resumes for the certificate it replaces. */
+static enum cl_status flow_to_install(struct cl_flow *f, const struct found *fd, struct cl_error *err)
+{
+	struct cl_error denied;
+
+	if (fd->store == CL_STORE_USER && fd->app->store == CL_STORE_COMPUTER) {
+		if (cl_store_check_allowed(CL_STORE_COMPUTER, &denied) != CL_OK && !f->opts->elevate)
+			return cl_error_set(err, CL_E_LOCAL, "%s", denied.msg);
+		f->store = CL_STORE_COMPUTER;
+		f->result->store = CL_STORE_COMPUTER;
+	}
+	return cl_flow_renewal_resumed(f, fd->app, err);
+}
+
 /* Common start of every operation: find, build the flow, connect. */
 static enum cl_status start(struct cl_flow *f, const char *id, const struct cl_enroll_opts *opts,
-                            struct cl_enroll_result *result, bool need_app, struct cl_error *err)
+                            struct cl_enroll_result *result, bool install, struct cl_error *err)
 {
 	struct found fd;
 	enum cl_status st;
 
 	cl_flow_init(f, opts, result);
 	st = find(id, opts->store, &fd, err);
-	if (st == CL_OK && need_app && (!fd.app || !fd.app->server_id))
+	if (st == CL_OK && (!fd.app || !fd.app->server_id))
 		st = cl_error_set(err, CL_E_LOCAL, "\"%s\" has no application at the server", id);
 	if (st == CL_OK)
 		st = flow_from(f, &fd, err);
+	if (st == CL_OK && install)
+		st = flow_to_install(f, &fd, err);
 	found_free(&fd);
 	if (st == CL_OK)
 		st = cl_flow_connect(f, err);
@@ -149,33 +167,10 @@ enum cl_status cl_enroll_activate(const char *id, const struct cl_enroll_opts *o
 	return st;
 }
 
-/* Remove a certificate's installation (the places no other certificate uses) and its record. */
-static enum cl_status forget_one(struct cl_records *rec, struct cl_certificate *cert, struct cl_error *err)
-{
-	struct cl_locations unused = { NULL, 0 };
-	enum cl_status st = CL_OK;
-	size_t i;
-
-	if (!cert)
-		return CL_OK;
-	for (i = 0; i < cert->locations.n && st == CL_OK; i++) {
-		const struct cl_location *l = &cert->locations.items[i];
-
-		if (!cl_records_location_in_use(rec, l, cert))
-			st = cl_locations_add(&unused, l->kind, l->path, l->nickname, err);
-	}
-	if (st == CL_OK)
-		st = cl_store_remove_certificate(&unused, cert->fingerprint, err);
-	cl_locations_clear(&unused);
-	if (st == CL_OK)
-		cl_records_remove_certificate(rec, cert);
-	return st;
-}
-
 /* The certificate application DATA (its local id) produced, found by the application: serials repeat. */
 static enum cl_status forget_cert(struct cl_records *rec, void *data, struct cl_error *err)
 {
-	return forget_one(rec, cl_records_find_certificate_of(rec, data), err);
+	return cl_flow_forget_certificate(rec, cl_records_find_certificate_of(rec, data), err);
 }
 
 static enum cl_status server_state(struct cl_flow *f, const struct cl_proto_application *app,
@@ -204,7 +199,7 @@ enum cl_status cl_enroll_withdraw(const char *id, const struct cl_enroll_opts *o
 	struct cl_enroll_result result;
 	struct cl_proto_application app;
 	struct cl_flow f;
-	enum cl_status st = start(&f, id, opts, &result, true, err);
+	enum cl_status st = start(&f, id, opts, &result, false, err);
 
 	memset(&app, 0, sizeof(app));
 	if (st == CL_OK && f.config.withdraw_requires_password && !f.have_password && opts->ask) {
@@ -239,7 +234,7 @@ enum cl_status cl_enroll_reapply(const char *id, const struct cl_enroll_opts *op
 	struct cl_proto_reapply changes = { opts->reason, opts->email, opts->device_note };
 	struct cl_proto_application app;
 	struct cl_flow f;
-	enum cl_status st = start(&f, id, opts, &result, true, err);
+	enum cl_status st = start(&f, id, opts, &result, false, err);
 
 	memset(&app, 0, sizeof(app));
 	if (st == CL_OK)
@@ -298,7 +293,7 @@ static enum cl_status delete_records(struct cl_records *rec, void *data, struct 
 	enum cl_status st = cl_records_resolve(rec, c->id, &app, &cert, err);
 
 	if (st == CL_OK && cert)
-		st = forget_one(rec, cert, err);
+		st = cl_flow_forget_certificate(rec, cert, err);
 	if (st == CL_OK && app) {
 		snprintf(c->app_id, sizeof(c->app_id), "%s", app->id);
 		cl_records_remove_application(rec, app->id);

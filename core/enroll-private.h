@@ -57,6 +57,40 @@ enum cl_status cl_flow_renewal_confirm(struct cl_flow *f, struct cl_error *err);
 /* After connecting: the server proved the identity recorded for the renewed certificate. */
 enum cl_status cl_flow_renewal_check_server(struct cl_flow *f, struct cl_error *err);
 
+/* enroll-sign.c: a computer-store renewal that keeps its key while not root (f->key_elsewhere). Have the
+ * privileged helper build the request P for f->key and sign it with the computer store's key (opts
+ * elevate_sign), and check that what comes back is that request, signed by that key. Caller frees *OUT
+ * with cl_csr_free(). */
+struct cl_csr_params;
+enum cl_status cl_flow_sign_elevated(struct cl_flow *f, const struct cl_csr_params *p, X509_REQ **out,
+                                     struct cl_error *err);
+
+/* enroll-replace.c: the certificate a renewal replaces leaves the store. */
+/* Remove CERT (in REC) from every place no other certificate of REC uses, then from REC. For a
+ * cl_records_update() callback; NULL is nothing to do. */
+enum cl_status cl_flow_forget_certificate(struct cl_records *rec, struct cl_certificate *cert,
+                                          struct cl_error *err);
+/* Once NEW_FP is installed and recorded in STORE: the certificate OLD_FP leaves it (forget above), in one
+ * update of the records. Nothing when OLD_FP is NULL, empty, NEW_FP itself, or no longer recorded. */
+enum cl_status cl_flow_retire(enum cl_store_kind store, const char *old_fp, const char *new_fp,
+                              struct cl_error *err);
+/* As root, for a staged renewal: the recorded certificate OLD_FP that CERT (SHA-256 NEW_FP) replaces, into
+ * *OLD (NULL when there is none: no OLD_FP, CERT itself, or already gone). Refused unless it is of the same
+ * server (HOST, PORT) and USER and the CA that issued it, in its own chain file, signed CERT; a new
+ * certificate recorded as replacing it (cl_certificate replaces) passed that check before anything of it was
+ * removed. */
+enum cl_status cl_flow_replaced(const struct cl_records *rec, const char *old_fp, X509 *cert,
+                                const char *new_fp, const char *host, int port, const char *user,
+                                struct cl_certificate **old, struct cl_error *err);
+/* The consented trust anchors of OLD that issue CERT (through CHAIN) stay anchors of the computer store,
+ * now with the new certificate: their locations are appended to LOCS (cl_store_trust_ca() with the recorded
+ * consent; nothing new becomes trusted). *KEPT (may be NULL) counts them. */
+enum cl_status cl_flow_keep_anchors(const struct cl_certificate *old, X509 *cert, STACK_OF(X509) * chain,
+                                    struct cl_locations *locs, int *kept, struct cl_error *err);
+/* As root: the key of the computer store's certificate FP (64 hex) from the files its record names, which
+ * must still be that certificate and its key. *CERT (may be NULL) gets the certificate. */
+enum cl_status cl_flow_computer_key(const char *fp, EVP_PKEY **key, X509 **cert, struct cl_error *err);
+
 /* enroll-network.c: the profile's networks (network.h). */
 /* Keep the activation's CAs and networks for the install step (f->profile). */
 enum cl_status cl_flow_keep_networks(struct cl_flow *f, const struct cl_proto_activation *act,

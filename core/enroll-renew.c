@@ -105,6 +105,60 @@ static size_t candidates(const struct cl_records *rec, const char *serial, const
 
 #define CANDIDATES_MAX 4
 
+/* A renew link for a certificate that is gone because its renewal got as far as installing the new one
+ * before the run stopped (a crash, a kill): the renewal's own application, still open, of the link's server
+ * (and pinned CA), is resumed instead, from the person's records or root's. It carries the identity it was
+ * made with. */
+static bool unfinished(struct cl_flow *f, const char *serial, const char *fingerprint,
+                       enum cl_store_kind store)
+{
+	struct cl_records *recs[2] = { NULL, NULL };
+	char want[41], have[41];
+	unsigned char fp[32];
+	bool found = false;
+
+	/* the application is the person's, or root's when root ran the renewal */
+	if (!cl_records_normalize_serial(serial, want) ||
+	    cl_records_load(CL_STORE_USER, &recs[0], NULL) != CL_OK)
+		return false;
+	if (cl_records_load(CL_STORE_COMPUTER, &recs[1], NULL) != CL_OK)
+		recs[1] = NULL;
+	for (size_t k = 0; k < 2 && !found; k++) {
+		for (size_t i = 0; recs[k] && i < recs[k]->n_apps; i++) {
+			const struct cl_application *a = recs[k]->apps[i];
+			const char *ca = a->ca_fingerprint;
+
+			if (!cl_app_state_is_open(a->state) || !a->renewal_of ||
+			    !cl_records_normalize_serial(a->renewal_of, have) || strcmp(have, want) != 0 ||
+			    (fingerprint && (!a->renewal_of_fingerprint ||
+			                     strcmp(a->renewal_of_fingerprint, fingerprint) != 0)) ||
+			    !a->server_host || strcmp(a->server_host, f->host) != 0 ||
+			    a->server_port != (int)f->port || (store != CL_STORE_ASK && a->store != store) ||
+			    (f->user[0] && (!a->user || strcmp(a->user, f->user) != 0)) ||
+			    (ca && !cl_fp_parse(ca, strlen(ca), fp)) ||
+			    (f->have_pin && (!ca || memcmp(fp, f->pin, sizeof(fp)) != 0)))
+				continue;
+			cl_flow_copy(f->renewal_of, sizeof(f->renewal_of), a->renewal_of);
+			cl_flow_copy(f->renewal_fp, sizeof(f->renewal_fp), a->renewal_of_fingerprint);
+			if (!f->user[0])
+				cl_flow_copy(f->user, sizeof(f->user), a->user);
+			f->have_pin = ca != NULL;
+			if (ca)
+				memcpy(f->pin, fp, sizeof(fp));
+			f->renewal_system = ca == NULL;
+			f->store = a->store;
+			cl_flow_log(
+			    f, "certificate %s is already replaced: resuming its renewal, application %s",
+			    serial, a->id);
+			found = true;
+			break;
+		}
+	}
+	cl_records_free(recs[0]);
+	cl_records_free(recs[1]);
+	return found;
+}
+
 enum cl_status cl_flow_renewal_from_link(struct cl_flow *f, const char *serial, const char *fingerprint,
                                          enum cl_store_kind store, struct cl_error *err)
 {
@@ -146,6 +200,8 @@ enum cl_status cl_flow_renewal_from_link(struct cl_flow *f, const char *serial, 
 		st = cl_flow_renewal_target(f, match_rec, match[0], err);
 	else if (other) /* recorded, but for another server or identity: the target check says which */
 		st = cl_flow_renewal_target(f, other_rec, other, err);
+	else if (unfinished(f, serial, fingerprint, store))
+		st = CL_OK;
 	else if (store == CL_STORE_ASK)
 		st = cl_error_set(err, CL_E_LOCAL, "no certificate with serial %s is installed here", serial);
 	else
@@ -199,10 +255,20 @@ enum cl_status cl_flow_renewal_load(struct cl_flow *f, struct cl_error *err)
 	struct cl_records *rec = NULL;
 	struct cl_certificate *c;
 	enum cl_status st;
+	/* the computer store's key is root's: the person's process never opens it (enroll-sign.c) */
+	bool elevated = cl_flow_elevated(f);
 	size_t i;
 
 	if (!f->renewal_of[0] || f->old_cert)
 		return CL_OK;
+	if (elevated && f->opts->reuse_key && !f->opts->elevate_sign) {
+		cl_error_set(
+		    err, CL_E_LOCAL,
+		    "renewing a computer-store certificate with the same key needs this computer's "
+		    "key, which this program cannot ask an administrator to use: renew with a new key");
+		cl_error_set_code(err, "reuse_key_unavailable");
+		return CL_E_LOCAL;
+	}
 	st = cl_records_load(f->store, &rec, err);
 	if (st != CL_OK)
 		return st;
@@ -210,14 +276,30 @@ enum cl_status cl_flow_renewal_load(struct cl_flow *f, struct cl_error *err)
 	for (i = 0; c && i < c->locations.n && st == CL_OK; i++) {
 		const struct cl_location *l = &c->locations.items[i];
 
-		if (l->kind == CL_LOC_KEY && !f->old_key)
+		if (l->kind == CL_LOC_KEY && !f->old_key && !elevated)
 			st = cl_key_load(l->path, &f->old_key, err);
 		/* the same capped reader the manager uses, not a second uncapped one */
 		if (l->kind == CL_LOC_CERTIFICATE && !f->old_cert)
 			st = cl_certinfo_read_pem(l->path, &f->old_cert, err);
 	}
 	cl_records_free(rec);
-	if (st == CL_OK && (!f->old_cert || !f->old_key))
+	/* A resumed application needs nothing of a certificate that is gone, or part way through its removal
+	 * (an install that stopped while removing it, a delete): its request goes as a PKCSReq (or the
+	 * retransmission of one), with the recorded key or a new one; only keeping the key needs it before
+	 * the key is recorded. */
+	if ((st != CL_OK || !c || !f->old_cert || (!f->old_key && !elevated)) && f->app_id[0] &&
+	    (f->state == CL_APP_ACTIVATED || f->state == CL_APP_ISSUED || !f->opts->reuse_key)) {
+		cl_flow_log(
+		    f, "the renewed certificate %s is no longer installed whole: finishing the application",
+		    f->renewal_of);
+		X509_free(f->old_cert);
+		EVP_PKEY_free(f->old_key);
+		f->old_cert = NULL;
+		f->old_key = NULL;
+		cl_error_clear(err);
+		return CL_OK;
+	}
+	if (st == CL_OK && (!f->old_cert || (!f->old_key && !elevated)))
 		st = cl_error_set(err, CL_E_LOCAL, "certificate %s to renew is not installed in the %s store",
 		                  f->renewal_of, cl_store_kind_name(f->store));
 	return st;
@@ -236,6 +318,11 @@ enum cl_status cl_flow_renewal_confirm(struct cl_flow *f, struct cl_error *err)
 		return CL_OK;
 	st = cl_records_load(f->store, &rec, err);
 	c = st == CL_OK ? cl_flow_renewed(f, rec) : NULL;
+	/* a resumed renewal whose certificate is already replaced: confirmed when its application was made */
+	if (st == CL_OK && !c && f->app_id[0]) {
+		cl_records_free(rec);
+		return CL_OK;
+	}
 	if (st == CL_OK && !c)
 		st = cl_error_set(err, CL_E_LOCAL, "certificate %s to renew is not installed in the %s store",
 		                  f->renewal_of, cl_store_kind_name(f->store));

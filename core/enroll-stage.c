@@ -3,7 +3,9 @@
  * The flow runs as the person; only installing needs root. So the flow stages what it would install in a
  * fresh 0700 directory, the front end runs the privileged helper on it through pkexec, and the helper calls
  * cl_enroll_install_staged(), which checks everything again (it runs as root on input from an unprivileged
- * process) and installs and records into the computer store.
+ * process) and installs and records into the computer store. For a renewal it also removes the certificate
+ * the new one replaces (enroll-replace.c), at the end of the install or, when that certificate's network
+ * connections are to be taken over, at the end of the network step.
  */
 #include "enroll-private.h"
 
@@ -127,6 +129,8 @@ static enum cl_status stage_meta(struct cl_flow *f, const char *dir, const struc
 	    !cJSON_AddStringToObject(m, "service_name", f->service_name) ||
 	    !cJSON_AddStringToObject(m, "ca_sha256", fp) ||
 	    !cJSON_AddStringToObject(m, "renewal_of", f->renewal_of) ||
+	    !cJSON_AddStringToObject(m, "renewal_of_fingerprint", f->renewal_fp) ||
+	    !cJSON_AddBoolToObject(m, "reuse_key", f->key_elsewhere) ||
 	    !cJSON_AddStringToObject(m, "server_trust",
 	                             how == CL_HTTP_TRUST_PIN ? "pin"
 	                             : how == CL_HTTP_TRUST_PERSON || how == CL_HTTP_TRUST_REMEMBERED
@@ -269,7 +273,8 @@ enum cl_status cl_flow_install_elevated(struct cl_flow *f, const struct cl_flow_
 	if (!mkdtemp(dir)) /* 0700, owned by the person: the helper checks both */
 		return cl_error_set(err, CL_E_LOCAL, "creating a staging directory in %s",
 		                    base ? base : "/tmp");
-	st = stage_key(f, dir, err);
+	/* a renewal that keeps its key has no key here: the helper takes the computer store's own */
+	st = f->key_elsewhere ? CL_OK : stage_key(f, dir, err);
 	if (st == CL_OK)
 		st = stage_certs(f, dir, anchors, n, err);
 	if (st == CL_OK)
@@ -302,6 +307,8 @@ struct staged_parsed {
 	STACK_OF(X509) * chain;
 	STACK_OF(X509) * trust;
 	char host[256], user[65], server_id[65], service[129], ca_sha256[65], renewal_of[41], server_trust[8];
+	char renewal_fp[65]; /* the certificate the staged one replaces, 64 lowercase hex, or "" */
+	bool reuse_key;      /* no staged key: the certificate keeps the computer store's key it replaces */
 	int port;
 	struct staged_consent consents[CL_ENROLL_ANCHORS_MAX];
 	size_t n_consents;
@@ -361,6 +368,28 @@ static enum cl_status parse_consents(const cJSON *m, struct staged_parsed *p, st
 	return CL_OK;
 }
 
+/* "renewal_of_fingerprint": the certificate a renewal replaces (64 hex or ""), and "reuse_key": whether the
+ * new certificate keeps its key; both optional. */
+static enum cl_status parse_renewal(const cJSON *m, struct staged_parsed *p, struct cl_error *err)
+{
+	const cJSON *fp = cJSON_GetObjectItemCaseSensitive(m, "renewal_of_fingerprint");
+	const cJSON *reuse = cJSON_GetObjectItemCaseSensitive(m, "reuse_key");
+	unsigned char raw[32];
+
+	if (fp && (!cJSON_IsString(fp) || (fp->valuestring[0] && (strlen(fp->valuestring) != 64 ||
+	                                                          !cl_fp_parse(fp->valuestring, 64, raw)))))
+		return cl_error_set(err, CL_E_LOCAL, "staged meta.json: bad \"renewal_of_fingerprint\"");
+	if (reuse && !cJSON_IsBool(reuse))
+		return cl_error_set(err, CL_E_LOCAL, "staged meta.json: bad \"reuse_key\"");
+	if (fp && fp->valuestring[0])
+		cl_fp_format_hex(raw, p->renewal_fp);
+	p->reuse_key = cJSON_IsTrue(reuse);
+	if (p->reuse_key && !p->renewal_fp[0])
+		return cl_error_set(err, CL_E_LOCAL,
+		                    "staged meta.json: only a renewal keeps a key of the computer store");
+	return CL_OK;
+}
+
 static enum cl_status parse_meta(const struct cl_staged *s, struct staged_parsed *p, struct cl_error *err)
 {
 	cJSON *m;
@@ -401,6 +430,8 @@ static enum cl_status parse_meta(const struct cl_staged *s, struct staged_parsed
 	    strcmp(p->server_trust, "person") != 0)
 		st = cl_error_set(err, CL_E_LOCAL, "staged meta.json: bad server_trust");
 	if (st == CL_OK)
+		st = parse_renewal(m, p, err);
+	if (st == CL_OK)
 		st = parse_consents(m, p, err);
 	cJSON_Delete(m);
 	return st;
@@ -433,6 +464,44 @@ static enum cl_status check_staged(struct staged_parsed *p, struct cl_error *err
 	return CL_OK;
 }
 
+/* No staged key: a renewal that keeps its key (meta.json "reuse_key"). The key is the computer store's own:
+ * the staged certificate's when it is installed already (a resumed install, the later steps), else the
+ * certificate it replaces, which it must genuinely replace (cl_flow_replaced(): same server, user and
+ * issuing CA). check_staged() then holds the certificate to that key. */
+static enum cl_status reused_key(struct staged_parsed *p, struct cl_error *err)
+{
+	struct cl_records *rec = NULL;
+	struct cl_certificate *old = NULL, *mine;
+	unsigned char sha[32];
+	unsigned int len = 0;
+	char own[65];
+	enum cl_status st;
+
+	if (!p->reuse_key)
+		return cl_error_set(err, CL_E_LOCAL, "key.pem is missing");
+	if (!X509_digest(p->cert, EVP_sha256(), sha, &len) || len != 32)
+		return cl_error_set_openssl(err, CL_E_LOCAL, "fingerprinting the staged certificate");
+	cl_fp_format_hex(sha, own);
+	st = cl_records_load(CL_STORE_COMPUTER, &rec, err);
+	mine = st == CL_OK ? cl_records_find_certificate_fp(rec, own) : NULL;
+	/* installed already: its own key, and its record must not change hands (server, user) on the way */
+	if (mine && (!mine->server_host || strcmp(mine->server_host, p->host) != 0 ||
+	             mine->server_port != p->port || !mine->user || strcmp(mine->user, p->user) != 0))
+		st = cl_error_set(err, CL_E_LOCAL,
+		                  "the staged certificate is installed for another server or user");
+	if (mine) {
+		cl_records_free(rec);
+		return st == CL_OK ? cl_flow_computer_key(own, &p->key, NULL, err) : st;
+	}
+	if (st == CL_OK)
+		st = cl_flow_replaced(rec, p->renewal_fp, p->cert, own, p->host, p->port, p->user, &old, err);
+	if (st == CL_OK && !old)
+		st = cl_error_set(err, CL_E_LOCAL,
+		                  "the key the staged certificate keeps is not in the computer store");
+	cl_records_free(rec);
+	return st == CL_OK ? cl_flow_computer_key(p->renewal_fp, &p->key, NULL, err) : st;
+}
+
 static int no_passphrase(char *buf, int size, int rwflag, void *data)
 {
 	return 0;
@@ -444,15 +513,16 @@ static enum cl_status parse_staged(const struct cl_staged *s, struct staged_pars
 	STACK_OF(X509) *certs = NULL;
 	enum cl_status st;
 
-	if (!s->key_pem || !s->cert_pem || s->key_len > CL_STAGED_FILE_MAX ||
-	    s->cert_len > CL_STAGED_FILE_MAX)
+	if (!s->cert_pem || s->key_len > CL_STAGED_FILE_MAX || s->cert_len > CL_STAGED_FILE_MAX)
 		return cl_error_set(err, CL_E_LOCAL, "the staged key or certificate is missing or too large");
-	bio = BIO_new_mem_buf(s->key_pem, (int)s->key_len);
-	/* never a passphrase prompt from a root process: an encrypted key is refused */
-	p->key = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
-	BIO_free(bio);
-	if (!p->key)
-		return cl_error_set_openssl(err, CL_E_LOCAL, "reading the staged key");
+	if (s->key_pem) {
+		bio = BIO_new_mem_buf(s->key_pem, (int)s->key_len);
+		/* never a passphrase prompt from a root process: an encrypted key is refused */
+		p->key = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
+		BIO_free(bio);
+		if (!p->key)
+			return cl_error_set_openssl(err, CL_E_LOCAL, "reading the staged key");
+	}
 	st = read_certs(s->cert_pem, s->cert_len, &certs, err);
 	if (st == CL_OK && sk_X509_num(certs) != 1)
 		st = cl_error_set(err, CL_E_LOCAL, "cert.pem must hold exactly one certificate");
@@ -465,6 +535,8 @@ static enum cl_status parse_staged(const struct cl_staged *s, struct staged_pars
 		st = read_certs(s->trust_pem, s->trust_len, &p->trust, err);
 	if (st == CL_OK)
 		st = parse_meta(s, p, err);
+	if (st == CL_OK && !p->key)
+		st = reused_key(p, err);
 	return st == CL_OK ? check_staged(p, err) : st;
 }
 
@@ -481,6 +553,7 @@ struct record_ctx {
 	struct staged_parsed *p;
 	const struct cl_certinfo *info;
 	const struct cl_locations *locs;
+	const char *replaces; /* the certificate it replaces (checked), or "" */
 };
 
 static enum cl_status record_staged(struct cl_records *rec, void *data, struct cl_error *err)
@@ -507,7 +580,35 @@ static enum cl_status record_staged(struct cl_records *rec, void *data, struct c
 		st = cl_flow_record_certificate(rec, c->info, c->p->host, c->p->port, c->p->user, app->id,
 		                                c->p->server_trust,
 		                                c->p->ca_sha256[0] ? c->p->ca_sha256 : NULL, c->locs, err);
+	/* the replacement was checked now, while the old certificate's files are whole */
+	if (st == CL_OK && c->replaces[0])
+		st = cl_records_set_string(&cl_records_find_certificate_fp(rec, c->info->sha256)->replaces,
+		                           c->replaces, err);
 	return st;
+}
+
+/* Does OLD hold connections that the helper's --network step takes over (network.json is staged)? Then that
+ * step removes OLD once they use the new certificate; otherwise the install does. */
+static bool takes_over_later(const struct cl_staged *s, const struct cl_certificate *old)
+{
+	for (size_t i = 0; s->network_json && old && i < old->locations.n; i++)
+		if (old->locations.items[i].kind == CL_LOC_NM_CONNECTION)
+			return true;
+	return false;
+}
+
+/* The renewed certificate leaves the computer store (cl_flow_retire()); why it could not, into RESULT. */
+static void retire_staged(const char *old_fp, const char *old_serial, const char *new_fp,
+                          struct cl_enroll_result *result)
+{
+	struct cl_error e;
+
+	cl_error_clear(&e);
+	if (cl_flow_retire(CL_STORE_COMPUTER, old_fp, new_fp, &e) == CL_OK)
+		cl_flow_copy(result->replaced, sizeof(result->replaced), old_serial);
+	else
+		snprintf(result->replaced_note, sizeof(result->replaced_note), "%s: %.*s", old_serial,
+		         (int)sizeof(result->replaced_note) - 48, e.msg);
 }
 
 enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct cl_enroll_result *result,
@@ -516,9 +617,11 @@ enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct c
 	struct staged_parsed p;
 	struct cl_locations locs = { NULL, 0 }, installed = { NULL, 0 };
 	struct cl_certinfo info;
-	struct record_ctx c = { &p, &info, &locs };
+	char nickname[160], old_fp[65] = "", old_serial[41] = "";
+	struct record_ctx c = { &p, &info, &locs, old_fp };
 	struct cl_records *rec = NULL;
-	char nickname[160];
+	struct cl_certificate *old = NULL;
+	bool later = false;
 	enum cl_status st;
 	int i;
 
@@ -534,8 +637,20 @@ enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct c
 		st = cl_records_load(CL_STORE_COMPUTER, &rec, err);
 	if (st == CL_OK)
 		st = cl_flow_check_clash(rec, &info, err);
+	/* a renewal: the certificate it replaces, held to being that (same server, user and issuing CA); its
+	 * consented anchors that issue the new certificate stay anchors, recorded with the new one */
+	if (st == CL_OK)
+		st = cl_flow_replaced(rec, p.renewal_fp, p.cert, info.sha256, p.host, p.port, p.user, &old,
+		                      err);
+	if (st == CL_OK && old) {
+		cl_flow_copy(old_fp, sizeof(old_fp), old->fingerprint);
+		cl_flow_copy(old_serial, sizeof(old_serial), old->serial);
+		later = takes_over_later(staged, old);
+		st = cl_flow_keep_anchors(old, p.cert, p.chain, &locs, &result->trust_anchors, err);
+	}
 	cl_records_free(rec);
-	/* never a trust anchor here: each has its own command and polkit action (cl_enroll_trust_staged()) */
+	/* never a new trust anchor here: each has its own command and polkit action
+	 * (cl_enroll_trust_staged()) */
 	if (st == CL_OK) {
 		snprintf(nickname, sizeof(nickname), "certlink %.64s %s (%.8s)", p.host, info.serial,
 		         info.sha256);
@@ -548,6 +663,10 @@ enum cl_status cl_enroll_install_staged(const struct cl_staged *staged, struct c
 		if (st != CL_OK) /* not recorded: nothing of this install may stay behind */
 			cl_store_remove(&installed, NULL);
 	}
+	/* Installed and recorded: now the old certificate may go, unless its connections are still to be
+	 * taken over (the --network step removes it then). */
+	if (st == CL_OK && old_fp[0] && !later)
+		retire_staged(old_fp, old_serial, info.sha256, result);
 	if (st == CL_OK) {
 		result->store = CL_STORE_COMPUTER;
 		result->not_after = (time_t)info.not_after;
@@ -749,6 +868,30 @@ static enum cl_status staged_renews(const struct cl_staged *s, const struct stag
 	return st;
 }
 
+static void retire_after_networks(const struct staged_parsed *p, const struct cl_certinfo *info,
+                                  struct cl_enroll_result *result)
+{
+	struct cl_records *rec = NULL;
+	struct cl_certificate *old = NULL;
+	char old_fp[65] = "", old_serial[41] = "";
+	struct cl_error e;
+
+	cl_error_clear(&e);
+	if (!p->renewal_fp[0] || cl_records_load(CL_STORE_COMPUTER, &rec, &e) != CL_OK)
+		return;
+	if (cl_flow_replaced(rec, p->renewal_fp, p->cert, info->sha256, p->host, p->port, p->user, &old,
+	                     &e) != CL_OK)
+		snprintf(result->replaced_note, sizeof(result->replaced_note), "%.*s",
+		         (int)sizeof(result->replaced_note) - 1, e.msg);
+	if (old) {
+		cl_flow_copy(old_fp, sizeof(old_fp), old->fingerprint);
+		cl_flow_copy(old_serial, sizeof(old_serial), old->serial);
+	}
+	cl_records_free(rec);
+	if (old_fp[0])
+		retire_staged(old_fp, old_serial, info->sha256, result);
+}
+
 enum cl_status cl_enroll_network_staged(const struct cl_staged *staged, struct cl_enroll_result *result,
                                         struct cl_error *err)
 {
@@ -794,6 +937,10 @@ enum cl_status cl_enroll_network_staged(const struct cl_staged *staged, struct c
 		st = cl_flow_networks_for(CL_STORE_COMPUTER, info.sha256, &profile, &t, &reuse,
 		                          &result->network, err);
 	}
+	/* The connections use the new certificate (or NetworkManager was not there): the certificate it
+	 * replaces goes now, as the install would have done without connections to take over. */
+	if (st == CL_OK)
+		retire_after_networks(&p, &info, result);
 	if (st == CL_OK) {
 		result->store = CL_STORE_COMPUTER;
 		cl_flow_copy(result->serial, sizeof(result->serial), info.serial);

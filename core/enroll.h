@@ -162,6 +162,17 @@ struct cl_enroll_opts {
 	 * network.json. NULL: the networks are not applied (the result says so). CL_E_CANCELLED when the
 	 * authentication was refused. */
 	enum cl_status (*elevate_network)(void *user_data, const char *staging_dir, struct cl_error *err);
+	/* The computer store while not root, renewing with the same key (reuse_key): the key is root's, so
+	 * the request is signed by the helper (pkexec certlink-install-helper --sign-request SHA256 SUBJECT
+	 * DIR, a polkit action of its own that always asks for an administrator and names the certificate
+	 * whose key signs, "AB:CD:...", and the request's subject). DIR holds request.json (0600: the
+	 * request's names and challenge). On CL_OK *REQUEST is the signed PKCS#10 request, PEM, allocated
+	 * with OPENSSL_malloc() (the flow checks, wipes and frees it; it holds the challenge). NULL: such a
+	 * renewal is refused before anything is sent (a new key works). CL_E_CANCELLED when the
+	 * authentication was refused. */
+	enum cl_status (*elevate_sign)(void *user_data, const char *staging_dir, const char *sha256,
+	                               const char *subject, char **request, size_t *request_len,
+	                               struct cl_error *err);
 };
 
 #define CL_ENROLL_ANCHORS_MAX 8 /* profile.trust holds at most 8 CAs (docs/protocol.md section 5) */
@@ -194,6 +205,10 @@ struct cl_enroll_result {
 	int existing;
 	char existing_serial[81];
 	time_t existing_not_after;
+	/* The privileged helper's install or network step of a renewal: the serial of the certificate it
+	 * replaced and removed from the computer store, or why that certificate stays ("" when neither). */
+	char replaced[81];
+	char replaced_note[512];
 };
 
 /* Run the whole flow: check, connect and establish identity, apply (or resume the recorded application),
@@ -259,6 +274,18 @@ enum cl_status cl_enroll_network_staged(const struct cl_staged *staged, struct c
  * authentication message showed), and the staged certificate must already be installed and recorded in the
  * computer store. Its places are added to that certificate's record (delete removes them). result gets the
  * certificate's serial, trust_anchors 1 and, in issuer, the CA's subject. */
+/* For the privileged helper, as root (its --sign-request): a PKCS#10 request built from REQUEST_JSON (the
+ * staged request.json: {"subject": [[TYPE, VALUE], ...], "san_dns": [...], "san_email": [...],
+ * "san_upn": [...], "san_uri": [...], "challenge": "..."}, at most CL_SIGN_REQUEST_MAX octets, every value
+ * held to core/csr.h's limits) and signed with the key of the computer store's certificate SHA256
+ * ("AB:CD:..." or hex), which must be recorded there by certlink with its key and certificate files. SUBJECT
+ * must be the request's subject as cl_certinfo_name() writes it (what the authentication message showed). The
+ * helper signs nothing else: never bytes it is given, never a SCEP message, and it decrypts nothing. On CL_OK
+ * *PEM (malloc()ed, NUL-terminated, *PEM_LEN octets) is the signed request; it holds the challenge: wipe
+ * it. */
+#define CL_SIGN_REQUEST_MAX (16 * 1024)
+enum cl_status cl_enroll_sign_staged(const char *request_json, size_t len, const char *sha256,
+                                     const char *subject, char **pem, size_t *pem_len, struct cl_error *err);
 enum cl_status cl_enroll_trust_staged(const struct cl_staged *staged, const char *sha256, const char *subject,
                                       struct cl_enroll_result *result, struct cl_error *err);
 

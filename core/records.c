@@ -85,6 +85,7 @@ static void cert_free(struct cl_certificate *c)
 	free(c->user);
 	free(c->server_trust);
 	free(c->server_ca_fingerprint);
+	free(c->replaces);
 	cl_locations_clear(&c->locations);
 	free(c);
 }
@@ -589,6 +590,7 @@ static cJSON *cert_to_json(const struct cl_certificate *c)
 	    cl_jsonfile_add_string(o, "user", c->user) &&
 	    cl_jsonfile_add_string(o, "server_trust", c->server_trust) &&
 	    cl_jsonfile_add_string(o, "server_ca_fingerprint", c->server_ca_fingerprint) &&
+	    cl_jsonfile_add_string(o, "replaces", c->replaces) &&
 	    cJSON_AddItemToObject(o, "locations", locs) && cl_jsonfile_add_bool(o, "notify", c->notify) &&
 	    cl_jsonfile_add_time(o, "last_notified", c->last_notified))
 		return o;
@@ -721,6 +723,7 @@ static enum cl_status cert_from_json(const cJSON *o, struct cl_certificate *c, s
 	    cl_jsonfile_get_string(o, "server_trust", 16, false, &c->server_trust, err) != CL_OK ||
 	    cl_jsonfile_get_string(o, "server_ca_fingerprint", 64, false, &c->server_ca_fingerprint, err) !=
 	        CL_OK ||
+	    cl_jsonfile_get_string(o, "replaces", 64, false, &c->replaces, err) != CL_OK ||
 	    cl_jsonfile_get_bool(o, "notify", false, &c->notify, err) != CL_OK ||
 	    cl_jsonfile_get_time(o, "last_notified", false, &c->last_notified, err) != CL_OK)
 		return CL_E_LOCAL;
@@ -734,6 +737,8 @@ static enum cl_status cert_from_json(const cJSON *o, struct cl_certificate *c, s
 		return cl_error_set(err, CL_E_LOCAL, "server_trust must be system, pin or person");
 	if (c->server_ca_fingerprint && !is_hex(c->server_ca_fingerprint, 64))
 		return cl_error_set(err, CL_E_LOCAL, "server_ca_fingerprint is not 64 lowercase hex digits");
+	if (c->replaces && !is_hex(c->replaces, 64))
+		return cl_error_set(err, CL_E_LOCAL, "replaces is not 64 lowercase hex digits");
 	/* a CA exactly when the identity rested on one */
 	if (!!c->server_ca_fingerprint != (c->server_trust && strcmp(c->server_trust, "system") != 0))
 		return cl_error_set(err, CL_E_LOCAL, "server_trust and server_ca_fingerprint do not agree");

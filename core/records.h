@@ -81,6 +81,11 @@ struct cl_certificate {
 	 * lowercase hex). NULL in records written before certlink kept them (cl_certificate_server_ca()). */
 	char *server_trust;
 	char *server_ca_fingerprint;
+	/* A renewal the privileged helper installed: the SHA-256 (64 lowercase hex) of the certificate this
+	 * one replaces, from when the helper checked that it does (same server, user and issuing CA) until
+	 * that one is removed, so a removal interrupted part way is finished without the files it already
+	 * removed; else NULL. */
+	char *replaces;
 	struct cl_locations locations;
 	bool notify;           /* expiry notifications for this certificate (default on) */
 	int64_t last_notified; /* Unix time of the last expiry notification, 0 for never */

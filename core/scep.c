@@ -288,7 +288,8 @@ static void log_caps(const struct txn *x)
  * the key being certified (proof of possession), and cl_scepcert_pick_issued() checks that the certificate
  * issued carries that key, not the transport key. An EC certificate being renewed cannot sign either: the
  * renewal then goes as a PKCSReq signed like a first enrollment, authorised by the renewal application's
- * challenge in the request (docs/protocol.md section 7). */
+ * challenge in the request (docs/protocol.md section 7). So does a key whose private half is not here
+ * (key_elsewhere): a transport key signs, the request inside carries the helper's signature. */
 static enum cl_status choose_signer(struct txn *x, struct cl_error *err)
 {
 	static const struct cl_key_spec transport_spec = { CL_KEY_RSA, 2048 };
@@ -309,7 +310,7 @@ static enum cl_status choose_signer(struct txn *x, struct cl_error *err)
 		logf_(p,
 		      "the current certificate's key is not RSA: renewing with a PKCSReq that the renewal's "
 		      "challenge authorises");
-	if (EVP_PKEY_is_a(p->key, "RSA")) {
+	if (EVP_PKEY_is_a(p->key, "RSA") && !p->key_elsewhere) {
 		x->signer_key = p->key;
 	} else if (p->transport_key) {
 		x->signer_key = p->transport_key;
@@ -323,7 +324,8 @@ static enum cl_status choose_signer(struct txn *x, struct cl_error *err)
 		x->transport = true;
 	}
 	if (x->transport)
-		logf_(p, "the key is not RSA: signing with a throw-away RSA transport key");
+		logf_(p, "%s: signing with a throw-away RSA transport key",
+		      p->key_elsewhere ? "the key is the computer store's" : "the key is not RSA");
 	return cl_scepcert_self_signed(x->signer_key, X509_REQ_get_subject_name(p->csr), x->algs.md,
 	                               &x->signer_cert, err);
 }

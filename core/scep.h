@@ -60,9 +60,13 @@ struct cl_scep_transport {
 void cl_scep_http_reply_clear(struct cl_scep_http_reply *reply);
 
 struct cl_scep_params {
-	const char *url;                           /* scep.url from activation */
-	const unsigned char *ca_sha256;            /* CL_SCEP_FP_LEN bytes: scep.ca_sha256 (cl_fp_parse) */
-	EVP_PKEY *key;                             /* the key the certificate is for */
+	const char *url;                /* scep.url from activation */
+	const unsigned char *ca_sha256; /* CL_SCEP_FP_LEN bytes: scep.ca_sha256 (cl_fp_parse) */
+	EVP_PKEY *key;                  /* the key the certificate is for */
+	/* key is only the public half: its private key is held elsewhere (the computer store's key, which the
+	 * privileged helper used to sign csr), so a transport key signs the pkiMessage and receives the
+	 * CertRep, as for a key that is not RSA. */
+	bool key_elsewhere;
 	X509_REQ *csr;                             /* for key, from cl_csr_build(); holds the challenge */
 	const char *transaction_id;                /* 1..CL_SCEP_TID_MAX printable characters, persisted */
 	X509 *renew_cert;                          /* renewal: the current certificate ... */

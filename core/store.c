@@ -423,6 +423,28 @@ static enum cl_status move_into_place(const char *certs, const char *tmp, const 
 	return cl_fileio_fsync_dir(certs, err);
 }
 
+/* An install of the certificate NAME that was interrupted (a crash, a kill) may have left its temporary
+ * directory (.NAME16.tmp-*) or the earlier installation it was replacing (.NAME16.old-*) behind, a key among
+ * their files: the next install of the same certificate removes them. */
+static void remove_leftovers(const char *certs, const char *name)
+{
+	char tmp[32], old[32], *path;
+	struct dirent *de;
+	DIR *d = opendir(certs);
+
+	snprintf(tmp, sizeof(tmp), ".%.16s.tmp-", name);
+	snprintf(old, sizeof(old), ".%.16s.old-", name);
+	while (d && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, tmp, strlen(tmp)) != 0 && strncmp(de->d_name, old, strlen(old)) != 0)
+			continue;
+		if ((path = cl_paths_join(certs, de->d_name, NULL)) != NULL)
+			remove_tree(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* Write the files into a fresh temporary directory beside FINAL (CERTS/NAME, NAME the certificate's
  * SHA-256: serials repeat across CAs, fingerprints do not), then move it into place. */
 static enum cl_status install_files(enum cl_store_kind kind, EVP_PKEY *key, X509 *cert,
@@ -440,6 +462,7 @@ static enum cl_status install_files(enum cl_store_kind kind, EVP_PKEY *key, X509
 	if (!final || cl_fileio_mkdirs(store, dir_mode(kind), err) != CL_OK ||
 	    cl_fileio_mkdirs(certs, dir_mode(kind), err) != CL_OK)
 		goto out;
+	remove_leftovers(certs, name);
 	snprintf(tmp, sizeof(tmp), "%s/.%.16s.tmp-XXXXXX", certs, name);
 	if (!mkdtemp(tmp)) {
 		cl_error_set(err, CL_E_LOCAL, "creating a directory in %s: %s", certs, strerror(errno));

@@ -41,6 +41,19 @@
  * Exit 3 when NetworkManager was not there or refused: the settings were written for wpa_supplicant beside
  * the certificate instead.
  *
+ * A renewal installs the same way; meta.json names the certificate it replaces, which the install removes
+ * once the new one is recorded (or --network does, once it has moved that certificate's connections), and
+ * only when it is a computer-store certificate of the same server and user whose own issuing CA signed the
+ * new one (core/enroll-replace.c). A renewal that keeps its key stages no key.pem: the computer store's own
+ * is used. Its request is signed, before it is sent, by a step with a polkit action of its own
+ * (org.certlink.sign-request: an administrator every time):
+ *
+ *     pkexec LIBEXECDIR/certlink/certlink-install-helper --sign-request SHA256 SUBJECT DIR
+ *
+ * DIR holds request.json alone (0600: the request's names and challenge); cl_enroll_sign_staged() builds the
+ * request, signs it with the key of the computer-store certificate SHA256 if its subject is SUBJECT, and the
+ * signed request goes to standard output (a pipe to the caller). Nothing is written, nothing else is signed.
+ *
  * certlink-manager runs it the same way to delete from the computer store:
  *
  *     pkexec LIBEXECDIR/certlink/certlink-install-helper --delete SERIAL-OR-APPLICATION-ID
@@ -158,8 +171,15 @@ static enum cl_status read_staged(int dirfd, const char *name, uid_t owner, bool
 	return CL_OK;
 }
 
+/* The names an install's directory may hold; a --sign-request directory holds request.json alone. */
+static bool install_entry(const char *name)
+{
+	return !strcmp(name, "key.pem") || !strcmp(name, "cert.pem") || !strcmp(name, "chain.pem") ||
+	       !strcmp(name, "trust.pem") || !strcmp(name, "meta.json") || !strcmp(name, "network.json");
+}
+
 /* Exactly the expected names: anything else in the directory is a sign it is not what the core made. */
-static enum cl_status check_entries(int dirfd, struct cl_error *err)
+static enum cl_status check_entries(int dirfd, bool request, struct cl_error *err)
 {
 	int fd = dup(dirfd);
 	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
@@ -173,10 +193,8 @@ static enum cl_status check_entries(int dirfd, struct cl_error *err)
 		                    strerror(errno));
 	}
 	while (st == CL_OK && (e = readdir(dir)) != NULL) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "key.pem") ||
-		    !strcmp(e->d_name, "cert.pem") || !strcmp(e->d_name, "chain.pem") ||
-		    !strcmp(e->d_name, "trust.pem") || !strcmp(e->d_name, "meta.json") ||
-		    !strcmp(e->d_name, "network.json"))
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    (request ? !strcmp(e->d_name, "request.json") : install_entry(e->d_name)))
 			continue;
 		st = cl_error_set(err, CL_E_LOCAL, "unexpected entry in the staging directory");
 	}
@@ -219,10 +237,13 @@ static void free_staged(struct staged_files *f)
 
 static enum cl_status read_all(int dirfd, uid_t owner, struct staged_files *f, struct cl_error *err)
 {
-	enum cl_status st = check_entries(dirfd, err);
+	enum cl_status st = check_entries(dirfd, false, err);
 
+	/* optional: a renewal that keeps its key stages none (meta.json "reuse_key"; the core checks) */
 	if (st == CL_OK)
-		st = read_staged(dirfd, "key.pem", owner, true, false, &f->key, &f->key_len, err);
+		st = read_staged(dirfd, "key.pem", owner, true, true, &f->key, &f->key_len, err);
+	if (st == CL_OK && f->key && f->key_len == 0)
+		st = cl_error_set(err, CL_E_LOCAL, "key.pem is empty");
 	if (st == CL_OK)
 		st = read_staged(dirfd, "cert.pem", owner, false, false, &f->cert, &f->cert_len, err);
 	if (st == CL_OK)
@@ -252,7 +273,7 @@ static enum cl_status precheck(const struct staged_files *f, struct cl_error *er
 	X509 *cert;
 	int is_ca;
 
-	if (memmem(f->key, f->key_len, "ENCRYPTED", 9))
+	if (f->key && memmem(f->key, f->key_len, "ENCRYPTED", 9))
 		return cl_error_set(err, CL_E_LOCAL,
 		                    "key.pem is encrypted; the flow stages an unencrypted key");
 	bio = BIO_new_mem_buf(f->cert, (int)f->cert_len);
@@ -328,6 +349,11 @@ static enum cl_status run(const char *dir, uid_t owner, const struct anchor_args
 		else
 			st = cl_enroll_install_staged(&staged, &result, err);
 	}
+	if (st == CL_OK && result.replaced[0])
+		printf("removed the replaced certificate %s from the computer store\n", result.replaced);
+	if (st == CL_OK && result.replaced_note[0])
+		fprintf(stderr, "certlink-install-helper: the replaced certificate stays: %s\n",
+		        result.replaced_note);
 	if (st == CL_OK && network) {
 		report_networks(&result.network);
 		if (result.network.applied < result.network.planned)
@@ -338,6 +364,41 @@ static enum cl_status run(const char *dir, uid_t owner, const struct anchor_args
 	else if (st == CL_OK)
 		printf("installed %s into the computer store: %s\n", result.serial, result.cert_path);
 	free_staged(&f);
+	return st;
+}
+
+/* --sign-request: the request built from DIR's request.json and signed with the key of the computer
+ * store's certificate SHA256, whose subject must be SUBJECT; the signed request (PEM) on standard output,
+ * for the caller's pipe. Nothing is written anywhere. */
+static enum cl_status sign_request(const char *dir, uid_t owner, const char *sha256, const char *subject,
+                                   struct cl_error *err)
+{
+	char *json = NULL, *pem = NULL;
+	size_t json_len = 0, pem_len = 0;
+	enum cl_status st;
+	int dirfd = -1;
+
+	if (geteuid() != 0)
+		return cl_error_set(err, CL_E_LOCAL, "must run as root (through pkexec)");
+	st = open_staging(dir, owner, &dirfd, err);
+	if (st == CL_OK) {
+		st = check_entries(dirfd, true, err);
+		/* it holds the challenge: the caller's own 0600 file, like a key */
+		if (st == CL_OK)
+			st = read_staged(dirfd, "request.json", owner, true, false, &json, &json_len, err);
+		close(dirfd);
+	}
+	if (st == CL_OK && json_len > CL_SIGN_REQUEST_MAX)
+		st = cl_error_set(err, CL_E_LOCAL, "request.json must hold at most %d octets",
+		                  CL_SIGN_REQUEST_MAX);
+	if (st == CL_OK)
+		st = cl_enroll_sign_staged(json, json_len, sha256, subject, &pem, &pem_len, err);
+	if (st == CL_OK && (fwrite(pem, 1, pem_len, stdout) != pem_len || fflush(stdout) != 0))
+		st = cl_error_set(err, CL_E_LOCAL, "writing the signed request: %s", strerror(errno));
+	if (json)
+		OPENSSL_clear_free(json, json_len + 1);
+	if (pem)
+		OPENSSL_clear_free(pem, pem_len + 1);
 	return st;
 }
 
@@ -379,6 +440,8 @@ int main(int argc, char **argv)
 	sanitize_environment(st == CL_OK && pkexec);
 	if (st == CL_OK && argc == 3 && strcmp(argv[1], "--delete") == 0) {
 		st = delete_record(argv[2], &err);
+	} else if (st == CL_OK && argc == 5 && strcmp(argv[1], "--sign-request") == 0 && argv[4][0] == '/') {
+		st = sign_request(argv[4], owner, argv[2], argv[3], &err);
 	} else if (st == CL_OK && argc == 5 && strcmp(argv[1], "--trust-anchor") == 0 && argv[4][0] == '/') {
 		struct anchor_args anchor = { argv[2], argv[3] };
 
@@ -393,7 +456,8 @@ int main(int argc, char **argv)
 		st = cl_error_set(
 		    &err, CL_E_LOCAL,
 		    "usage: certlink-install-helper --install /ABSOLUTE/STAGING-DIR | --trust-anchor "
-		    "SHA256 SUBJECT /ABSOLUTE/STAGING-DIR | --network /ABSOLUTE/STAGING-DIR | --delete ID");
+		    "SHA256 SUBJECT /ABSOLUTE/STAGING-DIR | --network /ABSOLUTE/STAGING-DIR | --sign-request "
+		    "SHA256 SUBJECT /ABSOLUTE/STAGING-DIR | --delete ID");
 	}
 	if (st != CL_OK) {
 		fprintf(stderr, "certlink-install-helper: %s\n", err.msg);

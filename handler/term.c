@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "elevate.h"
+#include "settings.h"
 #include "enroll.h"
 #include "i18n.h"
 #include "tty.h"
@@ -342,6 +343,18 @@ static enum cl_status on_elevate_network(void *user_data, const char *staging_di
 	return cl_elevate_network(staging_dir, &t->cancel, err);
 }
 
+static enum cl_status on_elevate_sign(void *user_data, const char *staging_dir, const char *sha256,
+                                      const char *subject, char **request, size_t *len, struct cl_error *err)
+{
+	struct term *t = user_data;
+
+	fprintf(stderr,
+	        _("certlink: renewing with the same key needs this computer's key (certificate %s); "
+	          "pkexec will ask for an administrator's password.\n"),
+	        sha256);
+	return cl_elevate_sign(staging_dir, sha256, subject, &t->cancel, request, len, err);
+}
+
 static void print_networks(const struct cl_enroll_result *r)
 {
 	char *words = cl_words_network(&r->network), *line, *save = NULL;
@@ -384,6 +397,7 @@ int handler_term_run(const struct cl_link *link)
 	struct term t;
 	struct cl_enroll_opts opts;
 	struct cl_enroll_result result;
+	struct cl_settings settings;
 	struct cl_error err;
 	enum cl_status st;
 
@@ -401,6 +415,10 @@ int handler_term_run(const struct cl_link *link)
 	opts.elevate = on_elevate;
 	opts.elevate_anchor = on_elevate_anchor;
 	opts.elevate_network = on_elevate_network;
+	opts.elevate_sign = on_elevate_sign;
+	/* the person's setting (certlink-manager, docs/manager.md): a renewal keeps the key */
+	if (cl_settings_load(&settings, NULL) == CL_OK)
+		opts.reuse_key = settings.reuse_key;
 	opts.user_data = &t;
 	opts.cancel = &t.cancel;
 	cl_error_clear(&err);

@@ -194,6 +194,15 @@ static enum cl_status on_elevate_network(void *user_data, const char *staging_di
 	return cl_elevate_network(staging_dir, &self->cancel, err);
 }
 
+/* Worker thread: a renewal that keeps the computer store's key, whose request the helper signs. */
+static enum cl_status on_elevate_sign(void *user_data, const char *staging_dir, const char *sha256,
+                                      const char *subject, char **request, size_t *len, struct cl_error *err)
+{
+	CertlinkEnrollRunner *self = user_data;
+
+	return cl_elevate_sign(staging_dir, sha256, subject, &self->cancel, request, len, err);
+}
+
 static void run_in_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
 	struct run_data *run = task_data;
@@ -244,6 +253,7 @@ void certlink_enroll_runner_start(CertlinkEnrollRunner *self, const struct cl_en
 	run->opts.elevate = on_elevate;
 	run->opts.elevate_anchor = on_elevate_anchor;
 	run->opts.elevate_network = on_elevate_network;
+	run->opts.elevate_sign = on_elevate_sign;
 	run->opts.user_data = self;
 	run->opts.cancel = &self->cancel;
 	cl_cancel_init(&self->cancel);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "enroll.h"
+#include "settings.h"
 #include "progress-window.h"
 #include "size-probe.h"
 #include "ui.h"
@@ -45,6 +46,7 @@ static void on_activate(GApplication *app, struct handler_app *h)
 int certlink_handler_app_run(const struct cl_link *link, const char *argv0)
 {
 	struct handler_app h = { 0 };
+	struct cl_settings settings;
 	g_autoptr(GtkApplication) app = NULL;
 	g_autoptr(GError) error = NULL;
 	char *argv[] = { (char *)argv0, NULL };
@@ -61,6 +63,9 @@ int certlink_handler_app_run(const struct cl_link *link, const char *argv0)
 	h.exit_code = cl_status_exit_code(CL_E_CANCELLED);
 	h.opts.link = link;
 	h.opts.store = CL_STORE_ASK;
+	/* the person's setting (the manager's Settings, docs/manager.md): a renewal keeps the key */
+	if (cl_settings_load(&settings, NULL) == CL_OK)
+		h.opts.reuse_key = settings.reuse_key;
 
 	app = gtk_application_new(HANDLER_APP_ID, G_APPLICATION_DEFAULT_FLAGS);
 	g_signal_connect(app, "activate", G_CALLBACK(on_activate), &h);

@@ -252,6 +252,14 @@ static enum cl_status on_elevate_network(void *user_data, const char *staging_di
 	                          certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), err);
 }
 
+static enum cl_status on_elevate_sign(void *user_data, const char *staging_dir, const char *sha256,
+                                      const char *subject, char **request, size_t *len, struct cl_error *err)
+{
+	return cl_elevate_sign(staging_dir, sha256, subject,
+	                            certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), request,
+	                            len, err);
+}
+
 /* ---- the result ---- */
 
 static void show_result(CertlinkManagerFlow *self, const char *icon, const char *title, const char *detail)
@@ -383,6 +391,7 @@ static void start(CertlinkManagerFlow *self, struct call *c)
 	opts.elevate = on_elevate;
 	opts.elevate_anchor = on_elevate_anchor;
 	opts.elevate_network = on_elevate_network;
+	opts.elevate_sign = on_elevate_sign;
 	/* the wizard waits for approval a short while, then the application stays on record for Activate;
 	 * Activate itself answers at once whether approval is still outstanding */
 	if (self->op == CERTLINK_FLOW_NEW || self->op == CERTLINK_FLOW_RENEW)

@@ -79,6 +79,8 @@ static struct cl_records *full_records(void)
 	                      "5f3c0d2a9b7e41c8f06d13a2b4e5c6d7e8f90123456789abcdef0123456789ab", NULL);
 	cl_records_set_string(&a->renewal_of_fingerprint,
 	                      "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100", NULL);
+	cl_records_set_string(&c->replaces,
+	                      "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100", NULL);
 	cl_locations_add(&c->locations, CL_LOC_KEY, "/h/certs/4f1a22c9/key.pem", NULL, NULL);
 	cl_locations_add(&c->locations, CL_LOC_NSS_CA, "sql:/h/.pki/nssdb", "certlink CA 5f3c0d2a", NULL);
 	c->notify = false;
@@ -109,6 +111,9 @@ static void test_model(void)
 	CHECK(back != NULL);
 	j2 = back ? cl_records_to_json(back) : NULL;
 	CHECK(j2 && cJSON_Compare(j, j2, true));
+	CHECK(back && back->certs[0]->replaces &&
+	      strcmp(back->certs[0]->replaces,
+	             "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100") == 0);
 	CHECK(back && back->n_apps == 1 && back->n_certs == 1 && !back->certs[0]->notify &&
 	      back->certs[0]->locations.n == 2 && back->apps[0]->state == CL_APP_INSTALLED);
 	cJSON_Delete(j2);
@@ -333,6 +338,12 @@ static void test_validation(void)
 	                        "\"server_ca_fingerprint\":\"00\"}]}",
 	                        &err),
 	             CL_E_LOCAL);
+	/* the certificate a renewal replaces: a fingerprint or nothing */
+	CHECK_INT_EQ(parse_text("{\"version\":1,\"store\":\"user\",\"certificates\":[{\"serial\":\"a\","
+	                        "\"replaces\":\"../../etc\"}]}",
+	                        &err),
+	             CL_E_LOCAL);
+	CHECK(strstr(err.msg, "replaces") != NULL);
 	/* A certificate with only a serial gets notify on by default. */
 	{
 		struct cl_records *rec = NULL;

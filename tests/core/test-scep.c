@@ -464,6 +464,47 @@ static void test_renewal(void)
 	EVP_PKEY_free(new_key);
 }
 
+/* A computer-store renewal that keeps its key while not root: the process holds the public key only (the
+ * privileged helper signed the request with the private one), so a transport key signs the pkiMessage and
+ * receives the CertRep, and the certificate is still for the request's key. */
+static void test_key_elsewhere(void)
+{
+	struct cl_scep_transport t;
+	struct waits w;
+	struct cl_scep_params p = params(&t, &w);
+	struct cl_scep_result res;
+	struct cl_error err;
+	unsigned char *spki = NULL;
+	const unsigned char *in;
+	int len = i2d_PUBKEY(KEY, &spki);
+	EVP_PKEY *pub;
+
+	in = spki;
+	pub = len > 0 ? d2i_PUBKEY(NULL, &in, len) : NULL;
+	OPENSSL_free(spki);
+	CHECK(pub != NULL);
+	if (!pub)
+		return;
+	fake_reset(&F);
+	p.key = pub;
+	p.key_elsewhere = true;
+	CHECK_INT_EQ(cl_scep_enroll(&p, &res, &err), CL_OK);
+	CHECK_INT_EQ(res.request_type, CL_SCEP_PKCSREQ);
+	CHECK(res.transport_signed);
+	/* the signer is a throw-away key, not the request's; the request itself is the one signed by KEY */
+	CHECK(F.req_signer && EVP_PKEY_eq(X509_get0_pubkey(F.req_signer), KEY) != 1);
+	CHECK(F.csr && X509_REQ_verify(F.csr, KEY) == 1);
+	CHECK(res.cert && EVP_PKEY_eq(X509_get0_pubkey(res.cert), KEY) == 1);
+	cl_scep_result_clear(&res);
+	/* without the flag a public key cannot sign: refused before anything is sent */
+	fake_reset(&F);
+	p.key_elsewhere = false;
+	CHECK_INT_EQ(cl_scep_enroll(&p, &res, &err), CL_E_LOCAL);
+	CHECK(strstr(err.msg, "missing private key") != NULL);
+	CHECK_INT_EQ(F.requests, 0);
+	EVP_PKEY_free(pub);
+}
+
 static void test_resume_same_transaction(void)
 {
 	struct cl_scep_transport t;
@@ -547,6 +588,7 @@ int main(void)
 	test_tampered_replies();
 	test_wrong_ca_fingerprint();
 	test_renewal();
+	test_key_elsewhere();
 	test_resume_same_transaction();
 	test_transaction_ids();
 	test_bad_params();

@@ -337,6 +337,41 @@ static void test_resume_and_rollback(void)
 	cl_locations_clear(&l);
 	cl_locations_clear(&l2);
 
+	/* An install killed part way left its temporary directory (with a key) and the earlier installation
+	 * it was replacing; the next install of the same certificate removes both, and nothing of another
+	 * one. */
+	{
+		char hex[65], path[PATH_MAX];
+		const char *certs = tmpdir_path("data/certlink/certs"),
+		           *dir = cert_file("data/certlink", cert, NULL);
+		FILE *fh;
+
+		snprintf(hex, sizeof(hex), "%s", dir + strlen(dir) - 64);
+		for (size_t i = 0; i < 3; i++) {
+			if (i < 2)
+				snprintf(path, sizeof(path), "%s/.%.16s.%s", certs, hex,
+				         i == 0 ? "tmp-ab12CD" : "old-0a0b0c0d0e0f");
+			else
+				snprintf(path, sizeof(path), "%s/.0123456789abcdef.tmp-XyZ123", certs);
+			CHECK_INT_EQ(mkdir(path, 0700), 0);
+			strncat(path, "/key.pem", sizeof(path) - strlen(path) - 1);
+			fh = fopen(path, "w");
+			if (fh)
+				fclose(fh);
+		}
+		CHECK_INT_EQ(cl_store_install(CL_STORE_USER, key, cert, NULL, "certlink carol 77", &l, &err),
+		             CL_OK);
+		CHECK_INT_EQ(count_entries(certs),
+		             1 + 1); /* the certificate and the other certificate's leftover */
+		snprintf(path, sizeof(path), "%s/.0123456789abcdef.tmp-XyZ123/key.pem", certs);
+		CHECK(access(path, F_OK) == 0);
+		unlink(path);
+		path[strlen(path) - strlen("/key.pem")] = '\0';
+		rmdir(path);
+		CHECK_INT_EQ(cl_store_remove(&l, &err), CL_OK);
+		cl_locations_clear(&l);
+	}
+
 	/* A key that does not match: refused before anything is written. */
 	CHECK_INT_EQ(cl_store_install(CL_STORE_USER, other, cert, NULL, NULL, &l, &err), CL_E_LOCAL);
 	CHECK(strstr(err.msg, "does not match") != NULL);

@@ -29,10 +29,30 @@ system's trust anchors (nor dpkg's state, which update-ca-certificates' hooks to
   resume           dismissed first (the certificate is issued, the install refused: exit 120, the application
                    kept "issued"); the same link again, now allowed, fetches the issued certificate and installs
                    it: exactly one certificate issued at the server, the one installed
+  renew            the person renews that computer-store certificate with a renew link on a terminal, seeing
+                   the test store at /var/lib/certlink (a mount namespace of its own): one pkexec call
+                   (--install), the new certificate the store's only one, its key root's 0600, the old one's
+                   directory and record gone, the CA the person made a trust anchor at enrollment still one
+                   (system trust, anchors directory), now recorded with the new certificate and asked of
+                   nobody, the server's renewal and the person's application right; strace
+                   shows the person's process never tried to open a key of the computer store (and cat as the
+                   person shows it could not); the new certificate renews in turn
+  renew-reuse-key  the same with the reuse_key setting: the request's signature under its own action
+                   (org.certlink.sign-request, auth_admin, the certificate's fingerprint and the subject in the
+                   message), then --install; the new certificate has the old key
+  renew-crash      the handler killed before and after the helper's --install, and the helper killed (strace
+                   injects SIGKILL) at every fsync of --install, which fall between each two of its steps (each
+                   file and directory written, each key overwritten before removal, each records update before
+                   and after its rename): each time the computer
+                   store keeps a whole certificate and key, only the replaced one may be recorded part way
+                   through its removal, the renewal application stays open; the same link again resumes it
+                   (no second application, no password) and ends as `renew` does
+  renew-reuse-crash  the same keeping the key: the handler killed around --sign-request and --install too
 """
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -46,13 +66,16 @@ from refserver import RefServer  # noqa: E402
 NOBODY = 65534
 SKIP = 77
 SHIM = r'''#!/usr/bin/python3
-import os, socket, sys
+import json, os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(os.path.join(os.path.dirname(os.path.abspath(__file__)), "pkexec.sock"))
-s.sendall(("\0".join(sys.argv[1:]) + "\n").encode())
-reply = s.makefile().read().split("\n", 1)
-sys.stderr.write(reply[1] if len(reply) > 1 else "")
-sys.exit(int(reply[0]))
+s.sendall(("%d\n" % os.getppid() + "\0".join(sys.argv[1:]) + "\n").encode())
+text = s.makefile().read()
+reply = json.loads(text) if text else {"code": 127, "stdout": "", "stderr": "pkexec: no answer\n"}
+sys.stdout.write(reply["stdout"])
+sys.stdout.flush()
+sys.stderr.write(reply["stderr"])
+sys.exit(reply["code"])
 '''
 
 
@@ -103,7 +126,10 @@ def pick_action(actions, program_path, argv):
 
 class FakePolkit:
     """Answers the pkexec stand-in: picks the action, runs the helper as root, sandboxed, or refuses like a
-    dismissed dialog (for every action, or only for those in refuse)."""
+    dismissed dialog (for every action, or only for those in refuse). For the crash tests: `before` and
+    `after` (callables of the argv) run before and after the helper and may kill the caller, and `wrap` is put
+    in front of the helper's command line when its first argument is `wrap_option` (strace injecting a
+    SIGKILL)."""
 
     def __init__(self, base, helper, store, cacerts, allow, policy, refuse=()):
         self.helper, self.store, self.cacerts, self.allow = helper, store, cacerts, allow
@@ -113,6 +139,8 @@ class FakePolkit:
         self.policy_path = next(a["annotations"]["org.freedesktop.policykit.exec.path"] for a in self.actions)
         self.calls = []
         self.picked = []
+        self.before = self.after = None
+        self.wrap, self.wrap_option = [], "--install"
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         path = os.path.join(base, "pkexec.sock")
         self.sock.bind(path)
@@ -123,7 +151,10 @@ class FakePolkit:
     def serve(self):
         while True:
             conn, _ = self.sock.accept()
-            argv = conn.makefile().readline().rstrip("\n").split("\0")
+            request = conn.makefile()
+            self.caller = int(request.readline())  # the handler, which the crash tests may kill
+            argv = request.readline().rstrip("\n").split("\0")
+            request.close()  # or the socket stays open and the caller never sees the end of the reply
             self.calls.append(argv)
             action = None
             if argv and argv[0] == self.helper:
@@ -132,6 +163,10 @@ class FakePolkit:
                                 "allow_active": action and action["defaults"].get("allow_active"),
                                 "message": action and action["message"].replace(
                                     "$(command_line)", " ".join([self.policy_path] + argv[1:]))})
+            out = ""
+            if self.before and self.before(argv):
+                conn.close()
+                continue
             if not action:
                 code, text = 127, f"refusing to run {argv!r}: no polkit action of the helper matches\n"
             elif not self.allow or action["id"] in self.refuse:
@@ -148,10 +183,18 @@ class FakePolkit:
                           'mount --bind "$1" /usr/local/share/ca-certificates && shift && exec "$@"')
                 env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PKEXEC_UID": str(NOBODY),
                        "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")}
-                proc = subprocess.run(["unshare", "--mount", "sh", "-c", script, self.store, self.cacerts] + argv,
-                                      env=env, capture_output=True, text=True, timeout=120)
-                code, text = proc.returncode, proc.stdout + proc.stderr
-            conn.sendall(f"{code}\n{text}".encode())
+                wrap = self.wrap if argv[1:2] == [self.wrap_option] else []
+                if wrap:  # LeakSanitizer cannot work under ptrace (the unwrapped runs check for leaks)
+                    env["ASAN_OPTIONS"] = ":".join(filter(None, [env["ASAN_OPTIONS"], "detect_leaks=0"]))
+                proc = subprocess.run(["unshare", "--mount", "sh", "-c", script, self.store, self.cacerts] +
+                                      wrap + argv, env=env, capture_output=True, text=True, timeout=120)
+                code, out, text = proc.returncode, proc.stdout, proc.stderr
+                if argv[1:2] != ["--sign-request"]:  # what the helper says goes to the person's terminal
+                    text, out = out + text, ""
+            if self.after and self.after(argv):
+                conn.close()
+                continue
+            conn.sendall(json.dumps({"code": code, "stdout": out, "stderr": text}).encode())
             conn.close()
 
 
@@ -222,16 +265,312 @@ def check_installed(a, server, store, home):
           f"the server issued one computer-store certificate ({apps})")
 
 
+# ---- renewing a computer-store certificate as the person (nobody) ----
+
+PASSWORD = "Renew-The-Computer-2027"
+# The person's view of the computer store: in a mount namespace of its own, /var/lib/certlink is the test
+# store (root's files, as the helper wrote them), so the handler reads its records and certificates where
+# the real ones would be, and cannot read what root alone may.
+PERSON_NS = 'mount -t tmpfs tmpfs /var/lib && mkdir /var/lib/certlink && mount --bind "$0" /var/lib/certlink && exec "$@"'
+
+
+def as_person(store, argv, trace=None):
+    """argv as nobody, seeing STORE as the computer store; with TRACE, every open() of it goes to that file
+    (strace runs as root and follows the person's processes)."""
+    inner = ["/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"] + argv
+    if trace:
+        inner = ["strace", "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", trace] + inner
+    return ["/usr/bin/unshare", "--mount", "/bin/sh", "-c", PERSON_NS, store] + inner
+
+
+def computer_records(store):
+    with open(os.path.join(store, "records.json")) as f:
+        return json.load(f)
+
+
+def person_records(home):
+    found = [os.path.join(d, f) for d, _, fs in os.walk(home) for f in fs if f == "records.json"]
+    with open(found[0]) as f:
+        return json.load(f)
+
+
+def pubkey_of(path, private=False):
+    args = ["openssl", "pkey", "-in", path, "-pubout"] if private else ["openssl", "x509", "-in", path, "-noout",
+                                                                        "-pubkey"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+def location(cert, kind):
+    return next(l["path"] for l in cert["locations"] if l["kind"] == kind)
+
+
+def store_path(store, path):
+    """A recorded path (/var/lib/certlink/...) in the test store."""
+    return os.path.join(store, os.path.relpath(path, "/var/lib/certlink"))
+
+
+def enroll_computer(a, server, store, env, trust_ca=False):
+    """The person enrolls a computer-store certificate (a passwordless invitation; without a terminal, or on
+    one saying yes to the CA question, which makes the CA a trust anchor of the computer)."""
+    link = server.invite("ivan", store="computer", passwordless=True)
+    argv = as_person(store, [os.path.abspath(a.handler), "--no-gui", link])
+    if trust_ca:
+        rc, out, left = run_on_pty(argv, env, [(r"Trust this certificate authority\? \[y\]es / \[N\]o: $", "y")])
+        check(left == [] and "Certificate authorities installed as trusted: 1" in out,
+              "the person made the CA a trust anchor of the computer")
+    else:
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+                              start_new_session=True)
+        rc, out = proc.returncode, proc.stdout + proc.stderr
+    check(rc == 0, f"the person enrolled a computer-store certificate ({out})")
+    certs = computer_records(store)["certificates"]
+    check(len(certs) == 1, "one certificate in the computer store")
+    return certs[0]
+
+
+def renew_link(server, cert):
+    return (f"certlink://127.0.0.1:{server.port}/renew?v=1&user=ivan&serial={cert['serial']}"
+            f"&ca={ca_sha256(server.ca_pem())}")
+
+
+RENEW_ANSWERS = [(r"Renew it\? \[y\]es / \[N\]o: $", "y"), (r"User ID \[ivan\]: $", ""), (r"Password: $", PASSWORD)]
+
+
+def renew_as_person(a, server, store, env, cert, trace=None, answers=RENEW_ANSWERS):
+    if trace:  # LeakSanitizer cannot work under ptrace; the untraced runs check for leaks
+        env = dict(env, ASAN_OPTIONS=":".join(filter(None, [env.get("ASAN_OPTIONS", ""), "detect_leaks=0"])))
+    rc, out, left = run_on_pty(as_person(store, [os.path.abspath(a.handler), "--no-gui", renew_link(server, cert)],
+                                         trace), env, answers)
+    print(out)
+    return rc, out, left
+
+
+def check_renewed(store, home, server, old, reuse, out):
+    """The new certificate is the computer store's only one, the old one is gone with its files, the key is
+    root's 0600 (the old key when it was kept), the records say so."""
+    recs = computer_records(store)
+    check([c["fingerprint"] != old["fingerprint"] for c in recs["certificates"]] == [True],
+          f"the computer store's records hold the new certificate only ({[c['serial'] for c in recs['certificates']]})")
+    new = recs["certificates"][0]
+    check(not os.path.exists(os.path.join(store, "certs", old["fingerprint"])),
+          "the replaced certificate's directory (certificate, key, bundle) is gone")
+    check(sorted(os.listdir(os.path.join(store, "certs"))) == [new["fingerprint"]],
+          "nothing else is left in the computer store's certificates")
+    cert, key = store_path(store, location(new, "certificate")), store_path(store, location(new, "key"))
+    st = os.stat(key)
+    check(st.st_uid == 0 and st.st_mode & 0o777 == 0o600, "the new key is root's, 0600")
+    check(subprocess.run(["openssl", "verify", "-CAfile", server.ca_pem(), cert], capture_output=True).returncode == 0,
+          "the new certificate chains to the server's CA")
+    check(pubkey_of(cert) == pubkey_of(key, private=True), "the key is the certificate's")
+    check((pubkey_of(cert) == old["pubkey"]) == reuse,
+          "the renewal kept the key" if reuse else "the renewal made a new key")
+    check(new["user"] == "ivan" and new["server_port"] == server.port, "recorded with its server and user")
+    apps = [x for x in person_records(home)["applications"] if x.get("renewal_of") == old["serial"]]
+    check(len(apps) == 1 and apps[0]["state"] == "installed", "the person's renewal application is installed")
+    at_server = [x for x in server.applications() if x.get("renewal_of") == old["serial"]]
+    check(len(at_server) == 1 and at_server[0]["state"] == "issued", "the server issued one renewal of it")
+    issued = [c for c in server.certificates() if c["serial"] == new["serial"]]
+    check(len(issued) == 1, "the new certificate is the one the server issued")
+    check("Permission denied" not in out, "nothing was refused to the person on the way")
+    return new
+
+
+def with_pubkey(store, cert):
+    cert = dict(cert)
+    cert["pubkey"] = pubkey_of(store_path(store, location(cert, "certificate")))
+    return cert
+
+
+def scenario_renew(a, server, polkit, env, store, home, reuse):
+    server.add_user("ivan", PASSWORD)
+    old = with_pubkey(store, enroll_computer(a, server, store, env, trust_ca=not reuse))
+    anchors = sorted(l["path"] for l in old["locations"] if l["kind"] in ("trust-file", "ca-certificates"))
+    check(len(anchors) == (0 if reuse else 2), f"the CA's anchor is recorded with the certificate ({anchors})")
+    old_key = location(old, "key")
+    # the person cannot read the computer store's key at all: it is root's, 0600
+    proc = subprocess.run(as_person(store, ["/bin/cat", old_key]), capture_output=True, text=True)
+    check(proc.returncode != 0 and "Permission denied" in proc.stderr,
+          f"the person cannot open the computer store's key ({proc.stderr.strip()})")
+    if reuse:
+        conf = os.path.join(home, ".config", "certlink")
+        os.makedirs(conf, exist_ok=True)
+        with open(os.path.join(conf, "settings.json"), "w") as f:
+            json.dump({"reuse_key": True}, f)
+        for d, _, fs in os.walk(os.path.join(home, ".config")):
+            os.chown(d, NOBODY, NOBODY)
+            for f in fs:
+                os.chown(os.path.join(d, f), NOBODY, NOBODY)
+    polkit.calls.clear()
+    polkit.picked.clear()
+    trace = os.path.join(os.path.dirname(store), "person.strace")
+    rc, out, left = renew_as_person(a, server, store, env, old, trace)
+    for pick in polkit.picked:
+        print(f"polkit: {pick['action']} ({pick['allow_active']}): {pick['message']}")
+    check(left == [] and rc == 0, f"the person renewed the computer-store certificate (exit {rc}, unanswered {left})")
+    key_line = "Key:         " in out and ("the renewed certificate keeps this key" in out if reuse else
+                                           "the renewed certificate gets a new key" in out)
+    check(key_line, "the question said whether the key is kept")
+    with open(trace) as f:
+        opened = f.read()
+    check("/var/lib/certlink/records.json" in opened, "the trace saw the person's process read the computer store")
+    check(old_key not in opened and not re.search(r"/var/lib/certlink/certs/[0-9a-f]+/key\.pem", opened),
+          "the person's process never tried to open a key of the computer store")
+    check(not re.search(r"/var/lib/certlink/certs/[0-9a-f]+/bundle\.p12", opened),
+          "nor a PKCS#12 bundle of it")
+    actions = [p["action"] for p in polkit.picked]
+    if reuse:
+        check(actions == ["org.certlink.sign-request", "org.certlink.install"],
+              f"pkexec: the request's signature under its own action, then the install ({actions})")
+        sign = polkit.picked[0]
+        fp = old["fingerprint"]
+        colon = ":".join(fp[i:i + 2] for i in range(0, 64, 2)).upper()
+        check(sign["allow_active"] == "auth_admin", "the signature asks for an administrator every time")
+        check(sign["argv"][1:3] == ["--sign-request", colon] and colon in sign["message"] and
+              old["subject"].split(",")[0] in sign["message"],
+              "its message names the certificate whose key signs and the request's subject")
+    else:
+        check(actions == ["org.certlink.install"], f"pkexec: the install only, nothing signed as root ({actions})")
+    new = with_pubkey(store, check_renewed(store, home, server, old, reuse, out))
+    if anchors:
+        kept = sorted(l["path"] for l in new["locations"] if l["kind"] in ("trust-file", "ca-certificates"))
+        check(kept == anchors, f"the renewal kept the CA as an anchor, now recorded with the new certificate ({kept})")
+        cacerts = os.path.join(os.path.dirname(store), "cacerts")
+        check(os.path.isfile(store_path(store, next(p for p in anchors if "/anchors/" in p))) and
+              len(os.listdir(cacerts)) == 1, "the CA is still in the computer's anchors and its system trust")
+        check("Certificate authorities installed as trusted: 1" in out,
+              "the report counts the anchor the renewal kept, asked of nobody")
+    # the renewed certificate renews again (its record is right for a renewal: server, user, identity)
+    rc, out, left = renew_as_person(a, server, store, env, new)
+    check(left == [] and rc == 0, f"the new certificate renews in turn (exit {rc})")
+    check_renewed(store, home, server, new, reuse, out)
+
+
+def check_consistent(store, home, cur, label):
+    """What a SIGKILL may leave: the computer keeps a certificate whose files and key are whole (the new one
+    or the one it replaces); only the replaced one may be recorded while partly removed; the person's
+    renewal application stays open, so the next run resumes it."""
+    recs = computer_records(store)
+    whole = []
+    for c in recs["certificates"]:
+        cert, key = store_path(store, location(c, "certificate")), store_path(store, location(c, "key"))
+        if os.path.exists(cert) and os.path.exists(key) and pubkey_of(cert) == pubkey_of(key, private=True):
+            whole.append(c["fingerprint"])
+    check(whole, f"{label}: the computer store still holds a whole certificate and key ({whole})")
+    check(all(c["fingerprint"] in whole or c["fingerprint"] == cur["fingerprint"] for c in recs["certificates"]),
+          f"{label}: only the replaced certificate may be recorded part way through its removal")
+    apps = [x for x in person_records(home)["applications"] if x.get("renewal_of") == cur["serial"]]
+    check(len(apps) == 1 and apps[0]["state"] in ("activated", "issued"),
+          f"{label}: the renewal application is kept open for the next run ({[x['state'] for x in apps]})")
+
+
+def kill_caller(polkit, option):
+    """A hook for FakePolkit.before/after: SIGKILL the handler at the pkexec call with OPTION."""
+    def hook(argv):
+        if argv[1:2] != [option]:
+            return False
+        import signal
+        os.kill(polkit.caller, signal.SIGKILL)
+        return True
+    return hook
+
+
+def activate_without_helper(a, store, env, home, cur):
+    """`certlink activate` of the person's open computer-store renewal: the command line has no pkexec, so it
+    is refused (exit 100) before anything is sent, and nothing lands in the person's own store instead."""
+    app = next(x for x in person_records(home)["applications"] if x.get("renewal_of") == cur["serial"])
+    before = computer_records(store)
+    proc = subprocess.run(as_person(store, [os.path.abspath(a.cli), "activate", app["id"]]), env=env,
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    mine = os.path.join(home, ".local", "share", "certlink", "certs")
+    check(proc.returncode == 100 and "administrator" in proc.stderr,
+          f"certlink activate of the computer-store renewal is refused without pkexec ({proc.returncode}: "
+          f"{proc.stderr.strip()[-300:]})")
+    check(not os.path.isdir(mine) or os.listdir(mine) == [], "nothing was installed into the person's own store")
+    check(computer_records(store) == before, "the computer store is unchanged")
+
+
+def renew_killed(a, server, polkit, env, store, home, cur, reuse, label):
+    """Renew CUR while POLKIT's hooks kill the handler or the helper; check what is left; run the same renew
+    link again, which resumes and finishes. Returns the new certificate, or None when nothing was killed
+    (the kill point lies beyond what the helper did: the renewal simply finished)."""
+    rc, out, left = renew_as_person(a, server, store, env, cur)
+    polkit.before = polkit.after = None
+    polkit.wrap = []
+    if rc == 0:
+        return None
+    check(rc != 0, f"{label}: the run was stopped ({rc})")
+    check_consistent(store, home, cur, label)
+    if getattr(polkit, "activate_check", False):
+        polkit.activate_check = False
+        activate_without_helper(a, store, env, home, cur)
+    still = any(c["fingerprint"] == cur["fingerprint"] for c in computer_records(store)["certificates"])
+    # the same link again: a certificate still there is confirmed again; one already replaced is not asked
+    # about (its renewal was confirmed), and the open application is resumed without a password
+    answers = [RENEW_ANSWERS[0]] if still else []
+    rc, out, left = renew_as_person(a, server, store, env, cur, answers=answers)
+    check(rc == 0 and left == [], f"{label}: the same renew link again resumes and finishes (exit {rc}, "
+          f"unanswered {left})")
+    check("Password:" not in out, f"{label}: resumed, not applied again (no password asked)")
+    return with_pubkey(store, check_renewed(store, home, server, cur, reuse, out))
+
+
+def scenario_renew_crash(a, server, polkit, env, store, home, reuse):
+    server.add_user("ivan", PASSWORD)
+    cur = with_pubkey(store, enroll_computer(a, server, store, env))
+    if reuse:
+        conf = os.path.join(home, ".config", "certlink")
+        os.makedirs(conf, exist_ok=True)
+        with open(os.path.join(conf, "settings.json"), "w") as f:
+            json.dump({"reuse_key": True}, f)
+        for d, _, fs in os.walk(os.path.join(home, ".config")):
+            os.chown(d, NOBODY, NOBODY)
+            for f in fs:
+                os.chown(os.path.join(d, f), NOBODY, NOBODY)
+    # the handler killed at each of its steps with the helper: before it runs, and once it has run
+    steps = (["--sign-request"] if reuse else []) + ["--install"]
+    for option in steps:
+        for when in ("before", "after"):
+            setattr(polkit, when, kill_caller(polkit, option))
+            if a.cli and not reuse and (option, when) == ("--install", "before"):
+                polkit.activate_check = True
+            new = renew_killed(a, server, polkit, env, store, home, cur, reuse,
+                               f"handler killed {when} the helper's {option}")
+            check(new is not None, f"the handler was killed {when} {option}")
+            cur = new
+    # the helper killed at each step that writes: --install syncs every file and directory it writes, every
+    # key it overwrites before removing it and every records update before and after its rename, so a kill at
+    # each of its fsync calls falls between each two of its steps
+    for syscall in ("fsync",):
+        n = 1
+        while True:
+            polkit.wrap = ["strace", "-f", "-qq", "-o", "/dev/null", "-e",
+                           f"inject={syscall}:signal=KILL:when={n}"]
+            new = renew_killed(a, server, polkit, env, store, home, cur, reuse,
+                               f"helper killed at {syscall} #{n} of --install")
+            if new is None:  # --install made fewer calls: it ran to the end
+                check(n > 1, f"--install calls {syscall} (the kill points are real)")
+                cur = with_pubkey(store, check_renewed(store, home, server, cur, reuse, ""))
+                break
+            cur = new
+            n += 1
+            check(n < 64, f"--install ends within 64 calls of {syscall}")
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("scenario", choices=["install", "dismissed", "anchor", "anchor-refused", "resume"])
+    p.add_argument("scenario", choices=["install", "dismissed", "anchor", "anchor-refused", "resume", "renew",
+                                        "renew-reuse-key", "renew-crash", "renew-reuse-crash"])
     p.add_argument("--handler", required=True)
     p.add_argument("--helper", required=True)
     p.add_argument("--server", required=True)
     p.add_argument("--policy", required=True)
+    p.add_argument("--cli", help="certlink (renew-crash: `certlink activate` of the person's open renewal)")
     a = p.parse_args()
     if os.geteuid() != 0 or subprocess.run(["unshare", "--mount", "true"]).returncode != 0:
         print("skipped: the harness plays pkexec and needs root and a private mount namespace")
+        return SKIP
+    if a.scenario.startswith("renew") and not shutil.which("strace"):
+        print("skipped: strace (installer/packages.txt) traces the person's process and kills the helper")
         return SKIP
     base = tempfile.mkdtemp(prefix="certlink-elevate-")
     os.chmod(base, 0o755)
@@ -253,8 +592,10 @@ def main():
     server = RefServer(a.server)
     try:
         server.start({"auto_approve": "true"})
-        server.add_user("ivan")
-        link = server.invite("ivan", store="computer", passwordless=True)
+        if not a.scenario.startswith("renew"):
+            server.add_user("ivan")
+        link = None if a.scenario.startswith("renew") else server.invite("ivan", store="computer",
+                                                                            passwordless=True)
         fp = ca_sha256(server.ca_pem())
         colon = ":".join(fp[i:i + 2] for i in range(0, 64, 2)).upper()
         env = {"PATH": "/usr/bin:/bin", "HOME": home, "XDG_DATA_HOME": f"{home}/.local/share",
@@ -263,6 +604,15 @@ def main():
                "CERTLINK_PKEXEC": shim, "CERTLINK_INSTALL_HELPER": helper,
                "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", ""),
                "LSAN_OPTIONS": os.environ.get("LSAN_OPTIONS", "")}
+        if a.scenario.startswith("renew"):
+            if a.scenario in ("renew", "renew-reuse-key"):
+                scenario_renew(a, server, polkit, env, store, home, a.scenario == "renew-reuse-key")
+            else:
+                scenario_renew_crash(a, server, polkit, env, store, home, a.scenario == "renew-reuse-crash")
+            after = {d: sorted(os.listdir(d)) for d in watched if os.path.isdir(d)}
+            check(after == before, "the real system trust directories and /var/lib are unchanged")
+            print("1 passed, 0 failed")
+            return 0
         argv = ["/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
                 os.path.abspath(a.handler), "--no-gui", link]
         if a.scenario in ("anchor", "anchor-refused"):

@@ -15,6 +15,15 @@ directory with an unrelated CA, or a CA nobody agreed to, installs no anchor: ch
 redirected, and under PKEXEC_UID (real paths) inside a private mount namespace whose listing of the system
 trust directories and /var/lib/certlink is taken in the same namespace.
 
+Renewals: `--sign-request SHA256 SUBJECT DIR` builds the request from DIR's request.json (0600, alone in the
+directory) and signs it with the key of the recorded computer-store certificate SHA256, only when SUBJECT is
+the request's; it refuses an unknown certificate, another subject, a request.json others can read, names
+core/csr.c would refuse, and writes nothing. An install that replaces a certificate (meta.json
+"renewal_of_fingerprint") is refused for another user's certificate, for a certificate another CA issued,
+and, keeping the key (no key.pem, "reuse_key"), for a certificate another CA made for the computer's key;
+and for a certificate older than the one it would replace; a genuine renewal replaces the old certificate, with a
+new key and keeping it.
+
 usage: install_helper.py HELPER
 
 Runs the helper directly as root with CERTLINK_SYSTEM_DIR pointing into a temporary directory, so nothing
@@ -99,6 +108,184 @@ def stage(work, name, key="key.pem", cert="cert.pem", chain=True, dir_mode=0o700
         os.chmod(os.path.join(d, "chain.pem"), 0o644)
     os.chmod(d, dir_mode)
     return d
+
+
+def issue_leaf(work, name, key, ca="ca"):
+    """A certificate NAME.pem for KEY (a file in WORK), issued by CA (ca or other-ca), subject CN=helper-test."""
+    openssl("req", "-new", "-key", f"{work}/{key}", "-out", f"{work}/{name}.csr", "-subj", "/CN=helper-test")
+    openssl("x509", "-req", "-in", f"{work}/{name}.csr", "-CA", f"{work}/{ca}.pem", "-CAkey", f"{work}/{ca}.key",
+            "-CAcreateserial", "-out", f"{work}/{name}.pem", "-days", "2", "-extfile", f"{work}/ext")
+
+
+def issue_backdated(work, name, key):
+    """A certificate for KEY from the test CA whose notBefore lies in 2020: older than any the test installs."""
+    ca = os.path.join(work, "ca-backdated")
+    os.makedirs(os.path.join(ca, "new"))
+    open(os.path.join(ca, "index.txt"), "w").close()
+    with open(os.path.join(ca, "serial"), "w") as f:
+        f.write("5eed\n")
+    with open(os.path.join(ca, "cnf"), "w") as f:
+        f.write(f"[ca]\ndefault_ca = d\n[d]\ndatabase = {ca}/index.txt\nnew_certs_dir = {ca}/new\n"
+                f"serial = {ca}/serial\ndefault_md = sha256\npolicy = p\n[p]\ncommonName = supplied\n")
+    openssl("req", "-new", "-key", f"{work}/{key}", "-out", f"{work}/{name}.csr", "-subj", "/CN=helper-test")
+    openssl("ca", "-batch", "-config", f"{ca}/cnf", "-cert", f"{work}/ca.pem", "-keyfile", f"{work}/ca.key",
+            "-in", f"{work}/{name}.csr", "-out", f"{work}/{name}.pem", "-startdate", "200101000000Z",
+            "-enddate", "300101000000Z", "-extfile", f"{work}/ext", "-notext")
+
+
+def stage_renewal(work, name, cert, key, renews, chain="ca.pem", reuse=False, user="helper-test"):
+    """A staging directory for a renewal of the certificate with SHA-256 RENEWS: KEY None stages no key."""
+    d = os.path.join(work, "stage-" + name)
+    os.mkdir(d)
+    m = dict(META, user=user, renewal_of="1", renewal_of_fingerprint=renews, reuse_key=reuse)
+    for fname, text in (("meta.json", json.dumps(m)), ("trust.pem", "")):
+        with open(os.path.join(d, fname), "w") as f:
+            f.write(text)
+    shutil.copy(os.path.join(work, cert), os.path.join(d, "cert.pem"))
+    shutil.copy(os.path.join(work, chain), os.path.join(d, "chain.pem"))
+    if key:
+        shutil.copy(os.path.join(work, key), os.path.join(d, "key.pem"))
+        os.chmod(os.path.join(d, "key.pem"), 0o600)
+    os.chmod(d, 0o700)
+    return d
+
+
+def stage_request(work, name, request, mode=0o600, extra=None):
+    d = os.path.join(work, "stage-" + name)
+    os.mkdir(d)
+    path = os.path.join(d, "request.json")
+    with open(path, "w") as f:
+        f.write(request if isinstance(request, str) else json.dumps(request))
+    os.chmod(path, mode)
+    if extra:
+        open(os.path.join(d, extra), "w").close()
+    os.chmod(d, 0o700)
+    return d
+
+
+def colon(fp):
+    return ":".join(fp[i:i + 2] for i in range(0, 64, 2)).upper()
+
+
+def renewal_cases(helper, work, env, system, good):
+    """With GOOD installed in the redirected computer store: the request signature (--sign-request) and an
+    install that replaces a certificate (a renewal) refuse what is not exactly that, and do it when it is."""
+    passed = failed = 0
+
+    def result(ok, what, detail=""):
+        nonlocal passed, failed
+        passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
+        print(f"ok   {what}" if ok else f"FAIL {what}: {detail}")
+
+    def run(argv):
+        return subprocess.run([helper] + argv, env=env, capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL)
+
+    def snapshot():
+        return sorted(os.path.relpath(os.path.join(d, f), system) for d, _, fs in os.walk(system) for f in fs
+                      if f != "records.json.lock") + [open(os.path.join(system, "records.json")).read()]
+
+    good_fp = sha256_hex(os.path.join(work, "cert.pem"))
+    request = {"subject": [["CN", "helper-test"]], "san_dns": ["pc01.example.com"], "challenge": "c-1234"}
+
+    # --sign-request: the request the helper builds from request.json, signed with the key of the named
+    # computer-store certificate; anything else refused with nothing on standard output
+    before = snapshot()
+    for name, argv, words in (
+            ("no certificate with that fingerprint", [colon(sha256_hex(os.path.join(work, "ca.pem"))),
+                                                      "CN=helper-test", stage_request(work, "r-unknown", request)],
+             "no certificate"),
+            ("not a fingerprint", ["xyz", "CN=helper-test", stage_request(work, "r-notfp", request)],
+             "not a SHA-256"),
+            ("a subject that is not the request's", [colon(good_fp), "CN=Administrator",
+                                                     stage_request(work, "r-subject", request)],
+             "subject on the command line"),
+            ("request.json readable by others", [colon(good_fp), "CN=helper-test",
+                                                 stage_request(work, "r-mode", request, mode=0o644)], "0600"),
+            ("another file beside request.json", [colon(good_fp), "CN=helper-test",
+                                                  stage_request(work, "r-extra", request, extra="key.pem")],
+             "unexpected entry"),
+            ("request.json not JSON", [colon(good_fp), "CN=helper-test", stage_request(work, "r-json", "[1,")],
+             "not a JSON object"),
+            ("an RDN type core/csr.c does not know", [colon(good_fp), "CN=helper-test",
+                                                       stage_request(work, "r-rdn", dict(request, subject=[
+                                                           ["CN", "helper-test"], ["serialNumber", "1"]]))],
+             "unknown type"),
+            ("17 DNS names", [colon(good_fp), "CN=helper-test",
+                              stage_request(work, "r-sans", dict(request, san_dns=[f"h{i}.example" for i in
+                                                                                   range(17)]))], "at most"),
+            ("request.json over 16 KiB", [colon(good_fp), "CN=helper-test",
+                                          stage_request(work, "r-big", json.dumps(request) + " " * 16384)],
+             "octets"),
+            ("a relative directory", [colon(good_fp), "CN=helper-test", "stage-r-unknown"], "usage")):
+        proc = run(["--sign-request"] + argv)
+        result(proc.returncode == 100 and words.lower() in proc.stderr.lower() and proc.stdout == "",
+               f"--sign-request refuses {name}", f"exit {proc.returncode}: {proc.stderr.strip()} {proc.stdout!r}")
+    proc = run(["--sign-request", colon(good_fp), "CN=helper-test", stage_request(work, "r-good", request)])
+    csr = os.path.join(work, "signed.csr")
+    with open(csr, "w") as f:
+        f.write(proc.stdout)
+    verify = subprocess.run(["openssl", "req", "-in", csr, "-verify", "-noout", "-subject"], capture_output=True,
+                            text=True)
+    req_pub = subprocess.run(["openssl", "req", "-in", csr, "-pubkey", "-noout"], capture_output=True,
+                             text=True).stdout
+    cert_pub = subprocess.run(["openssl", "x509", "-in", os.path.join(work, "cert.pem"), "-pubkey", "-noout"],
+                              capture_output=True, text=True).stdout
+    text = subprocess.run(["openssl", "req", "-in", csr, "-noout", "-text"], capture_output=True, text=True).stdout
+    result(proc.returncode == 0 and verify.returncode == 0 and req_pub == cert_pub and cert_pub and
+           "CN=helper-test" in verify.stdout.replace(" = ", "=") and "DNS:pc01.example.com" in text and
+           "c-1234" in text,
+           "--sign-request signs the request it builds with the named certificate's key",
+           f"exit {proc.returncode}: {proc.stderr.strip()} {verify.stderr.strip()}")
+    result(snapshot() == before, "--sign-request writes nothing into the computer store")
+
+    # an install that replaces a certificate: only a certificate of the same server and user, and only
+    # with a certificate its own issuing CA signed; keeping the key only for such a renewal
+    openssl("genpkey", "-algorithm", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", f"{work}/key2.pem")
+    issue_leaf(work, "cert2", "key2.pem")
+    issue_leaf(work, "cert2-other-ca", "key2.pem", ca="other-ca")
+    issue_leaf(work, "cert-same-key-other-ca", "key.pem", ca="other-ca")
+    issue_backdated(work, "cert2-older", "key2.pem")
+    for name, d, words in (
+            ("of another user", stage_renewal(work, "n-user", "cert2.pem", "key2.pem", good_fp, user="mallory"),
+             "same server and user"),
+            ("with an older certificate", stage_renewal(work, "n-older", "cert2-older.pem", "key2.pem", good_fp),
+             "older than"),
+            ("keeping the key of an installed certificate, recorded for another user",
+             stage_renewal(work, "n-relabel", "cert.pem", None, sha256_hex(os.path.join(work, "ca.pem")),
+                           reuse=True, user="mallory"), "another server or user"),
+            ("issued by another CA", stage_renewal(work, "n-ca", "cert2-other-ca.pem", "key2.pem", good_fp,
+                                                   chain="other-ca.pem"), "not issued by the CA"),
+            ("keeping the key with a certificate another CA made for it",
+             stage_renewal(work, "n-pair", "cert-same-key-other-ca.pem", None, good_fp, chain="other-ca.pem",
+                           reuse=True), "not issued by the CA"),
+            ("keeping a key without replacing a certificate", stage_renewal(work, "n-noren", "cert.pem", None, "",
+                                                                             reuse=True), "only a renewal"),
+            ("keeping a key, but a key.pem staged after all",
+             stage_renewal(work, "n-both", "cert2.pem", "key.pem", good_fp, reuse=True), "does not match")):
+        proc = run(["--install", d])
+        result(proc.returncode == 100 and words in proc.stderr and snapshot() == before,
+               f"an install replacing a certificate {name}: refused, nothing changed",
+               f"exit {proc.returncode}: {proc.stderr.strip()}")
+    recs = lambda: json.load(open(os.path.join(system, "records.json")))["certificates"]  # noqa: E731
+    fp2 = sha256_hex(os.path.join(work, "cert2.pem"))
+    proc = run(["--install", stage_renewal(work, "n-good", "cert2.pem", "key2.pem", good_fp)])
+    result(proc.returncode == 0 and [c["fingerprint"] for c in recs()] == [fp2] and
+           not os.path.exists(os.path.join(system, "certs", good_fp)) and "removed the replaced" in proc.stdout,
+           "a renewal of the same server, user and CA replaces the certificate: installed, the old one removed",
+           f"exit {proc.returncode}: {proc.stdout.strip()} {proc.stderr.strip()}")
+    issue_leaf(work, "cert2b", "key2.pem")
+    fp2b = sha256_hex(os.path.join(work, "cert2b.pem"))
+    proc = run(["--install", stage_renewal(work, "n-reuse", "cert2b.pem", None, fp2, reuse=True)])
+    key = os.path.join(system, "certs", fp2b, "key.pem")
+    same_key = os.path.exists(key) and subprocess.run(
+        ["openssl", "pkey", "-in", key, "-pubout"], capture_output=True, text=True).stdout == subprocess.run(
+        ["openssl", "pkey", "-in", f"{work}/key2.pem", "-pubout"], capture_output=True, text=True).stdout
+    result(proc.returncode == 0 and [c["fingerprint"] for c in recs()] == [fp2b] and same_key and
+           os.stat(key).st_mode & 0o777 == 0o600 and not os.path.exists(os.path.join(system, "certs", fp2)),
+           "a renewal that keeps its key takes the computer store's key; the old certificate is removed",
+           f"exit {proc.returncode}: {proc.stdout.strip()} {proc.stderr.strip()}")
+    return passed, failed
 
 
 def main():
@@ -345,6 +532,10 @@ def main():
         failed += 1
         print(f"FAIL install: exit {proc.returncode}, stdout {proc.stdout.strip()!r}, stderr "
               f"{proc.stderr.strip()!r}, certs {certs}")
+    if ok:
+        p, f = renewal_cases(helper, work, env, system, good)
+        passed += p
+        failed += f
     shutil.rmtree(work, ignore_errors=True)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -29,7 +29,9 @@ settings.modify.own only.
   elevated        certlink-handler as nobody choosing the computer store: pkexec (played by this harness,
                   which picks the polkit action from the built policy as pkexec does) runs the privileged
                   helper's --install, then --network under its own action org.certlink.network; the system
-                  connection uses root's key; the helper's --delete (the manager's) removes it
+                  connection uses root's key; nobody renews it with a renew link: the same connection on the
+                  new certificate and key (EAP-TLS succeeds), the old certificate gone; the helper's --delete
+                  (the manager's) removes it
   without NM      nothing applied, the result says why, and the wpa_supplicant file written beside the
                   certificate authenticates as it is
 """
@@ -689,12 +691,51 @@ def test_elevated():
           "the computer store's record names the connection")
     ok, text = eapol_with(s, "elevated-wired")
     check(ok, "EAP-TLS succeeds with it", text[-3000:])
+    cert = renew_elevated(polkit, env, link, cert, uuid)
     # the manager's Delete: the helper's --delete removes the certificate and its connection
     r = run(["setpriv", "--reuid=%d" % NOBODY.pw_uid, "--regid=%d" % NOBODY.pw_gid, "--clear-groups", "--",
              polkit.shim, HELPER, "--delete", cert["serial"]], env=env)
     eq(r.returncode, 0, "the helper's --delete", r.stdout + r.stderr)
     eq(polkit.picked[-1][0], "org.certlink.delete", "under org.certlink.delete")
     check(uuid not in nm_uuids(), "the connection is gone")
+
+
+def renew_elevated(polkit, env, invite, old, uuid):
+    """nobody renews the computer-store certificate with a renew link on a terminal: --install, then --network,
+    which moves the system connection (same UUID) to the new certificate and key and only then removes the old
+    certificate; EAP-TLS succeeds with it. Returns the new certificate's record."""
+    from elevate_test import run_on_pty
+    hostport = re.match(r"certlink://([^/]+)/", invite).group(1)
+    link = "certlink://%s/renew?v=1&user=pc02&serial=%s&ca=%s" % (hostport, old["serial"], W.server.ca_sha256)
+    polkit.picked.clear()
+    argv = ["/usr/bin/setpriv", "--reuid=%d" % NOBODY.pw_uid, "--regid=%d" % NOBODY.pw_gid, "--clear-groups", "--",
+            HANDLER, "--no-gui", link]
+    rc, out, left = run_on_pty(argv, env, [(r"Renew it\? \[y\]es / \[N\]o: $", "y"), (r"User ID \[pc02\]: $", ""),
+                                           (r"Password: $", "pc02 password")])
+    log(out)
+    eq((rc, left), (0, []), "nobody renews the computer-store certificate through pkexec", out)
+    eq([(p[0], p[2][1]) for p in polkit.picked], [("org.certlink.install", "--install"),
+                                                   ("org.certlink.network", "--network")],
+       "the install, then the networks under their own action")
+    rec = json.loads(clitest.read("/var/lib/certlink/records.json"))
+    mine = [c for c in rec["certificates"] if c["user"] == "pc02"]
+    eq([c["fingerprint"] != old["fingerprint"] for c in mine], [True], "the new certificate replaced the old one")
+    new = mine[0]
+    check(not os.path.exists(os.path.join("/var/lib/certlink/certs", old["fingerprint"])),
+          "the old certificate's files (its key among them) are gone")
+    check(uuid in nm_uuids(), "the connection is still there (taken over, not made again)")
+    s = nm_settings(uuid)
+    key = path_of(s["802-1x.private-key"])
+    st = os.stat(key)
+    check(key.startswith(os.path.join("/var/lib/certlink/certs", new["fingerprint"])) and
+          (st.st_mode & 0o777, st.st_uid) == (0o600, 0), "it uses the new certificate's key, root's 0600", key)
+    eq(nm_tags(uuid).get("org.certlink.certificate"), new["fingerprint"], "tagged with the new certificate")
+    eq(s["connection.permissions"], "", "still a system connection")
+    check(any(l["kind"] == "nm-connection" and l["path"] == uuid for l in new["locations"]),
+          "the new certificate's record names the connection")
+    ok, text = eapol_with(s, "elevated-renewed")
+    check(ok, "EAP-TLS succeeds with the renewed system connection", text[-3000:])
+    return new
 
 
 def test_without_networkmanager():
