@@ -10,6 +10,7 @@
 #include "fingerprint.h"
 #include "result.h"
 #include "settings.h"
+#include "words.h"
 
 static struct cl_cancel cancel_token;
 
@@ -208,6 +209,8 @@ int cli_run_finish(const struct cl_enroll_result *res, enum cl_status st, const 
 	       res->nss_imported ? _(", NSS database: ") : "", res->nss_imported ? res->nss_nickname : "");
 	if (res->trust_anchors > 0)
 		printf(_("  trust anchors installed: %d\n"), res->trust_anchors);
+	if (res->firefox_restart > 0)
+		printf("  %s\n", cl_words_firefox_restart());
 	for (int i = 0; i < res->trust_not_installed && i < CL_ENROLL_ANCHORS_MAX; i++)
 		printf(
 		    _("  CA %s: not installed as a trust anchor (nobody agreed; --install-ca allows it)\n"),

@@ -14,6 +14,7 @@
 #include "anchor.h"
 #include "certinfo.h"
 #include "fingerprint.h"
+#include "firefox-profiles.h"
 #include "nssdb.h"
 #include "secret.h"
 #include "store.h"
@@ -130,9 +131,15 @@ static enum cl_status trust_profile(struct cl_flow *f, struct cl_locations *locs
 				later[(*n_later)++].consent = consent;
 			}
 		} else {
+			size_t before = locs->n;
+
 			st = cl_store_trust_ca(f->store, ca, NULL, consent, locs, err);
 			if (st == CL_OK)
 				f->result->trust_anchors++;
+			for (size_t j = before; st == CL_OK && j < locs->n; j++)
+				if (locs->items[j].kind == CL_LOC_FIREFOX_CA &&
+				    cl_firefox_db_running(locs->items[j].path))
+					f->result->firefox_restart++;
 		}
 	}
 	cl_locations_clear(&renewed);

@@ -195,6 +195,9 @@ struct cl_enroll_result {
 	 * refused): how many, and the SHA-256 (lowercase hex) of the first CL_ENROLL_ANCHORS_MAX. They are
 	 * still in the certificate's chain (store.h). */
 	int trust_not_installed;
+	/* Firefox profiles open in a running Firefox that this run made trust a CA: that Firefox trusts it
+	 * from its next start (firefox-profiles.h). The certificate itself works at once. */
+	int firefox_restart;
 	char trust_not_installed_sha256[CL_ENROLL_ANCHORS_MAX][65];
 	bool pending; /* stopped while waiting for approval; the application is recorded */
 	/* The profile's networks (network.h): which NetworkManager connections now use the certificate, or

@@ -3,6 +3,8 @@
 #include "fileio.h"
 #include "paths.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +145,29 @@ void cl_firefox_find(struct cl_firefox_profiles *out)
 		snprintf(root, sizeof(root), "%s/%s", home, home_roots[i]);
 		scan_root(root, out);
 	}
+}
+
+bool cl_firefox_db_running(const char *db)
+{
+	char path[PATH_MAX + 8], target[256], *plus, *end;
+	ssize_t n;
+	long pid;
+
+	if (strncmp(db, "sql:", 4) != 0 ||
+	    snprintf(path, sizeof(path), "%s/lock", db + 4) >= (int)sizeof(path))
+		return false;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	plus = strrchr(target, '+');
+	if (!plus)
+		return false;
+	errno = 0;
+	pid = strtol(plus + 1, &end, 10);
+	if (errno || end == plus + 1 || *end || pid <= 0 || pid > INT_MAX)
+		return false;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
 bool cl_firefox_has(const struct cl_locations *locs, enum cl_location_kind kind,

@@ -40,6 +40,12 @@ void cl_firefox_parse_ini(const char *text, const char *root, void (*fn)(const c
 /* The person's profiles now (see above), without duplicates. Missing places are no error. */
 void cl_firefox_find(struct cl_firefox_profiles *out);
 
+/* Is a Firefox running on the profile whose database is DB ("sql:DIR", as in a location)? Firefox keeps
+ * DIR/lock, a symbolic link to "ADDRESS:+PID", while it runs; one left behind by a Firefox that crashed
+ * names a process that is gone. A running Firefox reads trust flags at its start only (NSS keeps them in
+ * memory), so a CA trusted while it runs is trusted from its next start. */
+bool cl_firefox_db_running(const char *db);
+
 /* Is there a location of KIND for PROFILE's database among LOCS? */
 bool cl_firefox_has(const struct cl_locations *locs, enum cl_location_kind kind,
                     const struct cl_firefox_profile *profile);

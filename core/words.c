@@ -274,3 +274,9 @@ void cl_words_existing(const struct cl_enroll_result *r, char *out, size_t size)
 		        (unsigned long)r->existing),
 		    r->existing, r->existing_serial, until);
 }
+
+const char *cl_words_firefox_restart(void)
+{
+	return _("Firefox is open: it trusts the new certificate authority once you restart it. Your "
+	         "certificate works in it already.");
+}

@@ -48,4 +48,8 @@ char *cl_words_network(const struct cl_network_report *r);
  * saying the earlier one(s) stay installed and how to remove them, into OUT (SIZE bytes); "" otherwise. */
 void cl_words_existing(const struct cl_enroll_result *r, char *out, size_t size);
 
+/* For a run that made a running Firefox's profile trust a CA (result->firefox_restart > 0): that Firefox
+ * trusts it once restarted. */
+const char *cl_words_firefox_restart(void);
+
 #endif

@@ -380,6 +380,8 @@ static void report_success(const struct cl_enroll_result *r)
 		printf(_("  Also available to browsers as \"%s\".\n"), r->nss_nickname);
 	if (r->trust_anchors > 0)
 		printf(_("  Certificate authorities installed as trusted: %d\n"), r->trust_anchors);
+	if (r->firefox_restart > 0)
+		printf("  %s\n", cl_words_firefox_restart());
 	for (int i = 0; i < r->trust_not_installed && i < CL_ENROLL_ANCHORS_MAX; i++)
 		printf(_("  Certificate authority not installed as trusted (nobody agreed): SHA-256 %s\n"),
 		       r->trust_not_installed_sha256[i]);

@@ -301,6 +301,13 @@ static void show_success(CertlinkManagerFlow *self, const struct cl_enroll_resul
 			    g_strdup_printf(_("\nCertificate authorities added as trusted: %d, not added "
 			                      "(nobody agreed): %d"),
 			                    r->trust_anchors, r->trust_not_installed);
+		if (r->firefox_restart > 0) {
+			char *both = g_strdup_printf("%s\n%s", anchors ? anchors : "",
+			                             cl_words_firefox_restart());
+
+			g_free(anchors);
+			anchors = both;
+		}
 		detail = g_strdup_printf(
 		    _("“%s” (serial %s) is installed in the %s, valid until %s.\nFile: %s%s%s%s"),
 		    r->cn[0] ? r->cn : r->subject, r->serial, certlink_manager_store_words(r->store), until,

@@ -173,6 +173,8 @@ static void show_installed(CertlinkProgressWindow *self, const struct cl_enroll_
 		                "%d certificate authorities not added as trusted (nobody agreed)\n",
 		                r->trust_not_installed),
 		    r->trust_not_installed);
+	if (r->firefox_restart > 0)
+		g_string_append_printf(detail, "%s\n", cl_words_firefox_restart());
 	{
 		char *networks = cl_words_network(&r->network);
 

@@ -1,13 +1,15 @@
 /* Tests of core/firefox-profiles.c: reading profiles.ini as Firefox writes it (relative and absolute
  * paths, the sections that are not profiles, a section Firefox would stop at, CR LF, long and odd lines), and
  * finding the profiles of a home in every place Firefox keeps the list (a directory that is gone, a
- * duplicate and a symbolic link to a profile count once). */
+ * duplicate and a symbolic link to a profile count once), and whether a Firefox runs on a profile. */
 #include "check.h"
 #include "fileio.h"
 #include "firefox-profiles.h"
 #include "tmpdir.h"
 
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct seen {
 	char dirs[8][PATH_MAX];
@@ -142,11 +144,39 @@ static void test_find(void)
 	free(p);
 }
 
+/* A Firefox runs on a profile while its lock names a live process; a lock a crashed Firefox left, a lock
+ * of another form and no lock at all do not count. */
+static void test_running(void)
+{
+	char db[PATH_MAX], target[64];
+	pid_t gone = fork();
+
+	if (gone == 0)
+		_exit(0);
+	CHECK(gone > 0 && waitpid(gone, NULL, 0) == gone); /* reaped: its pid names nobody now */
+	mkdirs(tmpdir_path("running"));
+	snprintf(db, sizeof(db), "sql:%s", tmpdir_path("running"));
+	CHECK(!cl_firefox_db_running(db)); /* no lock */
+	snprintf(target, sizeof(target), "127.0.0.1:+%ld", (long)getpid());
+	CHECK(symlink(target, tmpdir_path("running/lock")) == 0);
+	CHECK(cl_firefox_db_running(db));
+	CHECK(!cl_firefox_db_running(tmpdir_path("running"))); /* not a "sql:" database */
+	snprintf(target, sizeof(target), "127.0.0.1:+%ld", (long)gone);
+	CHECK(unlink(tmpdir_path("running/lock")) == 0 && symlink(target, tmpdir_path("running/lock")) == 0);
+	CHECK(!cl_firefox_db_running(db));
+	CHECK(unlink(tmpdir_path("running/lock")) == 0 &&
+	      symlink("127.0.0.1:+12x", tmpdir_path("running/lock")) == 0);
+	CHECK(!cl_firefox_db_running(db));
+	CHECK(unlink(tmpdir_path("running/lock")) == 0 && symlink("127.0.0.1:", tmpdir_path("running/lock")) == 0);
+	CHECK(!cl_firefox_db_running(db));
+}
+
 int main(void)
 {
 	tmpdir_make("firefox");
 	test_parse();
 	test_find();
+	test_running();
 	tmpdir_remove();
 	return check_done();
 }

@@ -143,7 +143,11 @@ def enroll(home, user, *extra):
 def test_enroll_without_consent():
     home = fx.home("alice")
     p = Profiles(home)
-    cert = enroll(home, "alice")
+    os.symlink("127.0.0.1:+%d" % os.getpid(), os.path.join(p.started, "lock"))
+    r = home.enroll(srv, "alice", "alice pw")
+    expect_exit(r, 0, "enroll alice")
+    check("Firefox is open" not in r.stdout, "no CA was trusted, so nothing to restart for", r.stdout)
+    cert = home.records()["certificates"][-1]
     pem = read(os.path.join(home.cert_dir(cert["serial"]), "cert.pem"))
     where = firefox_locations(cert)
     eq(sorted(where), sorted([os.path.realpath(p.started), os.path.realpath(p.fresh)]),
@@ -166,10 +170,25 @@ def test_enroll_without_consent():
         check(os.path.exists(os.path.join(d, "cert9.db")), "the profile's database itself stays")
 
 
+def dead_pid():
+    """A process id that is not running (a child that has exited and been reaped)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
 def test_consent_trusts_the_ca_in_firefox():
     home = fx.home("bob")
     p = Profiles(home)
-    cert = enroll(home, "bob", "--install-ca", srv.ca_sha256)
+    # Firefox runs on the started profile (its lock names a live process); the never-started profile has a
+    # lock a crashed Firefox left behind. A running Firefox reads trust at its start, so the person is told.
+    os.symlink("127.0.0.1:+%d" % os.getpid(), os.path.join(p.started, "lock"))
+    os.symlink("127.0.0.1:+%d" % dead_pid(), os.path.join(p.fresh, "lock"))
+    r = home.enroll(srv, "bob", "bob pw", "--install-ca", srv.ca_sha256)
+    expect_exit(r, 0, "enroll bob")
+    eq(r.stdout.count("Firefox is open: it trusts the new certificate authority once you restart it."), 1,
+       "the person is told once that the open Firefox trusts the CA after a restart", r.stdout)
+    cert = home.records()["certificates"][-1]
     for d in (p.started, p.fresh):
         check(ca_trust(d, srv.ca_pem).startswith("C"), "the consented CA is trusted for TLS (C,,) in " + d,
               str(listing(d)))
