@@ -18,7 +18,8 @@ its own, as a Japanese title did.
 
 Each window is saved, cropped to itself, as CERTLINK_ARTIFACTS/window-sizes/LANG/KEY.png. With
 CERTLINK_DOCS_IMAGES=DIR the same pictures go to DIR/LANG/KEY.png as well, reduced to 256 colours
-(tests/gui/user-guide-images.sh makes docs/images, the user guide's pictures, this way).
+(tests/gui/user-guide-images.sh makes docs/images, the user guide's pictures, this way). Then the homes are
+/home/LANG-akira and /home/LANG-chiyo, as a person's would be; they must not exist, and are removed after.
 """
 import datetime
 import gettext
@@ -518,15 +519,16 @@ def body():
     try:
         for code in ("en", "ja"):
             lang = Lang(code)
-            acct = Account(f"gui-sizes-{code}")
-            accounts.append(acct)
             users = [f"{code}-{name}" for name in ("akira", "bunta", "chiyo")]
+            # the user guide's pictures show the paths a person sees, not the build tree's
+            acct = Account(f"gui-sizes-{code}", home=f"/home/{users[0]}" if DOCS_IMAGES else None)
+            accounts.append(acct)
             for u in users:
                 server.srv.cli("user-add", u, "--password-stdin", input=PASSWORD + "\n")
             wk = Walk(display, lang, acct, server)
             serial = handler_walk(wk, server, users[0], users[1])
             manager_walk(wk, server, serial, users[1])
-            fresh = Account(f"gui-sizes-{code}-wizard")
+            fresh = Account(f"gui-sizes-{code}-wizard", home=f"/home/{users[2]}" if DOCS_IMAGES else None)
             accounts.append(fresh)
             wizard_walk(Walk(display, lang, fresh, server), server, users[2])
         log("windows seen:\n  " + "\n  ".join(SHOTS))

@@ -86,11 +86,13 @@ def find_cert_dir(store_dir, serial):
 
 
 class Account:
-    """A person's home: HOME, XDG directories and the computer store redirected into a temp dir."""
+    """A person's home: HOME, XDG directories and the computer store redirected into a temp dir. HOME may be
+    given instead (the user guide's pictures show /home/NAME): it must not exist yet, and cleanup removes it."""
 
-    def __init__(self, name="account"):
+    def __init__(self, name="account", home=None):
         self.root = tempfile.mkdtemp(prefix=f"certlink-{name}-", dir=TMP_ROOT)
-        self.home = os.path.join(self.root, "home")
+        self.own_home = home
+        self.home = home or os.path.join(self.root, "home")
         os.makedirs(self.home)
         self.env = dict(os.environ)
         self.env.update({
@@ -189,6 +191,8 @@ class Account:
     def cleanup(self):
         if not os.environ.get("CERTLINK_KEEP_TMP"):
             shutil.rmtree(self.root, ignore_errors=True)
+            if self.own_home:
+                shutil.rmtree(self.own_home, ignore_errors=True)
 
 
 class RefServer:
