@@ -262,9 +262,12 @@ static const char *identity_of(struct cl_flow *f, char ca[65])
 	return how == CL_HTTP_TRUST_SYSTEM ? "system" : NULL;
 }
 
-/* The new certificate could not be recorded: take out what its install wrote (not what another recorded
- * certificate shares, such as a CA). The renewed certificate's files, key, NSS entry, trust and record were
- * never touched: NSS keeps both certificates until one is removed by itself (store.h). */
+/* The new certificate could not be installed or recorded: take out what this run wrote, the CAs it made
+ * trusted among them (not what another recorded certificate shares, such as a CA), so that no anchor stays
+ * without a certificate that delete would take it out with; the next try asks again. The renewed
+ * certificate's files, key, NSS entry, trust and record were never touched: NSS keeps both certificates
+ * until one is removed by itself (store.h). SHA256: the new certificate's, or NULL when it was not
+ * installed. */
 static void undo_install(struct cl_flow *f, const struct cl_locations *installed, const char *sha256)
 {
 	struct cl_locations unused = { NULL, 0 };
@@ -279,7 +282,8 @@ static void undo_install(struct cl_flow *f, const struct cl_locations *installed
 		if (!rec || !cl_records_location_in_use(rec, l, NULL))
 			cl_locations_add(&unused, l->kind, l->path, l->nickname, &ignored);
 	}
-	if (cl_store_remove_certificate(&unused, sha256, &ignored) != CL_OK)
+	if ((sha256 ? cl_store_remove_certificate(&unused, sha256, &ignored)
+	            : cl_store_remove(&unused, &ignored)) != CL_OK)
 		cl_flow_log(f, "undoing the install left something behind: %s", ignored.msg);
 	cl_locations_clear(&unused);
 	cl_records_free(rec);
@@ -419,8 +423,8 @@ static enum cl_status check_store(struct cl_flow *f, const struct cl_certinfo *i
 }
 
 /* Install and record the new certificate; for a renewal, only then remove the old one. A failure before the
- * record is written undoes the install, so the old certificate, its key, its NSS entry and its trust stay
- * as they were. */
+ * record is written undoes the install and the trust this run gave, so the old certificate, its key, its NSS
+ * entry and its trust stay as they were. */
 static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 {
 	struct cl_locations locs = { NULL, 0 }, installed = { NULL, 0 };
@@ -428,6 +432,7 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 	struct cl_certinfo info;
 	struct add_cert_ctx c = { f, &info, &locs, NULL, NULL };
 	char nickname[160], ca[65];
+	bool appended;
 	enum cl_status st;
 
 	st = cl_store_check_allowed(f->store, err);
@@ -446,15 +451,21 @@ static enum cl_status install_here(struct cl_flow *f, struct cl_error *err)
 		                           f->user, &reuse, err);
 	if (st == CL_OK)
 		st = cl_store_install(f->store, f->key, f->cert, f->chain, nickname, &installed, err);
-	if (st != CL_OK)
+	if (st != CL_OK) {
+		undo_install(f, &locs, NULL); /* the anchors trust_profile() installed */
 		goto out;
+	}
 	c.trust = identity_of(f, ca);
 	c.ca = ca[0] ? ca : NULL;
 	st = cl_locations_append(&locs, &installed, err);
+	appended = st == CL_OK;
 	if (st == CL_OK)
 		st = cl_records_update(f->store, add_cert, &c, err);
 	if (st != CL_OK) {
-		undo_install(f, &installed, info.sha256);
+		/* the anchors and the install: LOCS holds both once appended */
+		undo_install(f, appended ? &locs : &installed, info.sha256);
+		if (!appended)
+			undo_install(f, &locs, NULL);
 		goto out;
 	}
 	fill_result(f, &info, &locs);

@@ -92,6 +92,28 @@ def test_password_enroll_after_full_disk():
     finished(home, app, serial, key)
 
 
+def test_consented_ca_after_full_disk():
+    """The CA the administrator agreed to is made trusted before the certificate is installed. When the install
+    fails, that trust goes with it: no anchor is left that no recorded certificate would take out at delete.
+    The next run trusts it again, on the same consent, and records it with the certificate."""
+    home = fx.home("dee")
+    srv.user_add("dee", "dee pw")
+    anchors = os.path.join(home.store_dir, "anchors")
+    app, serial, key = fail_install(home, "enroll", "--link", srv.invite("dee"), "--install-ca", srv.ca_sha256)
+    eq(os.listdir(anchors) if os.path.isdir(anchors) else [], [], "no trust anchor left after the failed install")
+    eq(home.nss_trusted(), [], "and the NSS database trusts nothing")
+    r = home.run("activate", app["id"], "--install-ca", srv.ca_sha256)
+    expect_exit(r, 0, "certlink activate finishes the issued application")
+    finished(home, app, serial, key)
+    eq(os.listdir(anchors), [srv.ca_sha256 + ".pem"], "the CA is a trust anchor again")
+    cert = home.records()["certificates"][0]
+    check(any(loc["kind"] == "trust-file" for loc in cert["locations"]), "recorded with the certificate",
+          str(cert["locations"]))
+    eq(len(home.nss_trusted()), 1, "and trusted in the NSS database", home.nss_list())
+    expect_exit(home.run("delete", serial), 0, "delete")
+    eq(os.listdir(anchors), [], "delete takes the anchor out")
+
+
 def test_key_lost():
     """An issued application whose key is gone cannot be finished: a clear message, nothing sent for it."""
     home = fx.home("ann2")
@@ -108,6 +130,6 @@ def test_key_lost():
 
 try:
     main([test_activate_after_full_disk, test_new_click_after_full_disk, test_password_enroll_after_full_disk,
-          test_key_lost])
+          test_consented_ca_after_full_disk, test_key_lost])
 finally:
     fx.close()
