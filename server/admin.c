@@ -445,6 +445,50 @@ static void users_table(struct page *pg, sqlite3 *db, const char *csrf)
 	cJSON_Delete(users);
 }
 
+/* The latest invitations; one still usable can be revoked (a link sent to the wrong person). */
+static void invites_table(struct page *pg, sqlite3 *db, const char *csrf)
+{
+	cJSON *invites = srv_invites_list(db, 200), *v;
+
+	raw(pg,
+	    "<section><h2>Invitations</h2><table><thead><tr><th>ID</th><th>User</th><th>Store</th>"
+	    "<th>Kind</th><th>Created</th><th>Expires</th><th>Application</th><th>State</th><th></th></tr>"
+	    "</thead><tbody>");
+	cJSON_ArrayForEach(v, invites)
+	{
+		const char *state = str_of(v, "state"), *user = str_of(v, "user"),
+		           *store = str_of(v, "store");
+		int passwordless = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "passwordless"));
+		int code = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "code"));
+
+		raw(pg, "<tr><td><code>");
+		esc(pg, str_of(v, "id"));
+		raw(pg, "</code></td><td>");
+		esc(pg, user[0] ? user : "anyone with the code");
+		raw(pg, "</td><td>");
+		esc(pg, store[0] ? store : "person chooses");
+		raw(pg, "</td><td>");
+		raw(pg, passwordless && code ? "passwordless, code"
+		        : passwordless       ? "passwordless"
+		        : code               ? "code"
+		                             : "password");
+		raw(pg, "</td><td>");
+		esc(pg, str_of(v, "created"));
+		raw(pg, "</td><td>");
+		esc(pg, str_of(v, "expires"));
+		raw(pg, "</td><td><code>");
+		esc(pg, str_of(v, "application"));
+		raw(pg, "</code></td><td>");
+		esc(pg, state);
+		raw(pg, "</td><td>");
+		if (!strcmp(state, "open") || !strcmp(state, "used"))
+			button(pg, csrf, "invite-revoke", "id", str_of(v, "id"), "Revoke");
+		raw(pg, "</td></tr>");
+	}
+	raw(pg, "</tbody></table></section>");
+	cJSON_Delete(invites);
+}
+
 static void certs_table(struct page *pg, sqlite3 *db, const char *csrf)
 {
 	cJSON *certs = srv_certs_list(db, 500), *c;
@@ -506,6 +550,7 @@ static void dashboard(struct srv_request *req, struct srv_response *resp, sqlite
 		raw(&pg, "</textarea></p></section>");
 	}
 	invite_form(&pg, csrf);
+	invites_table(&pg, db, csrf);
 	apps_table(&pg, db, csrf);
 	certs_table(&pg, db, csrf);
 	users_table(&pg, db, csrf);
@@ -602,6 +647,12 @@ static void post_action(struct srv_request *req, struct srv_response *resp, sqli
 	} else if ((rc = srv_admin_networks_post(db, action, form_field, &f, &cerr)) >= 0) {
 		if (rc)
 			dashboard(req, resp, db, csrf, NULL, cerr.msg);
+		else
+			redirect(resp, "/admin");
+	} else if (!strcmp(action, "invite-revoke")) {
+		id = form_get(&f, "id");
+		if (!id || srv_invite_revoke(db, id, &err) != CL_OK)
+			dashboard(req, resp, db, csrf, NULL, id ? err.e.msg : "No invitation given.");
 		else
 			redirect(resp, "/admin");
 	} else if (!strcmp(action, "revoke")) {

@@ -350,6 +350,21 @@ void srv_admin_api_handle(struct srv_request *req, struct srv_response *resp)
 		decide(req, resp, db, id, action);
 	} else if (!strcmp(p, "/invitations") && is(req, "POST")) {
 		invite(req, resp, db);
+	} else if (!strcmp(p, "/invitations") && is(req, "GET")) {
+		doc = cJSON_CreateObject();
+		cJSON_AddItemToObject(doc, "invitations", srv_invites_list(db, 10000));
+		srv_resp_json(resp, 200, doc);
+	} else if (!strncmp(p, "/invitations/", 13) && is(req, "POST") &&
+	           split(p + 13, id, sizeof(id), &action) && !strcmp(action, "revoke")) {
+		struct srv_err e = { 0 };
+		if (srv_invite_revoke(db, id, &e) != CL_OK) {
+			srv_api_refuse(resp, &e);
+		} else {
+			srv_log("admin: invitation %s revoked", id);
+			doc = cJSON_CreateObject();
+			cJSON_AddStringToObject(doc, "revoked", id);
+			srv_resp_json(resp, 200, doc);
+		}
 	} else if (!strcmp(p, "/certificates") && is(req, "GET")) {
 		doc = cJSON_CreateObject();
 		cJSON_AddItemToObject(doc, "certificates", srv_certs_list(db, 10000));

@@ -242,6 +242,18 @@ static int dispatch(sqlite3 *db, const char *dir, int argc, char **argv)
 		return user_set(db, argc, argv);
 	if (!strcmp(cmd, "invite"))
 		return invite(db, dir, argc, argv);
+	if (!strcmp(cmd, "invite-list")) {
+		print_json(srv_invites_list(db, 100000));
+		return 0;
+	}
+	if (!strcmp(cmd, "invite-revoke")) {
+		if (argc < 2)
+			return fail(cmd, "usage: invite-revoke ID"), 2;
+		if (srv_invite_revoke(db, argv[1], &serr) != CL_OK)
+			return fail(cmd, serr.e.msg);
+		printf("invitation %s revoked\n", argv[1]);
+		return 0;
+	}
 	if (!strcmp(cmd, "app-list")) {
 		print_json(srv_apps_list(db, 100000));
 		return 0;
@@ -274,10 +286,12 @@ static int dispatch(sqlite3 *db, const char *dir, int argc, char **argv)
 
 int srv_cli_run(const char *state_dir, int argc, char **argv)
 {
-	static const char *const known[] = { "user-add",  "user-del",   "user-list",  "user-set", "invite",
-		                             "app-list",  "approve",    "reject",     "release",  "cert-list",
-		                             "revoke",    "config-set", "config-get", "apid-add", "apid-del",
-		                             "apid-list", NULL };
+	static const char *const known[] = {
+		"user-add",    "user-del",      "user-list", "user-set",   "invite",
+		"invite-list", "invite-revoke", "app-list",  "approve",    "reject",
+		"release",     "cert-list",     "revoke",    "config-set", "config-get",
+		"apid-add",    "apid-del",      "apid-list", NULL
+	};
 	struct cl_error err;
 	sqlite3 *db = NULL;
 	char marker[4096];

@@ -224,3 +224,79 @@ enum cl_status srv_invite_check_code(sqlite3 *db, const char *code, const char *
 		                   "This invitation is for the %s store.", other);
 	return CL_OK;
 }
+
+cJSON *srv_invites_list(sqlite3 *db, int limit)
+{
+	sqlite3_stmt *st =
+	    srv_db_prepare(db,
+	                   "SELECT id, user, store, passwordless, code IS NOT NULL, created, expires,"
+	                   " app_id, revoked FROM invitations ORDER BY created DESC, rowid DESC"
+	                   " LIMIT ?",
+	                   NULL);
+	cJSON *arr = cJSON_CreateArray(), *o;
+	time_t now = time(NULL), expires;
+	char ts[21];
+
+	if (!st || !arr) {
+		sqlite3_finalize(st);
+		return arr;
+	}
+	sqlite3_bind_int(st, 1, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *user = (const char *)sqlite3_column_text(st, 1);
+		const char *store = (const char *)sqlite3_column_text(st, 2);
+		const char *app = (const char *)sqlite3_column_text(st, 7);
+
+		if (!(o = cJSON_CreateObject()))
+			break;
+		cJSON_AddItemToArray(arr, o);
+		expires = (time_t)sqlite3_column_int64(st, 6);
+		cJSON_AddStringToObject(o, "id", (const char *)sqlite3_column_text(st, 0));
+		if (user && user[0])
+			cJSON_AddStringToObject(o, "user", user);
+		else
+			cJSON_AddNullToObject(o, "user");
+		if (store && store[0])
+			cJSON_AddStringToObject(o, "store", store);
+		else
+			cJSON_AddNullToObject(o, "store");
+		cJSON_AddBoolToObject(o, "passwordless", sqlite3_column_int(st, 3));
+		cJSON_AddBoolToObject(o, "code", sqlite3_column_int(st, 4));
+		srv_time_fmt((time_t)sqlite3_column_int64(st, 5), ts);
+		cJSON_AddStringToObject(o, "created", ts);
+		srv_time_fmt(expires, ts);
+		cJSON_AddStringToObject(o, "expires", ts);
+		if (app && app[0])
+			cJSON_AddStringToObject(o, "application", app);
+		else
+			cJSON_AddNullToObject(o, "application");
+		cJSON_AddStringToObject(o, "state",
+		                        sqlite3_column_int(st, 8) ? "revoked"
+		                        : app && app[0]           ? "used"
+		                        : expires <= now          ? "expired"
+		                                                  : "open");
+	}
+	sqlite3_finalize(st);
+	return arr;
+}
+
+enum cl_status srv_invite_revoke(sqlite3 *db, const char *id, struct srv_err *err)
+{
+	sqlite3_stmt *st = srv_db_prepare(db, "UPDATE invitations SET revoked = 1 WHERE id = ?", &err->e);
+	int rc;
+
+	if (!st)
+		return srv_err_set(err, err->e.status, "internal", NULL, "%s", err->e.msg);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		srv_db_fail(db, rc, "revoking the invitation", &err->e);
+		return srv_err_set(err, err->e.status,
+		                   err->e.status == CL_E_RETRY_LATER ? "unavailable" : "internal", NULL, "%s",
+		                   err->e.msg);
+	}
+	if (sqlite3_changes(db) == 0)
+		return srv_err_set(err, CL_E_REFUSED, "not_found", NULL, "No invitation with ID %s.", id);
+	return CL_OK;
+}

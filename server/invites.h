@@ -7,6 +7,8 @@
 #include <sqlite3.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "util.h"
 
 struct srv_ca;
@@ -40,5 +42,17 @@ int srv_invite_by_token(sqlite3 *db, const char *token, struct srv_invite *out);
  * forbidden when the code's invitation is for the other store. */
 enum cl_status srv_invite_check_code(sqlite3 *db, const char *code, const char *user, const char *store,
                                      char *inv_id, size_t n, struct srv_err *err);
+
+/* The latest LIMIT invitations, newest first: {id, user (null: anyone with the code), store (null: the person
+ * chooses), passwordless, code (whether it has an invitation code), created, expires, application (the one a
+ * passwordless link made, or null), state}. State: "revoked", "used" (a passwordless link that made its
+ * application), "expired" or "open". Never a token or a code: only their hashes are stored. */
+cJSON *srv_invites_list(sqlite3 *db, int limit);
+
+/* Revoke invitation ID: from now on its link and its code are refused as unknown (invalid_token,
+ * invalid_invitation_code), also for the application a passwordless link already made, which stays as it is
+ * for the administrator to approve, reject or revoke. CL_E_REFUSED not_found when there is no such
+ * invitation; revoking twice is no error. */
+enum cl_status srv_invite_revoke(sqlite3 *db, const char *id, struct srv_err *err);
 
 #endif

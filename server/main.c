@@ -45,6 +45,7 @@ static void usage(FILE *f)
 	    "user-list\n"
 	    "  user-set NAME --email ADDR|--no-email\n"
 	    "  invite [--user U] [--store user|computer] [--passwordless] [--expires DAYS] [--code [CODE]]\n"
+	    "  invite-list   invite-revoke ID\n"
 	    "  app-list   approve ID [--computer-name NAME]   reject ID   release ID   cert-list   revoke "
 	    "SERIAL\n"
 	    "  config-get [KEY]   config-set KEY VALUE   apid-add APID   apid-del APID   apid-list\n"

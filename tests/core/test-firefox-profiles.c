@@ -167,7 +167,8 @@ static void test_running(void)
 	CHECK(unlink(tmpdir_path("running/lock")) == 0 &&
 	      symlink("127.0.0.1:+12x", tmpdir_path("running/lock")) == 0);
 	CHECK(!cl_firefox_db_running(db));
-	CHECK(unlink(tmpdir_path("running/lock")) == 0 && symlink("127.0.0.1:", tmpdir_path("running/lock")) == 0);
+	CHECK(unlink(tmpdir_path("running/lock")) == 0 &&
+	      symlink("127.0.0.1:", tmpdir_path("running/lock")) == 0);
 	CHECK(!cl_firefox_db_running(db));
 }
 

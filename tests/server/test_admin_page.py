@@ -99,6 +99,32 @@ class AdminPageTest(unittest.TestCase):
         token = dict(p.split("=", 1) for p in link.split("?", 1)[1].split("&"))["token"]
         self.assertEqual(self.srv.apply(password=None, invitation_token=token)[0], 201)
 
+    def test_invitation_revoke(self):
+        """The page lists invitations (never their token) with a Revoke button for those still usable; a
+        revoked link is refused."""
+        cookie = self.login()
+        text, csrf, _ = self.page(cookie)
+        fields = {"user": "alice", "store": "user", "passwordless": "1", "expires_days": "3", "csrf": csrf}
+        st, _, _, body = self.post("/admin/invite", fields, cookie)
+        self.assertEqual(st, 201)
+        link = html.unescape(re.search(r'<a id="invitation-link" href="([^"]+)"', body.decode()).group(1))
+        token = dict(p.split("=", 1) for p in link.split("?", 1)[1].split("&"))["token"]
+        text, csrf, _ = self.page(cookie)
+        section = text[text.index("<h2>Invitations</h2>"):]
+        section = section[:section.index("</section>")]
+        self.assertNotIn(token, text)
+        ids = re.findall(r'name="id" value="([0-9a-f]+)"><button type="submit">Revoke</button>', section)
+        self.assertTrue(ids, section)
+        st, doc, _, _ = self.post("/admin/invite-revoke", {"id": ids[0], "csrf": "wrong"}, cookie)
+        self.assertEqual(st, 403)
+        st, _, resp, _ = self.post("/admin/invite-revoke", {"id": ids[0], "csrf": csrf}, cookie)
+        self.assertEqual(st, 303)
+        self.assertEqual(self.srv.apply(password=None, invitation_token=token)[0], 401)
+        text, csrf, _ = self.page(cookie)
+        row = re.search(r"<tr><td><code>%s</code>.*?</tr>" % ids[0], text).group(0)
+        self.assertIn("<td>revoked</td>", row)
+        self.assertNotIn("Revoke", row)
+
     def test_escaping_and_buttons(self):
         st, doc, _, _ = self.srv.apply(user="<b>eve</b>", password="eve pw", reason="<script>alert(1)</script>")
         self.assertEqual(st, 201, doc)

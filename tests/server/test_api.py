@@ -1,4 +1,5 @@
 """certlink-server enrollment API: every endpoint's happy path and its errors (docs/protocol.md 2, 4, 5, 9)."""
+import json
 import os
 import sys
 import unittest
@@ -279,6 +280,48 @@ class ApiTest(unittest.TestCase):
         self.srv.config("passwordless", "false")
         st, doc, _, _ = self.srv.admin("POST", "/invitations", {"user": "carol", "passwordless": True})
         self.assertEqual((st, doc["error"]["code"]), (403, "forbidden"))
+
+    def test_invitation_revoke(self):
+        """A revoked invitation's link and code are refused as unknown ones are, also for a passwordless link
+        that already made its application (which stays for the administrator); the list shows each state and
+        never a token or a code."""
+        self.srv.config("invitation_code", "required")
+        st, doc, _, _ = self.srv.admin("POST", "/invitations", {"user": "alice", "code": "REVOKE-ME-1"})
+        self.assertEqual(st, 201, doc)
+        coded = doc["invitation"]["id"]
+        st, doc, _, _ = self.srv.admin("POST", "/invitations", {"user": "carol", "store": "user",
+                                                                  "passwordless": True})
+        pwless, link = doc["invitation"]["id"], doc["invitation"]["link"]
+        token = dict(p.split("=", 1) for p in link.split("?", 1)[1].split("&"))["token"]
+        crid = str(uuid.uuid4())
+        self.srv.config("invitation_code", "optional")
+        st, doc, _, _ = self.srv.apply(user="carol", password=None, invitation_token=token, crid=crid)
+        self.assertEqual(st, 201, doc)
+        made = doc["application"]["id"]
+        st, doc, _, _ = self.srv.admin("GET", "/invitations")
+        self.assertEqual(st, 200, doc)
+        listed = {v["id"]: v for v in doc["invitations"]}
+        self.assertEqual((listed[coded]["state"], listed[coded]["code"], listed[coded]["user"]), ("open", True, "alice"))
+        self.assertEqual((listed[pwless]["state"], listed[pwless]["application"]), ("used", made))
+        self.assertNotIn(token, str(doc))
+        self.assertNotIn("REVOKE-ME-1", str(doc))
+
+        st, doc, _, _ = self.srv.admin("POST", "/invitations/%s/revoke" % coded)
+        self.assertEqual((st, doc["revoked"]), (200, coded))
+        self.srv.cli("invite-revoke", pwless)
+        self.srv.config("invitation_code", "required")
+        self.error(self.srv.apply(invitation_code="REVOKE-ME-1"), 403, "invalid_invitation_code")
+        self.srv.config("invitation_code", "optional")
+        self.error(self.srv.apply(user="carol", password=None, invitation_token=token, crid=crid), 401,
+                   "invalid_token")
+        st, doc, _, _ = self.srv.admin("GET", "/applications")
+        self.assertEqual([a["state"] for a in doc["applications"] if a["id"] == made], ["pending"],
+                         "the application the link made stays for the administrator")
+        listed = {v["id"]: v for v in json.loads(self.srv.cli("invite-list").stdout)}
+        self.assertEqual((listed[coded]["state"], listed[pwless]["state"]), ("revoked", "revoked"))
+        self.assertEqual(self.srv.admin("POST", "/invitations/%s/revoke" % coded)[0], 200, "revoking twice")
+        st, doc, _, _ = self.srv.admin("POST", "/invitations/nosuch/revoke")
+        self.assertEqual((st, doc["error"]["code"]), (404, "not_found"))
 
     def test_apid_check(self):
         self.srv.config("apid_check", "true")
