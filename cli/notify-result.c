@@ -142,31 +142,35 @@ static void become(const struct cl_session *s, const gid_t *groups, int n_groups
 		_exit(126);
 }
 
-/* Run the helper for session S; true when it says the notification was shown. */
-static bool tell(const struct cl_session *s, const char *helper, const struct notice *n)
+enum told { TOLD, TURNED_OFF, NOT_TOLD };
+
+/* Run the helper for session S: TOLD when it says the notification was shown, TURNED_OFF when the person
+ * turned results off in their own settings (the helper reads them as that person). */
+static enum told tell(const struct cl_session *s, const char *helper, const struct notice *n)
 {
-	const char *argv[] = { helper,   "--app-name", "certlink", "--info", "--",
-		               "result", n->summary,   n->body,    NULL };
+	const char *argv[] = { helper, "--app-name", "certlink", "--info", "--result",
+		               "--",   "result",     n->summary, n->body,  NULL };
 	static char store[ENV_MAX][700];
 	char *env[ENV_MAX], line[128];
 	gid_t groups[GROUPS_MAX];
 	int n_groups = GROUPS_MAX, fds[2], status = 0, devnull;
-	bool as_other = geteuid() == 0 && s->uid != 0, sent = false;
+	bool as_other = geteuid() == 0 && s->uid != 0, sent = false, off = false;
 	pid_t pid;
 	FILE *out;
 
 	if (as_other) {
 		if (getgrouplist(s->user, s->gid, groups, &n_groups) < 0)
-			return false; /* more groups than we take: better no notification than a wrong set */
+			/* more groups than we take: better no notification than a wrong set */
+			return NOT_TOLD;
 		person_env(s, env, store);
 	} else if (!getenv("DBUS_SESSION_BUS_ADDRESS")) {
 		setenv("DBUS_SESSION_BUS_ADDRESS", s->bus, 1);
 	}
 	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
-		return false;
+		return NOT_TOLD;
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		close(devnull);
-		return false;
+		return NOT_TOLD;
 	}
 	fflush(NULL);
 	pid = fork();
@@ -188,18 +192,22 @@ static bool tell(const struct cl_session *s, const char *helper, const struct no
 	close(fds[1]);
 	if (pid < 0) {
 		close(fds[0]);
-		return false;
+		return NOT_TOLD;
 	}
 	out = fdopen(fds[0], "r");
-	while (out && fgets(line, sizeof(line), out))
+	while (out && fgets(line, sizeof(line), out)) {
 		sent |= strcmp(line, "sent result\n") == 0;
+		off |= strcmp(line, "off result\n") == 0;
+	}
 	if (out)
 		fclose(out);
 	else
 		close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	return sent && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return NOT_TOLD;
+	return sent ? TOLD : off ? TURNED_OFF : NOT_TOLD;
 }
 
 void cli_notify_result(const struct cl_enroll_result *res, enum cl_status st, const struct cl_error *err)
@@ -226,10 +234,12 @@ void cli_notify_result(const struct cl_enroll_result *res, enum cl_status st, co
 		cl_logfile_append(side, "certlink", NULL,
 		                  "result not notified: nobody is logged in at a desktop");
 	for (size_t i = 0; i < count; i++) {
-		bool ok = tell(&sessions[i], helper, &n);
+		enum told t = tell(&sessions[i], helper, &n);
 
 		cl_logfile_append(side, "certlink", NULL, "result %s %s (uid %u)",
-		                  ok ? "notified to" : "could not be notified to", sessions[i].user,
-		                  (unsigned)sessions[i].uid);
+		                  t == TOLD         ? "notified to"
+		                  : t == TURNED_OFF ? "not notified (turned off in their settings) to"
+		                                    : "could not be notified to",
+		                  sessions[i].user, (unsigned)sessions[i].uid);
 	}
 }

@@ -2,14 +2,16 @@
  * result of a zero-touch `certlink enroll`, `activate` or `renew`.
  *
  *   certlink-notify [--app-name NAME] --run PROGRAM [--wait SECONDS] -- SERIAL SUMMARY BODY ...
- *   certlink-notify [--app-name NAME] --info -- KEY SUMMARY BODY ...
+ *   certlink-notify [--app-name NAME] --info [--result] -- KEY SUMMARY BODY ...
  *
  * Talks org.freedesktop.Notifications on the session bus with GDBus (no GTK). For each triple it sends one
  * notification whose default action (a click) and "Renew" button run `PROGRAM --renew SERIAL` (no shell).
  * It prints "sent SERIAL" for each notification the service accepted, then closes standard output so its
  * caller can record them, and stays until every notification is closed, or SECONDS have passed. With
  * --info the notifications have no actions and it exits as soon as they are sent (the command line runs
- * it as the person it tells, from a root script that must not wait for a click).
+ * it as the person it tells, from a root script that must not wait for a click). --result: the result of a
+ * zero-touch run, which the person may have turned off (their settings' notify_result, core/settings.h,
+ * certlink-manager's settings page): then nothing is sent and it prints "off KEY" for each.
  * Exit status: 0 sent (some or all), 2 bad arguments, 3 no session bus or notification service.
  * The texts come translated from check-expiry; the body is escaped for servers that read markup in it.
  */
@@ -19,6 +21,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "settings.h"
 
 #define EXIT_USAGE      2
 #define EXIT_NO_SERVICE 3
@@ -162,7 +166,7 @@ int main(int argc, char **argv)
 	struct state st = { NULL, NULL, NULL };
 	GDBusConnection *bus;
 	GError *error = NULL;
-	gboolean markup, info = FALSE;
+	gboolean markup, info = FALSE, result = FALSE;
 	long wait = 3600;
 	int i, sent = 0;
 	guint sub;
@@ -180,15 +184,32 @@ int main(int argc, char **argv)
 			wait = strtol(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--info") == 0)
 			info = TRUE;
+		else if (strcmp(argv[i], "--result") == 0)
+			result = TRUE;
 		else
 			break;
 	}
 	if (i >= argc || strcmp(argv[i], "--") != 0 || (info ? st.program != NULL : !st.program) ||
-	    (st.program && st.program[0] != '/') || (argc - i - 1) % 3 != 0 || wait < 0) {
+	    (result && !info) || (st.program && st.program[0] != '/') || (argc - i - 1) % 3 != 0 ||
+	    wait < 0) {
 		g_printerr("usage: certlink-notify [--app-name NAME] --run /PROGRAM [--wait SECONDS] -- "
 		           "SERIAL SUMMARY BODY ...\n"
-		           "       certlink-notify [--app-name NAME] --info -- KEY SUMMARY BODY ...\n");
+		           "       certlink-notify [--app-name NAME] --info [--result] -- KEY SUMMARY BODY "
+		           "...\n");
 		return EXIT_USAGE;
+	}
+	if (result) {
+		struct cl_settings s;
+		struct cl_error err;
+
+		/* a damaged file leaves what the layers below it gave (the default: on), as everywhere */
+		if (cl_settings_load(&s, &err) != CL_OK)
+			g_printerr("certlink-notify: %s\n", err.msg);
+		if (!s.notify_result) {
+			for (i = i + 1; i + 2 < argc; i += 3)
+				printf("off %s\n", argv[i]);
+			return 0;
+		}
 	}
 	if (info)
 		wait = 0; /* no actions: nothing to wait for */

@@ -16,6 +16,7 @@ struct _CertlinkManagerSettings {
 	GtkSpinButton *days_spin;
 	GtkSwitch *proxy_switch;
 	GtkSwitch *reuse_switch;
+	GtkSwitch *result_switch;
 	GtkLabel *saved_label;
 	GtkLabel *mac_label, *host_label, *serial_label, *vendor_label, *product_label, *os_label;
 	GtkLabel *diag_label;
@@ -31,13 +32,13 @@ static void save(CertlinkManagerSettings *self)
 
 	if (self->loading)
 		return;
-	/* what this page does not show (notify_result) keeps its value */
 	cl_settings_load(&s, NULL);
 	s.notify_expired = gtk_switch_get_active(self->expired_switch);
 	s.notify_before = gtk_switch_get_active(self->before_switch);
 	s.notify_days = gtk_spin_button_get_value_as_int(self->days_spin);
 	s.no_proxy = gtk_switch_get_active(self->proxy_switch);
 	s.reuse_key = gtk_switch_get_active(self->reuse_switch);
+	s.notify_result = gtk_switch_get_active(self->result_switch);
 	gtk_widget_set_sensitive(GTK_WIDGET(self->days_spin), s.notify_before);
 	if (cl_settings_save(&s, &err) == CL_OK)
 		gtk_label_set_text(self->saved_label, _("Settings saved."));
@@ -98,6 +99,7 @@ void certlink_manager_settings_refresh(CertlinkManagerSettings *self)
 	gtk_widget_set_sensitive(GTK_WIDGET(self->days_spin), s.notify_before);
 	gtk_switch_set_active(self->proxy_switch, s.no_proxy);
 	gtk_switch_set_active(self->reuse_switch, s.reuse_key);
+	gtk_switch_set_active(self->result_switch, s.notify_result);
 	self->loading = FALSE;
 	task = g_task_new(self, NULL, on_identified, NULL);
 	g_task_set_task_data(task, g_new0(struct identity, 1), g_free);
@@ -183,6 +185,7 @@ static void certlink_manager_settings_class_init(CertlinkManagerSettingsClass *k
 	BIND(days_spin);
 	BIND(proxy_switch);
 	BIND(reuse_switch);
+	BIND(result_switch);
 	BIND(saved_label);
 	BIND(mac_label);
 	BIND(host_label);
@@ -203,4 +206,5 @@ static void certlink_manager_settings_init(CertlinkManagerSettings *self)
 	g_signal_connect_swapped(self->days_spin, "value-changed", G_CALLBACK(save), self);
 	g_signal_connect_swapped(self->proxy_switch, "notify::active", G_CALLBACK(save), self);
 	g_signal_connect_swapped(self->reuse_switch, "notify::active", G_CALLBACK(save), self);
+	g_signal_connect_swapped(self->result_switch, "notify::active", G_CALLBACK(save), self);
 }

@@ -95,7 +95,10 @@ def english(display, acct, server, serial, apid):
         display.screenshot("04-settings")
         check(checked(switch(page, "Notify when a certificate has expired")), "notify after expiry is on by default")
         check(not checked(switch(page, "Reuse the existing key when renewing")), "key reuse is off by default")
+        check(checked(switch(page, "Notify the result of enrollments run by scripts")),
+              "results of scripts' runs are notified by default")
         switch(page, "Notify when a certificate has expired").doActionNamed("toggle")
+        switch(page, "Notify the result of enrollments run by scripts").doActionNamed("toggle")
         switch(page, "Do not use a proxy").doActionNamed("toggle")
         switch(page, "Reuse the existing key when renewing").doActionNamed("toggle")
         mg.focus_window("Settings")
@@ -103,7 +106,7 @@ def english(display, acct, server, serial, apid):
         mg.type_text(mg.window(app, "Settings"), "30")
         mg.keys("Tab")
         want = {"notify_expired": False, "notify_before": True, "notify_days": 30, "no_proxy": True,
-                "reuse_key": True, "notify_result": True}
+                "reuse_key": True, "notify_result": False}
         wait_for("settings.json to hold the changes", lambda: acct.settings() == want)
         check(True, f"settings.json: {json.dumps(acct.settings())}")
         mg.label(page, "Settings saved.")
@@ -132,6 +135,8 @@ def english(display, acct, server, serial, apid):
         check(checked(switch(page, "Notify before a certificate expires")), "after a restart: notify before is on")
         check(checked(switch(page, "Do not use a proxy")), "no proxy is on")
         check(checked(switch(page, "Reuse the existing key when renewing")), "key reuse is on")
+        check(not checked(switch(page, "Notify the result of enrollments run by scripts")),
+              "scripts' results are off")
         spin = next(iter(mg.find_all(page, lambda n: n.roleName == "spin button")))
         check(spin.queryValue().currentValue == 30, "and the window is 30 days")
         display.screenshot("07-settings-after-restart")
@@ -171,7 +176,7 @@ def japanese(display, acct, serial):
               f"the subject is Japanese and names the product and the computer ({query['subject'][0]})")
         mg.press(app, "戻る")
         mg.press(home, "設定")
-        mg.label(mg.page(app, "設定"), "有効期限の通知")
+        mg.label(mg.page(app, "設定"), "スクリプトによる証明書の取得結果を通知する")
         display.screenshot("14-ja-settings")
         mg.press(app, "戻る")
         mg.press(home, "新しい証明書")

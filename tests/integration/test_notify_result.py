@@ -217,9 +217,37 @@ def test_person_runs_it():
     eq(len(desk.notifications()), before + 2, "told on the bus it named")
 
 
+def test_person_turned_results_off():
+    """The person's own settings (certlink-manager's "Notify the result of enrollments run by scripts")
+    decide whether a root script's result reaches them: certlink-notify --result, run as that person as the
+    command line runs it, reads them and sends nothing when they are off."""
+    person = tmpdir("person-")
+    os.makedirs(os.path.join(person, ".config", "certlink"))
+    subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", person], check=True)
+    os.chmod(person, 0o755)
+    settings = os.path.join(person, ".config", "certlink", "settings.json")
+    env = {"HOME": person, "PATH": "/usr/bin:/bin", "DBUS_SESSION_BUS_ADDRESS": desk.address,
+           "CERTLINK_ETC_DIR": os.path.join(person, "no-etc")}
+    for var in ("ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "CERTLINK_LOCALEDIR"):
+        if var in os.environ:
+            env[var] = os.environ[var]
+    argv = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", HELPER, "--app-name", "certlink",
+            "--info", "--result", "--", "result", "Certificate installed", "body"]
+    for value, out, sent in ((False, "off result\n", 0), (True, "sent result\n", 1)):
+        with open(settings, "w") as f:
+            json.dump({"notify_result": value}, f)
+        os.chown(settings, NOBODY, NOBODY)
+        before = len(desk.notifications())
+        r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+        eq((r.returncode, r.stdout), (0, out), "notify_result %s: certlink-notify says" % value, r.stderr)
+        eq(len(desk.notifications()) - before, sent, "notifications sent with notify_result %s" % value)
+    r = subprocess.run(argv[:5] + ["--result"] + argv[8:], env=env, capture_output=True, text=True, timeout=60)
+    eq(r.returncode, 2, "--result without --info is a usage error")
+
+
 try:
     main([test_root_run_tells_the_desktop_user, test_no_notify_and_setting, test_failure_and_pending,
-          test_nobody_at_the_computer, test_person_runs_it])
+          test_nobody_at_the_computer, test_person_runs_it, test_person_turned_results_off])
 finally:
     desk.close()
     fx.close()
