@@ -148,6 +148,56 @@ static enum srv_throttle_verdict check_memory(const char *user, const char *addr
 	return v;
 }
 
+/* ---- names no user has: their user budget, in memory ---- */
+
+struct unknown_slot {
+	unsigned char key[16]; /* as name_key(): no names kept */
+	struct srv_bucket b;
+	int used;
+};
+
+static struct unknown_slot unknown[SRV_THROTTLE_UNKNOWN];
+
+/* The unknown name's budget; with create, a free entry or the emptiest is taken over (an entry that still
+ * holds failures only when every entry does). Called with lock held. */
+static struct unknown_slot *find_unknown(const unsigned char key[16], int create, time_t now)
+{
+	struct unknown_slot *victim = NULL;
+	double least = 0, w;
+	int i;
+
+	for (i = 0; i < SRV_THROTTLE_UNKNOWN; i++) {
+		if (unknown[i].used && !memcmp(unknown[i].key, key, 16))
+			return &unknown[i];
+		w = unknown[i].used ? level_now(&unknown[i].b, SRV_THROTTLE_USER_DRAIN, now) : -1;
+		if (!victim || w < least) {
+			victim = &unknown[i];
+			least = w;
+		}
+	}
+	if (!create)
+		return NULL;
+	memset(victim, 0, sizeof(*victim));
+	memcpy(victim->key, key, 16);
+	victim->used = 1;
+	return victim;
+}
+
+static int unknown_wait(const char *user, time_t now)
+{
+	unsigned char key[16];
+	struct unknown_slot *u;
+	int wait = 0;
+
+	name_key(user, key);
+	pthread_mutex_lock(&lock);
+	u = find_unknown(key, 0, now);
+	if (u)
+		wait = srv_bucket_wait(&u->b, SRV_THROTTLE_USER_BURST, SRV_THROTTLE_USER_DRAIN, now);
+	pthread_mutex_unlock(&lock);
+	return wait;
+}
+
 /* ---- users, in the database ---- */
 
 /* 1 when user logged in from addr after since. */
@@ -211,6 +261,12 @@ enum srv_throttle_verdict srv_throttle_check(sqlite3 *db, const char *user, cons
 	if (v != SRV_THROTTLE_OK)
 		return v;
 	*retry_after = user_wait(db, user, now);
+	{
+		int other = unknown_wait(user, now); /* a name that had no user when it failed */
+
+		if (other > *retry_after)
+			*retry_after = other;
+	}
 	if (*retry_after > 0 && !known_address(db, user, addr, now - (time_t)SRV_THROTTLE_KNOWN_DAYS * 86400))
 		return SRV_THROTTLE_USER;
 	*retry_after = 0;
@@ -227,6 +283,8 @@ void srv_throttle_failed(sqlite3 *db, const char *user, const char *budget_user,
 	s = find_addr(addr, 1, now);
 	srv_bucket_add(&s->b, SRV_THROTTLE_ADDR_DRAIN, now);
 	srv_bucket_add(&find_name(s, key, 1, now)->b, SRV_THROTTLE_NAME_DRAIN, now);
+	if (budget_user && !budget_user[0]) /* an unknown name: its user budget is kept here */
+		srv_bucket_add(&find_unknown(key, 1, now)->b, SRV_THROTTLE_USER_DRAIN, now);
 	pthread_mutex_unlock(&lock);
 	if (!budget_user)
 		return;
@@ -269,5 +327,6 @@ void srv_throttle_reset(void)
 {
 	pthread_mutex_lock(&lock);
 	memset(table, 0, sizeof(table));
+	memset(unknown, 0, sizeof(unknown));
 	pthread_mutex_unlock(&lock);
 }

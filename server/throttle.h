@@ -10,6 +10,8 @@
  *     rows; it survives restarts and cannot be pushed out by failures for other names): many addresses
  *     guessing one user's password are slowed down together. Addresses this user logged in from recently
  *     are exempt from it, so a crowd of other addresses cannot lock the user out of their usual places.
+ *     A name no user has gets the same budget in memory (SRV_THROTTLE_UNKNOWN names), so that a full budget
+ *     answers busy for it as for a real user: the answers never tell which user IDs exist.
  * Successes never fill a bucket, so a fleet behind one NAT address enrolling through one shared account is
  * never throttled by its own successes. Thread-safe; the time is passed in so that tests need not wait.
  */
@@ -29,9 +31,10 @@
 #define SRV_THROTTLE_USER_BURST 50
 #define SRV_THROTTLE_USER_DRAIN 60
 #define SRV_THROTTLE_KNOWN_DAYS 30
-/* How many addresses the memory table holds, and user names per address. */
-#define SRV_THROTTLE_ADDRS 4096
-#define SRV_THROTTLE_NAMES 16
+/* How many addresses the memory table holds, user names per address, and unknown names' user budgets. */
+#define SRV_THROTTLE_ADDRS   4096
+#define SRV_THROTTLE_NAMES   16
+#define SRV_THROTTLE_UNKNOWN 4096
 /* Longest text of a client address key ("ipv6-prefix/64"). */
 #define SRV_ADDR_MAX 64
 

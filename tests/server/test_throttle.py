@@ -12,6 +12,7 @@ database, never from timings.
 - A fleet behind one address enrolls through one shared account in parallel, with a misconfigured machine
   among it, and is never refused by the throttle; its password is derived a few times, not once per machine.
 - The memory of verified passwords: never answers a wrong password, forgets a deleted user at once.
+- An unknown name's full budget answers as a real user's does, so the answers never tell who exists.
 """
 import os
 import sqlite3
@@ -134,6 +135,22 @@ class ThrottleTest(unittest.TestCase):
         rows = self.throttle_rows()
         self.assertIn("bob", rows)
         self.assertTrue(rows <= {"bob", ""} | {"u%02d" % i for i in range(20)}, rows)
+
+    def test_unknown_name_answers_as_a_user(self):
+        """Many addresses guessing a real user's password and an unknown name's get the same answers: 401
+        until the user budget is full, then 429 busy. Before, the unknown name kept answering 401 and so
+        told that it was not a user."""
+        self.srv.cli("user-add", "carl", "--password-stdin", input="carl pw\n")
+        answers = {}
+        for n, name in enumerate(("carl", "nosuchuser")):
+            start = time.time()
+            statuses = [self.login(name, "guess", "127.%d.%d.1" % (80 + n, i))[0] for i in range(USER_BURST + 10)]
+            passed = int((time.time() - start) / 60) + 1  # the budget drains one a minute
+            self.assertEqual(statuses[-10 + passed:], [429] * (10 - passed), (name, statuses))
+            answers[name] = statuses
+        self.assertEqual(set(answers["carl"]), set(answers["nosuchuser"]), answers)
+        self.assertLessEqual(abs(answers["carl"].index(429) - answers["nosuchuser"].index(429)), 2, answers)
+        self.assertNotIn("nosuchuser", self.throttle_rows(), "still no row for a name nobody has")
 
     def test_flood_from_one_address(self):
         """300 unauthenticated logins at once from one address, then 40 more one after the other: the address
