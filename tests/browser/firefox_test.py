@@ -37,7 +37,8 @@ certificate presented on it; the test compares them with certlink's records.
 5. No policy for the scheme, a person's first time: a click shows Firefox's own question (allow this site to
    open the certlink link with certlink Certificate Enrollment?), screenshot; Cancel starts nothing; on the
    next click Open Link starts certlink-handler, the CA question is answered Trust, and the profile trusts the
-   CA ("C,,", recorded); the running Firefox signs in with the new certificate.
+   CA ("C,,", recorded); the end page says the open Firefox trusts it once restarted (its profile's lock);
+   the running Firefox signs in with the new certificate.
 6. Firefox started again with the Handlers policy alone: it trusts the server's CA now (the consent), and a
    click still shows the question (only AutoLaunchProtocolsFromOrigins skips it); Cancel.
 
@@ -161,6 +162,9 @@ PREFS = {
     "browser.newtabpage.enabled": False,
     "remote.prefs.recommended": True,
 }
+
+
+FIREFOX_RESTART = "Firefox is open: it trusts the new certificate authority once you restart it."
 
 
 def create_profile(firefox, env):
@@ -444,6 +448,8 @@ def main():
         sess.screenshot("installed-from-firefox")
         check(w.dialogs_seen == [handler_gui.CA_DIALOG], f"only the CA question was asked ({w.dialogs_seen})")
         handler_gui.check_installed_certificate(handler_gui.result_fields(win), server, "frank")
+        check(FIREFOX_RESTART not in (guienv.label_starting(win, "Certificate: ") or ""),
+              "no CA was trusted, so nothing to restart Firefox for")
         guienv.press(win, "Close")
         guienv.wait_for("the handler's window to close", lambda: handler_gone(tree), 60)
         first = records_cert(env)
@@ -547,6 +553,10 @@ def main():
         w = handler_gui.Watcher(sess, app)
         handler_gui.until_end_answering_ca(sess, app, w, win, server, "Trust")
         sess.screenshot("installed-after-open-link-ca-trusted")
+        # the running Firefox holds its profile's lock: the end page tells the person to restart it for the CA
+        end_text = guienv.label_starting(win, "Certificate: ") or ""
+        check(FIREFOX_RESTART in end_text,
+              f"the end page says the open Firefox trusts the CA once restarted ({end_text[-160:]!r})")
         guienv.press(win, "Close")
         guienv.wait_for("the handler's window to close", lambda: handler_gone(tree), 60)
         third = records_cert(env)
