@@ -62,6 +62,9 @@ enum cl_status cl_flow_renewal_check_server(struct cl_flow *f, struct cl_error *
  * elevate_sign), and check that what comes back is that request, signed by that key. Caller frees *OUT
  * with cl_csr_free(). */
 struct cl_csr_params;
+/* The refusal when no administrator can be asked to sign (no elevate_sign): CL_E_LOCAL, code
+ * reuse_key_unavailable. */
+enum cl_status cl_flow_reuse_key_unavailable(struct cl_error *err);
 enum cl_status cl_flow_sign_elevated(struct cl_flow *f, const struct cl_csr_params *p, X509_REQ **out,
                                      struct cl_error *err);
 

@@ -261,14 +261,8 @@ enum cl_status cl_flow_renewal_load(struct cl_flow *f, struct cl_error *err)
 
 	if (!f->renewal_of[0] || f->old_cert)
 		return CL_OK;
-	if (elevated && f->opts->reuse_key && !f->opts->elevate_sign) {
-		cl_error_set(
-		    err, CL_E_LOCAL,
-		    "renewing a computer-store certificate with the same key needs this computer's "
-		    "key, which this program cannot ask an administrator to use: renew with a new key");
-		cl_error_set_code(err, "reuse_key_unavailable");
-		return CL_E_LOCAL;
-	}
+	if (elevated && f->opts->reuse_key && !f->opts->elevate_sign)
+		return cl_flow_reuse_key_unavailable(err);
 	st = cl_records_load(f->store, &rec, err);
 	if (st != CL_OK)
 		return st;

@@ -252,6 +252,15 @@ static enum cl_status take_signed(struct cl_flow *f, X509_REQ *draft, const char
 	return CL_OK;
 }
 
+enum cl_status cl_flow_reuse_key_unavailable(struct cl_error *err)
+{
+	cl_error_set(err, CL_E_LOCAL,
+	             "renewing a computer-store certificate with the same key needs this computer's key, "
+	             "which this program cannot ask an administrator to use: renew with a new key");
+	cl_error_set_code(err, "reuse_key_unavailable");
+	return CL_E_LOCAL;
+}
+
 enum cl_status cl_flow_sign_elevated(struct cl_flow *f, const struct cl_csr_params *p, X509_REQ **out,
                                      struct cl_error *err)
 {
@@ -263,14 +272,8 @@ enum cl_status cl_flow_sign_elevated(struct cl_flow *f, const struct cl_csr_para
 	enum cl_status st;
 
 	*out = NULL;
-	if (!f->opts->elevate_sign) {
-		cl_error_set(
-		    err, CL_E_LOCAL,
-		    "renewing a computer-store certificate with the same key needs this computer's "
-		    "key, which this program cannot ask an administrator to use: renew with a new key");
-		cl_error_set_code(err, "reuse_key_unavailable");
-		return CL_E_LOCAL;
-	}
+	if (!f->opts->elevate_sign)
+		return cl_flow_reuse_key_unavailable(err);
 	st = cl_csr_make(p, f->key, &draft, err);
 	if (st == CL_OK)
 		st = cl_certinfo_name(X509_REQ_get_subject_name(draft), subject, sizeof(subject), err);

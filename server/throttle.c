@@ -105,19 +105,22 @@ static void name_key(const char *user, unsigned char key[16])
 	memcpy(key, md, 16);
 }
 
-/* The name's bucket in s; with create, the emptiest one is taken over. Called with lock held. */
-static struct name_slot *find_name(struct addr_slot *s, const unsigned char key[16], int create, time_t now)
+/* The bucket of KEY among the N SLOTS (draining every DRAIN seconds); with create, a free slot or the
+ * emptiest one is taken over, so one that still holds failures goes only when every slot does. Called with
+ * lock held. */
+static struct name_slot *find_key(struct name_slot *slots, int n, const unsigned char key[16], int drain,
+                                  int create, time_t now)
 {
 	struct name_slot *victim = NULL;
 	double least = 0, w;
 	int i;
 
-	for (i = 0; i < SRV_THROTTLE_NAMES; i++) {
-		if (s->names[i].used && !memcmp(s->names[i].key, key, 16))
-			return &s->names[i];
-		w = s->names[i].used ? level_now(&s->names[i].b, SRV_THROTTLE_NAME_DRAIN, now) : -1;
+	for (i = 0; i < n; i++) {
+		if (slots[i].used && !memcmp(slots[i].key, key, 16))
+			return &slots[i];
+		w = slots[i].used ? level_now(&slots[i].b, drain, now) : -1;
 		if (!victim || w < least) {
-			victim = &s->names[i];
+			victim = &slots[i];
 			least = w;
 		}
 	}
@@ -127,6 +130,12 @@ static struct name_slot *find_name(struct addr_slot *s, const unsigned char key[
 	memcpy(victim->key, key, 16);
 	victim->used = 1;
 	return victim;
+}
+
+/* The name's bucket at address s. Called with lock held. */
+static struct name_slot *find_name(struct addr_slot *s, const unsigned char key[16], int create, time_t now)
+{
+	return find_key(s->names, SRV_THROTTLE_NAMES, key, SRV_THROTTLE_NAME_DRAIN, create, now);
 }
 
 static enum srv_throttle_verdict check_memory(const char *user, const char *addr, time_t now, int *wait)
@@ -150,43 +159,18 @@ static enum srv_throttle_verdict check_memory(const char *user, const char *addr
 
 /* ---- names no user has: their user budget, in memory ---- */
 
-struct unknown_slot {
-	unsigned char key[16]; /* as name_key(): no names kept */
-	struct srv_bucket b;
-	int used;
-};
+/* Their user budget, keyed as the names at an address are. */
+static struct name_slot unknown[SRV_THROTTLE_UNKNOWN];
 
-static struct unknown_slot unknown[SRV_THROTTLE_UNKNOWN];
-
-/* The unknown name's budget; with create, a free entry or the emptiest is taken over (an entry that still
- * holds failures only when every entry does). Called with lock held. */
-static struct unknown_slot *find_unknown(const unsigned char key[16], int create, time_t now)
+static struct name_slot *find_unknown(const unsigned char key[16], int create, time_t now)
 {
-	struct unknown_slot *victim = NULL;
-	double least = 0, w;
-	int i;
-
-	for (i = 0; i < SRV_THROTTLE_UNKNOWN; i++) {
-		if (unknown[i].used && !memcmp(unknown[i].key, key, 16))
-			return &unknown[i];
-		w = unknown[i].used ? level_now(&unknown[i].b, SRV_THROTTLE_USER_DRAIN, now) : -1;
-		if (!victim || w < least) {
-			victim = &unknown[i];
-			least = w;
-		}
-	}
-	if (!create)
-		return NULL;
-	memset(victim, 0, sizeof(*victim));
-	memcpy(victim->key, key, 16);
-	victim->used = 1;
-	return victim;
+	return find_key(unknown, SRV_THROTTLE_UNKNOWN, key, SRV_THROTTLE_USER_DRAIN, create, now);
 }
 
 static int unknown_wait(const char *user, time_t now)
 {
 	unsigned char key[16];
-	struct unknown_slot *u;
+	struct name_slot *u;
 	int wait = 0;
 
 	name_key(user, key);

@@ -256,8 +256,8 @@ static enum cl_status on_elevate_sign(void *user_data, const char *staging_dir, 
                                       const char *subject, char **request, size_t *len, struct cl_error *err)
 {
 	return cl_elevate_sign(staging_dir, sha256, subject,
-	                            certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), request,
-	                            len, err);
+	                       certlink_manager_job_get_cancel(CERTLINK_MANAGER_JOB(user_data)), request, len,
+	                       err);
 }
 
 /* ---- the result ---- */
@@ -302,8 +302,8 @@ static void show_success(CertlinkManagerFlow *self, const struct cl_enroll_resul
 			                      "(nobody agreed): %d"),
 			                    r->trust_anchors, r->trust_not_installed);
 		if (r->firefox_restart > 0) {
-			char *both = g_strdup_printf("%s\n%s", anchors ? anchors : "",
-			                             cl_words_firefox_restart());
+			char *both =
+			    g_strdup_printf("%s\n%s", anchors ? anchors : "", cl_words_firefox_restart());
 
 			g_free(anchors);
 			anchors = both;
